@@ -1,0 +1,474 @@
+#include "core/key.h"
+
+#include <utility>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+#include <openssl/base64.h>
+#include <openssl/bn.h>
+#include <openssl/bytestring.h>
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/nid.h>
+#include <openssl/rsa.h>
+
+#include "core/base64url.h"
+#include "core/internal/jose_json.h"
+#include "core/internal/jwk.h"
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden {
+namespace {
+
+constexpr int kMinRsaBits = 2048;
+constexpr int kMaxRsaBits = 16384;  // BoringSSL refuses to verify with larger moduli.
+
+AlgorithmSet RsaAlgorithms() {
+  AlgorithmSet set;
+  for (Algorithm alg : {Algorithm::kRs256, Algorithm::kRs384, Algorithm::kRs512, Algorithm::kPs256,
+                        Algorithm::kPs384, Algorithm::kPs512}) {
+    set.Add(alg);
+  }
+  return set;
+}
+
+struct Curve {
+  std::string_view jwk_name;
+  int nid;
+  Algorithm alg;
+  size_t coordinate_len;
+};
+
+constexpr Curve kCurves[] = {
+    {"P-256", NID_X9_62_prime256v1, Algorithm::kEs256, 32},
+    {"P-384", NID_secp384r1, Algorithm::kEs384, 48},
+    {"P-521", NID_secp521r1, Algorithm::kEs512, 66},
+};
+
+const Curve* CurveByName(std::string_view name) {
+  for (const Curve& c : kCurves) {
+    if (c.jwk_name == name) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+const Curve* CurveByNid(int nid) {
+  for (const Curve& c : kCurves) {
+    if (c.nid == nid) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+bssl::UniquePtr<BIGNUM> BignumFrom(std::string_view bytes) {
+  return bssl::UniquePtr<BIGNUM>(
+      BN_bin2bn(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr));
+}
+
+// GetString reads an optional string member; a present non-string is an error.
+absl::Status GetString(simdjson::dom::object jwk, std::string_view name,
+                       std::optional<std::string_view>& out) {
+  simdjson::dom::element value;
+  if (jwk[name].get(value) != simdjson::SUCCESS) {
+    out.reset();
+    return absl::OkStatus();
+  }
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError(internal::StrCat("member \"", name, "\" is not a string"));
+  }
+  out = s;
+  return absl::OkStatus();
+}
+
+// GetBytes reads a required base64url member (RFC 7518 §2 Base64urlUInt or octets).
+absl::StatusOr<std::string> GetBytes(simdjson::dom::object jwk, std::string_view name) {
+  std::optional<std::string_view> s;
+  absl::Status status = GetString(jwk, name, s);
+  if (!status.ok()) {
+    return status;
+  }
+  if (!s.has_value()) {
+    return absl::InvalidArgumentError(internal::StrCat("member \"", name, "\" is missing"));
+  }
+  std::optional<std::string> bytes = Base64UrlDecodeToString(*s);
+  if (!bytes.has_value() || bytes->empty()) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("member \"", name, "\" is not valid unpadded base64url"));
+  }
+  return *std::move(bytes);
+}
+
+}  // namespace
+
+// KeyBuilder fills a Key's private fields; it exists so the loaders below stay free
+// functions while Key keeps its invariants private.
+class KeyBuilder {
+ public:
+  static Key Rsa(bssl::UniquePtr<RSA> rsa) {
+    Key key;
+    key.type_ = KeyType::kRsa;
+    key.bits_ = static_cast<int>(RSA_bits(rsa.get()));
+    key.rsa_ = std::move(rsa);
+    key.algorithms_ = RsaAlgorithms();
+    return key;
+  }
+  static Key Ec(bssl::UniquePtr<EC_KEY> ec, const Curve& curve) {
+    Key key;
+    key.type_ = KeyType::kEc;
+    key.bits_ = static_cast<int>(EC_GROUP_order_bits(EC_KEY_get0_group(ec.get())));
+    key.ec_ = std::move(ec);
+    key.algorithms_.Add(curve.alg);
+    return key;
+  }
+  static Key Ed25519(std::string_view public_key) {
+    Key key;
+    key.type_ = KeyType::kOkp;
+    key.bits_ = 256;
+    std::copy(public_key.begin(), public_key.end(), key.ed25519_.begin());
+    key.algorithms_.Add(Algorithm::kEdDsa);
+    return key;
+  }
+  static Key Oct(std::string secret) {
+    Key key;
+    key.type_ = KeyType::kOct;
+    key.bits_ = static_cast<int>(secret.size() * 8);
+    for (Algorithm alg : {Algorithm::kHs256, Algorithm::kHs384, Algorithm::kHs512}) {
+      if (secret.size() >= HashLength(alg)) {
+        key.algorithms_.Add(alg);
+      }
+    }
+    key.secret_ = std::move(secret);
+    return key;
+  }
+  static void SetKid(Key& key, std::optional<std::string_view> kid) {
+    if (kid.has_value()) {
+      key.kid_ = std::string(*kid);
+    }
+  }
+  static void RestrictTo(Key& key, Algorithm alg) {
+    key.algorithms_ = AlgorithmSet();
+    key.algorithms_.Add(alg);
+  }
+};
+
+namespace {
+
+absl::StatusOr<Key> RsaFromBignums(bssl::UniquePtr<BIGNUM> n, bssl::UniquePtr<BIGNUM> e) {
+  const int bits = static_cast<int>(BN_num_bits(n.get()));
+  if (bits < kMinRsaBits) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("RSA modulus is ", bits, " bits, need >= ", kMinRsaBits));
+  }
+  if (bits > kMaxRsaBits) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("RSA modulus is ", bits, " bits, at most ", kMaxRsaBits, " supported"));
+  }
+  bssl::UniquePtr<RSA> rsa(RSA_new());
+  if (!rsa || !RSA_set0_key(rsa.get(), n.get(), e.get(), nullptr)) {
+    ERR_clear_error();
+    return absl::InternalError("RSA key allocation failed");
+  }
+  n.release();
+  e.release();
+  if (!RSA_check_key(rsa.get())) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("RSA public key is invalid (bad exponent or modulus)");
+  }
+  return KeyBuilder::Rsa(std::move(rsa));
+}
+
+absl::StatusOr<Key> RsaFromJwk(simdjson::dom::object jwk) {
+  absl::StatusOr<std::string> n = GetBytes(jwk, "n");
+  if (!n.ok()) {
+    return n.status();
+  }
+  absl::StatusOr<std::string> e = GetBytes(jwk, "e");
+  if (!e.ok()) {
+    return e.status();
+  }
+  return RsaFromBignums(BignumFrom(*n), BignumFrom(*e));
+}
+
+absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
+  std::optional<std::string_view> crv;
+  absl::Status status = GetString(jwk, "crv", crv);
+  if (!status.ok()) {
+    return status;
+  }
+  if (!crv.has_value()) {
+    return absl::InvalidArgumentError("EC key has no \"crv\"");
+  }
+  const Curve* curve = CurveByName(*crv);
+  if (curve == nullptr) {
+    return absl::UnimplementedError(internal::StrCat("EC curve \"", *crv, "\" is not supported"));
+  }
+  absl::StatusOr<std::string> x = GetBytes(jwk, "x");
+  if (!x.ok()) {
+    return x.status();
+  }
+  absl::StatusOr<std::string> y = GetBytes(jwk, "y");
+  if (!y.ok()) {
+    return y.status();
+  }
+  // RFC 7518 §6.2.1.2/3: each coordinate is exactly the full field size.
+  if (x->size() != curve->coordinate_len || y->size() != curve->coordinate_len) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("EC ", *crv, " coordinates must be ", curve->coordinate_len, " bytes"));
+  }
+  bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(curve->nid));
+  bssl::UniquePtr<BIGNUM> bx = BignumFrom(*x), by = BignumFrom(*y);
+  if (!ec || !bx || !by ||
+      !EC_KEY_set_public_key_affine_coordinates(ec.get(), bx.get(), by.get())) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(internal::StrCat("EC ", *crv, " point is not on the curve"));
+  }
+  return KeyBuilder::Ec(std::move(ec), *curve);
+}
+
+absl::StatusOr<Key> OkpFromJwk(simdjson::dom::object jwk) {
+  std::optional<std::string_view> crv;
+  absl::Status status = GetString(jwk, "crv", crv);
+  if (!status.ok()) {
+    return status;
+  }
+  if (!crv.has_value()) {
+    return absl::InvalidArgumentError("OKP key has no \"crv\"");
+  }
+  if (*crv != "Ed25519") {
+    return absl::UnimplementedError(internal::StrCat("OKP curve \"", *crv, "\" is not supported"));
+  }
+  absl::StatusOr<std::string> x = GetBytes(jwk, "x");
+  if (!x.ok()) {
+    return x.status();
+  }
+  if (x->size() != 32) {
+    return absl::InvalidArgumentError("Ed25519 public key must be 32 bytes");
+  }
+  return KeyBuilder::Ed25519(*x);
+}
+
+absl::StatusOr<Key> OctFromJwk(simdjson::dom::object jwk) {
+  absl::StatusOr<std::string> k = GetBytes(jwk, "k");
+  if (!k.ok()) {
+    return k.status();
+  }
+  if (k->size() < HashLength(Algorithm::kHs256)) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("HMAC secret is ", k->size(), " bytes, need >= 32 (RFC 7518 §3.2)"));
+  }
+  return KeyBuilder::Oct(*std::move(k));
+}
+
+// CheckUsage applies "use" and "key_ops" (RFC 7517 §4.2, §4.3): only signature verification
+// keys are ours.
+absl::Status CheckUsage(simdjson::dom::object jwk) {
+  std::optional<std::string_view> use;
+  absl::Status status = GetString(jwk, "use", use);
+  if (!status.ok()) {
+    return status;
+  }
+  if (use.has_value() && *use != "sig") {
+    return absl::UnimplementedError(internal::StrCat("\"use\" is \"", *use, "\", not \"sig\""));
+  }
+  simdjson::dom::element ops;
+  if (jwk["key_ops"].get(ops) != simdjson::SUCCESS) {
+    return absl::OkStatus();
+  }
+  simdjson::dom::array array;
+  if (ops.get_array().get(array) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("\"key_ops\" is not an array");
+  }
+  bool verify = false;
+  for (simdjson::dom::element op : array) {
+    std::string_view s;
+    if (op.get_string().get(s) != simdjson::SUCCESS) {
+      return absl::InvalidArgumentError("\"key_ops\" holds a non-string");
+    }
+    verify = verify || s == "verify";
+  }
+  if (!verify) {
+    return absl::UnimplementedError("\"key_ops\" does not include \"verify\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Key> KeyFromEvp(const EVP_PKEY* pkey) {
+  switch (EVP_PKEY_id(pkey)) {
+    case EVP_PKEY_RSA: {
+      const RSA* rsa = EVP_PKEY_get0_RSA(pkey);
+      return RsaFromBignums(bssl::UniquePtr<BIGNUM>(BN_dup(RSA_get0_n(rsa))),
+                            bssl::UniquePtr<BIGNUM>(BN_dup(RSA_get0_e(rsa))));
+    }
+    case EVP_PKEY_EC: {
+      const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(pkey);
+      const Curve* curve = CurveByNid(EC_GROUP_get_curve_name(EC_KEY_get0_group(ec)));
+      if (curve == nullptr) {
+        return absl::UnimplementedError("EC curve is not P-256, P-384 or P-521");
+      }
+      return KeyBuilder::Ec(bssl::UniquePtr<EC_KEY>(EC_KEY_dup(ec)), *curve);
+    }
+    case EVP_PKEY_ED25519: {
+      uint8_t raw[32];
+      size_t len = sizeof(raw);
+      if (!EVP_PKEY_get_raw_public_key(pkey, raw, &len) || len != sizeof(raw)) {
+        ERR_clear_error();
+        return absl::InvalidArgumentError("Ed25519 public key is invalid");
+      }
+      return KeyBuilder::Ed25519(std::string_view(reinterpret_cast<char*>(raw), len));
+    }
+    default:
+      return absl::UnimplementedError("PEM key type is not RSA, EC or Ed25519");
+  }
+}
+
+}  // namespace
+
+Key::Key() = default;
+Key::Key(Key&&) noexcept = default;
+Key& Key::operator=(Key&&) noexcept = default;
+Key::~Key() = default;
+
+std::string Key::Describe() const {
+  std::string_view type;
+  switch (type_) {
+    case KeyType::kRsa:
+      type = "RSA";
+      break;
+    case KeyType::kEc:
+      type = "EC";
+      break;
+    case KeyType::kOkp:
+      type = "Ed25519";
+      break;
+    case KeyType::kOct:
+      type = "HMAC";
+      break;
+  }
+  std::string out = internal::StrCat(type, " ", bits_, "-bit key");
+  if (kid_.has_value()) {
+    internal::StrAppend(&out, " \"", *kid_, "\"");
+  }
+  return out;
+}
+
+namespace internal {
+
+absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
+  std::vector<std::string_view> names, scratch;
+  for (auto field : jwk) {
+    names.push_back(field.key);
+  }
+  if (HasDuplicateNames(names, scratch)) {
+    return absl::InvalidArgumentError("JWK repeats a member name");
+  }
+  std::optional<std::string_view> kty, kid, alg;
+  for (auto [name, out] : {std::pair{"kty", &kty}, {"kid", &kid}, {"alg", &alg}}) {
+    absl::Status status = GetString(jwk, name, *out);
+    if (!status.ok()) {
+      return status;
+    }
+  }
+  if (!kty.has_value()) {
+    return absl::InvalidArgumentError("JWK has no \"kty\"");
+  }
+  absl::Status usage = CheckUsage(jwk);
+  if (!usage.ok()) {
+    return usage;
+  }
+  std::optional<Algorithm> only;
+  if (alg.has_value()) {
+    only = ParseAlgorithm(*alg);
+    if (!only.has_value()) {
+      return absl::UnimplementedError(
+          internal::StrCat("\"alg\" \"", *alg, "\" is not a signature algorithm we implement"));
+    }
+  }
+  absl::StatusOr<Key> key;
+  if (*kty == "RSA") {
+    key = RsaFromJwk(jwk);
+  } else if (*kty == "EC") {
+    key = EcFromJwk(jwk);
+  } else if (*kty == "OKP") {
+    key = OkpFromJwk(jwk);
+  } else if (*kty == "oct") {
+    key = OctFromJwk(jwk);
+  } else {
+    return absl::UnimplementedError(internal::StrCat("\"kty\" \"", *kty, "\" is not supported"));
+  }
+  if (!key.ok()) {
+    return key.status();
+  }
+  if (only.has_value()) {
+    if (!key->algorithms().Contains(*only)) {
+      return absl::InvalidArgumentError(
+          internal::StrCat("\"alg\" \"", *alg, "\" does not fit a ", key->Describe()));
+    }
+    KeyBuilder::RestrictTo(*key, *only);
+  }
+  KeyBuilder::SetKid(*key, kid);
+  return key;
+}
+
+}  // namespace internal
+
+absl::StatusOr<Key> Key::FromJwk(std::string_view json) {
+  if (json.size() > internal::kMaxKeyFileBytes) {
+    return absl::InvalidArgumentError("JWK is larger than 1 MiB");
+  }
+  simdjson::dom::parser parser(internal::kMaxKeyFileBytes);
+  simdjson::dom::element root;
+  simdjson::dom::object object;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS ||
+      root.get_object().get(object) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("JWK is not a JSON object");
+  }
+  return internal::KeyFromJwkObject(object);
+}
+
+absl::StatusOr<Key> Key::FromPem(std::string_view pem) {
+  constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----";
+  constexpr std::string_view kEnd = "-----END PUBLIC KEY-----";
+  const size_t begin = pem.find(kBegin);
+  const size_t end = pem.find(kEnd);
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) {
+    if (pem.find("-----BEGIN RSA PUBLIC KEY-----") != std::string_view::npos) {
+      return absl::InvalidArgumentError(
+          "PEM is a PKCS#1 \"RSA PUBLIC KEY\"; convert it to a SubjectPublicKeyInfo "
+          "\"PUBLIC KEY\"");
+    }
+    return absl::InvalidArgumentError("no PEM \"PUBLIC KEY\" block found");
+  }
+  std::string body;
+  for (char c : pem.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+      body.push_back(c);
+    }
+  }
+  size_t der_len = 0;
+  if (!EVP_DecodedLength(&der_len, body.size())) {
+    return absl::InvalidArgumentError("PEM body is not base64");
+  }
+  std::vector<uint8_t> der(der_len);
+  if (!EVP_DecodeBase64(der.data(), &der_len, der.size(),
+                        reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("PEM body is not base64");
+  }
+  CBS cbs;
+  CBS_init(&cbs, der.data(), der_len);
+  bssl::UniquePtr<EVP_PKEY> pkey(EVP_parse_public_key(&cbs));
+  if (!pkey || CBS_len(&cbs) != 0) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("PEM does not hold a valid SubjectPublicKeyInfo");
+  }
+  return KeyFromEvp(pkey.get());
+}
+
+}  // namespace tokenwarden

@@ -1,0 +1,301 @@
+#include "core/policy.h"
+
+#include <cstring>
+
+#include <absl/strings/ascii.h>
+#include <openssl/mem.h>
+
+#include "core/base64url.h"
+#include "core/signature.h"
+
+namespace tokenwarden {
+namespace {
+
+constexpr std::string_view kApplicationPrefix = "application/";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
+        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view StripApplication(std::string_view typ) {
+  if (typ.size() >= kApplicationPrefix.size() &&
+      EqualsIgnoreCase(typ.substr(0, kApplicationPrefix.size()), kApplicationPrefix)) {
+    typ.remove_prefix(kApplicationPrefix.size());
+  }
+  return typ;
+}
+
+bool TypeMatches(std::string_view got, std::string_view want) {
+  return EqualsIgnoreCase(StripApplication(got), StripApplication(want));
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// Checker records check outcomes: the first failure wins; with a trace every check is
+// reported and evaluation goes on, without one the caller stops at the first failure.
+class Checker {
+ public:
+  Checker(Trace* trace, std::string_view& detail) : trace_(trace), detail_(detail) {}
+
+  // Record reports a check that applied; returns true when the caller must stop now.
+  bool Record(std::string_view check, Error result, std::string_view why) {
+    if (trace_ != nullptr) {
+      trace_->OnCheck(check, true, result, why);
+    }
+    if (result != Error::kOk && first_ == Error::kOk) {
+      first_ = result;
+      detail_ = why;
+    }
+    return result != Error::kOk && trace_ == nullptr;
+  }
+
+  // Skip reports a check the policy does not ask for.
+  void Skip(std::string_view check, std::string_view why) {
+    if (trace_ != nullptr) {
+      trace_->OnCheck(check, false, Error::kOk, why);
+    }
+  }
+
+  Error first() const { return first_; }
+
+ private:
+  Trace* trace_;
+  std::string_view& detail_;
+  Error first_ = Error::kOk;
+};
+
+struct Outcome {
+  Error error;
+  std::string_view why;
+};
+
+Outcome CheckAudience(const Policy& policy, const Claims& claims) {
+  if (!claims.has_aud) {
+    return {Error::kInvalidAudience, "the token has no aud claim"};
+  }
+  for (std::string_view aud : claims.aud) {
+    for (const std::string& want : policy.audiences) {
+      if (aud == want) {
+        return {Error::kOk, "aud contains an expected audience"};
+      }
+    }
+  }
+  return {Error::kInvalidAudience, "aud contains none of the expected audiences"};
+}
+
+// OIDC Core §3.1.3.7 items 4 and 5.
+Outcome CheckAzp(const Policy& policy, const Claims& claims) {
+  if (!claims.azp.has_value()) {
+    if (claims.aud.size() > 1) {
+      return {Error::kMissingClaim, "azp is required when aud has several values"};
+    }
+    return {Error::kOk, "no azp and a single audience"};
+  }
+  if (policy.audiences.empty()) {
+    return {Error::kOk, "azp present; no expected audience to compare with"};
+  }
+  for (const std::string& want : policy.audiences) {
+    if (*claims.azp == want) {
+      return {Error::kOk, "azp is an expected audience"};
+    }
+  }
+  return {Error::kInvalidAudience, "azp is not an expected audience (the client id)"};
+}
+
+Outcome CheckAtHash(const Policy& policy, const Header& header, const Claims& claims) {
+  uint8_t want[32];
+  const size_t want_len = HashLeftHalf(header.alg, *policy.access_token, want);
+  uint8_t got[32];
+  const std::string_view encoded = *claims.at_hash;
+  if (Base64UrlDecodedLength(encoded.size()) != want_len || !Base64UrlDecode(encoded, got) ||
+      CRYPTO_memcmp(got, want, want_len) != 0) {
+    return {Error::kInvalidAtHash, "at_hash does not match the access token"};
+  }
+  return {Error::kOk, "at_hash matches the access token"};
+}
+
+bool Granted(const Claims& claims, std::string_view scope) {
+  for (std::string_view s : claims.scopes) {
+    if (s == scope) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// CheckTimes applies exp, nbf and iat. Comparisons are in doubles: NumericDates may be
+// fractional, and a huge value (1e300) is simply far away.
+bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker& c) {
+  const auto leeway = static_cast<double>(policy.leeway_seconds);
+  if (!claims.exp.has_value()) {
+    if (policy.require_exp) {
+      if (c.Record("exp", Error::kMissingClaim, "the token has no exp claim")) {
+        return true;
+      }
+    } else {
+      c.Skip("exp", "no exp claim, and the policy allows that");
+    }
+  } else if (c.Record("exp", now >= *claims.exp + leeway ? Error::kExpired : Error::kOk,
+                      "now >= exp + leeway means expired")) {
+    return true;
+  }
+  if (!claims.nbf.has_value()) {
+    c.Skip("nbf", "no nbf claim");
+  } else if (c.Record("nbf", now < *claims.nbf - leeway ? Error::kNotYetValid : Error::kOk,
+                      "now < nbf - leeway means not yet valid")) {
+    return true;
+  }
+  if (!claims.iat.has_value()) {
+    c.Skip("iat", "no iat claim");
+  } else if (c.Record("iat", *claims.iat > now + leeway ? Error::kNotYetValid : Error::kOk,
+                      "iat > now + leeway means issued in the future")) {
+    return true;
+  }
+  return false;
+}
+
+// CheckIdentity applies typ, iss and aud.
+bool CheckIdentity(const Policy& policy, const Header& header, const Claims& claims, Checker& c) {
+  if (!policy.type.has_value()) {
+    c.Skip("typ", "no type required");
+  } else if (c.Record("typ",
+                      header.typ.has_value() && TypeMatches(*header.typ, *policy.type)
+                          ? Error::kOk
+                          : Error::kInvalidType,
+                      "typ must equal the required type")) {
+    return true;
+  }
+  if (!policy.issuer.has_value()) {
+    c.Skip("iss", "no issuer required");
+  } else if (c.Record("iss", claims.iss == *policy.issuer ? Error::kOk : Error::kInvalidIssuer,
+                      "iss must equal the expected issuer exactly")) {
+    return true;
+  }
+  if (policy.audiences.empty()) {
+    c.Skip("aud", "no audience required");
+  } else {
+    const Outcome o = CheckAudience(policy, claims);
+    if (c.Record("aud", o.error, o.why)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// CheckOidc applies nonce, azp, at_hash and max_age.
+bool CheckOidc(const Policy& policy, const Header& header, const Claims& claims, double now,
+               Checker& c) {
+  if (!policy.nonce.has_value()) {
+    c.Skip("nonce", "no nonce required");
+  } else if (!claims.nonce.has_value()) {
+    if (c.Record("nonce", Error::kMissingClaim, "the token has no nonce claim")) {
+      return true;
+    }
+  } else if (c.Record("nonce",
+                      ConstantTimeEquals(*claims.nonce, *policy.nonce) ? Error::kOk
+                                                                       : Error::kInvalidNonce,
+                      "nonce must equal the expected nonce")) {
+    return true;
+  }
+  if (!policy.id_token) {
+    c.Skip("azp", "not an ID-token policy");
+  } else {
+    const Outcome o = CheckAzp(policy, claims);
+    if (c.Record("azp", o.error, o.why)) {
+      return true;
+    }
+  }
+  if (!policy.access_token.has_value() || !claims.at_hash.has_value()) {
+    c.Skip("at_hash", policy.access_token.has_value() ? "the token has no at_hash claim"
+                                                      : "no access token to compare with");
+  } else {
+    const Outcome o = CheckAtHash(policy, header, claims);
+    if (c.Record("at_hash", o.error, o.why)) {
+      return true;
+    }
+  }
+  if (!policy.max_age_seconds.has_value()) {
+    c.Skip("auth_time", "no max age required");
+  } else if (!claims.auth_time.has_value()) {
+    if (c.Record("auth_time", Error::kMissingClaim, "the token has no auth_time claim")) {
+      return true;
+    }
+  } else {
+    const double limit = *claims.auth_time + static_cast<double>(*policy.max_age_seconds) +
+                         static_cast<double>(policy.leeway_seconds);
+    if (c.Record("auth_time", now > limit ? Error::kTooOld : Error::kOk,
+                 "now > auth_time + max_age + leeway means too old")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status ValidatePolicy(const Policy& policy) {
+  if (policy.leeway_seconds < 0) {
+    return absl::InvalidArgumentError("leeway must not be negative");
+  }
+  if (policy.max_age_seconds.has_value() && *policy.max_age_seconds < 0) {
+    return absl::InvalidArgumentError("max age must not be negative");
+  }
+  if (policy.issuer.has_value() && policy.issuer->empty()) {
+    return absl::InvalidArgumentError("issuer must not be empty");
+  }
+  for (const std::string& aud : policy.audiences) {
+    if (aud.empty()) {
+      return absl::InvalidArgumentError("audience must not be empty");
+    }
+  }
+  if (policy.max_token_bytes == 0) {
+    return absl::InvalidArgumentError("max token size must be positive");
+  }
+  return absl::OkStatus();
+}
+
+std::string NormalizeType(std::string_view typ) {
+  std::string out(StripApplication(typ));
+  for (char& c : out) {
+    c = absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,
+                  Trace* trace, std::string_view& detail) {
+  Checker c(trace, detail);
+  const auto now_d = static_cast<double>(now);
+  if (CheckIdentity(policy, header, claims, c) || CheckTimes(policy, claims, now_d, c)) {
+    return c.first();
+  }
+  for (const std::string& name : policy.required_claims) {
+    if (c.Record("required", claims.Has(name) ? Error::kOk : Error::kMissingClaim,
+                 "every required claim must be present")) {
+      return c.first();
+    }
+  }
+  if (CheckOidc(policy, header, claims, now_d, c)) {
+    return c.first();
+  }
+  for (const std::string& scope : policy.required_scopes) {
+    if (c.Record("scope", Granted(claims, scope) ? Error::kOk : Error::kInsufficientScope,
+                 "every required scope must be granted by scope or scp")) {
+      return c.first();
+    }
+  }
+  return c.first();
+}
+
+}  // namespace tokenwarden

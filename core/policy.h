@@ -1,0 +1,75 @@
+#ifndef TOKENWARDEN_CORE_POLICY_H_
+#define TOKENWARDEN_CORE_POLICY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/status/status.h>
+
+#include "core/algorithm.h"
+#include "core/claims.h"
+#include "core/error.h"
+#include "core/header.h"
+#include "core/trace.h"
+
+namespace tokenwarden {
+
+// kDefaultMaxTokenBytes is the default token size limit (16 KiB).
+inline constexpr size_t kDefaultMaxTokenBytes = 16384;
+
+// Policy is what a token must satisfy beyond a valid signature. Defaults are strict: exp is
+// required, no leeway. Empty / unset members impose nothing.
+struct Policy {
+  // algorithms is the allow-list. Empty means every algorithm the key set supports (the key
+  // fit rules already stop algorithm confusion); `none` cannot be expressed.
+  AlgorithmSet algorithms;
+  // issuer must equal `iss` exactly (RFC 7519 §4.1.1); an absent `iss` fails too.
+  std::optional<std::string> issuer;
+  // audiences: `aud` (string or array) must contain at least one of them; absent fails.
+  std::vector<std::string> audiences;
+  // leeway_seconds is the clock skew allowed on exp, nbf, iat and auth_time (>= 0).
+  int64_t leeway_seconds = 0;
+  // require_exp rejects a token without `exp` (missing_claim).
+  bool require_exp = true;
+  // type is the required `typ` header (e.g. "at+jwt", RFC 9068 §4), compared
+  // case-insensitively after removing an "application/" prefix from both sides.
+  std::optional<std::string> type;
+  // required_claims must be present (any value).
+  std::vector<std::string> required_claims;
+  // required_scopes must each be granted by `scope` or `scp`.
+  std::vector<std::string> required_scopes;
+  // id_token turns on the OIDC Core §3.1.3.7 audience rules: with several audiences `azp`
+  // must be present, and a present `azp` must be one of `audiences`.
+  bool id_token = false;
+  // nonce must equal the `nonce` claim, which must be present (OIDC Core §3.1.3.7).
+  std::optional<std::string> nonce;
+  // access_token: if the token carries `at_hash`, it must match this access token.
+  std::optional<std::string> access_token;
+  // max_age_seconds: `auth_time` must be present and no older than this (+ leeway).
+  std::optional<int64_t> max_age_seconds;
+  // max_token_bytes bounds the compact token; larger ones are token_too_large.
+  size_t max_token_bytes = kDefaultMaxTokenBytes;
+};
+
+// ValidatePolicy reports configuration mistakes (negative leeway or max age, empty issuer or
+// audience strings, a zero size limit).
+absl::Status ValidatePolicy(const Policy& policy);
+
+// NormalizeType lower-cases `typ` and removes an "application/" prefix, the comparison form
+// of RFC 7515 §4.1.9 media types.
+std::string NormalizeType(std::string_view typ);
+
+// CheckClaims applies every rule of `policy` that follows the signature check to a token
+// with `header` and `claims`, at `now` (Unix seconds). Returns the first failure, with
+// `detail` saying which rule (static storage), or kOk. With a `trace` every check is reported
+// and evaluation continues after a failure.
+Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,
+                  Trace* trace, std::string_view& detail);
+
+}  // namespace tokenwarden
+
+#endif  // TOKENWARDEN_CORE_POLICY_H_

@@ -1,0 +1,146 @@
+#include "core/rejection.h"
+
+#include <cmath>
+#include <string_view>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <absl/time/time.h>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden {
+namespace {
+
+constexpr size_t kMaxQuoted = 64;
+
+std::string Quote(std::string_view value) {
+  if (value.size() <= kMaxQuoted) {
+    return internal::StrCat("\"", value, "\"");
+  }
+  return internal::StrCat("\"", value.substr(0, kMaxQuoted), "...\"");
+}
+
+std::string TimeAndRelative(double when, int64_t now) {
+  return internal::StrCat(FormatUnixTime(when), " (", FormatRelative(when - double(now)), ")");
+}
+
+std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t now) {
+  const Claims& c = t.claims;
+  switch (error) {
+    case Error::kExpired:
+      if (c.exp.has_value()) {
+        return internal::StrCat("exp ", TimeAndRelative(*c.exp, now), ", leeway ", p.leeway_seconds,
+                                " s");
+      }
+      break;
+    case Error::kNotYetValid:
+      if (c.nbf.has_value() && double(now) < *c.nbf - double(p.leeway_seconds)) {
+        return internal::StrCat("nbf ", TimeAndRelative(*c.nbf, now), ", leeway ", p.leeway_seconds,
+                                " s");
+      }
+      if (c.iat.has_value()) {
+        return internal::StrCat("iat ", TimeAndRelative(*c.iat, now), " is in the future, leeway ",
+                                p.leeway_seconds, " s");
+      }
+      break;
+    case Error::kTooOld:
+      if (c.auth_time.has_value() && p.max_age_seconds.has_value()) {
+        return internal::StrCat("auth_time ", TimeAndRelative(*c.auth_time, now), ", max age ",
+                                *p.max_age_seconds, " s");
+      }
+      break;
+    case Error::kInvalidIssuer:
+      if (p.issuer.has_value()) {
+        return c.iss.has_value()
+                   ? internal::StrCat("iss ", Quote(*c.iss), ", expected ", Quote(*p.issuer))
+                   : internal::StrCat("no iss claim, expected ", Quote(*p.issuer));
+      }
+      break;
+    case Error::kInvalidType:
+      if (p.type.has_value()) {
+        return t.header.typ.has_value()
+                   ? internal::StrCat("typ ", Quote(*t.header.typ), ", expected ", Quote(*p.type))
+                   : internal::StrCat("no typ header, expected ", Quote(*p.type));
+      }
+      break;
+    case Error::kAlgorithmNotAllowed:
+      if (t.header_parsed) {
+        return internal::StrCat("alg ", AlgorithmName(t.header.alg), ", allowed ",
+                                p.algorithms.ToString());
+      }
+      break;
+    case Error::kKeyNotFound:
+      if (t.header_parsed) {
+        return t.header.kid.has_value()
+                   ? internal::StrCat("kid ", Quote(*t.header.kid), ", alg ",
+                                      AlgorithmName(t.header.alg))
+                   : internal::StrCat("no kid, alg ", AlgorithmName(t.header.alg));
+      }
+      break;
+    case Error::kMissingClaim:
+      for (const std::string& name : p.required_claims) {
+        if (t.claims_parsed && !c.Has(name)) {
+          return internal::StrCat("claim ", Quote(name), " is required");
+        }
+      }
+      break;
+    case Error::kInsufficientScope:
+      for (const std::string& scope : p.required_scopes) {
+        bool granted = false;
+        for (std::string_view s : c.scopes) {
+          granted = granted || s == scope;
+        }
+        if (!granted) {
+          return internal::StrCat("scope ", Quote(scope), " is not granted");
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  return std::string(t.detail);
+}
+
+}  // namespace
+
+std::string FormatUnixTime(double seconds) {
+  // absl::Time covers far more than any date a person would read; beyond +-1e11 s (year
+  // 5000) print the number rather than a meaningless calendar date.
+  if (!std::isfinite(seconds) || std::fabs(seconds) > 1e11) {
+    return absl::StrFormat("%g", seconds);
+  }
+  const absl::Time t = absl::FromUnixNanos(static_cast<int64_t>(seconds * 1e9));
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+std::string FormatRelative(double seconds_from_now) {
+  const double magnitude = std::fabs(seconds_from_now);
+  if (magnitude < 1) {
+    return "now";
+  }
+  std::string amount;
+  if (magnitude < 120) {
+    amount = absl::StrFormat("%.0f s", magnitude);
+  } else if (magnitude < 2 * 3600) {
+    amount = absl::StrFormat("%.0f min", magnitude / 60);
+  } else if (magnitude < 2 * 86400) {
+    amount = absl::StrFormat("%.0f h", magnitude / 3600);
+  } else if (magnitude < 1e11) {
+    amount = absl::StrFormat("%.0f d", magnitude / 86400);
+  } else {
+    amount = "a very long time";
+  }
+  return seconds_from_now < 0 ? internal::StrCat(amount, " ago") : internal::StrCat("in ", amount);
+}
+
+std::string DescribeRejection(Error error, const VerifiedToken& token, const Policy& policy,
+                              int64_t now) {
+  const std::string detail = Detail(error, token, policy, now);
+  if (detail.empty()) {
+    return std::string(ErrorSummary(error));
+  }
+  return internal::StrCat(ErrorSummary(error), ": ", detail);
+}
+
+}  // namespace tokenwarden

@@ -1,0 +1,113 @@
+// File: core/verifier.h
+// -----------------------------------------------------------------------------
+// Verifier checks compact JWS tokens (RFC 7515) carrying JWTs (RFC 7519) against one Policy
+// and KeySet: strict base64url and JSON, key selection by kid and key fit, the signature
+// (BoringSSL), then the claim policy. The result is kOk with typed views of the header and
+// claims, or exactly one stable Error code.
+//
+// Example:
+//
+//   absl::StatusOr<std::shared_ptr<const tokenwarden::KeySet>> keys =
+//       tokenwarden::KeySet::FromJwks(jwks_json);
+//   if (!keys.ok()) return keys.status();
+//   tokenwarden::Policy policy;
+//   policy.issuer = "https://issuer.example";
+//   policy.audiences = {"my-api"};
+//   absl::StatusOr<tokenwarden::Verifier> verifier =
+//       tokenwarden::Verifier::Create(std::move(policy), *keys);
+//   if (!verifier.ok()) return verifier.status();
+//
+//   tokenwarden::VerifyScratch scratch;  // one per thread, reused
+//   tokenwarden::VerifiedToken token;
+//   tokenwarden::Error err = verifier->Verify(jwt, now_unix_seconds, scratch, token);
+//   if (err != tokenwarden::Error::kOk) {
+//     log(tokenwarden::ErrorCode(err), token.detail);  // e.g. "expired"
+//   } else {
+//     use(token.claims.sub, token.payload_json);
+//   }
+#ifndef TOKENWARDEN_CORE_VERIFIER_H_
+#define TOKENWARDEN_CORE_VERIFIER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include <absl/status/statusor.h>
+
+#include "core/claims.h"
+#include "core/error.h"
+#include "core/header.h"
+#include "core/key.h"
+#include "core/key_set.h"
+#include "core/policy.h"
+#include "core/trace.h"
+
+namespace tokenwarden {
+
+// VerifyScratch is one thread's reusable working memory: the simdjson parser and padded
+// buffers for the decoded segments. Never share one between threads; keep one per thread so
+// a warm Verify does not allocate.
+// Thread-safety: none; one thread at a time.
+class VerifyScratch {
+ public:
+  VerifyScratch();
+  ~VerifyScratch();
+  VerifyScratch(const VerifyScratch&) = delete;
+  VerifyScratch& operator=(const VerifyScratch&) = delete;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// VerifiedToken is what Verify learned about a token. Views point into the token and the
+// VerifyScratch, which must both outlive it and not be reused meanwhile. On a rejection the
+// fields parsed before the failing step are still set (for reports); `detail` says which rule
+// failed.
+struct VerifiedToken {
+  // header_json and payload_json are the decoded JSON texts, exactly as in the token.
+  std::string_view header_json;
+  std::string_view payload_json;
+  // signing_input is `header.payload` of the token, the bytes the signature covers.
+  std::string_view signing_input;
+  Header header;
+  Claims claims;
+  // key is the key that verified the signature (owned by the Verifier's KeySet).
+  const Key* key = nullptr;
+  // header_parsed / claims_parsed say whether `header` / `claims` are filled.
+  bool header_parsed = false;
+  bool claims_parsed = false;
+  // detail is a static sentence naming the failed rule, or empty.
+  std::string_view detail;
+};
+
+// Verifier checks compact JWS tokens against one Policy and KeySet.
+// Thread-safety: Verify is const and may run concurrently; each thread brings its own scratch.
+class Verifier {
+ public:
+  // Create checks `policy` (ValidatePolicy) and that it can be met with `keys`: some allowed
+  // algorithm must have a key. An empty allow-list becomes every algorithm `keys` supports.
+  // Errors are configuration errors and carry a message.
+  static absl::StatusOr<Verifier> Create(Policy policy, std::shared_ptr<const KeySet> keys);
+
+  // Verify checks `token` at `now` (Unix seconds). On kOk, `out` holds views into `token` and
+  // `scratch`; both must outlive `out`. With a `trace`, every check is reported (see Trace).
+  // Does not allocate once `scratch` is warm.
+  Error Verify(std::string_view token, int64_t now, VerifyScratch& scratch, VerifiedToken& out,
+               Trace* trace = nullptr) const;
+
+  const Policy& policy() const { return policy_; }
+  const KeySet& keys() const { return *keys_; }
+
+ private:
+  Verifier(Policy policy, std::shared_ptr<const KeySet> keys);
+
+  Policy policy_;
+  std::shared_ptr<const KeySet> keys_;
+};
+
+}  // namespace tokenwarden
+
+#endif  // TOKENWARDEN_CORE_VERIFIER_H_

@@ -1,0 +1,87 @@
+#include "server/explain.h"
+
+#include <optional>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+
+#include "core/internal/str_cat.h"
+#include "core/rejection.h"
+
+namespace tokenwarden::server {
+namespace {
+
+void AppendTime(std::string& out, std::string_view name, const std::optional<double>& value,
+                int64_t now) {
+  if (!value.has_value()) {
+    return;
+  }
+  absl::StrAppendFormat(&out, "  %-10s %s  %s\n", name, FormatUnixTime(*value),
+                        FormatRelative(*value - static_cast<double>(now)));
+}
+
+std::string_view Mark(const ExplainTrace::Entry& e) {
+  if (!e.applied) {
+    return "skip";
+  }
+  return e.result == Error::kOk ? " ok " : "FAIL";
+}
+
+}  // namespace
+
+void ExplainTrace::OnCheck(std::string_view check, bool applied, Error result,
+                           std::string_view detail) {
+  entries_.push_back(Entry{std::string(check), applied, result, std::string(detail)});
+}
+
+std::string FormatExplain(Error result, const VerifiedToken& token, const ExplainTrace& trace,
+                          const Policy& policy, const KeySet& keys, int64_t now) {
+  std::string out;
+  if (result == Error::kOk) {
+    internal::StrAppend(&out, "VALID: the token passed every check.\n");
+  } else {
+    internal::StrAppend(&out, "INVALID (", ErrorCode(result),
+                        "): ", DescribeRejection(result, token, policy, now), "\n");
+  }
+  internal::StrAppend(&out, "\nEvaluated at ", FormatUnixTime(static_cast<double>(now)),
+                      " UTC (--now ", now, ").\n");
+  internal::StrAppend(&out, "\nChecks, in order:\n");
+  for (const ExplainTrace::Entry& e : trace.entries()) {
+    std::string line = absl::StrFormat("  [%s] %-10s %s", Mark(e), e.check, e.detail);
+    if (e.applied && e.result != Error::kOk) {
+      internal::StrAppend(&line, "  -> ", ErrorCode(e.result));
+    }
+    internal::StrAppend(&out, line, "\n");
+  }
+  if (token.key != nullptr) {
+    internal::StrAppend(&out, "\nVerified with the ", token.key->Describe(), ".\n");
+  }
+  internal::StrAppend(&out, "\nAllowed algorithms: ", policy.algorithms.ToString(), "\n");
+  internal::StrAppend(&out, "Keys loaded: ", keys.keys().size(), "\n");
+  for (const std::string& skipped : keys.skipped()) {
+    internal::StrAppend(&out, "  skipped ", skipped, "\n");
+  }
+  if (!token.header_json.empty()) {
+    internal::StrAppend(&out, "\nHeader:\n  ", token.header_json, "\n");
+  }
+  if (token.claims_parsed || !token.payload_json.empty()) {
+    internal::StrAppend(&out, "\nClaims:\n  ", token.payload_json, "\n");
+  }
+  if (token.claims_parsed) {
+    std::string times;
+    AppendTime(times, "exp", token.claims.exp, now);
+    AppendTime(times, "nbf", token.claims.nbf, now);
+    AppendTime(times, "iat", token.claims.iat, now);
+    AppendTime(times, "auth_time", token.claims.auth_time, now);
+    if (!times.empty()) {
+      internal::StrAppend(&out, "\nTimes (UTC):\n", times);
+    }
+    if (token.claims.exp.has_value()) {
+      const double left = *token.claims.exp - static_cast<double>(now);
+      internal::StrAppend(&out, left > 0 ? "  expires " : "  expired ", FormatRelative(left), "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace tokenwarden::server

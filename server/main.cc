@@ -1,0 +1,59 @@
+// tokenwarden: the command-line entry point. `verify` checks one token; `serve` (the
+// introspection server) arrives with its own issue.
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/verify_command.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: tokenwarden <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  verify   verify one JWT (see tokenwarden verify --help)\n";
+
+std::string ReadStdin() {
+  // Bounded: past 4 MiB the token is far beyond any size limit and is rejected anyway.
+  constexpr size_t kMax = 4 << 20;
+  std::string data;
+  char buf[65536];
+  while (data.size() <= kMax) {
+    const ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+    if (n <= 0) {
+      break;
+    }
+    data.append(buf, static_cast<size_t>(n));
+  }
+  return data;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "verify") {
+    tokenwarden::server::VerifyIo io;
+    io.read_stdin = ReadStdin;
+    io.clock_now = static_cast<int64_t>(std::time(nullptr));
+    const int code =
+        tokenwarden::server::RunVerify(std::span<const std::string_view>(args).subspan(1), io);
+    std::fwrite(io.out.data(), 1, io.out.size(), stdout);
+    std::fwrite(io.err.data(), 1, io.err.size(), stderr);
+    return code;
+  }
+  std::fprintf(stderr, "tokenwarden: unknown command \"%.*s\"\n%s",
+               static_cast<int>(args[0].size()), args[0].data(), kUsage);
+  return 2;
+}

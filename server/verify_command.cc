@@ -1,0 +1,124 @@
+#include "server/verify_command.h"
+
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/strip.h>
+
+#include "core/internal/str_cat.h"
+#include "core/key_set.h"
+#include "core/rejection.h"
+#include "core/verifier.h"
+#include "server/explain.h"
+#include "server/json_text.h"
+#include "server/verify_options.h"
+
+namespace tokenwarden::server {
+namespace {
+
+// kMaxInputBytes bounds what we read from a key file or stdin; a token over the policy's
+// limit is still reported as token_too_large, this only stops unbounded reads.
+constexpr size_t kMaxInputBytes = 4 << 20;
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(internal::StrCat("cannot read ", path));
+  }
+  std::string contents(kMaxInputBytes + 1, '\0');
+  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
+  if (in.bad()) {
+    return absl::DataLossError(internal::StrCat("error reading ", path));
+  }
+  contents.resize(static_cast<size_t>(in.gcount()));
+  if (contents.size() > kMaxInputBytes) {
+    return absl::InvalidArgumentError(internal::StrCat(path, " is larger than 4 MiB"));
+  }
+  return contents;
+}
+
+absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(const VerifyOptions& o) {
+  const std::string& path = o.jwks_path.has_value() ? *o.jwks_path : *o.key_path;
+  absl::StatusOr<std::string> contents = ReadFile(path);
+  if (!contents.ok()) {
+    return contents.status();
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys =
+      o.jwks_path.has_value() ? KeySet::FromJwks(*contents) : KeySet::FromKeyFile(*contents);
+  if (!keys.ok()) {
+    return absl::InvalidArgumentError(internal::StrCat(path, ": ", keys.status().message()));
+  }
+  return keys;
+}
+
+int Usage(VerifyIo& io, std::string_view message) {
+  internal::StrAppend(&io.err, "tokenwarden verify: ", message, "\n");
+  return kExitUsage;
+}
+
+std::string ResultJson(Error error, const VerifiedToken& token, const Policy& policy, int64_t now) {
+  std::string out;
+  if (error == Error::kOk) {
+    // Header and claims are the token's own JSON texts, validated by simdjson: embedding them
+    // returns every claim exactly as issued (large integers included).
+    internal::StrAppend(&out, "{\"valid\": true, \"header\": ", token.header_json,
+                        ", \"claims\": ", token.payload_json, "}\n");
+    return out;
+  }
+  internal::StrAppend(&out, "{\"valid\": false, \"error\": \"", ErrorCode(error),
+                      "\", \"message\": ");
+  AppendJsonString(out, DescribeRejection(error, token, policy, now));
+  internal::StrAppend(&out, "}\n");
+  return out;
+}
+
+}  // namespace
+
+int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
+  for (std::string_view arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      io.out += kVerifyUsage;
+      return kExitValid;
+    }
+  }
+  absl::StatusOr<VerifyOptions> options = ParseVerifyOptions(args);
+  if (!options.ok()) {
+    return Usage(io, internal::StrCat(options.status().message(), " (see --help)"));
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = LoadKeys(*options);
+  if (!keys.ok()) {
+    return Usage(io, std::string(keys.status().message()));
+  }
+  absl::StatusOr<Verifier> verifier = Verifier::Create(options->policy, *keys);
+  if (!verifier.ok()) {
+    return Usage(io, std::string(verifier.status().message()));
+  }
+
+  std::string token;
+  if (!options->token.has_value() || *options->token == "-") {
+    token = io.read_stdin();
+    token = std::string(absl::StripAsciiWhitespace(internal::ToAbsl(token)));
+  } else {
+    token = *options->token;
+  }
+
+  const int64_t now = options->now.value_or(io.clock_now);
+  VerifyScratch scratch;
+  VerifiedToken result;
+  ExplainTrace trace;
+  const Error error =
+      verifier->Verify(token, now, scratch, result, options->explain ? &trace : nullptr);
+  if (options->explain) {
+    io.out += FormatExplain(error, result, trace, verifier->policy(), verifier->keys(), now);
+  } else {
+    io.out += ResultJson(error, result, verifier->policy(), now);
+  }
+  return error == Error::kOk ? kExitValid : kExitInvalid;
+}
+
+}  // namespace tokenwarden::server
