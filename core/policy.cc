@@ -147,19 +147,19 @@ bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker&
       c.Skip("exp", "no exp claim, and the policy allows that");
     }
   } else if (c.Record("exp", now >= *claims.exp + leeway ? Error::kExpired : Error::kOk,
-                      "now >= exp + leeway means expired")) {
+                      "must hold: now < exp + leeway")) {
     return true;
   }
   if (!claims.nbf.has_value()) {
     c.Skip("nbf", "no nbf claim");
   } else if (c.Record("nbf", now < *claims.nbf - leeway ? Error::kNotYetValid : Error::kOk,
-                      "now < nbf - leeway means not yet valid")) {
+                      "must hold: now >= nbf - leeway")) {
     return true;
   }
   if (!claims.iat.has_value()) {
     c.Skip("iat", "no iat claim");
   } else if (c.Record("iat", *claims.iat > now + leeway ? Error::kNotYetValid : Error::kOk,
-                      "iat > now + leeway means issued in the future")) {
+                      "must hold: iat <= now + leeway")) {
     return true;
   }
   return false;
@@ -235,7 +235,7 @@ bool CheckOidc(const Policy& policy, const Header& header, const Claims& claims,
     const double limit = *claims.auth_time + static_cast<double>(*policy.max_age_seconds) +
                          static_cast<double>(policy.leeway_seconds);
     if (c.Record("auth_time", now > limit ? Error::kTooOld : Error::kOk,
-                 "now > auth_time + max_age + leeway means too old")) {
+                 "must hold: now <= auth_time + max_age + leeway")) {
       return true;
     }
   }

@@ -101,11 +101,6 @@ absl::StatusOr<Verifier> Verifier::Create(Policy policy, std::shared_ptr<const K
   if (policy.algorithms.empty()) {
     policy.algorithms = keys->algorithms();
   }
-  if (policy.algorithms.Intersect(keys->algorithms()).empty()) {
-    return absl::InvalidArgumentError(internal::StrCat(
-        "no key can verify any allowed algorithm (allowed: ", policy.algorithms.ToString(),
-        "; keys support: ", keys->algorithms().ToString(), ")"));
-  }
   return Verifier(std::move(policy), std::move(keys));
 }
 

@@ -87,9 +87,10 @@ struct VerifiedToken {
 // Thread-safety: Verify is const and may run concurrently; each thread brings its own scratch.
 class Verifier {
  public:
-  // Create checks `policy` (ValidatePolicy) and that it can be met with `keys`: some allowed
-  // algorithm must have a key. An empty allow-list becomes every algorithm `keys` supports.
-  // Errors are configuration errors and carry a message.
+  // Create checks `policy` (ValidatePolicy). An empty allow-list becomes every algorithm
+  // `keys` supports. An allow-list no key can serve is not an error here (every token is then
+  // algorithm_not_allowed or key_not_found, which says more than a refusal to start); servers
+  // warn about it at configuration time. Errors are configuration errors with a message.
   static absl::StatusOr<Verifier> Create(Policy policy, std::shared_ptr<const KeySet> keys);
 
   // Verify checks `token` at `now` (Unix seconds). On kOk, `out` holds views into `token` and

@@ -20,6 +20,27 @@ void AppendTime(std::string& out, std::string_view name, const std::optional<dou
                         FormatRelative(*value - static_cast<double>(now)));
 }
 
+// ClaimTime returns the NumericDate a time check looked at, if any.
+std::optional<double> ClaimTime(const VerifiedToken& token, std::string_view check) {
+  if (!token.claims_parsed) {
+    return std::nullopt;
+  }
+  const Claims& c = token.claims;
+  if (check == "exp") {
+    return c.exp;
+  }
+  if (check == "nbf") {
+    return c.nbf;
+  }
+  if (check == "iat") {
+    return c.iat;
+  }
+  if (check == "auth_time") {
+    return c.auth_time;
+  }
+  return std::nullopt;
+}
+
 std::string_view Mark(const ExplainTrace::Entry& e) {
   if (!e.applied) {
     return "skip";
@@ -48,6 +69,11 @@ std::string FormatExplain(Error result, const VerifiedToken& token, const Explai
   internal::StrAppend(&out, "\nChecks, in order:\n");
   for (const ExplainTrace::Entry& e : trace.entries()) {
     std::string line = absl::StrFormat("  [%s] %-10s %s", Mark(e), e.check, e.detail);
+    const std::optional<double> when = ClaimTime(token, e.check);
+    if (e.applied && when.has_value()) {
+      internal::StrAppend(&line, " (", e.check, " ", FormatUnixTime(*when), ", ",
+                          FormatRelative(*when - static_cast<double>(now)), ")");
+    }
     if (e.applied && e.result != Error::kOk) {
       internal::StrAppend(&line, "  -> ", ErrorCode(e.result));
     }
