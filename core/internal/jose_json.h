@@ -17,8 +17,9 @@ namespace tokenwarden::internal {
 inline constexpr size_t kMaxJsonDepth = 64;
 
 // kSimdjsonMaxDepth is the parser setting that admits exactly kMaxJsonDepth levels: simdjson
-// rejects a document whose depth reaches its max_depth (checked in jose_json_test).
-inline constexpr size_t kSimdjsonMaxDepth = kMaxJsonDepth + 1;
+// accepts a document as deep as its max_depth and rejects one level more (pinned by
+// jose_json_test and the CLI suite).
+inline constexpr size_t kSimdjsonMaxDepth = kMaxJsonDepth;
 
 // ClaimsStorage holds the arrays Claims views into; reused across tokens.
 struct ClaimsStorage {
