@@ -429,6 +429,9 @@ absl::StatusOr<Key> Key::FromJwk(std::string_view json) {
       root.get_object().get(object) != simdjson::SUCCESS) {
     return absl::InvalidArgumentError("JWK is not a JSON object");
   }
+  if (object["keys"].error() == simdjson::SUCCESS && object["kty"].error() != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError("this is a JWK Set (it has \"keys\"), not a single JWK");
+  }
   return internal::KeyFromJwkObject(object);
 }
 
