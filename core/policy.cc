@@ -134,6 +134,15 @@ bool Granted(const Claims& claims, std::string_view scope) {
   return false;
 }
 
+// The time predicates, shared by CheckClaims and RecheckTimes so a cache hit can never
+// judge a token differently from a full validation.
+bool IsExpired(double exp, double now, double leeway) { return now >= exp + leeway; }
+bool IsBeforeNbf(double nbf, double now, double leeway) { return now < nbf - leeway; }
+bool IsIssuedInFuture(double iat, double now, double leeway) { return iat > now + leeway; }
+bool IsTooOld(double auth_time, double now, double max_age, double leeway) {
+  return now > auth_time + max_age + leeway;
+}
+
 // CheckTimes applies exp, nbf and iat. Comparisons are in doubles: NumericDates may be
 // fractional, and a huge value (1e300) is simply far away.
 bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker& c) {
@@ -146,19 +155,21 @@ bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker&
     } else {
       c.Skip("exp", "no exp claim, and the policy allows that");
     }
-  } else if (c.Record("exp", now >= *claims.exp + leeway ? Error::kExpired : Error::kOk,
+  } else if (c.Record("exp", IsExpired(*claims.exp, now, leeway) ? Error::kExpired : Error::kOk,
                       "must hold: now < exp + leeway")) {
     return true;
   }
   if (!claims.nbf.has_value()) {
     c.Skip("nbf", "no nbf claim");
-  } else if (c.Record("nbf", now < *claims.nbf - leeway ? Error::kNotYetValid : Error::kOk,
+  } else if (c.Record("nbf",
+                      IsBeforeNbf(*claims.nbf, now, leeway) ? Error::kNotYetValid : Error::kOk,
                       "must hold: now >= nbf - leeway")) {
     return true;
   }
   if (!claims.iat.has_value()) {
     c.Skip("iat", "no iat claim");
-  } else if (c.Record("iat", *claims.iat > now + leeway ? Error::kNotYetValid : Error::kOk,
+  } else if (c.Record("iat",
+                      IsIssuedInFuture(*claims.iat, now, leeway) ? Error::kNotYetValid : Error::kOk,
                       "must hold: iat <= now + leeway")) {
     return true;
   }
@@ -232,9 +243,10 @@ bool CheckOidc(const Policy& policy, const Header& header, const Claims& claims,
       return true;
     }
   } else {
-    const double limit = *claims.auth_time + static_cast<double>(*policy.max_age_seconds) +
-                         static_cast<double>(policy.leeway_seconds);
-    if (c.Record("auth_time", now > limit ? Error::kTooOld : Error::kOk,
+    const bool too_old =
+        IsTooOld(*claims.auth_time, now, static_cast<double>(*policy.max_age_seconds),
+                 static_cast<double>(policy.leeway_seconds));
+    if (c.Record("auth_time", too_old ? Error::kTooOld : Error::kOk,
                  "must hold: now <= auth_time + max_age + leeway")) {
       return true;
     }
@@ -271,6 +283,30 @@ std::string NormalizeType(std::string_view typ) {
     c = absl::ascii_tolower(static_cast<unsigned char>(c));
   }
   return out;
+}
+
+Error RecheckTimes(const Policy& policy, const TimeClaims& t, int64_t now,
+                   std::string_view& detail) {
+  const auto n = static_cast<double>(now);
+  const auto leeway = static_cast<double>(policy.leeway_seconds);
+  if (t.exp.has_value() && IsExpired(*t.exp, n, leeway)) {
+    detail = "must hold: now < exp + leeway";
+    return Error::kExpired;
+  }
+  if (t.nbf.has_value() && IsBeforeNbf(*t.nbf, n, leeway)) {
+    detail = "must hold: now >= nbf - leeway";
+    return Error::kNotYetValid;
+  }
+  if (t.iat.has_value() && IsIssuedInFuture(*t.iat, n, leeway)) {
+    detail = "must hold: iat <= now + leeway";
+    return Error::kNotYetValid;
+  }
+  if (policy.max_age_seconds.has_value() && t.auth_time.has_value() &&
+      IsTooOld(*t.auth_time, n, static_cast<double>(*policy.max_age_seconds), leeway)) {
+    detail = "must hold: now <= auth_time + max_age + leeway";
+    return Error::kTooOld;
+  }
+  return Error::kOk;
 }
 
 Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,

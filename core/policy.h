@@ -63,6 +63,18 @@ absl::Status ValidatePolicy(const Policy& policy);
 // of RFC 7515 §4.1.9 media types.
 std::string NormalizeType(std::string_view typ);
 
+// TimeClaims are the claims whose verdict changes with time; a verified-token cache hit
+// re-checks them (and the denylist) instead of the whole pipeline.
+struct TimeClaims {
+  std::optional<double> exp, nbf, iat, auth_time;
+};
+
+// RecheckTimes applies the time rules of `policy` to a token that passed every check before:
+// expired, not_yet_valid (nbf, iat) and too_old (auth_time with max age). Same predicates as
+// CheckClaims. `detail` is set on failure (static storage).
+Error RecheckTimes(const Policy& policy, const TimeClaims& times, int64_t now,
+                   std::string_view& detail);
+
 // CheckClaims applies every rule of `policy` that follows the signature check to a token
 // with `header` and `claims`, at `now` (Unix seconds). Returns the first failure, with
 // `detail` saying which rule (static storage), or kOk. With a `trace` every check is reported

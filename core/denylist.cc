@@ -1,0 +1,180 @@
+#include "core/denylist.h"
+
+#include <cstring>
+
+#include <openssl/sha.h>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden {
+
+// Slot is one entry under a seqlock: `seq` is odd while a writer is inside. Every field is an
+// atomic so readers racing a writer read torn values only in ways the sequence check catches.
+struct alignas(64) Denylist::Slot {
+  std::atomic<uint32_t> seq{0};
+  std::atomic<int64_t> expires_at{0};  // 0 = empty
+  std::atomic<uint64_t> words[4] = {};
+};
+
+namespace {
+
+size_t RoundUp(size_t n, size_t minimum) {
+  size_t p = minimum;
+  while (p < n) {
+    p <<= 1;
+  }
+  return p;
+}
+
+bool Live(int64_t expires_at, int64_t now) { return expires_at != 0 && now < expires_at; }
+
+}  // namespace
+
+Denylist::Key Denylist::KeyFor(std::optional<std::string_view> iss,
+                               std::optional<std::string_view> jti,
+                               std::string_view signing_input) {
+  Key key;
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  if (jti.has_value()) {
+    // Domain-separated and length-prefixed, so (iss, jti) pairs cannot run into each other.
+    const std::string_view i = iss.value_or("");
+    const uint64_t lens[2] = {i.size(), jti->size()};
+    SHA256_Update(&ctx, "tokenwarden-jti", 15);
+    SHA256_Update(&ctx, lens, sizeof(lens));
+    SHA256_Update(&ctx, i.data(), i.size());
+    SHA256_Update(&ctx, jti->data(), jti->size());
+  } else {
+    SHA256_Update(&ctx, "tokenwarden-sig", 15);
+    SHA256_Update(&ctx, signing_input.data(), signing_input.size());
+  }
+  SHA256_Final(key.data(), &ctx);
+  return key;
+}
+
+Denylist::Denylist(size_t capacity) : seed_(internal::RandomHashSeed()) {
+  num_slots_ = RoundUp(capacity, kWays);
+  set_mask_ = num_slots_ / kWays - 1;
+  slots_ = std::make_unique<Slot[]>(num_slots_);
+}
+
+Denylist::~Denylist() = default;
+
+size_t Denylist::SetOf(const Key& key) const {
+  uint64_t a, b;
+  std::memcpy(&a, key.data(), 8);
+  std::memcpy(&b, key.data() + 8, 8);
+  // Seeded, so nobody can choose jti values that pile into one set.
+  return (internal::Mum(a ^ seed_.s0, b ^ seed_.s1) & set_mask_) * kWays;
+}
+
+void Denylist::Write(Slot& slot, const Key& key, int64_t expires_at) {
+  const uint32_t seq = slot.seq.load(std::memory_order_relaxed);
+  slot.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  for (int w = 0; w < 4; ++w) {
+    uint64_t v;
+    std::memcpy(&v, key.data() + 8 * w, 8);
+    slot.words[w].store(v, std::memory_order_relaxed);
+  }
+  slot.expires_at.store(expires_at, std::memory_order_relaxed);
+  slot.seq.store(seq + 2, std::memory_order_release);
+}
+
+void Denylist::Read(const Slot& slot, Key& key, int64_t& expires_at) {
+  for (;;) {
+    const uint32_t before = slot.seq.load(std::memory_order_acquire);
+    if ((before & 1) != 0) {
+      continue;  // a writer is inside; it holds the slot for a few stores
+    }
+    for (int w = 0; w < 4; ++w) {
+      const uint64_t v = slot.words[w].load(std::memory_order_relaxed);
+      std::memcpy(key.data() + 8 * w, &v, 8);
+    }
+    expires_at = slot.expires_at.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot.seq.load(std::memory_order_relaxed) == before) {
+      return;
+    }
+  }
+}
+
+absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
+  if (!Live(expires_at, now)) {
+    return absl::OkStatus();  // already expired: validation rejects it without us
+  }
+  absl::MutexLock lock(&mu_);
+  const size_t set = SetOf(key);
+  size_t free_way = kWays;
+  for (size_t i = 0; i < kWays; ++i) {
+    Key k;
+    int64_t e;
+    Read(slots_[set + i], k, e);
+    if (Live(e, now) && k == key) {
+      if (expires_at > e) {
+        Write(slots_[set + i], key, expires_at);
+      }
+      return absl::OkStatus();
+    }
+    if (!Live(e, now) && free_way == kWays) {
+      free_way = i;
+    }
+  }
+  if (free_way == kWays) {
+    return absl::ResourceExhaustedError(internal::StrCat(
+        "denylist set is full (capacity ", num_slots_, "); raise the denylist capacity"));
+  }
+  Key old;
+  int64_t old_expiry;
+  Read(slots_[set + free_way], old, old_expiry);
+  Write(slots_[set + free_way], key, expires_at);
+  if (old_expiry == 0) {
+    size_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return absl::OkStatus();
+}
+
+bool Denylist::Contains(const Key& key, int64_t now) const {
+  if (empty()) {
+    return false;
+  }
+  const size_t set = SetOf(key);
+  for (size_t i = 0; i < kWays; ++i) {
+    Key k;
+    int64_t e;
+    Read(slots_[set + i], k, e);
+    if (Live(e, now) && k == key) {
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Denylist::Purge(int64_t now) {
+  absl::MutexLock lock(&mu_);
+  size_t purged = 0;
+  for (size_t i = 0; i < num_slots_; ++i) {
+    Key k;
+    int64_t e;
+    Read(slots_[i], k, e);
+    if (e != 0 && !Live(e, now)) {
+      Write(slots_[i], Key{}, 0);
+      size_.fetch_sub(1, std::memory_order_relaxed);
+      ++purged;
+    }
+  }
+  return purged;
+}
+
+void Denylist::ForEach(int64_t now, const std::function<void(const Key&, int64_t)>& fn) const {
+  for (size_t i = 0; i < num_slots_; ++i) {
+    Key k;
+    int64_t e;
+    Read(slots_[i], k, e);
+    if (Live(e, now)) {
+      fn(k, e);
+    }
+  }
+}
+
+}  // namespace tokenwarden

@@ -1,0 +1,167 @@
+#include "core/validator.h"
+
+#include <limits>
+#include <utility>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden {
+namespace {
+
+TimeClaims TimesOf(const Claims& c) { return TimeClaims{c.exp, c.nbf, c.iat, c.auth_time}; }
+
+// ExpiresAt is how long a revocation must last: until the token would be rejected as expired
+// anyway (exp + leeway), for ever without exp.
+int64_t ExpiresAt(const std::optional<double>& exp, int64_t leeway) {
+  constexpr auto kForever = std::numeric_limits<int64_t>::max();
+  if (!exp.has_value() || *exp + static_cast<double>(leeway) >= 9.2e18) {
+    return kForever;
+  }
+  return static_cast<int64_t>(*exp + static_cast<double>(leeway)) + 1;
+}
+
+}  // namespace
+
+ValidatorScratch::ValidatorScratch(const Validator& validator) {
+  if (validator.cache_ != nullptr) {
+    cache_reader_.emplace(*validator.cache_);
+  }
+}
+
+Validator::Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> first,
+                     ValidatorOptions options)
+    : policy_(std::move(policy)),
+      published_(std::move(first)),
+      cache_(options.cache ? std::make_unique<TokenCache>(options.cache_options) : nullptr),
+      denylist_(options.denylist_capacity) {}
+
+absl::StatusOr<std::unique_ptr<Validator>> Validator::Create(Policy policy,
+                                                             std::shared_ptr<const KeySet> keys,
+                                                             ValidatorOptions options) {
+  absl::StatusOr<Verifier> verifier = Verifier::Create(policy, std::move(keys));
+  if (!verifier.ok()) {
+    return verifier.status();
+  }
+  auto first = std::make_shared<const ValidatorSnapshot>(
+      ValidatorSnapshot{*std::move(verifier), /*generation=*/1});
+  return std::unique_ptr<Validator>(new Validator(std::move(policy), std::move(first), options));
+}
+
+absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
+  absl::StatusOr<Verifier> verifier = Verifier::Create(policy_, std::move(keys));
+  if (!verifier.ok()) {
+    return verifier.status();
+  }
+  uint64_t generation;
+  {
+    absl::MutexLock lock(&update_mu_);
+    generation = next_generation_++;
+    published_.Publish(std::make_shared<const ValidatorSnapshot>(
+        ValidatorSnapshot{*std::move(verifier), generation}));
+  }
+  if (cache_ != nullptr) {
+    cache_->EvictOtherGenerations(generation);
+  }
+  return absl::OkStatus();
+}
+
+Error Validator::ValidateCached(std::string_view token, uint64_t hash, int64_t now,
+                                const ValidatorSnapshot& snap, ValidatorScratch& scratch,
+                                ValidationResult& out, bool& hit) const {
+  Error result = Error::kOk;
+  hit = cache_->Lookup(token, hash, snap.generation, *scratch.cache_reader_,
+                       [&](const CachedToken& c) {
+                         out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
+                         result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
+                         if (result == Error::kOk && denylist_.Contains(c.deny_key, now)) {
+                           result = Error::kRevoked;
+                           out.detail = "the token is on the revocation denylist";
+                         }
+                         // Copied out so the entry can be freed the moment the guard ends;
+                         // no allocation once the scratch strings have grown.
+                         scratch.header_copy_.assign(c.header_json);
+                         scratch.payload_copy_.assign(c.payload_json);
+                       });
+  if (hit) {
+    out.cache_hit = true;
+    out.header_json = scratch.header_copy_;
+    out.payload_json = scratch.payload_copy_;
+  }
+  return result;
+}
+
+Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
+                          ValidationResult& out) const {
+  out.cache_hit = false;
+  out.detail = {};
+  const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
+  const Policy& policy = snap.verifier.policy();
+  uint64_t hash = 0;
+  const bool cacheable = cache_ != nullptr && token.size() <= policy.max_token_bytes;
+  if (cacheable) {
+    hash = cache_->Hash(token);
+    bool hit = false;
+    const Error cached = ValidateCached(token, hash, now, snap, scratch, out, hit);
+    if (hit) {
+      return cached;
+    }
+  }
+
+  const Error error = snap.verifier.Verify(token, now, scratch.verify_, out.token);
+  out.header_json = out.token.header_json;
+  out.payload_json = out.token.payload_json;
+  out.times = TimesOf(out.token.claims);
+  out.detail = out.token.detail;
+  if (error != Error::kOk) {
+    return error;
+  }
+  // The revocation digest costs a SHA-256; skip it while nothing is revoked and nothing will
+  // be cached.
+  if (!denylist_.empty() || cacheable) {
+    const Denylist::Key key =
+        Denylist::KeyFor(out.token.claims.iss, out.token.claims.jti, out.token.signing_input);
+    if (denylist_.Contains(key, now)) {
+      out.detail = "the token is on the revocation denylist";
+      return Error::kRevoked;
+    }
+    if (cacheable) {
+      CachedToken facts;
+      facts.header_json = out.header_json;
+      facts.payload_json = out.payload_json;
+      facts.exp = out.times.exp;
+      facts.nbf = out.times.nbf;
+      facts.iat = out.times.iat;
+      facts.auth_time = out.times.auth_time;
+      facts.deny_key = key;
+      cache_->Insert(token, hash, snap.generation, facts, now);
+    }
+  }
+  return Error::kOk;
+}
+
+absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now) {
+  return denylist_.Add(key, expires_at, now);
+}
+
+absl::StatusOr<bool> Validator::RevokeToken(std::string_view token, int64_t now,
+                                            ValidatorScratch& scratch) {
+  const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
+  VerifiedToken verified;
+  const Error error = snap.verifier.Verify(token, now, scratch.verify_, verified);
+  // Revoke anything whose signature verified (even if a claim check failed now, e.g. nbf):
+  // it may become valid later. Unverifiable tokens are nobody's to revoke.
+  if (verified.key == nullptr || !verified.claims_parsed) {
+    return false;
+  }
+  (void)error;
+  const int64_t expires_at = ExpiresAt(verified.claims.exp, snap.verifier.policy().leeway_seconds);
+  absl::Status status = denylist_.Add(
+      Denylist::KeyFor(verified.claims.iss, verified.claims.jti, verified.signing_input),
+      expires_at, now);
+  if (!status.ok()) {
+    return status;
+  }
+  return true;
+}
+
+}  // namespace tokenwarden

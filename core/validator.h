@@ -1,0 +1,136 @@
+// File: core/validator.h
+// -----------------------------------------------------------------------------
+// Validator is the hot path around a Verifier: the current key set and policy as a snapshot
+// published without locks, the shared verified-token cache, and the revocation denylist.
+//
+//   absl::StatusOr<std::unique_ptr<tokenwarden::Validator>> v =
+//       tokenwarden::Validator::Create(policy, keys);
+//   // per thread:
+//   tokenwarden::ValidatorScratch scratch(**v);
+//   tokenwarden::ValidationResult result;
+//   tokenwarden::Error err = (*v)->Validate(jwt, now, scratch, result);
+//   // on a key rotation, from any thread:
+//   (*v)->UpdateKeys(new_keys);
+#ifndef TOKENWARDEN_CORE_VALIDATOR_H_
+#define TOKENWARDEN_CORE_VALIDATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+
+#include "core/denylist.h"
+#include "core/error.h"
+#include "core/key_set.h"
+#include "core/policy.h"
+#include "core/snapshot.h"
+#include "core/token_cache.h"
+#include "core/verifier.h"
+
+namespace tokenwarden {
+
+// ValidatorOptions size the shared state.
+struct ValidatorOptions {
+  // cache turns the verified-token cache on.
+  bool cache = true;
+  TokenCacheOptions cache_options;
+  size_t denylist_capacity = 1 << 16;
+};
+
+// ValidationResult is one Validate's outcome. Views point into the ValidatorScratch (and the
+// token) and live until its next Validate.
+struct ValidationResult {
+  // cache_hit: served from the cache; then `token` holds only the JSON views below, not typed
+  // claims (parse payload_json if you need more).
+  bool cache_hit = false;
+  std::string_view header_json;
+  std::string_view payload_json;
+  TimeClaims times;
+  // token is the full verification result on a miss (typed header and claims, the key).
+  VerifiedToken token;
+  // detail names the failed rule (static storage), or is empty.
+  std::string_view detail;
+};
+
+class Validator;
+
+// ValidatorSnapshot is one published (policy, key set) pair; `generation` tags cache entries.
+struct ValidatorSnapshot {
+  Verifier verifier;
+  uint64_t generation;
+};
+
+// ValidatorScratch is one thread's state for a Validator: its verify scratch, its cached
+// snapshot of the key set and policy, and its cache registration. Never share it.
+// Thread-safety: none; one thread at a time. Must not outlive its Validator.
+class ValidatorScratch {
+ public:
+  explicit ValidatorScratch(const Validator& validator);
+
+ private:
+  friend class Validator;
+  VerifyScratch verify_;
+  SnapshotReader<ValidatorSnapshot> reader_;
+  std::optional<TokenCache::Reader> cache_reader_;
+  std::string header_copy_;
+  std::string payload_copy_;
+};
+
+// Validator validates tokens against the current snapshot, serving repeats from the cache and
+// rejecting revoked tokens on every path (cache hits included).
+// Thread-safety: Validate, UpdateKeys and the revocation methods may run concurrently.
+class Validator {
+ public:
+  // Create builds the first snapshot (Verifier::Create's rules apply).
+  static absl::StatusOr<std::unique_ptr<Validator>> Create(Policy policy,
+                                                           std::shared_ptr<const KeySet> keys,
+                                                           ValidatorOptions options = {});
+
+  // Validate checks `token` at `now`. A cache hit re-checks the time claims and the denylist;
+  // everything else was decided for this policy and key set when the entry was made.
+  Error Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
+                 ValidationResult& out) const;
+
+  // UpdateKeys publishes `keys` with the same policy as a new generation: in-flight
+  // validations finish on the old snapshot, later ones use the new one, and every cache entry
+  // verified under the old one stops serving.
+  absl::Status UpdateKeys(std::shared_ptr<const KeySet> keys);
+
+  // Revoke adds `key` to the denylist until `expires_at` (Unix seconds).
+  absl::Status Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now);
+
+  // RevokeToken revokes `token` if its signature verifies under the current keys (RFC 7009
+  // §2.2: an invalid token needs no revocation; the result is then false). The entry lasts
+  // until exp + leeway, or for ever for a token without exp.
+  absl::StatusOr<bool> RevokeToken(std::string_view token, int64_t now, ValidatorScratch& scratch);
+
+  // CurrentPolicy is the policy of the current snapshot.
+  const Policy& policy() const { return policy_; }
+  std::shared_ptr<const ValidatorSnapshot> snapshot() const { return published_.Current(); }
+  const Denylist& denylist() const { return denylist_; }
+  // cache is null when caching is off.
+  const TokenCache* cache() const { return cache_.get(); }
+
+ private:
+  friend class ValidatorScratch;
+  Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> first,
+            ValidatorOptions options);
+  Error ValidateCached(std::string_view token, uint64_t hash, int64_t now,
+                       const ValidatorSnapshot& snap, ValidatorScratch& scratch,
+                       ValidationResult& out, bool& hit) const;
+
+  Policy policy_;
+  Published<ValidatorSnapshot> published_;
+  std::unique_ptr<TokenCache> cache_;
+  Denylist denylist_;
+  absl::Mutex update_mu_;
+  uint64_t next_generation_ ABSL_GUARDED_BY(update_mu_) = 2;
+};
+
+}  // namespace tokenwarden
+
+#endif  // TOKENWARDEN_CORE_VALIDATOR_H_
