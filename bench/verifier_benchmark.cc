@@ -65,8 +65,8 @@ struct Setup {
 const Setup& GetSetup(const std::string& alg, const std::string& token_file) {
   static std::map<std::string, std::unique_ptr<Setup>>* setups =
       new std::map<std::string, std::unique_ptr<Setup>>();
-  static absl::Mutex mu;
-  absl::MutexLock lock(&mu);
+  static internal::Mutex mu;
+  internal::MutexLock lock(&mu);
   std::unique_ptr<Setup>& s = (*setups)[token_file];
   if (s != nullptr) {
     return *s;

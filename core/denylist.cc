@@ -103,7 +103,7 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
   if (!Live(expires_at, now)) {
     return absl::OkStatus();  // already expired: validation rejects it without us
   }
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   const size_t set = SetOf(key);
   size_t free_way = kWays;
   for (size_t i = 0; i < kWays; ++i) {
@@ -151,7 +151,7 @@ bool Denylist::Contains(const Key& key, int64_t now) const {
 }
 
 size_t Denylist::Purge(int64_t now) {
-  absl::MutexLock lock(&mu_);
+  internal::MutexLock lock(&mu_);
   size_t purged = 0;
   for (size_t i = 0; i < num_slots_; ++i) {
     Key k;

@@ -12,8 +12,8 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/status/status.h>
-#include <absl/synchronization/mutex.h>
 
+#include "core/internal/mutex.h"
 #include "core/internal/token_hash.h"
 
 namespace tokenwarden {
@@ -77,7 +77,7 @@ class Denylist {
   size_t num_slots_;
   size_t set_mask_;
   std::unique_ptr<Slot[]> slots_;
-  absl::Mutex mu_;
+  internal::Mutex mu_;
   std::atomic<size_t> size_{0};
 };
 

@@ -54,7 +54,7 @@ absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
   }
   uint64_t generation;
   {
-    absl::MutexLock lock(&update_mu_);
+    internal::MutexLock lock(&update_mu_);
     generation = next_generation_++;
     published_.Publish(std::make_shared<const ValidatorSnapshot>(
         ValidatorSnapshot{*std::move(verifier), generation}));

@@ -127,7 +127,7 @@ class Validator {
   Published<ValidatorSnapshot> published_;
   std::unique_ptr<TokenCache> cache_;
   Denylist denylist_;
-  absl::Mutex update_mu_;
+  internal::Mutex update_mu_;
   uint64_t next_generation_ ABSL_GUARDED_BY(update_mu_) = 2;
 };
 

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
-#include <absl/synchronization/mutex.h>
+
+#include "core/internal/mutex.h"
 
 namespace tokenwarden::internal {
 
@@ -90,7 +91,7 @@ class EpochDomain {
 
   alignas(64) std::atomic<uint64_t> global_{1};
   std::array<Slot, kMaxParticipants> slots_;
-  absl::Mutex mu_;
+  internal::Mutex mu_;
   std::vector<Retired> retired_ ABSL_GUARDED_BY(mu_);
 };
 

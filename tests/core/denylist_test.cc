@@ -1,0 +1,123 @@
+#include "core/denylist.h"
+
+#include <atomic>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace tokenwarden {
+namespace {
+
+constexpr int64_t kNow = 1700000000;
+
+Denylist::Key KeyN(int n) {
+  return Denylist::KeyFor("https://issuer.example", "jti-" + std::to_string(n), "");
+}
+
+TEST(DenylistTest, KeyUsesIssuerAndJtiWhenPresent) {
+  EXPECT_EQ(Denylist::KeyFor("iss", "j", "a.b"), Denylist::KeyFor("iss", "j", "other.input"));
+  EXPECT_NE(Denylist::KeyFor("iss", "j", "a.b"), Denylist::KeyFor("iss2", "j", "a.b"));
+  // Length-prefixed: ("ab", "c") and ("a", "bc") differ.
+  EXPECT_NE(Denylist::KeyFor("ab", "c", ""), Denylist::KeyFor("a", "bc", ""));
+}
+
+TEST(DenylistTest, KeyUsesSigningInputWithoutJti) {
+  EXPECT_EQ(Denylist::KeyFor("iss", std::nullopt, "h.p"),
+            Denylist::KeyFor("other", std::nullopt, "h.p"));
+  EXPECT_NE(Denylist::KeyFor("iss", std::nullopt, "h.p"),
+            Denylist::KeyFor("iss", std::nullopt, "h.q"));
+}
+
+TEST(DenylistTest, ContainsUntilExpiry) {
+  Denylist list(64);
+  EXPECT_TRUE(list.empty());
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 10, kNow).ok());
+  EXPECT_FALSE(list.empty());
+  EXPECT_TRUE(list.Contains(KeyN(1), kNow));
+  EXPECT_TRUE(list.Contains(KeyN(1), kNow + 9));
+  EXPECT_FALSE(list.Contains(KeyN(1), kNow + 10));
+  EXPECT_FALSE(list.Contains(KeyN(2), kNow));
+}
+
+TEST(DenylistTest, ReAddKeepsTheLaterExpiry) {
+  Denylist list(64);
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 100, kNow).ok());
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 10, kNow).ok());
+  EXPECT_TRUE(list.Contains(KeyN(1), kNow + 50));
+  EXPECT_EQ(list.size(), 1u);
+}
+
+TEST(DenylistTest, AlreadyExpiredIsNotStored) {
+  Denylist list(64);
+  ASSERT_TRUE(list.Add(KeyN(1), kNow, kNow).ok());
+  EXPECT_TRUE(list.empty());
+}
+
+TEST(DenylistTest, PurgeFreesExpiredSlots) {
+  Denylist list(64);
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 5, kNow).ok());
+  ASSERT_TRUE(list.Add(KeyN(2), kNow + 500, kNow).ok());
+  EXPECT_EQ(list.Purge(kNow + 10), 1u);
+  EXPECT_EQ(list.size(), 1u);
+  EXPECT_TRUE(list.Contains(KeyN(2), kNow + 10));
+}
+
+TEST(DenylistTest, FullRefusesInsteadOfDropping) {
+  Denylist list(4);  // one set of four
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(list.Add(KeyN(i), kNow + 100, kNow).ok());
+  }
+  const absl::Status status = list.Add(KeyN(99), kNow + 100, kNow);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(list.Contains(KeyN(i), kNow));
+  }
+  // An expired slot is reused without a purge.
+  ASSERT_TRUE(list.Add(KeyN(100), kNow + 300, kNow + 200).ok());
+  EXPECT_TRUE(list.Contains(KeyN(100), kNow + 200));
+}
+
+TEST(DenylistTest, ForEachListsLiveEntries) {
+  Denylist list(64);
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 5, kNow).ok());
+  ASSERT_TRUE(list.Add(KeyN(2), std::numeric_limits<int64_t>::max(), kNow).ok());
+  int n = 0;
+  list.ForEach(kNow + 10, [&](const Denylist::Key& key, int64_t) {
+    EXPECT_EQ(key, KeyN(2));
+    ++n;
+  });
+  EXPECT_EQ(n, 1);
+}
+
+TEST(DenylistTest, ReadersNeverSeeTornEntriesWhileWritersChurn) {
+  Denylist list(256);
+  ASSERT_TRUE(list.Add(KeyN(0), kNow + 1000000, kNow).ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int round = 0; round < 200; ++round) {
+      for (int i = 1; i < 100; ++i) {
+        (void)list.Add(KeyN(i), kNow + 10 + round, kNow + round);
+      }
+      list.Purge(kNow + round + 5);
+    }
+    stop = true;
+  });
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        ASSERT_TRUE(list.Contains(KeyN(0), kNow));  // never lost while others churn
+        ASSERT_FALSE(list.Contains(KeyN(100000), kNow));
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& t : readers) {
+    t.join();
+  }
+}
+
+}  // namespace
+}  // namespace tokenwarden

@@ -1,0 +1,203 @@
+#include "core/validator.h"
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/ec_key.h>
+
+#include "core/internal/str_cat.h"
+#include "tests/core/test_tokens.h"
+
+namespace tokenwarden {
+namespace {
+
+using testing::EcKey;
+using testing::EcKeyB;
+using testing::JwksOf;
+using testing::kNow;
+using testing::MintAlg;
+using testing::MustJwks;
+
+std::string Claims(std::string_view jti, int64_t exp = kNow + 3600) {
+  return internal::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","jti":")", jti,
+                          R"(","exp":)", exp, "}");
+}
+
+std::shared_ptr<const KeySet> KeysAandB() {
+  return MustJwks(JwksOf({EcKey(Algorithm::kEs256).Jwk("a"), EcKeyB().Jwk("b")}));
+}
+
+std::shared_ptr<const KeySet> KeysBOnly() { return MustJwks(JwksOf({EcKeyB().Jwk("b")})); }
+
+std::unique_ptr<Validator> MakeValidator(std::shared_ptr<const KeySet> keys, bool cache = true) {
+  Policy policy;
+  policy.issuer = "https://issuer.example";
+  ValidatorOptions options;
+  options.cache = cache;
+  absl::StatusOr<std::unique_ptr<Validator>> v = Validator::Create(policy, keys, options);
+  EXPECT_TRUE(v.ok()) << v.status();
+  return *std::move(v);
+}
+
+TEST(ValidatorTest, SecondValidationIsACacheHitWithTheSameClaims) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("1"), "a");
+  ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+  EXPECT_FALSE(r.cache_hit);
+  const std::string payload(r.payload_json);
+  ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+  EXPECT_TRUE(r.cache_hit);
+  EXPECT_EQ(r.payload_json, payload);
+  EXPECT_EQ(v->cache()->entries(), 1u);
+}
+
+TEST(ValidatorTest, CacheHitReappliesExpiry) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string token =
+      MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("2", kNow + 10), "a");
+  ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+  EXPECT_EQ(v->Validate(token, kNow + 10, scratch, r), Error::kExpired);
+  EXPECT_TRUE(r.cache_hit);
+}
+
+TEST(ValidatorTest, InvalidTokensAreNotCached) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("3"), "a");
+  token[token.size() - 3] = token[token.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(v->Validate(token, kNow, scratch, r), Error::kInvalidSignature);
+  EXPECT_EQ(v->Validate(token, kNow, scratch, r), Error::kInvalidSignature);
+  EXPECT_FALSE(r.cache_hit);
+  EXPECT_EQ(v->cache()->entries(), 0u);
+}
+
+TEST(ValidatorTest, RevokedTokenIsRejectedOnACacheHit) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("4"), "a");
+  ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+  ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+  ASSERT_TRUE(r.cache_hit);
+  absl::StatusOr<bool> revoked = v->RevokeToken(token, kNow, scratch);
+  ASSERT_TRUE(revoked.ok() && *revoked);
+  EXPECT_EQ(v->Validate(token, kNow, scratch, r), Error::kRevoked);
+  EXPECT_TRUE(r.cache_hit);
+}
+
+TEST(ValidatorTest, RevocationCoversAReencodedEcdsaSignature) {
+  // s -> n - s gives a second valid signature, hence a second token string. Without a jti the
+  // revocation key is the signing input, so the copy is revoked too.
+  auto v = MakeValidator(KeysAandB(), /*cache=*/false);
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string claims =
+      R"({"iss":"https://issuer.example","exp":)" + std::to_string(kNow + 3600) + "}";
+  const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), claims, "a");
+  std::string sig = testing::SignatureOf(token);
+  bssl::UniquePtr<BIGNUM> s(
+      BN_bin2bn(reinterpret_cast<const uint8_t*>(sig.data()) + 32, 32, nullptr));
+  bssl::UniquePtr<BIGNUM> n_minus_s(BN_new());
+  ASSERT_TRUE(BN_sub(n_minus_s.get(),
+                     EC_GROUP_get0_order(EC_KEY_get0_group(EcKey(Algorithm::kEs256).ec())),
+                     s.get()));
+  ASSERT_TRUE(BN_bn2bin_padded(reinterpret_cast<uint8_t*>(sig.data()) + 32, 32, n_minus_s.get()));
+  const std::string twin = testing::WithSignature(token, sig);
+  ASSERT_NE(twin, token);
+  ASSERT_EQ(v->Validate(twin, kNow, scratch, r), Error::kOk);  // a valid second encoding
+  ASSERT_TRUE(*v->RevokeToken(token, kNow, scratch));
+  EXPECT_EQ(v->Validate(token, kNow, scratch, r), Error::kRevoked);
+  EXPECT_EQ(v->Validate(twin, kNow, scratch, r), Error::kRevoked);
+}
+
+TEST(ValidatorTest, RevokingAnInvalidTokenDoesNothing) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  absl::StatusOr<bool> revoked = v->RevokeToken("not.a.token", kNow, scratch);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_FALSE(*revoked);
+  EXPECT_TRUE(v->denylist().empty());
+}
+
+TEST(ValidatorTest, RotatedOutKeyStopsValidatingEvenFromCache) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string by_a = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("5"), "a");
+  const std::string by_b = MintAlg(Algorithm::kEs256, EcKeyB(), Claims("6"), "b");
+  ASSERT_EQ(v->Validate(by_a, kNow, scratch, r), Error::kOk);
+  ASSERT_EQ(v->Validate(by_a, kNow, scratch, r), Error::kOk);
+  ASSERT_TRUE(r.cache_hit);
+  ASSERT_TRUE(v->UpdateKeys(KeysBOnly()).ok());
+  EXPECT_EQ(v->Validate(by_a, kNow, scratch, r), Error::kKeyNotFound);
+  EXPECT_FALSE(r.cache_hit);
+  EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+}
+
+// Readers validate from two threads while a writer rotates keys, revokes and the cache evicts;
+// run under the tsan preset this is the data-race check of the whole hot path.
+TEST(ValidatorTest, ConcurrentValidationRotationAndRevocation) {
+  TokenCacheOptions small;
+  small.max_entries = 16;  // force evictions
+  Policy policy;
+  policy.issuer = "https://issuer.example";
+  ValidatorOptions options;
+  options.cache_options = small;
+  auto v = *Validator::Create(policy, KeysAandB(), options);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 64; ++i) {
+    tokens.push_back(MintAlg(Algorithm::kEs256, EcKeyB(), Claims("c" + std::to_string(i)), "b"));
+  }
+  const std::string revoked_token = tokens[0];
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::atomic<int> validations{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      ValidatorScratch scratch(*v);
+      ValidationResult r;
+      size_t i = static_cast<size_t>(t);
+      while (!stop.load()) {
+        const std::string& tok = tokens[i++ % tokens.size()];
+        const Error e = v->Validate(tok, kNow, scratch, r);
+        if (e != Error::kOk && !(e == Error::kRevoked && tok == revoked_token)) {
+          ++wrong;
+        }
+        ++validations;
+      }
+    });
+  }
+  ValidatorScratch writer_scratch(*v);
+  // Bounded: until the readers did 20000 validations (rotating keys all along), at most 10 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int round = 0; validations.load() < 20000 && std::chrono::steady_clock::now() < deadline;
+       ++round) {
+    ASSERT_TRUE(v->UpdateKeys(round % 2 == 0 ? KeysBOnly() : KeysAandB()).ok());
+    if (round == 50) {
+      ASSERT_TRUE(*v->RevokeToken(revoked_token, kNow, writer_scratch));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  stop = true;
+  for (std::thread& t : readers) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  ValidationResult r;
+  EXPECT_EQ(v->Validate(revoked_token, kNow, writer_scratch, r), Error::kRevoked);
+}
+
+}  // namespace
+}  // namespace tokenwarden
