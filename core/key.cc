@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "core/base64url.h"
+#include "core/internal/hmac.h"
 #include "core/internal/jose_json.h"
 #include "core/internal/jwk.h"
 #include "core/internal/str_cat.h"
@@ -145,6 +146,8 @@ class KeyBuilder {
       }
     }
     key.secret_ = std::move(secret);
+    key.hmac_ = std::make_unique<internal::HmacState>();
+    internal::PrepareHmac(key.secret_, *key.hmac_);
     return key;
   }
   static void SetKid(Key& key, std::optional<std::string_view> kid) {

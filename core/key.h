@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,10 @@
 #include "core/algorithm.h"
 
 namespace tokenwarden {
+
+namespace internal {
+struct HmacState;
+}  // namespace internal
 
 // Key is one verification key, its BoringSSL object built once at load so that verifying
 // costs no import or parse. The algorithms it may verify are fixed at load by the key-fit
@@ -52,6 +57,8 @@ class Key {
   const EC_KEY* ec() const { return ec_.get(); }
   const std::array<uint8_t, 32>& ed25519() const { return ed25519_; }
   std::string_view secret() const { return secret_; }
+  // hmac is the prepared HMAC key schedule of an oct key (null otherwise).
+  const internal::HmacState* hmac() const { return hmac_.get(); }
 
  private:
   friend class KeyBuilder;
@@ -65,6 +72,7 @@ class Key {
   bssl::UniquePtr<EC_KEY> ec_;
   std::array<uint8_t, 32> ed25519_{};
   std::string secret_;
+  std::unique_ptr<internal::HmacState> hmac_;
 };
 
 }  // namespace tokenwarden

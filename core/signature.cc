@@ -7,11 +7,12 @@
 #include <openssl/ec_key.h>
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
-#include <openssl/hmac.h>
 #include <openssl/mem.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+
+#include "core/internal/hmac.h"
 
 namespace tokenwarden {
 namespace {
@@ -101,20 +102,16 @@ Error VerifyEcdsa(Algorithm alg, const EC_KEY* ec, std::string_view input,
   return result == Error::kOk ? result : Invalid();
 }
 
-Error VerifyHmac(Algorithm alg, std::string_view secret, std::string_view input,
+Error VerifyHmac(Algorithm alg, const Key& key, std::string_view input,
                  std::span<const uint8_t> sig) {
-  uint8_t mac[EVP_MAX_MD_SIZE];
-  unsigned mac_len = 0;
-  if (HMAC(DigestFor(alg).md, secret.data(), secret.size(),
-           reinterpret_cast<const uint8_t*>(input.data()), input.size(), mac,
-           &mac_len) == nullptr) {
-    return Invalid();
-  }
+  const size_t mac_len = HashLength(alg);
   // The length is public (fixed by alg); only the contents need a constant-time compare.
-  if (sig.size() != mac_len || CRYPTO_memcmp(mac, sig.data(), mac_len) != 0) {
+  if (sig.size() != mac_len || key.hmac() == nullptr) {
     return Error::kInvalidSignature;
   }
-  return Error::kOk;
+  uint8_t mac[64];
+  internal::ComputeHmac(*key.hmac(), alg, input, mac);
+  return CRYPTO_memcmp(mac, sig.data(), mac_len) == 0 ? Error::kOk : Error::kInvalidSignature;
 }
 
 }  // namespace
@@ -138,7 +135,7 @@ Error VerifySignature(Algorithm alg, const Key& key, std::string_view signing_in
                  ? Error::kOk
                  : Error::kInvalidSignature;
     case KeyType::kOct:
-      return VerifyHmac(alg, key.secret(), signing_input, signature);
+      return VerifyHmac(alg, key, signing_input, signature);
   }
   return Error::kInvalidSignature;
 }

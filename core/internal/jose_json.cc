@@ -1,6 +1,7 @@
 #include "core/internal/jose_json.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tokenwarden::internal {
 namespace {
@@ -84,6 +85,13 @@ bool ReadStringOrArray(element value, std::vector<std::string_view>& out, bool s
   return true;
 }
 
+// Is compares `key` with a string literal of known length, which the compiler turns into a
+// length check and one or two word compares (operator== calls memcmp with a runtime length).
+template <size_t N>
+inline bool Is(std::string_view key, const char (&literal)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
 Error Malformed(std::string_view& detail, std::string_view why) {
   detail = why;
   return Error::kMalformed;
@@ -118,23 +126,23 @@ Error ReadHeader(element root, Header& out, ClaimsStorage& storage, std::string_
   storage.names.clear();
   for (auto [key, value] : object) {
     storage.names.push_back(key);
-    if (key == "alg") {
+    if (Is(key, "alg")) {
       if (!ReadString(value, alg)) {
         return Malformed(detail, "header parameter \"alg\" is not a string");
       }
-    } else if (key == "kid") {
+    } else if (Is(key, "kid")) {
       if (!ReadString(value, out.kid)) {
         return Malformed(detail, "header parameter \"kid\" is not a string");
       }
-    } else if (key == "typ") {
+    } else if (Is(key, "typ")) {
       if (!ReadString(value, out.typ)) {
         return Malformed(detail, "header parameter \"typ\" is not a string");
       }
-    } else if (key == "cty") {
+    } else if (Is(key, "cty")) {
       if (!ReadString(value, out.cty)) {
         return Malformed(detail, "header parameter \"cty\" is not a string");
       }
-    } else if (key == "crit") {
+    } else if (Is(key, "crit")) {
       // RFC 7515 §4.1.11: a non-empty array of strings; anything else is malformed.
       simdjson::dom::array crit;
       if (value.get_array().get(crit) != simdjson::SUCCESS || crit.size() == 0) {
@@ -177,75 +185,75 @@ Error ReadClaims(element root, Claims& out, ClaimsStorage& storage, std::string_
   for (auto [key, value] : object) {
     storage.names.push_back(key);
     bool ok = true;
-    if (key == "exp") {
+    if (Is(key, "exp")) {
       ok = ReadNumericDate(value, out.exp);
       if (!ok) {
         detail = "claim \"exp\" is not a number";
       }
-    } else if (key == "nbf") {
+    } else if (Is(key, "nbf")) {
       ok = ReadNumericDate(value, out.nbf);
       if (!ok) {
         detail = "claim \"nbf\" is not a number";
       }
-    } else if (key == "iat") {
+    } else if (Is(key, "iat")) {
       ok = ReadNumericDate(value, out.iat);
       if (!ok) {
         detail = "claim \"iat\" is not a number";
       }
-    } else if (key == "auth_time") {
+    } else if (Is(key, "auth_time")) {
       ok = ReadNumericDate(value, out.auth_time);
       if (!ok) {
         detail = "claim \"auth_time\" is not a number";
       }
-    } else if (key == "iss") {
+    } else if (Is(key, "iss")) {
       ok = ReadString(value, out.iss);
       if (!ok) {
         detail = "claim \"iss\" is not a string";
       }
-    } else if (key == "sub") {
+    } else if (Is(key, "sub")) {
       ok = ReadString(value, out.sub);
       if (!ok) {
         detail = "claim \"sub\" is not a string";
       }
-    } else if (key == "aud") {
+    } else if (Is(key, "aud")) {
       ok = ReadStringOrArray(value, storage.aud, /*split_spaces=*/false);
       out.has_aud = true;
       if (!ok) {
         detail = "claim \"aud\" is neither a string nor an array of strings";
       }
-    } else if (key == "jti") {
+    } else if (Is(key, "jti")) {
       ok = ReadString(value, out.jti);
       if (!ok) {
         detail = "claim \"jti\" is not a string";
       }
-    } else if (key == "azp") {
+    } else if (Is(key, "azp")) {
       ok = ReadString(value, out.azp);
       if (!ok) {
         detail = "claim \"azp\" is not a string";
       }
-    } else if (key == "client_id") {
+    } else if (Is(key, "client_id")) {
       ok = ReadString(value, out.client_id);
       if (!ok) {
         detail = "claim \"client_id\" is not a string";
       }
-    } else if (key == "nonce") {
+    } else if (Is(key, "nonce")) {
       ok = ReadString(value, out.nonce);
       if (!ok) {
         detail = "claim \"nonce\" is not a string";
       }
-    } else if (key == "at_hash") {
+    } else if (Is(key, "at_hash")) {
       ok = ReadString(value, out.at_hash);
       if (!ok) {
         detail = "claim \"at_hash\" is not a string";
       }
-    } else if (key == "scope") {
+    } else if (Is(key, "scope")) {
       ok = ReadString(value, out.scope);
       if (ok) {
         AppendSpaceSeparated(*out.scope, storage.scopes);
       } else {
         detail = "claim \"scope\" is not a string";
       }
-    } else if (key == "scp") {
+    } else if (Is(key, "scp")) {
       ok = ReadStringOrArray(value, storage.scopes, /*split_spaces=*/true);
       if (!ok) {
         detail = "claim \"scp\" is neither a string nor an array of strings";
