@@ -1,0 +1,180 @@
+// Peer harness: validates one token with github.com/golang-jwt/jwt/v5 in a timed loop.
+//
+//	go-jwt --alg ALG --token FILE --key FILE --iss ISS --aud AUD --seconds S
+//
+// Prints one JSON line: {"peer":..,"version":..,"alg":..,"ops_per_sec":..,"ok":true}
+// or {"peer":..,"version":..,"alg":..,"ok":false,"error":".."}.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const peer = "go-jwt"
+
+// claims is what a resource server reads after validation; the registered claims carry
+// exp, iss and aud for the parser's checks.
+type claims struct {
+	jwt.RegisteredClaims
+	Scope string `json:"scope"`
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/golang-jwt/jwt/v5" {
+				return d.Version
+			}
+		}
+	}
+	return "unknown"
+}
+
+// result is the one line the harness prints, fields in the order the other peers use.
+type result struct {
+	Peer      string   `json:"peer"`
+	Version   string   `json:"version"`
+	Alg       string   `json:"alg"`
+	OpsPerSec *float64 `json:"ops_per_sec,omitempty"`
+	OK        bool     `json:"ok"`
+	Error     string   `json:"error,omitempty"`
+}
+
+func emit(r result) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(r)
+	os.Stdout.Write(buf.Bytes())
+}
+
+func fail(alg, msg string, code int) {
+	emit(result{Peer: peer, Version: version(), Alg: alg, OK: false, Error: msg})
+	os.Exit(code)
+}
+
+// tamper changes the first character of the signature segment.
+func tamper(tok string) string {
+	i := strings.LastIndexByte(tok, '.')
+	if i < 0 || i+1 >= len(tok) {
+		return tok + "x"
+	}
+	c := byte('A')
+	if tok[i+1] == 'A' {
+		c = 'B'
+	}
+	return tok[:i+1] + string(c) + tok[i+2:]
+}
+
+func loadKey(alg string, raw []byte) (any, error) {
+	switch alg {
+	case "RS256", "PS256":
+		return jwt.ParseRSAPublicKeyFromPEM(raw)
+	case "ES256", "ES384":
+		return jwt.ParseECPublicKeyFromPEM(raw)
+	case "EdDSA":
+		return jwt.ParseEdPublicKeyFromPEM(raw)
+	case "HS256":
+		return raw, nil
+	}
+	return nil, fmt.Errorf("unsupported")
+}
+
+func newParser(alg, iss, aud string) *jwt.Parser {
+	return jwt.NewParser(
+		jwt.WithValidMethods([]string{alg}),
+		jwt.WithIssuer(iss),
+		jwt.WithAudience(aud),
+		jwt.WithExpirationRequired(),
+	)
+}
+
+func main() {
+	alg := flag.String("alg", "", "algorithm")
+	tokenPath := flag.String("token", "", "token file")
+	keyPath := flag.String("key", "", "key file (SPKI PEM, or raw HMAC secret)")
+	iss := flag.String("iss", "", "expected issuer")
+	aud := flag.String("aud", "", "expected audience")
+	seconds := flag.Float64("seconds", 1, "measuring time")
+	flag.Parse()
+	if *alg == "" || *tokenPath == "" || *keyPath == "" {
+		flag.Usage()
+		os.Exit(64)
+	}
+	switch *alg {
+	case "RS256", "PS256", "ES256", "ES384", "EdDSA", "HS256":
+	default:
+		fail(*alg, "unsupported", 2)
+	}
+	tb, err := os.ReadFile(*tokenPath)
+	if err != nil {
+		fail(*alg, err.Error(), 1)
+	}
+	token := strings.TrimSpace(string(tb))
+	kb, err := os.ReadFile(*keyPath)
+	if err != nil {
+		fail(*alg, err.Error(), 1)
+	}
+	// Parsing the key once is what a resource server does at start-up.
+	key, err := loadKey(*alg, kb)
+	if err != nil {
+		fail(*alg, "key: "+err.Error(), 1)
+	}
+	keyFunc := func(*jwt.Token) (any, error) { return key, nil }
+	p := newParser(*alg, *iss, *aud)
+	check := func(p *jwt.Parser, tok string) (*claims, error) {
+		c := &claims{}
+		_, err := p.ParseWithClaims(tok, c, keyFunc)
+		return c, err
+	}
+
+	if _, err := check(p, token); err != nil {
+		fail(*alg, "first validation failed: "+err.Error(), 1)
+	}
+	if _, err := check(p, tamper(token)); err == nil {
+		fail(*alg, "tampered token accepted", 1)
+	}
+	if _, err := check(newParser(*alg, *iss, "not-the-audience"), token); err == nil {
+		fail(*alg, "wrong audience accepted", 1)
+	}
+	if _, err := check(newParser(*alg, "https://not-the-issuer.example", *aud), token); err == nil {
+		fail(*alg, "wrong issuer accepted", 1)
+	}
+
+	const batch = 16
+	var sink int
+	run := func(limit time.Duration) (int, time.Duration) {
+		start := time.Now()
+		n := 0
+		for {
+			for i := 0; i < batch; i++ {
+				c, err := check(p, token)
+				if err != nil {
+					fail(*alg, "validation failed in the loop: "+err.Error(), 1)
+				}
+				sink += len(c.Scope)
+			}
+			n += batch
+			if el := time.Since(start); el >= limit {
+				return n, el
+			}
+		}
+	}
+	warm := time.Duration(min(max(*seconds*0.1, 0.05), 0.25) * float64(time.Second))
+	run(warm)
+	n, el := run(time.Duration(max(*seconds, 0.01) * float64(time.Second)))
+	if sink < 0 {
+		fmt.Fprintln(os.Stderr, sink)
+	}
+	ops := float64(int64(float64(n)/el.Seconds()*10)) / 10
+	emit(result{Peer: peer, Version: version(), Alg: *alg, OpsPerSec: &ops, OK: true})
+}
