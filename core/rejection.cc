@@ -18,7 +18,13 @@ std::string Quote(std::string_view value) {
   if (value.size() <= kMaxQuoted) {
     return internal::StrCat("\"", value, "\"");
   }
-  return internal::StrCat("\"", value.substr(0, kMaxQuoted), "...\"");
+  // Cut on a UTF-8 character boundary: never inside a multi-byte sequence (10xxxxxx bytes
+  // continue one), so the message stays valid UTF-8 and valid JSON.
+  size_t cut = kMaxQuoted;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) {
+    --cut;
+  }
+  return internal::StrCat("\"", value.substr(0, cut), "...\"");
 }
 
 std::string TimeAndRelative(double when, int64_t now) {
@@ -110,7 +116,10 @@ std::string FormatUnixTime(double seconds) {
   if (!std::isfinite(seconds) || std::fabs(seconds) > 1e11) {
     return absl::StrFormat("%g", seconds);
   }
-  const absl::Time t = absl::FromUnixNanos(static_cast<int64_t>(seconds * 1e9));
+  // Whole seconds and the fraction apart: seconds * 1e9 overflows int64 past the year 2262.
+  const double whole = std::floor(seconds);
+  const absl::Time t = absl::FromUnixSeconds(static_cast<int64_t>(whole)) +
+                       absl::Nanoseconds(static_cast<int64_t>((seconds - whole) * 1e9));
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", t, absl::UTCTimeZone());
 }
 

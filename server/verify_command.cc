@@ -80,15 +80,13 @@ std::string ResultJson(Error error, const VerifiedToken& token, const Policy& po
 }  // namespace
 
 int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
-  for (std::string_view arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      io.out += kVerifyUsage;
-      return kExitValid;
-    }
-  }
   absl::StatusOr<VerifyOptions> options = ParseVerifyOptions(args);
   if (!options.ok()) {
     return Usage(io, internal::StrCat(options.status().message(), " (see --help)"));
+  }
+  if (options->help) {
+    io.out += kVerifyUsage;
+    return kExitValid;
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = LoadKeys(*options);
   if (!keys.ok()) {

@@ -33,8 +33,12 @@ const char kVerifyUsage[] =
 namespace {
 
 absl::StatusOr<int64_t> ParseInt(std::string_view option, std::string_view value) {
+  // Strictly [-]digits: SimpleAtoi alone would also take " 5", "5\n" and "+5".
+  const std::string_view digits = value.starts_with('-') ? value.substr(1) : value;
+  const bool plain =
+      !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
   int64_t n = 0;
-  if (!absl::SimpleAtoi(internal::ToAbsl(value), &n)) {
+  if (!plain || !absl::SimpleAtoi(internal::ToAbsl(value), &n)) {
     return absl::InvalidArgumentError(
         internal::StrCat(option, ": \"", value, "\" is not an integer number of seconds"));
   }
@@ -120,6 +124,12 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
       only_positional = true;
       continue;
     }
+    // Only the long form, and only where an option may stand: a token argument (after "--" or
+    // in value position) must never turn into help, whose exit 0 would read as "valid".
+    if (arg == "--help") {
+      o.help = true;
+      continue;
+    }
     if (arg == "--explain") {
       o.explain = true;
       continue;
@@ -146,6 +156,9 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
     if (!*applied) {
       return absl::InvalidArgumentError(internal::StrCat("unknown option ", name));
     }
+  }
+  if (o.help) {
+    return o;
   }
   if (o.jwks_path.has_value() == o.key_path.has_value()) {
     return absl::InvalidArgumentError("give exactly one of --jwks PATH and --key PATH");

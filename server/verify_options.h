@@ -20,6 +20,7 @@ struct VerifyOptions {
   Policy policy;
   std::optional<int64_t> now;  // --now; unset = the system clock
   bool explain = false;        // --explain
+  bool help = false;           // --help (only in option position; never "-h", see .cc)
   // token is the positional TOKEN; unset or "-" means stdin.
   std::optional<std::string> token;
 };

@@ -11,7 +11,7 @@ namespace tokenwarden {
 namespace {
 
 struct Value {
-  explicit Value(int v, std::atomic<int>* live) : v(v), live(live) { ++*live; }
+  explicit Value(int value, std::atomic<int>* counter) : v(value), live(counter) { ++*live; }
   ~Value() { --*live; }
   int v;
   std::atomic<int>* live;

@@ -1,0 +1,519 @@
+#include "core/policy.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/status/status.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "core/internal/jose_json.h"
+#include "core/internal/str_cat.h"
+#include "tests/core/test_tokens.h"
+
+namespace tokenwarden {
+namespace {
+
+using internal::StrCat;
+using testing::kNow;
+using testing::RecordingTrace;
+
+// T renders kNow + `offset` as a JSON number.
+std::string T(int64_t offset) { return StrCat(kNow + offset); }
+
+// ParsedToken types a header and payload JSON with the core's own readers, so a policy case
+// reads as the token it describes.
+class ParsedToken {
+ public:
+  ParsedToken(std::string_view header_json, std::string_view payload_json)
+      : header_json_(header_json), payload_json_(payload_json) {
+    simdjson::dom::element root;
+    std::string_view detail;
+    EXPECT_EQ(header_parser_.parse(header_json_).get(root), simdjson::SUCCESS) << header_json;
+    EXPECT_EQ(internal::ReadHeader(root, header_, header_storage_, detail), Error::kOk)
+        << header_json << ": " << detail;
+    EXPECT_EQ(payload_parser_.parse(payload_json_).get(root), simdjson::SUCCESS) << payload_json;
+    EXPECT_EQ(internal::ReadClaims(root, claims_, claims_storage_, detail), Error::kOk)
+        << payload_json << ": " << detail;
+  }
+  const Header& header() const { return header_; }
+  const Claims& claims() const { return claims_; }
+
+ private:
+  simdjson::padded_string header_json_;
+  simdjson::padded_string payload_json_;
+  simdjson::dom::parser header_parser_;
+  simdjson::dom::parser payload_parser_;
+  internal::ClaimsStorage header_storage_;
+  internal::ClaimsStorage claims_storage_;
+  Header header_;
+  Claims claims_;
+};
+
+struct PolicyCase {
+  std::string name;
+  std::string header;
+  std::string payload;
+  std::function<void(Policy&)> configure;
+  Error want;
+};
+
+class PolicyRuleTest : public ::testing::TestWithParam<PolicyCase> {};
+
+TEST_P(PolicyRuleTest, AppliesRule) {
+  const PolicyCase& c = GetParam();
+  ParsedToken token(c.header, c.payload);
+  Policy policy;
+  c.configure(policy);
+  ASSERT_TRUE(ValidatePolicy(policy).ok()) << ValidatePolicy(policy);
+  std::string_view detail;
+  const Error got = CheckClaims(policy, token.header(), token.claims(), kNow, nullptr, detail);
+  EXPECT_EQ(got, c.want) << "got " << ErrorCode(got) << ", want " << ErrorCode(c.want)
+                         << "\nheader " << c.header << "\npayload " << c.payload;
+  if (c.want == Error::kOk) {
+    EXPECT_TRUE(detail.empty()) << detail;
+  } else {
+    EXPECT_FALSE(detail.empty());
+  }
+  // With a trace the verdict is the same (the first failure), and every failure is reported.
+  RecordingTrace trace;
+  std::string_view traced_detail;
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), kNow, &trace, traced_detail), got);
+  EXPECT_EQ(traced_detail, detail);
+  bool first_failure_seen = false;
+  for (const RecordingTrace::Entry& e : trace.entries) {
+    if (!e.applied) {
+      EXPECT_EQ(e.result, Error::kOk) << e.check;
+    }
+    if (e.result != Error::kOk && !first_failure_seen) {
+      first_failure_seen = true;
+      EXPECT_EQ(e.result, got) << e.check;
+    }
+  }
+  EXPECT_EQ(first_failure_seen, got != Error::kOk);
+}
+
+std::string CaseName(const ::testing::TestParamInfo<PolicyCase>& p) { return p.param.name; }
+
+const std::string kHeader = R"({"alg":"RS256"})";
+
+// Valid returns a payload with exp an hour away plus `members`.
+std::string Valid(std::string_view members = "") {
+  return StrCat("{\"exp\":", T(3600), members.empty() ? "" : ",", members, "}");
+}
+
+void NoPolicy(Policy&) {}
+
+// --- exp / nbf / iat ---------------------------------------------------------------------------
+
+INSTANTIATE_TEST_SUITE_P(
+    Times, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"ExpInOneSecond", kHeader, "{\"exp\":" + T(1) + "}", NoPolicy, Error::kOk},
+        PolicyCase{"ExpEqualsNow", kHeader, "{\"exp\":" + T(0) + "}", NoPolicy, Error::kExpired},
+        PolicyCase{"ExpOneSecondAgo", kHeader, "{\"exp\":" + T(-1) + "}", NoPolicy,
+                   Error::kExpired},
+        PolicyCase{"ExpHalfSecondAhead", kHeader, "{\"exp\":" + T(0) + ".5}", NoPolicy, Error::kOk},
+        PolicyCase{"ExpHalfSecondAgo", kHeader, "{\"exp\":" + T(-1) + ".5}", NoPolicy,
+                   Error::kExpired},
+        PolicyCase{"ExpHuge", kHeader, R"({"exp":1e300})", NoPolicy, Error::kOk},
+        PolicyCase{"ExpHugeNegative", kHeader, R"({"exp":-1e300})", NoPolicy, Error::kExpired},
+        PolicyCase{"ExpZero", kHeader, R"({"exp":0})", NoPolicy, Error::kExpired},
+        PolicyCase{"ExpWithinLeeway", kHeader, "{\"exp\":" + T(-59) + "}",
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kOk},
+        PolicyCase{"ExpAtLeewayEdge", kHeader, "{\"exp\":" + T(-60) + "}",
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kExpired},
+        PolicyCase{"ExpMissing", kHeader, R"({"sub":"u"})", NoPolicy, Error::kMissingClaim},
+        PolicyCase{"ExpMissingAllowed", kHeader, R"({"sub":"u"})",
+                   [](Policy& p) { p.require_exp = false; }, Error::kOk},
+        PolicyCase{"ExpPresentStillCheckedWhenOptional", kHeader, "{\"exp\":" + T(-1) + "}",
+                   [](Policy& p) { p.require_exp = false; }, Error::kExpired},
+        PolicyCase{"NbfNow", kHeader, Valid("\"nbf\":" + T(0)), NoPolicy, Error::kOk},
+        PolicyCase{"NbfInOneSecond", kHeader, Valid("\"nbf\":" + T(1)), NoPolicy,
+                   Error::kNotYetValid},
+        PolicyCase{"NbfHalfSecondAhead", kHeader, Valid("\"nbf\":" + T(0) + ".5"), NoPolicy,
+                   Error::kNotYetValid},
+        PolicyCase{"NbfPast", kHeader, Valid("\"nbf\":" + T(-1000)), NoPolicy, Error::kOk},
+        PolicyCase{"NbfAtLeewayEdge", kHeader, Valid("\"nbf\":" + T(60)),
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kOk},
+        PolicyCase{"NbfBeyondLeeway", kHeader, Valid("\"nbf\":" + T(61)),
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kNotYetValid},
+        PolicyCase{"NbfHuge", kHeader, Valid(R"("nbf":1e300)"), NoPolicy, Error::kNotYetValid},
+        PolicyCase{"IatNow", kHeader, Valid("\"iat\":" + T(0)), NoPolicy, Error::kOk},
+        PolicyCase{"IatInOneSecond", kHeader, Valid("\"iat\":" + T(1)), NoPolicy,
+                   Error::kNotYetValid},
+        PolicyCase{"IatAtLeewayEdge", kHeader, Valid("\"iat\":" + T(10)),
+                   [](Policy& p) { p.leeway_seconds = 10; }, Error::kOk},
+        PolicyCase{"IatBeyondLeeway", kHeader, Valid("\"iat\":" + T(11)),
+                   [](Policy& p) { p.leeway_seconds = 10; }, Error::kNotYetValid},
+        PolicyCase{"IatLongAgo", kHeader, Valid(R"("iat":0)"), NoPolicy, Error::kOk}),
+    CaseName);
+
+// --- iss / aud / typ ---------------------------------------------------------------------------
+
+void Issuer(Policy& p) { p.issuer = "https://issuer.example"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Issuer, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"Exact", kHeader, Valid(R"("iss":"https://issuer.example")"), Issuer,
+                   Error::kOk},
+        PolicyCase{"Different", kHeader, Valid(R"("iss":"https://evil.example")"), Issuer,
+                   Error::kInvalidIssuer},
+        PolicyCase{"TrailingSlash", kHeader, Valid(R"("iss":"https://issuer.example/")"), Issuer,
+                   Error::kInvalidIssuer},
+        PolicyCase{"CaseDiffers", kHeader, Valid(R"("iss":"https://Issuer.example")"), Issuer,
+                   Error::kInvalidIssuer},
+        PolicyCase{"Prefix", kHeader, Valid(R"("iss":"https://issuer.exampl")"), Issuer,
+                   Error::kInvalidIssuer},
+        PolicyCase{"Absent", kHeader, Valid(), Issuer, Error::kInvalidIssuer},
+        PolicyCase{"NotRequired", kHeader, Valid(R"("iss":"anything")"), NoPolicy, Error::kOk}),
+    CaseName);
+
+void Audience(Policy& p) { p.audiences = {"api"}; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Audience, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"String", kHeader, Valid(R"("aud":"api")"), Audience, Error::kOk},
+        PolicyCase{"StringOther", kHeader, Valid(R"("aud":"web")"), Audience,
+                   Error::kInvalidAudience},
+        PolicyCase{"ArrayContaining", kHeader, Valid(R"("aud":["web","api"])"), Audience,
+                   Error::kOk},
+        PolicyCase{"ArrayNotContaining", kHeader, Valid(R"("aud":["web","apis"])"), Audience,
+                   Error::kInvalidAudience},
+        PolicyCase{"EmptyArray", kHeader, Valid(R"("aud":[])"), Audience, Error::kInvalidAudience},
+        PolicyCase{"Absent", kHeader, Valid(), Audience, Error::kInvalidAudience},
+        PolicyCase{"CaseDiffers", kHeader, Valid(R"("aud":"API")"), Audience,
+                   Error::kInvalidAudience},
+        PolicyCase{"SpaceSeparatedIsOneValue", kHeader, Valid(R"("aud":"web api")"), Audience,
+                   Error::kInvalidAudience},
+        PolicyCase{"AnyOfSeveralExpected", kHeader, Valid(R"("aud":"second")"),
+                   [](Policy& p) {
+                     p.audiences = {"first", "second"};
+                   },
+                   Error::kOk},
+        PolicyCase{"NotRequired", kHeader, Valid(R"("aud":"whatever")"), NoPolicy, Error::kOk}),
+    CaseName);
+
+void AtJwt(Policy& p) { p.type = "at+jwt"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Type, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"Exact", R"({"alg":"RS256","typ":"at+jwt"})", Valid(), AtJwt, Error::kOk},
+        PolicyCase{"MediaTypeUppercase", R"({"alg":"RS256","typ":"application/AT+JWT"})", Valid(),
+                   AtJwt, Error::kOk},
+        PolicyCase{"Uppercase", R"({"alg":"RS256","typ":"AT+JWT"})", Valid(), AtJwt, Error::kOk},
+        PolicyCase{"PolicyWithPrefix", R"({"alg":"RS256","typ":"at+jwt"})", Valid(),
+                   [](Policy& p) { p.type = "Application/at+jwt"; }, Error::kOk},
+        PolicyCase{"Jwt", R"({"alg":"RS256","typ":"JWT"})", Valid(), AtJwt, Error::kInvalidType},
+        PolicyCase{"Absent", kHeader, Valid(), AtJwt, Error::kInvalidType},
+        PolicyCase{"TrailingSpace", R"({"alg":"RS256","typ":"at+jwt "})", Valid(), AtJwt,
+                   Error::kInvalidType},
+        PolicyCase{"OtherPrefix", R"({"alg":"RS256","typ":"text/at+jwt"})", Valid(), AtJwt,
+                   Error::kInvalidType},
+        PolicyCase{"NotRequired", R"({"alg":"RS256","typ":"anything"})", Valid(), NoPolicy,
+                   Error::kOk}),
+    CaseName);
+
+// --- required claims and scopes ---------------------------------------------------------------
+
+INSTANTIATE_TEST_SUITE_P(
+    RequiredClaims, PolicyRuleTest,
+    ::testing::Values(PolicyCase{"Present", kHeader, Valid(R"("jti":"x","roles":["a"])"),
+                                 [](Policy& p) {
+                                   p.required_claims = {"jti", "roles"};
+                                 },
+                                 Error::kOk},
+                      PolicyCase{"PresentAsNull", kHeader, Valid(R"("groups":null)"),
+                                 [](Policy& p) { p.required_claims = {"groups"}; }, Error::kOk},
+                      PolicyCase{"Missing", kHeader, Valid(R"("jti":"x")"),
+                                 [](Policy& p) {
+                                   p.required_claims = {"jti", "roles"};
+                                 },
+                                 Error::kMissingClaim},
+                      PolicyCase{"NestedDoesNotCount", kHeader, Valid(R"("realm":{"roles":[]})"),
+                                 [](Policy& p) { p.required_claims = {"roles"}; },
+                                 Error::kMissingClaim}),
+    CaseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    Scopes, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"FromScopeString", kHeader, Valid(R"("scope":"openid api.read")"),
+                   [](Policy& p) { p.required_scopes = {"api.read"}; }, Error::kOk},
+        PolicyCase{"FromScpArray", kHeader, Valid(R"("scp":["openid","api.read"])"),
+                   [](Policy& p) {
+                     p.required_scopes = {"api.read", "openid"};
+                   },
+                   Error::kOk},
+        PolicyCase{"FromScpString", kHeader, Valid(R"("scp":"User.Read Mail.Send")"),
+                   [](Policy& p) { p.required_scopes = {"Mail.Send"}; }, Error::kOk},
+        PolicyCase{"NoScopeClaim", kHeader, Valid(),
+                   [](Policy& p) { p.required_scopes = {"api.read"}; }, Error::kInsufficientScope},
+        PolicyCase{"OneOfTwoMissing", kHeader, Valid(R"("scope":"api.read")"),
+                   [](Policy& p) {
+                     p.required_scopes = {"api.read", "api.write"};
+                   },
+                   Error::kInsufficientScope},
+        PolicyCase{"SubstringIsNotAScope", kHeader, Valid(R"("scope":"api.readonly")"),
+                   [](Policy& p) { p.required_scopes = {"api.read"}; }, Error::kInsufficientScope},
+        PolicyCase{"ScopeNameIsCaseSensitive", kHeader, Valid(R"("scope":"API.READ")"),
+                   [](Policy& p) { p.required_scopes = {"api.read"}; }, Error::kInsufficientScope},
+        PolicyCase{"OtherClaimDoesNotGrant", kHeader, Valid(R"("scopes":"api.read")"),
+                   [](Policy& p) { p.required_scopes = {"api.read"}; }, Error::kInsufficientScope}),
+    CaseName);
+
+// --- OIDC: nonce, at_hash, auth_time, azp -----------------------------------------------------
+
+void Nonce(Policy& p) { p.nonce = "n-0S6_WzA2Mj"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Nonce, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"Matches", kHeader, Valid(R"("nonce":"n-0S6_WzA2Mj")"), Nonce, Error::kOk},
+        PolicyCase{"Missing", kHeader, Valid(), Nonce, Error::kMissingClaim},
+        PolicyCase{"Different", kHeader, Valid(R"("nonce":"n-0S6_WzA2Mk")"), Nonce,
+                   Error::kInvalidNonce},
+        PolicyCase{"Prefix", kHeader, Valid(R"("nonce":"n-0S6_WzA2M")"), Nonce,
+                   Error::kInvalidNonce},
+        PolicyCase{"Empty", kHeader, Valid(R"("nonce":"")"), Nonce, Error::kInvalidNonce},
+        PolicyCase{"NotRequired", kHeader, Valid(R"("nonce":"x")"), NoPolicy, Error::kOk}),
+    CaseName);
+
+// OIDC Core §A.3/§A.4 example: access token and its RS256 at_hash.
+void AccessToken(Policy& p) { p.access_token = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    AtHash, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"Matches", kHeader, Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RQ")"), AccessToken,
+                   Error::kOk},
+        PolicyCase{"MatchesWithEs256", R"({"alg":"ES256"})",
+                   Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RQ")"), AccessToken, Error::kOk},
+        PolicyCase{"UsesTheTokenAlgHash", R"({"alg":"ES384"})",
+                   Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RQ")"), AccessToken,
+                   Error::kInvalidAtHash},
+        PolicyCase{"Sha384Half", R"({"alg":"PS384"})",
+                   Valid(R"("at_hash":"jtAeDp945y1dDqU3nkIVGNZP1HjH_MFs")"), AccessToken,
+                   Error::kOk},
+        PolicyCase{"Sha512HalfForEdDsa", R"({"alg":"EdDSA"})",
+                   Valid(R"("at_hash":"q7nS86GgvvFaZkzALLWqJYaJIKw2wCDAVfCAsm5CrBM")"), AccessToken,
+                   Error::kOk},
+        PolicyCase{"Mismatch", kHeader, Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RA")"), AccessToken,
+                   Error::kInvalidAtHash},
+        PolicyCase{"NonCanonicalBase64", kHeader, Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RR")"),
+                   AccessToken, Error::kInvalidAtHash},
+        PolicyCase{"Padded", kHeader, Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RQ==")"), AccessToken,
+                   Error::kInvalidAtHash},
+        PolicyCase{"Undecodable", kHeader, Valid(R"("at_hash":"77Qm!PtjPfzWtF2AnpK9RQ")"),
+                   AccessToken, Error::kInvalidAtHash},
+        PolicyCase{"WholeHash", kHeader,
+                   Valid(R"("at_hash":"77QmUPtjPfzWtF2AnpK9RYvTNIsBlpvpRfXGXvI4P7k")"), AccessToken,
+                   Error::kInvalidAtHash},
+        PolicyCase{"Empty", kHeader, Valid(R"("at_hash":"")"), AccessToken, Error::kInvalidAtHash},
+        PolicyCase{"AbsentIsNotChecked", kHeader, Valid(), AccessToken, Error::kOk},
+        PolicyCase{"NoAccessTokenToCompare", kHeader, Valid(R"("at_hash":"AAAA")"), NoPolicy,
+                   Error::kOk}),
+    CaseName);
+
+void MaxAge(Policy& p) { p.max_age_seconds = 3600; }
+
+INSTANTIATE_TEST_SUITE_P(
+    MaxAge, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"Recent", kHeader, Valid("\"auth_time\":" + T(-60)), MaxAge, Error::kOk},
+        PolicyCase{"ExactlyMaxAge", kHeader, Valid("\"auth_time\":" + T(-3600)), MaxAge,
+                   Error::kOk},
+        PolicyCase{"OneSecondTooOld", kHeader, Valid("\"auth_time\":" + T(-3601)), MaxAge,
+                   Error::kTooOld},
+        PolicyCase{"WithinLeeway", kHeader, Valid("\"auth_time\":" + T(-3630)),
+                   [](Policy& p) {
+                     p.max_age_seconds = 3600;
+                     p.leeway_seconds = 30;
+                   },
+                   Error::kOk},
+        PolicyCase{"BeyondLeeway", kHeader, Valid("\"auth_time\":" + T(-3631)),
+                   [](Policy& p) {
+                     p.max_age_seconds = 3600;
+                     p.leeway_seconds = 30;
+                   },
+                   Error::kTooOld},
+        PolicyCase{"ZeroMaxAgeNow", kHeader, Valid("\"auth_time\":" + T(0)),
+                   [](Policy& p) { p.max_age_seconds = 0; }, Error::kOk},
+        PolicyCase{"AuthTimeAbsent", kHeader, Valid(), MaxAge, Error::kMissingClaim},
+        PolicyCase{"NotRequired", kHeader, Valid(R"("auth_time":0)"), NoPolicy, Error::kOk}),
+    CaseName);
+
+void IdToken(Policy& p) {
+  p.id_token = true;
+  p.audiences = {"client"};
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    IdTokenAzp, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"SingleAudienceNoAzp", kHeader, Valid(R"("aud":"client")"), IdToken, Error::kOk},
+        PolicyCase{"SeveralAudiencesNoAzp", kHeader, Valid(R"("aud":["client","other"])"), IdToken,
+                   Error::kMissingClaim},
+        PolicyCase{"SeveralAudiencesAzpIsClient", kHeader,
+                   Valid(R"("aud":["client","other"],"azp":"client")"), IdToken, Error::kOk},
+        PolicyCase{"AzpNotAnExpectedAudience", kHeader,
+                   Valid(R"("aud":["client","other"],"azp":"other")"), IdToken,
+                   Error::kInvalidAudience},
+        PolicyCase{"SingleAudienceWrongAzp", kHeader, Valid(R"("aud":"client","azp":"other")"),
+                   IdToken, Error::kInvalidAudience},
+        PolicyCase{"NotAppliedWithoutIdToken", kHeader, Valid(R"("aud":["client","other"])"),
+                   [](Policy& p) { p.audiences = {"client"}; }, Error::kOk},
+        PolicyCase{"SeveralAudiencesNotIdToken", kHeader, Valid(R"("aud":["api","other"])"),
+                   Audience, Error::kOk},
+        PolicyCase{"WrongAzpNotIdToken", kHeader, Valid(R"("aud":"api","azp":"other")"), Audience,
+                   Error::kOk}),
+    CaseName);
+
+// --- Policy validation and helpers -------------------------------------------------------------
+
+TEST(PolicyTest, DefaultsAreStrict) {
+  const Policy p;
+  EXPECT_TRUE(p.require_exp);
+  EXPECT_EQ(p.leeway_seconds, 0);
+  EXPECT_TRUE(p.algorithms.empty());
+  EXPECT_FALSE(p.id_token);
+  EXPECT_EQ(p.max_token_bytes, kDefaultMaxTokenBytes);
+  EXPECT_EQ(kDefaultMaxTokenBytes, 16384u);
+  EXPECT_TRUE(ValidatePolicy(p).ok());
+}
+
+TEST(PolicyTest, ValidatePolicyRejectsConfigurationMistakes) {
+  const struct {
+    std::string_view name;
+    std::function<void(Policy&)> configure;
+  } kCases[] = {
+      {"negative leeway", [](Policy& p) { p.leeway_seconds = -1; }},
+      {"negative max age", [](Policy& p) { p.max_age_seconds = -1; }},
+      {"empty issuer", [](Policy& p) { p.issuer = ""; }},
+      {"empty audience",
+       [](Policy& p) {
+         p.audiences = {"api", ""};
+       }},
+      {"zero size limit", [](Policy& p) { p.max_token_bytes = 0; }},
+  };
+  for (const auto& c : kCases) {
+    Policy p;
+    c.configure(p);
+    const absl::Status status = ValidatePolicy(p);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_FALSE(status.message().empty()) << c.name;
+  }
+}
+
+TEST(PolicyTest, ValidatePolicyAcceptsZeroLimits) {
+  Policy p;
+  p.max_age_seconds = 0;
+  p.leeway_seconds = 0;
+  p.issuer = "x";
+  p.audiences = {"a"};
+  p.max_token_bytes = 1;
+  EXPECT_TRUE(ValidatePolicy(p).ok());
+}
+
+TEST(PolicyTest, NormalizeTypeStripsApplicationPrefixAndLowercases) {
+  EXPECT_EQ(NormalizeType("application/AT+JWT"), "at+jwt");
+  EXPECT_EQ(NormalizeType("Application/jwt"), "jwt");
+  EXPECT_EQ(NormalizeType("JWT"), "jwt");
+  EXPECT_EQ(NormalizeType("application/"), "");
+  EXPECT_EQ(NormalizeType("applications/jwt"), "applications/jwt");
+  EXPECT_EQ(NormalizeType("text/jwt"), "text/jwt");
+  EXPECT_EQ(NormalizeType(""), "");
+}
+
+// --- Trace ------------------------------------------------------------------------------------
+
+TEST(PolicyTest, TraceContinuesAfterFailureAndResultIsFirstFailure) {
+  ParsedToken token(R"({"alg":"RS256","typ":"JWT"})",
+                    StrCat(R"({"iss":"https://evil.example","exp":)", T(-10), R"(,"scope":"a"})"));
+  Policy policy;
+  policy.issuer = "https://issuer.example";
+  policy.required_claims = {"jti"};
+  policy.required_scopes = {"b"};
+  std::string_view plain_detail;
+  const Error plain =
+      CheckClaims(policy, token.header(), token.claims(), kNow, nullptr, plain_detail);
+  RecordingTrace trace;
+  std::string_view detail;
+  const Error traced = CheckClaims(policy, token.header(), token.claims(), kNow, &trace, detail);
+  EXPECT_EQ(traced, plain);
+  EXPECT_EQ(detail, plain_detail);
+
+  std::vector<std::string> failed;
+  std::vector<std::string> skipped;
+  for (const RecordingTrace::Entry& e : trace.entries) {
+    EXPECT_FALSE(e.detail.empty()) << e.check;
+    if (!e.applied) {
+      skipped.push_back(e.check);
+    } else if (e.result != Error::kOk) {
+      failed.push_back(e.check);
+    }
+  }
+  // Every failing rule is reported, not just the first.
+  EXPECT_NE(std::find(failed.begin(), failed.end(), "iss"), failed.end());
+  EXPECT_NE(std::find(failed.begin(), failed.end(), "exp"), failed.end());
+  EXPECT_NE(std::find(failed.begin(), failed.end(), "required"), failed.end());
+  EXPECT_NE(std::find(failed.begin(), failed.end(), "scope"), failed.end());
+  EXPECT_EQ(failed.size(), 4u);
+  // Rules the policy does not ask for are reported as skipped.
+  for (std::string_view check :
+       {"typ", "aud", "nbf", "iat", "nonce", "azp", "at_hash", "auth_time"}) {
+    EXPECT_NE(std::find(skipped.begin(), skipped.end(), check), skipped.end()) << check;
+  }
+  // The verdict is the first failure in the order the checks ran.
+  ASSERT_FALSE(failed.empty());
+  for (const RecordingTrace::Entry& e : trace.entries) {
+    if (e.applied && e.result != Error::kOk) {
+      EXPECT_EQ(e.result, traced);
+      break;
+    }
+  }
+}
+
+TEST(PolicyTest, WithoutTraceStopsAtFirstFailure) {
+  ParsedToken token(kHeader, StrCat(R"({"exp":)", T(-10), "}"));
+  Policy policy;
+  policy.required_claims = {"jti"};
+  std::string_view detail;
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), kNow, nullptr, detail),
+            Error::kExpired);
+  EXPECT_FALSE(detail.empty());
+}
+
+TEST(PolicyTest, PassingTokenReportsEveryAppliedCheckAsOk) {
+  ParsedToken token(R"({"alg":"ES256","typ":"at+jwt"})",
+                    Valid(R"("iss":"i","aud":"a","nbf":0,"iat":0,"jti":"j","scope":"s")"));
+  Policy policy;
+  policy.issuer = "i";
+  policy.audiences = {"a"};
+  policy.type = "at+jwt";
+  policy.required_claims = {"jti"};
+  policy.required_scopes = {"s"};
+  RecordingTrace trace;
+  std::string_view detail;
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), kNow, &trace, detail), Error::kOk);
+  EXPECT_TRUE(detail.empty());
+  std::vector<std::string> applied;
+  for (const RecordingTrace::Entry& e : trace.entries) {
+    EXPECT_EQ(e.result, Error::kOk) << e.check;
+    if (e.applied) {
+      applied.push_back(e.check);
+    }
+  }
+  for (std::string_view check : {"typ", "iss", "aud", "exp", "nbf", "iat", "required", "scope"}) {
+    EXPECT_NE(std::find(applied.begin(), applied.end(), check), applied.end()) << check;
+  }
+}
+
+}  // namespace
+}  // namespace tokenwarden
