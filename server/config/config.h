@@ -1,0 +1,139 @@
+// File: server/config/config.h
+// -----------------------------------------------------------------------------
+// ServerConfig is `tokenwarden serve`'s configuration: one JSON file (parsed with simdjson),
+// documented field by field in examples/README.md#configuration. Parsing is strict: an unknown
+// field, a wrong type, an out-of-range number or a missing required field is an error naming
+// the field path (e.g. `issuers[1].audiences[0]: must be a non-empty string`), and start-up
+// stops with exit 2. Nothing here touches the network; files named by the configuration
+// (JWK Sets) are read by LoadConfigFile, relative paths resolved against the config's folder.
+#ifndef TOKENWARDEN_SERVER_CONFIG_CONFIG_H_
+#define TOKENWARDEN_SERVER_CONFIG_CONFIG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "core/key_set.h"
+#include "core/policy.h"
+
+namespace tokenwarden::server {
+
+// RouteScopeRule: a request forwarded to /validate whose original method and URI match must
+// carry `scopes` (in addition to the issuer's required scopes). Rules are tried in order;
+// every matching rule applies.
+struct RouteScopeRule {
+  std::string method;       // "" matches any method; else exact (case-sensitive, e.g. "POST")
+  std::string path_prefix;  // matches the original URI's path (before '?') by prefix
+  std::vector<std::string> scopes;
+};
+
+// IssuerConfig is one trusted issuer. The token's `iss` chooses the entry.
+struct IssuerConfig {
+  // policy.issuer is always set (the `issuer` field); the rest of the Policy comes from the
+  // fields audiences, algorithms, leeway_seconds, typ, required_claims, required_scopes,
+  // require_exp, max_token_bytes.
+  Policy policy;
+  // jwks_file as written (for messages) and the loaded key set.
+  std::string jwks_file;
+  std::shared_ptr<const KeySet> keys;
+  std::vector<RouteScopeRule> route_scopes;
+};
+
+// SecretHash is a client secret as stored in the configuration: never the secret itself.
+//   "sha256$<salt>$<digest>"            digest = SHA-256(salt || secret)
+//   "pbkdf2-sha256$<iterations>$<salt>$<digest>"
+// salt and digest in unpadded base64url; salt >= 16 bytes, digest 32 bytes.
+struct SecretHash {
+  enum class Scheme { kSha256, kPbkdf2Sha256 };
+  Scheme scheme = Scheme::kSha256;
+  uint32_t iterations = 0;  // PBKDF2 only (>= 10000)
+  std::vector<uint8_t> salt;
+  std::vector<uint8_t> digest;
+};
+
+// ParseSecretHash reads the stored form above; errors say what is wrong (not the value).
+absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text);
+
+// ClientConfig is one caller allowed to use /introspect and /revoke with client credentials.
+struct ClientConfig {
+  std::string id;
+  SecretHash secret;
+  // issuers / audiences limit which tokens this caller may learn about; empty = no limit.
+  // A token outside them is inactive for this caller.
+  std::vector<std::string> issuers;
+  std::vector<std::string> audiences;
+};
+
+// BearerCallers, when set, lets a caller authenticate with a bearer token of a configured
+// issuer (valid under that issuer's policy) instead of client credentials.
+struct BearerCallers {
+  std::vector<std::string> issuers;  // whose tokens may authenticate callers (non-empty)
+  std::vector<std::string> scopes;   // each must be granted to the caller's token
+  // limit_issuers / limit_audiences: as ClientConfig::issuers / audiences.
+  std::vector<std::string> limit_issuers;
+  std::vector<std::string> limit_audiences;
+};
+
+struct CacheConfig {
+  bool enabled = true;
+  size_t max_entries = 1 << 16;
+  size_t max_bytes = 64 << 20;
+};
+
+struct DenylistConfig {
+  std::string log_path;  // "" = revocations are not durable (a warning at start-up)
+  size_t capacity = 1 << 16;
+};
+
+struct LimitsConfig {
+  size_t max_header_bytes = 8192;   // request line + headers
+  size_t max_body_bytes = 16384;
+  size_t max_headers = 64;
+  size_t max_url_bytes = 4096;
+  size_t max_connections = 4096;    // across all workers
+  uint32_t idle_timeout_ms = 60000;  // keep-alive connection with no request in progress
+  uint32_t read_timeout_ms = 10000;  // from a request's first byte to its last
+  uint32_t drain_timeout_ms = 10000;  // SIGTERM: how long in-flight requests may finish
+};
+
+struct AccessLogConfig {
+  bool enabled = false;
+  std::string path = "-";  // "-" = stderr
+};
+
+// ClaimHeader copies a claim of a valid token into a /validate response header.
+struct ClaimHeader {
+  std::string claim;   // top-level claim name, e.g. "sub"
+  std::string header;  // e.g. "X-Auth-Subject" (a valid HTTP token; no CR/LF)
+};
+
+struct ServerConfig {
+  std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
+  int workers = 0;  // 0 = one per CPU
+  std::vector<IssuerConfig> issuers;  // at least one; identifiers unique
+  std::vector<ClientConfig> clients;  // ids unique
+  std::optional<BearerCallers> bearer_callers;
+  CacheConfig cache;
+  DenylistConfig denylist;
+  LimitsConfig limits;
+  AccessLogConfig access_log;
+  std::vector<ClaimHeader> claim_headers = {
+      {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
+};
+
+// ParseConfig parses `json`; relative file paths are resolved against `base_dir` and the JWK
+// Set files are loaded (a file that yields zero usable keys is an error).
+absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view base_dir);
+
+// LoadConfigFile reads `path` (bounded size) and calls ParseConfig with its folder.
+absl::StatusOr<ServerConfig> LoadConfigFile(const std::string& path);
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_CONFIG_CONFIG_H_

@@ -1,0 +1,68 @@
+// File: server/http/message.h
+// -----------------------------------------------------------------------------
+// Request and Response: what the HTTP/1.1 transport hands a route and what the route hands
+// back. The transport owns parsing, framing, limits and connection management; routes see
+// only complete, size-checked requests.
+#ifndef TOKENWARDEN_SERVER_HTTP_MESSAGE_H_
+#define TOKENWARDEN_SERVER_HTTP_MESSAGE_H_
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tokenwarden::server::http {
+
+struct HeaderField {
+  std::string_view name;   // as received
+  std::string_view value;  // leading/trailing whitespace removed
+};
+
+// Request is one complete request. Every view lives until the handler returns.
+struct Request {
+  std::string_view method;  // e.g. "POST"
+  std::string_view target;  // the raw request-target, e.g. "/introspect?x=1"
+  std::string_view path;    // target up to '?'
+  std::string_view query;   // after '?' (empty when none)
+  bool has_query = false;   // a '?' was present (even with an empty query)
+  std::span<const HeaderField> headers;
+  std::string_view body;    // de-chunked, at most the configured body limit
+  std::string_view peer;    // "ip:port" of the client
+  int worker = 0;           // index of the worker thread running the handler
+
+  // Header returns the first header named `name` (case-insensitive), if any.
+  std::optional<std::string_view> Header(std::string_view name) const;
+  // HeaderCount counts headers named `name` (case-insensitive).
+  size_t HeaderCount(std::string_view name) const;
+};
+
+// Response is filled by a handler. The transport adds Content-Length, Date, Server and
+// Connection; the handler never sets those.
+struct Response {
+  int status = 200;
+  std::string_view content_type = "application/json";  // static storage
+  std::string body;
+  // close asks the transport to close the connection after this response.
+  bool close = false;
+  // log_note is an optional short text for the access log (never a whole token).
+  std::string log_note;
+
+  // AddHeader appends one header. Names must be HTTP tokens and values must not contain CR,
+  // LF or NUL: anything else is dropped (and reported by the return value) rather than sent.
+  bool AddHeader(std::string_view name, std::string_view value);
+  // headers() is the "Name: value\r\n" block added so far.
+  const std::string& headers() const { return headers_; }
+  // Reset makes the object reusable for the next request without freeing its buffers.
+  void Reset();
+
+ private:
+  std::string headers_;
+};
+
+// StatusReason returns the reason phrase of `status` ("OK", "Unauthorized", ...).
+std::string_view StatusReason(int status);
+
+}  // namespace tokenwarden::server::http
+
+#endif  // TOKENWARDEN_SERVER_HTTP_MESSAGE_H_

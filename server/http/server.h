@@ -1,0 +1,88 @@
+// File: server/http/server.h
+// -----------------------------------------------------------------------------
+// HttpServer is the transport of `tokenwarden serve`: one libuv loop per worker thread, each
+// with its own SO_REUSEPORT listening socket per address (the kernel spreads connections),
+// HTTP/1.1 keep-alive and pipelining (responses in request order), parsed by llhttp (Node.js's
+// maintained parser, from Debian's node-llhttp sources). It enforces the limits below with
+// clear responses and closes slow or idle clients; what a request means is the Handler's job.
+#ifndef TOKENWARDEN_SERVER_HTTP_SERVER_H_
+#define TOKENWARDEN_SERVER_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+#include "server/http/message.h"
+
+namespace tokenwarden::server::http {
+
+struct Limits {
+  size_t max_header_bytes = 8192;    // request line + header block; over -> 431
+  size_t max_body_bytes = 16384;     // decoded body; over -> 413 (Content-Length checked early)
+  size_t max_headers = 64;           // header fields; over -> 431
+  size_t max_url_bytes = 4096;       // request-target; over -> 414
+  size_t max_connections = 4096;     // open connections, all workers; more are accepted and
+                                     // closed at once (existing ones keep being served)
+  uint32_t idle_timeout_ms = 60000;  // keep-alive wait for the next request's first byte
+  uint32_t read_timeout_ms = 10000;  // first byte of a request to its last byte -> 408 + close
+  size_t max_pipelined = 64;         // requests parsed ahead of unsent responses
+};
+
+// Handler runs on the worker's thread for each complete request and fills `response`
+// (freshly Reset). It must not block for long: it runs on the event loop.
+using Handler = std::function<void(const Request& request, Response& response)>;
+
+// Completion is told about every response the transport sends (the handler's and its own
+// 4xx/5xx ones; `request` is null when no request was parsed), with the time from the
+// request's first byte to the response being queued. For metrics and the access log.
+using Completion = std::function<void(int worker, const Request* request,
+                                      const Response& response, uint64_t latency_ns)>;
+
+struct ServerOptions {
+  std::vector<std::string> listen;  // "host:port" or "[v6]:port"; port 0 picks one
+  int workers = 1;
+  Limits limits;
+};
+
+struct ServerStats {
+  size_t open_connections = 0;
+  uint64_t accepted = 0;
+  uint64_t refused = 0;  // over max_connections
+};
+
+class HttpServer {
+ public:
+  // Create binds and listens on every address (SO_REUSEPORT, one socket per worker) or fails
+  // with a message naming the address. No thread runs yet.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Create(ServerOptions options, Handler handler,
+                                                            Completion completion = nullptr);
+  ~HttpServer();  // Stops (with no drain time) if still running.
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Start runs the worker threads.
+  void Start();
+  // Stop closes the listening sockets at once, lets in-flight requests finish and their
+  // responses flush (closing keep-alive connections as they go idle) for up to
+  // `drain_timeout_ms`, then closes what is left and joins the workers. Thread-safe,
+  // idempotent; not async-signal-safe (call it from the main loop's signal handler).
+  void Stop(uint32_t drain_timeout_ms);
+
+  // BoundAddresses lists the listening addresses with their actual ports ("127.0.0.1:43121").
+  std::vector<std::string> BoundAddresses() const;
+  ServerStats Stats() const;
+
+ private:
+  struct Impl;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tokenwarden::server::http
+
+#endif  // TOKENWARDEN_SERVER_HTTP_SERVER_H_

@@ -1,0 +1,55 @@
+// File: server/serve/revocation_log.h
+// -----------------------------------------------------------------------------
+// RevocationLog makes revocations durable: each one is appended as a line and fsynced before
+// /revoke answers 200, the file is replayed into the denylist at start-up, and compacted
+// (rewritten with only the live entries, atomically by rename) as entries expire.
+//
+// Format: a header line "tokenwarden-revocations 1", then one line per revocation:
+//   <64 hex digits: Denylist key> <expires_at: decimal Unix seconds>
+// A torn last line (crash mid-append) is ignored with a warning; any other malformed line
+// stops start-up (the file is ours; damage means something is wrong).
+#ifndef TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
+#define TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/statusor.h>
+
+#include "core/denylist.h"
+#include "core/internal/mutex.h"
+
+namespace tokenwarden::server {
+
+// Thread-safety: all methods may be called concurrently (appends serialize on a mutex).
+class RevocationLog {
+ public:
+  // Open opens or creates `path` (mode 0600), replays its live entries at `now` into
+  // `denylist`, and compacts it if it holds expired entries. `warnings` receives one line per
+  // recoverable problem (a torn tail).
+  static absl::StatusOr<std::unique_ptr<RevocationLog>> Open(const std::string& path,
+                                                             Denylist& denylist, int64_t now,
+                                                             std::string* warnings);
+  ~RevocationLog();
+
+  // Append writes one revocation and fsyncs it; only then may the caller add it to the
+  // denylist and answer. An error means it is not durable.
+  absl::Status Append(const Denylist::Key& key, int64_t expires_at);
+
+  // MaybeCompact rewrites the file with `denylist`'s live entries at `now` when the file has
+  // more than twice as many lines as live entries (and at least 1024 lines): write a temporary
+  // file, fsync it, rename over the log, fsync the folder. Returns whether it compacted.
+  absl::StatusOr<bool> MaybeCompact(const Denylist& denylist, int64_t now);
+
+  size_t lines() const;  // records in the file now
+
+ private:
+  // ...
+};
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
