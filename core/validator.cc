@@ -33,7 +33,9 @@ Validator::Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> fir
     : policy_(std::move(policy)),
       published_(std::move(first)),
       cache_(options.cache ? std::make_unique<TokenCache>(options.cache_options) : nullptr),
-      denylist_(options.denylist_capacity) {}
+      denylist_(options.denylist != nullptr
+                    ? std::move(options.denylist)
+                    : std::make_shared<Denylist>(options.denylist_capacity)) {}
 
 absl::StatusOr<std::unique_ptr<Validator>> Validator::Create(Policy policy,
                                                              std::shared_ptr<const KeySet> keys,
@@ -73,7 +75,7 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, int64_t n
                        [&](const CachedToken& c) {
                          out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
                          result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
-                         if (result == Error::kOk && denylist_.Contains(c.deny_key, now)) {
+                         if (result == Error::kOk && denylist_->Contains(c.deny_key, now)) {
                            result = Error::kRevoked;
                            out.detail = "the token is on the revocation denylist";
                          }
@@ -117,10 +119,10 @@ Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch&
   }
   // The revocation digest costs a SHA-256; skip it while nothing is revoked and nothing will
   // be cached.
-  if (!denylist_.empty() || cacheable) {
+  if (!denylist_->empty() || cacheable) {
     const Denylist::Key key =
         Denylist::KeyFor(out.token.claims.iss, out.token.claims.jti, out.token.signing_input);
-    if (denylist_.Contains(key, now)) {
+    if (denylist_->Contains(key, now)) {
       out.detail = "the token is on the revocation denylist";
       return Error::kRevoked;
     }
@@ -140,24 +142,36 @@ Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch&
 }
 
 absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now) {
-  return denylist_.Add(key, expires_at, now);
+  return denylist_->Add(key, expires_at, now);
+}
+
+void Validator::Purge(int64_t now) {
+  if (cache_ != nullptr) {
+    cache_->Purge(now);
+  }
+  denylist_->Purge(now);
+}
+
+std::optional<Validator::Revocation> Validator::RevocationFor(std::string_view token, int64_t now,
+                                                              ValidatorScratch& scratch) const {
+  const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
+  VerifiedToken verified;
+  (void)snap.verifier.Verify(token, now, scratch.verify_, verified);
+  if (verified.key == nullptr || !verified.claims_parsed) {
+    return std::nullopt;
+  }
+  return Revocation{
+      Denylist::KeyFor(verified.claims.iss, verified.claims.jti, verified.signing_input),
+      ExpiresAt(verified.claims.exp, snap.verifier.policy().leeway_seconds)};
 }
 
 absl::StatusOr<bool> Validator::RevokeToken(std::string_view token, int64_t now,
                                             ValidatorScratch& scratch) {
-  const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
-  VerifiedToken verified;
-  const Error error = snap.verifier.Verify(token, now, scratch.verify_, verified);
-  // Revoke anything whose signature verified (even if a claim check failed now, e.g. nbf):
-  // it may become valid later. Unverifiable tokens are nobody's to revoke.
-  if (verified.key == nullptr || !verified.claims_parsed) {
+  const std::optional<Revocation> revocation = RevocationFor(token, now, scratch);
+  if (!revocation.has_value()) {
     return false;
   }
-  (void)error;
-  const int64_t expires_at = ExpiresAt(verified.claims.exp, snap.verifier.policy().leeway_seconds);
-  absl::Status status = denylist_.Add(
-      Denylist::KeyFor(verified.claims.iss, verified.claims.jti, verified.signing_input),
-      expires_at, now);
+  absl::Status status = denylist_->Add(revocation->key, revocation->expires_at, now);
   if (!status.ok()) {
     return status;
   }

@@ -39,6 +39,10 @@ struct ValidatorOptions {
   bool cache = true;
   TokenCacheOptions cache_options;
   size_t denylist_capacity = 1 << 16;
+  // denylist, when set, is shared instead of a private one of denylist_capacity: a server
+  // with several issuers, or one that reloads its configuration, keeps one denylist for all
+  // of them (keys include the issuer, so sharing cannot confuse two issuers' tokens).
+  std::shared_ptr<Denylist> denylist;
 };
 
 // ValidationResult is one Validate's outcome. Views point into the ValidatorScratch (and the
@@ -103,15 +107,29 @@ class Validator {
   // Revoke adds `key` to the denylist until `expires_at` (Unix seconds).
   absl::Status Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now);
 
+  // Revocation is what revoking one token means: its denylist key and how long it must stay.
+  struct Revocation {
+    Denylist::Key key;
+    int64_t expires_at;
+  };
+  // RevocationFor computes the revocation of `token` without applying it (a server makes it
+  // durable first), or nullopt when the signature does not verify under the current keys:
+  // unverifiable tokens are nobody's to revoke. A verified token is revocable even when a
+  // claim check fails now (it may become valid later, e.g. nbf).
+  std::optional<Revocation> RevocationFor(std::string_view token, int64_t now,
+                                          ValidatorScratch& scratch) const;
   // RevokeToken revokes `token` if its signature verifies under the current keys (RFC 7009
   // §2.2: an invalid token needs no revocation; the result is then false). The entry lasts
   // until exp + leeway, or for ever for a token without exp.
   absl::StatusOr<bool> RevokeToken(std::string_view token, int64_t now, ValidatorScratch& scratch);
 
+  // Purge drops cache entries and revocations expired at `now` (a server calls it
+  // periodically; both structures also reuse expired slots on their own).
+  void Purge(int64_t now);
   // CurrentPolicy is the policy of the current snapshot.
   const Policy& policy() const { return policy_; }
   std::shared_ptr<const ValidatorSnapshot> snapshot() const { return published_.Current(); }
-  const Denylist& denylist() const { return denylist_; }
+  const Denylist& denylist() const { return *denylist_; }
   // cache is null when caching is off.
   const TokenCache* cache() const { return cache_.get(); }
 
@@ -126,7 +144,7 @@ class Validator {
   Policy policy_;
   Published<ValidatorSnapshot> published_;
   std::unique_ptr<TokenCache> cache_;
-  Denylist denylist_;
+  std::shared_ptr<Denylist> denylist_;
   internal::Mutex update_mu_;
   uint64_t next_generation_ ABSL_GUARDED_BY(update_mu_) = 2;
 };

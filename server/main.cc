@@ -1,5 +1,5 @@
-// tokenwarden: the command-line entry point. `verify` checks one token; `serve` (the
-// introspection server) arrives with its own issue.
+// tokenwarden: the command-line entry point. `verify` checks one token, `serve` runs the
+// introspection server, `hash-secret` makes the stored form of a client secret.
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/auth/hash_secret_command.h"
+#include "server/serve/serve_command.h"
 #include "server/verify_command.h"
 
 namespace {
@@ -18,7 +20,10 @@ constexpr char kUsage[] =
     "usage: tokenwarden <command> [options]\n"
     "\n"
     "commands:\n"
-    "  verify   verify one JWT (see tokenwarden verify --help)\n";
+    "  verify       verify one JWT (see tokenwarden verify --help)\n"
+    "  serve        run the introspection server (see tokenwarden serve --help;\n"
+    "               tokenwarden serve --demo tries it with an embedded demo)\n"
+    "  hash-secret  read a client secret on stdin, print its salted hash for the config\n";
 
 std::string ReadStdin() {
   // Bounded: past 4 MiB the token is far beyond any size limit and is rejected anyway.
@@ -51,6 +56,20 @@ int main(int argc, char** argv) {
         tokenwarden::server::RunVerify(std::span<const std::string_view>(args).subspan(1), io);
     std::fwrite(io.out.data(), 1, io.out.size(), stdout);
     std::fwrite(io.err.data(), 1, io.err.size(), stderr);
+    return code;
+  }
+  if (args[0] == "serve") {
+    return tokenwarden::server::RunServe(std::span<const std::string_view>(args).subspan(1));
+  }
+  if (args[0] == "hash-secret") {
+    std::string out;
+    std::string err;
+    const bool wants_help = args.size() > 1 && args[1] == "--help";
+    const int code =
+        tokenwarden::server::RunHashSecret(std::span<const std::string_view>(args).subspan(1),
+                                           wants_help ? "" : ReadStdin(), out, err);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fwrite(err.data(), 1, err.size(), stderr);
     return code;
   }
   std::fprintf(stderr, "tokenwarden: unknown command \"%.*s\"\n%s",

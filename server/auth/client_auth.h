@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,7 +40,9 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
 bool VerifySecret(const SecretHash& stored, std::string_view secret);
 
 // HashSecret makes the stored form of `secret` with a fresh random salt (the
-// `tokenwarden hash-secret` command). `iterations` 0 picks "sha256", else "pbkdf2-sha256".
+// `tokenwarden hash-secret` command). `iterations` 0 picks "sha256", else "pbkdf2-sha256"
+// (ParseSecretHash accepts 10000 or more). An empty `secret` has no stored form: the result
+// is "", which ParseSecretHash rejects, so an empty secret never authenticates.
 std::string HashSecret(std::string_view secret, uint32_t iterations);
 
 // ClientRegistry authenticates configured clients.
@@ -47,15 +50,31 @@ std::string HashSecret(std::string_view secret, uint32_t iterations);
 class ClientRegistry {
  public:
   explicit ClientRegistry(const std::vector<ClientConfig>& clients);
-  // Authenticate returns the client whose id is `id` and whose secret matches, or null.
+  ~ClientRegistry();
+  ClientRegistry(ClientRegistry&&) noexcept;
+  ClientRegistry& operator=(ClientRegistry&&) noexcept;
+  // Authenticate returns the client whose id is `id` and whose secret matches, or null. The
+  // result points into the registry (a copy of the configuration) and lives as long as it.
   // Takes the same time whether or not the id exists (a dummy hash check for unknown ids).
   // Successful PBKDF2 checks are memoized per client as a keyed digest of the secret (a
   // process-random key), so repeat requests cost one HMAC, not the PBKDF2 iterations.
   const ClientConfig* Authenticate(std::string_view id, std::string_view secret) const;
 
  private:
-  struct Entry;
-  std::vector<Entry> entries_;  // ...
+  struct Entry;  // one client, plus its memo (client_auth.cc)
+
+  // Find returns the entry whose id is `id`, or null.
+  Entry* Find(std::string_view id) const;
+  // MemoDigest writes HMAC-SHA256(memo_key_, `secret`) to `out`.
+  void MemoDigest(std::string_view secret, std::array<uint8_t, 32>& out) const;
+
+  // Sorted by id (stable: with duplicate ids the first configured wins). Each Entry owns a
+  // mutex, so entries live behind pointers and never move.
+  std::vector<std::unique_ptr<Entry>> entries_;
+  // Stands in for an unknown id: the scheme and cost most entries use, a random digest.
+  SecretHash dummy_;
+  // Random per registry (so per process): memo digests are useless outside this process.
+  std::array<uint8_t, 32> memo_key_;
 };
 
 }  // namespace tokenwarden::server

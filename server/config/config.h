@@ -1,9 +1,9 @@
 // File: server/config/config.h
 // -----------------------------------------------------------------------------
 // ServerConfig is `tokenwarden serve`'s configuration: one JSON file (parsed with simdjson),
-// documented field by field in examples/README.md#configuration. Parsing is strict: an unknown
-// field, a wrong type, an out-of-range number or a missing required field is an error naming
-// the field path (e.g. `issuers[1].audiences[0]: must be a non-empty string`), and start-up
+// documented field by field in examples/serve/README.md#configuration. Parsing is strict: an
+// unknown field, a wrong type, an out-of-range number or a missing required field is an error
+// naming the field path (e.g. `issuers[1].audiences[0]: must be a non-empty string`), and start-up
 // stops with exit 2. Nothing here touches the network; files named by the configuration
 // (JWK Sets) are read by LoadConfigFile, relative paths resolved against the config's folder.
 #ifndef TOKENWARDEN_SERVER_CONFIG_CONFIG_H_
@@ -92,13 +92,13 @@ struct DenylistConfig {
 };
 
 struct LimitsConfig {
-  size_t max_header_bytes = 8192;   // request line + headers
+  size_t max_header_bytes = 8192;  // request line + headers
   size_t max_body_bytes = 16384;
   size_t max_headers = 64;
   size_t max_url_bytes = 4096;
-  size_t max_connections = 4096;    // across all workers
-  uint32_t idle_timeout_ms = 60000;  // keep-alive connection with no request in progress
-  uint32_t read_timeout_ms = 10000;  // from a request's first byte to its last
+  size_t max_connections = 4096;      // across all workers
+  uint32_t idle_timeout_ms = 60000;   // keep-alive connection with no request in progress
+  uint32_t read_timeout_ms = 10000;   // from a request's first byte to its last
   uint32_t drain_timeout_ms = 10000;  // SIGTERM: how long in-flight requests may finish
 };
 
@@ -115,9 +115,9 @@ struct ClaimHeader {
 
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
-  int workers = 0;  // 0 = one per CPU
-  std::vector<IssuerConfig> issuers;  // at least one; identifiers unique
-  std::vector<ClientConfig> clients;  // ids unique
+  int workers = 0;                                       // 0 = one per CPU
+  std::vector<IssuerConfig> issuers;                     // at least one; identifiers unique
+  std::vector<ClientConfig> clients;                     // ids unique
   std::optional<BearerCallers> bearer_callers;
   CacheConfig cache;
   DenylistConfig denylist;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <absl/base/thread_annotations.h>
 #include <absl/status/statusor.h>
@@ -47,7 +48,30 @@ class RevocationLog {
   size_t lines() const;  // records in the file now
 
  private:
-  // ...
+  // Record is one revocation line.
+  struct Record {
+    Denylist::Key key;
+    int64_t expires_at;
+  };
+
+  RevocationLog(std::string path, int fd, uint64_t size, size_t lines);
+
+  // Compact rewrites the file with the live entries of `denylist` and of `appended_` at `now`
+  // (see MaybeCompact) and switches fd_ to it.
+  absl::Status Compact(const Denylist& denylist, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string path_;
+  mutable internal::Mutex mu_;
+  int fd_ ABSL_GUARDED_BY(mu_);         // O_APPEND; holds an exclusive flock
+  uint64_t size_ ABSL_GUARDED_BY(mu_);  // bytes in the file, all whole lines
+  size_t lines_ ABSL_GUARDED_BY(mu_);   // records (the header is not one)
+  // Records appended since the last compaction. The caller adds a record to the denylist only
+  // after Append returns, so a compaction in between would not see it there: it takes these
+  // too, and no durable revocation is dropped.
+  std::vector<Record> appended_ ABSL_GUARDED_BY(mu_);
+  // Set when the file may hold a partial line or unsynced data we cannot take back (a failed
+  // fsync or truncate): every later Append then fails, rather than write after the damage.
+  std::string failed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tokenwarden::server

@@ -1,0 +1,124 @@
+// ClientRegistry: client lookup, the dummy check for unknown ids, and the PBKDF2 memo.
+#include "server/auth/client_auth.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include <openssl/hmac.h>
+#include <openssl/mem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "core/internal/mutex.h"
+
+namespace tokenwarden::server {
+
+// Entry is one configured client. `memo` holds HMAC-SHA256(memo_key_, secret) of the last
+// secret a PBKDF2 check accepted; it is written only after a success, so a wrong secret can
+// never make a later one pass.
+struct ClientRegistry::Entry {
+  explicit Entry(ClientConfig c) : config(std::move(c)) {}
+
+  const ClientConfig config;
+  mutable internal::Mutex mu;
+  std::optional<std::array<uint8_t, 32>> memo ABSL_GUARDED_BY(mu);
+};
+
+namespace {
+
+// TypicalHash returns a SecretHash with the scheme and iteration count most of `clients` use
+// (sha256 when there are none) and random salt and digest: what an unknown id is checked
+// against, so its answer costs what a known id's does.
+SecretHash TypicalHash(const std::vector<ClientConfig>& clients) {
+  std::map<std::pair<SecretHash::Scheme, uint32_t>, size_t> counts;
+  SecretHash dummy;
+  size_t best = 0;
+  for (const ClientConfig& c : clients) {
+    const std::pair<SecretHash::Scheme, uint32_t> cost(c.secret.scheme, c.secret.iterations);
+    const size_t n = ++counts[cost];
+    if (n > best) {  // ties go to the first configured
+      best = n;
+      dummy.scheme = cost.first;
+      dummy.iterations = cost.second;
+    }
+  }
+  dummy.salt.resize(16);
+  dummy.digest.resize(32);
+  RAND_bytes(dummy.salt.data(), dummy.salt.size());
+  RAND_bytes(dummy.digest.data(), dummy.digest.size());
+  return dummy;
+}
+
+bool UsesMemo(const SecretHash& hash) { return hash.scheme == SecretHash::Scheme::kPbkdf2Sha256; }
+
+}  // namespace
+
+ClientRegistry::ClientRegistry(const std::vector<ClientConfig>& clients)
+    : dummy_(TypicalHash(clients)) {
+  RAND_bytes(memo_key_.data(), memo_key_.size());
+  entries_.reserve(clients.size());
+  for (const ClientConfig& c : clients) {
+    entries_.push_back(std::make_unique<Entry>(c));
+  }
+  std::stable_sort(entries_.begin(), entries_.end(),
+                   [](const std::unique_ptr<Entry>& a, const std::unique_ptr<Entry>& b) {
+                     return a->config.id < b->config.id;
+                   });
+}
+
+ClientRegistry::~ClientRegistry() { OPENSSL_cleanse(memo_key_.data(), memo_key_.size()); }
+ClientRegistry::ClientRegistry(ClientRegistry&&) noexcept = default;
+ClientRegistry& ClientRegistry::operator=(ClientRegistry&&) noexcept = default;
+
+ClientRegistry::Entry* ClientRegistry::Find(std::string_view id) const {
+  const auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), id,
+      [](const std::unique_ptr<Entry>& e, std::string_view v) { return e->config.id < v; });
+  if (it == entries_.end() || (*it)->config.id != id) {
+    return nullptr;
+  }
+  return it->get();
+}
+
+void ClientRegistry::MemoDigest(std::string_view secret, std::array<uint8_t, 32>& out) const {
+  unsigned out_len = 0;
+  // Cannot fail for SHA-256 with a fixed key (BoringSSL's one-shot HMAC allocates nothing).
+  HMAC(EVP_sha256(), memo_key_.data(), memo_key_.size(),
+       reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), out.data(), &out_len);
+}
+
+const ClientConfig* ClientRegistry::Authenticate(std::string_view id,
+                                                 std::string_view secret) const {
+  Entry* entry = Find(id);
+  const SecretHash& stored = entry != nullptr ? entry->config.secret : dummy_;
+  const bool memoized = UsesMemo(stored);
+  std::array<uint8_t, 32> presented{};
+  if (memoized) {
+    MemoDigest(secret, presented);
+    if (entry != nullptr) {
+      std::optional<std::array<uint8_t, 32>> memo;
+      {
+        internal::MutexLock lock(&entry->mu);
+        memo = entry->memo;
+      }
+      if (memo.has_value() && CRYPTO_memcmp(memo->data(), presented.data(), 32) == 0) {
+        return &entry->config;
+      }
+    }
+  }
+  // The unknown id runs the same check against `dummy_` (it matches nothing), so the answer
+  // takes as long as for a known id with a wrong secret.
+  if (!VerifySecret(stored, secret) || entry == nullptr) {
+    return nullptr;
+  }
+  if (memoized) {
+    internal::MutexLock lock(&entry->mu);
+    entry->memo = presented;
+  }
+  return &entry->config;
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,115 @@
+#include "server/auth/hash_secret_command.h"
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <system_error>
+
+#include "core/internal/str_cat.h"
+#include "server/auth/client_auth.h"
+
+namespace tokenwarden::server {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+
+// ParseSecretHash's floor; the ceiling keeps one check under a few seconds.
+constexpr uint32_t kMinIterations = 10000;
+constexpr uint32_t kMaxIterations = 10000000;
+// Below this many bytes a fast hash can be brute-forced from a leaked configuration.
+constexpr size_t kShortSecretLen = 16;
+// Longer secrets gain nothing and, form-encoded and in Base64, may no longer fit the 4 KiB
+// Authorization value ParseBasicAuthorization accepts.
+constexpr size_t kMaxSecretLen = 1024;
+
+constexpr char kUsage[] =
+    "usage: tokenwarden hash-secret [--pbkdf2-iterations N] < secret\n"
+    "\n"
+    "Reads a client secret from stdin (one trailing newline is dropped) and prints the\n"
+    "stored form for a client's \"secret_hash\" field in the serve configuration:\n"
+    "  sha256$<salt>$<digest>                  (default; for long random secrets)\n"
+    "  pbkdf2-sha256$<N>$<salt>$<digest>       (with --pbkdf2-iterations N, N >= 10000)\n"
+    "\n"
+    "  --pbkdf2-iterations N   derive with PBKDF2-HMAC-SHA256, N iterations\n"
+    "  --help                  this text\n";
+
+int Usage(std::string& err, std::string_view message) {
+  internal::StrAppend(&err, "tokenwarden hash-secret: ", message, "\n", kUsage);
+  return kExitUsage;
+}
+
+// ParseIterations accepts plain decimal digits in [kMinIterations, kMaxIterations].
+std::optional<uint32_t> ParseIterations(std::string_view text) {
+  uint32_t n = 0;
+  const char* end = text.data() + text.size();
+  const std::from_chars_result r = std::from_chars(text.data(), end, n);
+  if (text.empty() || text[0] < '0' || text[0] > '9' || r.ec != std::errc() || r.ptr != end ||
+      n < kMinIterations || n > kMaxIterations) {
+    return std::nullopt;
+  }
+  return n;
+}
+
+// StripOneNewline drops one trailing "\n" or "\r\n" (what `echo` or a file's last line adds).
+std::string_view StripOneNewline(std::string_view s) {
+  if (s.ends_with("\r\n")) {
+    s.remove_suffix(2);
+  } else if (s.ends_with('\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+int RunHashSecret(std::span<const std::string_view> args, std::string_view stdin_data,
+                  std::string& out, std::string& err) {
+  uint32_t iterations = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out += kUsage;
+      return kExitOk;
+    }
+    std::optional<std::string_view> value;
+    if (arg == "--pbkdf2-iterations") {
+      if (i + 1 == args.size()) {
+        return Usage(err, "--pbkdf2-iterations needs a value");
+      }
+      value = args[++i];
+    } else if (arg.starts_with("--pbkdf2-iterations=")) {
+      value = arg.substr(arg.find('=') + 1);
+    } else if (arg.starts_with('-')) {
+      return Usage(err, internal::StrCat("unknown option \"", arg, "\""));
+    } else {
+      return Usage(err, "the secret is read from stdin, not from the arguments");
+    }
+    const std::optional<uint32_t> n = ParseIterations(*value);
+    if (!n.has_value()) {
+      return Usage(
+          err, internal::StrCat("--pbkdf2-iterations: \"", *value, "\" is not a whole number from ",
+                                kMinIterations, " to ", kMaxIterations));
+    }
+    iterations = *n;
+  }
+  const std::string_view secret = StripOneNewline(stdin_data);
+  if (secret.empty()) {
+    err += "tokenwarden hash-secret: the secret (stdin) is empty\n";
+    return kExitUsage;
+  }
+  if (secret.size() > kMaxSecretLen) {
+    internal::StrAppend(&err, "tokenwarden hash-secret: the secret is ", secret.size(),
+                        " bytes; the limit is ", kMaxSecretLen, "\n");
+    return kExitUsage;
+  }
+  if (iterations == 0 && secret.size() < kShortSecretLen) {
+    internal::StrAppend(&err, "tokenwarden hash-secret: warning: the secret is only ",
+                        secret.size(), " bytes and sha256 is fast to brute-force; use a random ",
+                        "secret of 16 bytes or more, or --pbkdf2-iterations 600000\n");
+  }
+  internal::StrAppend(&out, HashSecret(secret, iterations), "\n");
+  return kExitOk;
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,421 @@
+#include "server/config/config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <utility>
+
+#include <absl/status/status.h>
+#include <absl/strings/match.h>
+#include <simdjson.h>
+
+#include "core/internal/str_cat.h"
+#include "server/config/config_reader.h"
+#include "server/config/issuer_config.h"
+
+namespace tokenwarden::server {
+namespace {
+
+using config_reader::element;
+using config_reader::FieldPath;
+using config_reader::IndexPath;
+using config_reader::Invalid;
+using config_reader::kMaxFileBytes;
+using config_reader::Quote;
+using config_reader::ReadArray;
+using config_reader::ReadBoundedFile;
+using config_reader::ResolvePath;
+
+// kMaxConfigDepth bounds nesting. The deepest valid field is issuers[].route_scopes[].scopes[]
+// (depth 6 counting the root object); the margin only lets errors name the unknown field.
+constexpr size_t kMaxConfigDepth = 16;
+
+// ListenProblem returns why `address` is not "IPv4:port" or "[IPv6]:port", or "". Host names
+// are refused: nothing is resolved, so a name would only fail later, at bind time.
+std::string ListenProblem(std::string_view address) {
+  std::string_view host, port;
+  int family = AF_INET;
+  if (address.starts_with('[')) {
+    const size_t close = address.find(']');
+    if (close == std::string_view::npos || address.substr(close + 1, 1) != ":") {
+      return "expected \"[IPv6 address]:port\"";
+    }
+    family = AF_INET6;
+    host = address.substr(1, close - 1);
+    port = address.substr(close + 2);
+  } else {
+    const size_t colon = address.find(':');
+    if (colon == std::string_view::npos) {
+      return "expected \"host:port\" (the port is required)";
+    }
+    if (address.find(':', colon + 1) != std::string_view::npos) {
+      return "an IPv6 address must be in brackets, e.g. \"[::1]:8080\"";
+    }
+    host = address.substr(0, colon);
+    port = address.substr(colon + 1);
+  }
+  unsigned char buf[sizeof(struct in6_addr)];
+  if (inet_pton(family, std::string(host).c_str(), buf) != 1) {
+    return family == AF_INET ? "the host must be an IPv4 address or a bracketed IPv6 address"
+                             : "the host is not an IPv6 address";
+  }
+  int value = 0;
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      port.find_first_not_of("0123456789") == std::string_view::npos;
+  for (const char c : digits ? port : std::string_view()) {
+    value = value * 10 + (c - '0');
+  }
+  if (!digits || value > 65535) {
+    return "the port must be a number from 0 to 65535";
+  }
+  return "";
+}
+
+absl::Status ReadListen(element value, std::string_view path, std::vector<std::string>& out) {
+  absl::Status status = config_reader::ReadStringList(value, path, /*non_empty=*/true, out);
+  for (size_t i = 0; status.ok() && i < out.size(); ++i) {
+    const std::string problem = ListenProblem(out[i]);
+    if (!problem.empty()) {
+      status = Invalid(IndexPath(path, i),
+                       internal::StrCat("bad address ", Quote(out[i]), ": ", problem));
+    } else if (std::find(out.begin(), out.begin() + i, out[i]) != out.begin() + i) {
+      // SO_REUSEPORT would let both binds succeed, quietly doubling the sockets.
+      status = Invalid(IndexPath(path, i), internal::StrCat("duplicate address ", Quote(out[i])));
+    }
+  }
+  return status;
+}
+
+absl::Status ReadClient(element value, std::string_view path, ClientConfig& out) {
+  bool has_secret = false;
+  absl::Status status = config_reader::VisitObject(
+      value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "id") {
+          absl::Status s = config_reader::ReadString(v, field, out.id);
+          if (s.ok() && out.id.find(':') != std::string::npos) {
+            s = Invalid(field, "must not contain ':' (HTTP Basic credentials split there)");
+          } else if (s.ok() && std::any_of(out.id.begin(), out.id.end(), [](char c) {
+                       return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                     })) {
+            s = Invalid(field, "must not contain control characters");
+          }
+          return s;
+        }
+        if (key == "secret_hash") {
+          has_secret = true;
+          std::string_view text;
+          if (v.get_string().get(text) != simdjson::SUCCESS) {
+            return Invalid(field, "must be a string");
+          }
+          absl::StatusOr<SecretHash> secret = ParseSecretHash(text);
+          if (!secret.ok()) {
+            return Invalid(field, config_reader::View(secret.status().message()));
+          }
+          out.secret = *std::move(secret);
+          return absl::OkStatus();
+        }
+        if (key == "issuers") {
+          return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.issuers);
+        }
+        if (key == "audiences") {
+          return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.audiences);
+        }
+        return config_reader::UnknownField(path, key);
+      });
+  if (status.ok() && out.id.empty()) {
+    status = config_reader::MissingField(path, "id");
+  }
+  if (status.ok() && !has_secret) {
+    status = config_reader::MissingField(path, "secret_hash");
+  }
+  return status;
+}
+
+absl::Status ReadClients(element value, std::string_view path, std::vector<ClientConfig>& out) {
+  return ReadArray(value, path, /*non_empty=*/false, out,
+                   [&](element item, const std::string& item_path, ClientConfig& client) {
+                     absl::Status s = ReadClient(item, item_path, client);
+                     for (size_t i = 0; s.ok() && &out[i] != &client; ++i) {
+                       if (out[i].id == client.id) {
+                         s = Invalid(FieldPath(item_path, "id"),
+                                     internal::StrCat("duplicate id ", Quote(client.id)));
+                       }
+                     }
+                     return s;
+                   });
+}
+
+absl::Status ReadBearerCallers(element value, std::string_view path, BearerCallers& out) {
+  bool has_issuers = false;
+  absl::Status status = config_reader::VisitObject(
+      value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "issuers") {
+          has_issuers = true;
+          return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.issuers);
+        }
+        if (key == "scopes") {
+          absl::Status s = config_reader::ReadStringList(v, field, /*non_empty=*/true, out.scopes);
+          return s.ok() ? config_reader::CheckScopes(out.scopes, field) : s;
+        }
+        if (key == "limit_issuers") {
+          return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.limit_issuers);
+        }
+        if (key == "limit_audiences") {
+          return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.limit_audiences);
+        }
+        return config_reader::UnknownField(path, key);
+      });
+  if (status.ok() && !has_issuers) {
+    status = config_reader::MissingField(path, "issuers");
+  }
+  return status;
+}
+
+absl::Status ReadCache(element value, std::string_view path, CacheConfig& out) {
+  return config_reader::VisitObject(
+      value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "enabled") {
+          return config_reader::ReadBool(v, field, out.enabled);
+        }
+        if (key == "max_entries") {
+          return config_reader::ReadNumber(v, field, 1, int64_t{1} << 24, out.max_entries);
+        }
+        if (key == "max_bytes") {
+          return config_reader::ReadNumber(v, field, int64_t{1} << 20, int64_t{16} << 30,
+                                           out.max_bytes);
+        }
+        return config_reader::UnknownField(path, key);
+      });
+}
+
+absl::Status ReadDenylist(element value, std::string_view path, std::string_view base_dir,
+                          DenylistConfig& out) {
+  return config_reader::VisitObject(
+      value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "log") {
+          std::string log;
+          absl::Status s = config_reader::ReadString(v, field, log);
+          out.log_path = ResolvePath(base_dir, log);
+          return s;
+        }
+        if (key == "capacity") {
+          return config_reader::ReadNumber(v, field, 4, int64_t{1} << 24, out.capacity);
+        }
+        return config_reader::UnknownField(path, key);
+      });
+}
+
+absl::Status ReadLimits(element value, std::string_view path, LimitsConfig& out) {
+  return config_reader::VisitObject(
+      value, path, [&](std::string_view key, element v, const std::string& field) {
+        using config_reader::ReadNumber;
+        if (key == "max_header_bytes") {
+          return ReadNumber(v, field, 1, 1 << 20, out.max_header_bytes);
+        }
+        if (key == "max_body_bytes") {
+          return ReadNumber(v, field, 1, 16 << 20, out.max_body_bytes);
+        }
+        if (key == "max_headers") {
+          return ReadNumber(v, field, 1, 1024, out.max_headers);
+        }
+        if (key == "max_url_bytes") {
+          return ReadNumber(v, field, 1, 1 << 20, out.max_url_bytes);
+        }
+        if (key == "max_connections") {
+          return ReadNumber(v, field, 1, 1 << 20, out.max_connections);
+        }
+        if (key == "idle_timeout_ms") {
+          return ReadNumber(v, field, 1, 3600000, out.idle_timeout_ms);
+        }
+        if (key == "read_timeout_ms") {
+          return ReadNumber(v, field, 1, 600000, out.read_timeout_ms);
+        }
+        if (key == "drain_timeout_ms") {
+          return ReadNumber(v, field, 1, 600000, out.drain_timeout_ms);
+        }
+        return config_reader::UnknownField(path, key);
+      });
+}
+
+absl::Status ReadAccessLog(element value, std::string_view path, std::string_view base_dir,
+                           AccessLogConfig& out) {
+  auto visit = [&](std::string_view key, element v, const std::string& field) {
+    if (key == "enabled") {
+      return config_reader::ReadBool(v, field, out.enabled);
+    }
+    if (key == "path") {
+      std::string log;
+      absl::Status s = config_reader::ReadString(v, field, log);
+      out.path = log == "-" ? log : ResolvePath(base_dir, log);  // "-" is stderr, not a file
+      return s;
+    }
+    return config_reader::UnknownField(path, key);
+  };
+  return config_reader::VisitObject(value, path, visit);
+}
+
+// IsFramingHeader reports whether `name` is a header the transport writes itself (RFC 9112
+// framing and connection management); copying a claim into it could corrupt the response.
+bool IsFramingHeader(std::string_view name) {
+  for (const char* reserved : {"content-length", "transfer-encoding", "connection", "keep-alive",
+                               "upgrade", "trailer", "te", "content-type"}) {
+    if (absl::EqualsIgnoreCase(internal::ToAbsl(name), reserved)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+absl::Status ReadClaimHeaders(element value, std::string_view path, std::vector<ClaimHeader>& out) {
+  out.clear();
+  return config_reader::VisitObject(
+      value, path, [&](std::string_view claim, element v, const std::string&) {
+        // A claim name is arbitrary text: quote it in the path unless it reads plainly.
+        const std::string field =
+            config_reader::IsHttpToken(claim) && claim.find('.') == std::string_view::npos
+                ? FieldPath(path, claim)
+                : internal::StrCat(path, "[", Quote(claim), "]");
+        ClaimHeader entry{std::string(claim), ""};
+        absl::Status s = config_reader::ReadString(v, field, entry.header);
+        if (s.ok() && claim.empty()) {
+          s = Invalid(path, "claim names must be non-empty");
+        } else if (s.ok() && !config_reader::IsHttpToken(entry.header)) {
+          s = Invalid(field, "must be an HTTP header name (an RFC 9110 token)");
+        } else if (s.ok() && IsFramingHeader(entry.header)) {
+          s = Invalid(field, internal::StrCat(Quote(entry.header), " is set by the server"));
+        }
+        for (size_t i = 0; s.ok() && i < out.size(); ++i) {
+          if (absl::EqualsIgnoreCase(internal::ToAbsl(out[i].header), entry.header)) {
+            s = Invalid(field,
+                        internal::StrCat("header ", Quote(entry.header),
+                                         " is already used for claim ", Quote(out[i].claim)));
+          }
+        }
+        out.push_back(std::move(entry));
+        return s;
+      });
+}
+
+absl::Status ReadRootField(std::string_view key, element v, const std::string& field,
+                           std::string_view base_dir, ServerConfig& out) {
+  if (key == "listen") {
+    return ReadListen(v, field, out.listen);
+  }
+  if (key == "workers") {
+    return config_reader::ReadNumber(v, field, 0, 256, out.workers);
+  }
+  if (key == "issuers") {
+    return config_reader::ReadIssuers(v, field, base_dir, out.issuers);
+  }
+  if (key == "clients") {
+    return ReadClients(v, field, out.clients);
+  }
+  if (key == "bearer_callers") {
+    return ReadBearerCallers(v, field, out.bearer_callers.emplace());
+  }
+  if (key == "cache") {
+    return ReadCache(v, field, out.cache);
+  }
+  if (key == "denylist") {
+    return ReadDenylist(v, field, base_dir, out.denylist);
+  }
+  if (key == "limits") {
+    return ReadLimits(v, field, out.limits);
+  }
+  if (key == "access_log") {
+    return ReadAccessLog(v, field, base_dir, out.access_log);
+  }
+  if (key == "claim_headers") {
+    return ReadClaimHeaders(v, field, out.claim_headers);
+  }
+  return config_reader::UnknownField("", key);
+}
+
+// CheckIssuerNames fails unless each of `names` (read from `path`) is a configured issuer.
+absl::Status CheckIssuerNames(const ServerConfig& config, const std::vector<std::string>& names,
+                              std::string_view path) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const bool known =
+        std::any_of(config.issuers.begin(), config.issuers.end(),
+                    [&](const IssuerConfig& issuer) { return issuer.policy.issuer == names[i]; });
+    if (!known) {
+      return Invalid(IndexPath(path, i),
+                     internal::StrCat(Quote(names[i]), " is not a configured issuer"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CheckReferences runs once the whole document is read: members may come in any order.
+absl::Status CheckReferences(const ServerConfig& config) {
+  for (size_t i = 0; i < config.clients.size(); ++i) {
+    absl::Status s = CheckIssuerNames(config, config.clients[i].issuers,
+                                      FieldPath(IndexPath("clients", i), "issuers"));
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  if (!config.bearer_callers.has_value()) {
+    return absl::OkStatus();
+  }
+  absl::Status s =
+      CheckIssuerNames(config, config.bearer_callers->issuers, "bearer_callers.issuers");
+  if (!s.ok()) {
+    return s;
+  }
+  return CheckIssuerNames(config, config.bearer_callers->limit_issuers,
+                          "bearer_callers.limit_issuers");
+}
+
+}  // namespace
+
+absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view base_dir) {
+  if (json.size() > kMaxFileBytes) {
+    return absl::InvalidArgumentError("config: larger than 1 MiB");
+  }
+  simdjson::dom::parser parser(kMaxFileBytes);
+  // allocate() is where the depth bound is set; parse() keeps it when growing the buffers.
+  if (parser.allocate(std::max<size_t>(json.size(), 64), kMaxConfigDepth) != simdjson::SUCCESS) {
+    return absl::ResourceExhaustedError("config: cannot allocate the JSON parser");
+  }
+  element root;
+  const simdjson::error_code error = parser.parse(json.data(), json.size()).get(root);
+  if (error != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("config: invalid JSON: ", simdjson::error_message(error)));
+  }
+  ServerConfig config;
+  bool has_issuers = false;
+  absl::Status status = config_reader::VisitObject(
+      root, "", [&](std::string_view key, element v, const std::string& field) {
+        has_issuers = has_issuers || key == "issuers";
+        return ReadRootField(key, v, field, base_dir, config);
+      });
+  if (status.ok() && !has_issuers) {
+    status = config_reader::MissingField("", "issuers");
+  }
+  if (status.ok()) {
+    status = CheckReferences(config);
+  }
+  if (!status.ok()) {
+    return status;
+  }
+  return config;
+}
+
+absl::StatusOr<ServerConfig> LoadConfigFile(const std::string& path) {
+  std::string contents, why;
+  if (!ReadBoundedFile(path, kMaxFileBytes, contents, why)) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("config: cannot read ", Quote(path), ": ", why));
+  }
+  const size_t slash = path.rfind('/');
+  const std::string_view base_dir = slash == std::string::npos ? std::string_view()
+                                    : slash == 0               ? std::string_view("/")
+                                                 : std::string_view(path).substr(0, slash);
+  return ParseConfig(contents, base_dir);
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,228 @@
+#include "server/config/config_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+#include <unordered_set>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden::server::config_reader {
+namespace {
+
+using simdjson::dom::element_type;
+
+// kMaxQuotedBytes bounds how much of a value a message repeats.
+constexpr size_t kMaxQuotedBytes = 256;
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+}  // namespace
+
+std::string FieldPath(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : internal::StrCat(parent, ".", key);
+}
+
+std::string IndexPath(std::string_view parent, size_t index) {
+  return internal::StrCat(parent, "[", index, "]");
+}
+
+std::string Quote(std::string_view value) {
+  std::string out = "\"";
+  const std::string_view shown = value.substr(0, kMaxQuotedBytes);
+  for (const char c : shown) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\u00";
+      out += kHexDigits[byte >> 4];
+      out += kHexDigits[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  if (shown.size() < value.size()) {
+    out += "...";
+  }
+  return out;
+}
+
+absl::Status Invalid(std::string_view path, std::string_view problem) {
+  return absl::InvalidArgumentError(
+      internal::StrCat(path.empty() ? std::string_view("(root)") : path, ": ", problem));
+}
+
+absl::Status UnknownField(std::string_view path, std::string_view key) {
+  return Invalid(path, internal::StrCat("unknown field ", Quote(key)));
+}
+
+absl::Status MissingField(std::string_view path, std::string_view key) {
+  return Invalid(FieldPath(path, key), "required field is missing");
+}
+
+absl::Status CheckObject(element value, std::string_view path, simdjson::dom::object& out) {
+  if (value.get_object().get(out) != simdjson::SUCCESS) {
+    return Invalid(path, "must be an object");
+  }
+  // RFC 8259 §4 leaves duplicate names to the implementation; a configuration that says two
+  // things about one field is a mistake, so it is rejected rather than resolved.
+  std::unordered_set<std::string_view> seen;
+  for (auto it = out.begin(); it != out.end(); ++it) {
+    if (!seen.insert(it.key()).second) {
+      return Invalid(path, internal::StrCat("duplicate field ", Quote(it.key())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadBool(element value, std::string_view path, bool& out) {
+  if (value.get_bool().get(out) != simdjson::SUCCESS) {
+    return Invalid(path, "must be a boolean");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadInteger(element value, std::string_view path, int64_t min, int64_t max,
+                         int64_t& out) {
+  const std::string range = internal::StrCat("between ", min, " and ", max);
+  switch (value.type()) {
+    case element_type::INT64:
+      if (value.get_int64().get(out) != simdjson::SUCCESS || out < min || out > max) {
+        return Invalid(path, internal::StrCat("must be ", range));
+      }
+      return absl::OkStatus();
+    case element_type::UINT64:  // above INT64_MAX: out of every range we accept
+      return Invalid(path, internal::StrCat("must be ", range));
+    default:  // a double (1.5, 1e3, 2.0), a string, a boolean, ...
+      return Invalid(path, internal::StrCat("must be an integer ", range));
+  }
+}
+
+absl::Status ReadString(element value, std::string_view path, std::string& out) {
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS || s.empty()) {
+    return Invalid(path, "must be a non-empty string");
+  }
+  if (s.find('\0') != std::string_view::npos) {
+    return Invalid(path, "must not contain NUL characters");
+  }
+  out.assign(s);
+  return absl::OkStatus();
+}
+
+absl::Status ReadStringList(element value, std::string_view path, bool non_empty,
+                            std::vector<std::string>& out) {
+  simdjson::dom::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) {
+    return Invalid(
+        path, non_empty ? "must be a non-empty array of strings" : "must be an array of strings");
+  }
+  if (non_empty && array.size() == 0) {
+    return Invalid(path, "must be a non-empty array of strings");
+  }
+  out.clear();
+  size_t index = 0;
+  for (element item : array) {
+    std::string s;
+    absl::Status status = ReadString(item, IndexPath(path, index++), s);
+    if (!status.ok()) {
+      return status;
+    }
+    out.push_back(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+bool IsHttpToken(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (const char c : s) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsScopeToken(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (const char c : s) {
+    // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status CheckScopes(const std::vector<std::string>& scopes, std::string_view path) {
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    if (!IsScopeToken(scopes[i])) {
+      return Invalid(IndexPath(path, i),
+                     "must be a scope token (printable ASCII without spaces, '\"' or '\\')");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out,
+                     std::string& why) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    why = std::generic_category().message(errno);
+    return false;
+  }
+  struct stat st {};
+  bool ok = fstat(fd, &st) == 0;
+  if (!ok) {
+    why = std::generic_category().message(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    ok = false;
+    why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
+  }
+  out.clear();
+  while (ok) {
+    const size_t used = out.size();
+    out.resize(used + 65536);
+    const ssize_t n = read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) {
+      out.resize(used);
+      continue;
+    }
+    if (n < 0) {
+      ok = false;
+      why = std::generic_category().message(errno);
+    }
+    out.resize(used + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (out.size() > max_bytes) {
+      ok = false;
+      why = internal::StrCat("larger than ", max_bytes >> 20, " MiB");
+    }
+    if (n <= 0) {
+      break;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+std::string ResolvePath(std::string_view base_dir, std::string_view path) {
+  if (path.starts_with('/') || base_dir.empty()) {
+    return std::string(path);
+  }
+  return internal::StrCat(base_dir, base_dir.ends_with('/') ? "" : "/", path);
+}
+
+}  // namespace tokenwarden::server::config_reader

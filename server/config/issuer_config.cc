@@ -1,0 +1,199 @@
+#include "server/config/issuer_config.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <absl/status/statusor.h>
+#include <absl/strings/match.h>
+
+#include "core/algorithm.h"
+#include "core/internal/str_cat.h"
+#include "core/key_set.h"
+#include "core/policy.h"
+#include "server/config/config_reader.h"
+
+namespace tokenwarden::server::config_reader {
+namespace {
+
+absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& out) {
+  std::vector<std::string> names;
+  absl::Status status = ReadStringList(value, path, /*non_empty=*/true, names);
+  for (size_t i = 0; status.ok() && i < names.size(); ++i) {
+    const std::optional<Algorithm> alg = ParseAlgorithm(names[i]);
+    if (alg.has_value()) {
+      out.Add(*alg);
+    } else if (absl::EqualsIgnoreCase(internal::ToAbsl(names[i]), "none")) {
+      status = Invalid(IndexPath(path, i), internal::StrCat("algorithm ", Quote(names[i]),
+                                                            " is never allowed (unsecured JWS)"));
+    } else {
+      status = Invalid(IndexPath(path, i),
+                       internal::StrCat("unknown algorithm ", Quote(names[i]),
+                                        " (names are case-sensitive, e.g. \"RS256\")"));
+    }
+  }
+  return status;
+}
+
+absl::Status ReadRouteScope(element value, std::string_view path, RouteScopeRule& out) {
+  bool has_prefix = false, has_scopes = false;
+  absl::Status status =
+      VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "method") {
+          absl::Status s = ReadString(v, field, out.method);
+          if (s.ok() && !IsHttpToken(out.method)) {
+            s = Invalid(field, "must be an HTTP method token, e.g. \"POST\"");
+          }
+          return s;
+        }
+        if (key == "path_prefix") {
+          has_prefix = true;
+          absl::Status s = ReadString(v, field, out.path_prefix);
+          if (s.ok() && !out.path_prefix.starts_with('/')) {
+            s = Invalid(field, "must start with '/'");
+          } else if (s.ok() &&
+                     !std::all_of(out.path_prefix.begin(), out.path_prefix.end(), [](char c) {
+                       return c > ' ' && c != 0x7f && c != '?' && c != '#';
+                     })) {
+            s = Invalid(field, "must not contain '?', '#', spaces or control characters");
+          }
+          return s;
+        }
+        if (key == "scopes") {
+          has_scopes = true;
+          absl::Status s = ReadStringList(v, field, /*non_empty=*/true, out.scopes);
+          return s.ok() ? CheckScopes(out.scopes, field) : s;
+        }
+        return UnknownField(path, key);
+      });
+  if (status.ok() && !has_prefix) {
+    status = MissingField(path, "path_prefix");
+  }
+  if (status.ok() && !has_scopes) {
+    status = MissingField(path, "scopes");
+  }
+  return status;
+}
+
+absl::Status ReadIssuerField(std::string_view key, element v, const std::string& field,
+                             IssuerConfig& out) {
+  Policy& p = out.policy;
+  if (key == "issuer") {
+    std::string issuer;
+    absl::Status s = ReadString(v, field, issuer);
+    p.issuer = std::move(issuer);
+    return s;
+  }
+  if (key == "jwks_file") {
+    return ReadString(v, field, out.jwks_file);
+  }
+  if (key == "audiences") {
+    return ReadStringList(v, field, /*non_empty=*/true, p.audiences);
+  }
+  if (key == "algorithms") {
+    return ReadAlgorithms(v, field, p.algorithms);
+  }
+  if (key == "leeway_seconds") {
+    return ReadInteger(v, field, 0, 3600, p.leeway_seconds);
+  }
+  if (key == "typ") {
+    std::string type;
+    absl::Status s = ReadString(v, field, type);
+    p.type = std::move(type);
+    return s;
+  }
+  if (key == "required_claims") {
+    return ReadStringList(v, field, /*non_empty=*/false, p.required_claims);
+  }
+  if (key == "required_scopes") {
+    absl::Status s = ReadStringList(v, field, /*non_empty=*/false, p.required_scopes);
+    return s.ok() ? CheckScopes(p.required_scopes, field) : s;
+  }
+  if (key == "require_exp") {
+    return ReadBool(v, field, p.require_exp);
+  }
+  if (key == "max_token_bytes") {
+    return ReadNumber(v, field, 256, 1 << 20, p.max_token_bytes);
+  }
+  if (key == "route_scopes") {
+    return ReadArray(v, field, /*non_empty=*/false, out.route_scopes, ReadRouteScope);
+  }
+  return absl::NotFoundError("");  // the caller names the field
+}
+
+// LoadIssuerKeys reads the issuer's JWK Set (resolved against `base_dir`) and checks that
+// some key can verify an allowed algorithm.
+absl::Status LoadIssuerKeys(std::string_view path, std::string_view base_dir, IssuerConfig& out) {
+  const std::string field = FieldPath(path, "jwks_file");
+  std::string contents, why;
+  if (!ReadBoundedFile(ResolvePath(base_dir, out.jwks_file), kMaxFileBytes, contents, why)) {
+    return Invalid(field, internal::StrCat("cannot read ", Quote(out.jwks_file), ": ", why));
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(contents);
+  if (!keys.ok()) {
+    // FromJwks also fails when it skipped every key; its message then lists why, per key.
+    constexpr std::string_view kNoUsableKey = "JWK Set has no usable key";
+    const std::string_view message = View(keys.status().message());
+    if (message.starts_with(kNoUsableKey)) {
+      return Invalid(field, internal::StrCat("no usable keys in ", Quote(out.jwks_file),
+                                             message.substr(kNoUsableKey.size())));
+    }
+    return Invalid(field, internal::StrCat(Quote(out.jwks_file), ": ", message));
+  }
+  out.keys = *std::move(keys);
+  const AlgorithmSet allowed = out.policy.algorithms;
+  if (!allowed.empty() && allowed.Intersect(out.keys->algorithms()).empty()) {
+    return Invalid(
+        FieldPath(path, "algorithms"),
+        internal::StrCat("no key in ", Quote(out.jwks_file), " can verify ", allowed.ToString(),
+                         " (the keys support ", out.keys->algorithms().ToString(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadIssuer(element value, std::string_view path, std::string_view base_dir,
+                        IssuerConfig& out) {
+  absl::Status status =
+      VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+        absl::Status s = ReadIssuerField(key, v, field, out);
+        return absl::IsNotFound(s) ? UnknownField(path, key) : s;
+      });
+  if (status.ok() && !out.policy.issuer.has_value()) {
+    status = MissingField(path, "issuer");
+  }
+  if (status.ok() && out.jwks_file.empty()) {
+    status = MissingField(path, "jwks_file");
+  }
+  if (status.ok()) {
+    status = LoadIssuerKeys(path, base_dir, out);
+  }
+  if (status.ok()) {
+    status = ValidatePolicy(out.policy);  // a backstop: the reads above already enforce it
+    if (!status.ok()) {
+      status = Invalid(path, View(status.message()));
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+absl::Status ReadIssuers(element value, std::string_view path, std::string_view base_dir,
+                         std::vector<IssuerConfig>& out) {
+  return ReadArray(value, path, /*non_empty=*/true, out,
+                   [&](element item, const std::string& item_path, IssuerConfig& issuer) {
+                     absl::Status s = ReadIssuer(item, item_path, base_dir, issuer);
+                     for (size_t i = 0; s.ok() && &out[i] != &issuer; ++i) {
+                       if (out[i].policy.issuer == issuer.policy.issuer) {
+                         s = Invalid(
+                             FieldPath(item_path, "issuer"),
+                             internal::StrCat("duplicate issuer ", Quote(*issuer.policy.issuer)));
+                       }
+                     }
+                     return s;
+                   });
+}
+
+}  // namespace tokenwarden::server::config_reader

@@ -1,0 +1,299 @@
+#include "server/http/connection.h"
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "server/http/listener.h"
+#include "server/http/message.h"
+#include "server/http/request_parser.h"
+#include "server/http/response_writer.h"
+#include "server/http/worker.h"
+
+namespace tokenwarden::server::http {
+
+using Event = RequestParser::Event;
+
+Connection::Connection(Worker& worker) : worker_(worker), parser_(worker.shared().limits) {
+  // Neither init can fail on Unix for a TCP handle without flags, or a timer.
+  uv_tcp_init(worker.loop(), &tcp_);
+  uv_timer_init(worker.loop(), &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  write_req_.data = this;
+  open_handles_ = 2;
+  request_.worker = worker.index();
+}
+
+void Connection::Accept(Worker& worker, uv_stream_t* server) {
+  auto* connection = new Connection(worker);  // deleted in OnClose
+  worker.Add(connection);
+  if (uv_accept(server, connection->stream()) < 0) {
+    connection->Close();
+    return;
+  }
+  worker.shared().accepted.fetch_add(1, std::memory_order_relaxed);
+  connection->Start();
+}
+
+void Connection::Start() {
+  // Responses are written whole; Nagle would hold back the last segment of each.
+  uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage addr = {};
+  int addr_len = sizeof(addr);
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &addr_len) == 0) {
+    peer_ = FormatAddress(reinterpret_cast<const sockaddr*>(&addr));
+  }
+  request_.peer = peer_;
+  StartReading();
+  Settle();
+}
+
+void Connection::OnAlloc(uv_handle_t* handle, size_t /*suggested*/, uv_buf_t* buf) {
+  *buf = static_cast<Connection*>(handle->data)->worker_.ReadBuffer();
+}
+
+void Connection::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+  Connection& self = *static_cast<Connection*>(stream->data);
+  if (nread > 0) {
+    self.read_ns_ = uv_hrtime();
+    const auto len = static_cast<size_t>(nread);
+    const size_t used = self.Consume(buf->base, len);
+    if (self.paused_ && !self.parsing_stopped_) {
+      // The shared read buffer is reused by the next read: keep what was not parsed.
+      self.pending_in_.assign(buf->base + used, len - used);
+    }
+  } else if (nread == UV_EOF) {
+    // The client sends no more: what is queued is still written, a partial request dropped.
+    self.StopParsing();
+  } else if (nread < 0) {
+    self.Close();
+    return;
+  }
+  self.Settle();
+}
+
+size_t Connection::Consume(const char* data, size_t len) {
+  size_t used = 0;
+  bool again = false;  // after an event llhttp may finish a request without more input
+  while (!parsing_stopped_ && (used < len || again)) {
+    if (!parser_.in_message() && PipelineFull()) {
+      paused_ = true;
+      StopReading();
+      break;
+    }
+    const RequestParser::Step step = parser_.Execute(data + used, len - used);
+    used += step.consumed;
+    if (parser_.in_message() && !request_timed_) {
+      // The bytes of one read arrived together: a request starting in it started then.
+      request_ns_ = read_ns_;
+      request_ms_ = uv_now(worker_.loop());
+      request_timed_ = true;
+    }
+    again = step.event == Event::kHeadersComplete || step.event == Event::kMessageComplete;
+    switch (step.event) {
+      case Event::kNeedMore:
+        break;
+      case Event::kHeadersComplete:
+        // RFC 9110 §10.1.1: the head passed the limits, so invite the body.
+        if (parser_.expects_continue()) {
+          out_.append(kContinueResponse);
+        }
+        break;
+      case Event::kMessageComplete:
+        OnMessage();
+        break;
+      case Event::kError:
+        Fail(parser_.error_status(), parser_.error_detail());
+        break;
+    }
+  }
+  return used;
+}
+
+void Connection::OnMessage() {
+  parser_.Fill(request_);
+  response_.Reset();
+  worker_.shared().handler(request_, response_);
+  const bool close = !parser_.keep_alive() || response_.close || worker_.draining() ||
+                     parser_.upgrade();
+  ConnectionHeader header = ConnectionHeader::kNone;
+  if (close) {
+    header = ConnectionHeader::kClose;
+  } else if (parser_.is_http10()) {
+    header = ConnectionHeader::kKeepAlive;
+  }
+  Queue(&request_, parser_.is_head(), header);
+  request_timed_ = false;
+  if (close) {
+    StopParsing();
+  }
+}
+
+void Connection::Fail(int status, std::string_view detail) {
+  MakeErrorResponse(status, detail, response_);
+  // Completion sees the request when its head was parsed (a body error, 408 during the body,
+  // 413/501/505 on the head), with an empty body; null when no complete head exists.
+  const Request* request = nullptr;
+  if (parser_.headers_complete()) {
+    parser_.Fill(request_);
+    request = &request_;
+  }
+  Queue(request, request != nullptr && parser_.is_head(), ConnectionHeader::kClose);
+  request_timed_ = false;
+  StopParsing();
+}
+
+void Connection::Queue(const Request* request, bool head, ConnectionHeader connection) {
+  AppendResponse(response_, worker_.date().Now(), head, connection, out_);
+  ++out_responses_;
+  const Completion& completion = worker_.shared().completion;
+  if (completion) {
+    const uint64_t start = request_timed_ ? request_ns_ : read_ns_;
+    const uint64_t now = uv_hrtime();
+    completion(worker_.index(), request, response_, now > start ? now - start : 0);
+  }
+}
+
+void Connection::StopParsing() {
+  parsing_stopped_ = true;
+  StopReading();
+}
+
+bool Connection::PipelineFull() const {
+  const size_t max_pipelined = std::max<size_t>(1, worker_.shared().limits.max_pipelined);
+  return out_responses_ + writing_responses_ >= max_pipelined ||
+         out_.size() + writing_.size() >= kMaxPendingOutput;
+}
+
+void Connection::Settle() {
+  Flush();
+  if (closing_) {
+    return;
+  }
+  if (parsing_stopped_ && !writing_in_flight_ && out_.empty()) {
+    Close();
+    return;
+  }
+  ArmTimer();
+}
+
+void Connection::Flush() {
+  if (closing_ || writing_in_flight_ || out_.empty()) {
+    return;
+  }
+  writing_.swap(out_);  // out_ takes the emptied buffer of the last write
+  writing_responses_ = out_responses_;
+  out_responses_ = 0;
+  uv_buf_t buf = uv_buf_init(writing_.data(), static_cast<unsigned>(writing_.size()));
+  if (uv_write(&write_req_, stream(), &buf, 1, &Connection::OnWrite) < 0) {
+    Close();
+    return;
+  }
+  writing_in_flight_ = true;
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  Connection& self = *static_cast<Connection*>(req->data);
+  self.writing_in_flight_ = false;
+  self.writing_.clear();
+  self.writing_responses_ = 0;
+  if (status < 0) {
+    self.Close();  // UV_ECANCELED when already closing; EPIPE, ECONNRESET: the peer left
+    return;
+  }
+  if (self.paused_ && !self.parsing_stopped_ && !self.PipelineFull()) {
+    self.Resume();
+  }
+  self.Settle();
+}
+
+void Connection::Resume() {
+  paused_ = false;
+  const size_t used = Consume(pending_in_.data(), pending_in_.size());
+  if (parsing_stopped_ || used >= pending_in_.size()) {
+    pending_in_.clear();
+  } else {
+    pending_in_.erase(0, used);
+  }
+  if (!paused_ && !parsing_stopped_) {
+    StartReading();
+  }
+}
+
+void Connection::StartReading() {
+  if (reading_ || closing_) {
+    return;
+  }
+  if (uv_read_start(stream(), &Connection::OnAlloc, &Connection::OnRead) < 0) {
+    Close();
+    return;
+  }
+  reading_ = true;
+}
+
+void Connection::StopReading() {
+  if (reading_) {
+    uv_read_stop(stream());
+    reading_ = false;
+  }
+}
+
+void Connection::ArmTimer() {
+  const Limits& limits = worker_.shared().limits;
+  uint64_t timeout_ms = limits.idle_timeout_ms;
+  if (!parsing_stopped_ && parser_.in_message()) {
+    // The read timeout runs from the request's first byte, not from the last read.
+    const uint64_t deadline = request_ms_ + limits.read_timeout_ms;
+    const uint64_t now = uv_now(worker_.loop());
+    timeout_ms = limits.read_timeout_ms == 0 ? 0 : (deadline > now ? deadline - now : 1);
+  }
+  if (timeout_ms == 0) {
+    uv_timer_stop(&timer_);  // a zero limit turns that timeout off
+    return;
+  }
+  uv_timer_start(&timer_, &Connection::OnTimer, timeout_ms, 0);
+}
+
+void Connection::OnTimer(uv_timer_t* timer) {
+  Connection& self = *static_cast<Connection*>(timer->data);
+  if (!self.parsing_stopped_ && self.parser_.in_message()) {
+    self.Fail(408, {});
+    self.Settle();
+  } else {
+    self.Close();  // idle keep-alive, or a client not reading its responses
+  }
+}
+
+void Connection::Drain() {
+  if (closing_ || (!parsing_stopped_ && parser_.in_message())) {
+    return;  // a request under way: OnMessage sees draining() and closes after it
+  }
+  StopParsing();
+  pending_in_.clear();
+  Settle();
+}
+
+void Connection::Close() {
+  if (closing_) {
+    return;
+  }
+  closing_ = true;
+  reading_ = false;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::OnClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* handle) {
+  auto* self = static_cast<Connection*>(handle->data);
+  if (--self->open_handles_ == 0) {
+    self->worker_.Remove(self);
+    delete self;
+  }
+}
+
+}  // namespace tokenwarden::server::http

@@ -1,0 +1,32 @@
+// File: server/http/date_cache.h
+// -----------------------------------------------------------------------------
+// DateCache holds the HTTP Date header value (RFC 9110 §5.6.7 IMF-fixdate), formatted at most
+// once per second.
+#ifndef TOKENWARDEN_SERVER_HTTP_DATE_CACHE_H_
+#define TOKENWARDEN_SERVER_HTTP_DATE_CACHE_H_
+
+#include <ctime>
+#include <string_view>
+
+namespace tokenwarden::server::http {
+
+// DateCache formats the current time as "Sun, 06 Nov 1994 08:49:37 GMT" and reuses the text
+// for the rest of the second. Independent of the locale.
+// Thread-safety: none; each worker loop owns one.
+class DateCache {
+ public:
+  // Now returns the date for the wall clock's current second. The view is valid until the
+  // next call.
+  std::string_view Now();
+  // At returns the date for `now` (Unix seconds), reformatting only when it changed.
+  std::string_view At(time_t now);
+
+ private:
+  time_t second_ = -1;
+  char text_[64] = {};
+  size_t len_ = 0;
+};
+
+}  // namespace tokenwarden::server::http
+
+#endif  // TOKENWARDEN_SERVER_HTTP_DATE_CACHE_H_

@@ -1,0 +1,89 @@
+#include "server/http/form_urlencoded.h"
+
+namespace tokenwarden::server::http {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool FormDecode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) {
+        return false;
+      }
+      const int hi = HexValue(in[i + 1]);
+      const int lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return false;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return true;
+}
+
+FormParams::Status FormParams::Parse(std::string_view body, size_t max_params) {
+  count_ = 0;
+  repeated_ = {};
+  while (!body.empty()) {
+    const size_t amp = body.find('&');
+    const std::string_view segment = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (segment.empty()) {
+      continue;
+    }
+    if (count_ == max_params) {
+      return Status::kTooMany;
+    }
+    if (params_.size() == count_) {
+      params_.emplace_back();
+    }
+    auto& [name, value] = params_[count_];
+    const size_t eq = segment.find('=');
+    if (!FormDecode(segment.substr(0, eq), name) ||
+        !FormDecode(eq == std::string_view::npos ? std::string_view() : segment.substr(eq + 1),
+                    value)) {
+      return Status::kBadEncoding;
+    }
+    for (size_t i = 0; i < count_; ++i) {
+      if (params_[i].first == name) {
+        repeated_ = params_[i].first;
+        return Status::kRepeated;
+      }
+    }
+    ++count_;
+  }
+  return Status::kOk;
+}
+
+std::optional<std::string_view> FormParams::Get(std::string_view name) const {
+  for (size_t i = 0; i < count_; ++i) {
+    if (params_[i].first == name) {
+      return params_[i].second;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace tokenwarden::server::http

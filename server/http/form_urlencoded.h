@@ -1,0 +1,45 @@
+// File: server/http/form_urlencoded.h
+// -----------------------------------------------------------------------------
+// application/x-www-form-urlencoded (the body of RFC 7662 and RFC 7009 requests, and the
+// encoding RFC 6749 §2.3.1 applies to client ids and secrets before Basic auth).
+#ifndef TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_
+#define TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tokenwarden::server::http {
+
+// FormDecode decodes one name or value: '+' is a space, %XX a byte (hex either case). Returns
+// false on a '%' not followed by two hex digits (`out` is then unspecified).
+[[nodiscard]] bool FormDecode(std::string_view in, std::string& out);
+
+// FormParams are the decoded parameters of one body, in order. Reused between requests so a
+// warm parse does not allocate.
+class FormParams {
+ public:
+  enum class Status { kOk, kBadEncoding, kRepeated, kTooMany };
+  // Parse replaces the contents with `body`'s parameters. Empty segments ("a=1&&b=2") are
+  // skipped; a segment without '=' is a name with an empty value. A name given twice is
+  // kRepeated (RFC 6749 §3.1: parameters must not be included more than once) and
+  // `repeated()` names it.
+  Status Parse(std::string_view body, size_t max_params = 32);
+  // Get returns the value of `name`, if present.
+  std::optional<std::string_view> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  std::string_view repeated() const { return repeated_; }
+  size_t size() const { return count_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;  // first count_ are live
+  size_t count_ = 0;
+  std::string_view repeated_;
+};
+
+}  // namespace tokenwarden::server::http
+
+#endif  // TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_

@@ -1,0 +1,111 @@
+// File: server/http/worker.h
+// -----------------------------------------------------------------------------
+// Worker is one thread of the HTTP server: a libuv loop, its own SO_REUSEPORT listening socket
+// per address, and the connections it accepted.
+#ifndef TOKENWARDEN_SERVER_HTTP_WORKER_H_
+#define TOKENWARDEN_SERVER_HTTP_WORKER_H_
+
+#include <uv.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <absl/status/status.h>
+
+#include "server/http/date_cache.h"
+#include "server/http/server.h"
+
+namespace tokenwarden::server::http {
+
+class Connection;
+
+// ServerShared is what every worker reads: fixed after HttpServer::Create, plus the counters.
+struct ServerShared {
+  Limits limits;
+  Handler handler;
+  Completion completion;
+  std::atomic<size_t> open_connections{0};  // accepted and not yet closed, all workers
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};
+};
+
+// Worker owns a loop and runs it on its own thread. Set up (Init, Listen) on the creating
+// thread, then Start; Stop may come from any thread. A worker that never started is torn
+// down with CloseUnstarted on the caller's thread.
+// Thread-safety: Stop is thread-safe; everything else belongs to one thread at a time (the
+// creator before Start, the worker thread until Join).
+class Worker {
+ public:
+  // `shared` must outlive the worker.
+  Worker(int index, ServerShared& shared);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Init creates the loop and its stop signal.
+  absl::Status Init();
+  // Listen takes ownership of the bound socket `fd` and listens on it; `address` names it in
+  // errors.
+  absl::Status Listen(int fd, std::string_view address);
+  // Start runs the loop on a new thread.
+  void Start();
+  // Stop asks the loop to drain for up to `drain_timeout_ms` and exit. Thread-safe; once.
+  void Stop(uint32_t drain_timeout_ms);
+  // Join waits for the thread started by Start.
+  void Join();
+  // CloseUnstarted closes every handle of a worker that never ran, on the caller's thread.
+  void CloseUnstarted();
+
+  // For the worker's connections, on its thread:
+  int index() const { return index_; }
+  uv_loop_t* loop() { return &loop_; }
+  ServerShared& shared() { return shared_; }
+  DateCache& date() { return date_; }
+  bool draining() const { return draining_; }
+  // ReadBuffer is the one read buffer of the loop: a read callback consumes it entirely
+  // before the loop reads into it again.
+  uv_buf_t ReadBuffer() { return uv_buf_init(read_buffer_.get(), kReadBufferSize); }
+  // Add and Remove track the live connections; Remove runs from the connection's last close
+  // callback.
+  void Add(Connection* connection) { connections_.insert(connection); }
+  void Remove(Connection* connection);
+
+ private:
+  static constexpr size_t kReadBufferSize = 64 * 1024;
+
+  static void OnConnection(uv_stream_t* server, int status);
+  static void OnStop(uv_async_t* async);
+  static void OnDrainTimer(uv_timer_t* timer);
+  void Run();
+  void Accept(uv_stream_t* server);
+  void BeginDrain();
+  void CloseAll();
+  void FinishDrainIfDone();
+  void CloseLoop();
+
+  const int index_;
+  ServerShared& shared_;
+  uv_loop_t loop_ = {};
+  bool loop_open_ = false;
+  uv_async_t stop_ = {};
+  bool stop_open_ = false;
+  uv_timer_t drain_timer_ = {};
+  bool drain_timer_open_ = false;
+  std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
+  std::unordered_set<Connection*> connections_;
+  std::unique_ptr<char[]> read_buffer_;
+  DateCache date_;
+  bool draining_ = false;
+  std::atomic<uint32_t> drain_timeout_ms_{0};  // written by Stop before the uv_async_send
+  std::thread thread_;
+};
+
+}  // namespace tokenwarden::server::http
+
+#endif  // TOKENWARDEN_SERVER_HTTP_WORKER_H_

@@ -1,0 +1,66 @@
+#include "server/serve/access_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <absl/strings/str_format.h>
+
+#include "core/internal/ascii.h"
+#include "core/internal/str_cat.h"
+#include "server/json_text.h"
+
+namespace tokenwarden::server {
+
+absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
+  if (path == "-") {
+    return std::unique_ptr<AccessLog>(new AccessLog(STDERR_FILENO, false));
+  }
+  const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        internal::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
+  }
+  return std::unique_ptr<AccessLog>(new AccessLog(fd, true));
+}
+
+AccessLog::~AccessLog() {
+  if (owned_) {
+    close(fd_);
+  }
+}
+
+void AccessLog::Write(int worker, const http::Request* request, const http::Response& response,
+                      uint64_t latency_ns) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  tm utc;
+  gmtime_r(&ts.tv_sec, &utc);
+  std::string line =
+      absl::StrFormat("{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"worker\":%d",
+                      utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                      utc.tm_sec, ts.tv_nsec / 1000000, worker);
+  if (request != nullptr) {
+    line.append(",\"peer\":");
+    AppendJsonString(line, request->peer);
+    line.append(",\"method\":");
+    AppendJsonString(line, request->method.substr(0, 16));
+    line.append(",\"path\":");
+    AppendJsonString(line, request->path.substr(0, 256));
+  }
+  internal::StrAppend(&line, ",\"status\":", response.status,
+                      ",\"duration_us\":", latency_ns / 1000);
+  if (!response.log_note.empty()) {
+    line.append(",\"note\":");
+    AppendJsonString(line, response.log_note);
+  }
+  line.append("}\n");
+  // One write per line: O_APPEND keeps concurrent lines whole. A full disk drops the line
+  // rather than stalling the worker.
+  (void)!write(fd_, line.data(), line.size());
+}
+
+}  // namespace tokenwarden::server

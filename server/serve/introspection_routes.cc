@@ -1,0 +1,273 @@
+// /introspect (RFC 7662) and /revoke (RFC 7009): both take a form body with `token`, and both
+// require the caller to authenticate (client_secret_basic, client_secret_post, or a bearer
+// token of a configured issuer). A caller may be limited to some issuers and audiences: any
+// other token is inactive for it / not revocable by it, and the answer looks exactly like the
+// one for an invalid token, so a caller cannot scan tokens across tenants.
+
+#include "core/internal/ascii.h"
+#include "core/internal/str_cat.h"
+#include "server/auth/client_auth.h"
+#include "server/serve/routes.h"
+#include "server/serve/token_check.h"
+
+namespace tokenwarden::server {
+
+using routes_internal::SetError;
+using routes_internal::TokenDigest;
+
+namespace {
+
+// Caller is who is asking, and what they may learn about.
+struct Caller {
+  const std::vector<std::string>* limit_issuers = nullptr;
+  const std::vector<std::string>* limit_audiences = nullptr;
+};
+
+bool Contains(const std::vector<std::string>* list, std::string_view value) {
+  for (const std::string& item : *list) {
+    if (item == value) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsFormContentType(std::optional<std::string_view> value) {
+  if (!value.has_value()) {
+    return false;
+  }
+  std::string_view media = value->substr(0, value->find(';'));
+  media = internal::StripWhitespace(media);
+  return internal::EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
+}
+
+// Unauthorized answers 401 with the challenge RFC 6749 §5.2 / RFC 6750 §3 call for.
+void Unauthorized(http::Response& response, std::string_view description, bool bearer) {
+  SetError(response, 401, "invalid_client", description);
+  response.AddHeader("WWW-Authenticate", bearer ? "Bearer realm=\"tokenwarden\", "
+                                                  "error=\"invalid_token\""
+                                                : "Basic realm=\"tokenwarden\"");
+}
+
+// AuthenticateCaller fills `caller` or the error response (and returns false).
+bool AuthenticateCaller(const http::Request& request, const ServerState& state, WorkerContext& ctx,
+                        int64_t now, Caller& caller, http::Response& response) {
+  const size_t authorizations = request.HeaderCount("Authorization");
+  const bool post_secret = ctx.form.Has("client_secret");
+  if (authorizations > 1 || (authorizations == 1 && post_secret)) {
+    // RFC 6749 §2.3: a client must not use more than one authentication method per request.
+    SetError(response, 400, "invalid_request", "more than one client authentication method");
+    return false;
+  }
+  if (authorizations == 1) {
+    const std::string_view value = *request.Header("Authorization");
+    if (internal::StartsWithIgnoreCase(value, "Basic ")) {
+      const std::optional<BasicCredentials> credentials = ParseBasicAuthorization(value);
+      if (!credentials.has_value()) {
+        Unauthorized(response, "malformed Basic credentials", false);
+        return false;
+      }
+      const std::optional<std::string_view> body_id = ctx.form.Get("client_id");
+      if (body_id.has_value() && *body_id != credentials->id) {
+        SetError(response, 400, "invalid_request", "client_id differs from the Basic user");
+        return false;
+      }
+      const ClientConfig* client =
+          state.clients().Authenticate(credentials->id, credentials->secret);
+      if (client == nullptr) {
+        Unauthorized(response, "unknown client or wrong secret", false);
+        return false;
+      }
+      caller.limit_issuers = &client->issuers;
+      caller.limit_audiences = &client->audiences;
+      return true;
+    }
+    if (internal::StartsWithIgnoreCase(value, "Bearer ")) {
+      const std::optional<BearerCallers>& bearer = state.config().bearer_callers;
+      if (!bearer.has_value()) {
+        Unauthorized(response, "bearer tokens do not authenticate callers here", false);
+        return false;
+      }
+      const std::string_view token = internal::StripWhitespace(value.substr(7));
+      TokenVerdict verdict;
+      CheckToken(token, now, state, ctx, verdict);
+      bool ok =
+          verdict.error == Error::kOk &&
+          Contains(&bearer->issuers,
+                   *state.issuers()[static_cast<size_t>(verdict.issuer)].config->policy.issuer);
+      if (ok && !bearer->scopes.empty()) {
+        ok = ctx.payload.Load(verdict.result.payload_json);
+        for (const std::string& scope : bearer->scopes) {
+          ok = ok && ctx.payload.HasScope(scope);
+        }
+      }
+      if (!ok) {
+        Unauthorized(response, "the caller's bearer token is not accepted", true);
+        return false;
+      }
+      caller.limit_issuers = &bearer->limit_issuers;
+      caller.limit_audiences = &bearer->limit_audiences;
+      return true;
+    }
+    Unauthorized(response, "unsupported authorization scheme", false);
+    return false;
+  }
+  if (post_secret) {
+    const std::optional<std::string_view> id = ctx.form.Get("client_id");
+    const ClientConfig* client =
+        id.has_value() ? state.clients().Authenticate(*id, *ctx.form.Get("client_secret"))
+                       : nullptr;
+    if (client == nullptr) {
+      Unauthorized(response, "unknown client or wrong secret", false);
+      return false;
+    }
+    caller.limit_issuers = &client->issuers;
+    caller.limit_audiences = &client->audiences;
+    return true;
+  }
+  Unauthorized(response, "client authentication required", false);
+  return false;
+}
+
+// ReadForm parses the body and authenticates the caller; returns the token to act on, or
+// nullopt with the error response filled.
+std::optional<std::string_view> ReadForm(const http::Request& request, const ServerState& state,
+                                         WorkerContext& ctx, int64_t now, Caller& caller,
+                                         http::Response& response) {
+  if (!IsFormContentType(request.Header("Content-Type"))) {
+    SetError(response, 400, "invalid_request",
+             "the body must be application/x-www-form-urlencoded");
+    return std::nullopt;
+  }
+  switch (ctx.form.Parse(request.body)) {
+    case http::FormParams::Status::kOk:
+      break;
+    case http::FormParams::Status::kRepeated:
+      SetError(
+          response, 400, "invalid_request",
+          internal::StrCat("parameter \"", ctx.form.repeated().substr(0, 64), "\" is repeated"));
+      return std::nullopt;
+    case http::FormParams::Status::kBadEncoding:
+      SetError(response, 400, "invalid_request", "the form body is not validly encoded");
+      return std::nullopt;
+    case http::FormParams::Status::kTooMany:
+      SetError(response, 400, "invalid_request", "too many form parameters");
+      return std::nullopt;
+  }
+  if (!AuthenticateCaller(request, state, ctx, now, caller, response)) {
+    return std::nullopt;
+  }
+  const std::optional<std::string_view> token = ctx.form.Get("token");
+  if (!token.has_value() || token->empty()) {
+    SetError(response, 400, "invalid_request", "the token parameter is required");
+    return std::nullopt;
+  }
+  return token;
+}
+
+// WithinCallerLimits applies the caller's issuer and audience limits to a verified token whose
+// payload is loaded in ctx.payload (or is loaded here from `payload_json`).
+bool WithinCallerLimits(const Caller& caller, const ServerState& state, int issuer,
+                        WorkerContext& ctx) {
+  if (!caller.limit_issuers->empty() &&
+      !Contains(caller.limit_issuers,
+                *state.issuers()[static_cast<size_t>(issuer)].config->policy.issuer)) {
+    return false;
+  }
+  return caller.limit_audiences->empty() || ctx.payload.HasAnyAudience(*caller.limit_audiences);
+}
+
+}  // namespace
+
+void Routes::Introspect(const http::Request& request, http::Response& response,
+                        WorkerContext& ctx) {
+  const ServerState& state = ctx.Refresh(*deps_.state);
+  const int64_t now = deps_.clock();
+  Caller caller;
+  const std::optional<std::string_view> token =
+      ReadForm(request, state, ctx, now, caller, response);
+  if (!token.has_value()) {
+    return;
+  }
+  // token_type_hint is optional and only a hint (RFC 7662 §2.1): every token here is a JWT,
+  // so any value, known or not, changes nothing.
+  TokenVerdict verdict;
+  CheckToken(*token, now, state, ctx, verdict);
+  if (verdict.reached_validator && state.config().cache.enabled) {
+    deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
+  }
+  bool active = verdict.error == Error::kOk && ctx.payload.Load(verdict.result.payload_json);
+  if (active && !WithinCallerLimits(caller, state, verdict.issuer, ctx)) {
+    active = false;
+    verdict.outcome = kOutsideCallerOutcome;
+  }
+  deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
+  if (deps_.log_notes) {
+    response.log_note = internal::StrCat(
+        "token=", TokenDigest(*token), " result=",
+        verdict.outcome == kOutsideCallerOutcome
+            ? "outside_caller_scope"
+            : (verdict.outcome == kUnknownIssuerOutcome ? "unknown_issuer"
+                                                        : ErrorCode(verdict.error)));
+  }
+  // RFC 7662 §2.2 / §4: an inactive token gets {"active":false} and nothing else, whatever the
+  // reason, so the answer reveals nothing about tokens the caller may not see.
+  response.AddHeader("Cache-Control", "no-store");
+  if (!active) {
+    response.body = "{\"active\":false}";
+    return;
+  }
+  response.body.assign("{\"active\":true");
+  ctx.payload.AppendIntrospectionMembers(response.body);
+  response.body.push_back('}');
+}
+
+void Routes::Revoke(const http::Request& request, http::Response& response, WorkerContext& ctx) {
+  const ServerState& state = ctx.Refresh(*deps_.state);
+  const int64_t now = deps_.clock();
+  Caller caller;
+  const std::optional<std::string_view> token =
+      ReadForm(request, state, ctx, now, caller, response);
+  if (!token.has_value()) {
+    return;
+  }
+  response.content_type = "";
+  if (deps_.log_notes) {
+    response.log_note = internal::StrCat("token=", TokenDigest(*token));
+  }
+  // RFC 7009 §2.2: 200 whether or not the token was known or valid; only a token whose
+  // signature verifies under its issuer's keys, within the caller's limits, is revoked.
+  // Peek (even with one issuer): the unverified payload feeds the caller's audience limit once
+  // the signature has vouched for it.
+  if (!ctx.payload.PeekIssuer(*token).has_value()) {
+    return;
+  }
+  const int issuer = IssuerFor(*token, state, ctx);
+  if (issuer < 0 || !WithinCallerLimits(caller, state, issuer, ctx)) {
+    return;
+  }
+  const IssuerRuntime& runtime = state.issuers()[static_cast<size_t>(issuer)];
+  const std::optional<Validator::Revocation> revocation =
+      runtime.validator->RevocationFor(*token, now, ctx.scratch(issuer));
+  if (!revocation.has_value() || revocation->expires_at <= now) {
+    return;
+  }
+  // In effect first (so the token stops working at once), then durable before the 200: a
+  // failure of either is a 503 the caller should retry.
+  absl::Status status = deps_.denylist->Add(revocation->key, revocation->expires_at, now);
+  if (status.ok() && deps_.revocation_log != nullptr) {
+    status = deps_.revocation_log->Append(revocation->key, revocation->expires_at);
+  }
+  if (!status.ok()) {
+    SetError(response, 503, "temporarily_unavailable",
+             absl::IsResourceExhausted(status) ? "the revocation denylist is full"
+                                               : "the revocation could not be made durable");
+    response.AddHeader("Retry-After", "1");
+    return;
+  }
+  if (deps_.log_notes) {
+    internal::StrAppend(&response.log_note, " revoked");
+  }
+}
+
+}  // namespace tokenwarden::server

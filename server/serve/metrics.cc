@@ -1,0 +1,234 @@
+#include "server/serve/metrics.h"
+
+#include <absl/strings/str_format.h>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden::server {
+namespace {
+
+// kStatuses are the status codes counted one by one; anything else counts as "other".
+constexpr std::array<int, 17> kStatuses = {200, 204, 400, 401, 403, 404, 405, 408, 413,
+                                           414, 415, 429, 431, 500, 501, 503, 505};
+constexpr size_t kNumStatusSlots = kStatuses.size() + 1;
+
+size_t StatusSlot(int status) {
+  for (size_t i = 0; i < kStatuses.size(); ++i) {
+    if (kStatuses[i] == status) {
+      return i;
+    }
+  }
+  return kStatuses.size();
+}
+
+std::string_view OutcomeName(int outcome) {
+  if (outcome == kUnknownIssuerOutcome) {
+    return "unknown_issuer";
+  }
+  if (outcome == kOutsideCallerOutcome) {
+    return "outside_caller_scope";
+  }
+  return ErrorCode(static_cast<Error>(outcome));
+}
+
+// AppendLabelValue escapes a label value (backslash, quote, newline: the exposition format).
+void AppendLabelValue(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view RouteName(Route route) {
+  switch (route) {
+    case Route::kIntrospect:
+      return "introspect";
+    case Route::kRevoke:
+      return "revoke";
+    case Route::kValidate:
+      return "validate";
+    case Route::kHealthz:
+      return "healthz";
+    case Route::kReadyz:
+      return "readyz";
+    case Route::kMetrics:
+      return "metrics";
+    case Route::kOther:
+      break;
+  }
+  return "other";
+}
+
+// One worker's counters. alignas keeps shards off each other's cache lines.
+struct alignas(64) Metrics::Shard {
+  using Counter = std::atomic<uint64_t>;
+  std::array<std::array<Counter, kNumStatusSlots>, kNumRoutes> requests{};
+  std::array<Counter, kNumOutcomes> validations{};
+  Counter cache_hits{0};
+  Counter cache_misses{0};
+  std::array<Counter, kLatencyBucketsSeconds.size() + 1> latency_buckets{};  // last: +Inf
+  Counter latency_sum_ns{0};
+};
+
+namespace {
+void Bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+  // One writer per shard: a relaxed load + store is enough and avoids a locked instruction.
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+uint64_t Read(const std::atomic<uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+}  // namespace
+
+Metrics::Metrics(int workers)
+    : shards_(std::make_unique<Shard[]>(static_cast<size_t>(workers))), workers_(workers) {}
+
+Metrics::~Metrics() = default;
+
+void Metrics::CountRequest(int worker, Route route, int status, uint64_t latency_ns) {
+  Shard& s = shards_[static_cast<size_t>(worker)];
+  Bump(s.requests[static_cast<size_t>(route)][StatusSlot(status)]);
+  const double seconds = static_cast<double>(latency_ns) * 1e-9;
+  size_t bucket = 0;
+  while (bucket < kLatencyBucketsSeconds.size() && seconds > kLatencyBucketsSeconds[bucket]) {
+    ++bucket;
+  }
+  Bump(s.latency_buckets[bucket]);
+  Bump(s.latency_sum_ns, latency_ns);
+}
+
+void Metrics::CountValidation(int worker, int outcome) {
+  Bump(shards_[static_cast<size_t>(worker)].validations[static_cast<size_t>(outcome)]);
+}
+
+void Metrics::CountCache(int worker, bool hit) {
+  Shard& s = shards_[static_cast<size_t>(worker)];
+  Bump(hit ? s.cache_hits : s.cache_misses);
+}
+
+std::string Metrics::Render(const MetricsGauges& gauges) const {
+  auto sum = [&](auto&& pick) {
+    uint64_t total = 0;
+    for (int w = 0; w < workers_; ++w) {
+      total += Read(pick(shards_[static_cast<size_t>(w)]));
+    }
+    return total;
+  };
+  std::string out;
+  out.reserve(8192);
+
+  out.append(
+      "# HELP tokenwarden_http_requests_total HTTP responses sent, by route and status.\n"
+      "# TYPE tokenwarden_http_requests_total counter\n");
+  for (int r = 0; r < kNumRoutes; ++r) {
+    for (size_t slot = 0; slot < kNumStatusSlots; ++slot) {
+      const uint64_t n = sum([&](const Shard& s) -> const std::atomic<uint64_t>& {
+        return s.requests[static_cast<size_t>(r)][slot];
+      });
+      if (n == 0) {
+        continue;
+      }
+      const std::string status =
+          slot < kStatuses.size() ? internal::StrCat(kStatuses[slot]) : std::string("other");
+      internal::StrAppend(&out, "tokenwarden_http_requests_total{route=\"",
+                          RouteName(static_cast<Route>(r)), "\",status=\"", status, "\"} ", n,
+                          "\n");
+    }
+  }
+
+  out.append(
+      "# HELP tokenwarden_validations_total Token validations, by result code.\n"
+      "# TYPE tokenwarden_validations_total counter\n");
+  for (int o = 0; o < kNumOutcomes; ++o) {
+    const uint64_t n = sum([&](const Shard& s) -> const std::atomic<uint64_t>& {
+      return s.validations[static_cast<size_t>(o)];
+    });
+    internal::StrAppend(&out, "tokenwarden_validations_total{result=\"", OutcomeName(o), "\"} ", n,
+                        "\n");
+  }
+
+  internal::StrAppend(
+      &out,
+      "# HELP tokenwarden_cache_hits_total Validations served from the verified-token cache.\n"
+      "# TYPE tokenwarden_cache_hits_total counter\n"
+      "tokenwarden_cache_hits_total ",
+      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.cache_hits; }),
+      "\n# HELP tokenwarden_cache_misses_total Validations that ran the full check.\n"
+      "# TYPE tokenwarden_cache_misses_total counter\n"
+      "tokenwarden_cache_misses_total ",
+      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.cache_misses; }),
+      "\n# HELP tokenwarden_cache_entries Verified tokens in the cache.\n"
+      "# TYPE tokenwarden_cache_entries gauge\n"
+      "tokenwarden_cache_entries ",
+      gauges.cache_entries,
+      "\n# HELP tokenwarden_cache_bytes Bytes held by the verified-token cache.\n"
+      "# TYPE tokenwarden_cache_bytes gauge\n"
+      "tokenwarden_cache_bytes ",
+      gauges.cache_bytes,
+      "\n# HELP tokenwarden_denylist_entries Revoked tokens not yet expired.\n"
+      "# TYPE tokenwarden_denylist_entries gauge\n"
+      "tokenwarden_denylist_entries ",
+      gauges.denylist_entries,
+      "\n# HELP tokenwarden_open_connections Client connections open now.\n"
+      "# TYPE tokenwarden_open_connections gauge\n"
+      "tokenwarden_open_connections ",
+      gauges.open_connections,
+      "\n# HELP tokenwarden_refused_connections_total Connections closed at once: over the "
+      "connection limit.\n"
+      "# TYPE tokenwarden_refused_connections_total counter\n"
+      "tokenwarden_refused_connections_total ",
+      gauges.refused_connections,
+      "\n# HELP tokenwarden_config_reloads_total Configuration reloads (SIGHUP), by result.\n"
+      "# TYPE tokenwarden_config_reloads_total counter\n"
+      "tokenwarden_config_reloads_total{result=\"ok\"} ",
+      gauges.reloads_ok, "\ntokenwarden_config_reloads_total{result=\"failed\"} ",
+      gauges.reloads_failed, "\n");
+
+  out.append(
+      "# HELP tokenwarden_key_set_age_seconds Time since the issuer's key set was loaded.\n"
+      "# TYPE tokenwarden_key_set_age_seconds gauge\n");
+  for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
+    out.append("tokenwarden_key_set_age_seconds{issuer=\"");
+    AppendLabelValue(out, issuer.issuer);
+    internal::StrAppend(&out, "\"} ", absl::StrFormat("%.3f", issuer.key_set_age_seconds), "\n");
+  }
+  out.append(
+      "# HELP tokenwarden_key_set_keys Usable keys in the issuer's key set.\n"
+      "# TYPE tokenwarden_key_set_keys gauge\n");
+  for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
+    out.append("tokenwarden_key_set_keys{issuer=\"");
+    AppendLabelValue(out, issuer.issuer);
+    internal::StrAppend(&out, "\"} ", issuer.keys, "\n");
+  }
+
+  out.append(
+      "# HELP tokenwarden_request_duration_seconds Time from a request's first byte to its "
+      "response being queued.\n"
+      "# TYPE tokenwarden_request_duration_seconds histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b <= kLatencyBucketsSeconds.size(); ++b) {
+    cumulative +=
+        sum([&](const Shard& s) -> const std::atomic<uint64_t>& { return s.latency_buckets[b]; });
+    const std::string le = b < kLatencyBucketsSeconds.size()
+                               ? absl::StrFormat("%g", kLatencyBucketsSeconds[b])
+                               : std::string("+Inf");
+    internal::StrAppend(&out, "tokenwarden_request_duration_seconds_bucket{le=\"", le, "\"} ",
+                        cumulative, "\n");
+  }
+  const uint64_t sum_ns =
+      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.latency_sum_ns; });
+  internal::StrAppend(&out, "tokenwarden_request_duration_seconds_sum ",
+                      absl::StrFormat("%.9f", static_cast<double>(sum_ns) * 1e-9),
+                      "\ntokenwarden_request_duration_seconds_count ", cumulative, "\n");
+  return out;
+}
+
+}  // namespace tokenwarden::server

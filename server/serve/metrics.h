@@ -1,0 +1,87 @@
+// File: server/serve/metrics.h
+// -----------------------------------------------------------------------------
+// Metrics are the server's counters, rendered in the Prometheus text exposition format
+// (version 0.0.4) at /metrics. Each worker thread writes only its own shard (relaxed atomics
+// on cache lines no other writer touches), so counting costs no contention; a scrape sums the
+// shards. Gauges that live elsewhere (cache size, denylist size, key-set age) are read at
+// scrape time by the caller and passed to Render.
+#ifndef TOKENWARDEN_SERVER_SERVE_METRICS_H_
+#define TOKENWARDEN_SERVER_SERVE_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace tokenwarden::server {
+
+// Route labels of tokenwarden_http_requests_total.
+enum class Route : uint8_t {
+  kIntrospect,
+  kRevoke,
+  kValidate,
+  kHealthz,
+  kReadyz,
+  kMetrics,
+  kOther,  // unknown paths and transport-level errors
+};
+inline constexpr int kNumRoutes = 7;
+std::string_view RouteName(Route route);
+
+// ValidationOutcome labels tokenwarden_validations_total: a core Error, or one of the
+// server's own outcomes past the core's codes.
+inline constexpr int kUnknownIssuerOutcome = kNumErrors;      // "unknown_issuer"
+inline constexpr int kOutsideCallerOutcome = kNumErrors + 1;  // "outside_caller_scope"
+inline constexpr int kNumOutcomes = kNumErrors + 2;
+
+// kLatencyBucketsSeconds are the upper bounds of the request latency histogram.
+inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
+
+// MetricsGauges are the values read at scrape time.
+struct MetricsGauges {
+  struct Issuer {
+    std::string issuer;
+    double key_set_age_seconds = 0;
+    size_t keys = 0;
+  };
+  std::vector<Issuer> issuers;
+  size_t cache_entries = 0;
+  size_t cache_bytes = 0;
+  size_t denylist_entries = 0;
+  size_t open_connections = 0;
+  uint64_t refused_connections = 0;
+  uint64_t reloads_ok = 0;
+  uint64_t reloads_failed = 0;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(int workers);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Recording: call from worker `worker` only (its shard).
+  void CountRequest(int worker, Route route, int status, uint64_t latency_ns);
+  void CountValidation(int worker, int outcome);
+  void CountCache(int worker, bool hit);
+
+  // Render writes the exposition text: shards summed, then `gauges`.
+  std::string Render(const MetricsGauges& gauges) const;
+
+ private:
+  struct Shard;
+  std::unique_ptr<Shard[]> shards_;
+  int workers_;
+};
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_SERVE_METRICS_H_

@@ -1,0 +1,173 @@
+#include "server/serve/routes.h"
+
+#include <string>
+#include <utility>
+
+#include <openssl/sha.h>
+
+#include "core/internal/ascii.h"
+#include "core/internal/str_cat.h"
+#include "server/json_text.h"
+
+namespace tokenwarden::server {
+namespace routes_internal {
+
+void SetError(http::Response& response, int status, std::string_view code,
+              std::string_view description) {
+  response.status = status;
+  response.content_type = "application/json";
+  response.body.assign("{\"error\":");
+  AppendJsonString(response.body, code);
+  response.body.append(",\"error_description\":");
+  AppendJsonString(response.body, description);
+  response.body.push_back('}');
+}
+
+std::string TokenDigest(std::string_view token) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const uint8_t*>(token.data()), token.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (int i = 0; i < 6; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
+std::string QuotedSafe(std::string_view text) {
+  // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E (no '"', no '\').
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
+      c = '\'';
+    }
+  }
+  return out;
+}
+
+}  // namespace routes_internal
+
+using routes_internal::SetError;
+
+Routes::Routes(RouteDeps deps, int workers) : deps_(std::move(deps)) {
+  for (int i = 0; i < workers; ++i) {
+    workers_.push_back(std::make_unique<WorkerContext>(i));
+  }
+}
+
+Routes::~Routes() = default;
+
+Route Routes::RouteOf(std::string_view path) {
+  if (path == "/introspect") {
+    return Route::kIntrospect;
+  }
+  if (path == "/revoke") {
+    return Route::kRevoke;
+  }
+  if (path == "/validate") {
+    return Route::kValidate;
+  }
+  if (path == "/healthz") {
+    return Route::kHealthz;
+  }
+  if (path == "/readyz") {
+    return Route::kReadyz;
+  }
+  if (path == "/metrics") {
+    return Route::kMetrics;
+  }
+  return Route::kOther;
+}
+
+void Routes::Handle(const http::Request& request, http::Response& response) {
+  WorkerContext& ctx = *workers_[static_cast<size_t>(request.worker)];
+  const Route route = RouteOf(request.path);
+  const bool get_like = request.method == "GET" || request.method == "HEAD";
+  switch (route) {
+    case Route::kIntrospect:
+    case Route::kRevoke:
+      // RFC 7662 §2.1 / RFC 7009 §2.1: POST with a form body. A token in a URL ends up in
+      // access logs and browser history, so GET and query strings are refused outright.
+      if (request.method != "POST" || request.has_query) {
+        SetError(response, 405, "invalid_request",
+                 request.method != "POST"
+                     ? "use POST with an application/x-www-form-urlencoded body"
+                     : "parameters are accepted in the form body only, not the query string");
+        response.AddHeader("Allow", "POST");
+        return;
+      }
+      if (route == Route::kIntrospect) {
+        Introspect(request, response, ctx);
+      } else {
+        Revoke(request, response, ctx);
+      }
+      return;
+    case Route::kValidate:
+      Validate(request, response, ctx);
+      return;
+    case Route::kHealthz:
+    case Route::kReadyz:
+    case Route::kMetrics:
+      if (!get_like) {
+        SetError(response, 405, "invalid_request", "use GET");
+        response.AddHeader("Allow", "GET, HEAD");
+        return;
+      }
+      if (route == Route::kHealthz) {
+        response.body = "{\"status\":\"ok\"}";
+      } else if (route == Route::kReadyz) {
+        Ready(response, ctx);
+      } else {
+        RenderMetrics(response, ctx);
+      }
+      return;
+    case Route::kOther:
+      break;
+  }
+  SetError(response, 404, "not_found",
+           "no such endpoint: try /introspect, /revoke, /validate, /healthz, /readyz, /metrics");
+}
+
+void Routes::Ready(http::Response& response, WorkerContext& ctx) {
+  const ServerState& state = ctx.Refresh(*deps_.state);
+  std::string missing;
+  for (const IssuerRuntime& issuer : state.issuers()) {
+    if (issuer.validator->snapshot()->verifier.keys().keys().empty()) {
+      missing.append(missing.empty() ? "" : ",");
+      AppendJsonString(missing, *issuer.config->policy.issuer);
+    }
+  }
+  if (missing.empty()) {
+    response.body = "{\"status\":\"ready\"}";
+    return;
+  }
+  response.status = 503;
+  response.body = "{\"status\":\"not_ready\",\"issuers_without_keys\":[" + missing + "]}";
+}
+
+void Routes::RenderMetrics(http::Response& response, WorkerContext& ctx) {
+  const ServerState& state = ctx.Refresh(*deps_.state);
+  MetricsGauges gauges;
+  const int64_t now = deps_.clock();
+  for (const IssuerRuntime& issuer : state.issuers()) {
+    MetricsGauges::Issuer g;
+    g.issuer = *issuer.config->policy.issuer;
+    g.key_set_age_seconds = static_cast<double>(now - issuer.keys_loaded_at);
+    g.keys = issuer.validator->snapshot()->verifier.keys().keys().size();
+    gauges.issuers.push_back(std::move(g));
+    if (const TokenCache* cache = issuer.validator->cache(); cache != nullptr) {
+      gauges.cache_entries += cache->entries();
+      gauges.cache_bytes += cache->bytes();
+    }
+  }
+  gauges.denylist_entries = deps_.denylist->size();
+  if (deps_.gauges) {
+    deps_.gauges(gauges);
+  }
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = deps_.metrics->Render(gauges);
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,60 @@
+#include "server/serve/server_state.h"
+
+#include <utility>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden::server {
+
+absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
+    ServerConfig config, std::shared_ptr<Denylist> denylist, int64_t now,
+    std::vector<std::string>& warnings) {
+  std::shared_ptr<ServerState> state(new ServerState());
+  state->config_ = std::move(config);
+  ValidatorOptions options;
+  options.cache = state->config_.cache.enabled;
+  options.cache_options.max_entries = state->config_.cache.max_entries;
+  options.cache_options.max_bytes = state->config_.cache.max_bytes;
+  options.denylist = denylist;
+  for (size_t i = 0; i < state->config_.issuers.size(); ++i) {
+    const IssuerConfig& issuer = state->config_.issuers[i];
+    if (!issuer.policy.algorithms.empty() &&
+        issuer.policy.algorithms.Intersect(issuer.keys->algorithms()).empty()) {
+      warnings.push_back(internal::StrCat(
+          "issuers[", i, "]: no key of ", issuer.jwks_file, " serves the algorithms ",
+          issuer.policy.algorithms.ToString(), ": every token of this issuer will be rejected"));
+    }
+    absl::StatusOr<std::unique_ptr<Validator>> validator =
+        Validator::Create(issuer.policy, issuer.keys, options);
+    if (!validator.ok()) {
+      return absl::InvalidArgumentError(
+          internal::StrCat("issuers[", i, "]: ", validator.status().message()));
+    }
+    state->issuers_.push_back(IssuerRuntime{&issuer, *std::move(validator), now});
+  }
+  state->clients_ = std::make_unique<ClientRegistry>(state->config_.clients);
+  return std::shared_ptr<const ServerState>(std::move(state));
+}
+
+int ServerState::FindIssuer(std::string_view iss) const {
+  // A handful of issuers: a linear scan beats hashing the string.
+  for (size_t i = 0; i < issuers_.size(); ++i) {
+    if (*issuers_[i].config->policy.issuer == iss) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void StateHolder::Publish(std::shared_ptr<const ServerState> state) {
+  internal::MutexLock lock(&mu_);
+  state_ = std::move(state);
+  version_.fetch_add(1, std::memory_order_release);
+}
+
+std::shared_ptr<const ServerState> StateHolder::Current() const {
+  internal::MutexLock lock(&mu_);
+  return state_;
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,76 @@
+// File: server/serve/server_state.h
+// -----------------------------------------------------------------------------
+// ServerState is everything a request needs that a reload (SIGHUP) may change: the
+// configuration, one Validator per issuer (policy, key set, verified-token cache) and the
+// client registry. It is immutable once built; a reload builds a whole new one and publishes
+// it with StateHolder, so a request never sees half of an old and half of a new
+// configuration. The revocation denylist is not part of it: it is shared by every state, so
+// revocations survive reloads.
+#ifndef TOKENWARDEN_SERVER_SERVE_SERVER_STATE_H_
+#define TOKENWARDEN_SERVER_SERVE_SERVER_STATE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/statusor.h>
+
+#include "core/denylist.h"
+#include "core/internal/mutex.h"
+#include "core/validator.h"
+#include "server/auth/client_auth.h"
+#include "server/config/config.h"
+
+namespace tokenwarden::server {
+
+struct IssuerRuntime {
+  const IssuerConfig* config = nullptr;  // points into ServerState::config()
+  std::unique_ptr<Validator> validator;
+  int64_t keys_loaded_at = 0;  // Unix seconds
+};
+
+class ServerState {
+ public:
+  // Build makes the validators of `config` sharing `denylist`. `warnings` receives lines worth
+  // logging (e.g. an algorithm allow-list no key can serve).
+  static absl::StatusOr<std::shared_ptr<const ServerState>> Build(
+      ServerConfig config, std::shared_ptr<Denylist> denylist, int64_t now,
+      std::vector<std::string>& warnings);
+
+  const ServerConfig& config() const { return config_; }
+  std::span<const IssuerRuntime> issuers() const { return issuers_; }
+  // FindIssuer returns the index of the issuer whose identifier equals `iss` exactly, or -1.
+  int FindIssuer(std::string_view iss) const;
+  const ClientRegistry& clients() const { return *clients_; }
+
+ private:
+  ServerState() = default;
+  ServerConfig config_;
+  std::vector<IssuerRuntime> issuers_;
+  std::unique_ptr<ClientRegistry> clients_;
+};
+
+// StateHolder publishes the current ServerState. Workers poll version() (one acquire load per
+// request) and take the new state only when it changed, so the steady state shares no
+// written cache line.
+// Thread-safety: all methods may be called concurrently.
+class StateHolder {
+ public:
+  void Publish(std::shared_ptr<const ServerState> state);
+  std::shared_ptr<const ServerState> Current() const;
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
+ private:
+  mutable internal::Mutex mu_;
+  std::shared_ptr<const ServerState> state_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> version_{0};
+};
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_SERVE_SERVER_STATE_H_

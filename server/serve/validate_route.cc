@@ -1,0 +1,190 @@
+// /validate: forward authentication for gateways (nginx auth_request, Envoy ext_authz in HTTP
+// mode, Traefik forwardAuth). The token comes from `Authorization: Bearer` (RFC 6750 §2.1) on
+// any method; the answer is 200 with claim headers, 401 with an RFC 6750 §3 challenge, or
+// 403 insufficient_scope.
+
+#include "core/internal/ascii.h"
+#include "core/internal/str_cat.h"
+#include "server/serve/routes.h"
+#include "server/serve/token_check.h"
+
+namespace tokenwarden::server {
+
+using routes_internal::QuotedSafe;
+using routes_internal::SetError;
+using routes_internal::TokenDigest;
+
+namespace {
+
+// b64token (RFC 6750 §2.1): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool IsB64Token(std::string_view token) {
+  size_t i = 0;
+  for (; i < token.size(); ++i) {
+    const char c = token[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) && c != '-' &&
+        c != '.' && c != '_' && c != '~' && c != '+' && c != '/') {
+      break;
+    }
+  }
+  if (i == 0) {
+    return false;
+  }
+  for (; i < token.size(); ++i) {
+    if (token[i] != '=') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Challenge(http::Response& response, int status, std::string_view error,
+               std::string_view description, std::string_view scope = {}) {
+  SetError(response, status, error.empty() ? "invalid_request" : error, description);
+  std::string value = "Bearer realm=\"tokenwarden\"";
+  if (!error.empty()) {
+    internal::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
+                        QuotedSafe(description), "\"");
+  }
+  if (!scope.empty()) {
+    internal::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
+  }
+  response.AddHeader("WWW-Authenticate", value);
+}
+
+// AddScopes appends the space-separated `list` to `scopes`.
+void AddScopes(std::string_view list, std::vector<std::string_view>& scopes) {
+  while (!list.empty()) {
+    const size_t sp = list.find(' ');
+    if (sp != 0) {
+      scopes.push_back(list.substr(0, sp));
+    }
+    if (sp == std::string_view::npos) {
+      break;
+    }
+    list.remove_prefix(sp + 1);
+  }
+}
+
+// Join joins scope names with single spaces (the `scope` attribute of RFC 6750 §3).
+template <typename List>
+std::string Join(const List& scopes) {
+  std::string out;
+  for (const auto& s : scopes) {
+    internal::StrAppend(&out, out.empty() ? "" : " ", s);
+  }
+  return out;
+}
+
+// OriginalRequest is the request the gateway is asking about.
+struct OriginalRequest {
+  std::string_view method;
+  std::string_view path;
+};
+
+OriginalRequest OriginalOf(const http::Request& request) {
+  OriginalRequest original;
+  original.method = request.Header("X-Forwarded-Method")
+                        .value_or(request.Header("X-Original-Method").value_or(""));
+  std::string_view uri =
+      request.Header("X-Forwarded-Uri").value_or(request.Header("X-Original-URI").value_or(""));
+  original.path = uri.substr(0, uri.find('?'));
+  return original;
+}
+
+}  // namespace
+
+void Routes::Validate(const http::Request& request, http::Response& response, WorkerContext& ctx) {
+  const ServerState& state = ctx.Refresh(*deps_.state);
+  const int64_t now = deps_.clock();
+  const size_t authorizations = request.HeaderCount("Authorization");
+  if (authorizations == 0) {
+    // RFC 6750 §3.1: no credentials at all -> a bare challenge, no error code.
+    SetError(response, 401, "invalid_request", "a bearer token is required");
+    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
+    return;
+  }
+  if (authorizations > 1) {
+    Challenge(response, 400, "invalid_request", "more than one Authorization header");
+    return;
+  }
+  const std::string_view value = *request.Header("Authorization");
+  if (!internal::StartsWithIgnoreCase(value, "Bearer ")) {
+    SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
+    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
+    return;
+  }
+  const std::string_view token = internal::StripWhitespace(value.substr(7));
+  if (deps_.log_notes) {
+    response.log_note = internal::StrCat("token=", TokenDigest(token));
+  }
+  if (!IsB64Token(token)) {
+    deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
+    Challenge(response, 401, "invalid_token", "the bearer token is malformed");
+    return;
+  }
+  TokenVerdict verdict;
+  CheckToken(token, now, state, ctx, verdict);
+  if (verdict.reached_validator && state.config().cache.enabled) {
+    deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
+  }
+  if (verdict.error != Error::kOk) {
+    deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
+  }
+  if (deps_.log_notes) {
+    internal::StrAppend(
+        &response.log_note, " result=",
+        verdict.outcome == kUnknownIssuerOutcome ? "unknown_issuer" : ErrorCode(verdict.error));
+  }
+  if (verdict.error == Error::kInsufficientScope) {
+    const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
+    Challenge(response, 403, "insufficient_scope", "the token lacks a required scope",
+              Join(issuer.config->policy.required_scopes));
+    return;
+  }
+  if (verdict.error != Error::kOk) {
+    Challenge(response, 401, "invalid_token",
+              verdict.outcome == kUnknownIssuerOutcome ? "the token's issuer is not trusted"
+                                                       : ErrorSummary(verdict.error));
+    return;
+  }
+  if (!ctx.payload.Load(verdict.result.payload_json)) {
+    deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
+    Challenge(response, 401, "invalid_token", "the token's payload is unreadable");
+    return;
+  }
+  // Scopes beyond the issuer's (already checked by the Validator): per-route rules on the
+  // original request, and what the gateway asks for in X-Required-Scopes.
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
+  std::vector<std::string_view> required;
+  if (!issuer.config->route_scopes.empty()) {
+    const OriginalRequest original = OriginalOf(request);
+    for (const RouteScopeRule& rule : issuer.config->route_scopes) {
+      if ((rule.method.empty() || rule.method == original.method) &&
+          original.path.starts_with(rule.path_prefix)) {
+        required.insert(required.end(), rule.scopes.begin(), rule.scopes.end());
+      }
+    }
+  }
+  if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
+    AddScopes(*asked, required);
+  }
+  for (std::string_view scope : required) {
+    if (!ctx.payload.HasScope(scope)) {
+      deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kInsufficientScope));
+      Challenge(response, 403, "insufficient_scope", "the token lacks a required scope",
+                Join(required));
+      return;
+    }
+  }
+  deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kOk));
+  response.content_type = "";
+  for (const ClaimHeader& mapping : state.config().claim_headers) {
+    const std::optional<std::string_view> text = ctx.payload.ClaimText(mapping.claim, ctx.buffer);
+    if (text.has_value()) {
+      // A value with CR/LF cannot be sent as a header; AddHeader drops it.
+      (void)response.AddHeader(mapping.header, *text);
+    }
+  }
+}
+
+}  // namespace tokenwarden::server
