@@ -4,10 +4,23 @@
 
 namespace tokenwarden::server {
 
+namespace {
+
+// NeedsEscape: '"', '\\' and control characters (RFC 8259 §7); bytes >= 0x80 pass through.
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view value) {
   out.push_back('"');
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
+  size_t run_start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (!NeedsEscape(c)) {
+      continue;
+    }
+    out.append(value.data() + run_start, i - run_start);
+    run_start = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -25,13 +38,10 @@ void AppendJsonString(std::string& out, std::string_view value) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out.push_back(ch);
-        }
+        absl::StrAppendFormat(&out, "\\u%04x", c);
     }
   }
+  out.append(value.data() + run_start, value.size() - run_start);
   out.push_back('"');
 }
 

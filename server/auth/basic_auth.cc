@@ -8,7 +8,9 @@
 #include <string_view>
 #include <utility>
 
+#include "core/internal/ascii.h"
 #include "server/auth/client_auth.h"
+#include "server/http/form_urlencoded.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -76,63 +78,6 @@ std::optional<std::string> DecodeBase64Padded(std::string_view in) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// FormDecode undoes application/x-www-form-urlencoded (RFC 6749 Appendix B): '+' is a
-// space and %XX (either case) a byte. A '%' without two hex digits after it is an error. Other
-// bytes pass through unchanged: many clients send ids and secrets without encoding them.
-std::optional<std::string> FormDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (in.size() - i < 3) {
-        return std::nullopt;
-      }
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return std::nullopt;
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (c != b[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_value) {
@@ -143,7 +88,7 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
   // case-insensitive (RFC 7617 §2). Tabs and other whitespace are not SP.
   constexpr std::string_view kScheme = "basic";
   if (header_value.size() <= kScheme.size() ||
-      !EqualsIgnoreCase(header_value.substr(0, kScheme.size()), kScheme) ||
+      !internal::EqualsIgnoreCase(header_value.substr(0, kScheme.size()), kScheme) ||
       header_value[kScheme.size()] != ' ') {
     return std::nullopt;
   }
@@ -160,12 +105,14 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
   if (colon == std::string_view::npos) {
     return std::nullopt;
   }
-  std::optional<std::string> id = FormDecode(pair.substr(0, colon));
-  std::optional<std::string> secret = FormDecode(pair.substr(colon + 1));
-  if (!id.has_value() || !secret.has_value() || id->empty()) {
+  // RFC 6749 §2.3.1: both were form-urlencoded before Base64. Bytes that needed encoding but
+  // were sent raw pass through unchanged: many clients do not encode.
+  BasicCredentials credentials;
+  if (!http::FormDecode(pair.substr(0, colon), credentials.id) ||
+      !http::FormDecode(pair.substr(colon + 1), credentials.secret) || credentials.id.empty()) {
     return std::nullopt;
   }
-  return BasicCredentials{std::move(*id), std::move(*secret)};
+  return credentials;
 }
 
 }  // namespace tokenwarden::server

@@ -1,12 +1,13 @@
 #include "server/http/connection.h"
 
 #include <sys/socket.h>
-#include <uv.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include <uv.h>
 
 #include "server/http/listener.h"
 #include "server/http/message.h"
@@ -119,8 +120,8 @@ void Connection::OnMessage() {
   parser_.Fill(request_);
   response_.Reset();
   worker_.shared().handler(request_, response_);
-  const bool close = !parser_.keep_alive() || response_.close || worker_.draining() ||
-                     parser_.upgrade();
+  const bool close =
+      !parser_.keep_alive() || response_.close || worker_.draining() || parser_.upgrade();
   ConnectionHeader header = ConnectionHeader::kNone;
   if (close) {
     header = ConnectionHeader::kClose;

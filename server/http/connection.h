@@ -6,11 +6,11 @@
 #ifndef TOKENWARDEN_SERVER_HTTP_CONNECTION_H_
 #define TOKENWARDEN_SERVER_HTTP_CONNECTION_H_
 
-#include <uv.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include <uv.h>
 
 #include "server/http/message.h"
 #include "server/http/request_parser.h"
@@ -88,12 +88,12 @@ class Connection {
   size_t out_responses_ = 0;
   size_t writing_responses_ = 0;
 
-  uint64_t read_ns_ = 0;         // uv_hrtime() of the read being parsed
-  uint64_t request_ns_ = 0;      // first byte of the current request (uv_hrtime)
-  uint64_t request_ms_ = 0;      // the same in loop time (uv_now), for the read timeout
-  bool request_timed_ = false;   // request_ns_/ms_ belong to the current request
+  uint64_t read_ns_ = 0;        // uv_hrtime() of the read being parsed
+  uint64_t request_ns_ = 0;     // first byte of the current request (uv_hrtime)
+  uint64_t request_ms_ = 0;     // the same in loop time (uv_now), for the read timeout
+  bool request_timed_ = false;  // request_ns_/ms_ belong to the current request
   bool reading_ = false;
-  bool paused_ = false;          // reading stopped for backpressure
+  bool paused_ = false;  // reading stopped for backpressure
   bool writing_in_flight_ = false;
   bool parsing_stopped_ = false;  // the connection ends after what is queued
   bool closing_ = false;

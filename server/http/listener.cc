@@ -21,8 +21,8 @@ namespace {
 
 absl::Status BadAddress(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("listen \"", absl::string_view(text.data(), text.size()), "\": ",
-                   absl::string_view(why.data(), why.size())));
+      absl::StrCat("listen \"", absl::string_view(text.data(), text.size()),
+                   "\": ", absl::string_view(why.data(), why.size())));
 }
 
 bool ParsePort(std::string_view text, uint16_t& out) {

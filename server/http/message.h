@@ -27,9 +27,9 @@ struct Request {
   std::string_view query;   // after '?' (empty when none)
   bool has_query = false;   // a '?' was present (even with an empty query)
   std::span<const HeaderField> headers;
-  std::string_view body;    // de-chunked, at most the configured body limit
-  std::string_view peer;    // "ip:port" of the client
-  int worker = 0;           // index of the worker thread running the handler
+  std::string_view body;  // de-chunked, at most the configured body limit
+  std::string_view peer;  // "ip:port" of the client ("[v6]:port" for IPv6)
+  int worker = 0;         // index of the worker thread running the handler
 
   // Header returns the first header named `name` (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
@@ -41,7 +41,7 @@ struct Request {
 // Connection; the handler never sets those.
 struct Response {
   int status = 200;
-  std::string_view content_type = "application/json";  // static storage
+  std::string_view content_type = "application/json";  // static storage; empty: none sent
   std::string body;
   // close asks the transport to close the connection after this response.
   bool close = false;
@@ -50,6 +50,9 @@ struct Response {
 
   // AddHeader appends one header. Names must be HTTP tokens and values must not contain CR,
   // LF or NUL: anything else is dropped (and reported by the return value) rather than sent.
+  // So are the fields the transport writes (Content-Length, Content-Type, Connection, Date,
+  // Server, Transfer-Encoding). 1xx, 204 and 304 responses go without a body, Content-Type
+  // or Content-Length (RFC 9110 §8.6).
   bool AddHeader(std::string_view name, std::string_view value);
   // headers() is the "Name: value\r\n" block added so far.
   const std::string& headers() const { return headers_; }

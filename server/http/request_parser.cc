@@ -16,9 +16,9 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return AsciiLower(x) == AsciiLower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return AsciiLower(x) == AsciiLower(y);
+         });
 }
 
 // RFC 9110 §5.6.3: OWS is spaces and horizontal tabs.
@@ -202,8 +202,8 @@ RequestParser::Step RequestParser::Execute(const char* data, size_t len) {
   } else if (err == HPE_INVALID_VERSION) {
     // "HTTP/3.0" is well formed but not ours (505); "HTTP/1.x" or "HTTP/1.1 \r\n" is
     // garbage (400).
-    const bool well_formed = !version_accepted_ && version_len_ == 3 && IsDigit(version_[0]) && version_[1] == '.' &&
-                             IsDigit(version_[2]);
+    const bool well_formed = !version_accepted_ && version_len_ == 3 && IsDigit(version_[0]) &&
+                             version_[1] == '.' && IsDigit(version_[2]);
     return Fail(well_formed ? 505 : 400, well_formed ? "" : llhttp_get_error_reason(&parser_));
   } else if (err == HPE_PAUSED_H2_UPGRADE) {
     return Fail(505, {});  // the HTTP/2 connection preface

@@ -27,10 +27,10 @@ namespace tokenwarden::server::http {
 class RequestParser {
  public:
   enum class Event : uint8_t {
-    kNeedMore,          // every byte given was consumed; feed more
-    kHeadersComplete,   // the head of a request passed every check; its body follows
-    kMessageComplete,   // a whole request is ready: Fill it, answer, then Execute on
-    kError,             // the stream is unusable: answer error_status() and close
+    kNeedMore,         // every byte given was consumed; feed more
+    kHeadersComplete,  // the head of a request passed every check; its body follows
+    kMessageComplete,  // a whole request is ready: Fill it, answer, then Execute on
+    kError,            // the stream is unusable: answer error_status() and close
   };
   struct Step {
     Event event;
@@ -50,7 +50,7 @@ class RequestParser {
   // in_message is true from the first byte of a request until its kMessageComplete.
   bool in_message() const { return in_message_; }
   // headers_complete is true from the end of a request's head to its kMessageComplete, and
-  // stays true after a kError for a head that failed its checks (413, 501, 505).
+  // stays true after a kError for a head that failed its checks (400, 413, 501, 505).
   bool headers_complete() const { return headers_complete_; }
   // expects_continue is true when the head just completed asked for `100 Continue`.
   bool expects_continue() const { return expects_continue_; }
@@ -64,8 +64,8 @@ class RequestParser {
   // bytes after it are not HTTP/1.1, so the connection closes after the response.
   bool upgrade() const { return parser_.upgrade != 0; }
 
-  // After kError: the status to answer (400, 408, 413, 414, 431, 501, 505) and llhttp's
-  // reason for a 400 (static storage, empty otherwise).
+  // After kError: the status to answer (400, 413, 414, 431, 501, 505) and llhttp's reason
+  // for a 400 it found (static storage, empty otherwise).
   int error_status() const { return error_status_; }
   std::string_view error_detail() const { return error_detail_; }
 
@@ -87,8 +87,10 @@ class RequestParser {
 
   Step Fail(int status, std::string_view detail);
   int CheckHead();  // 0 or the error status for a complete head
-  std::string_view View(Span span) const { return std::string_view(head_).substr(span.begin, span.len); }
-  Span Close();     // the span from span_start_ to the end of head_
+  std::string_view View(Span span) const {
+    return std::string_view(head_).substr(span.begin, span.len);
+  }
+  Span Close();  // the span from span_start_ to the end of head_
 
   const Limits& limits_;
   llhttp_t parser_;
@@ -102,7 +104,7 @@ class RequestParser {
   char version_[4] = {};   // the "1.1" of HTTP/1.1 as received (first bytes only)
   size_t version_len_ = 0;
   bool version_accepted_ = false;  // llhttp took the version; a later version error is syntax
-  std::string head_;  // target, header names and values, back to back
+  std::string head_;               // target, header names and values, back to back
   uint32_t span_start_ = 0;
   Span target_;
   std::vector<FieldSpans> fields_;

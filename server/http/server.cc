@@ -5,14 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include <absl/base/thread_annotations.h>
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
-#include <absl/synchronization/mutex.h>
 
 #include "server/http/listener.h"
 #include "server/http/worker.h"
@@ -25,8 +24,10 @@ struct HttpServer::Impl {
   ServerShared shared;
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::string> bound;  // fixed after Create
-  absl::Mutex mu;
-  State state ABSL_GUARDED_BY(mu) = State::kCreated;
+  // std::mutex, not absl::Mutex: Debian's abseil is not TSan-instrumented, so TSan would not
+  // see the ordering (see core/internal/mutex.h).
+  std::mutex mu;
+  State state = State::kCreated;  // guarded by mu
 };
 
 namespace {
@@ -112,7 +113,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions opt
 }
 
 void HttpServer::Start() {
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->state != Impl::State::kCreated) {
     return;
   }
@@ -124,7 +125,7 @@ void HttpServer::Start() {
 
 void HttpServer::Stop(uint32_t drain_timeout_ms) {
   // Held while joining: a concurrent Stop returns once the first one has finished.
-  absl::MutexLock lock(&impl_->mu);
+  std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->state == Impl::State::kCreated) {
     for (const auto& worker : impl_->workers) {
       worker->CloseUnstarted();

@@ -31,6 +31,8 @@ struct Limits {
   uint32_t idle_timeout_ms = 60000;  // keep-alive wait for the next request's first byte
   uint32_t read_timeout_ms = 10000;  // first byte of a request to its last byte -> 408 + close
   size_t max_pipelined = 64;         // requests parsed ahead of unsent responses
+  // A zero timeout turns that timeout off. The idle timeout also ends a connection whose
+  // client stops reading its responses (no write progress for that long).
 };
 
 // Handler runs on the worker's thread for each complete request and fills `response`
@@ -40,8 +42,12 @@ using Handler = std::function<void(const Request& request, Response& response)>;
 // Completion is told about every response the transport sends (the handler's and its own
 // 4xx/5xx ones; `request` is null when no request was parsed), with the time from the
 // request's first byte to the response being queued. For metrics and the access log.
-using Completion = std::function<void(int worker, const Request* request,
-                                      const Response& response, uint64_t latency_ns)>;
+// For the transport's own errors, `request` is non-null once the request's head (request
+// line and headers) was parsed, e.g. 413/501/505 on the head, 400/408/413 during the body;
+// its body is then empty. Errors before the head is complete (400, 414, 431, 408) pass null.
+// Runs on the worker's thread, like the Handler.
+using Completion = std::function<void(int worker, const Request* request, const Response& response,
+                                      uint64_t latency_ns)>;
 
 struct ServerOptions {
   std::vector<std::string> listen;  // "host:port" or "[v6]:port"; port 0 picks one
@@ -70,7 +76,9 @@ class HttpServer {
   // Stop closes the listening sockets at once, lets in-flight requests finish and their
   // responses flush (closing keep-alive connections as they go idle) for up to
   // `drain_timeout_ms`, then closes what is left and joins the workers. Thread-safe,
-  // idempotent; not async-signal-safe (call it from the main loop's signal handler).
+  // idempotent; not async-signal-safe (call it from the main loop's signal handler). Never
+  // call it from a Handler or Completion: it joins the worker threads they run on.
+  // Responses to requests that complete during the drain carry `Connection: close`.
   void Stop(uint32_t drain_timeout_ms);
 
   // BoundAddresses lists the listening addresses with their actual ports ("127.0.0.1:43121").

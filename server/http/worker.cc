@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <atomic>
 #include <cstdint>
@@ -16,6 +15,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <uv.h>
 
 #include "server/http/connection.h"
 #include "server/http/listener.h"
@@ -162,7 +162,8 @@ void Worker::Accept(uv_stream_t* server) {
     auto* tcp = new uv_tcp_t;
     uv_tcp_init(&loop_, tcp);
     (void)uv_accept(server, reinterpret_cast<uv_stream_t*>(tcp));
-    uv_close(AsHandle(tcp), [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
+    uv_close(AsHandle(tcp),
+             [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
     return;
   }
   Connection::Accept(*this, server);

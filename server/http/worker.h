@@ -5,8 +5,6 @@
 #ifndef TOKENWARDEN_SERVER_HTTP_WORKER_H_
 #define TOKENWARDEN_SERVER_HTTP_WORKER_H_
 
-#include <uv.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <uv.h>
 
 #include "server/http/date_cache.h"
 #include "server/http/server.h"

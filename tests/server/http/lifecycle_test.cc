@@ -37,8 +37,8 @@ bool WaitUntilRefused(uint16_t port) {
 }
 
 TEST(HttpServerCreateTest, RejectsBadAddresses) {
-  for (const char* address : {"nonsense", "127.0.0.1", "127.0.0.1:99999", "[::1:80",
-                              "example.com:80", "1.2.3.4:8x"}) {
+  for (const char* address :
+       {"nonsense", "127.0.0.1", "127.0.0.1:99999", "[::1:80", "example.com:80", "1.2.3.4:8x"}) {
     ServerOptions options;
     options.listen = {address};
     auto server = HttpServer::Create(options, Ignore);

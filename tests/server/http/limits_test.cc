@@ -94,9 +94,13 @@ TEST_F(HttpLimitsTest, RejectsGrowingChunkedBody) {
   limits.max_body_bytes = 100;
   StartServer(limits);
   TestClient client(port_);
-  ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "40\r\n" + std::string(64, 'a') + "\r\n"
-                          "40\r\n" + std::string(64, 'b') + "\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "40\r\n" +
+                  std::string(64, 'a') +
+                  "\r\n"
+                  "40\r\n" +
+                  std::string(64, 'b') + "\r\n"));
   ExpectError(client, 413, "request_too_large");
 }
 
@@ -127,8 +131,9 @@ TEST_F(HttpLimitsTest, RejectsBareLineFeeds) {
 TEST_F(HttpLimitsTest, RejectsContentLengthWithTransferEncoding) {
   StartServer();
   TestClient client(port_);
-  ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
-                          "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
   ExpectError(client, 400, "invalid_request");
 }
 

@@ -63,25 +63,24 @@ TEST(ResponseTest, ResetKeepsNothing) {
 }
 
 TEST(StatusReasonTest, NamesEveryStatusWeSend) {
-  const std::vector<std::pair<int, std::string>> cases = {
-      {100, "Continue"},
-      {200, "OK"},
-      {204, "No Content"},
-      {400, "Bad Request"},
-      {401, "Unauthorized"},
-      {403, "Forbidden"},
-      {404, "Not Found"},
-      {405, "Method Not Allowed"},
-      {408, "Request Timeout"},
-      {413, "Content Too Large"},
-      {414, "URI Too Long"},
-      {415, "Unsupported Media Type"},
-      {429, "Too Many Requests"},
-      {431, "Request Header Fields Too Large"},
-      {500, "Internal Server Error"},
-      {501, "Not Implemented"},
-      {503, "Service Unavailable"},
-      {505, "HTTP Version Not Supported"}};
+  const std::vector<std::pair<int, std::string>> cases = {{100, "Continue"},
+                                                          {200, "OK"},
+                                                          {204, "No Content"},
+                                                          {400, "Bad Request"},
+                                                          {401, "Unauthorized"},
+                                                          {403, "Forbidden"},
+                                                          {404, "Not Found"},
+                                                          {405, "Method Not Allowed"},
+                                                          {408, "Request Timeout"},
+                                                          {413, "Content Too Large"},
+                                                          {414, "URI Too Long"},
+                                                          {415, "Unsupported Media Type"},
+                                                          {429, "Too Many Requests"},
+                                                          {431, "Request Header Fields Too Large"},
+                                                          {500, "Internal Server Error"},
+                                                          {501, "Not Implemented"},
+                                                          {503, "Service Unavailable"},
+                                                          {505, "HTTP Version Not Supported"}};
   for (const auto& [status, reason] : cases) {
     EXPECT_EQ(StatusReason(status), reason) << status;
   }

@@ -43,8 +43,9 @@ std::vector<Parsed> ParseAll(RequestParser& parser, std::string_view input, size
         Request request;
         parser.Fill(request);
         Parsed p{std::string(request.method), std::string(request.target),
-                 std::string(request.path), std::string(request.query),
-                 std::string(request.body), "", request.has_query, parser.keep_alive()};
+                 std::string(request.path),   std::string(request.query),
+                 std::string(request.body),   "",
+                 request.has_query,           parser.keep_alive()};
         for (const HeaderField& field : request.headers) {
           p.headers += std::string(field.name) + "=" + std::string(field.value) + ";";
         }
@@ -109,8 +110,7 @@ TEST(RequestParserTest, ReportsLimitStatuses) {
       {"GET /" + std::string(64, 'u') + " HTTP/1.1\r\n\r\n", 414},
       {"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431},
       {"POST / HTTP/1.1\r\nContent-Length: 33\r\n\r\n", 413},
-      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n21\r\n" + std::string(33, 'b'),
-       413},
+      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n21\r\n" + std::string(33, 'b'), 413},
       {"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400},
       {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"GET / HTTP/1.1 \r\n\r\n", 400},

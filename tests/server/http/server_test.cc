@@ -144,9 +144,9 @@ TEST_F(HttpServerBasicTest, NoContentHasNoLength) {
 TEST_F(HttpServerBasicTest, DecodesChunkedBody) {
   StartServer();
   TestClient client(port_);
-  ASSERT_TRUE(client.Send(
-      "POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n"));
   std::optional<RawResponse> response = client.ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body, "POST /chunked hello, world");

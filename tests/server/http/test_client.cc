@@ -212,8 +212,7 @@ HttpServerTest::~HttpServerTest() {
   }
 }
 
-void HttpServerTest::Echo(const Request& request, Response& response,
-                          std::atomic<bool>* sleeping) {
+void HttpServerTest::Echo(const Request& request, Response& response, std::atomic<bool>* sleeping) {
   response.content_type = "text/plain";
   const std::string_view path = request.path;
   if (path == "/sleep") {
@@ -249,11 +248,9 @@ void HttpServerTest::StartServer(const Limits& limits, int workers) {
   options.workers = workers;
   options.limits = limits;
   auto server = HttpServer::Create(
-      options, [this](const Request& request, Response& response) {
-        Echo(request, response, &sleeping_);
-      },
-      [this](int worker, const Request* request, const Response& response,
-             uint64_t latency_ns) {
+      options,
+      [this](const Request& request, Response& response) { Echo(request, response, &sleeping_); },
+      [this](int worker, const Request* request, const Response& response, uint64_t latency_ns) {
         CompletionRecord record;
         record.worker = worker;
         record.has_request = request != nullptr;

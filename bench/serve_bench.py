@@ -1,0 +1,283 @@
+"""Load-test `tokenwarden serve` with wrk beside nginx's static 200 (run through bench/serve).
+
+Every scenario runs wrk with the same threads and connections. Besides req/s and latency
+percentiles it reports each server's CPU time per request (utime+stime from /proc/PID/stat
+over the run divided by the requests): on a 2-core machine wrk itself competes for the CPU,
+so CPU per request is the fairer comparison. Both servers run one worker (tokenwarden
+`workers: 1`, nginx `worker_processes 1; master_process off`).
+
+Scenarios
+  nginx_static        GET /static on nginx: `return 200` (the reference)
+  introspect_cached   POST /introspect, one token: verified-token cache hits
+  introspect_cold     POST /introspect, 2,000 distinct tokens, cache off: a signature check each
+  introspect_invalid  POST /introspect, 2,000 tokens with bad signatures
+  validate_cached     GET /validate (Authorization: Bearer), one token
+  introspect_half     introspect_cached paced by wrk's delay() to half its max rate: p99 there
+Afterwards: tokenwarden's RSS and the total requests it served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import pathlib
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ISSUER = "https://bench.tokenwarden.invalid"
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint(key: ec.EllipticCurvePrivateKey, claims: dict) -> str:
+    header = b64u(json.dumps({"alg": "ES256", "typ": "at+jwt", "kid": "bench"}).encode())
+    payload = b64u(json.dumps(claims, separators=(",", ":")).encode())
+    der = key.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))
+    r, s = decode_dss_signature(der)
+    return f"{header}.{payload}.{b64u(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+WRK_SCRIPT = r"""
+local tokens = {}
+for line in io.lines(os.getenv("TW_TOKENS")) do tokens[#tokens + 1] = line end
+local mode = os.getenv("TW_MODE")
+local auth = os.getenv("TW_AUTH")
+local pause = tonumber(os.getenv("TW_DELAY_MS") or "0")
+local i = math.random(#tokens)
+request = function()
+  i = i + 1
+  local t = tokens[(i % #tokens) + 1]
+  if mode == "introspect" then
+    return wrk.format("POST", "/introspect", {["Authorization"] = auth,
+      ["Content-Type"] = "application/x-www-form-urlencoded"}, "token=" .. t)
+  elseif mode == "validate" then
+    return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. t})
+  end
+  return wrk.format("GET", "/static")
+end
+if pause > 0 then
+  delay = function() return pause end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local f = io.open(os.getenv("TW_RESULT"), "w")
+  f:write(string.format('{"requests":%d,"duration_us":%d,"socket_errors":%d,"non2xx":%d,' ..
+    '"p50_us":%d,"p99_us":%d}', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+  f:close()
+end
+"""
+
+
+def start_tokenwarden(binary: str, config: dict, work: pathlib.Path, name: str):
+    path = work / f"{name}.json"
+    path.write_text(json.dumps(config))
+    proc = subprocess.Popen([binary, "serve", "--config", str(path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        if "listening on" in line:
+            return proc
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise SystemExit(f"tokenwarden ({name}) did not start")
+
+
+def start_nginx(work: pathlib.Path, port: int):
+    conf = work / "nginx.conf"
+    conf.write_text(f"""
+daemon off; master_process off; worker_processes 1;
+error_log {work}/nginx-error.log; pid {work}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
+  fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+  keepalive_requests 1000000;
+  server {{ listen 127.0.0.1:{port}; location /static {{ return 200 "ok\\n"; }} }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("nginx did not start")
+
+
+def run_wrk(args, port: int, pid: int, mode: str, tokens: pathlib.Path, auth: str,
+            work: pathlib.Path, delay_ms: float = 0) -> dict:
+    script = work / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    result = work / "result.json"
+    env = dict(os.environ, TW_TOKENS=str(tokens), TW_MODE=mode, TW_AUTH=auth,
+               TW_RESULT=str(result), TW_DELAY_MS=str(int(delay_ms)))
+    before = cpu_seconds(pid)
+    subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections),
+                    "-d", f"{args.seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    cpu = cpu_seconds(pid) - before
+    r = json.loads(result.read_text())
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["cpu_us_per_request"] = cpu * 1e6 / max(r["requests"], 1)
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = ap.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} not found: run scripts/bootstrap")
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-serve-"))
+    key = ec.generate_private_key(ec.SECP256R1())
+    nums = key.public_key().public_numbers()
+    jwks = {"keys": [{"kty": "EC", "crv": "P-256", "kid": "bench", "alg": "ES256",
+                      "x": b64u(nums.x.to_bytes(32, "big")),
+                      "y": b64u(nums.y.to_bytes(32, "big"))}]}
+    (work / "jwks.json").write_text(json.dumps(jwks))
+    now = int(time.time())
+
+    def claims(i: int) -> dict:
+        return {"iss": ISSUER, "sub": f"user-{i}", "aud": "bench-api", "client_id": "bench-app",
+                "scope": "orders:read orders:write", "iat": now, "exp": now + 7200,
+                "jti": secrets.token_urlsafe(12)}
+
+    one = work / "one.txt"
+    one.write_text(mint(key, claims(0)) + "\n")
+    many = work / "many.txt"
+    many.write_text("".join(mint(key, claims(i)) + "\n" for i in range(2000)))
+    bad = work / "bad.txt"
+    bad.write_text("".join(t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB") + "\n"
+                           for t in many.read_text().split()))
+    secret = secrets.token_urlsafe(24)
+    secret_hash = subprocess.run([args.binary, "hash-secret"], input=secret, text=True,
+                                 capture_output=True, check=True).stdout.strip()
+    auth = "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
+
+    def config(port: int, cache: bool) -> dict:
+        return {"listen": [f"127.0.0.1:{port}"], "workers": 1,
+                "issuers": [{"issuer": ISSUER, "jwks_file": str(work / "jwks.json"),
+                             "audiences": ["bench-api"], "algorithms": ["ES256"]}],
+                "clients": [{"id": "bench", "secret_hash": secret_hash}],
+                "cache": {"enabled": cache},
+                "limits": {"max_connections": 4096}}
+
+    tw_port, tw_cold_port, nginx_port = free_port(), free_port(), free_port()
+    tw = start_tokenwarden(args.binary, config(tw_port, True), work, "cached")
+    tw_cold = start_tokenwarden(args.binary, config(tw_cold_port, False), work, "cold")
+    nginx = start_nginx(work, nginx_port)
+    results: dict[str, dict] = {}
+    try:
+        results["nginx_static"] = run_wrk(args, nginx_port, nginx.pid, "static", one, auth, work)
+        results["introspect_cached"] = run_wrk(args, tw_port, tw.pid, "introspect", one, auth, work)
+        results["introspect_cold"] = run_wrk(args, tw_cold_port, tw_cold.pid, "introspect", many,
+                                             auth, work)
+        results["introspect_invalid"] = run_wrk(args, tw_port, tw.pid, "introspect", bad, auth,
+                                                work)
+        results["validate_cached"] = run_wrk(args, tw_port, tw.pid, "validate", one, auth, work)
+        # Half of the cached maximum: each connection waits delay_ms between requests.
+        half_rps = results["introspect_cached"]["rps"] / 2
+        delay_ms = args.connections * 1000 / half_rps
+        results["introspect_half"] = run_wrk(args, tw_port, tw.pid, "introspect", one, auth, work,
+                                             delay_ms=delay_ms)
+        total = sum(r["requests"] for k, r in results.items()
+                    if k not in ("nginx_static", "introspect_cold"))
+        rss = rss_mb(tw.pid)
+    finally:
+        for p in (tw, tw_cold, nginx):
+            p.send_signal(signal.SIGTERM)
+        for p in (tw, tw_cold, nginx):
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    ref = results["nginx_static"]
+    lines = [
+        "| scenario | req/s | ÷ nginx req/s | p50 µs | p99 µs | CPU µs/req | ÷ nginx CPU | non-2xx | socket errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['rps']:,.0f} | {r['rps'] / ref['rps']:.2f} | {r['p50_us']} | "
+            f"{r['p99_us']} | {r['cpu_us_per_request']:.1f} | "
+            f"{r['cpu_us_per_request'] / ref['cpu_us_per_request']:.2f} | {r['non2xx']} | "
+            f"{r['socket_errors']} |")
+    machine = (f"{platform.node()}: {os.cpu_count()} CPUs, {platform.platform()}, "
+               f"load average {os.getloadavg()[0]:.2f} at the start of the write-up")
+    text = "\n".join([
+        f"# tokenwarden serve vs nginx static 200 ({dt.date.today().isoformat()})",
+        "",
+        f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s per scenario, one worker "
+        f"each; {machine}.",
+        "",
+        *lines,
+        "",
+        f"introspect_half ran at {results['introspect_half']['rps']:,.0f} req/s "
+        f"(target: half of introspect_cached). tokenwarden RSS after {total:,} requests with the "
+        f"default cache: {rss:.1f} MB.",
+        "",
+        "Reproduce: `bench/serve` (options: --seconds, --connections, --threads).",
+        ""])
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "serve.md").write_text(text)
+    (out / "serve.json").write_text(json.dumps({"results": results, "rss_mb": rss,
+                                                "requests": total, "args": vars(args)},
+                                               indent=1))
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
