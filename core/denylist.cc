@@ -60,12 +60,17 @@ Denylist::Denylist(size_t capacity) : seed_(internal::RandomHashSeed()) {
 
 Denylist::~Denylist() = default;
 
-size_t Denylist::SetOf(const Key& key) const {
-  uint64_t a, b;
+std::array<size_t, 2> Denylist::SetsOf(const Key& key) const {
+  uint64_t a, b, c, d;
   std::memcpy(&a, key.data(), 8);
   std::memcpy(&b, key.data() + 8, 8);
-  // Seeded, so nobody can choose jti values that pile into one set.
-  return (internal::Mum(a ^ seed_.s0, b ^ seed_.s1) & set_mask_) * kWays;
+  std::memcpy(&c, key.data() + 16, 8);
+  std::memcpy(&d, key.data() + 24, 8);
+  // Seeded, so nobody can choose jti values that pile into one set; two independent choices
+  // (each key may live in either set) keep sets from overflowing until the table is nearly
+  // full, where one choice overflows a 4-way set at a few percent load.
+  return {(internal::Mum(a ^ seed_.s0, b ^ seed_.s1) & set_mask_) * kWays,
+          (internal::Mum(c ^ seed_.s1, d ^ seed_.s0) & set_mask_) * kWays};
 }
 
 // The seqlock without standalone fences (which TSan cannot model): the writer's first bump is
@@ -105,30 +110,43 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
     return absl::OkStatus();  // already expired: validation rejects it without us
   }
   internal::MutexLock lock(&mu_);
-  const size_t set = SetOf(key);
-  size_t free_way = kWays;
-  for (size_t i = 0; i < kWays; ++i) {
-    Key k;
-    int64_t e;
-    Read(slots_[set + i], k, e);
-    if (Live(e, now) && k == key) {
-      if (expires_at > e) {
-        Write(slots_[set + i], key, expires_at);
+  const std::array<size_t, 2> sets = SetsOf(key);
+  // The free slot of the emptier set, unless the key is already present in either.
+  size_t best_slot = num_slots_;
+  size_t best_free = 0;
+  for (size_t set : sets) {
+    size_t free_count = 0;
+    size_t first_free = num_slots_;
+    for (size_t i = 0; i < kWays; ++i) {
+      Key k;
+      int64_t e;
+      Read(slots_[set + i], k, e);
+      if (Live(e, now) && k == key) {
+        if (expires_at > e) {
+          Write(slots_[set + i], key, expires_at);
+        }
+        return absl::OkStatus();
       }
-      return absl::OkStatus();
+      if (!Live(e, now)) {
+        ++free_count;
+        if (first_free == num_slots_) {
+          first_free = set + i;
+        }
+      }
     }
-    if (!Live(e, now) && free_way == kWays) {
-      free_way = i;
+    if (free_count > best_free) {
+      best_free = free_count;
+      best_slot = first_free;
     }
   }
-  if (free_way == kWays) {
+  if (best_slot == num_slots_) {
     return absl::ResourceExhaustedError(internal::StrCat(
-        "denylist set is full (capacity ", num_slots_, "); raise the denylist capacity"));
+        "denylist sets are full (capacity ", num_slots_, "); raise the denylist capacity"));
   }
   Key old;
   int64_t old_expiry;
-  Read(slots_[set + free_way], old, old_expiry);
-  Write(slots_[set + free_way], key, expires_at);
+  Read(slots_[best_slot], old, old_expiry);
+  Write(slots_[best_slot], key, expires_at);
   if (old_expiry == 0) {
     size_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -139,13 +157,14 @@ bool Denylist::Contains(const Key& key, int64_t now) const {
   if (empty()) {
     return false;
   }
-  const size_t set = SetOf(key);
-  for (size_t i = 0; i < kWays; ++i) {
-    Key k;
-    int64_t e;
-    Read(slots_[set + i], k, e);
-    if (Live(e, now) && k == key) {
-      return true;
+  for (size_t set : SetsOf(key)) {
+    for (size_t i = 0; i < kWays; ++i) {
+      Key k;
+      int64_t e;
+      Read(slots_[set + i], k, e);
+      if (Live(e, now) && k == key) {
+        return true;
+      }
     }
   }
   return false;

@@ -26,9 +26,12 @@ namespace tokenwarden {
 //
 // A fixed table of 4-way sets of fixed-size slots, each guarded by a sequence counter
 // (seqlock): readers take no lock and write nothing, writers serialize on a mutex. No entry is
-// ever freed, so no reclamation scheme is needed. Bounded: Add fails with ResourceExhausted
-// when a set is full of live entries (the caller must then refuse the revocation, never drop
-// it silently); expired entries are reused in place and swept by Purge.
+// ever freed, so no reclamation scheme is needed. Each key may live in either of two seeded
+// sets and goes to the emptier one: with one choice a set overflows at ~10% load, with two
+// not before ~50% (so size `capacity` at twice the revocations expected alive at once).
+// Bounded: Add fails with ResourceExhausted when both sets are full of live entries (the
+// caller must then refuse the revocation, never drop it silently); expired entries are reused
+// in place and swept by Purge.
 // Thread-safety: all methods may be called concurrently.
 class Denylist {
  public:
@@ -67,7 +70,8 @@ class Denylist {
   static constexpr size_t kWays = 4;
   struct Slot;
 
-  size_t SetOf(const Key& key) const;
+  // SetsOf returns the first slot of each of the key's two candidate sets.
+  std::array<size_t, 2> SetsOf(const Key& key) const;
   // Write stores `key`/`expires_at` (or clears with expires_at 0) under the seqlock.
   static void Write(Slot& slot, const Key& key, int64_t expires_at);
   // Read copies a consistent snapshot of `slot`.

@@ -79,6 +79,21 @@ TEST(DenylistTest, FullRefusesInsteadOfDropping) {
   EXPECT_TRUE(list.Contains(KeyN(100), kNow + 200));
 }
 
+TEST(DenylistTest, TwoChoicesKeepSetsFromOverflowingAtModerateLoad) {
+  // With one set per key, 4-way sets overflow at ~10% load; two choices must hold 40% of the
+  // capacity (the documented sizing rule is twice the live revocations).
+  Denylist list(1 << 14);
+  const size_t n = list.capacity() * 2 / 5;
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(list.Add(KeyN(static_cast<int>(i)), kNow + 100, kNow).ok()) << i;
+  }
+  EXPECT_EQ(list.size(), n);
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(list.Contains(KeyN(static_cast<int>(i)), kNow)) << i;
+  }
+  EXPECT_FALSE(list.Contains(KeyN(static_cast<int>(n)), kNow));
+}
+
 TEST(DenylistTest, ForEachListsLiveEntries) {
   Denylist list(64);
   ASSERT_TRUE(list.Add(KeyN(1), kNow + 5, kNow).ok());

@@ -30,10 +30,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "cli"))
 
 import twkit  # noqa: E402  (tests/cli/twkit.py)
-from servekit import Server  # noqa: E402
+from servekit import ISS_A, ISS_B, Server, basic  # noqa: E402
 
-ISS_A = "https://issuer-a.test"
-ISS_B = "https://issuer-b.test"
 
 
 @dataclass
@@ -79,6 +77,11 @@ class World:
 
     def client(self, cid: str, secret: str, iterations: int | None = None) -> Client:
         return Client(cid, secret, self.hash_secret(secret, iterations))
+
+    def auth(self, name: str = "gateway") -> tuple[str, str]:
+        """Authorization: Basic for a configured client."""
+        c = self.clients[name]
+        return basic(c.id, c.secret)
 
     # Tokens -------------------------------------------------------------------
 
@@ -182,11 +185,11 @@ class Servers:
         return path
 
     def __call__(self, cfg: dict | None = None, *, args: tuple = (), name: str = "tokenwarden.json",
-                 wait: bool = True, env: dict | None = None) -> Server:
+                 wait: bool = True, env: dict | None = None, umask: int = -1) -> Server:
         argv = list(args)
         if cfg is not None:
             argv = ["--config", str(self.write(cfg, name)), *argv]
-        server = Server(self.bin, argv, env=env, wait=False)
+        server = Server(self.bin, argv, env=env, wait=False, umask=umask)
         self.started.append(server)
         if wait:
             m = server.wait_for_stderr(r"tokenwarden: listening on (http://\S+)", timeout=10)

@@ -29,6 +29,9 @@ from typing import Any, Iterable, Mapping, Sequence
 SLOW = 3.0 if os.environ.get("TW_SLOW") or "asan" in os.environ.get("TOKENWARDEN_BIN", "") \
     or "tsan" in os.environ.get("TOKENWARDEN_BIN", "") else 1.0
 
+ISS_A = "https://issuer-a.test"
+ISS_B = "https://issuer-b.test"
+
 LISTENING = re.compile(r"tokenwarden: listening on (http://\S+)")
 
 
@@ -112,6 +115,42 @@ def basic(client_id: str, secret: str, encode: bool = True) -> tuple[str, str]:
 
 def bearer(token: str) -> tuple[str, str]:
     return ("Authorization", f"Bearer {token}")
+
+
+# --------------------------------------------------------------------------
+# /introspect
+# --------------------------------------------------------------------------
+
+INACTIVE = {"active": False}
+
+
+def introspect(server, token, auth=None, **extra):
+    headers = [FORM]
+    if auth is not None:
+        headers.append(auth)
+    return server.post("/introspect", form(token=token, **extra), headers)
+
+
+def expect_active(reply) -> dict:
+    assert reply.status == 200, reply
+    assert reply.header("Cache-Control") == "no-store", reply
+    assert reply.header("Content-Type").startswith("application/json"), reply
+    body = reply.json()
+    assert body.get("active") is True, reply
+    return body
+
+
+def expect_inactive(reply) -> None:
+    assert reply.status == 200, reply
+    assert reply.json() == INACTIVE, reply
+    assert reply.header("Cache-Control") == "no-store", reply
+
+
+def revoke(server, token, auth=None, **extra):
+    headers = [FORM]
+    if auth is not None:
+        headers.append(auth)
+    return server.post("/revoke", form(token=token, **extra), headers)
 
 
 # --------------------------------------------------------------------------
@@ -273,7 +312,7 @@ def raw_request(method: str, path: str, headers: Sequence[tuple[str, str]] = (),
                 body: bytes = b"", host: str = "127.0.0.1") -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in headers]
-    if body or method in ("POST", "PUT"):
+    if (body or method in ("POST", "PUT")) and not any(k.lower() == "content-length" for k, _ in headers):
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -289,12 +328,13 @@ class Server:
     """
 
     def __init__(self, binary: str, args: Sequence[str], env: Mapping[str, str] | None = None,
-                 wait: bool = True, timeout: float = 10.0):
+                 wait: bool = True, timeout: float = 10.0, umask: int = -1):
         self.argv = [binary, "serve", *args]
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=full_env)
+                                     stderr=subprocess.PIPE, env=full_env,
+                                     umask=umask)
         self._lock = threading.Condition()
         self._out: list[str] = []
         self._err: list[str] = []
