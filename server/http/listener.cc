@@ -108,6 +108,24 @@ absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
   return out;
 }
 
+absl::Status CheckAddressFree(const ListenAddress& address) {
+  // Without SO_REUSEPORT this bind fails while anyone listens on the address — including
+  // another tokenwarden, whose SO_REUSEPORT sockets would otherwise happily share the port
+  // with ours and split its connections between two configurations and two denylists.
+  const int fd = socket(address.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return ListenError(address.text, errno);
+  }
+  const int on = 1;
+  const bool ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+                  (address.addr.ss_family != AF_INET6 ||
+                   setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == 0) &&
+                  bind(fd, reinterpret_cast<const sockaddr*>(&address.addr), address.addr_len) == 0;
+  const int err = errno;
+  close(fd);
+  return ok ? absl::OkStatus() : ListenError(address.text, err);
+}
+
 absl::StatusOr<int> OpenListenSocket(const ListenAddress& address, uint16_t port) {
   sockaddr_storage addr = address.addr;
   SetPort(addr, port);

@@ -26,6 +26,10 @@ struct ListenAddress {
 // or "[v6]:port" with a numeric IPv6 host; the port is 0..65535. Errors name `text`.
 absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text);
 
+// CheckAddressFree fails when something (another process included) already listens on
+// `address` (a fixed port): SO_REUSEPORT alone would let us share it silently.
+absl::Status CheckAddressFree(const ListenAddress& address);
+
 // OpenListenSocket returns a non-blocking, close-on-exec TCP socket with SO_REUSEADDR and
 // SO_REUSEPORT (IPv6 ones also IPV6_V6ONLY), bound to `address` at `port` but not yet
 // listening. The caller owns the descriptor. Errors read "listen <address>: <reason>".

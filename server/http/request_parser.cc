@@ -268,6 +268,18 @@ int RequestParser::CheckHead() {
       }
     }
   }
+  // RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one Host field; a server must
+  // answer 400 to none or several (proxies disagreeing about the host is a known smuggling
+  // and cache-poisoning lever).
+  if (!is_http10()) {
+    size_t hosts = 0;
+    for (const FieldSpans& field : fields_) {
+      hosts += EqualsIgnoreCase(View(field.name), "host") ? 1 : 0;
+    }
+    if (hosts != 1) {
+      return 400;
+    }
+  }
   return 0;
 }
 

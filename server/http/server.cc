@@ -37,6 +37,11 @@ namespace {
 absl::StatusOr<std::string> ListenEverywhere(const ListenAddress& address,
                                              std::vector<std::unique_ptr<Worker>>& workers) {
   uint16_t port = PortOf(address.addr);
+  if (port != 0) {
+    if (absl::Status free = CheckAddressFree(address); !free.ok()) {
+      return free;
+    }
+  }
   std::string bound;
   for (const auto& worker : workers) {
     absl::StatusOr<int> fd = OpenListenSocket(address, port);

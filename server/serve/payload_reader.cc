@@ -179,11 +179,12 @@ void PayloadReader::AppendIntrospectionMembers(std::string& out) const {
     AppendElement(out, field.value);
   }
   element scp;
-  if (!has_scope && impl_->Find("scp", scp)) {
+  if (!has_scope && impl_->Find("scp", scp) && (scp.is_string() || scp.is_array())) {
     std::string joined;
-    if (ClaimText("scp", joined).has_value() && (scp.is_string() || scp.is_array())) {
+    const std::optional<std::string_view> text = ClaimText("scp", joined);
+    if (text.has_value()) {
       out.append(",\"scope\":");
-      AppendJsonString(out, joined);
+      AppendJsonString(out, *text);
     }
   }
   if (!has_token_type) {

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -217,6 +218,7 @@ int RunServe(std::span<const std::string_view> args) {
 
   ServerConfig config;
   DemoSetup demo;
+  std::string demo_dir;
   if (options.demo) {
     char dir_template[] = "/tmp/tokenwarden-demo-XXXXXX";
     if (mkdtemp(dir_template) == nullptr) {
@@ -230,6 +232,7 @@ int RunServe(std::span<const std::string_view> args) {
       return 1;
     }
     demo = *std::move(made);
+    demo_dir = dir_template;
     config = demo.config;
   } else {
     absl::StatusOr<ServerConfig> loaded = LoadConfigFile(options.config_path);
@@ -386,6 +389,12 @@ int RunServe(std::span<const std::string_view> args) {
   // scratches) before the state they point into.
   server->http.reset();
   server->routes.reset();
+  if (options.demo) {
+    // The demo's key died with the process; its revocations mean nothing to another run.
+    server->revocation_log.reset();
+    unlink(config.denylist.log_path.c_str());
+    rmdir(demo_dir.c_str());
+  }
   return server->exit_code;
 }
 

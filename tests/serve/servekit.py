@@ -312,7 +312,8 @@ def raw_request(method: str, path: str, headers: Sequence[tuple[str, str]] = (),
                 body: bytes = b"", host: str = "127.0.0.1") -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{k}: {v}" for k, v in headers]
-    if (body or method in ("POST", "PUT")) and not any(k.lower() == "content-length" for k, _ in headers):
+    framed = any(k.lower() in ("content-length", "transfer-encoding") for k, _ in headers)
+    if (body or method in ("POST", "PUT")) and not framed:
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 import twkit
-from servekit import (FORM, INACTIVE, ISS_A, ISS_B, RawConn, basic, bearer, expect_active, expect_inactive, form,
-                      introspect, parse_challenge, raw_request)
+from servekit import (FORM, INACTIVE, ISS_B, RawConn, basic, bearer, expect_active, expect_inactive,
+                      form, introspect, parse_challenge, raw_request)
 
 
 def gw(world):
@@ -22,7 +22,8 @@ def gw(world):
 
 def test_active_token_carries_every_claim(shared, world):
     claims = world.claims("a", username="alice@example.com", tenant={"id": 7, "tags": ["x", "y"]},
-                          amr=["pwd", "otp"], ratio=0.5, admin=False)
+                          amr=["pwd", "otp"], ratio=0.5, admin=False,
+                          name="Zo\u00eb \U0001F600 \"q\" \\ \u0001 \u2028", big=12345678901234567890)
     token = twkit.mint("RS256", world.key_a, claims)
     body = expect_active(introspect(shared, token, gw(world)))
     # RFC 7662 §2.2: the token's claims, active, and token_type (a JWT access token: Bearer).
@@ -40,10 +41,7 @@ def test_active_token_of_the_second_issuer(shared, world):
 @pytest.mark.parametrize("scp", [
     ["read", "write", "orders:admin"],
     # Azure AD v2 access tokens carry scp as one space-separated string.
-    pytest.param("read write", marks=pytest.mark.xfail(strict=True, reason=(
-        "BUG: a string-valued scp claim is introspected as \"scope\":\"\" "
-        "(PayloadReader::AppendIntrospectionMembers appends the ClaimText buffer, which "
-        "ClaimText leaves empty for a string, instead of the returned view)"))),
+    "read write",
 ])
 def test_scp_becomes_a_scope_string(shared, world, scp):
     token = world.token("a", scope=None, scp=scp)
@@ -63,7 +61,7 @@ def test_an_active_claim_in_the_token_never_overrides(shared, world, value):
     claims["active"] = value
     token = twkit.mint("RS256", world.key_a, claims)
     reply = introspect(shared, token, gw(world))
-    body = expect_active(reply)
+    expect_active(reply)
     assert reply.body.count(b'"active"') == 1, reply
 
 
@@ -111,7 +109,6 @@ def test_inactive_tokens_get_exactly_active_false(shared, world):
     reference = None
     for name, reply in replies.items():
         assert reply.status == 200, (name, reply)
-        assert reply.body == b'{"active":false}' or reply.json() == INACTIVE, (name, reply)
         assert reply.json() == INACTIVE, (name, reply)
         # No header may tell the reasons apart either (RFC 7662 §4); Date may differ.
         headers = sorted((k.lower(), v) for k, v in reply.headers if k.lower() != "date")
@@ -127,7 +124,7 @@ def test_inactive_tokens_get_exactly_active_false(shared, world):
 
 def test_get_is_405(shared, world):
     token = world.token("a")
-    reply = shared.get(f"/introspect", [gw(world)])
+    reply = shared.get("/introspect", [gw(world)])
     assert reply.status == 405, reply
     assert "POST" in reply.header("Allow"), reply
     reply = shared.get(f"/introspect?token={token}", [gw(world)])

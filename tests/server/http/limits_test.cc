@@ -39,17 +39,19 @@ TEST_F(HttpLimitsTest, RejectsHugeHeaderWith431) {
 }
 
 TEST_F(HttpLimitsTest, CountsHeaderBytesExactly) {
-  // "GET / HTTP/1.1\r\n" (16) + "X: <v>\r\n" (5 + n) + "\r\n" (2) = 23 + n bytes.
+  // "GET / HTTP/1.1\r\n" (16) + "Host: h\r\n" (9) + "X: <v>\r\n" (5 + n) + "\r\n" (2)
+  // = 32 + n bytes.
   Limits limits;
   limits.max_header_bytes = 100;
   StartServer(limits);
   TestClient at_limit(port_);
-  ASSERT_TRUE(at_limit.Send("GET / HTTP/1.1\r\nX: " + std::string(77, 'v') + "\r\n\r\n"));
+  ASSERT_TRUE(
+      at_limit.Send("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(68, 'v') + "\r\n\r\n"));
   std::optional<RawResponse> ok = at_limit.ReadResponse();
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->status, 200);
   TestClient over(port_);
-  ASSERT_TRUE(over.Send("GET / HTTP/1.1\r\nX: " + std::string(78, 'v') + "\r\n\r\n"));
+  ASSERT_TRUE(over.Send("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(69, 'v') + "\r\n\r\n"));
   ExpectError(over, 431, "headers_too_large");
 }
 

@@ -59,8 +59,9 @@ std::vector<Parsed> ParseAll(RequestParser& parser, std::string_view input, size
 TEST(RequestParserTest, ParsesPipelinedRequestsInAnyPieces) {
   const std::string input =
       "GET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Pad: \t v \t\r\n\r\n"
-      "POST /b? HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyz"
-      "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n";
+      "POST /b? HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nxyz"
+      "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n";
   for (size_t piece : {size_t{1}, size_t{2}, size_t{7}, input.size()}) {
     Limits limits;
     RequestParser parser(limits);
@@ -84,9 +85,10 @@ TEST(RequestParserTest, ParsesPipelinedRequestsInAnyPieces) {
 }
 
 TEST(RequestParserTest, MeasuresHeaderBytesAcrossPieces) {
-  // "GET / HTTP/1.1\r\n" + "X: vvv...\r\n" + "\r\n" is exactly 50 bytes with 27 v's.
-  const std::string at_limit = "GET / HTTP/1.1\r\nX: " + std::string(27, 'v') + "\r\n\r\n";
-  const std::string over = "GET / HTTP/1.1\r\nX: " + std::string(28, 'v') + "\r\n\r\n";
+  // "GET / HTTP/1.1\r\nHost: h\r\n" + "X: vvv...\r\n" + "\r\n" is exactly 50 bytes with 18 v's.
+  const std::string at_limit =
+      "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(18, 'v') + "\r\n\r\n";
+  const std::string over = "GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(19, 'v') + "\r\n\r\n";
   ASSERT_EQ(at_limit.size(), 50u);
   for (size_t piece : {size_t{1}, size_t{3}, size_t{100}}) {
     Limits limits;
@@ -107,20 +109,25 @@ TEST(RequestParserTest, ReportsLimitStatuses) {
     int status;
   };
   const std::vector<Case> cases = {
-      {"GET /" + std::string(64, 'u') + " HTTP/1.1\r\n\r\n", 414},
-      {"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431},
-      {"POST / HTTP/1.1\r\nContent-Length: 33\r\n\r\n", 413},
-      {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n21\r\n" + std::string(33, 'b'), 413},
-      {"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400},
+      {"GET /" + std::string(64, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n", 414},
+      {"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431},
+      {"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 33\r\n\r\n", 413},
+      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n21\r\n" +
+           std::string(33, 'b'),
+       413},
+      {"GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400},
       {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
       {"GET / HTTP/1.1 \r\n\r\n", 400},
-      {"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n", 400},
       {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+      // RFC 9112 §3.2: HTTP/1.1 needs exactly one Host.
+      {"GET / HTTP/1.1\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
   };
   for (const Case& c : cases) {
     Limits limits;
     limits.max_url_bytes = 32;
-    limits.max_headers = 2;
+    limits.max_headers = 3;
     limits.max_body_bytes = 32;
     RequestParser parser(limits);
     int error = 0;
@@ -133,7 +140,7 @@ TEST(RequestParserTest, FlagsExpectContinueOnlyWithBody) {
   Limits limits;
   RequestParser parser(limits);
   const std::string with_body =
-      "POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n";
+      "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n";
   const RequestParser::Step step = parser.Execute(with_body.data(), with_body.size());
   EXPECT_EQ(step.event, Event::kHeadersComplete);
   EXPECT_EQ(step.consumed, with_body.size());
@@ -141,7 +148,7 @@ TEST(RequestParserTest, FlagsExpectContinueOnlyWithBody) {
   EXPECT_TRUE(parser.in_message());
 
   RequestParser bodiless(limits);
-  const std::string no_body = "GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n";
+  const std::string no_body = "GET / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n\r\n";
   EXPECT_EQ(bodiless.Execute(no_body.data(), no_body.size()).event, Event::kHeadersComplete);
   EXPECT_FALSE(bodiless.expects_continue());
 }
@@ -151,7 +158,7 @@ TEST(RequestParserTest, KnowsWhenToClose) {
   RequestParser parser(limits);
   int error = 0;
   std::vector<Parsed> requests =
-      ParseAll(parser, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", 100, error);
+      ParseAll(parser, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", 100, error);
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_FALSE(requests[0].keep_alive);
   RequestParser old(limits);

@@ -1,0 +1,289 @@
+"""End to end: real nginx (auth_request) in front of an upstream, asking tokenwarden's /validate.
+
+    client -> nginx :N -- auth_request /_auth --> tokenwarden /validate
+                       \\-- proxy_pass ----------> upstream (Python; echoes the headers it got)
+
+The nginx configuration is the one a user would write (README.md, "Behind nginx"):
+claim headers from /validate are copied into the upstream request with auth_request_set +
+proxy_set_header, and the RFC 6750 challenge reaches the client on 401 and 403.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from servekit import SLOW, bearer, free_port, parse_challenge, request, revoke
+
+NGINX_MAIN = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log info;
+events {{ worker_connections 128; }}
+http {{
+  access_log {dir}/access.log;
+  client_body_temp_path {dir}/client_body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  upstream upstream {{ server 127.0.0.1:{upstream}; }}
+  server {{
+    listen 127.0.0.1:{port};
+{locations}
+  }}
+}}
+"""
+
+LOCATIONS = """
+    location = /_auth {
+      internal;
+      proxy_pass http://127.0.0.1:8080/validate;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }
+
+    location / {
+      auth_request /_auth;
+      auth_request_set $auth_sub $upstream_http_x_auth_subject;
+      auth_request_set $auth_scope $upstream_http_x_auth_scope;
+      auth_request_set $auth_www $upstream_http_www_authenticate;
+      proxy_set_header X-Auth-Subject $auth_sub;
+      proxy_set_header X-Auth-Scope $auth_scope;
+      proxy_pass http://upstream;
+      # auth_request answers 401 and 403 with the subrequest's status. On a 401 it copies the
+      # subrequest's WWW-Authenticate itself (an error_page 401 that adds it again would send
+      # it twice); on a 403 it copies nothing, so the insufficient_scope challenge is added here.
+      error_page 403 = @forbidden;
+    }
+
+    location @forbidden {
+      add_header WWW-Authenticate $auth_www always;
+      return 403;
+    }
+"""
+
+
+def readme_locations() -> str:
+    """The nginx snippet of README.md ("Behind nginx"), as a user would paste it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("**Behind nginx**")
+    block = readme[readme.index("```nginx", start) + len("```nginx"):]
+    return block[:block.index("```")]
+
+
+def find_nginx() -> str:
+    for candidate in ("/usr/sbin/nginx", shutil.which("nginx")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail("nginx is not installed (/usr/sbin/nginx): run scripts/bootstrap, which installs "
+                "nginx-light (it has the auth_request module)", pytrace=False)
+
+
+class Echo(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the method, path, headers (as a list) and body it received."""
+
+    seen: list[dict] = []
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("latin-1") if length else ""
+        record = {"method": self.command, "path": self.path, "headers": list(self.headers.items()),
+                  "body": body}
+        Echo.seen.append(record)
+        data = json.dumps(record).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, *args):  # quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def start_nginx(directory: Path, locations: str, tw_base: str, upstream: int):
+    binary = find_nginx()
+    port = free_port()
+    tw = urllib.parse.urlsplit(tw_base).port
+    locations = locations.replace("http://127.0.0.1:8080/", f"http://127.0.0.1:{tw}/")
+    conf = directory / "nginx.conf"
+    conf.write_text(NGINX_MAIN.format(dir=directory, port=port, upstream=upstream, locations=locations))
+    proc = subprocess.Popen([binary, "-p", str(directory), "-e", str(directory / "error.log"),
+                             "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10 * SLOW
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                out = proc.stdout.read().decode(errors="replace")
+                log = (directory / "error.log").read_text() if (directory / "error.log").exists() else ""
+                pytest.fail(f"nginx did not start (exit {proc.returncode}):\n{out}\n{log}", pytrace=False)
+            time.sleep(0.05)
+
+
+def stop_nginx(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def nginx(shared, upstream, tmp_path_factory):
+    proc, base = start_nginx(tmp_path_factory.mktemp("nginx"), LOCATIONS, shared.base, upstream)
+    yield base
+    stop_nginx(proc)
+
+
+@pytest.fixture(scope="module")
+def nginx_readme(shared, upstream, tmp_path_factory):
+    proc, base = start_nginx(tmp_path_factory.mktemp("nginx-readme"), readme_locations(), shared.base,
+                             upstream)
+    yield base
+    stop_nginx(proc)
+
+
+def upstream_view(reply) -> dict:
+    assert reply.status == 200, reply
+    record = reply.json()
+    headers: dict[str, list[str]] = {}
+    for name, value in record["headers"]:
+        headers.setdefault(name.lower(), []).append(value)
+    record["h"] = headers
+    return record
+
+
+def test_valid_token_reaches_the_upstream_with_claim_headers(nginx, world):
+    token = world.token("a", sub="alice", scope="read write")
+    seen = upstream_view(request(nginx, "GET", "/orders/17?x=1", [bearer(token)]))
+    assert seen["path"] == "/orders/17?x=1"
+    assert seen["h"]["x-auth-subject"] == ["alice"]
+    assert seen["h"]["x-auth-scope"] == ["read write"]
+
+
+def test_client_supplied_auth_headers_are_overwritten(nginx, world):
+    token = world.token("a", sub="alice")
+    seen = upstream_view(request(nginx, "GET", "/x", [bearer(token), ("X-Auth-Subject", "mallory"),
+                                                      ("X-Auth-Scope", "admin")]))
+    assert seen["h"]["x-auth-subject"] == ["alice"]
+    assert seen["h"]["x-auth-scope"] == ["read write"]
+    # A valid token without `sub`: the header is dropped, never the client's value passed on.
+    token = world.token("a", sub=None)
+    seen = upstream_view(request(nginx, "GET", "/x", [bearer(token), ("X-Auth-Subject", "mallory")]))
+    assert "x-auth-subject" not in seen["h"], seen["h"]
+
+
+def test_invalid_token_is_401_with_the_challenge(nginx, world):
+    before = len(Echo.seen)
+    for token in ("garbage", world.token("a", aud="elsewhere"), world.token("a", iss="https://evil.test")):
+        reply = request(nginx, "GET", "/orders", [bearer(token)])
+        assert reply.status == 401, reply
+        challenges = reply.all("WWW-Authenticate")
+        assert len(challenges) == 1, reply
+        scheme, params = parse_challenge(challenges[0])
+        assert scheme == "Bearer" and params["error"] == "invalid_token", reply
+        assert params["error_description"]
+    assert len(Echo.seen) == before, "the upstream was called for an invalid token"
+
+
+def test_no_token_is_401_with_a_bare_challenge(nginx):
+    before = len(Echo.seen)
+    reply = request(nginx, "GET", "/orders")
+    assert reply.status == 401, reply
+    challenges = reply.all("WWW-Authenticate")
+    assert len(challenges) == 1, reply
+    scheme, params = parse_challenge(challenges[0])
+    assert scheme == "Bearer" and "error" not in params, reply
+    assert len(Echo.seen) == before
+
+
+def test_route_scope_missing_is_403_insufficient_scope(nginx, world):
+    before = len(Echo.seen)
+    reply = request(nginx, "GET", "/admin/users", [bearer(world.token("a", scope="read"))])
+    assert reply.status == 403, reply
+    challenges = reply.all("WWW-Authenticate")
+    assert len(challenges) == 1, reply
+    scheme, params = parse_challenge(challenges[0])
+    assert scheme == "Bearer" and params["error"] == "insufficient_scope", reply
+    assert params["scope"] == "admin"
+    assert len(Echo.seen) == before
+    seen = upstream_view(request(nginx, "GET", "/admin/users", [bearer(world.token("a", scope="read admin"))]))
+    assert seen["path"] == "/admin/users"
+
+
+def test_route_scope_by_method_sees_the_original_method(nginx, world):
+    body = '{"item": 1}'
+    reply = request(nginx, "POST", "/orders/new", [bearer(world.token("a", scope="read")),
+                                                  ("Content-Type", "application/json")], body)
+    assert reply.status == 403, reply
+    seen = upstream_view(request(nginx, "POST", "/orders/new",
+                                 [bearer(world.token("a", scope="read orders:write")),
+                                  ("Content-Type", "application/json")], body))
+    assert seen["method"] == "POST" and seen["body"] == body  # the body still reaches the upstream
+    seen = upstream_view(request(nginx, "GET", "/orders/new", [bearer(world.token("a", scope="read"))]))
+    assert seen["method"] == "GET"
+
+
+def test_revoked_token_is_refused_through_nginx(nginx, shared, world):
+    token = world.token("b", sub="bob")
+    assert upstream_view(request(nginx, "GET", "/x", [bearer(token)]))["h"]["x-auth-subject"] == ["bob"]
+    assert revoke(shared, token, world.auth()).status == 200
+    reply = request(nginx, "GET", "/x", [bearer(token)])
+    assert reply.status == 401, reply
+    assert "revoked" in parse_challenge(reply.header("WWW-Authenticate"))[1]["error_description"]
+
+
+# --------------------------------------------------------------------------
+# The snippet README.md shows, pasted as is
+# --------------------------------------------------------------------------
+
+def test_readme_snippet_sets_the_subject_header(nginx_readme, world):
+    token = world.token("a", sub="alice")
+    seen = upstream_view(request(nginx_readme, "GET", "/x", [bearer(token), ("X-Auth-Subject", "mallory")]))
+    assert seen["h"]["x-auth-subject"] == ["alice"]
+    assert request(nginx_readme, "GET", "/x", [bearer("garbage")]).status == 401
+    assert request(nginx_readme, "GET", "/admin/x", [bearer(world.token("a", scope="read"))]).status == 403
+
+
+def test_readme_snippet_passes_the_challenge_once(nginx_readme, world):
+    for headers in ([], [bearer("garbage")]):
+        reply = request(nginx_readme, "GET", "/x", headers)
+        assert reply.status == 401
+        assert len(reply.all("WWW-Authenticate")) == 1, reply
+    reply = request(nginx_readme, "GET", "/admin/x", [bearer(world.token("a", scope="read"))])
+    assert reply.status == 403
+    assert len(reply.all("WWW-Authenticate")) == 1, reply
+    assert parse_challenge(reply.all("WWW-Authenticate")[0])[1]["error"] == "insufficient_scope"
