@@ -6,25 +6,16 @@
 #include <openssl/mem.h>
 
 #include "core/base64url.h"
+#include "core/internal/ascii.h"
 #include "core/signature.h"
 
 namespace tokenwarden {
+
+using internal::AsciiLower;
+using internal::EqualsIgnoreCase;
 namespace {
 
 constexpr std::string_view kApplicationPrefix = "application/";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (absl::ascii_tolower(static_cast<unsigned char>(a[i])) !=
-        absl::ascii_tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view StripApplication(std::string_view typ) {
   if (typ.size() >= kApplicationPrefix.size() &&

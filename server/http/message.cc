@@ -3,22 +3,13 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/internal/ascii.h"
+
 namespace tokenwarden::server::http {
+
+using internal::AsciiLower;
+using internal::EqualsIgnoreCase;
 namespace {
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // RFC 9110 §5.6.2: token = 1*tchar.
 bool IsTchar(char c) {

@@ -6,20 +6,16 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/internal/ascii.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server::http {
+
+using internal::AsciiLower;
+using internal::EqualsIgnoreCase;
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
 
 // RFC 9110 §5.6.3: OWS is spaces and horizontal tabs.
 std::string_view TrimOws(std::string_view s) {

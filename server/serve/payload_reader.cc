@@ -18,6 +18,7 @@ using simdjson::dom::object;
 
 // kMaxDepth bounds nesting like the core (kSimdjsonMaxDepth).
 constexpr size_t kMaxDepth = 64;
+constexpr size_t kMaxPayloadBytes = 1 << 20;
 
 // Without exceptions simdjson has no conversion operators: these read a value known to have
 // the type (checked by the caller), or give an empty one.
@@ -101,7 +102,9 @@ bool SpaceListContains(std::string_view list, std::string_view item) {
 }  // namespace
 
 struct PayloadReader::Impl {
-  simdjson::dom::parser parser{kDefaultMaxTokenBytes};
+  // max_capacity: the largest token any issuer may allow (the config caps max_token_bytes at
+  // 1 MiB); the buffers grow to it only when such a token arrives.
+  simdjson::dom::parser parser{kMaxPayloadBytes};
   std::string decoded;
   object root;
   bool loaded = false;
@@ -178,10 +181,19 @@ void PayloadReader::AppendIntrospectionMembers(std::string& out) const {
     out.push_back(':');
     AppendElement(out, field.value);
   }
+  // RFC 7662's scope is a space-separated string: made from `scp` only when that is a string
+  // or an array of strings (anything else is the token's own business, kept as `scp`).
   element scp;
-  if (!has_scope && impl_->Find("scp", scp) && (scp.is_string() || scp.is_array())) {
+  if (!has_scope && impl_->Find("scp", scp)) {
     std::string joined;
-    const std::optional<std::string_view> text = ClaimText("scp", joined);
+    bool usable = scp.is_string();
+    if (scp.is_array()) {
+      usable = true;
+      for (element item : Arr(scp)) {
+        usable = usable && item.is_string();
+      }
+    }
+    const std::optional<std::string_view> text = usable ? ClaimText("scp", joined) : std::nullopt;
     if (text.has_value()) {
       out.append(",\"scope\":");
       AppendJsonString(out, *text);
