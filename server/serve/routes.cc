@@ -66,7 +66,9 @@ Route Routes::RouteOf(std::string_view path) {
   if (path == "/revoke") {
     return Route::kRevoke;
   }
-  if (path == "/validate") {
+  // Envoy's ext_authz (HTTP mode) asks for path_prefix + the original path, e.g.
+  // /validate/orders/7, with the original method.
+  if (path == "/validate" || path.starts_with("/validate/")) {
     return Route::kValidate;
   }
   if (path == "/healthz") {

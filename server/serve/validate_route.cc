@@ -83,11 +83,20 @@ struct OriginalRequest {
 
 OriginalRequest OriginalOf(const http::Request& request) {
   OriginalRequest original;
-  original.method = request.Header("X-Forwarded-Method")
-                        .value_or(request.Header("X-Original-Method").value_or(""));
-  std::string_view uri =
-      request.Header("X-Forwarded-Uri").value_or(request.Header("X-Original-URI").value_or(""));
-  original.path = uri.substr(0, uri.find('?'));
+  const std::optional<std::string_view> method = request.Header("X-Forwarded-Method").has_value()
+                                                     ? request.Header("X-Forwarded-Method")
+                                                     : request.Header("X-Original-Method");
+  const std::optional<std::string_view> uri = request.Header("X-Forwarded-Uri").has_value()
+                                                  ? request.Header("X-Forwarded-Uri")
+                                                  : request.Header("X-Original-URI");
+  constexpr std::string_view kPrefix = "/validate";
+  if (uri.has_value()) {
+    original.path = uri->substr(0, uri->find('?'));
+  } else if (request.path.size() > kPrefix.size()) {
+    // Envoy ext_authz: /validate + the original path, asked with the original method.
+    original.path = request.path.substr(kPrefix.size());
+  }
+  original.method = method.has_value() || !uri.has_value() ? method.value_or(request.method) : "";
   return original;
 }
 

@@ -229,3 +229,23 @@ def test_issuer_a_token_signed_with_issuer_b_key_is_401(shared, world):
     # The same claims signed with the right key pass.
     expect_ok(validate(shared, twkit.mint("RS256", world.key_a, world.claims("a"))))
     assert ISS_A == world.claims("a")["iss"]
+
+
+@pytest.mark.parametrize("method,path,needs", [
+    ("GET", "/validate/admin/users", "admin"),
+    ("POST", "/validate/orders/17", "orders:write"),
+    ("DELETE", "/validate/admin", "admin"),
+])
+def test_envoy_ext_authz_path_prefix(shared, world, method, path, needs):
+    # Envoy ext_authz (HTTP mode) asks path_prefix + the original path, with the original
+    # method and no forwarded-URI header: the rules apply to that original request.
+    token = world.token("a", scope="read")
+    reply = request(shared.base, method, path, [bearer(token)])
+    expect_scope(reply, needs)
+    expect_ok(request(shared.base, method, path, [bearer(world.token("a", scope=f"read {needs}"))]))
+
+
+def test_envoy_ext_authz_unprotected_path(shared, world):
+    token = world.token("a", scope="read")
+    expect_ok(request(shared.base, "GET", "/validate/orders/17", [bearer(token)]))
+    expect_ok(request(shared.base, "POST", "/validate/public", [bearer(token)]))
