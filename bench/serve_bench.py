@@ -148,14 +148,14 @@ http {{
 
 
 def run_wrk(args, port: int, pid: int, mode: str, tokens: pathlib.Path, auth: str,
-            work: pathlib.Path, delay_ms: float = 0) -> dict:
+            work: pathlib.Path, delay_ms: int = 0, connections: int = 0) -> dict:
     script = work / "bench.lua"
     script.write_text(WRK_SCRIPT)
     result = work / "result.json"
     env = dict(os.environ, TW_TOKENS=str(tokens), TW_MODE=mode, TW_AUTH=auth,
-               TW_RESULT=str(result), TW_DELAY_MS=str(int(delay_ms)))
+               TW_RESULT=str(result), TW_DELAY_MS=str(delay_ms))
     before = cpu_seconds(pid)
-    subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections),
+    subprocess.run(["wrk", "-t", str(args.threads), "-c", str(connections or args.connections),
                     "-d", f"{args.seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
                    env=env, check=True, stdout=subprocess.DEVNULL)
     cpu = cpu_seconds(pid) - before
@@ -224,11 +224,22 @@ def main() -> int:
         results["introspect_invalid"] = run_wrk(args, tw_port, tw.pid, "introspect", bad, auth,
                                                 work)
         results["validate_cached"] = run_wrk(args, tw_port, tw.pid, "validate", one, auth, work)
-        # Half of the cached maximum: each connection waits delay_ms between requests.
-        half_rps = results["introspect_cached"]["rps"] / 2
-        delay_ms = args.connections * 1000 / half_rps
-        results["introspect_half"] = run_wrk(args, tw_port, tw.pid, "introspect", one, auth, work,
-                                             delay_ms=delay_ms)
+        # Half of the cached maximum. wrk paces only in whole milliseconds per connection
+        # (delay()), so each connection waits 2 ms after its response and the connection count
+        # sets the rate: rate ~= connections / (2 ms + response time).
+        cached = results["introspect_cached"]
+        half_rps = cached["rps"] / 2
+        pace_ms = 2
+        half_connections = max(1, round(half_rps * (pace_ms + cached["p50_us"] / 1000) / 1000))
+        half = run_wrk(args, tw_port, tw.pid, "introspect", one, auth, work, delay_ms=pace_ms,
+                       connections=half_connections)
+        if abs(half["rps"] - half_rps) > 0.1 * half_rps:
+            # One correction: scale the connections by how far the first run missed.
+            half_connections = max(1, round(half_connections * half_rps / half["rps"]))
+            half = run_wrk(args, tw_port, tw.pid, "introspect", one, auth, work,
+                           delay_ms=pace_ms, connections=half_connections)
+        half["connections"] = half_connections
+        results["introspect_half"] = half
         total = sum(r["requests"] for k, r in results.items()
                     if k not in ("nginx_static", "introspect_cold"))
         rss = rss_mb(tw.pid)
@@ -263,9 +274,10 @@ def main() -> int:
         "",
         *lines,
         "",
-        f"introspect_half ran at {results['introspect_half']['rps']:,.0f} req/s "
-        f"(target: half of introspect_cached). tokenwarden RSS after {total:,} requests with the "
-        f"default cache: {rss:.1f} MB.",
+        f"introspect_half ran at {results['introspect_half']['rps']:,.0f} req/s on "
+        f"{results['introspect_half']['connections']} paced connections (target: half of "
+        f"introspect_cached, {results['introspect_cached']['rps'] / 2:,.0f}). tokenwarden RSS "
+        f"after {total:,} requests with the default cache: {rss:.1f} MB.",
         "",
         "Reproduce: `bench/serve` (options: --seconds, --connections, --threads).",
         ""])
