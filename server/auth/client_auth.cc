@@ -2,6 +2,7 @@
 #include "server/auth/client_auth.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -25,6 +26,32 @@ struct ClientRegistry::Entry {
   const ClientConfig config;
   mutable internal::Mutex mu;
   std::optional<std::array<uint8_t, 32>> memo ABSL_GUARDED_BY(mu);
+};
+
+struct ClientRegistry::Budget {
+  explicit Budget(SlowCheckBudget b) : config(b), seconds(b.burst_seconds) {}
+
+  // Take reports whether a slow check may run now (the bucket holds a positive balance).
+  bool Take() {
+    internal::MutexLock lock(&mu);
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - refilled).count();
+    refilled = now;
+    seconds = std::min(config.burst_seconds, seconds + elapsed * config.refill_per_second);
+    return seconds > 0;
+  }
+  // Spend debits a check's measured duration (the balance may go negative: the next checks
+  // wait until the refill has paid for it).
+  void Spend(double duration) {
+    internal::MutexLock lock(&mu);
+    seconds -= duration;
+  }
+
+  const SlowCheckBudget config;
+  internal::Mutex mu;
+  double seconds ABSL_GUARDED_BY(mu);
+  std::chrono::steady_clock::time_point refilled ABSL_GUARDED_BY(mu) =
+      std::chrono::steady_clock::now();
 };
 
 namespace {
@@ -56,8 +83,8 @@ bool UsesMemo(const SecretHash& hash) { return hash.scheme == SecretHash::Scheme
 
 }  // namespace
 
-ClientRegistry::ClientRegistry(const std::vector<ClientConfig>& clients)
-    : dummy_(TypicalHash(clients)) {
+ClientRegistry::ClientRegistry(const std::vector<ClientConfig>& clients, SlowCheckBudget budget)
+    : dummy_(TypicalHash(clients)), budget_(std::make_unique<Budget>(budget)) {
   RAND_bytes(memo_key_.data(), memo_key_.size());
   entries_.reserve(clients.size());
   for (const ClientConfig& c : clients) {
@@ -90,8 +117,8 @@ void ClientRegistry::MemoDigest(std::string_view secret, std::array<uint8_t, 32>
        reinterpret_cast<const uint8_t*>(secret.data()), secret.size(), out.data(), &out_len);
 }
 
-const ClientConfig* ClientRegistry::Authenticate(std::string_view id,
-                                                 std::string_view secret) const {
+AuthResult ClientRegistry::Check(std::string_view id, std::string_view secret) const {
+  using Status = AuthResult::Status;
   Entry* entry = Find(id);
   const SecretHash& stored = entry != nullptr ? entry->config.secret : dummy_;
   const bool memoized = UsesMemo(stored);
@@ -105,20 +132,29 @@ const ClientConfig* ClientRegistry::Authenticate(std::string_view id,
         memo = entry->memo;
       }
       if (memo.has_value() && CRYPTO_memcmp(memo->data(), presented.data(), 32) == 0) {
-        return &entry->config;
+        return {Status::kOk, &entry->config};
       }
+    }
+    // A slow check ahead: only within the budget.
+    if (!budget_->Take()) {
+      return {Status::kThrottled, nullptr};
     }
   }
   // The unknown id runs the same check against `dummy_` (it matches nothing), so the answer
   // takes as long as for a known id with a wrong secret.
-  if (!VerifySecret(stored, secret) || entry == nullptr) {
-    return nullptr;
+  const auto start = std::chrono::steady_clock::now();
+  const bool match = VerifySecret(stored, secret);
+  if (memoized) {
+    budget_->Spend(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  if (!match || entry == nullptr) {
+    return {Status::kRejected, nullptr};
   }
   if (memoized) {
     internal::MutexLock lock(&entry->mu);
     entry->memo = presented;
   }
-  return &entry->config;
+  return {Status::kOk, &entry->config};
 }
 
 }  // namespace tokenwarden::server

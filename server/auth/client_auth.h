@@ -45,11 +45,28 @@ bool VerifySecret(const SecretHash& stored, std::string_view secret);
 // is "", which ParseSecretHash rejects, so an empty secret never authenticates.
 std::string HashSecret(std::string_view secret, uint32_t iterations);
 
+// SlowCheckBudget bounds the CPU that PBKDF2 checks which are not memoized may take: a bucket
+// of seconds, refilled at `refill_per_second` (seconds of CPU per second) up to `burst`. A
+// wrong or unknown credential costs the full iteration count every time, so without a bound
+// anyone who can reach the endpoint could keep the workers busy hashing.
+struct SlowCheckBudget {
+  double refill_per_second = 0.25;
+  double burst_seconds = 1.0;
+};
+
+// AuthResult is what Check decided.
+struct AuthResult {
+  enum class Status { kOk, kRejected, kThrottled };
+  Status status = Status::kRejected;
+  const ClientConfig* client = nullptr;  // set when kOk
+};
+
 // ClientRegistry authenticates configured clients.
 // Thread-safety: Authenticate may run concurrently.
 class ClientRegistry {
  public:
-  explicit ClientRegistry(const std::vector<ClientConfig>& clients);
+  explicit ClientRegistry(const std::vector<ClientConfig>& clients,
+                          SlowCheckBudget budget = SlowCheckBudget());
   ~ClientRegistry();
   ClientRegistry(ClientRegistry&&) noexcept;
   ClientRegistry& operator=(ClientRegistry&&) noexcept;
@@ -58,7 +75,13 @@ class ClientRegistry {
   // Takes the same time whether or not the id exists (a dummy hash check for unknown ids).
   // Successful PBKDF2 checks are memoized per client as a keyed digest of the secret (a
   // process-random key), so repeat requests cost one HMAC, not the PBKDF2 iterations.
-  const ClientConfig* Authenticate(std::string_view id, std::string_view secret) const;
+  const ClientConfig* Authenticate(std::string_view id, std::string_view secret) const {
+    return Check(id, secret).client;
+  }
+  // Check is Authenticate that also says when a slow (PBKDF2) check was refused because the
+  // SlowCheckBudget is spent: kThrottled (callers answer 429). Memoized successes and sha256
+  // checks never wait for the budget.
+  AuthResult Check(std::string_view id, std::string_view secret) const;
 
  private:
   struct Entry;  // one client, plus its memo (client_auth.cc)
@@ -75,6 +98,8 @@ class ClientRegistry {
   SecretHash dummy_;
   // Random per registry (so per process): memo digests are useless outside this process.
   std::array<uint8_t, 32> memo_key_;
+  struct Budget;  // the SlowCheckBudget bucket and its mutex (client_auth.cc)
+  std::unique_ptr<Budget> budget_;
 };
 
 }  // namespace tokenwarden::server

@@ -49,6 +49,26 @@ void Unauthorized(http::Response& response, std::string_view description, bool b
                                                 : "Basic realm=\"tokenwarden\"");
 }
 
+// Admit turns a client-credentials check into the caller, or the error response.
+bool Admit(const AuthResult& result, Caller& caller, http::Response& response) {
+  switch (result.status) {
+    case AuthResult::Status::kOk:
+      caller.limit_issuers = &result.client->issuers;
+      caller.limit_audiences = &result.client->audiences;
+      return true;
+    case AuthResult::Status::kThrottled:
+      // The budget for slow (PBKDF2) secret checks is spent: someone is guessing. Memoized
+      // clients still pass; the others retry shortly.
+      SetError(response, 429, "slow_down", "too many client authentication attempts; retry");
+      response.AddHeader("Retry-After", "1");
+      return false;
+    case AuthResult::Status::kRejected:
+      break;
+  }
+  Unauthorized(response, "unknown client or wrong secret", false);
+  return false;
+}
+
 // AuthenticateCaller fills `caller` or the error response (and returns false).
 bool AuthenticateCaller(const http::Request& request, const ServerState& state, WorkerContext& ctx,
                         int64_t now, Caller& caller, http::Response& response) {
@@ -72,15 +92,7 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
         SetError(response, 400, "invalid_request", "client_id differs from the Basic user");
         return false;
       }
-      const ClientConfig* client =
-          state.clients().Authenticate(credentials->id, credentials->secret);
-      if (client == nullptr) {
-        Unauthorized(response, "unknown client or wrong secret", false);
-        return false;
-      }
-      caller.limit_issuers = &client->issuers;
-      caller.limit_audiences = &client->audiences;
-      return true;
+      return Admit(state.clients().Check(credentials->id, credentials->secret), caller, response);
     }
     if (internal::StartsWithIgnoreCase(value, "Bearer ")) {
       const std::optional<BearerCallers>& bearer = state.config().bearer_callers;
@@ -114,16 +126,11 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
   }
   if (post_secret) {
     const std::optional<std::string_view> id = ctx.form.Get("client_id");
-    const ClientConfig* client =
-        id.has_value() ? state.clients().Authenticate(*id, *ctx.form.Get("client_secret"))
-                       : nullptr;
-    if (client == nullptr) {
-      Unauthorized(response, "unknown client or wrong secret", false);
+    if (!id.has_value()) {
+      Unauthorized(response, "client_secret without client_id", false);
       return false;
     }
-    caller.limit_issuers = &client->issuers;
-    caller.limit_audiences = &client->audiences;
-    return true;
+    return Admit(state.clients().Check(*id, *ctx.form.Get("client_secret")), caller, response);
   }
   Unauthorized(response, "client authentication required", false);
   return false;

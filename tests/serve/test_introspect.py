@@ -337,3 +337,24 @@ def test_client_limited_to_an_audience(shared, world):
     only_a = world.token("a", aud="api-a")
     expect_inactive(introspect(shared, only_a, auth))
     expect_active(introspect(shared, only_a, gw(world)))
+
+
+def test_guessing_pbkdf2_secrets_is_throttled_but_known_clients_pass(serve, world):
+    # Each wrong PBKDF2 secret costs the full iteration count; past the server's CPU budget
+    # for such checks the answer is 429 + Retry-After instead of more hashing, while a client
+    # whose secret was already verified (memoized) keeps working.
+    server = serve(world.config())
+    human = world.clients["human"]
+    expect_active(introspect(server, world.token("a"), basic(human.id, human.secret)))
+    statuses = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        reply = introspect(server, world.token("a"), basic(human.id, "guess-" + str(len(statuses))))
+        statuses.append(reply.status)
+        if reply.status == 429:
+            assert reply.header("Retry-After") == "1", reply
+            assert reply.json()["error"] == "slow_down", reply
+            break
+        assert reply.status == 401, reply
+    assert statuses[-1] == 429, f"no throttling after {len(statuses)} wrong PBKDF2 secrets"
+    expect_active(introspect(server, world.token("a"), basic(human.id, human.secret)))

@@ -151,3 +151,51 @@ TEST(ClientRegistryTest, ConcurrentAuthenticate) {
 
 }  // namespace
 }  // namespace tokenwarden::server
+
+namespace tokenwarden::server {
+namespace {
+
+TEST(ClientRegistryBudgetTest, ThrottlesSlowChecksOnceTheBudgetIsSpent) {
+  // No refill and a budget smaller than one PBKDF2 check: the first slow check runs, the next
+  // ones are refused without hashing.
+  const ClientRegistry registry({Client("slow", "slow-secret", 10000)},
+                                SlowCheckBudget{.refill_per_second = 0, .burst_seconds = 1e-9});
+  EXPECT_EQ(registry.Check("slow", "wrong").status, AuthResult::Status::kRejected);
+  EXPECT_EQ(registry.Check("slow", "wrong").status, AuthResult::Status::kThrottled);
+  EXPECT_EQ(registry.Check("nobody", "wrong").status, AuthResult::Status::kThrottled);
+  // The right secret is throttled too until it is memoized: it also needs the slow check.
+  EXPECT_EQ(registry.Check("slow", "slow-secret").status, AuthResult::Status::kThrottled);
+  EXPECT_EQ(registry.Authenticate("slow", "slow-secret"), nullptr);
+}
+
+TEST(ClientRegistryBudgetTest, MemoizedClientsPassWhileThrottled) {
+  const ClientRegistry registry({Client("slow", "slow-secret", 10000)},
+                                SlowCheckBudget{.refill_per_second = 0, .burst_seconds = 1e-9});
+  const AuthResult first = registry.Check("slow", "slow-secret");
+  ASSERT_EQ(first.status, AuthResult::Status::kOk);
+  EXPECT_EQ(registry.Check("slow", "guess").status, AuthResult::Status::kThrottled);
+  const AuthResult again = registry.Check("slow", "slow-secret");
+  EXPECT_EQ(again.status, AuthResult::Status::kOk);
+  EXPECT_EQ(again.client, first.client);
+}
+
+TEST(ClientRegistryBudgetTest, FastChecksAreNeverThrottled) {
+  const ClientRegistry registry({Client("fast", "fast-secret-0123456789", 0)},
+                                SlowCheckBudget{.refill_per_second = 0, .burst_seconds = 0});
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(registry.Check("fast", "wrong").status, AuthResult::Status::kRejected);
+  }
+  EXPECT_EQ(registry.Check("fast", "fast-secret-0123456789").status, AuthResult::Status::kOk);
+}
+
+TEST(ClientRegistryBudgetTest, TheBudgetRefills) {
+  const ClientRegistry registry({Client("slow", "slow-secret", 10000)},
+                                SlowCheckBudget{.refill_per_second = 1000, .burst_seconds = 1e-9});
+  EXPECT_EQ(registry.Check("slow", "wrong").status, AuthResult::Status::kRejected);
+  // Spent (negative) now; 1000 s/s refills a few ms of hashing within a few ms.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(registry.Check("slow", "wrong").status, AuthResult::Status::kRejected);
+}
+
+}  // namespace
+}  // namespace tokenwarden::server
