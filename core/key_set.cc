@@ -31,6 +31,12 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromKeys(std::vector<Key> 
   return std::shared_ptr<const KeySet>(new KeySet(std::move(keys), {}, select_by_kid));
 }
 
+std::shared_ptr<const KeySet> KeySet::Empty() {
+  static const auto* const kEmpty =
+      new std::shared_ptr<const KeySet>(new KeySet({}, {}, /*select_by_kid=*/true));
+  return *kEmpty;
+}
+
 absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromJwks(std::string_view json) {
   if (json.size() > internal::kMaxKeyFileBytes) {
     return absl::InvalidArgumentError("JWK Set is larger than 1 MiB");

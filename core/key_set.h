@@ -42,7 +42,13 @@ class KeySet {
   static absl::StatusOr<std::shared_ptr<const KeySet>> FromKeys(std::vector<Key> keys,
                                                                 bool select_by_kid);
 
+  // Empty is the key set with no keys: every token fails with key_not_found. A server
+  // publishes it for an issuer whose remote keys are not (or no longer) available, so the
+  // issuer's Validator exists before its first successful fetch.
+  static std::shared_ptr<const KeySet> Empty();
+
   std::span<const Key> keys() const { return keys_; }
+  bool empty() const { return keys_.empty(); }
   // skipped lists, one line per key, why a JWK Set entry was not loaded.
   std::span<const std::string> skipped() const { return skipped_; }
   // algorithms is every algorithm some key of the set can verify.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include <uv.h>
 
@@ -28,6 +29,7 @@ Connection::Connection(Worker& worker) : worker_(worker), parser_(worker.shared(
   write_req_.data = this;
   open_handles_ = 2;
   request_.worker = worker.index();
+  request_.deferrer = this;
 }
 
 void Connection::Accept(Worker& worker, uv_stream_t* server) {
@@ -82,7 +84,7 @@ size_t Connection::Consume(const char* data, size_t len) {
   size_t used = 0;
   bool again = false;  // after an event llhttp may finish a request without more input
   while (!parsing_stopped_ && (used < len || again)) {
-    if (!parser_.in_message() && PipelineFull()) {
+    if (!parser_.in_message() && (deferred_id_ != 0 || PipelineFull())) {
       paused_ = true;
       StopReading();
       break;
@@ -120,6 +122,13 @@ void Connection::OnMessage() {
   parser_.Fill(request_);
   response_.Reset();
   worker_.shared().handler(request_, response_);
+  if (deferred_id_ != 0) {
+    return;  // FinishDeferred answers; parsing waits (the loop above sees deferred_id_)
+  }
+  Answer();
+}
+
+void Connection::Answer() {
   const bool close =
       !parser_.keep_alive() || response_.close || worker_.draining() || parser_.upgrade();
   ConnectionHeader header = ConnectionHeader::kNone;
@@ -133,6 +142,26 @@ void Connection::OnMessage() {
   if (close) {
     StopParsing();
   }
+}
+
+DeferredResponse Connection::Defer() {
+  deferred_id_ = worker_.AddDeferred(this);
+  return DeferredResponse(worker_.defer_queue(), deferred_id_);
+}
+
+void Connection::FinishDeferred(Response response) {
+  if (closing_ || deferred_id_ == 0) {
+    return;
+  }
+  deferred_id_ = 0;
+  // The parser has not run since the request was handled, so request_ and the parser's view
+  // of it (keep-alive, HEAD, HTTP/1.0) still describe it.
+  response_ = std::move(response);
+  Answer();
+  if (paused_ && !parsing_stopped_ && !PipelineFull()) {
+    Resume();
+  }
+  Settle();
 }
 
 void Connection::Fail(int status, std::string_view detail) {
@@ -271,8 +300,8 @@ void Connection::OnTimer(uv_timer_t* timer) {
 }
 
 void Connection::Drain() {
-  if (closing_ || (!parsing_stopped_ && parser_.in_message())) {
-    return;  // a request under way: OnMessage sees draining() and closes after it
+  if (closing_ || deferred_id_ != 0 || (!parsing_stopped_ && parser_.in_message())) {
+    return;  // a request under way: OnMessage / FinishDeferred see draining() and close after it
   }
   StopParsing();
   pending_in_.clear();
@@ -285,6 +314,10 @@ void Connection::Close() {
   }
   closing_ = true;
   reading_ = false;
+  if (deferred_id_ != 0) {
+    worker_.RemoveDeferred(deferred_id_);  // a late FinishDeferred finds no connection
+    deferred_id_ = 0;
+  }
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::OnClose);
 }

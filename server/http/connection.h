@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "server/http/deferred.h"
 #include "server/http/message.h"
 #include "server/http/request_parser.h"
 #include "server/http/response_writer.h"
@@ -29,7 +30,7 @@ class Worker;
 // read are sent with one uv_write. Reading stops while max_pipelined responses or
 // kMaxPendingOutput bytes are unsent; unparsed input is then kept in pending_in_.
 // Thread-safety: none; lives on its worker's loop.
-class Connection {
+class Connection final : public Deferrer {
  public:
   // Accept takes the next connection from `server` (the worker counted it as open) and
   // starts reading. On failure the connection closes itself.
@@ -40,6 +41,11 @@ class Connection {
   void Drain();
   // Close closes the socket now (pending writes are cancelled). Idempotent.
   void Close();
+
+  // Defer (Deferrer) parks the request being handled; FinishDeferred answers it on the loop
+  // and resumes parsing.
+  DeferredResponse Defer() override;
+  void FinishDeferred(Response response);
 
  private:
   static constexpr size_t kMaxPendingOutput = 1 << 20;
@@ -58,6 +64,7 @@ class Connection {
   void Start();
   size_t Consume(const char* data, size_t len);
   void OnMessage();
+  void Answer();  // queues response_ for the request just handled
   void Fail(int status, std::string_view detail);
   void Queue(const Request* request, bool head, ConnectionHeader connection);
   void StopParsing();
@@ -97,6 +104,7 @@ class Connection {
   bool writing_in_flight_ = false;
   bool parsing_stopped_ = false;  // the connection ends after what is queued
   bool closing_ = false;
+  uint64_t deferred_id_ = 0;  // non-zero while the current request waits for FinishDeferred
 };
 
 }  // namespace tokenwarden::server::http

@@ -14,6 +14,19 @@
 
 namespace tokenwarden::server::http {
 
+class DeferredResponse;  // deferred.h
+
+// Deferrer is implemented by the transport's connection: Defer() takes the current request
+// out of the synchronous path (see deferred.h). Call it at most once per request, from the
+// handler, and leave the handler's `response` untouched afterwards.
+class Deferrer {
+ public:
+  virtual DeferredResponse Defer() = 0;
+
+ protected:
+  ~Deferrer() = default;
+};
+
 struct HeaderField {
   std::string_view name;   // as received
   std::string_view value;  // leading/trailing whitespace removed
@@ -30,6 +43,9 @@ struct Request {
   std::string_view body;  // de-chunked, at most the configured body limit
   std::string_view peer;  // "ip:port" of the client ("[v6]:port" for IPv6)
   int worker = 0;         // index of the worker thread running the handler
+  // deferrer lets the handler answer later; null where that is impossible (unit tests that
+  // call a handler directly).
+  Deferrer* deferrer = nullptr;
 
   // Header returns the first header named `name` (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;

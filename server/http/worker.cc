@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <absl/status/status.h>
@@ -58,6 +59,13 @@ absl::Status Worker::Init() {
   }
   stop_.data = this;
   stop_open_ = true;
+  err = uv_async_init(&loop_, &deferred_async_, &Worker::OnDeferred);
+  if (err < 0) {
+    return absl::InternalError(absl::StrCat("uv_async_init: ", uv_strerror(err)));
+  }
+  deferred_async_.data = this;
+  deferred_async_open_ = true;
+  defer_queue_->Bind(&deferred_async_);
   err = uv_timer_init(&loop_, &drain_timer_);
   if (err < 0) {
     return absl::InternalError(absl::StrCat("uv_timer_init: ", uv_strerror(err)));
@@ -131,6 +139,7 @@ void Worker::CloseUnstarted() {
   if (drain_timer_open_) {
     CloseHandle(AsHandle(&drain_timer_));
   }
+  CloseDeferred();
   uv_run(&loop_, UV_RUN_DEFAULT);
   CloseLoop();
 }
@@ -175,6 +184,32 @@ void Worker::Remove(Connection* connection) {
   FinishDrainIfDone();
 }
 
+uint64_t Worker::AddDeferred(Connection* connection) {
+  const uint64_t id = next_deferred_id_++;
+  deferred_.emplace(id, connection);
+  return id;
+}
+
+void Worker::OnDeferred(uv_async_t* async) {
+  Worker& worker = *static_cast<Worker*>(async->data);
+  for (auto& [id, response] : worker.defer_queue_->Take()) {
+    const auto it = worker.deferred_.find(id);
+    if (it == worker.deferred_.end()) {
+      continue;  // the client went away while the answer was being made
+    }
+    Connection* connection = it->second;
+    worker.deferred_.erase(it);
+    connection->FinishDeferred(std::move(response));
+  }
+}
+
+void Worker::CloseDeferred() {
+  if (deferred_async_open_) {
+    defer_queue_->Close();  // before the handle closes: no Post signals it afterwards
+    CloseHandle(AsHandle(&deferred_async_));
+  }
+}
+
 void Worker::OnStop(uv_async_t* async) { static_cast<Worker*>(async->data)->BeginDrain(); }
 
 void Worker::BeginDrain() {
@@ -212,6 +247,7 @@ void Worker::FinishDrainIfDone() {
   // With the listeners and the stop signal closed, closing the timer lets uv_run return.
   if (draining_ && connections_.empty()) {
     CloseHandle(AsHandle(&drain_timer_));
+    CloseDeferred();
   }
 }
 

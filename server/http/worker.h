@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include <uv.h>
 
 #include "server/http/date_cache.h"
+#include "server/http/deferred.h"
 #include "server/http/server.h"
 
 namespace tokenwarden::server::http {
@@ -74,6 +76,12 @@ class Worker {
   // callback.
   void Add(Connection* connection) { connections_.insert(connection); }
   void Remove(Connection* connection);
+  // AddDeferred registers `connection`'s parked request and returns its id; RemoveDeferred
+  // forgets it (the connection closed first). Finished responses arrive through
+  // defer_queue() and reach the connection on this loop.
+  uint64_t AddDeferred(Connection* connection);
+  void RemoveDeferred(uint64_t id) { deferred_.erase(id); }
+  const std::shared_ptr<DeferQueue>& defer_queue() const { return defer_queue_; }
 
  private:
   static constexpr size_t kReadBufferSize = 64 * 1024;
@@ -81,6 +89,8 @@ class Worker {
   static void OnConnection(uv_stream_t* server, int status);
   static void OnStop(uv_async_t* async);
   static void OnDrainTimer(uv_timer_t* timer);
+  static void OnDeferred(uv_async_t* async);
+  void CloseDeferred();
   void Run();
   void Accept(uv_stream_t* server);
   void BeginDrain();
@@ -94,6 +104,11 @@ class Worker {
   bool loop_open_ = false;
   uv_async_t stop_ = {};
   bool stop_open_ = false;
+  uv_async_t deferred_async_ = {};
+  bool deferred_async_open_ = false;
+  std::shared_ptr<DeferQueue> defer_queue_ = std::make_shared<DeferQueue>();
+  std::unordered_map<uint64_t, Connection*> deferred_;
+  uint64_t next_deferred_id_ = 1;
   uv_timer_t drain_timer_ = {};
   bool drain_timer_open_ = false;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;

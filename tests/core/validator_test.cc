@@ -145,6 +145,25 @@ TEST(ValidatorTest, RotatedOutKeyStopsValidatingEvenFromCache) {
   EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
 }
 
+// A remote issuer's Validator starts with the empty set before its first fetch: every token
+// fails as key_not_found until keys arrive, then validates without a new Validator.
+TEST(ValidatorTest, EmptyKeySetFindsNoKeyUntilKeysArrive) {
+  Policy policy;
+  policy.issuer = "https://issuer.example";
+  policy.algorithms.Add(Algorithm::kEs256);
+  absl::StatusOr<std::unique_ptr<Validator>> v = Validator::Create(policy, KeySet::Empty());
+  ASSERT_TRUE(v.ok()) << v.status();
+  ValidatorScratch scratch(**v);
+  ValidationResult r;
+  const std::string by_b = MintAlg(Algorithm::kEs256, EcKeyB(), Claims("7"), "b");
+  EXPECT_TRUE(KeySet::Empty()->empty());
+  EXPECT_EQ((*v)->Validate(by_b, kNow, scratch, r), Error::kKeyNotFound);
+  ASSERT_TRUE((*v)->UpdateKeys(KeysBOnly()).ok());
+  EXPECT_EQ((*v)->Validate(by_b, kNow, scratch, r), Error::kOk);
+  ASSERT_TRUE((*v)->UpdateKeys(KeySet::Empty()).ok());
+  EXPECT_EQ((*v)->Validate(by_b, kNow, scratch, r), Error::kKeyNotFound);
+}
+
 // Readers validate from two threads while a writer rotates keys, revokes and the cache evicts;
 // run under the tsan preset this is the data-race check of the whole hot path.
 TEST(ValidatorTest, ConcurrentValidationRotationAndRevocation) {

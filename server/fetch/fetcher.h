@@ -1,0 +1,71 @@
+// File: server/fetch/fetcher.h
+// -----------------------------------------------------------------------------
+// Fetcher is how `tokenwarden serve` talks to issuers: one blocking HTTP exchange (discovery
+// document, JWK Set, upstream introspection). HttpsClient (https_client.h) is the real one;
+// tests substitute fakes. Calls run on fetch threads, never on a worker's event loop.
+#ifndef TOKENWARDEN_SERVER_FETCH_FETCHER_H_
+#define TOKENWARDEN_SERVER_FETCH_FETCHER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <absl/status/statusor.h>
+
+namespace tokenwarden::server::fetch {
+
+// FetchOptions are per issuer (each issuer may have its own private CA).
+struct FetchOptions {
+  // ca_file: PEM bundle of trusted roots; "" = the system bundle
+  // (/etc/ssl/certs/ca-certificates.crt).
+  std::string ca_file;
+  // allow_plain_http lets http:// URLs through (tests, loopback); https:// is always allowed.
+  bool allow_plain_http = false;
+  uint32_t connect_timeout_ms = 5000;   // TCP connect + TLS handshake
+  uint32_t timeout_ms = 10000;          // the whole exchange, from the start of the call
+  size_t max_response_bytes = 1 << 20;  // response body, after de-chunking
+  size_t max_header_bytes = 16384;      // status line + response headers
+};
+
+struct FetchRequest {
+  std::string method = "GET";
+  std::string url;  // absolute http(s) URL
+  // Extra request headers (If-None-Match, Authorization, Content-Type, Accept...). The client
+  // adds Host, Content-Length (when there is a body), Connection: close and User-Agent.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct FetchResponse {
+  int status = 0;
+  // Header fields in order, names as received, values trimmed.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // Header returns the first field named `name` (case-insensitive), if any.
+  std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+// Fetcher performs one exchange. Errors (never a partial response):
+//   kInvalidArgument      the URL is malformed, or http:// without allow_plain_http
+//   kUnavailable          DNS, connect refused/reset, TLS handshake failure other than below
+//   kPermissionDenied     the server's certificate was refused (chain, hostname, expiry)
+//   kDeadlineExceeded     connect_timeout_ms or timeout_ms ran out
+//   kResourceExhausted    the response head or body exceeded its limit
+//   kFailedPrecondition   a redirect (3xx other than 304) — redirects are refused
+//   kDataLoss             the response is not valid HTTP/1.1 (or ended early)
+// Any other status code (2xx, 304, 4xx, 5xx) is a response, not an error.
+// Thread-safety: Fetch may be called concurrently.
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  virtual absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) = 0;
+};
+
+}  // namespace tokenwarden::server::fetch
+
+#endif  // TOKENWARDEN_SERVER_FETCH_FETCHER_H_

@@ -1,0 +1,79 @@
+#include "server/http/deferred.h"
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <uv.h>
+
+#include "core/internal/mutex.h"
+#include "server/http/message.h"
+
+namespace tokenwarden::server::http {
+namespace {
+
+Response Dropped() {
+  Response response;
+  response.status = 500;
+  response.body = R"({"error":"server_error","error_description":"the request was dropped"})";
+  return response;
+}
+
+}  // namespace
+
+void DeferQueue::Bind(uv_async_t* async) {
+  internal::MutexLock lock(&mu_);
+  async_ = async;
+}
+
+bool DeferQueue::Post(uint64_t id, Response response) {
+  internal::MutexLock lock(&mu_);
+  if (async_ == nullptr) {
+    return false;
+  }
+  pending_.emplace_back(id, std::move(response));
+  // Under the lock: Close clears async_ before the handle is closed, so it is never signalled
+  // after uv_close.
+  uv_async_send(async_);
+  return true;
+}
+
+std::vector<std::pair<uint64_t, Response>> DeferQueue::Take() {
+  std::vector<std::pair<uint64_t, Response>> out;
+  internal::MutexLock lock(&mu_);
+  out.swap(pending_);
+  return out;
+}
+
+void DeferQueue::Close() {
+  internal::MutexLock lock(&mu_);
+  async_ = nullptr;
+  pending_.clear();
+}
+
+DeferredResponse& DeferredResponse::operator=(DeferredResponse&& other) noexcept {
+  if (this != &other) {
+    if (pending()) {
+      Finish(Dropped());
+    }
+    queue_ = std::move(other.queue_);
+    id_ = std::exchange(other.id_, 0);
+  }
+  return *this;
+}
+
+DeferredResponse::~DeferredResponse() {
+  if (pending()) {
+    Finish(Dropped());
+  }
+}
+
+void DeferredResponse::Finish(Response response) {
+  if (!pending()) {
+    return;
+  }
+  (void)queue_->Post(std::exchange(id_, 0), std::move(response));
+  queue_.reset();
+}
+
+}  // namespace tokenwarden::server::http
