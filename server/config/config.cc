@@ -299,7 +299,8 @@ absl::Status ReadClaimHeaders(element value, std::string_view path, std::vector<
 }
 
 absl::Status ReadRootField(std::string_view key, element v, const std::string& field,
-                           std::string_view base_dir, ServerConfig& out) {
+                           std::string_view base_dir, ServerConfig& out,
+                           std::string& opaque_issuer_name) {
   if (key == "listen") {
     return ReadListen(v, field, out.listen);
   }
@@ -330,6 +331,9 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "claim_headers") {
     return ReadClaimHeaders(v, field, out.claim_headers);
   }
+  if (key == "opaque_issuer") {
+    return config_reader::ReadString(v, field, opaque_issuer_name);
+  }
   return config_reader::UnknownField("", key);
 }
 
@@ -346,6 +350,34 @@ absl::Status CheckIssuerNames(const ServerConfig& config, const std::vector<std:
     }
   }
   return absl::OkStatus();
+}
+
+// ResolveOpaqueIssuer picks the issuer whose introspection endpoint gets tokens that are not
+// JWS: the one named by `opaque_issuer`, else the only issuer with `introspection`.
+absl::Status ResolveOpaqueIssuer(std::string_view name, ServerConfig& config) {
+  std::vector<int> candidates;
+  for (size_t i = 0; i < config.issuers.size(); ++i) {
+    if (config.issuers[i].introspection.has_value()) {
+      candidates.push_back(static_cast<int>(i));
+    }
+  }
+  if (name.empty()) {
+    if (candidates.size() > 1) {
+      return Invalid("opaque_issuer",
+                     "several issuers have introspection: name the one that receives tokens "
+                     "that are not JWTs");
+    }
+    config.opaque_issuer = candidates.empty() ? -1 : candidates[0];
+    return absl::OkStatus();
+  }
+  for (int i : candidates) {
+    if (config.issuers[static_cast<size_t>(i)].policy.issuer == name) {
+      config.opaque_issuer = i;
+      return absl::OkStatus();
+    }
+  }
+  return Invalid("opaque_issuer",
+                 internal::StrCat(Quote(name), " is not a configured issuer with introspection"));
 }
 
 // CheckReferences runs once the whole document is read: members may come in any order.
@@ -388,16 +420,20 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   ServerConfig config;
   bool has_issuers = false;
+  std::string opaque_issuer_name;
   absl::Status status = config_reader::VisitObject(
       root, "", [&](std::string_view key, element v, const std::string& field) {
         has_issuers = has_issuers || key == "issuers";
-        return ReadRootField(key, v, field, base_dir, config);
+        return ReadRootField(key, v, field, base_dir, config, opaque_issuer_name);
       });
   if (status.ok() && !has_issuers) {
     status = config_reader::MissingField("", "issuers");
   }
   if (status.ok()) {
     status = CheckReferences(config);
+  }
+  if (status.ok()) {
+    status = ResolveOpaqueIssuer(opaque_issuer_name, config);
   }
   if (!status.ok()) {
     return status;

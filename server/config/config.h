@@ -33,16 +33,66 @@ struct RouteScopeRule {
   std::vector<std::string> scopes;
 };
 
+// RemoteFetchConfig is how an issuer's HTTPS endpoints are reached (`fetch` object).
+struct RemoteFetchConfig {
+  std::string ca_file;  // resolved path of a PEM bundle; "" = the system CA bundle
+  bool allow_plain_http = false;
+  uint32_t connect_timeout_ms = 5000;
+  uint32_t timeout_ms = 10000;
+  size_t max_response_bytes = 1 << 20;
+};
+
+// KeyRefreshConfig is the key lifecycle of a remote issuer (`keys` object), in seconds.
+struct KeyRefreshConfig {
+  int64_t min_refresh_seconds = 60;
+  int64_t max_refresh_seconds = 86400;
+  int64_t default_refresh_seconds = 3600;  // when the response has no Cache-Control/Expires
+  int64_t unknown_kid_cooldown_seconds = 30;
+  int64_t max_stale_seconds = 86400;  // stale-if-error limit, from the last good fetch
+  std::string fallback_jwks_file;     // as written; loaded into fallback_keys
+  std::shared_ptr<const KeySet> fallback_keys;
+};
+
+// UpstreamIntrospectionConfig is how opaque tokens of an issuer are introspected at the
+// issuer (`introspection` object, RFC 7662).
+struct UpstreamIntrospectionConfig {
+  // OnError decides what an upstream failure means (it never means "active"):
+  //   kUnavailable: /introspect answers inactive, /validate 503 (the default)
+  //   kInactive:    both answer as for an inactive token (/validate 401)
+  //   kError:       both answer 503
+  enum class OnError { kUnavailable, kInactive, kError };
+  std::string endpoint;  // "" = the discovery document's introspection_endpoint
+  std::string client_id;
+  std::string client_secret;        // read from client_secret_file or client_secret_env
+  bool client_secret_post = false;  // auth_method: client_secret_basic (default) or _post
+  int64_t cache_ttl_seconds = 300;
+  int64_t negative_ttl_seconds = 10;
+  OnError on_error = OnError::kUnavailable;
+};
+
 // IssuerConfig is one trusted issuer. The token's `iss` chooses the entry.
 struct IssuerConfig {
+  // Where the keys come from: exactly one of `jwks_file`, `jwks_uri`, `discovery: true`.
+  enum class KeySource { kFile, kJwksUri, kDiscovery };
+
   // policy.issuer is always set (the `issuer` field); the rest of the Policy comes from the
   // fields audiences, algorithms, leeway_seconds, typ, required_claims, required_scopes,
   // require_exp, max_token_bytes.
   Policy policy;
-  // jwks_file as written (for messages) and the loaded key set.
+  KeySource key_source = KeySource::kFile;
+  // jwks_file as written (for messages) and the loaded key set (kFile only; remote issuers
+  // get theirs from their key source at run time).
   std::string jwks_file;
   std::shared_ptr<const KeySet> keys;
+  std::string jwks_uri;  // kJwksUri
+  RemoteFetchConfig fetch;
+  KeyRefreshConfig refresh;
+  std::optional<UpstreamIntrospectionConfig> introspection;
+  // opaque: every token naming this issuer is introspected upstream, JWS or not.
+  bool opaque = false;
   std::vector<RouteScopeRule> route_scopes;
+
+  bool remote_keys() const { return key_source != KeySource::kFile; }
 };
 
 // SecretHash is a client secret as stored in the configuration: never the secret itself.
@@ -117,7 +167,11 @@ struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
   int workers = 0;                                       // 0 = one per CPU
   std::vector<IssuerConfig> issuers;                     // at least one; identifiers unique
-  std::vector<ClientConfig> clients;                     // ids unique
+  // opaque_issuer is the index of the issuer whose introspection endpoint receives tokens
+  // that are not JWS (-1: none configured). `opaque_issuer` in the file names it; it may be
+  // left out when only one issuer has `introspection`.
+  int opaque_issuer = -1;
+  std::vector<ClientConfig> clients;  // ids unique
   std::optional<BearerCallers> bearer_callers;
   CacheConfig cache;
   DenylistConfig denylist;

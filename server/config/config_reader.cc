@@ -218,6 +218,27 @@ bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out
   return ok;
 }
 
+absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::string_view base_dir,
+                          std::shared_ptr<const KeySet>& out) {
+  std::string contents, why;
+  if (!ReadBoundedFile(ResolvePath(base_dir, file), kMaxFileBytes, contents, why)) {
+    return Invalid(field, internal::StrCat("cannot read ", Quote(file), ": ", why));
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(contents);
+  if (!keys.ok()) {
+    // FromJwks also fails when it skipped every key; its message then lists why, per key.
+    constexpr std::string_view kNoUsableKey = "JWK Set has no usable key";
+    const std::string_view message = View(keys.status().message());
+    if (message.starts_with(kNoUsableKey)) {
+      return Invalid(field, internal::StrCat("no usable keys in ", Quote(file),
+                                             message.substr(kNoUsableKey.size())));
+    }
+    return Invalid(field, internal::StrCat(Quote(file), ": ", message));
+  }
+  out = *std::move(keys);
+  return absl::OkStatus();
+}
+
 std::string ResolvePath(std::string_view base_dir, std::string_view path) {
   if (path.starts_with('/') || base_dir.empty()) {
     return std::string(path);

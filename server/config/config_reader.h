@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,8 @@
 #include <absl/status/status.h>
 #include <absl/strings/string_view.h>
 #include <simdjson.h>
+
+#include "core/key_set.h"
 
 // A nested namespace of its own: inside tokenwarden::server, `internal::` must keep naming
 // tokenwarden::internal (the core's StrCat).
@@ -31,6 +34,11 @@ bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out
 // ResolvePath makes a relative `path` relative to `base_dir` ("" = the working directory);
 // an absolute one is returned unchanged.
 std::string ResolvePath(std::string_view base_dir, std::string_view path);
+
+// LoadJwksFile loads the JWK Set `file` (resolved against `base_dir`, read for the field at
+// `field`) into `out`; a file without a usable key is an error listing why, per key.
+absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::string_view base_dir,
+                          std::shared_ptr<const KeySet>& out);
 
 // View converts an absl::Status message (Debian's absl::string_view is not std's).
 inline std::string_view View(absl::string_view s) { return std::string_view(s.data(), s.size()); }

@@ -14,6 +14,7 @@
 #include "core/key_set.h"
 #include "core/policy.h"
 #include "server/config/config_reader.h"
+#include "server/config/remote_issuer_config.h"
 
 namespace tokenwarden::server::config_reader {
 namespace {
@@ -123,26 +124,8 @@ absl::Status ReadIssuerField(std::string_view key, element v, const std::string&
   return absl::NotFoundError("");  // the caller names the field
 }
 
-// LoadIssuerKeys reads the issuer's JWK Set (resolved against `base_dir`) and checks that
-// some key can verify an allowed algorithm.
-absl::Status LoadIssuerKeys(std::string_view path, std::string_view base_dir, IssuerConfig& out) {
-  const std::string field = FieldPath(path, "jwks_file");
-  std::string contents, why;
-  if (!ReadBoundedFile(ResolvePath(base_dir, out.jwks_file), kMaxFileBytes, contents, why)) {
-    return Invalid(field, internal::StrCat("cannot read ", Quote(out.jwks_file), ": ", why));
-  }
-  absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(contents);
-  if (!keys.ok()) {
-    // FromJwks also fails when it skipped every key; its message then lists why, per key.
-    constexpr std::string_view kNoUsableKey = "JWK Set has no usable key";
-    const std::string_view message = View(keys.status().message());
-    if (message.starts_with(kNoUsableKey)) {
-      return Invalid(field, internal::StrCat("no usable keys in ", Quote(out.jwks_file),
-                                             message.substr(kNoUsableKey.size())));
-    }
-    return Invalid(field, internal::StrCat(Quote(out.jwks_file), ": ", message));
-  }
-  out.keys = *std::move(keys);
+// CheckIssuerKeys checks that some key of a jwks_file issuer can verify an allowed algorithm.
+absl::Status CheckIssuerKeys(std::string_view path, const IssuerConfig& out) {
   const AlgorithmSet allowed = out.policy.algorithms;
   if (!allowed.empty() && allowed.Intersect(out.keys->algorithms()).empty()) {
     return Invalid(
@@ -158,16 +141,22 @@ absl::Status ReadIssuer(element value, std::string_view path, std::string_view b
   absl::Status status =
       VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
         absl::Status s = ReadIssuerField(key, v, field, out);
+        if (absl::IsNotFound(s)) {
+          s = ReadRemoteIssuerField(key, v, field, base_dir, out);
+        }
         return absl::IsNotFound(s) ? UnknownField(path, key) : s;
       });
   if (status.ok() && !out.policy.issuer.has_value()) {
     status = MissingField(path, "issuer");
   }
-  if (status.ok() && out.jwks_file.empty()) {
-    status = MissingField(path, "jwks_file");
-  }
   if (status.ok()) {
-    status = LoadIssuerKeys(path, base_dir, out);
+    status = CheckIssuerSources(path, out);
+  }
+  if (status.ok() && !out.jwks_file.empty()) {
+    status = LoadJwksFile(FieldPath(path, "jwks_file"), out.jwks_file, base_dir, out.keys);
+    if (status.ok()) {
+      status = CheckIssuerKeys(path, out);
+    }
   }
   if (status.ok()) {
     status = ValidatePolicy(out.policy);  // a backstop: the reads above already enforce it

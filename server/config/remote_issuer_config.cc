@@ -1,0 +1,313 @@
+#include "server/config/remote_issuer_config.h"
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <absl/status/status.h>
+
+#include "core/internal/str_cat.h"
+#include "server/config/config_reader.h"
+
+namespace tokenwarden::server::config_reader {
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr std::string_view kOneSource =
+    "needs exactly one key source: jwks_file, jwks_uri or \"discovery\": true";
+// A client secret file holds one line; anything bigger is a mistake.
+constexpr size_t kMaxSecretBytes = 4096;
+
+absl::Status ReadUrl(element value, const std::string& field, std::string& out) {
+  absl::Status s = ReadString(value, field, out);
+  if (s.ok() && !IsAllowedUrl(out, /*allow_plain_http=*/true)) {
+    s = Invalid(field, "must be an absolute https:// URL");
+  }
+  return s;
+}
+
+absl::Status ReadFetch(element value, std::string_view path, std::string_view base_dir,
+                       RemoteFetchConfig& out) {
+  return VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+    if (key == "ca_file") {
+      absl::Status s = ReadString(v, field, out.ca_file);
+      std::string contents, why;
+      if (s.ok()) {
+        out.ca_file = ResolvePath(base_dir, out.ca_file);
+        if (!ReadBoundedFile(out.ca_file, kMaxFileBytes, contents, why)) {
+          s = Invalid(field, internal::StrCat("cannot read ", Quote(out.ca_file), ": ", why));
+        } else if (contents.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+          s = Invalid(field, internal::StrCat(Quote(out.ca_file), " holds no PEM certificate"));
+        }
+      }
+      return s;
+    }
+    if (key == "allow_plain_http") {
+      return ReadBool(v, field, out.allow_plain_http);
+    }
+    if (key == "connect_timeout_ms") {
+      return ReadNumber(v, field, 1, 60000, out.connect_timeout_ms);
+    }
+    if (key == "timeout_ms") {
+      return ReadNumber(v, field, 1, 120000, out.timeout_ms);
+    }
+    if (key == "max_response_bytes") {
+      return ReadNumber(v, field, 1024, 16 << 20, out.max_response_bytes);
+    }
+    return UnknownField(path, key);
+  });
+}
+
+absl::Status ReadKeyRefresh(element value, std::string_view path, std::string_view base_dir,
+                            KeyRefreshConfig& out) {
+  absl::Status status =
+      VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "min_refresh_seconds") {
+          return ReadInteger(v, field, 1, kDay, out.min_refresh_seconds);
+        }
+        if (key == "max_refresh_seconds") {
+          return ReadInteger(v, field, 1, 7 * kDay, out.max_refresh_seconds);
+        }
+        if (key == "default_refresh_seconds") {
+          return ReadInteger(v, field, 1, 7 * kDay, out.default_refresh_seconds);
+        }
+        if (key == "unknown_kid_cooldown_seconds") {
+          return ReadInteger(v, field, 1, kDay, out.unknown_kid_cooldown_seconds);
+        }
+        if (key == "max_stale_seconds") {
+          return ReadInteger(v, field, 0, 30 * kDay, out.max_stale_seconds);
+        }
+        if (key == "fallback_jwks_file") {
+          absl::Status s = ReadString(v, field, out.fallback_jwks_file);
+          if (s.ok()) {
+            s = LoadJwksFile(field, out.fallback_jwks_file, base_dir, out.fallback_keys);
+          }
+          return s;
+        }
+        return UnknownField(path, key);
+      });
+  if (status.ok() && out.max_refresh_seconds < out.min_refresh_seconds) {
+    status = Invalid(FieldPath(path, "max_refresh_seconds"),
+                     "must not be less than min_refresh_seconds");
+  }
+  if (status.ok() && (out.default_refresh_seconds < out.min_refresh_seconds ||
+                      out.default_refresh_seconds > out.max_refresh_seconds)) {
+    status = Invalid(FieldPath(path, "default_refresh_seconds"),
+                     "must lie between min_refresh_seconds and max_refresh_seconds");
+  }
+  return status;
+}
+
+// ReadSecretFile reads a client secret from a file: one line, the trailing newline dropped.
+absl::Status ReadSecretFile(element v, const std::string& field, std::string_view base_dir,
+                            std::string& out) {
+  std::string name, why;
+  absl::Status s = ReadString(v, field, name);
+  if (!s.ok()) {
+    return s;
+  }
+  if (!ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
+    return Invalid(field, internal::StrCat("cannot read ", Quote(name), ": ", why));
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  if (out.empty() || out.find_first_of("\r\n") != std::string::npos) {
+    return Invalid(field, internal::StrCat(Quote(name), " must hold the secret on one line"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadSecretEnv(element v, const std::string& field, std::string& out) {
+  std::string name;
+  absl::Status s = ReadString(v, field, name);
+  if (!s.ok()) {
+    return s;
+  }
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') {
+    return Invalid(field,
+                   internal::StrCat("environment variable ", Quote(name), " is not set or empty"));
+  }
+  out = value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadOnError(element v, const std::string& field,
+                         UpstreamIntrospectionConfig::OnError& out) {
+  std::string mode;
+  absl::Status s = ReadString(v, field, mode);
+  if (!s.ok()) {
+    return s;
+  }
+  using OnError = UpstreamIntrospectionConfig::OnError;
+  if (mode == "unavailable") {
+    out = OnError::kUnavailable;
+  } else if (mode == "inactive") {
+    out = OnError::kInactive;
+  } else if (mode == "error") {
+    out = OnError::kError;
+  } else {
+    return Invalid(field, "must be \"unavailable\", \"inactive\" or \"error\"");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadIntrospection(element value, std::string_view path, std::string_view base_dir,
+                               UpstreamIntrospectionConfig& out) {
+  int secrets = 0;
+  absl::Status status =
+      VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+        if (key == "endpoint") {
+          return ReadUrl(v, field, out.endpoint);
+        }
+        if (key == "client_id") {
+          return ReadString(v, field, out.client_id);
+        }
+        if (key == "client_secret_file") {
+          ++secrets;
+          return ReadSecretFile(v, field, base_dir, out.client_secret);
+        }
+        if (key == "client_secret_env") {
+          ++secrets;
+          return ReadSecretEnv(v, field, out.client_secret);
+        }
+        if (key == "client_secret") {
+          return Invalid(field,
+                         "secrets are not kept in the configuration: use "
+                         "client_secret_file or client_secret_env");
+        }
+        if (key == "auth_method") {
+          std::string method;
+          absl::Status s = ReadString(v, field, method);
+          if (s.ok() && method != "client_secret_basic" && method != "client_secret_post") {
+            s = Invalid(field, "must be \"client_secret_basic\" or \"client_secret_post\"");
+          }
+          out.client_secret_post = method == "client_secret_post";
+          return s;
+        }
+        if (key == "cache_ttl_seconds") {
+          return ReadInteger(v, field, 0, kDay, out.cache_ttl_seconds);
+        }
+        if (key == "negative_ttl_seconds") {
+          return ReadInteger(v, field, 0, 3600, out.negative_ttl_seconds);
+        }
+        if (key == "on_upstream_error") {
+          return ReadOnError(v, field, out.on_error);
+        }
+        return UnknownField(path, key);
+      });
+  if (status.ok() && out.client_id.empty()) {
+    status = MissingField(path, "client_id");
+  }
+  if (status.ok() && secrets != 1) {
+    status = Invalid(path, "needs exactly one of client_secret_file and client_secret_env");
+  }
+  return status;
+}
+
+}  // namespace
+
+bool IsAllowedUrl(std::string_view url, bool allow_plain_http) {
+  std::string_view rest;
+  if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else if (allow_plain_http && url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') {
+    return false;
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '#') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ReadRemoteIssuerField(std::string_view key, element v, const std::string& field,
+                                   std::string_view base_dir, IssuerConfig& out) {
+  if ((key == "jwks_uri" || key == "discovery") &&
+      out.key_source != IssuerConfig::KeySource::kFile) {
+    return Invalid(std::string_view(field).substr(0, field.size() - key.size() - 1), kOneSource);
+  }
+  if (key == "jwks_uri") {
+    out.key_source = IssuerConfig::KeySource::kJwksUri;
+    return ReadUrl(v, field, out.jwks_uri);
+  }
+  if (key == "discovery") {
+    bool discovery = false;
+    absl::Status s = ReadBool(v, field, discovery);
+    if (s.ok() && !discovery) {
+      s = Invalid(field,
+                  "leave it out for jwks_file / jwks_uri issuers (only true means something)");
+    }
+    out.key_source = IssuerConfig::KeySource::kDiscovery;
+    return s;
+  }
+  if (key == "fetch") {
+    return ReadFetch(v, field, base_dir, out.fetch);
+  }
+  if (key == "keys") {
+    return ReadKeyRefresh(v, field, base_dir, out.refresh);
+  }
+  if (key == "introspection") {
+    out.introspection.emplace();
+    return ReadIntrospection(v, field, base_dir, *out.introspection);
+  }
+  if (key == "opaque") {
+    return ReadBool(v, field, out.opaque);
+  }
+  return absl::NotFoundError("");
+}
+
+absl::Status CheckIssuerSources(std::string_view path, IssuerConfig& out) {
+  const int sources = (out.jwks_file.empty() ? 0 : 1) + (out.jwks_uri.empty() ? 0 : 1) +
+                      (out.key_source == IssuerConfig::KeySource::kDiscovery ? 1 : 0);
+  if (sources != 1) {
+    return Invalid(path, kOneSource);
+  }
+  const bool plain = out.fetch.allow_plain_http;
+  const std::string& issuer = *out.policy.issuer;
+  if (out.key_source == IssuerConfig::KeySource::kDiscovery && !IsAllowedUrl(issuer, plain)) {
+    return Invalid(FieldPath(path, "issuer"),
+                   "discovery needs an https:// issuer (http:// only with "
+                   "fetch.allow_plain_http)");
+  }
+  if (out.key_source == IssuerConfig::KeySource::kJwksUri && !IsAllowedUrl(out.jwks_uri, plain)) {
+    return Invalid(FieldPath(path, "jwks_uri"),
+                   "must be https:// (http:// only with fetch.allow_plain_http)");
+  }
+  if (out.introspection.has_value()) {
+    const std::string& endpoint = out.introspection->endpoint;
+    if (endpoint.empty() && out.key_source != IssuerConfig::KeySource::kDiscovery) {
+      return MissingField(FieldPath(path, "introspection"), "endpoint");
+    }
+    if (!endpoint.empty() && !IsAllowedUrl(endpoint, plain)) {
+      return Invalid(FieldPath(FieldPath(path, "introspection"), "endpoint"),
+                     "must be https:// (http:// only with fetch.allow_plain_http)");
+    }
+  }
+  if (out.opaque && !out.introspection.has_value()) {
+    return Invalid(FieldPath(path, "opaque"), "needs an introspection endpoint (introspection)");
+  }
+  if (!out.remote_keys()) {
+    return absl::OkStatus();
+  }
+  if (out.policy.algorithms.empty()) {
+    // The allow-list cannot come from keys that are not fetched yet, and RFC 8725 §3.1 wants
+    // it explicit anyway.
+    return MissingField(path, "algorithms");
+  }
+  const std::shared_ptr<const KeySet>& fallback = out.refresh.fallback_keys;
+  if (fallback != nullptr && out.policy.algorithms.Intersect(fallback->algorithms()).empty()) {
+    return Invalid(FieldPath(FieldPath(path, "keys"), "fallback_jwks_file"),
+                   internal::StrCat("no key can verify ", out.policy.algorithms.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tokenwarden::server::config_reader

@@ -1,0 +1,227 @@
+// The configuration of live issuers: key sources fetched over HTTPS (discovery, jwks_uri),
+// their refresh bounds and fallback file, and upstream introspection of opaque tokens.
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <absl/status/status.h>
+#include <gtest/gtest.h>
+
+#include "server/config/config.h"
+
+namespace tokenwarden::server {
+namespace {
+
+constexpr std::string_view kJwks =
+    R"({"keys":[{"kty":"EC","crv":"P-256","x":"R5MhhJeTq5rDGRnTSMcPA5f52sTXgFOnK5zVXeVz5yk",)"
+    R"("y":"SHMLFEcAMZGd71PjLrd0YAJwITYEwS0bqCi7lC54mHM","kid":"demo-2026","use":"sig",)"
+    R"("alg":"ES256"}]})";
+
+class RemoteIssuerConfigTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::TempDir() + "tw_remote_config_" + std::to_string(getpid()) + "_" +
+           testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::create_directories(dir_);
+    Write("fallback.jwks.json", kJwks);
+    Write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    Write("secret.txt", "s3cr:et+\n");
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  void Write(const std::string& name, std::string_view contents) {
+    std::ofstream(dir_ + "/" + name, std::ios::binary) << contents;
+  }
+  // Parse parses one issuer with `members`, plus `root` members.
+  absl::StatusOr<ServerConfig> Parse(std::string_view members, std::string_view root = "") {
+    std::string json =
+        R"({"issuers":[{"issuer":"https://op.example",)" + std::string(members) + "}]";
+    if (!root.empty()) {
+      json += "," + std::string(root);
+    }
+    return ParseConfig(json + "}", dir_);
+  }
+  static std::string Message(const absl::StatusOr<ServerConfig>& config) {
+    return std::string(config.status().message());
+  }
+  std::string dir_;
+};
+
+constexpr std::string_view kIntrospection =
+    R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt"})";
+
+TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
+  absl::StatusOr<ServerConfig> config = Parse(
+      R"("discovery":true,"algorithms":["RS256","ES256"],)"
+      R"("fetch":{"ca_file":"ca.pem","allow_plain_http":true,"connect_timeout_ms":100,)"
+      R"("timeout_ms":200,"max_response_bytes":4096},)"
+      R"("keys":{"min_refresh_seconds":1,"max_refresh_seconds":600,"default_refresh_seconds":60,)"
+      R"("unknown_kid_cooldown_seconds":2,"max_stale_seconds":0,)"
+      R"("fallback_jwks_file":"fallback.jwks.json"},)"
+      R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt",)"
+      R"("auth_method":"client_secret_post","cache_ttl_seconds":5,"negative_ttl_seconds":0,)"
+      R"("on_upstream_error":"error"},"opaque":true)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const IssuerConfig& issuer = config->issuers[0];
+  EXPECT_EQ(issuer.key_source, IssuerConfig::KeySource::kDiscovery);
+  EXPECT_TRUE(issuer.remote_keys());
+  EXPECT_EQ(issuer.keys, nullptr);
+  EXPECT_EQ(issuer.fetch.ca_file, dir_ + "/ca.pem");
+  EXPECT_TRUE(issuer.fetch.allow_plain_http);
+  EXPECT_EQ(issuer.fetch.connect_timeout_ms, 100u);
+  EXPECT_EQ(issuer.fetch.timeout_ms, 200u);
+  EXPECT_EQ(issuer.fetch.max_response_bytes, 4096u);
+  EXPECT_EQ(issuer.refresh.min_refresh_seconds, 1);
+  EXPECT_EQ(issuer.refresh.max_refresh_seconds, 600);
+  EXPECT_EQ(issuer.refresh.default_refresh_seconds, 60);
+  EXPECT_EQ(issuer.refresh.unknown_kid_cooldown_seconds, 2);
+  EXPECT_EQ(issuer.refresh.max_stale_seconds, 0);
+  ASSERT_NE(issuer.refresh.fallback_keys, nullptr);
+  EXPECT_EQ(issuer.refresh.fallback_keys->keys().size(), 1u);
+  ASSERT_TRUE(issuer.introspection.has_value());
+  EXPECT_EQ(issuer.introspection->client_id, "tw");
+  EXPECT_EQ(issuer.introspection->client_secret, "s3cr:et+");  // the newline dropped
+  EXPECT_TRUE(issuer.introspection->client_secret_post);
+  EXPECT_EQ(issuer.introspection->cache_ttl_seconds, 5);
+  EXPECT_EQ(issuer.introspection->negative_ttl_seconds, 0);
+  EXPECT_EQ(issuer.introspection->on_error, UpstreamIntrospectionConfig::OnError::kError);
+  EXPECT_TRUE(issuer.introspection->endpoint.empty());  // from the discovery document
+  EXPECT_TRUE(issuer.opaque);
+  EXPECT_EQ(config->opaque_issuer, 0);
+}
+
+TEST_F(RemoteIssuerConfigTest, JwksUriDefaults) {
+  absl::StatusOr<ServerConfig> config =
+      Parse(R"("jwks_uri":"https://op.example/jwks","algorithms":["ES256"])");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const IssuerConfig& issuer = config->issuers[0];
+  EXPECT_EQ(issuer.key_source, IssuerConfig::KeySource::kJwksUri);
+  EXPECT_EQ(issuer.jwks_uri, "https://op.example/jwks");
+  EXPECT_TRUE(issuer.fetch.ca_file.empty());
+  EXPECT_FALSE(issuer.fetch.allow_plain_http);
+  EXPECT_EQ(issuer.refresh.unknown_kid_cooldown_seconds, 30);
+  EXPECT_EQ(issuer.refresh.fallback_keys, nullptr);
+  EXPECT_FALSE(issuer.introspection.has_value());
+  EXPECT_EQ(config->opaque_issuer, -1);
+}
+
+TEST_F(RemoteIssuerConfigTest, SecretFromTheEnvironment) {
+  setenv("TW_TEST_UPSTREAM_SECRET", "from-env", 1);
+  absl::StatusOr<ServerConfig> config = Parse(
+      R"("jwks_file":"fallback.jwks.json","introspection":{"client_id":"tw",)"
+      R"("client_secret_env":"TW_TEST_UPSTREAM_SECRET","endpoint":"https://op.example/introspect"})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->issuers[0].introspection->client_secret, "from-env");
+  EXPECT_EQ(config->opaque_issuer, 0);
+}
+
+struct Rejected {
+  const char* name;
+  std::string members;
+  std::string message;
+};
+
+TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
+  const std::string alg = R"("algorithms":["ES256"],)";
+  const Rejected cases[] = {
+      {"two sources", alg + R"("discovery":true,"jwks_uri":"https://op.example/k")",
+       "issuers[0]: needs exactly one key source: jwks_file, jwks_uri or \"discovery\": true"},
+      {"discovery false", alg + R"("discovery":false)",
+       "issuers[0].discovery: leave it out for jwks_file / jwks_uri issuers (only true means "
+       "something)"},
+      {"no algorithms", R"("discovery":true)", "issuers[0].algorithms: required field is missing"},
+      {"http jwks_uri", alg + R"("jwks_uri":"http://op.example/k")",
+       "issuers[0].jwks_uri: must be https:// (http:// only with fetch.allow_plain_http)"},
+      {"relative jwks_uri", alg + R"("jwks_uri":"/k")",
+       "issuers[0].jwks_uri: must be an absolute https:// URL"},
+      {"unknown fetch member", alg + R"("discovery":true,"fetch":{"verify":false})",
+       "issuers[0].fetch: unknown field \"verify\""},
+      {"missing ca file", alg + R"("discovery":true,"fetch":{"ca_file":"nope.pem"})",
+       "issuers[0].fetch.ca_file: cannot read"},
+      {"ca file not PEM", alg + R"("discovery":true,"fetch":{"ca_file":"secret.txt"})",
+       "issuers[0].fetch.ca_file: \"" + dir_ + "/secret.txt\" holds no PEM certificate"},
+      {"max below min",
+       alg + R"("discovery":true,"keys":{"min_refresh_seconds":100,)"
+             R"("max_refresh_seconds":10,"default_refresh_seconds":50})",
+       "issuers[0].keys.max_refresh_seconds: must not be less than min_refresh_seconds"},
+      {"zero cooldown", alg + R"("discovery":true,"keys":{"unknown_kid_cooldown_seconds":0})",
+       "issuers[0].keys.unknown_kid_cooldown_seconds: must be between 1 and 86400"},
+      {"secret inline",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret":"x"})",
+       "issuers[0].introspection.client_secret: secrets are not kept in the configuration: use "
+       "client_secret_file or client_secret_env"},
+      {"no secret", alg + R"("discovery":true,"introspection":{"client_id":"tw"})",
+       "issuers[0].introspection: needs exactly one of client_secret_file and "
+       "client_secret_env"},
+      {"unset env",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret_env":"TW_TEST_SURELY_UNSET"})",
+       "issuers[0].introspection.client_secret_env: environment variable "
+       "\"TW_TEST_SURELY_UNSET\" is not set or empty"},
+      {"no endpoint", alg + R"("jwks_uri":"https://op.example/k",)" + std::string(kIntrospection),
+       "issuers[0].introspection.endpoint: required field is missing"},
+      {"bad auth method",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret_file":"secret.txt","auth_method":"jwt"})",
+       "issuers[0].introspection.auth_method: must be \"client_secret_basic\" or "
+       "\"client_secret_post\""},
+      {"bad on_error",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret_file":"secret.txt","on_upstream_error":"open"})",
+       "issuers[0].introspection.on_upstream_error: must be \"unavailable\", \"inactive\" or "
+       "\"error\""},
+      {"opaque without introspection", alg + R"("discovery":true,"opaque":true)",
+       "issuers[0].opaque: needs an introspection endpoint (introspection)"},
+      {"fallback unusable",
+       R"("algorithms":["RS256"],"discovery":true,)"
+       R"("keys":{"fallback_jwks_file":"fallback.jwks.json"})",
+       "issuers[0].keys.fallback_jwks_file: no key can verify RS256"},
+  };
+  for (const Rejected& c : cases) {
+    absl::StatusOr<ServerConfig> config = Parse(c.members);
+    ASSERT_FALSE(config.ok()) << c.name;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_TRUE(Message(config).starts_with(c.message)) << c.name << ": " << Message(config);
+  }
+}
+
+TEST_F(RemoteIssuerConfigTest, SecretsNeverAppearInMessages) {
+  Write("two-lines.txt", "line-one-secret\nline-two\n");
+  absl::StatusOr<ServerConfig> config =
+      Parse(R"("algorithms":["ES256"],"discovery":true,"introspection":{"client_id":"tw",)"
+            R"("client_secret_file":"two-lines.txt"})");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Message(config).find("line-one-secret"), std::string::npos) << Message(config);
+}
+
+TEST_F(RemoteIssuerConfigTest, SeveralIntrospectingIssuersNeedOpaqueIssuer) {
+  const std::string two =
+      R"({"issuers":[{"issuer":"https://a.example","jwks_file":"fallback.jwks.json",)"
+      R"("introspection":{"client_id":"a","client_secret_file":"secret.txt",)"
+      R"("endpoint":"https://a.example/i"}},)"
+      R"({"issuer":"https://b.example","jwks_file":"fallback.jwks.json",)"
+      R"("introspection":{"client_id":"b","client_secret_file":"secret.txt",)"
+      R"("endpoint":"https://b.example/i"}}])";
+  absl::StatusOr<ServerConfig> config = ParseConfig(two + "}", dir_);
+  ASSERT_FALSE(config.ok());
+  EXPECT_TRUE(Message(config).starts_with("opaque_issuer: several issuers have introspection"))
+      << Message(config);
+  config = ParseConfig(two + R"(,"opaque_issuer":"https://b.example"})", dir_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->opaque_issuer, 1);
+  config = ParseConfig(two + R"(,"opaque_issuer":"https://c.example"})", dir_);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Message(config),
+            "opaque_issuer: \"https://c.example\" is not a configured issuer with introspection");
+}
+
+}  // namespace
+}  // namespace tokenwarden::server
