@@ -149,14 +149,18 @@ DeferredResponse Connection::Defer() {
   return DeferredResponse(worker_.defer_queue(), deferred_id_);
 }
 
-void Connection::FinishDeferred(Response response) {
+void Connection::FinishDeferred(const Continuation& next) {
   if (closing_ || deferred_id_ == 0) {
     return;
   }
   deferred_id_ = 0;
   // The parser has not run since the request was handled, so request_ and the parser's view
   // of it (keep-alive, HEAD, HTTP/1.0) still describe it.
-  response_ = std::move(response);
+  response_.Reset();
+  next(request_, response_);
+  if (deferred_id_ != 0) {
+    return;  // the continuation deferred again
+  }
   Answer();
   if (paused_ && !parsing_stopped_ && !PipelineFull()) {
     Resume();

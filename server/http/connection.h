@@ -45,7 +45,7 @@ class Connection final : public Deferrer {
   // Defer (Deferrer) parks the request being handled; FinishDeferred answers it on the loop
   // and resumes parsing.
   DeferredResponse Defer() override;
-  void FinishDeferred(Response response);
+  void FinishDeferred(const Continuation& next);
 
  private:
   static constexpr size_t kMaxPendingOutput = 1 << 20;

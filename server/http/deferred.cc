@@ -26,20 +26,20 @@ void DeferQueue::Bind(uv_async_t* async) {
   async_ = async;
 }
 
-bool DeferQueue::Post(uint64_t id, Response response) {
+bool DeferQueue::Post(uint64_t id, Continuation next) {
   internal::MutexLock lock(&mu_);
   if (async_ == nullptr) {
     return false;
   }
-  pending_.emplace_back(id, std::move(response));
+  pending_.emplace_back(id, std::move(next));
   // Under the lock: Close clears async_ before the handle is closed, so it is never signalled
   // after uv_close.
   uv_async_send(async_);
   return true;
 }
 
-std::vector<std::pair<uint64_t, Response>> DeferQueue::Take() {
-  std::vector<std::pair<uint64_t, Response>> out;
+std::vector<std::pair<uint64_t, Continuation>> DeferQueue::Take() {
+  std::vector<std::pair<uint64_t, Continuation>> out;
   internal::MutexLock lock(&mu_);
   out.swap(pending_);
   return out;
@@ -69,10 +69,16 @@ DeferredResponse::~DeferredResponse() {
 }
 
 void DeferredResponse::Finish(Response response) {
+  Resume([response = std::move(response)](const Request&, Response& out) mutable {
+    out = std::move(response);
+  });
+}
+
+void DeferredResponse::Resume(Continuation next) {
   if (!pending()) {
     return;
   }
-  (void)queue_->Post(std::exchange(id_, 0), std::move(response));
+  (void)queue_->Post(std::exchange(id_, 0), std::move(next));
   queue_.reset();
 }
 

@@ -1,13 +1,18 @@
 // File: server/http/deferred.h
 // -----------------------------------------------------------------------------
 // A handler that cannot answer on the event loop (it waits for an issuer: an unknown-kid key
-// refetch, an upstream introspection) defers the request and answers later from any thread:
+// refetch, an upstream introspection) defers the request and answers later from any thread,
+// either with a finished response or by resuming the handler on the worker's loop:
 //
 //   http::DeferredResponse later = request.deferrer->Defer();
-//   StartLookup(..., [later = std::move(later)](...) mutable {
-//     http::Response response; ...; later.Finish(std::move(response));
+//   StartLookup(..., [later = std::move(later)](Result r) mutable {
+//     later.Resume([r](const http::Request& request, http::Response& response) {
+//       ...  // runs on the worker's loop, with the original request
+//     });
 //   });
 //
+// A resumed handler runs with the same Request (the connection has not parsed further) and
+// may defer again.
 // While a request is deferred its connection parses nothing further (pipelined requests wait,
 // so responses stay in request order) and its idle timeout still runs as a safety net. A
 // response finished after the client has gone, or after the worker stopped, is dropped.
@@ -15,6 +20,7 @@
 #define TOKENWARDEN_SERVER_HTTP_DEFERRED_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -30,19 +36,22 @@ namespace tokenwarden::server::http {
 // DeferQueue is one worker's inbox of finished deferred responses: posted from any thread,
 // taken on the worker's loop after its async handle fires.
 // Thread-safety: Post may run on any thread; Bind, Take and Close on the worker's loop.
+// Continuation produces the response on the worker's loop.
+using Continuation = std::function<void(const Request& request, Response& response)>;
+
 class DeferQueue {
  public:
   void Bind(uv_async_t* async);
-  // Post queues `response` for deferral `id` and wakes the loop; false once closed.
-  bool Post(uint64_t id, Response response);
-  std::vector<std::pair<uint64_t, Response>> Take();
+  // Post queues `next` for deferral `id` and wakes the loop; false once closed.
+  bool Post(uint64_t id, Continuation next);
+  std::vector<std::pair<uint64_t, Continuation>> Take();
   // Close drops what is queued and every later Post (the worker is stopping).
   void Close();
 
  private:
   internal::Mutex mu_;
   uv_async_t* async_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::vector<std::pair<uint64_t, Response>> pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<uint64_t, Continuation>> pending_ ABSL_GUARDED_BY(mu_);
 };
 
 // DeferredResponse is the right to answer one deferred request. Move-only; Finish it exactly
@@ -62,6 +71,8 @@ class DeferredResponse {
   bool pending() const { return id_ != 0; }
   // Finish sends `response` (any thread). The transport adds the framing fields as usual.
   void Finish(Response response);
+  // Resume runs `next` on the worker's loop to fill the response (any thread).
+  void Resume(Continuation next);
 
  private:
   std::shared_ptr<DeferQueue> queue_;

@@ -192,14 +192,14 @@ uint64_t Worker::AddDeferred(Connection* connection) {
 
 void Worker::OnDeferred(uv_async_t* async) {
   Worker& worker = *static_cast<Worker*>(async->data);
-  for (auto& [id, response] : worker.defer_queue_->Take()) {
+  for (auto& [id, next] : worker.defer_queue_->Take()) {
     const auto it = worker.deferred_.find(id);
     if (it == worker.deferred_.end()) {
       continue;  // the client went away while the answer was being made
     }
     Connection* connection = it->second;
     worker.deferred_.erase(it);
-    connection->FinishDeferred(std::move(response));
+    connection->FinishDeferred(next);
   }
 }
 

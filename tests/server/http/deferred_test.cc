@@ -121,6 +121,30 @@ TEST_F(DeferredTest, PipelinedRequestsWaitAndKeepTheirOrder) {
   }
 }
 
+TEST_F(DeferredTest, ResumedHandlerSeesTheOriginalRequestAndMayDeferAgain) {
+  Start();
+  TestClient client(port_);
+  ASSERT_TRUE(client.Send(Post("/later", "the-body") + Get("/after")));
+  std::optional<DeferredResponse> later = parked_.Take();
+  ASSERT_TRUE(later.has_value());
+  later->Resume([this](const Request& request, Response& response) {
+    EXPECT_EQ(request.body, "the-body");
+    parked_.Add(request.deferrer->Defer());  // wait once more
+    response.body = "ignored: the request deferred again";
+  });
+  later = parked_.Take();
+  ASSERT_TRUE(later.has_value());
+  later->Resume([](const Request& request, Response& response) {
+    response = Text("resumed " + std::string(request.method) + " " + std::string(request.body));
+  });
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "resumed POST the-body");
+  response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "now /after");
+}
+
 TEST_F(DeferredTest, DroppedTicketAnswers500RatherThanHanging) {
   Start();
   TestClient client(port_);
