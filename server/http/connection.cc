@@ -149,6 +149,16 @@ DeferredResponse Connection::Defer() {
   return DeferredResponse(worker_.defer_queue(), deferred_id_);
 }
 
+void Connection::Cancel(DeferredResponse& later) {
+  if (later.id_ == 0 || later.id_ != deferred_id_) {
+    return;
+  }
+  worker_.RemoveDeferred(deferred_id_);
+  deferred_id_ = 0;
+  later.id_ = 0;
+  later.queue_.reset();
+}
+
 void Connection::FinishDeferred(const Continuation& next) {
   if (closing_ || deferred_id_ == 0) {
     return;

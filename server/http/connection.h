@@ -45,6 +45,7 @@ class Connection final : public Deferrer {
   // Defer (Deferrer) parks the request being handled; FinishDeferred answers it on the loop
   // and resumes parsing.
   DeferredResponse Defer() override;
+  void Cancel(DeferredResponse& later) override;
   void FinishDeferred(const Continuation& next);
 
  private:

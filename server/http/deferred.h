@@ -56,6 +56,8 @@ class DeferQueue {
 
 // DeferredResponse is the right to answer one deferred request. Move-only; Finish it exactly
 // once. Destroying it unfinished answers 500, so a lost callback cannot hang a client.
+class Connection;
+
 class DeferredResponse {
  public:
   DeferredResponse() = default;
@@ -75,6 +77,7 @@ class DeferredResponse {
   void Resume(Continuation next);
 
  private:
+  friend class Connection;  // Cancel disarms
   std::shared_ptr<DeferQueue> queue_;
   uint64_t id_ = 0;
 };

@@ -22,6 +22,9 @@ class DeferredResponse;  // deferred.h
 class Deferrer {
  public:
   virtual DeferredResponse Defer() = 0;
+  // Cancel takes back a Defer() made by the handler that is still running (it found it need
+  // not wait after all): `later` is disarmed and the handler fills `response` as usual.
+  virtual void Cancel(DeferredResponse& later) = 0;
 
  protected:
   ~Deferrer() = default;

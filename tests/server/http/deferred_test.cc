@@ -63,6 +63,13 @@ class DeferredTest : public ::testing::Test {
     options.listen = {"127.0.0.1:0"};
     options.workers = workers;
     auto server = HttpServer::Create(options, [this](const Request& request, Response& response) {
+      if (request.path == "/cancel") {
+        DeferredResponse later = request.deferrer->Defer();
+        request.deferrer->Cancel(later);
+        EXPECT_FALSE(later.pending());
+        response = Text("answered at once");
+        return;
+      }
       if (request.path == "/later") {
         parked_.Add(request.deferrer->Defer());
         return;
@@ -143,6 +150,18 @@ TEST_F(DeferredTest, ResumedHandlerSeesTheOriginalRequestAndMayDeferAgain) {
   response = client.ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body, "now /after");
+}
+
+TEST_F(DeferredTest, CancelledDeferralAnswersSynchronously) {
+  Start();
+  TestClient client(port_);
+  ASSERT_TRUE(client.Send(Get("/cancel") + Get("/next")));
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "answered at once");
+  response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "now /next");
 }
 
 TEST_F(DeferredTest, DroppedTicketAnswers500RatherThanHanging) {
