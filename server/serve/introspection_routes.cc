@@ -196,12 +196,23 @@ void Routes::Introspect(const http::Request& request, http::Response& response,
   if (!token.has_value()) {
     return;
   }
-  // token_type_hint is optional and only a hint (RFC 7662 §2.1): every token here is a JWT,
-  // so any value, known or not, changes nothing.
+  // token_type_hint is optional and only a hint (RFC 7662 §2.1): the token's shape and the
+  // configuration decide how it is judged, whatever the hint says.
   TokenVerdict verdict;
-  CheckToken(*token, now, state, ctx, verdict);
+  if (!Judge(request, *token, now, state, ctx, verdict)) {
+    return;  // deferred: runs again once the issuer has answered
+  }
   if (verdict.reached_validator && state.config().cache.enabled) {
     deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
+  }
+  if (verdict.unavailable && AnswersUnavailable(verdict, state, /*introspect=*/true)) {
+    deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
+    if (deps_.log_notes) {
+      response.log_note =
+          internal::StrCat("token=", TokenDigest(*token), " result=", OutcomeName(verdict.outcome));
+    }
+    Unavailable(response);
+    return;
   }
   bool active = verdict.error == Error::kOk && ctx.payload.Load(verdict.result.payload_json);
   if (active && !WithinCallerLimits(caller, state, verdict.issuer, ctx)) {
@@ -210,12 +221,8 @@ void Routes::Introspect(const http::Request& request, http::Response& response,
   }
   deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   if (deps_.log_notes) {
-    response.log_note = internal::StrCat(
-        "token=", TokenDigest(*token), " result=",
-        verdict.outcome == kOutsideCallerOutcome
-            ? "outside_caller_scope"
-            : (verdict.outcome == kUnknownIssuerOutcome ? "unknown_issuer"
-                                                        : ErrorCode(verdict.error)));
+    response.log_note =
+        internal::StrCat("token=", TokenDigest(*token), " result=", OutcomeName(verdict.outcome));
   }
   // RFC 7662 §2.2 / §4: an inactive token gets {"active":false} and nothing else, whatever the
   // reason, so the answer reveals nothing about tokens the caller may not see.
@@ -241,6 +248,11 @@ void Routes::Revoke(const http::Request& request, http::Response& response, Work
   response.content_type = "";
   if (deps_.log_notes) {
     response.log_note = internal::StrCat("token=", TokenDigest(*token));
+  }
+  if (routes_internal::OpaqueIssuerFor(*token, state, ctx) >= 0) {
+    RevokeUpstream(request, response, *token, now, state, ctx,
+                   [&](int issuer) { return WithinCallerLimits(caller, state, issuer, ctx); });
+    return;
   }
   // RFC 7009 §2.2: 200 whether or not the token was known or valid; only a token whose
   // signature verifies under its issuer's keys, within the caller's limits, is revoked.

@@ -1,5 +1,7 @@
 #include "server/serve/metrics.h"
 
+#include <functional>
+
 #include <absl/strings/str_format.h>
 
 #include "core/internal/str_cat.h"
@@ -21,16 +23,6 @@ size_t StatusSlot(int status) {
   return kStatuses.size();
 }
 
-std::string_view OutcomeName(int outcome) {
-  if (outcome == kUnknownIssuerOutcome) {
-    return "unknown_issuer";
-  }
-  if (outcome == kOutsideCallerOutcome) {
-    return "outside_caller_scope";
-  }
-  return ErrorCode(static_cast<Error>(outcome));
-}
-
 // AppendLabelValue escapes a label value (backslash, quote, newline: the exposition format).
 void AppendLabelValue(std::string& out, std::string_view value) {
   for (char c : value) {
@@ -45,7 +37,80 @@ void AppendLabelValue(std::string& out, std::string_view value) {
   }
 }
 
+// AppendIssuerSeries writes one sample of `name` per issuer that `pick` gives a value for.
+template <typename Pick>
+void AppendIssuerSeries(std::string& out, const MetricsGauges& gauges, std::string_view name,
+                        std::string_view help, std::string_view type, Pick&& pick) {
+  internal::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+  for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
+    pick(issuer, [&](std::string_view extra_label, std::string_view extra_value, uint64_t value) {
+      internal::StrAppend(&out, name, "{issuer=\"");
+      AppendLabelValue(out, issuer.issuer);
+      out.push_back('"');
+      if (!extra_label.empty()) {
+        internal::StrAppend(&out, ",", extra_label, "=\"", extra_value, "\"");
+      }
+      internal::StrAppend(&out, "} ", value, "\n");
+    });
+  }
+}
+
+void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
+  using Emit = std::function<void(std::string_view, std::string_view, uint64_t)>;
+  AppendIssuerSeries(out, gauges, "tokenwarden_jwks_events_total",
+                     "Key-set fetch outcomes of issuers with fetched keys, by event.", "counter",
+                     [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       for (const MetricsGauges::Counted& c : issuer.key_events) {
+                         emit("event", c.label, c.value);
+                       }
+                     });
+  AppendIssuerSeries(out, gauges, "tokenwarden_jwks_stale",
+                     "1 while the issuer's keys are served past their freshness or after a "
+                     "failed refresh.",
+                     "gauge", [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       if (issuer.remote) {
+                         emit("", "", issuer.stale ? 1 : 0);
+                       }
+                     });
+  AppendIssuerSeries(out, gauges, "tokenwarden_jwks_fallback",
+                     "1 while the issuer's fallback JWK Set file is in use.", "gauge",
+                     [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       if (issuer.remote) {
+                         emit("", "", issuer.fallback ? 1 : 0);
+                       }
+                     });
+  AppendIssuerSeries(out, gauges, "tokenwarden_jwks_consecutive_failures",
+                     "Key-set fetches failed in a row.", "gauge",
+                     [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       if (issuer.remote) {
+                         emit("", "", issuer.consecutive_failures);
+                       }
+                     });
+  AppendIssuerSeries(out, gauges, "tokenwarden_upstream_introspection_total",
+                     "Opaque-token lookups at the issuer's introspection endpoint, by result.",
+                     "counter", [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       for (const MetricsGauges::Counted& c : issuer.upstream) {
+                         emit("result", c.label, c.value);
+                       }
+                     });
+}
+
 }  // namespace
+
+std::string_view OutcomeName(int outcome) {
+  switch (outcome) {
+    case kUnknownIssuerOutcome:
+      return "unknown_issuer";
+    case kOutsideCallerOutcome:
+      return "outside_caller_scope";
+    case kInactiveOutcome:
+      return "inactive";
+    case kUnavailableOutcome:
+      return "issuer_unavailable";
+    default:
+      return ErrorCode(static_cast<Error>(outcome));
+  }
+}
 
 std::string_view RouteName(Route route) {
   switch (route) {
@@ -208,6 +273,8 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
     AppendLabelValue(out, issuer.issuer);
     internal::StrAppend(&out, "\"} ", issuer.keys, "\n");
   }
+
+  AppendLiveIssuers(out, gauges);
 
   out.append(
       "# HELP tokenwarden_request_duration_seconds Time from a request's first byte to its "

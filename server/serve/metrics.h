@@ -38,7 +38,12 @@ std::string_view RouteName(Route route);
 // server's own outcomes past the core's codes.
 inline constexpr int kUnknownIssuerOutcome = kNumErrors;      // "unknown_issuer"
 inline constexpr int kOutsideCallerOutcome = kNumErrors + 1;  // "outside_caller_scope"
-inline constexpr int kNumOutcomes = kNumErrors + 2;
+inline constexpr int kInactiveOutcome = kNumErrors + 2;       // "inactive" (upstream said so)
+// "issuer_unavailable": the issuer has no usable keys, or its introspection endpoint failed.
+inline constexpr int kUnavailableOutcome = kNumErrors + 3;
+inline constexpr int kNumOutcomes = kNumErrors + 4;
+// OutcomeName is the label of `outcome`.
+std::string_view OutcomeName(int outcome);
 
 // kLatencyBucketsSeconds are the upper bounds of the request latency histogram.
 inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
@@ -46,10 +51,23 @@ inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
 
 // MetricsGauges are the values read at scrape time.
 struct MetricsGauges {
+  // Counted is one labelled counter value (label values with static storage).
+  struct Counted {
+    std::string_view label;
+    uint64_t value = 0;
+  };
   struct Issuer {
     std::string issuer;
     double key_set_age_seconds = 0;
     size_t keys = 0;
+    // Issuers whose keys are fetched (remote); the rest is left out for jwks_file issuers.
+    bool remote = false;
+    bool stale = false;
+    bool fallback = false;
+    uint64_t consecutive_failures = 0;
+    std::vector<Counted> key_events;  // refreshed, unchanged, rotated, failed, ...
+    // Upstream introspection (issuers with `introspection`), by result.
+    std::vector<Counted> upstream;
   };
   std::vector<Issuer> issuers;
   size_t cache_entries = 0;

@@ -134,19 +134,31 @@ void Routes::Handle(const http::Request& request, http::Response& response) {
 
 void Routes::Ready(http::Response& response, WorkerContext& ctx) {
   const ServerState& state = ctx.Refresh(*deps_.state);
-  std::string missing;
+  const int64_t now = deps_.clock();
+  std::string missing, issuers;
   for (const IssuerRuntime& issuer : state.issuers()) {
-    if (issuer.validator->snapshot()->verifier.keys().keys().empty()) {
+    const bool has_keys = !issuer.validator->snapshot()->verifier.keys().keys().empty();
+    const bool ready = has_keys && (issuer.live == nullptr || issuer.live->ready());
+    if (!ready) {
       missing.append(missing.empty() ? "" : ",");
       AppendJsonString(missing, *issuer.config->policy.issuer);
     }
+    issuers.append(issuers.empty() ? "" : ",");
+    AppendJsonString(issuers, *issuer.config->policy.issuer);
+    internal::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
+    if (issuer.live != nullptr) {
+      issuer.live->AppendReadyJson(issuers, now);
+    }
+    issuers.push_back('}');
   }
+  response.AddHeader("Cache-Control", "no-store");
   if (missing.empty()) {
-    response.body = "{\"status\":\"ready\"}";
+    response.body = "{\"status\":\"ready\",\"issuers\":{" + issuers + "}}";
     return;
   }
   response.status = 503;
-  response.body = "{\"status\":\"not_ready\",\"issuers_without_keys\":[" + missing + "]}";
+  response.body = "{\"status\":\"not_ready\",\"issuers_without_keys\":[" + missing +
+                  "],\"issuers\":{" + issuers + "}}";
 }
 
 void Routes::RenderMetrics(http::Response& response, WorkerContext& ctx) {
@@ -158,6 +170,9 @@ void Routes::RenderMetrics(http::Response& response, WorkerContext& ctx) {
     g.issuer = *issuer.config->policy.issuer;
     g.key_set_age_seconds = static_cast<double>(now - issuer.keys_loaded_at);
     g.keys = issuer.validator->snapshot()->verifier.keys().keys().size();
+    if (issuer.live != nullptr) {
+      issuer.live->FillGauges(g);  // fetched keys: their own age, staleness, events
+    }
     gauges.issuers.push_back(std::move(g));
     if (const TokenCache* cache = issuer.validator->cache(); cache != nullptr) {
       gauges.cache_entries += cache->entries();

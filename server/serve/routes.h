@@ -20,6 +20,7 @@
 #include "server/serve/metrics.h"
 #include "server/serve/revocation_log.h"
 #include "server/serve/server_state.h"
+#include "server/serve/token_check.h"
 #include "server/serve/worker_context.h"
 
 namespace tokenwarden::server {
@@ -53,6 +54,32 @@ class Routes {
   void Revoke(const http::Request& request, http::Response& response, WorkerContext& ctx);
   void Validate(const http::Request& request, http::Response& response, WorkerContext& ctx);
   void Ready(http::Response& response, WorkerContext& ctx);
+
+  // Judge decides on `token` for a route (live_check.cc): a JWT by its issuer's Validator —
+  // waiting once for a key refetch when its kid is unknown —, an opaque token (or any token of
+  // an `opaque` issuer) by the issuer's introspection endpoint. false: the request was
+  // deferred, and the route returns at once without touching the response; it runs again
+  // (Resume) when the wait is over.
+  bool Judge(const http::Request& request, std::string_view token, int64_t now,
+             const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict);
+  bool JudgeUpstream(const http::Request& request, std::string_view token, int issuer, int64_t now,
+                     const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict);
+  // Resume re-runs a deferred request on its worker with what the wait produced.
+  void Resume(const http::Request& request, http::Response& response,
+              std::optional<UpstreamAnswer> answer, std::string token);
+  // RevokeUpstream revokes an opaque token (or one of an `opaque` issuer) that the upstream
+  // says is active.
+  // `within_caller` applies the caller's limits once the upstream answer is loaded.
+  void RevokeUpstream(const http::Request& request, http::Response& response,
+                      std::string_view token, int64_t now, const ServerState& state,
+                      WorkerContext& ctx, const std::function<bool(int issuer)>& within_caller);
+  // AnswersUnavailable tells whether a verdict the issuer could not reach is answered 503
+  // (else as an inactive / invalid token): always for missing keys; for an upstream failure,
+  // as the issuer's introspection.on_upstream_error says.
+  static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
+                                 bool introspect);
+  // Unavailable answers 503: the token's issuer cannot judge it now.
+  static void Unavailable(http::Response& response);
   void RenderMetrics(http::Response& response, WorkerContext& ctx);
 
   RouteDeps deps_;
@@ -67,6 +94,13 @@ void SetError(http::Response& response, int status, std::string_view code,
 // TokenDigest is a short, non-reversible name of a token for logs: the first 12 hex digits
 // of its SHA-256.
 std::string TokenDigest(std::string_view token);
+// OpaqueRevocationKey is the denylist key of a token judged by `issuer`'s introspection
+// endpoint: the digest of the issuer and the whole token (there is no verified jti).
+Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token);
+// OpaqueIssuerFor returns the issuer whose introspection endpoint judges `token`: the
+// configured opaque_issuer for a token that is not a compact JWS, the token's issuer when
+// that issuer is `opaque`, else -1.
+int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx);
 // QuotedSafe replaces characters RFC 6750 §3 forbids in error_description / scope values.
 std::string QuotedSafe(std::string_view text);
 }  // namespace routes_internal

@@ -22,6 +22,7 @@
 #include "server/http/server.h"
 #include "server/serve/access_log.h"
 #include "server/serve/demo.h"
+#include "server/serve/live_issuer.h"
 #include "server/serve/metrics.h"
 #include "server/serve/revocation_log.h"
 #include "server/serve/routes.h"
@@ -120,6 +121,8 @@ struct Server {
   Options options;
   std::shared_ptr<Denylist> denylist;
   std::unique_ptr<RevocationLog> revocation_log;
+  // live outlives every state (states hold its LiveIssuers): their fetch threads stop last.
+  std::unique_ptr<LiveIssuers> live;
   StateHolder state;
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<AccessLog> access_log;
@@ -141,9 +144,12 @@ void Reload(Server& server) {
   absl::StatusOr<ServerConfig> config = LoadConfigFile(server.options.config_path);
   std::vector<std::string> warnings;
   absl::StatusOr<std::shared_ptr<const ServerState>> state =
-      config.ok() ? ServerState::Build(*std::move(config), server.denylist, Now(), warnings)
+      config.ok() ? ServerState::Build(*std::move(config), server.denylist, Now(), warnings,
+                                       server.live.get())
                   : absl::StatusOr<std::shared_ptr<const ServerState>>(config.status());
   if (!state.ok()) {
+    // Live issuers started for the refused configuration stop again.
+    server.live->Retain(server.state.Current()->LiveIssuersInUse());
     server.reloads_failed.fetch_add(1, std::memory_order_relaxed);
     Log(internal::StrCat("reload failed, still serving the previous configuration: ",
                          state.status().message()));
@@ -161,7 +167,9 @@ void Reload(Server& server) {
     Log("reload: listen, workers, limits, denylist and access_log changes take effect only on "
         "restart");
   }
+  std::vector<std::shared_ptr<LiveIssuer>> in_use = (*state)->LiveIssuersInUse();
   server.state.Publish(*std::move(state));
+  server.live->Retain(in_use);  // issuers whose settings changed or went away stop
   server.reloads_ok.fetch_add(1, std::memory_order_relaxed);
   Log(internal::StrCat("reloaded ", server.options.config_path, " (", after.issuers.size(),
                        " issuers)"));
@@ -253,9 +261,11 @@ int RunServe(std::span<const std::string_view> args) {
   }
 
   server->denylist = std::make_shared<Denylist>(config.denylist.capacity);
+  // --check builds the live issuers (CA files, URLs) without starting their fetch threads.
+  server->live = std::make_unique<LiveIssuers>(&Log, /*start=*/!options.check);
   std::vector<std::string> warnings;
   absl::StatusOr<std::shared_ptr<const ServerState>> state =
-      ServerState::Build(config, server->denylist, now, warnings);
+      ServerState::Build(config, server->denylist, now, warnings, server->live.get());
   if (!state.ok()) {
     Log(internal::StrCat("configuration error: ", state.status().message()));
     return 2;

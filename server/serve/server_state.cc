@@ -8,7 +8,7 @@ namespace tokenwarden::server {
 
 absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
     ServerConfig config, std::shared_ptr<Denylist> denylist, int64_t now,
-    std::vector<std::string>& warnings) {
+    std::vector<std::string>& warnings, LiveIssuers* live) {
   std::shared_ptr<ServerState> state(new ServerState());
   state->config_ = std::move(config);
   ValidatorOptions options;
@@ -18,22 +18,49 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
   options.denylist = denylist;
   for (size_t i = 0; i < state->config_.issuers.size(); ++i) {
     const IssuerConfig& issuer = state->config_.issuers[i];
-    if (!issuer.policy.algorithms.empty() &&
+    if (!issuer.remote_keys() && !issuer.policy.algorithms.empty() &&
         issuer.policy.algorithms.Intersect(issuer.keys->algorithms()).empty()) {
       warnings.push_back(internal::StrCat(
           "issuers[", i, "]: no key of ", issuer.jwks_file, " serves the algorithms ",
           issuer.policy.algorithms.ToString(), ": every token of this issuer will be rejected"));
     }
-    absl::StatusOr<std::unique_ptr<Validator>> validator =
-        Validator::Create(issuer.policy, issuer.keys, options);
+    // A remote issuer's Validator starts with the empty set; its key source fills it.
+    absl::StatusOr<std::unique_ptr<Validator>> validator = Validator::Create(
+        issuer.policy, issuer.remote_keys() ? KeySet::Empty() : issuer.keys, options);
     if (!validator.ok()) {
       return absl::InvalidArgumentError(
           internal::StrCat("issuers[", i, "]: ", validator.status().message()));
     }
-    state->issuers_.push_back(IssuerRuntime{&issuer, *std::move(validator), now});
+    IssuerRuntime runtime{&issuer, *std::move(validator), now, nullptr};
+    if (issuer.remote_keys() || issuer.introspection.has_value()) {
+      if (live == nullptr) {
+        return absl::FailedPreconditionError(
+            internal::StrCat("issuers[", i, "]: live issuers need the server's fetch threads"));
+      }
+      absl::StatusOr<std::shared_ptr<LiveIssuer>> acquired = live->Acquire(issuer);
+      if (!acquired.ok()) {
+        return absl::InvalidArgumentError(
+            internal::StrCat("issuers[", i, "]: ", acquired.status().message()));
+      }
+      runtime.live = *std::move(acquired);
+      if (runtime.live->has_key_source()) {
+        runtime.live->Attach(runtime.validator);
+      }
+    }
+    state->issuers_.push_back(std::move(runtime));
   }
   state->clients_ = std::make_unique<ClientRegistry>(state->config_.clients);
   return std::shared_ptr<const ServerState>(std::move(state));
+}
+
+std::vector<std::shared_ptr<LiveIssuer>> ServerState::LiveIssuersInUse() const {
+  std::vector<std::shared_ptr<LiveIssuer>> out;
+  for (const IssuerRuntime& issuer : issuers_) {
+    if (issuer.live != nullptr) {
+      out.push_back(issuer.live);
+    }
+  }
+  return out;
 }
 
 int ServerState::FindIssuer(std::string_view iss) const {

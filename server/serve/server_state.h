@@ -25,22 +25,29 @@
 #include "core/validator.h"
 #include "server/auth/client_auth.h"
 #include "server/config/config.h"
+#include "server/serve/live_issuer.h"
 
 namespace tokenwarden::server {
 
 struct IssuerRuntime {
   const IssuerConfig* config = nullptr;  // points into ServerState::config()
-  std::unique_ptr<Validator> validator;
-  int64_t keys_loaded_at = 0;  // Unix seconds
+  // Shared: a live issuer's key source holds it weakly to publish fetched keys into it.
+  std::shared_ptr<Validator> validator;
+  int64_t keys_loaded_at = 0;  // Unix seconds (jwks_file issuers)
+  // live: the key source and/or introspection endpoint; null for a plain jwks_file issuer.
+  std::shared_ptr<LiveIssuer> live;
 };
 
 class ServerState {
  public:
   // Build makes the validators of `config` sharing `denylist`. `warnings` receives lines worth
-  // logging (e.g. an algorithm allow-list no key can serve).
+  // logging (e.g. an algorithm allow-list no key can serve). Issuers with fetched keys or an
+  // introspection endpoint get theirs from `live` (required for them; may be null otherwise).
   static absl::StatusOr<std::shared_ptr<const ServerState>> Build(
       ServerConfig config, std::shared_ptr<Denylist> denylist, int64_t now,
-      std::vector<std::string>& warnings);
+      std::vector<std::string>& warnings, LiveIssuers* live = nullptr);
+  // LiveIssuersInUse lists the live issuers this state holds (for LiveIssuers::Retain).
+  std::vector<std::shared_ptr<LiveIssuer>> LiveIssuersInUse() const;
 
   const ServerConfig& config() const { return config_; }
   std::span<const IssuerRuntime> issuers() const { return issuers_; }

@@ -24,6 +24,14 @@ struct TokenVerdict {
   // outcome is the metrics label: the error, or kUnknownIssuerOutcome.
   int outcome = static_cast<int>(Error::kMalformed);
   bool reached_validator = false;
+  // upstream: judged by the issuer's introspection endpoint (an opaque token, or any token of
+  // an `opaque` issuer); result.payload_json is then the upstream's response object.
+  bool upstream = false;
+  // unavailable: the issuer could not judge the token (no usable keys, or its introspection
+  // endpoint failed). `error` is then not the token's fault.
+  bool unavailable = false;
+  // description overrides ErrorSummary(error) in responses when set (static storage).
+  std::string_view description;
   ValidationResult result;  // views valid until the worker's next validation
 };
 

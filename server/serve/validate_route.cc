@@ -132,7 +132,10 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     return;
   }
   TokenVerdict verdict;
-  CheckToken(token, now, state, ctx, verdict);
+  if (!Judge(request, token, now, state, ctx, verdict)) {
+    response.log_note.clear();
+    return;  // deferred: runs again once the issuer has answered
+  }
   if (verdict.reached_validator && state.config().cache.enabled) {
     deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
   }
@@ -140,9 +143,11 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   }
   if (deps_.log_notes) {
-    internal::StrAppend(
-        &response.log_note, " result=",
-        verdict.outcome == kUnknownIssuerOutcome ? "unknown_issuer" : ErrorCode(verdict.error));
+    internal::StrAppend(&response.log_note, " result=", OutcomeName(verdict.outcome));
+  }
+  if (verdict.unavailable && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
+    Unavailable(response);
+    return;
   }
   if (verdict.error == Error::kInsufficientScope) {
     const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
@@ -151,9 +156,12 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     return;
   }
   if (verdict.error != Error::kOk) {
-    Challenge(response, 401, "invalid_token",
-              verdict.outcome == kUnknownIssuerOutcome ? "the token's issuer is not trusted"
-                                                       : ErrorSummary(verdict.error));
+    std::string_view description = verdict.description;
+    if (description.empty()) {
+      description = verdict.outcome == kUnknownIssuerOutcome ? "the token's issuer is not trusted"
+                                                             : ErrorSummary(verdict.error);
+    }
+    Challenge(response, 401, "invalid_token", description);
     return;
   }
   if (!ctx.payload.Load(verdict.result.payload_json)) {

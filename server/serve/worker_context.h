@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/validator.h"
 #include "server/http/form_urlencoded.h"
+#include "server/serve/live_issuer.h"
 #include "server/serve/payload_reader.h"
 #include "server/serve/server_state.h"
 
@@ -32,6 +34,17 @@ class WorkerContext {
   const ServerState& Refresh(const StateHolder& holder);
   ValidatorScratch& scratch(int issuer) { return *scratches_[static_cast<size_t>(issuer)]; }
   int index() const { return index_; }
+
+  // Resumed is set while a deferred request runs again (Routes::Resume): it must not wait a
+  // second time, and `answer` is what the upstream said about `token` meanwhile.
+  struct Resumed {
+    bool active = false;
+    std::optional<UpstreamAnswer> answer;
+    std::string token;
+  };
+  Resumed resumed;
+  // upstream_json keeps the upstream answer that `payload` reads alive.
+  std::shared_ptr<const std::string> upstream_json;
 
   http::FormParams form;
   PayloadReader payload;

@@ -25,6 +25,14 @@
 namespace tokenwarden::server {
 namespace {
 
+MetricsGauges::Issuer IssuerGauge(std::string issuer, double age, size_t keys) {
+  MetricsGauges::Issuer g;
+  g.issuer = std::move(issuer);
+  g.key_set_age_seconds = age;
+  g.keys = keys;
+  return g;
+}
+
 using Labels = std::map<std::string, std::string>;
 
 struct Sample {
@@ -403,11 +411,38 @@ TEST(MetricsTest, EmptyMetricsRenderValidText) {
   EXPECT_EQ(CountSamples(e, "tokenwarden_key_set_keys"), 0u);
 }
 
+TEST(MetricsTest, LiveIssuerSeries) {
+  Metrics metrics(1);
+  MetricsGauges gauges;
+  MetricsGauges::Issuer live = IssuerGauge("https://live.example", 3, 2);
+  live.remote = true;
+  live.stale = true;
+  live.consecutive_failures = 4;
+  live.key_events = {{"refreshed", 1}, {"failed", 4}};
+  live.upstream = {{"active", 7}, {"error", 1}};
+  gauges.issuers.push_back(live);
+  gauges.issuers.push_back(IssuerGauge("https://file.example", 1, 1));
+  const std::string text = metrics.Render(gauges);
+  for (const char* line : {
+           "tokenwarden_jwks_events_total{issuer=\"https://live.example\",event=\"failed\"} 4\n",
+           "tokenwarden_jwks_stale{issuer=\"https://live.example\"} 1\n",
+           "tokenwarden_jwks_fallback{issuer=\"https://live.example\"} 0\n",
+           "tokenwarden_jwks_consecutive_failures{issuer=\"https://live.example\"} 4\n",
+           "tokenwarden_upstream_introspection_total{issuer=\"https://live.example\","
+           "result=\"active\"} 7\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  // A jwks_file issuer has no fetch state to report.
+  EXPECT_EQ(text.find("tokenwarden_jwks_stale{issuer=\"https://file.example\"}"),
+            std::string::npos);
+}
+
 TEST(MetricsTest, EveryFamilyHasHelpAndType) {
   Metrics metrics(1);
   metrics.CountRequest(0, Route::kIntrospect, 200, 1000);
   MetricsGauges gauges;
-  gauges.issuers.push_back({"https://a.example", 1.5, 2});
+  gauges.issuers.push_back(IssuerGauge("https://a.example", 1.5, 2));
   const Exposition e = MustParse(metrics.Render(gauges));
   const std::map<std::string, std::string> expected = {
       {kRequests, "counter"},
@@ -422,6 +457,11 @@ TEST(MetricsTest, EveryFamilyHasHelpAndType) {
       {"tokenwarden_config_reloads_total", "counter"},
       {"tokenwarden_key_set_age_seconds", "gauge"},
       {"tokenwarden_key_set_keys", "gauge"},
+      {"tokenwarden_jwks_events_total", "counter"},
+      {"tokenwarden_jwks_stale", "gauge"},
+      {"tokenwarden_jwks_fallback", "gauge"},
+      {"tokenwarden_jwks_consecutive_failures", "gauge"},
+      {"tokenwarden_upstream_introspection_total", "counter"},
       {"tokenwarden_request_duration_seconds", "histogram"},
   };
   EXPECT_EQ(e.types, expected);
@@ -628,8 +668,8 @@ TEST(MetricsTest, CacheCounters) {
 TEST(MetricsTest, GaugesAreRendered) {
   Metrics metrics(1);
   MetricsGauges gauges;
-  gauges.issuers.push_back({"https://a.example", 12.5, 3});
-  gauges.issuers.push_back({"https://b.example", 0.0004, 1});
+  gauges.issuers.push_back(IssuerGauge("https://a.example", 12.5, 3));
+  gauges.issuers.push_back(IssuerGauge("https://b.example", 0.0004, 1));
   gauges.cache_entries = 17;
   gauges.cache_bytes = 123456789012;
   gauges.denylist_entries = 4;
@@ -661,8 +701,8 @@ TEST(MetricsTest, IssuerLabelValuesAreEscaped) {
   Metrics metrics(1);
   MetricsGauges gauges;
   const std::string nasty = "https://a.example/\"quoted\"\\back\nline";
-  gauges.issuers.push_back({nasty, 1, 2});
-  gauges.issuers.push_back({"", 0, 0});
+  gauges.issuers.push_back(IssuerGauge(nasty, 1, 2));
+  gauges.issuers.push_back(IssuerGauge("", 0, 0));
   const std::string text = metrics.Render(gauges);
   const Exposition e = MustParse(text);
   EXPECT_EQ(ValueOf(e, "tokenwarden_key_set_keys", {{"issuer", nasty}}), 2);
@@ -712,7 +752,7 @@ TEST(MetricsTest, ConcurrentCountingAndRendering) {
     double last_count = 0;
     double last_ok = 0;
     MetricsGauges gauges;
-    gauges.issuers.push_back({"https://a.example", 1, 1});
+    gauges.issuers.push_back(IssuerGauge("https://a.example", 1, 1));
     do {
       const std::string text = metrics.Render(gauges);
       ++renders;

@@ -842,7 +842,9 @@ TEST_F(RoutesTest, HealthAndReadiness) {
   ready.method = "HEAD";
   const http::Response r = Handle(ready);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "{\"status\":\"ready\"}");
+  EXPECT_EQ(r.body,
+            "{\"status\":\"ready\",\"issuers\":{\"https://a.example\":{\"ready\":true},"
+            "\"https://b.example\":{\"ready\":true}}}");
 
   Req post;
   post.method = "POST";

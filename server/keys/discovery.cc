@@ -1,0 +1,76 @@
+#include "server/keys/discovery.h"
+
+#include <string>
+
+#include <absl/status/status.h>
+#include <simdjson.h>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden::server::keys {
+namespace {
+
+constexpr size_t kMaxDocumentBytes = 256 * 1024;
+
+bool IsAllowedUrl(std::string_view url, bool allow_plain_http) {
+  const std::string_view rest = url.starts_with("https://") ? url.substr(8)
+                                : (allow_plain_http && url.starts_with("http://"))
+                                    ? url.substr(7)
+                                    : std::string_view();
+  return !rest.empty() && rest.front() != '/';
+}
+
+absl::Status Bad(std::string_view why) {
+  return absl::InvalidArgumentError(internal::StrCat("discovery document: ", why));
+}
+
+}  // namespace
+
+std::string DiscoveryUrl(std::string_view issuer) {
+  if (issuer.ends_with('/')) {
+    issuer.remove_suffix(1);
+  }
+  return internal::StrCat(issuer, "/.well-known/openid-configuration");
+}
+
+absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
+                                                 std::string_view expected_issuer,
+                                                 bool allow_plain_http) {
+  if (json.size() > kMaxDocumentBytes) {
+    return Bad("larger than 256 KiB");
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object()) {
+    return Bad("not a JSON object");
+  }
+  std::string_view issuer;
+  if (root["issuer"].get_string().get(issuer) != simdjson::SUCCESS) {
+    return Bad("no issuer");
+  }
+  if (issuer != expected_issuer) {
+    return Bad(internal::StrCat("issuer \"", issuer.substr(0, 256),
+                                "\" is not the configured issuer \"", expected_issuer, "\""));
+  }
+  DiscoveryDocument out;
+  std::string_view jwks_uri;
+  if (root["jwks_uri"].get_string().get(jwks_uri) != simdjson::SUCCESS) {
+    return Bad("no jwks_uri");
+  }
+  if (!IsAllowedUrl(jwks_uri, allow_plain_http)) {
+    return Bad("jwks_uri is not an https:// URL");
+  }
+  out.jwks_uri = std::string(jwks_uri);
+  simdjson::dom::element introspection;
+  if (root["introspection_endpoint"].get(introspection) == simdjson::SUCCESS) {
+    std::string_view endpoint;
+    if (introspection.get_string().get(endpoint) != simdjson::SUCCESS ||
+        !IsAllowedUrl(endpoint, allow_plain_http)) {
+      return Bad("introspection_endpoint is not an https:// URL");
+    }
+    out.introspection_endpoint = std::string(endpoint);
+  }
+  return out;
+}
+
+}  // namespace tokenwarden::server::keys

@@ -1,0 +1,230 @@
+// Judging tokens whose issuer lives outside the process: a JWT with a kid the current key set
+// lacks waits for one refetch of its issuer's keys (rate-limited by the key source's
+// cooldown; tokens arriving during the cooldown fail as key_not_found at once); an opaque
+// token is asked of its issuer's introspection endpoint (cached, single-flight). Both waits
+// defer the request off the event loop and run the route again when they end.
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/denylist.h"
+#include "core/internal/str_cat.h"
+#include "server/http/deferred.h"
+#include "server/serve/routes.h"
+#include "server/serve/token_check.h"
+
+namespace tokenwarden::server {
+
+using routes_internal::SetError;
+
+namespace routes_internal {
+
+Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token) {
+  // The signing-input slot of KeyFor takes the whole token, prefixed so that it can never
+  // equal a JWS signing input (which never starts with a space).
+  return Denylist::KeyFor(issuer, std::nullopt, internal::StrCat(" opaque ", token));
+}
+
+int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
+  if (std::count(token.begin(), token.end(), '.') != 2) {
+    return state.config().opaque_issuer;  // not a compact JWS (RFC 7515 §7.1)
+  }
+  const bool any_opaque =
+      std::any_of(state.issuers().begin(), state.issuers().end(),
+                  [](const IssuerRuntime& issuer) { return issuer.config->opaque; });
+  if (!any_opaque) {
+    return -1;
+  }
+  const int issuer = IssuerFor(token, state, ctx);
+  return issuer >= 0 && state.issuers()[static_cast<size_t>(issuer)].config->opaque ? issuer : -1;
+}
+
+}  // namespace routes_internal
+
+void Routes::Unavailable(http::Response& response) {
+  SetError(response, 503, "temporarily_unavailable",
+           "the token's issuer cannot be reached; retry later");
+  response.AddHeader("Retry-After", "5");
+}
+
+void Routes::Resume(const http::Request& request, http::Response& response,
+                    std::optional<UpstreamAnswer> answer, std::string token) {
+  WorkerContext& ctx = *workers_[static_cast<size_t>(request.worker)];
+  ctx.resumed.active = true;
+  ctx.resumed.answer = std::move(answer);
+  ctx.resumed.token = std::move(token);
+  Handle(request, response);
+  ctx.resumed = WorkerContext::Resumed();
+}
+
+bool Routes::Judge(const http::Request& request, std::string_view token, int64_t now,
+                   const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict) {
+  const int opaque = routes_internal::OpaqueIssuerFor(token, state, ctx);
+  if (opaque >= 0) {
+    return JudgeUpstream(request, token, opaque, now, state, ctx, verdict);
+  }
+  CheckToken(token, now, state, ctx, verdict);
+  if (verdict.issuer < 0 || verdict.error != Error::kKeyNotFound) {
+    return true;
+  }
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
+  if (issuer.live == nullptr || !issuer.live->has_key_source()) {
+    return true;
+  }
+  if (issuer.validator->snapshot()->verifier.keys().empty()) {
+    // No usable keys at all: the issuer is down (or was never reached), not the token bad.
+    verdict.unavailable = true;
+    verdict.outcome = kUnavailableOutcome;
+    verdict.description = "the issuer's keys are not available";
+    return true;
+  }
+  if (ctx.resumed.active || request.deferrer == nullptr) {
+    return true;  // already waited once for this request
+  }
+  // An unknown kid may be a key the issuer published after our last fetch: wait for one
+  // refetch (coalesced with any under way), then judge again.
+  auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer());
+  const bool waiting = issuer.live->RequestRefetch([this, later] {
+    later->Resume([this](const http::Request& again, http::Response& response) {
+      Resume(again, response, std::nullopt, std::string());
+    });
+  });
+  if (!waiting) {
+    request.deferrer->Cancel(*later);  // cooldown: key_not_found now
+  }
+  return !waiting;
+}
+
+bool Routes::JudgeUpstream(const http::Request& request, std::string_view token, int index,
+                           int64_t now, const ServerState& state, WorkerContext& ctx,
+                           TokenVerdict& verdict) {
+  verdict = TokenVerdict();
+  verdict.issuer = index;
+  verdict.upstream = true;
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
+  const std::string& iss = *issuer.config->policy.issuer;
+  // Revoked through our /revoke: inactive whatever the upstream (or its cache) says.
+  if (!deps_.denylist->empty() &&
+      deps_.denylist->Contains(routes_internal::OpaqueRevocationKey(iss, token), now)) {
+    verdict.error = Error::kRevoked;
+    verdict.outcome = static_cast<int>(Error::kRevoked);
+    return true;
+  }
+  std::optional<UpstreamAnswer> answer;
+  if (ctx.resumed.active && ctx.resumed.answer.has_value() && ctx.resumed.token == token) {
+    answer = ctx.resumed.answer;
+  } else {
+    answer = issuer.live->CachedAnswer(token);
+  }
+  if (!answer.has_value() && !ctx.resumed.active && request.deferrer != nullptr) {
+    auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer());
+    issuer.live->Lookup(token, [this, later, copy = std::string(token)](const UpstreamAnswer& a) {
+      later->Resume([this, a, copy](const http::Request& again, http::Response& response) {
+        Resume(again, response, a, copy);
+      });
+    });
+    return false;
+  }
+  if (!answer.has_value() || answer->kind == UpstreamAnswer::Kind::kError) {
+    verdict.unavailable = true;
+    verdict.error = Error::kKeyNotFound;
+    verdict.outcome = kUnavailableOutcome;
+    verdict.description = "the issuer's introspection endpoint failed";
+    return true;
+  }
+  if (answer->kind == UpstreamAnswer::Kind::kInactive || answer->json == nullptr) {
+    verdict.error = Error::kRevoked;
+    verdict.outcome = kInactiveOutcome;
+    verdict.description = "the issuer says the token is not active";
+    return true;
+  }
+  ctx.upstream_json = answer->json;
+  const Policy& policy = issuer.config->policy;
+  Error error = Error::kOk;
+  if (!ctx.payload.Load(*ctx.upstream_json)) {
+    error = Error::kMalformed;
+  } else if (answer->exp.has_value() && now >= *answer->exp + policy.leeway_seconds) {
+    error = Error::kExpired;
+  } else if (!policy.audiences.empty() && !ctx.payload.HasAnyAudience(policy.audiences)) {
+    error = Error::kInvalidAudience;
+  } else {
+    for (const std::string& scope : policy.required_scopes) {
+      if (!ctx.payload.HasScope(scope)) {
+        error = Error::kInsufficientScope;
+        break;
+      }
+    }
+  }
+  verdict.error = error;
+  verdict.outcome = static_cast<int>(error);
+  verdict.result.payload_json = *ctx.upstream_json;
+  if (answer->exp.has_value()) {
+    verdict.result.times.exp = static_cast<double>(*answer->exp);
+  }
+  return true;
+}
+
+bool Routes::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
+                                bool introspect) {
+  if (!verdict.upstream) {
+    return true;
+  }
+  const IssuerConfig& config = *state.issuers()[static_cast<size_t>(verdict.issuer)].config;
+  switch (config.introspection->on_error) {
+    case UpstreamIntrospectionConfig::OnError::kUnavailable:
+      return !introspect;
+    case UpstreamIntrospectionConfig::OnError::kInactive:
+      return false;
+    case UpstreamIntrospectionConfig::OnError::kError:
+      return true;
+  }
+  return true;
+}
+
+void Routes::RevokeUpstream(const http::Request& request, http::Response& response,
+                            std::string_view token, int64_t now, const ServerState& state,
+                            WorkerContext& ctx,
+                            const std::function<bool(int issuer)>& within_caller) {
+  TokenVerdict verdict;
+  const int index = routes_internal::OpaqueIssuerFor(token, state, ctx);
+  if (!JudgeUpstream(request, token, index, now, state, ctx, verdict)) {
+    return;  // deferred: the revocation runs when the upstream has answered
+  }
+  if (verdict.unavailable) {
+    // Whether the token is live is unknown: the caller must retry, not believe it revoked.
+    Unavailable(response);
+    return;
+  }
+  if (verdict.error != Error::kOk && verdict.error != Error::kInsufficientScope &&
+      verdict.error != Error::kInvalidAudience) {
+    return;  // inactive, revoked or expired already: nothing to do (RFC 7009 §2.2)
+  }
+  if (!within_caller(index)) {
+    return;
+  }
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
+  const std::optional<double> exp = verdict.result.times.exp;
+  const int64_t expires_at = exp.has_value()
+                                 ? static_cast<int64_t>(*exp) + issuer.config->policy.leeway_seconds
+                                 : std::numeric_limits<int64_t>::max();
+  const Denylist::Key key =
+      routes_internal::OpaqueRevocationKey(*issuer.config->policy.issuer, token);
+  absl::Status status = deps_.denylist->Add(key, expires_at, now);
+  if (status.ok() && deps_.revocation_log != nullptr) {
+    status = deps_.revocation_log->Append(key, expires_at);
+  }
+  if (!status.ok()) {
+    SetError(response, 503, "temporarily_unavailable", "the revocation could not be recorded");
+    response.AddHeader("Retry-After", "1");
+    return;
+  }
+  if (deps_.log_notes) {
+    internal::StrAppend(&response.log_note, " revoked");
+  }
+}
+
+}  // namespace tokenwarden::server

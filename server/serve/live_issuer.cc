@@ -1,0 +1,275 @@
+#include "server/serve/live_issuer.h"
+
+#include <utility>
+
+#include "core/internal/str_cat.h"
+#include "server/fetch/https_client.h"
+#include "server/json_text.h"
+#include "server/keys/key_source.h"
+#include "server/upstream/opaque_introspector.h"
+
+namespace tokenwarden::server {
+namespace {
+
+// Fingerprint is every setting that shapes a live issuer: equal fingerprints may share one
+// across a reload. Secrets enter it only through a digest-free comparison of the whole
+// string, which never leaves this process.
+std::string Fingerprint(const IssuerConfig& c) {
+  std::string out = internal::StrCat(
+      *c.policy.issuer, "\n", static_cast<int>(c.key_source), "\n", c.jwks_uri, "\n",
+      c.fetch.ca_file, "\n", c.fetch.allow_plain_http ? 1 : 0, "\n", c.fetch.connect_timeout_ms,
+      "\n", c.fetch.timeout_ms, "\n", c.fetch.max_response_bytes);
+  const KeyRefreshConfig& r = c.refresh;
+  internal::StrAppend(&out, "\n", r.min_refresh_seconds, "\n", r.max_refresh_seconds, "\n",
+                      r.default_refresh_seconds, "\n", r.unknown_kid_cooldown_seconds, "\n",
+                      r.max_stale_seconds, "\n", r.fallback_jwks_file, "\n",
+                      c.policy.leeway_seconds);
+  if (c.introspection.has_value()) {
+    const UpstreamIntrospectionConfig& i = *c.introspection;
+    internal::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
+                        i.client_secret_post ? 1 : 0, "\n", i.cache_ttl_seconds, "\n",
+                        i.negative_ttl_seconds);
+  }
+  return out;
+}
+
+fetch::FetchOptions FetchOptionsOf(const RemoteFetchConfig& c) {
+  fetch::FetchOptions options;
+  options.ca_file = c.ca_file;
+  options.allow_plain_http = c.allow_plain_http;
+  options.connect_timeout_ms = c.connect_timeout_ms;
+  options.timeout_ms = c.timeout_ms;
+  options.max_response_bytes = c.max_response_bytes;
+  return options;
+}
+
+UpstreamAnswer AnswerOf(const upstream::UpstreamOutcome& outcome) {
+  UpstreamAnswer answer;
+  switch (outcome.kind) {
+    case upstream::UpstreamOutcome::Kind::kActive:
+      answer.kind = UpstreamAnswer::Kind::kActive;
+      answer.json = std::shared_ptr<const std::string>(outcome.result, &outcome.result->json);
+      answer.exp = outcome.result->exp;
+      break;
+    case upstream::UpstreamOutcome::Kind::kInactive:
+      answer.kind = UpstreamAnswer::Kind::kInactive;
+      break;
+    case upstream::UpstreamOutcome::Kind::kError:
+      answer.kind = UpstreamAnswer::Kind::kError;
+      break;
+  }
+  return answer;
+}
+
+}  // namespace
+
+LiveIssuer::~LiveIssuer() {
+  // The introspector may ask the key source for the discovered endpoint: stop it first.
+  if (upstream_ != nullptr) {
+    upstream_->Stop();
+  }
+  if (keys_ != nullptr) {
+    keys_->Stop();
+  }
+}
+
+void LiveIssuer::Attach(const std::shared_ptr<Validator>& validator) {
+  if (keys_ != nullptr) {
+    keys_->Attach(validator);
+  }
+}
+
+bool LiveIssuer::RequestRefetch(std::function<void()> done) {
+  return keys_ != nullptr && keys_->RequestRefetch(std::move(done));
+}
+
+std::optional<UpstreamAnswer> LiveIssuer::CachedAnswer(std::string_view token) {
+  std::optional<upstream::UpstreamOutcome> cached = upstream_->Cached(token);
+  if (!cached.has_value()) {
+    return std::nullopt;
+  }
+  return AnswerOf(*cached);
+}
+
+void LiveIssuer::Lookup(std::string_view token, std::function<void(const UpstreamAnswer&)> done) {
+  upstream_->Lookup(token, [done = std::move(done)](const upstream::UpstreamOutcome& outcome) {
+    done(AnswerOf(outcome));
+  });
+}
+
+bool LiveIssuer::ready() const { return keys_ == nullptr || keys_->Status().usable; }
+
+void LiveIssuer::AppendReadyJson(std::string& out, int64_t now) const {
+  if (keys_ != nullptr) {
+    const keys::KeySourceStatus s = keys_->Status();
+    internal::StrAppend(&out, ",\"keys\":{\"usable\":", s.usable ? "true" : "false",
+                        ",\"stale\":", s.stale ? "true" : "false",
+                        ",\"fallback\":", s.using_fallback ? "true" : "false", ",\"keys\":", s.keys,
+                        ",\"kids\":[");
+    for (size_t i = 0; i < s.kids.size(); ++i) {
+      out.append(i == 0 ? "" : ",");
+      AppendJsonString(out, s.kids[i]);
+    }
+    out.append("],\"age_seconds\":");
+    if (s.last_success_unix > 0) {
+      internal::StrAppend(&out, now - s.last_success_unix);
+    } else {
+      out.append("null");
+    }
+    internal::StrAppend(&out, ",\"consecutive_failures\":", s.consecutive_failures,
+                        ",\"next_attempt_in_ms\":", s.next_attempt_in_ms, ",\"jwks_uri\":");
+    AppendJsonString(out, s.jwks_uri);
+    out.append(",\"last_error\":");
+    if (s.last_error.empty()) {
+      out.append("null");
+    } else {
+      AppendJsonString(out, s.last_error);
+    }
+    out.push_back('}');
+  }
+  if (upstream_ != nullptr) {
+    const upstream::UpstreamStats s = upstream_->Stats();
+    internal::StrAppend(&out, ",\"introspection\":{\"calls\":", s.calls, ",\"errors\":", s.errors,
+                        ",\"cached\":", s.entries, "}");
+  }
+}
+
+void LiveIssuer::FillGauges(MetricsGauges::Issuer& out) const {
+  if (keys_ != nullptr) {
+    const keys::KeySourceStatus s = keys_->Status();
+    out.remote = true;
+    out.stale = s.stale;
+    out.fallback = s.using_fallback;
+    out.consecutive_failures = static_cast<uint64_t>(s.consecutive_failures);
+    out.key_set_age_seconds =
+        s.last_success_unix > 0
+            ? static_cast<double>(static_cast<int64_t>(std::time(nullptr)) - s.last_success_unix)
+            : 0;
+    for (int e = 0; e < keys::kNumKeyEvents; ++e) {
+      out.key_events.push_back(
+          {keys::KeyEventName(static_cast<keys::KeyEvent>(e)), s.events[static_cast<size_t>(e)]});
+    }
+  }
+  if (upstream_ != nullptr) {
+    const upstream::UpstreamStats s = upstream_->Stats();
+    out.upstream = {{"active", s.active},       {"inactive", s.inactive},
+                    {"error", s.errors},        {"cached", s.cache_hits},
+                    {"coalesced", s.coalesced}, {"overloaded", s.overloaded}};
+  }
+}
+
+LiveIssuers::LiveIssuers(Logger log, bool start, MakeFetcher make_fetcher)
+    : log_(std::move(log)), start_(start), make_fetcher_(std::move(make_fetcher)) {
+  if (!make_fetcher_) {
+    make_fetcher_ =
+        [](const RemoteFetchConfig& config) -> absl::StatusOr<std::shared_ptr<fetch::Fetcher>> {
+      absl::StatusOr<std::unique_ptr<fetch::HttpsClient>> client =
+          fetch::HttpsClient::Create(FetchOptionsOf(config));
+      if (!client.ok()) {
+        return client.status();
+      }
+      return std::shared_ptr<fetch::Fetcher>(*std::move(client));
+    };
+  }
+}
+
+LiveIssuers::~LiveIssuers() {
+  std::map<std::string, std::shared_ptr<LiveIssuer>> all;
+  {
+    internal::MutexLock lock(&mu_);
+    all.swap(by_fingerprint_);
+  }
+  for (auto& [fingerprint, live] : all) {
+    if (live->upstream_ != nullptr) {
+      live->upstream_->Stop();
+    }
+    if (live->keys_ != nullptr) {
+      live->keys_->Stop();
+    }
+  }
+}
+
+absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerConfig& config) {
+  if (!config.remote_keys() && !config.introspection.has_value()) {
+    return std::shared_ptr<LiveIssuer>();
+  }
+  const std::string fingerprint = Fingerprint(config);
+  {
+    internal::MutexLock lock(&mu_);
+    if (auto it = by_fingerprint_.find(fingerprint); it != by_fingerprint_.end()) {
+      return it->second;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<fetch::Fetcher>> fetcher = make_fetcher_(config.fetch);
+  if (!fetcher.ok()) {
+    return absl::InvalidArgumentError(internal::StrCat("fetch: ", fetcher.status().message()));
+  }
+  std::shared_ptr<LiveIssuer> live(new LiveIssuer());
+  live->fingerprint_ = fingerprint;
+  if (config.remote_keys()) {
+    keys::KeySourceConfig k;
+    k.issuer = *config.policy.issuer;
+    k.discovery = config.key_source == IssuerConfig::KeySource::kDiscovery;
+    k.jwks_uri = config.jwks_uri;
+    k.allow_plain_http = config.fetch.allow_plain_http;
+    k.min_refresh_ms = config.refresh.min_refresh_seconds * 1000;
+    k.max_refresh_ms = config.refresh.max_refresh_seconds * 1000;
+    k.default_refresh_ms = config.refresh.default_refresh_seconds * 1000;
+    k.cooldown_ms = config.refresh.unknown_kid_cooldown_seconds * 1000;
+    k.max_stale_ms = config.refresh.max_stale_seconds * 1000;
+    k.fallback = config.refresh.fallback_keys;
+    absl::StatusOr<std::unique_ptr<keys::IssuerKeySource>> source =
+        keys::IssuerKeySource::Create(std::move(k), *fetcher, log_);
+    if (!source.ok()) {
+      return source.status();
+    }
+    live->keys_ = *std::move(source);
+  }
+  if (config.introspection.has_value()) {
+    const UpstreamIntrospectionConfig& i = *config.introspection;
+    upstream::UpstreamConfig u;
+    u.issuer = *config.policy.issuer;
+    u.endpoint = i.endpoint;
+    if (u.endpoint.empty()) {
+      keys::IssuerKeySource* source = live->keys_.get();
+      u.endpoint_provider = [source] { return source->Status().introspection_endpoint; };
+    }
+    u.client_id = i.client_id;
+    u.client_secret = i.client_secret;
+    u.client_secret_post = i.client_secret_post;
+    u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
+    u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
+    u.leeway_s = config.policy.leeway_seconds;
+    absl::StatusOr<std::unique_ptr<upstream::OpaqueIntrospector>> introspector =
+        upstream::OpaqueIntrospector::Create(std::move(u), *fetcher, log_);
+    if (!introspector.ok()) {
+      return introspector.status();
+    }
+    live->upstream_ = *std::move(introspector);
+  }
+  if (start_ && live->keys_ != nullptr) {
+    live->keys_->Start();
+  }
+  internal::MutexLock lock(&mu_);
+  by_fingerprint_.emplace(fingerprint, live);
+  return live;
+}
+
+void LiveIssuers::Retain(const std::vector<std::shared_ptr<LiveIssuer>>& in_use) {
+  std::vector<std::shared_ptr<LiveIssuer>> dropped;
+  {
+    internal::MutexLock lock(&mu_);
+    for (auto it = by_fingerprint_.begin(); it != by_fingerprint_.end();) {
+      const bool used = std::find(in_use.begin(), in_use.end(), it->second) != in_use.end();
+      if (used) {
+        ++it;
+      } else {
+        dropped.push_back(std::move(it->second));
+        it = by_fingerprint_.erase(it);
+      }
+    }
+  }
+  // Dropped ones stop when the last state holding them goes (LiveIssuer's destructor).
+}
+
+}  // namespace tokenwarden::server

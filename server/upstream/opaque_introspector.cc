@@ -1,0 +1,309 @@
+#include "server/upstream/opaque_introspector.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include <openssl/base64.h>
+#include <openssl/sha.h>
+
+#include "core/internal/str_cat.h"
+
+namespace tokenwarden::server::upstream {
+namespace {
+
+int64_t SystemMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Hex(std::string_view bytes, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n && i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+std::string Base64(std::string_view in) {
+  size_t len = 0;
+  EVP_EncodedLength(&len, in.size());
+  std::string out(len, '\0');
+  const size_t written = EVP_EncodeBlock(reinterpret_cast<uint8_t*>(out.data()),
+                                         reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  out.resize(written);
+  return out;
+}
+
+UpstreamOutcome Error(std::string message) {
+  UpstreamOutcome out;
+  out.kind = UpstreamOutcome::Kind::kError;
+  out.error = std::move(message);
+  return out;
+}
+
+}  // namespace
+
+std::string FormEncode(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
+    UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log, Clock clock) {
+  if (fetcher == nullptr) {
+    return absl::InvalidArgumentError("introspector needs a fetcher");
+  }
+  if (config.endpoint.empty() && !config.endpoint_provider) {
+    return absl::InvalidArgumentError("introspector needs an endpoint");
+  }
+  if (config.client_id.empty() || config.client_secret.empty()) {
+    return absl::InvalidArgumentError("introspector needs client credentials");
+  }
+  config.threads = std::max<size_t>(config.threads, 1);
+  std::unique_ptr<OpaqueIntrospector> out(new OpaqueIntrospector(
+      std::move(config), std::move(fetcher), std::move(log), clock ? clock : Clock(&SystemMs)));
+  for (size_t i = 0; i < out->config_.threads; ++i) {
+    out->threads_.emplace_back([raw = out.get()] { raw->Run(); });
+  }
+  return out;
+}
+
+OpaqueIntrospector::OpaqueIntrospector(UpstreamConfig config,
+                                       std::shared_ptr<fetch::Fetcher> fetcher, Logger log,
+                                       Clock clock)
+    : config_(std::move(config)),
+      fetcher_(std::move(fetcher)),
+      log_(std::move(log)),
+      clock_(std::move(clock)) {}
+
+OpaqueIntrospector::~OpaqueIntrospector() { Stop(); }
+
+void OpaqueIntrospector::Stop() {
+  std::unordered_map<std::string, std::vector<std::function<void(const UpstreamOutcome&)>>>
+      abandoned;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) {
+      return;
+    }
+    stop_ = true;
+  }
+  work_.notify_all();
+  for (std::thread& t : threads_) {
+    t.join();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    abandoned.swap(waiting_);
+    queue_.clear();
+  }
+  const UpstreamOutcome outcome = Error("shutting down");
+  for (auto& [digest, callbacks] : abandoned) {
+    for (const auto& done : callbacks) {
+      done(outcome);
+    }
+  }
+}
+
+std::string OpaqueIntrospector::DigestOf(std::string_view token) const {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, config_.issuer.data(), config_.issuer.size());
+  SHA256_Update(&ctx, "\0", 1);
+  SHA256_Update(&ctx, token.data(), token.size());
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256_Final(reinterpret_cast<uint8_t*>(digest.data()), &ctx);
+  return digest;
+}
+
+std::optional<UpstreamOutcome> OpaqueIntrospector::Lookup(const std::string& digest) {
+  const auto it = cache_.find(digest);
+  if (it == cache_.end()) {
+    return std::nullopt;
+  }
+  if (clock_() >= it->second.expires_ms) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  ++stats_.cache_hits;
+  return it->second.outcome;
+}
+
+std::optional<UpstreamOutcome> OpaqueIntrospector::Cached(std::string_view token) {
+  const std::string digest = DigestOf(token);
+  std::lock_guard<std::mutex> lock(mu_);
+  return Lookup(digest);
+}
+
+void OpaqueIntrospector::Lookup(std::string_view token,
+                                std::function<void(const UpstreamOutcome&)> done) {
+  const std::string digest = DigestOf(token);
+  std::optional<UpstreamOutcome> now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    now = Lookup(digest);
+    if (!now.has_value()) {
+      if (stop_) {
+        now = Error("shutting down");
+      } else if (auto it = waiting_.find(digest); it != waiting_.end()) {
+        ++stats_.coalesced;
+        it->second.push_back(std::move(done));
+        return;
+      } else if (queue_.size() >= config_.max_queue) {
+        ++stats_.overloaded;
+        ++stats_.errors;
+        now = Error("too many introspection requests waiting (overloaded)");
+      } else {
+        waiting_[digest].push_back(std::move(done));
+        queue_.push_back(Task{digest, std::string(token)});
+        work_.notify_one();
+        return;
+      }
+    }
+  }
+  done(*now);
+}
+
+UpstreamStats OpaqueIntrospector::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  UpstreamStats out = stats_;
+  out.entries = cache_.size();
+  return out;
+}
+
+void OpaqueIntrospector::Run() {
+  for (;;) {
+    Task task;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) {
+        return;
+      }
+      task = std::move(queue_.front());
+      queue_.pop_front();
+      ++stats_.calls;
+    }
+    const UpstreamOutcome outcome = Ask(task.token, task.digest);
+    std::vector<std::function<void(const UpstreamOutcome&)>> callbacks;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      switch (outcome.kind) {
+        case UpstreamOutcome::Kind::kActive:
+          ++stats_.active;
+          break;
+        case UpstreamOutcome::Kind::kInactive:
+          ++stats_.inactive;
+          break;
+        case UpstreamOutcome::Kind::kError:
+          ++stats_.errors;
+          break;
+      }
+      Remember(task.digest, outcome);
+      if (auto it = waiting_.find(task.digest); it != waiting_.end()) {
+        callbacks.swap(it->second);
+        waiting_.erase(it);
+      }
+    }
+    for (const auto& done : callbacks) {
+      done(outcome);
+    }
+  }
+}
+
+void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutcome& outcome) {
+  const int64_t now = clock_();
+  int64_t expires = now;
+  if (outcome.kind == UpstreamOutcome::Kind::kActive) {
+    expires = now + config_.cache_ttl_ms;
+    if (outcome.result->exp.has_value()) {
+      expires = std::min(expires, *outcome.result->exp * 1000);
+    }
+  } else if (outcome.kind == UpstreamOutcome::Kind::kInactive) {
+    expires = now + config_.negative_ttl_ms;
+  }
+  if (expires <= now) {
+    return;  // failures, and a zero ttl, are not remembered
+  }
+  if (cache_.size() >= config_.max_entries) {
+    std::erase_if(cache_, [now](const auto& item) { return item.second.expires_ms <= now; });
+    if (cache_.size() >= config_.max_entries) {
+      cache_.erase(cache_.begin());  // an arbitrary victim: the hash spreads them evenly
+    }
+  }
+  cache_[digest] = Entry{outcome, expires};
+}
+
+UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::string& digest) {
+  const std::string endpoint =
+      config_.endpoint.empty() ? config_.endpoint_provider() : config_.endpoint;
+  const std::string name = Hex(digest, 6);
+  auto fail = [&](std::string why) {
+    if (log_) {
+      log_(internal::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
+                            " failed: ", why));
+    }
+    return Error(std::move(why));
+  };
+  if (endpoint.empty()) {
+    return fail("the introspection endpoint is not known yet (discovery has not succeeded)");
+  }
+  fetch::FetchRequest request;
+  request.method = "POST";
+  request.url = endpoint;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                     {"Accept", "application/json"}};
+  request.body = internal::StrCat("token=", FormEncode(token), "&token_type_hint=access_token");
+  if (config_.client_secret_post) {
+    internal::StrAppend(&request.body, "&client_id=", FormEncode(config_.client_id),
+                        "&client_secret=", FormEncode(config_.client_secret));
+  } else {
+    // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
+    request.headers.emplace_back(
+        "Authorization",
+        internal::StrCat("Basic ", Base64(internal::StrCat(FormEncode(config_.client_id), ":",
+                                                           FormEncode(config_.client_secret)))));
+  }
+  absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
+  if (!response.ok()) {
+    return fail(std::string(response.status().message()));
+  }
+  if (response->status == 401 || response->status == 403) {
+    return fail(internal::StrCat("HTTP ", response->status,
+                                 ": the issuer refused tokenwarden's client credentials"));
+  }
+  if (response->status != 200) {
+    return fail(internal::StrCat("HTTP ", response->status));
+  }
+  absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(response->body);
+  if (!parsed.ok()) {
+    return fail(std::string(parsed.status().message()));
+  }
+  UpstreamOutcome out;
+  out.kind = parsed->active ? UpstreamOutcome::Kind::kActive : UpstreamOutcome::Kind::kInactive;
+  if (out.kind == UpstreamOutcome::Kind::kActive && parsed->exp.has_value() &&
+      clock_() / 1000 >= *parsed->exp + config_.leeway_s) {
+    out.kind = UpstreamOutcome::Kind::kInactive;  // "active" but already expired
+  }
+  out.result = std::make_shared<const IntrospectionResult>(*std::move(parsed));
+  return out;
+}
+
+}  // namespace tokenwarden::server::upstream

@@ -1,0 +1,146 @@
+// A real OpenID Provider (oidc-provider, OpenID Certified) for tokenwarden's end-to-end tests.
+//
+//   node provider.mjs CONFIG.json
+//
+// CONFIG: {"issuer": "https://127.0.0.1:PORT", "port": PORT, "cert": PEM path, "key": PEM path,
+//          "jwks": path of a JWK Set of PRIVATE signing keys (read at start: rotate by
+//                  restarting with a new file), "data_dir": folder for the file-backed store,
+//          "clients": [{"client_id", "client_secret"}], "access_token_ttl": seconds}
+//
+// Resource indicators (RFC 8707): https://api.jwt.test gets JWT access tokens (RFC 9068,
+// typ at+jwt), https://api.opaque.test opaque ones; both grant the scopes "read write".
+// Introspection (RFC 7662) and revocation (RFC 7009) are on. The store is a folder of JSON
+// files, so a restarted provider still knows the tokens it issued and the ones it revoked.
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+
+import Provider, { errors } from 'oidc-provider';
+
+const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+
+function storeFile(model) {
+  return path.join(config.data_dir, `${model}.json`);
+}
+
+// FileAdapter is oidc-provider's adapter interface over one JSON file per model.
+class FileAdapter {
+  constructor(model) {
+    this.model = model;
+  }
+
+  load() {
+    try {
+      return JSON.parse(fs.readFileSync(storeFile(this.model), 'utf8'));
+    } catch {
+      return {};
+    }
+  }
+
+  save(all) {
+    const file = storeFile(this.model);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(all));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  live(entry) {
+    return entry && (!entry.expiresAt || entry.expiresAt > Date.now()) ? entry.payload : undefined;
+  }
+
+  async upsert(id, payload, expiresIn) {
+    const all = this.load();
+    all[id] = { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined };
+    this.save(all);
+  }
+
+  async find(id) {
+    return this.live(this.load()[id]);
+  }
+
+  async findByUid(uid) {
+    return Object.values(this.load()).map((e) => this.live(e)).find((p) => p?.uid === uid);
+  }
+
+  async findByUserCode(userCode) {
+    return Object.values(this.load()).map((e) => this.live(e))
+      .find((p) => p?.userCode === userCode);
+  }
+
+  async consume(id) {
+    const all = this.load();
+    if (all[id]) {
+      all[id].payload.consumed = Math.floor(Date.now() / 1000);
+      this.save(all);
+    }
+  }
+
+  async destroy(id) {
+    const all = this.load();
+    delete all[id];
+    this.save(all);
+  }
+
+  async revokeByGrantId(grantId) {
+    const all = this.load();
+    for (const [id, entry] of Object.entries(all)) {
+      if (entry.payload?.grantId === grantId) delete all[id];
+    }
+    this.save(all);
+  }
+}
+
+const ttl = config.access_token_ttl ?? 300;
+const resources = {
+  'https://api.jwt.test': { format: 'jwt' },
+  'https://api.opaque.test': { format: 'opaque' },
+};
+
+const provider = new Provider(config.issuer, {
+  adapter: FileAdapter,
+  clients: config.clients.map((c) => ({
+    client_id: c.client_id,
+    client_secret: c.client_secret,
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+  })),
+  jwks: JSON.parse(fs.readFileSync(config.jwks, 'utf8')),
+  scopes: ['read', 'write'],
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async (ctx, client, oneOf) => oneOf,
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (ctx, resource) => {
+        const server = resources[resource];
+        if (!server) throw new errors.InvalidTarget();
+        return {
+          scope: 'read write',
+          audience: resource,
+          accessTokenTTL: ttl,
+          accessTokenFormat: server.format,
+          ...(server.format === 'jwt' ? { jwt: { sign: { alg: config.jwt_alg ?? 'RS256' } } } : {}),
+        };
+      },
+    },
+  },
+});
+
+const server = https.createServer(
+  { cert: fs.readFileSync(config.cert), key: fs.readFileSync(config.key) },
+  provider.callback(),
+);
+server.listen(config.port, '127.0.0.1', () => {
+  console.log(`provider: listening on ${config.issuer}`);
+});
+function stop() {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,385 @@
+// IssuerKeySource with a scripted fetcher: discovery then JWK Set, publication into attached
+// Validators, ETag revalidation, rotation, failures (stale-if-error, max staleness, fallback),
+// unknown-kid refetches (coalesced, cooled down), the quick retry and the backoff.
+#include "server/keys/key_source.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/internal/str_cat.h"
+#include "tests/core/test_tokens.h"
+
+namespace tokenwarden::server::keys {
+namespace {
+
+using tokenwarden::testing::EcKey;
+using tokenwarden::testing::EcKeyB;
+using tokenwarden::testing::JwksOf;
+using tokenwarden::testing::kNow;
+using tokenwarden::testing::MintAlg;
+using tokenwarden::testing::TestKey;
+
+constexpr char kIssuer[] = "https://op.example";
+constexpr char kJwksUri[] = "https://op.example/jwks";
+
+fetch::FetchResponse Reply(int status, std::string body,
+                           std::vector<std::pair<std::string, std::string>> headers = {}) {
+  fetch::FetchResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = std::move(headers);
+  return r;
+}
+
+std::string JwksA() { return JwksOf({EcKey(Algorithm::kEs256).Jwk("a")}); }
+std::string JwksB() { return JwksOf({EcKeyB().Jwk("b")}); }
+
+// FakeFetcher answers with a handler the test swaps, and records every request.
+class FakeFetcher : public fetch::Fetcher {
+ public:
+  using Handler = std::function<absl::StatusOr<fetch::FetchResponse>(const fetch::FetchRequest&)>;
+  void Set(Handler handler) {
+    std::lock_guard<std::mutex> lock(mu_);
+    handler_ = std::move(handler);
+  }
+  absl::StatusOr<fetch::FetchResponse> Fetch(const fetch::FetchRequest& request) override {
+    Handler handler;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(request);
+      times_.push_back(std::chrono::steady_clock::now());
+      handler = handler_;
+    }
+    return handler(request);
+  }
+  int Count(std::string_view url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = 0;
+    for (const auto& r : requests_) {
+      n += r.url == url ? 1 : 0;
+    }
+    return n;
+  }
+  std::vector<fetch::FetchRequest> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+  std::vector<std::chrono::steady_clock::time_point> times() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return times_;
+  }
+
+ private:
+  std::mutex mu_;
+  Handler handler_;
+  std::vector<fetch::FetchRequest> requests_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
+};
+
+// Eventually polls `condition` for up to 10 s (sanitizer builds on a loaded machine are slow).
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return condition();
+}
+
+class KeySourceTest : public ::testing::Test {
+ protected:
+  KeySourceTest() {
+    Policy policy;
+    policy.issuer = kIssuer;
+    policy.algorithms.Add(Algorithm::kEs256);
+    validator_ = std::shared_ptr<Validator>(*Validator::Create(policy, KeySet::Empty()));
+    config_.issuer = kIssuer;
+    config_.jwks_uri = kJwksUri;
+    config_.min_refresh_ms = 20;
+    config_.max_refresh_ms = 60000;
+    config_.default_refresh_ms = 60000;
+    config_.cooldown_ms = 60000;
+    config_.quick_retry_ms = 10;
+    config_.backoff_initial_ms = 20;
+    config_.backoff_max_ms = 100;
+  }
+  ~KeySourceTest() override {
+    if (source_ != nullptr) {
+      source_->Stop();
+    }
+  }
+  void Start() {
+    absl::StatusOr<std::unique_ptr<IssuerKeySource>> source =
+        IssuerKeySource::Create(config_, fetcher_, [this](std::string_view line) {
+          std::lock_guard<std::mutex> lock(log_mu_);
+          log_.emplace_back(line);
+        });
+    ASSERT_TRUE(source.ok()) << source.status();
+    source_ = *std::move(source);
+    source_->Attach(validator_);
+    source_->Start();
+  }
+  Error Check(const TestKey& key, const char* kid) {
+    ValidatorScratch scratch(*validator_);
+    ValidationResult result;
+    const std::string token =
+        MintAlg(Algorithm::kEs256, key,
+                internal::StrCat(R"({"iss":")", kIssuer, R"(","exp":)", kNow + 600, "}"), kid);
+    return validator_->Validate(token, kNow, scratch, result);
+  }
+  uint64_t Events(KeyEvent event) { return source_->Status().events[static_cast<size_t>(event)]; }
+  bool Logged(std::string_view needle) {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    for (const std::string& line : log_) {
+      if (line.find(needle) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // Serve answers the JWK Set URL with `jwks` (and `headers`).
+  void Serve(std::string jwks, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    fetcher_->Set(
+        [jwks, headers](const fetch::FetchRequest&) { return Reply(200, jwks, headers); });
+  }
+  bool Loaded() {
+    return Eventually([&] { return source_->Status().usable; });
+  }
+
+  std::shared_ptr<FakeFetcher> fetcher_ = std::make_shared<FakeFetcher>();
+  std::shared_ptr<Validator> validator_;
+  KeySourceConfig config_;
+  std::unique_ptr<IssuerKeySource> source_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;
+};
+
+TEST_F(KeySourceTest, DiscoveryThenJwksPublishesIntoTheValidator) {
+  config_.discovery = true;
+  config_.jwks_uri.clear();
+  fetcher_->Set([](const fetch::FetchRequest& r) {
+    if (r.url == "https://op.example/.well-known/openid-configuration") {
+      return Reply(200, R"({"issuer":"https://op.example","jwks_uri":"https://op.example/jwks",)"
+                        R"("introspection_endpoint":"https://op.example/introspect"})");
+    }
+    return Reply(r.url == kJwksUri ? 200 : 404, JwksA());
+  });
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kKeyNotFound);
+  Start();
+  ASSERT_TRUE(Loaded());
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
+  const KeySourceStatus status = source_->Status();
+  EXPECT_EQ(status.kids, std::vector<std::string>{"a"});
+  EXPECT_EQ(status.jwks_uri, kJwksUri);
+  EXPECT_EQ(status.introspection_endpoint, "https://op.example/introspect");
+  EXPECT_FALSE(status.stale);
+  EXPECT_EQ(Events(KeyEvent::kRefreshed), 1u);
+  EXPECT_TRUE(Logged("keys refreshed: 1 keys (kids a)"));
+  const std::vector<fetch::FetchRequest> requests = fetcher_->requests();
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[0].url, "https://op.example/.well-known/openid-configuration");
+  EXPECT_EQ(requests[1].url, kJwksUri);
+}
+
+TEST_F(KeySourceTest, DiscoveryForAnotherIssuerIsRefused) {
+  config_.discovery = true;
+  config_.jwks_uri.clear();
+  fetcher_->Set([](const fetch::FetchRequest& r) {
+    if (r.url.ends_with("openid-configuration")) {
+      return Reply(200, R"({"issuer":"https://op.example/","jwks_uri":"https://op.example/jwks"})");
+    }
+    return Reply(200, JwksA());
+  });
+  Start();
+  ASSERT_TRUE(Eventually([&] { return Events(KeyEvent::kFailed) >= 1; }));
+  EXPECT_FALSE(source_->Status().usable);
+  EXPECT_NE(source_->Status().last_error.find("is not the configured issuer"), std::string::npos);
+  EXPECT_EQ(fetcher_->Count(kJwksUri), 0);
+}
+
+TEST_F(KeySourceTest, NotModifiedKeepsTheSetAndTheCache) {
+  std::atomic<int> conditional{0};
+  fetcher_->Set([&](const fetch::FetchRequest& r) {
+    for (const auto& [name, value] : r.headers) {
+      if (name == "If-None-Match" && value == "\"v1\"") {
+        ++conditional;
+        return Reply(304, "", {{"Cache-Control", "max-age=0"}});
+      }
+    }
+    return Reply(200, JwksA(), {{"ETag", "\"v1\""}, {"Cache-Control", "max-age=0"}});
+  });
+  Start();
+  ASSERT_TRUE(Loaded());
+  const uint64_t generation = validator_->snapshot()->generation;
+  ASSERT_TRUE(Eventually([&] { return Events(KeyEvent::kUnchanged) >= 3; }));
+  EXPECT_GE(conditional.load(), 3);
+  EXPECT_EQ(validator_->snapshot()->generation, generation);  // no UpdateKeys: cache kept
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
+}
+
+TEST_F(KeySourceTest, RotationReplacesTheSetOnAnUnknownKidRefetch) {
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  Serve(JwksB());
+  std::atomic<bool> done{false};
+  ASSERT_TRUE(source_->RequestRefetch([&] { done = true; }));
+  ASSERT_TRUE(Eventually([&] { return done.load(); }));
+  EXPECT_EQ(Check(EcKeyB(), "b"), Error::kOk);
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kKeyNotFound);
+  EXPECT_EQ(Events(KeyEvent::kRotated), 1u);
+  EXPECT_TRUE(Logged("keys rotated"));
+}
+
+TEST_F(KeySourceTest, RefetchesCoalesceAndCoolDown) {
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  const int before = fetcher_->Count(kJwksUri);
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  fetcher_->Set([&](const fetch::FetchRequest&) {
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return open; });
+    return Reply(200, JwksB());
+  });
+  std::atomic<int> callbacks{0};
+  std::vector<std::thread> misses;
+  std::atomic<int> accepted{0};
+  for (int i = 0; i < 8; ++i) {
+    misses.emplace_back([&] {
+      if (source_->RequestRefetch([&] { ++callbacks; })) {
+        ++accepted;
+      }
+    });
+  }
+  for (std::thread& t : misses) {
+    t.join();
+  }
+  EXPECT_EQ(accepted.load(), 8) << "every miss joins the one fetch";
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  ASSERT_TRUE(Eventually([&] { return callbacks.load() == 8; }));
+  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
+  // Within the cooldown no miss starts another fetch; the caller fails the token at once.
+  EXPECT_FALSE(source_->RequestRefetch([&] { ++callbacks; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
+  EXPECT_EQ(callbacks.load(), 8);
+}
+
+TEST_F(KeySourceTest, ZeroUsableKeysIsAFailureNotAReplacement) {
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  Serve(R"({"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"weak"}]})");
+  std::atomic<bool> done{false};
+  ASSERT_TRUE(source_->RequestRefetch([&] { done = true; }));
+  ASSERT_TRUE(Eventually([&] { return done.load(); }));
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
+  const KeySourceStatus status = source_->Status();
+  EXPECT_TRUE(status.stale);
+  EXPECT_EQ(status.consecutive_failures, 1);
+  EXPECT_NE(status.last_error.find("no usable key"), std::string::npos) << status.last_error;
+  EXPECT_EQ(Events(KeyEvent::kFailed), 1u);
+  EXPECT_EQ(Events(KeyEvent::kStale), 1u);
+  // Back to a good set: recovered, fresh again.
+  Serve(JwksA());
+  ASSERT_TRUE(Eventually([&] { return Events(KeyEvent::kRecovered) >= 1; }));
+  EXPECT_FALSE(source_->Status().stale);
+}
+
+TEST_F(KeySourceTest, MaxStalenessDropsTheKeys) {
+  config_.max_stale_ms = 150;
+  Serve(JwksA(), {{"Cache-Control", "max-age=0"}});
+  Start();
+  ASSERT_TRUE(Loaded());
+  fetcher_->Set([](const fetch::FetchRequest&) {
+    return absl::StatusOr<fetch::FetchResponse>(absl::UnavailableError("connection refused"));
+  });
+  ASSERT_TRUE(Eventually([&] { return Events(KeyEvent::kDropped) >= 1; }));
+  EXPECT_FALSE(source_->Status().usable);
+  EXPECT_TRUE(source_->Current()->empty());
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kKeyNotFound);
+  Serve(JwksA());
+  ASSERT_TRUE(Loaded());
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
+  EXPECT_GE(Events(KeyEvent::kRecovered), 1u);
+}
+
+TEST_F(KeySourceTest, FallbackServesOnlyWhileTheRemoteSetIsMissing) {
+  config_.fallback = tokenwarden::testing::MustJwks(JwksB());
+  fetcher_->Set([](const fetch::FetchRequest&) { return Reply(500, "down"); });
+  Start();
+  ASSERT_TRUE(Eventually([&] { return source_->Status().using_fallback; }));
+  EXPECT_EQ(Check(EcKeyB(), "b"), Error::kOk);
+  Serve(JwksA());
+  ASSERT_TRUE(Eventually([&] { return !source_->Status().using_fallback; }));
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
+  EXPECT_EQ(Check(EcKeyB(), "b"), Error::kKeyNotFound);
+}
+
+TEST_F(KeySourceTest, OneQuickRetryHidesATransientFailure) {
+  std::atomic<int> calls{0};
+  fetcher_->Set([&](const fetch::FetchRequest&) {
+    return ++calls == 1 ? Reply(503, "busy") : Reply(200, JwksA());
+  });
+  Start();
+  ASSERT_TRUE(Loaded());
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(Events(KeyEvent::kFailed), 0u);
+}
+
+TEST_F(KeySourceTest, FailuresBackOffExponentially) {
+  fetcher_->Set([](const fetch::FetchRequest&) {
+    return absl::StatusOr<fetch::FetchResponse>(absl::DeadlineExceededError("timed out"));
+  });
+  config_.backoff_initial_ms = 40;
+  config_.backoff_max_ms = 10000;
+  config_.quick_retry_ms = 1;
+  Start();
+  // Each attempt is two fetches (the quick retry); attempts 1..4 wait ~[20,40], [40,80],
+  // [80,160], [160,320] ms before the next.
+  ASSERT_TRUE(Eventually([&] { return fetcher_->times().size() >= 10; }));
+  const auto times = fetcher_->times();
+  auto gap = [&](size_t attempt) {  // from attempt's last fetch to the next attempt's first
+    return std::chrono::duration_cast<std::chrono::milliseconds>(times[2 * attempt + 2] -
+                                                                 times[2 * attempt + 1])
+        .count();
+  };
+  EXPECT_GE(gap(0), 20);
+  EXPECT_GE(gap(3), 160);
+  EXPECT_GT(gap(3), gap(0));
+  EXPECT_GE(source_->Status().consecutive_failures, 4);
+}
+
+TEST_F(KeySourceTest, StopIsPromptDuringABackoff) {
+  config_.backoff_initial_ms = 60000;
+  config_.backoff_max_ms = 60000;
+  fetcher_->Set([](const fetch::FetchRequest&) { return Reply(500, "down"); });
+  Start();
+  ASSERT_TRUE(Eventually([&] { return Events(KeyEvent::kFailed) >= 1; }));
+  std::atomic<bool> waiter_ran{false};
+  const auto start = std::chrono::steady_clock::now();
+  source_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_FALSE(source_->RequestRefetch([&] { waiter_ran = true; }));
+}
+
+}  // namespace
+}  // namespace tokenwarden::server::keys
