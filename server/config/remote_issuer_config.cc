@@ -74,6 +74,9 @@ absl::Status ReadKeyRefresh(element value, std::string_view path, std::string_vi
         if (key == "unknown_kid_cooldown_seconds") {
           return ReadInteger(v, field, 1, kDay, out.unknown_kid_cooldown_seconds);
         }
+        if (key == "unknown_kid_wait_ms") {
+          return ReadInteger(v, field, 0, 60000, out.unknown_kid_wait_ms);
+        }
         if (key == "max_stale_seconds") {
           return ReadInteger(v, field, 0, 30 * kDay, out.max_stale_seconds);
         }

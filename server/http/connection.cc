@@ -144,8 +144,10 @@ void Connection::Answer() {
   }
 }
 
-DeferredResponse Connection::Defer() {
+DeferredResponse Connection::Defer(uint32_t timeout_ms, Continuation on_timeout) {
   deferred_id_ = worker_.AddDeferred(this);
+  deferred_deadline_ms_ = timeout_ms == 0 ? 0 : uv_now(worker_.loop()) + timeout_ms;
+  on_deferred_timeout_ = std::move(on_timeout);
   return DeferredResponse(worker_.defer_queue(), deferred_id_);
 }
 
@@ -155,6 +157,8 @@ void Connection::Cancel(DeferredResponse& later) {
   }
   worker_.RemoveDeferred(deferred_id_);
   deferred_id_ = 0;
+  deferred_deadline_ms_ = 0;
+  on_deferred_timeout_ = nullptr;
   later.id_ = 0;
   later.queue_.reset();
 }
@@ -164,6 +168,8 @@ void Connection::FinishDeferred(const Continuation& next) {
     return;
   }
   deferred_id_ = 0;
+  deferred_deadline_ms_ = 0;
+  on_deferred_timeout_ = nullptr;
   // The parser has not run since the request was handled, so request_ and the parser's view
   // of it (keep-alive, HEAD, HTTP/1.0) still describe it.
   response_.Reset();
@@ -288,6 +294,12 @@ void Connection::StopReading() {
 }
 
 void Connection::ArmTimer() {
+  if (deferred_id_ != 0 && deferred_deadline_ms_ != 0) {
+    const uint64_t now = uv_now(worker_.loop());
+    uv_timer_start(&timer_, &Connection::OnTimer,
+                   deferred_deadline_ms_ > now ? deferred_deadline_ms_ - now : 1, 0);
+    return;
+  }
   const Limits& limits = worker_.shared().limits;
   uint64_t timeout_ms = limits.idle_timeout_ms;
   if (!parsing_stopped_ && parser_.in_message()) {
@@ -305,6 +317,15 @@ void Connection::ArmTimer() {
 
 void Connection::OnTimer(uv_timer_t* timer) {
   Connection& self = *static_cast<Connection*>(timer->data);
+  if (self.deferred_id_ != 0 && self.deferred_deadline_ms_ != 0) {
+    // The wait ran out: answer now; the answer still on its way finds no one.
+    self.worker_.RemoveDeferred(self.deferred_id_);
+    const Continuation next = std::move(self.on_deferred_timeout_);
+    self.FinishDeferred(next ? next : [](const Request&, Response& response) {
+      MakeErrorResponse(504, "the answer took too long", response);
+    });
+    return;
+  }
   if (!self.parsing_stopped_ && self.parser_.in_message()) {
     self.Fail(408, {});
     self.Settle();

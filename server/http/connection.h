@@ -44,7 +44,7 @@ class Connection final : public Deferrer {
 
   // Defer (Deferrer) parks the request being handled; FinishDeferred answers it on the loop
   // and resumes parsing.
-  DeferredResponse Defer() override;
+  DeferredResponse Defer(uint32_t timeout_ms, Continuation on_timeout) override;
   void Cancel(DeferredResponse& later) override;
   void FinishDeferred(const Continuation& next);
 
@@ -106,6 +106,8 @@ class Connection final : public Deferrer {
   bool parsing_stopped_ = false;  // the connection ends after what is queued
   bool closing_ = false;
   uint64_t deferred_id_ = 0;  // non-zero while the current request waits for FinishDeferred
+  uint64_t deferred_deadline_ms_ = 0;  // loop time; 0 = none
+  Continuation on_deferred_timeout_;
 };
 
 }  // namespace tokenwarden::server::http

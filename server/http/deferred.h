@@ -4,7 +4,7 @@
 // refetch, an upstream introspection) defers the request and answers later from any thread,
 // either with a finished response or by resuming the handler on the worker's loop:
 //
-//   http::DeferredResponse later = request.deferrer->Defer();
+//   http::DeferredResponse later = request.deferrer->Defer(/*timeout_ms=*/0, nullptr);
 //   StartLookup(..., [later = std::move(later)](Result r) mutable {
 //     later.Resume([r](const http::Request& request, http::Response& response) {
 //       ...  // runs on the worker's loop, with the original request
@@ -36,9 +36,6 @@ namespace tokenwarden::server::http {
 // DeferQueue is one worker's inbox of finished deferred responses: posted from any thread,
 // taken on the worker's loop after its async handle fires.
 // Thread-safety: Post may run on any thread; Bind, Take and Close on the worker's loop.
-// Continuation produces the response on the worker's loop.
-using Continuation = std::function<void(const Request& request, Response& response)>;
-
 class DeferQueue {
  public:
   void Bind(uv_async_t* async);

@@ -7,6 +7,8 @@
 #define TOKENWARDEN_SERVER_HTTP_MESSAGE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,20 +17,7 @@
 namespace tokenwarden::server::http {
 
 class DeferredResponse;  // deferred.h
-
-// Deferrer is implemented by the transport's connection: Defer() takes the current request
-// out of the synchronous path (see deferred.h). Call it at most once per request, from the
-// handler, and leave the handler's `response` untouched afterwards.
-class Deferrer {
- public:
-  virtual DeferredResponse Defer() = 0;
-  // Cancel takes back a Defer() made by the handler that is still running (it found it need
-  // not wait after all): `later` is disarmed and the handler fills `response` as usual.
-  virtual void Cancel(DeferredResponse& later) = 0;
-
- protected:
-  ~Deferrer() = default;
-};
+class Deferrer;
 
 struct HeaderField {
   std::string_view name;   // as received
@@ -80,6 +69,27 @@ struct Response {
 
  private:
   std::string headers_;
+};
+
+// Continuation fills the response of a deferred request on its worker's loop, with the
+// original request (see deferred.h).
+using Continuation = std::function<void(const Request& request, Response& response)>;
+
+// Deferrer is implemented by the transport's connection: Defer() takes the current request
+// out of the synchronous path (see deferred.h). Call it at most once per request, from the
+// handler, and leave the handler's `response` untouched afterwards.
+class Deferrer {
+ public:
+  // With `timeout_ms` > 0, `on_timeout` answers the request if it is still waiting then (a
+  // later Finish/Resume is dropped): a wait on an issuer is bounded by the server, not by
+  // whoever is expected to answer.
+  virtual DeferredResponse Defer(uint32_t timeout_ms, Continuation on_timeout) = 0;
+  // Cancel takes back a Defer() made by the handler that is still running (it found it need
+  // not wait after all): `later` is disarmed and the handler fills `response` as usual.
+  virtual void Cancel(DeferredResponse& later) = 0;
+
+ protected:
+  ~Deferrer() = default;
 };
 
 // StatusReason returns the reason phrase of `status` ("OK", "Unauthorized", ...).

@@ -85,9 +85,18 @@ bool Routes::Judge(const http::Request& request, std::string_view token, int64_t
   if (ctx.resumed.active || request.deferrer == nullptr) {
     return true;  // already waited once for this request
   }
-  // An unknown kid may be a key the issuer published after our last fetch: wait for one
-  // refetch (coalesced with any under way), then judge again.
-  auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer());
+  // An unknown kid may be a key the issuer published after our last fetch: ask for one
+  // refetch (coalesced with any under way, rate-limited by the cooldown) and wait for it at
+  // most keys.unknown_kid_wait_ms, then judge again; 0 means answer now.
+  const int64_t wait_ms = issuer.config->refresh.unknown_kid_wait_ms;
+  if (wait_ms == 0) {
+    (void)issuer.live->RequestRefetch([] {});
+    return true;
+  }
+  auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer(
+      static_cast<uint32_t>(wait_ms), [this](const http::Request& again, http::Response& out) {
+        Resume(again, out, std::nullopt, std::string());
+      }));
   const bool waiting = issuer.live->RequestRefetch([this, later] {
     later->Resume([this](const http::Request& again, http::Response& response) {
       Resume(again, response, std::nullopt, std::string());
@@ -121,7 +130,13 @@ bool Routes::JudgeUpstream(const http::Request& request, std::string_view token,
     answer = issuer.live->CachedAnswer(token);
   }
   if (!answer.has_value() && !ctx.resumed.active && request.deferrer != nullptr) {
-    auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer());
+    // The introspector's own timeout bounds the call; the deadline here also covers its queue.
+    const uint32_t wait_ms = issuer.config->fetch.timeout_ms + 1000;
+    auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer(
+        wait_ms,
+        [this, copy = std::string(token)](const http::Request& again, http::Response& out) {
+          Resume(again, out, UpstreamAnswer{}, copy);  // kError: the upstream did not answer
+        }));
     issuer.live->Lookup(token, [this, later, copy = std::string(token)](const UpstreamAnswer& a) {
       later->Resume([this, a, copy](const http::Request& again, http::Response& response) {
         Resume(again, response, a, copy);

@@ -11,9 +11,9 @@
 namespace tokenwarden::server {
 namespace {
 
-// Fingerprint is every setting that shapes a live issuer: equal fingerprints may share one
-// across a reload. Secrets enter it only through a digest-free comparison of the whole
-// string, which never leaves this process.
+// Fingerprint is every setting that shapes a live issuer: equal fingerprints share one across
+// a reload. It holds the upstream client secret too (a changed secret must take effect); it
+// is only compared, never logged.
 std::string Fingerprint(const IssuerConfig& c) {
   std::string out = internal::StrCat(
       *c.policy.issuer, "\n", static_cast<int>(c.key_source), "\n", c.jwks_uri, "\n",
@@ -22,8 +22,8 @@ std::string Fingerprint(const IssuerConfig& c) {
   const KeyRefreshConfig& r = c.refresh;
   internal::StrAppend(&out, "\n", r.min_refresh_seconds, "\n", r.max_refresh_seconds, "\n",
                       r.default_refresh_seconds, "\n", r.unknown_kid_cooldown_seconds, "\n",
-                      r.max_stale_seconds, "\n", r.fallback_jwks_file, "\n",
-                      c.policy.leeway_seconds);
+                      r.unknown_kid_wait_ms, "\n", r.max_stale_seconds, "\n", r.fallback_jwks_file,
+                      "\n", c.policy.leeway_seconds);
   if (c.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
     internal::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",

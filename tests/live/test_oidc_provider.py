@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
+import subprocess
 import time
 
 import jwt as pyjwt
@@ -142,6 +144,38 @@ def test_outage_keeps_cached_keys_and_reports_staleness(provider, tokenwarden):
     assert validate(tw, forged2).status == 401
     eventually(lambda: not tw.get("/readyz").json()["issuers"][provider.issuer]["keys"]["stale"],
                "the keys are fresh again after the provider came back")
+
+
+def test_reload_keeps_the_fetched_keys(provider, tokenwarden):
+    tw = tokenwarden()
+    token = provider.token(JWT_API)
+    assert validate(tw, token).status == 200
+    fetched = tw.get("/metrics").body.decode().count("event=\"refreshed\"} 1")
+    lines = tw.stderr_lines()
+    tw.send_signal(signal.SIGHUP)
+    tw.wait_for_stderr(r"reloaded", start=lines)
+    # Same settings: the same key source, so no window without keys and no refetch.
+    assert tw.get("/readyz").status == 200
+    assert validate(tw, token).status == 200
+    assert tw.get("/metrics").body.decode().count("event=\"refreshed\"} 1") == fetched
+
+
+def test_check_validates_without_fetching(provider, tokenwarden_bin, tmp_path):
+    provider.stop()  # nothing answers: --check must not need the issuer
+    cfg = {"issuers": [{"issuer": provider.issuer, "discovery": True, "algorithms": ["RS256"],
+                        "fetch": {"ca_file": str(provider.ca)}}]}
+    path = tmp_path / "check.json"
+    path.write_text(json.dumps(cfg))
+    proc = subprocess.run([tokenwarden_bin, "serve", "--config", str(path), "--check"],
+                          capture_output=True, timeout=30 * SLOW)
+    assert proc.returncode == 0, proc.stderr
+    assert b"configuration OK" in proc.stdout
+    cfg["issuers"][0]["fetch"]["ca_file"] = str(tmp_path / "missing.pem")
+    path.write_text(json.dumps(cfg))
+    proc = subprocess.run([tokenwarden_bin, "serve", "--config", str(path), "--check"],
+                          capture_output=True, timeout=30 * SLOW)
+    assert proc.returncode == 2, proc
+    assert b"issuers[0].fetch.ca_file: cannot read" in proc.stderr
 
 
 def test_revocation_at_the_provider_shows_after_the_cache_ttl(provider, tokenwarden):

@@ -63,7 +63,7 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
       R"("fetch":{"ca_file":"ca.pem","allow_plain_http":true,"connect_timeout_ms":100,)"
       R"("timeout_ms":200,"max_response_bytes":4096},)"
       R"("keys":{"min_refresh_seconds":1,"max_refresh_seconds":600,"default_refresh_seconds":60,)"
-      R"("unknown_kid_cooldown_seconds":2,"max_stale_seconds":0,)"
+      R"("unknown_kid_cooldown_seconds":2,"unknown_kid_wait_ms":0,"max_stale_seconds":0,)"
       R"("fallback_jwks_file":"fallback.jwks.json"},)"
       R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt",)"
       R"("auth_method":"client_secret_post","cache_ttl_seconds":5,"negative_ttl_seconds":0,)"
@@ -82,6 +82,7 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   EXPECT_EQ(issuer.refresh.max_refresh_seconds, 600);
   EXPECT_EQ(issuer.refresh.default_refresh_seconds, 60);
   EXPECT_EQ(issuer.refresh.unknown_kid_cooldown_seconds, 2);
+  EXPECT_EQ(issuer.refresh.unknown_kid_wait_ms, 0);
   EXPECT_EQ(issuer.refresh.max_stale_seconds, 0);
   ASSERT_NE(issuer.refresh.fallback_keys, nullptr);
   EXPECT_EQ(issuer.refresh.fallback_keys->keys().size(), 1u);
@@ -107,6 +108,7 @@ TEST_F(RemoteIssuerConfigTest, JwksUriDefaults) {
   EXPECT_TRUE(issuer.fetch.ca_file.empty());
   EXPECT_FALSE(issuer.fetch.allow_plain_http);
   EXPECT_EQ(issuer.refresh.unknown_kid_cooldown_seconds, 30);
+  EXPECT_EQ(issuer.refresh.unknown_kid_wait_ms, 2000);
   EXPECT_EQ(issuer.refresh.fallback_keys, nullptr);
   EXPECT_FALSE(issuer.introspection.has_value());
   EXPECT_EQ(config->opaque_issuer, -1);

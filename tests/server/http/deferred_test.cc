@@ -64,14 +64,20 @@ class DeferredTest : public ::testing::Test {
     options.workers = workers;
     auto server = HttpServer::Create(options, [this](const Request& request, Response& response) {
       if (request.path == "/cancel") {
-        DeferredResponse later = request.deferrer->Defer();
+        DeferredResponse later = request.deferrer->Defer(1000, nullptr);
         request.deferrer->Cancel(later);
         EXPECT_FALSE(later.pending());
         response = Text("answered at once");
         return;
       }
+      if (request.path == "/bounded") {
+        parked_.Add(request.deferrer->Defer(100, [](const Request& again, Response& out) {
+          out = Text("timed out " + std::string(again.path));
+        }));
+        return;
+      }
       if (request.path == "/later") {
-        parked_.Add(request.deferrer->Defer());
+        parked_.Add(request.deferrer->Defer(0, nullptr));
         return;
       }
       response = Text("now " + std::string(request.path));
@@ -136,7 +142,7 @@ TEST_F(DeferredTest, ResumedHandlerSeesTheOriginalRequestAndMayDeferAgain) {
   ASSERT_TRUE(later.has_value());
   later->Resume([this](const Request& request, Response& response) {
     EXPECT_EQ(request.body, "the-body");
-    parked_.Add(request.deferrer->Defer());  // wait once more
+    parked_.Add(request.deferrer->Defer(0, nullptr));  // wait once more
     response.body = "ignored: the request deferred again";
   });
   later = parked_.Take();
@@ -162,6 +168,21 @@ TEST_F(DeferredTest, CancelledDeferralAnswersSynchronously) {
   response = client.ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body, "now /next");
+}
+
+TEST_F(DeferredTest, BoundedWaitAnswersAtTheDeadlineAndDropsTheLateAnswer) {
+  Start();
+  TestClient client(port_);
+  ASSERT_TRUE(client.Send(Get("/bounded") + Get("/after")));
+  std::optional<DeferredResponse> later = parked_.Take();
+  ASSERT_TRUE(later.has_value());
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "timed out /bounded");
+  later->Finish(Text("too late"));
+  response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "now /after");
 }
 
 TEST_F(DeferredTest, DroppedTicketAnswers500RatherThanHanging) {
