@@ -138,27 +138,28 @@ bool IsTooOld(double auth_time, double now, double max_age, double leeway) {
 // fractional, and a huge value (1e300) is simply far away.
 bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker& c) {
   const auto leeway = static_cast<double>(policy.leeway_seconds);
-  if (!claims.exp.has_value()) {
-    if (policy.require_exp) {
+  if (!claims.exp.has_value() || !policy.check_exp) {
+    if (!claims.exp.has_value() && policy.require_exp) {
       if (c.Record("exp", Error::kMissingClaim, "the token has no exp claim")) {
         return true;
       }
     } else {
-      c.Skip("exp", "no exp claim, and the policy allows that");
+      c.Skip("exp", claims.exp.has_value() ? "exp is not checked by this policy"
+                                           : "no exp claim, and the policy allows that");
     }
   } else if (c.Record("exp", IsExpired(*claims.exp, now, leeway) ? Error::kExpired : Error::kOk,
                       "must hold: now < exp + leeway")) {
     return true;
   }
-  if (!claims.nbf.has_value()) {
-    c.Skip("nbf", "no nbf claim");
+  if (!claims.nbf.has_value() || !policy.check_nbf) {
+    c.Skip("nbf", claims.nbf.has_value() ? "nbf is not checked by this policy" : "no nbf claim");
   } else if (c.Record("nbf",
                       IsBeforeNbf(*claims.nbf, now, leeway) ? Error::kNotYetValid : Error::kOk,
                       "must hold: now >= nbf - leeway")) {
     return true;
   }
-  if (!claims.iat.has_value()) {
-    c.Skip("iat", "no iat claim");
+  if (!claims.iat.has_value() || !policy.check_iat) {
+    c.Skip("iat", claims.iat.has_value() ? "iat is not checked by this policy" : "no iat claim");
   } else if (c.Record("iat",
                       IsIssuedInFuture(*claims.iat, now, leeway) ? Error::kNotYetValid : Error::kOk,
                       "must hold: iat <= now + leeway")) {
@@ -280,15 +281,15 @@ Error RecheckTimes(const Policy& policy, const TimeClaims& t, int64_t now,
                    std::string_view& detail) {
   const auto n = static_cast<double>(now);
   const auto leeway = static_cast<double>(policy.leeway_seconds);
-  if (t.exp.has_value() && IsExpired(*t.exp, n, leeway)) {
+  if (policy.check_exp && t.exp.has_value() && IsExpired(*t.exp, n, leeway)) {
     detail = "must hold: now < exp + leeway";
     return Error::kExpired;
   }
-  if (t.nbf.has_value() && IsBeforeNbf(*t.nbf, n, leeway)) {
+  if (policy.check_nbf && t.nbf.has_value() && IsBeforeNbf(*t.nbf, n, leeway)) {
     detail = "must hold: now >= nbf - leeway";
     return Error::kNotYetValid;
   }
-  if (t.iat.has_value() && IsIssuedInFuture(*t.iat, n, leeway)) {
+  if (policy.check_iat && t.iat.has_value() && IsIssuedInFuture(*t.iat, n, leeway)) {
     detail = "must hold: iat <= now + leeway";
     return Error::kNotYetValid;
   }

@@ -35,6 +35,12 @@ struct Policy {
   int64_t leeway_seconds = 0;
   // require_exp rejects a token without `exp` (missing_claim).
   bool require_exp = true;
+  // check_exp / check_nbf / check_iat apply the time rule of a present claim. Only the
+  // PyJWT-compatible binding (its verify_exp/verify_nbf/verify_iat options) turns them off;
+  // a server never does.
+  bool check_exp = true;
+  bool check_nbf = true;
+  bool check_iat = true;
   // type is the required `typ` header (e.g. "at+jwt", RFC 9068 §4), compared
   // case-insensitively after removing an "application/" prefix from both sides.
   std::optional<std::string> type;

@@ -1,0 +1,162 @@
+#include "bindings/common/validator_handle.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "core/algorithm.h"
+#include "core/claims.h"
+#include "core/policy.h"
+
+namespace tokenwarden::bindings {
+namespace {
+
+// IsJwkSet says whether `text` is a JSON object with a top-level "keys" member. Anything
+// else (one JWK, PEM, or text that is not JSON) goes to the single-key loader, whose errors
+// then say what is wrong.
+bool IsJwkSet(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '{') {
+    return false;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(text.data(), text.size()).get(doc) != simdjson::SUCCESS) {
+    return false;
+  }
+  simdjson::dom::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  simdjson::dom::element keys;
+  return object["keys"].get(keys) == simdjson::SUCCESS;
+}
+
+absl::StatusOr<Policy> PolicyOf(const HandleOptions& o) {
+  Policy p;
+  for (const std::string& name : o.algorithms) {
+    std::optional<Algorithm> alg = ParseAlgorithm(name);
+    if (!alg.has_value()) {
+      return absl::InvalidArgumentError("unsupported algorithm \"" + name + "\"");
+    }
+    p.algorithms.Add(*alg);
+  }
+  p.issuer = o.issuer;
+  p.audiences = o.audiences;
+  p.leeway_seconds = o.leeway_seconds;
+  p.type = o.type;
+  p.required_claims = o.required_claims;
+  p.required_scopes = o.required_scopes;
+  p.require_exp = o.require_exp;
+  p.check_exp = o.check_exp;
+  p.check_nbf = o.check_nbf;
+  p.check_iat = o.check_iat;
+  p.max_token_bytes = o.max_token_bytes;
+  return p;
+}
+
+// MissingClaim names the claim a kMissingClaim verdict is about, in CheckClaims' order.
+std::string MissingClaim(const Policy& policy, const VerifiedToken& token) {
+  if (!token.claims_parsed) {
+    return {};
+  }
+  const Claims& c = token.claims;
+  if (policy.require_exp && !c.exp.has_value()) {
+    return "exp";
+  }
+  for (const std::string& name : policy.required_claims) {
+    if (!c.Has(name)) {
+      return name;
+    }
+  }
+  if (policy.nonce.has_value() && !c.nonce.has_value()) {
+    return "nonce";
+  }
+  if (policy.id_token && !c.azp.has_value()) {
+    return "azp";
+  }
+  if (policy.max_age_seconds.has_value() && !c.auth_time.has_value()) {
+    return "auth_time";
+  }
+  return {};
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(std::string_view text) {
+  return IsJwkSet(text) ? KeySet::FromJwks(text) : KeySet::FromKeyFile(text);
+}
+
+absl::StatusOr<std::unique_ptr<ValidatorHandle>> ValidatorHandle::Create(
+    const HandleOptions& options) {
+  absl::StatusOr<Policy> policy = PolicyOf(options);
+  if (!policy.ok()) {
+    return policy.status();
+  }
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = LoadKeys(options.keys);
+  if (!keys.ok()) {
+    return keys.status();
+  }
+  ValidatorOptions vo;
+  vo.cache = options.cache_entries > 0;
+  vo.cache_options.max_entries = options.cache_entries > 0 ? options.cache_entries : 1;
+  vo.cache_options.max_bytes = std::max<size_t>(options.cache_entries, 1) * 4096;
+  vo.denylist_capacity = 1 << 12;
+  absl::StatusOr<std::unique_ptr<Validator>> validator =
+      Validator::Create(*std::move(policy), *std::move(keys), std::move(vo));
+  if (!validator.ok()) {
+    return validator.status();
+  }
+  return std::unique_ptr<ValidatorHandle>(new ValidatorHandle(*std::move(validator)));
+}
+
+ValidatorHandle::ValidatorHandle(std::unique_ptr<Validator> validator)
+    : validator_(std::move(validator)) {}
+
+ValidatorHandle::Lease::Lease(const ValidatorHandle& handle) : handle_(handle) {
+  {
+    internal::MutexLock lock(&handle_.pool_mu_);
+    if (!handle_.pool_.empty()) {
+      scratch_ = std::move(handle_.pool_.back());
+      handle_.pool_.pop_back();
+    }
+  }
+  if (scratch_ == nullptr) {
+    scratch_ = std::make_unique<ValidatorScratch>(*handle_.validator_);
+  }
+}
+
+ValidatorHandle::Lease::~Lease() {
+  internal::MutexLock lock(&handle_.pool_mu_);
+  handle_.pool_.push_back(std::move(scratch_));
+}
+
+void ValidatorHandle::Validate(std::string_view token, int64_t now, Outcome& out) const {
+  Lease lease(*this);
+  ValidationResult result;
+  out.error = validator_->Validate(token, now, lease.scratch(), result);
+  out.cache_hit = result.cache_hit;
+  out.detail = result.detail;
+  out.header_json.assign(result.header_json);
+  out.payload_json.assign(result.payload_json);
+  out.missing_claim.clear();
+  if (out.error == Error::kMissingClaim) {
+    out.missing_claim = MissingClaim(validator_->policy(), result.token);
+  }
+}
+
+absl::Status ValidatorHandle::UpdateKeys(std::string_view keys_text) {
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = LoadKeys(keys_text);
+  if (!keys.ok()) {
+    return keys.status();
+  }
+  return validator_->UpdateKeys(*std::move(keys));
+}
+
+absl::StatusOr<bool> ValidatorHandle::Revoke(std::string_view token, int64_t now) {
+  Lease lease(*this);
+  return validator_->RevokeToken(token, now, lease.scratch());
+}
+
+}  // namespace tokenwarden::bindings

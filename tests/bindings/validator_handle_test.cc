@@ -1,0 +1,177 @@
+#include "bindings/common/validator_handle.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/internal/str_cat.h"
+#include "tests/core/test_tokens.h"
+
+namespace tokenwarden::bindings {
+namespace {
+
+using ::tokenwarden::internal::StrCat;
+using ::tokenwarden::testing::JwksOf;
+using ::tokenwarden::testing::kNow;
+using ::tokenwarden::testing::MintAlg;
+using ::tokenwarden::testing::RsaKey;
+using ::tokenwarden::testing::RsaKeyB;
+
+std::string Claims(std::string_view extra = "") {
+  return StrCat(R"({"iss":"https://issuer.test","aud":"api","sub":"u1","exp":)", kNow + 600, extra,
+                "}");
+}
+
+HandleOptions Options() {
+  HandleOptions o;
+  o.keys = JwksOf({RsaKey().Jwk("k1")});
+  o.issuer = "https://issuer.test";
+  o.audiences = {"api"};
+  o.algorithms = {"RS256"};
+  return o;
+}
+
+std::string Token(std::string_view claims, std::string_view kid = "k1") {
+  return MintAlg(Algorithm::kRs256, RsaKey(), claims, kid);
+}
+
+TEST(ValidatorHandleTest, ValidTokenGivesItsPayloadAndRepeatsHitTheCache) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  const std::string token = Token(Claims());
+  ValidatorHandle::Outcome out;
+  (*handle)->Validate(token, kNow, out);
+  EXPECT_EQ(out.error, Error::kOk);
+  EXPECT_FALSE(out.cache_hit);
+  EXPECT_EQ(out.payload_json, Claims());
+  (*handle)->Validate(token, kNow, out);
+  EXPECT_EQ(out.error, Error::kOk);
+  EXPECT_TRUE(out.cache_hit);
+  EXPECT_EQ(out.payload_json, Claims());
+  // The cached verdict still re-checks time.
+  (*handle)->Validate(token, kNow + 601, out);
+  EXPECT_EQ(out.error, Error::kExpired);
+}
+
+TEST(ValidatorHandleTest, EachRuleIsTheCoresVerdict) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  ValidatorHandle::Outcome out;
+  (*handle)->Validate(
+      Token(R"({"iss":"https://other.test","aud":"api","exp":)" + std::to_string(kNow + 60) + "}"),
+      kNow, out);
+  EXPECT_EQ(out.error, Error::kInvalidIssuer);
+  (*handle)->Validate(Token(Claims(), "k2"), kNow, out);
+  EXPECT_EQ(out.error, Error::kKeyNotFound);
+  (*handle)->Validate("not.a.token", kNow, out);
+  EXPECT_EQ(out.error, Error::kMalformed);
+  EXPECT_TRUE(out.payload_json.empty());
+}
+
+TEST(ValidatorHandleTest, MissingClaimIsNamed) {
+  HandleOptions o = Options();
+  o.required_claims = {"sub", "jti"};
+  auto handle = ValidatorHandle::Create(o);
+  ASSERT_TRUE(handle.ok());
+  ValidatorHandle::Outcome out;
+  (*handle)->Validate(Token(Claims()), kNow, out);
+  EXPECT_EQ(out.error, Error::kMissingClaim);
+  EXPECT_EQ(out.missing_claim, "jti");
+  (*handle)->Validate(Token(R"({"iss":"https://issuer.test","aud":"api","sub":"u"})"), kNow, out);
+  EXPECT_EQ(out.error, Error::kMissingClaim);
+  EXPECT_EQ(out.missing_claim, "exp");
+}
+
+TEST(ValidatorHandleTest, TimeChecksCanBeTurnedOffOneByOne) {
+  HandleOptions o = Options();
+  o.check_exp = false;
+  auto handle = ValidatorHandle::Create(o);
+  ASSERT_TRUE(handle.ok());
+  ValidatorHandle::Outcome out;
+  const std::string token = Token(Claims(StrCat(",\"nbf\":", kNow + 100)));
+  (*handle)->Validate(token, kNow + 1000, out);
+  EXPECT_EQ(out.error, Error::kOk);  // expired, not checked; nbf passed by then
+  (*handle)->Validate(token, kNow, out);
+  EXPECT_EQ(out.error, Error::kNotYetValid);  // nbf still checked
+}
+
+TEST(ValidatorHandleTest, KeysAreAJwkSetOneJwkOrPem) {
+  HandleOptions o = Options();
+  o.keys = RsaKey().Jwk("k1");
+  ASSERT_TRUE(ValidatorHandle::Create(o).ok());
+  o.keys = RsaKey().Pem();
+  auto pem = ValidatorHandle::Create(o);
+  ASSERT_TRUE(pem.ok());
+  ValidatorHandle::Outcome out;
+  (*pem)->Validate(Token(Claims(), "any-kid"), kNow, out);
+  EXPECT_EQ(out.error, Error::kOk);  // one explicit key: the kid plays no part
+  // A JWK whose kid happens to be "keys" is still one JWK, not a set.
+  o.keys = RsaKey().Jwk("keys");
+  EXPECT_TRUE(ValidatorHandle::Create(o).ok());
+  o.keys = "not a key";
+  EXPECT_FALSE(ValidatorHandle::Create(o).ok());
+  o = Options();
+  o.algorithms = {"none"};
+  EXPECT_FALSE(ValidatorHandle::Create(o).ok());
+}
+
+TEST(ValidatorHandleTest, UpdateKeysRotatesAndDropsCachedVerdicts) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  const std::string token = Token(Claims());
+  ValidatorHandle::Outcome out;
+  (*handle)->Validate(token, kNow, out);
+  ASSERT_EQ(out.error, Error::kOk);
+  ASSERT_TRUE((*handle)->UpdateKeys(JwksOf({RsaKeyB().Jwk("k2")})).ok());
+  (*handle)->Validate(token, kNow, out);
+  EXPECT_EQ(out.error, Error::kKeyNotFound);
+  EXPECT_FALSE((*handle)->UpdateKeys(R"({"keys":[]})").ok());
+}
+
+TEST(ValidatorHandleTest, RevokedTokensFailEvenFromTheCache) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  const std::string token = Token(Claims());
+  ValidatorHandle::Outcome out;
+  (*handle)->Validate(token, kNow, out);
+  ASSERT_EQ(out.error, Error::kOk);
+  absl::StatusOr<bool> revoked = (*handle)->Revoke(token, kNow);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_TRUE(*revoked);
+  (*handle)->Validate(token, kNow, out);
+  EXPECT_EQ(out.error, Error::kRevoked);
+  revoked = (*handle)->Revoke(Token(Claims(), "k9"), kNow);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_FALSE(*revoked);
+}
+
+// Host threads share one handle without owning scratches (the tsan preset checks the pool).
+TEST(ValidatorHandleTest, ConcurrentCallersShareOneHandle) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  const std::string good = Token(Claims());
+  const std::string bad = Token(Claims(), "k2");
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      ValidatorHandle::Outcome out;
+      for (int i = 0; i < 200; ++i) {
+        (*handle)->Validate(i % 2 ? good : bad, kNow, out);
+        if (out.error != (i % 2 ? Error::kOk : Error::kKeyNotFound)) {
+          wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace tokenwarden::bindings
