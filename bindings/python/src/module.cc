@@ -1,0 +1,264 @@
+// File: bindings/python/src/module.cc
+// -----------------------------------------------------------------------------
+// tokenwarden._native: the core's Validator for Python (nanobind). The Python package
+// (tokenwarden/__init__.py) subclasses Validator to accept friendlier arguments and installs
+// the exception factory; everything judged here is judged by the core, with the GIL released.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "bindings/common/validator_handle.h"
+#include "core/error.h"
+#include "json_to_python.h"
+
+namespace nb = nanobind;
+
+namespace tokenwarden::python {
+namespace {
+
+using bindings::HandleOptions;
+using bindings::ValidatorHandle;
+
+// The callable that builds an exception from (code, message, detail, claim); set once by the
+// package at import. Kept for the life of the process (never released at shutdown).
+PyObject* g_error_factory = nullptr;
+
+void SetErrorFactory(nb::object factory) {
+  if (!PyCallable_Check(factory.ptr())) {
+    throw nb::type_error("the error factory must be callable");
+  }
+  Py_XDECREF(g_error_factory);
+  g_error_factory = factory.release().ptr();
+}
+
+// MakeError returns a new exception instance for a failed outcome (or nullptr with an error
+// set when even that fails): factory(code, message, detail, claim, payload), where payload is
+// the claims when the signature verified and a claim check failed, else None.
+PyObject* MakeError(const ValidatorHandle::Outcome& out) {
+  if (g_error_factory == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "tokenwarden: the error factory is not installed");
+    return nullptr;
+  }
+  PyObject* payload = nullptr;
+  if (!out.payload_json.empty()) {
+    payload = JsonToPython(out.payload_json);
+    if (payload == nullptr) {
+      return nullptr;
+    }
+  } else {
+    Py_INCREF(Py_None);  // (Py_NewRef is 3.10+)
+    payload = Py_None;
+  }
+  const std::string_view code = ErrorCode(out.error);
+  const std::string_view summary = ErrorSummary(out.error);
+  PyObject* exc = PyObject_CallFunction(
+      g_error_factory, "s#s#s#s#O", code.data(), static_cast<Py_ssize_t>(code.size()),
+      summary.data(), static_cast<Py_ssize_t>(summary.size()), out.detail.data(),
+      static_cast<Py_ssize_t>(out.detail.size()), out.missing_claim.data(),
+      static_cast<Py_ssize_t>(out.missing_claim.size()), payload);
+  Py_DECREF(payload);
+  return exc;
+}
+
+[[noreturn]] void RaiseFor(const ValidatorHandle::Outcome& out) {
+  PyObject* exc = MakeError(out);
+  if (exc != nullptr) {
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
+    Py_DECREF(exc);
+  }
+  throw nb::python_error();
+}
+
+// TokenBytes views a str (its cached UTF-8) or bytes-like token. The view lives as long as
+// `token`, which the caller holds.
+std::string_view TokenBytes(nb::handle token) {
+  if (PyUnicode_Check(token.ptr())) {
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_AsUTF8AndSize(token.ptr(), &size);
+    if (data == nullptr) {
+      throw nb::python_error();
+    }
+    return {data, static_cast<size_t>(size)};
+  }
+  if (PyBytes_Check(token.ptr())) {
+    return {PyBytes_AS_STRING(token.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(token.ptr()))};
+  }
+  throw nb::type_error("a token must be str or bytes");
+}
+
+// NowOf reads an optional Unix time (int or float; floored like the core's clock).
+int64_t NowOf(nb::handle now) {
+  if (now.is_none()) {
+    return static_cast<int64_t>(std::time(nullptr));
+  }
+  const double value = PyFloat_AsDouble(now.ptr());
+  if (value == -1.0 && PyErr_Occurred()) {
+    throw nb::python_error();
+  }
+  if (!std::isfinite(value)) {
+    throw nb::value_error("now must be a finite number of seconds");
+  }
+  return static_cast<int64_t>(std::floor(value));
+}
+
+nb::object Steal(PyObject* object) {
+  if (object == nullptr) {
+    throw nb::python_error();
+  }
+  return nb::steal(object);
+}
+
+class Validator {
+ public:
+  Validator(std::string keys, std::optional<std::string> issuer, std::vector<std::string> audiences,
+            std::vector<std::string> algorithms, int64_t leeway, std::optional<std::string> typ,
+            std::vector<std::string> required_claims, std::vector<std::string> scopes,
+            bool require_exp, bool check_exp, bool check_nbf, bool check_iat, size_t cache_entries,
+            size_t max_token_bytes) {
+    HandleOptions o;
+    o.keys = std::move(keys);
+    o.issuer = std::move(issuer);
+    o.audiences = std::move(audiences);
+    o.algorithms = std::move(algorithms);
+    o.leeway_seconds = leeway;
+    o.type = std::move(typ);
+    o.required_claims = std::move(required_claims);
+    o.required_scopes = std::move(scopes);
+    o.require_exp = require_exp;
+    o.check_exp = check_exp;
+    o.check_nbf = check_nbf;
+    o.check_iat = check_iat;
+    o.cache_entries = cache_entries;
+    o.max_token_bytes = max_token_bytes;
+    absl::StatusOr<std::unique_ptr<ValidatorHandle>> handle = ValidatorHandle::Create(o);
+    if (!handle.ok()) {
+      throw nb::value_error(std::string(handle.status().message()).c_str());
+    }
+    handle_ = *std::move(handle);
+  }
+
+  nb::object Validate(nb::handle token, nb::handle now) const {
+    ValidatorHandle::Outcome out;
+    Run(token, now, out);
+    if (out.error != Error::kOk) {
+      RaiseFor(out);
+    }
+    return Steal(JsonToPython(out.payload_json));
+  }
+
+  nb::object ValidateComplete(nb::handle token, nb::handle now) const {
+    ValidatorHandle::Outcome out;
+    Run(token, now, out);
+    if (out.error != Error::kOk) {
+      RaiseFor(out);
+    }
+    nb::object header = Steal(JsonToPython(out.header_json));
+    nb::object payload = Steal(JsonToPython(out.payload_json));
+    return nb::make_tuple(header, payload);
+  }
+
+  nb::list ValidateMany(nb::handle tokens, nb::handle now_arg) const {
+    const int64_t now = NowOf(now_arg);
+    nb::list items = nb::steal<nb::list>(PySequence_List(tokens.ptr()));
+    if (!items.is_valid()) {
+      throw nb::python_error();
+    }
+    std::vector<std::string_view> views;
+    views.reserve(items.size());
+    for (nb::handle item : items) {
+      views.push_back(TokenBytes(item));  // `items` keeps every token alive
+    }
+    std::vector<ValidatorHandle::Outcome> outcomes(views.size());
+    {
+      nb::gil_scoped_release release;
+      for (size_t i = 0; i < views.size(); ++i) {
+        handle_->Validate(views[i], now, outcomes[i]);
+      }
+    }
+    nb::list results;
+    for (const ValidatorHandle::Outcome& out : outcomes) {
+      results.append(
+          Steal(out.error == Error::kOk ? JsonToPython(out.payload_json) : MakeError(out)));
+    }
+    return results;
+  }
+
+  void UpdateKeys(const std::string& keys) {
+    absl::Status status;
+    {
+      nb::gil_scoped_release release;
+      status = handle_->UpdateKeys(keys);
+    }
+    if (!status.ok()) {
+      throw nb::value_error(std::string(status.message()).c_str());
+    }
+  }
+
+  bool Revoke(nb::handle token, nb::handle now_arg) {
+    const std::string_view bytes = TokenBytes(token);
+    const int64_t now = NowOf(now_arg);
+    absl::StatusOr<bool> revoked;
+    {
+      nb::gil_scoped_release release;
+      revoked = handle_->Revoke(bytes, now);
+    }
+    if (!revoked.ok()) {
+      throw std::runtime_error(std::string(revoked.status().message()));
+    }
+    return *revoked;
+  }
+
+ private:
+  void Run(nb::handle token, nb::handle now_arg, ValidatorHandle::Outcome& out) const {
+    const std::string_view bytes = TokenBytes(token);
+    const int64_t now = NowOf(now_arg);
+    nb::gil_scoped_release release;
+    handle_->Validate(bytes, now, out);
+  }
+
+  std::unique_ptr<ValidatorHandle> handle_;
+};
+
+}  // namespace
+}  // namespace tokenwarden::python
+
+NB_MODULE(_native, m) {
+  using tokenwarden::python::Validator;
+  m.doc() = "tokenwarden's C++ core (use the tokenwarden package, not this module)";
+  m.def("_set_error_factory", &tokenwarden::python::SetErrorFactory, nb::arg("factory"));
+  nb::class_<Validator>(m, "Validator")
+      .def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
+                    std::vector<std::string>, int64_t, std::optional<std::string>,
+                    std::vector<std::string>, std::vector<std::string>, bool, bool, bool, bool,
+                    size_t, size_t>(),
+           nb::arg("keys"), nb::arg("issuer").none(), nb::arg("audiences"), nb::arg("algorithms"),
+           nb::arg("leeway"), nb::arg("typ").none(), nb::arg("required_claims"), nb::arg("scopes"),
+           nb::arg("require_exp"), nb::arg("check_exp"), nb::arg("check_nbf"), nb::arg("check_iat"),
+           nb::arg("cache_entries"), nb::arg("max_token_bytes"))
+      .def("validate", &Validator::Validate, nb::arg("token"), nb::arg("now") = nb::none(),
+           "Validate a compact JWS and return its claims as a dict; raises an "
+           "InvalidTokenError subclass carrying the stable error code.")
+      .def("validate_complete", &Validator::ValidateComplete, nb::arg("token"),
+           nb::arg("now") = nb::none(), "Like validate, but return (header, payload).")
+      .def("validate_many", &Validator::ValidateMany, nb::arg("tokens"),
+           nb::arg("now") = nb::none(),
+           "Validate each token (the GIL released once for all); return a list holding "
+           "each token's claims or its InvalidTokenError (not raised).")
+      .def("_update_keys", &Validator::UpdateKeys, nb::arg("keys"))
+      .def("revoke", &Validator::Revoke, nb::arg("token"), nb::arg("now") = nb::none(),
+           "Deny a token whose signature verifies until its exp; False when it does not "
+           "verify (nothing to revoke).");
+}

@@ -1,0 +1,121 @@
+"""PyJWKClient against a local JWKS endpoint, and the built module's exported symbols."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import pathlib
+import subprocess
+import threading
+
+import pytest
+
+import tokenwarden
+import tokenwarden.jwt as tjwt
+from conftest import AUDIENCE
+
+
+class Endpoint:
+    """A loopback HTTP server whose JWKS document and status the test changes."""
+
+    def __init__(self) -> None:
+        self.body = b"{}"
+        self.status = 200
+        self.location = None
+        self.hits = 0
+        endpoint = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                endpoint.hits += 1
+                self.send_response(endpoint.status)
+                if endpoint.location:
+                    self.send_header("Location", endpoint.location)
+                self.send_header("Content-Length", str(len(endpoint.body)))
+                self.end_headers()
+                self.wfile.write(endpoint.body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/jwks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def publish(self, jwks) -> None:
+        self.body = json.dumps(jwks).encode()
+
+
+@pytest.fixture
+def endpoint():
+    e = Endpoint()
+    yield e
+    e.server.shutdown()
+
+
+def test_signing_key_from_jwt_verifies(keys, endpoint):
+    endpoint.publish(keys.jwks)
+    client = tjwt.PyJWKClient(endpoint.url)
+    token = keys.mint("ES256")
+    key = client.get_signing_key_from_jwt(token)
+    assert key.key_id == "k-ES256" and key.algorithm_name == "ES256"
+    claims = tjwt.decode(token, key.key, algorithms=["ES256"], audience=AUDIENCE)
+    assert claims["sub"] == "user-1"
+    client.get_signing_key_from_jwt(keys.mint("RS256"))
+    assert endpoint.hits == 1  # the set is cached for its lifespan
+    # A PyJWK pins its algorithm: an RS256 token cannot borrow the ES256 key.
+    with pytest.raises(tjwt.InvalidAlgorithmError):
+        tjwt.decode(keys.mint("RS256"), key, audience=AUDIENCE)
+
+
+def test_unknown_kid_refetches_once_per_cooldown(keys, endpoint):
+    only_rsa = {"keys": [k for k in keys.jwks["keys"] if k["kty"] == "RSA"]}
+    endpoint.publish(only_rsa)
+    client = tjwt.PyJWKClient(endpoint.url, cooldown_duration=60)
+    client.get_signing_key("k-RS256")
+    endpoint.publish(keys.jwks)  # rotation: the EC key appears
+    assert client.get_signing_key("k-ES256").key_id == "k-ES256"
+    assert endpoint.hits == 2
+    with pytest.raises(tjwt.PyJWKClientError):
+        client.get_signing_key("k-nowhere")
+    with pytest.raises(tjwt.PyJWKClientError):
+        client.get_signing_key("k-nowhere")
+    assert endpoint.hits == 2  # the rotation's refetch started the cooldown: no more
+
+
+def test_fetch_failures_are_client_errors(keys, endpoint):
+    endpoint.status = 500
+    with pytest.raises(tjwt.PyJWKClientConnectionError):
+        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+    endpoint.status, endpoint.location = 302, "http://127.0.0.1:1/elsewhere"
+    with pytest.raises(tjwt.PyJWKClientConnectionError):
+        tjwt.PyJWKClient(endpoint.url).get_signing_keys()  # redirects are refused
+    endpoint.status, endpoint.location = 200, None
+    endpoint.body = b"not json"
+    with pytest.raises(tjwt.PyJWKClientError):
+        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+    endpoint.publish({"keys": []})
+    with pytest.raises(tjwt.PyJWKClientError):
+        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+
+
+def test_only_the_module_init_is_exported():
+    """The core and BoringSSL are linked statically and hidden: a host process that loads
+    OpenSSL (Python's ssl module does) must not see a second libcrypto's symbols."""
+    module = pathlib.Path(tokenwarden._native.__file__)
+    out = subprocess.run(["nm", "-D", "--defined-only", str(module)], capture_output=True,
+                         text=True, check=True).stdout
+    exported = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
+    assert exported == ["PyInit__native"]
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", str(module)],
+                               capture_output=True, text=True, check=True).stdout
+    for prefix in ("EVP_", "RSA_", "SSL_", "BN_", "EC_", "CRYPTO_", "ERR_"):
+        assert f" {prefix}" not in undefined, prefix
+
+
+def test_ssl_module_and_tokenwarden_live_side_by_side(keys):
+    import hashlib
+    import ssl  # OpenSSL, loaded into the same process
+    ssl.create_default_context()
+    assert hashlib.sha256(b"x").hexdigest()
+    assert tokenwarden.Validator(keys.jwks, audience=AUDIENCE).validate(keys.mint("ES256"))

@@ -1,0 +1,110 @@
+"""tokenwarden: JWT validation on tokenwarden's C++ core.
+
+    import tokenwarden
+    v = tokenwarden.Validator(jwks=jwks_json, issuer="https://issuer.example",
+                              audience="api", algorithms=["RS256"])
+    claims = v.validate(token)          # dict, or raises tokenwarden.InvalidTokenError
+    claims.code                          # (on the exception) "expired", "invalid_signature", ...
+
+Every check is the core's (the same code as the tokenwarden server and CLI); verification
+runs with the GIL released. For a PyJWT-compatible API, see ``tokenwarden.jwt``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math as _math
+from typing import Any, Iterable, List, Optional, Sequence, Union
+
+from . import _native
+from ._errors import *  # noqa: F401,F403 - the exception classes are public
+from ._errors import ERROR_CLASSES, InvalidTokenError, _make_error
+from ._keys import key_text as _key_text
+
+__version__ = "0.1.0"
+
+_native._set_error_factory(_make_error)
+
+#: Default bound on a compact token, as in the core (16 KiB).
+DEFAULT_MAX_TOKEN_BYTES = 16384
+
+
+def _strings(value: Union[None, str, Iterable[str]], name: str) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    out = list(value)
+    if not all(isinstance(v, str) for v in out):
+        raise TypeError(f"{name} must be a string or a sequence of strings")
+    return out
+
+
+def _leeway_seconds(leeway: Union[int, float, _dt.timedelta]) -> int:
+    """Whole seconds: the core compares NumericDates with integral leeway. A fractional
+    leeway rounds up (never stricter than asked)."""
+    if isinstance(leeway, _dt.timedelta):
+        leeway = leeway.total_seconds()
+    if isinstance(leeway, bool) or not isinstance(leeway, (int, float)):
+        raise TypeError("leeway must be seconds (int, float) or a timedelta")
+    if leeway < 0 or not _math.isfinite(leeway):
+        raise ValueError("leeway must be a finite, non-negative number of seconds")
+    return int(_math.ceil(leeway))
+
+
+class Validator(_native.Validator):
+    """Validates compact JWS tokens against one key set and policy.
+
+    Args:
+        jwks: the keys: a JWK Set or one JWK (dict or JSON text), a PEM public key, or a
+            ``cryptography`` key object.
+        issuer: ``iss`` must equal it exactly.
+        audience: ``aud`` must contain it (or one of them, for a sequence).
+        algorithms: the allow-list, e.g. ``["RS256"]``; empty or None allows every
+            algorithm the keys can verify (``none`` never).
+        leeway: clock skew allowed on exp, nbf and iat (seconds or timedelta).
+        typ: the required ``typ`` header, e.g. ``"at+jwt"`` (RFC 9068).
+        required_claims: claims that must be present.
+        scopes: scopes that ``scope`` / ``scp`` must grant.
+        require_exp: reject tokens without ``exp`` (default True).
+        cache: keep verified tokens (True: 16384 entries; an int: that many; False/0: off).
+            A cache hit re-checks time claims and revocation.
+        max_token_bytes: larger tokens fail as ``token_too_large``.
+
+    Thread-safe: share one Validator between threads.
+    """
+
+    def __init__(self, jwks: Any, *, issuer: Optional[str] = None,
+                 audience: Union[None, str, Sequence[str]] = None,
+                 algorithms: Optional[Sequence[str]] = None,
+                 leeway: Union[int, float, _dt.timedelta] = 0, typ: Optional[str] = None,
+                 required_claims: Optional[Sequence[str]] = None,
+                 scopes: Optional[Sequence[str]] = None, require_exp: bool = True,
+                 cache: Union[bool, int] = True,
+                 max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
+                 _check_exp: bool = True, _check_nbf: bool = True,
+                 _check_iat: bool = True) -> None:
+        if cache is True:
+            entries = 16384
+        elif cache is False:
+            entries = 0
+        elif isinstance(cache, int) and cache >= 0:
+            entries = cache
+        else:
+            raise ValueError("cache must be True, False or a number of entries")
+        super().__init__(
+            _key_text(jwks), issuer, _strings(audience, "audience"),
+            _strings(algorithms, "algorithms"), _leeway_seconds(leeway), typ,
+            _strings(required_claims, "required_claims"), _strings(scopes, "scopes"),
+            bool(require_exp), bool(_check_exp), bool(_check_nbf), bool(_check_iat), entries,
+            int(max_token_bytes))
+
+    def update_keys(self, jwks: Any) -> None:
+        """Replace the key set (a rotation). In-flight validations finish on the old keys;
+        cached verdicts of the old keys stop serving. Raises ValueError for unusable keys
+        (the old set stays)."""
+        self._update_keys(_key_text(jwks))
+
+
+__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES"] + [
+    name for name in dir() if name.endswith("Error")]

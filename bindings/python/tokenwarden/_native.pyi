@@ -1,0 +1,26 @@
+"""Type stubs for tokenwarden._native (the C++ core; use the tokenwarden package)."""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+_Token = Union[str, bytes]
+_Now = Optional[Union[int, float]]
+
+def _set_error_factory(factory: Callable[..., BaseException]) -> None: ...
+
+class Validator:
+    def __init__(self, keys: str, issuer: Optional[str], audiences: List[str],
+                 algorithms: List[str], leeway: int, typ: Optional[str],
+                 required_claims: List[str], scopes: List[str], require_exp: bool,
+                 check_exp: bool, check_nbf: bool, check_iat: bool, cache_entries: int,
+                 max_token_bytes: int) -> None: ...
+    def validate(self, token: _Token, now: _Now = None) -> Dict[str, Any]:
+        """Validate a compact JWS; return its claims or raise an InvalidTokenError subclass."""
+    def validate_complete(self, token: _Token,
+                          now: _Now = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+        """Like validate, returning (header, payload)."""
+    def validate_many(self, tokens: Sequence[_Token],
+                      now: _Now = None) -> List[Union[Dict[str, Any], BaseException]]:
+        """Each token's claims or its InvalidTokenError (not raised), in order."""
+    def _update_keys(self, keys: str) -> None: ...
+    def revoke(self, token: _Token, now: _Now = None) -> bool:
+        """Deny a token whose signature verifies, until its exp; False if it does not."""

@@ -1,0 +1,347 @@
+"""decode / decode_complete / get_unverified_header with PyJWT's signatures, on the core.
+
+Each distinct (key, algorithms, claim options) gets one core Validator, kept in a small LRU,
+so repeated decodes cost one native call (and hit the verified-token cache when the token
+repeats)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import datetime as _dt
+import json
+import threading
+from typing import Any, Container, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+from .. import Validator
+from .. import _errors as tw
+from .._keys import key_text
+from . import exceptions as ex
+from .api_jwk import PyJWK
+
+_DEFAULT_OPTIONS = {
+    "verify_signature": True, "verify_exp": True, "verify_nbf": True, "verify_iat": True,
+    "verify_aud": True, "verify_iss": True, "verify_sub": True, "verify_jti": True,
+    "require": [],
+}
+_HMAC = ("HS256", "HS384", "HS512")
+_MAX_VALIDATORS = 64
+
+_validators: "collections.OrderedDict[Tuple[Any, ...], Tuple[Validator, Any]]" = (
+    collections.OrderedDict())
+_validators_lock = threading.Lock()
+
+
+def _merge_options(options: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    merged = dict(options or {})
+    if not merged.get("verify_signature", True):
+        for name in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss",
+                     "verify_sub", "verify_jti"):
+            merged.setdefault(name, False)
+    return {**_DEFAULT_OPTIONS, **merged}
+
+
+def _b64decode(segment: bytes, name: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+    except (TypeError, binascii.Error):
+        raise ex.DecodeError(f"Invalid {name} padding") from None
+
+
+def _split(token: Union[str, bytes]) -> Tuple[bytes, bytes, bytes]:
+    if isinstance(token, str):
+        token = token.encode("utf-8")
+    if not isinstance(token, bytes):
+        raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
+    parts = token.split(b".")
+    if len(parts) != 3:
+        raise ex.DecodeError("Not enough segments")
+    return parts[0], parts[1], parts[2]
+
+
+def _json_object(raw: bytes, name: str) -> Dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError as e:
+        raise ex.DecodeError(f"Invalid {name} string: {e}") from e
+    if not isinstance(value, dict):
+        raise ex.DecodeError(f"Invalid {name} string: must be a json object")
+    return value
+
+
+def get_unverified_header(jwt: Union[str, bytes]) -> Dict[str, Any]:
+    """The header, not verified (to pick a key, as PyJWT)."""
+    header, _, _ = _split(jwt)
+    value = _json_object(_b64decode(header, "header"), "header")
+    if "kid" in value and not isinstance(value["kid"], str):
+        raise ex.InvalidTokenError("Key ID header parameter must be a string")
+    return value
+
+
+def _key_material(key: Any, algorithms: Sequence[str]) -> str:
+    """The key text for the core. Text that is not a PEM/SSH key is an HMAC secret, as in
+    PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules)."""
+    if isinstance(key, PyJWK):
+        return key._text
+    if isinstance(key, (str, bytes, bytearray)):
+        raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+        stripped = raw.strip()
+        if stripped.startswith(b"-----BEGIN") or stripped.startswith(b"ssh-"):
+            return _pem_spki(stripped)
+        if not raw:
+            raise ex.InvalidKeyError("No key was given to verify the signature with")
+        if not any(a in _HMAC for a in algorithms):
+            raise ex.InvalidKeyError("Could not parse the provided public key.")
+        k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        return json.dumps({"kty": "oct", "k": k})
+    try:
+        return key_text(key)
+    except TypeError as e:
+        raise ex.InvalidKeyError(str(e)) from None
+
+
+def _pem_spki(pem: bytes) -> str:
+    """The core reads SubjectPublicKeyInfo PEM; other encodings PyJWT accepts (PKCS#1 RSA,
+    certificates, private keys, OpenSSH) are converted by `cryptography` when it is
+    installed."""
+    if pem.startswith(b"-----BEGIN PUBLIC KEY-----"):
+        return pem.decode("ascii")
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        raise ex.InvalidKeyError(
+            "only SubjectPublicKeyInfo PEM keys are read without the cryptography package"
+        ) from None
+    try:
+        if pem.startswith(b"ssh-"):
+            public = serialization.load_ssh_public_key(pem)
+        elif b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
+            public = x509.load_pem_x509_certificate(pem).public_key()
+        elif b"PRIVATE KEY" in pem.split(b"\n", 1)[0]:
+            public = serialization.load_pem_private_key(pem, password=None).public_key()
+        else:
+            public = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError) as e:
+        raise ex.InvalidKeyError(f"Could not parse the provided public key: {e}") from None
+    return public.public_bytes(serialization.Encoding.PEM,
+                               serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def _key_identity(key: Any) -> Any:
+    """What identifies a key in the validator cache without re-reading it: the text itself,
+    or for key objects the object (the cache entry keeps it alive, so its id stays unique)."""
+    if isinstance(key, PyJWK):
+        return key._text
+    if isinstance(key, (str, bytes)):
+        return key
+    if isinstance(key, bytearray):
+        return bytes(key)
+    if isinstance(key, dict):
+        return json.dumps(key, sort_keys=True)
+    return ("object", id(key))
+
+
+def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
+               audiences: Tuple[str, ...], leeway: Any, options: Dict[str, Any]) -> Validator:
+    require = tuple(options["require"] or ())
+    flags = (bool(options["verify_exp"]), bool(options["verify_nbf"]),
+             bool(options["verify_iat"]))
+    cache_key = (_key_identity(key), tuple(algorithms), issuer, audiences, leeway, require, flags)
+    with _validators_lock:
+        found = _validators.get(cache_key)
+        if found is not None:
+            _validators.move_to_end(cache_key)
+            return found[0]
+    text = _key_material(key, algorithms)
+    try:
+        validator = Validator(text, issuer=issuer, audience=list(audiences),
+                              algorithms=algorithms, leeway=leeway, required_claims=require,
+                              require_exp="exp" in require, _check_exp=flags[0],
+                              _check_nbf=flags[1], _check_iat=flags[2])
+    except ValueError as e:
+        message = str(e)
+        if "algorithm" in message:
+            raise ex.InvalidAlgorithmError(message) from None
+        raise ex.InvalidKeyError(message) from None
+    with _validators_lock:
+        _validators[cache_key] = (validator, key)
+        while len(_validators) > _MAX_VALIDATORS:
+            _validators.popitem(last=False)
+    return validator
+
+
+def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
+    """The PyJWT exception for a core rejection, carrying the core's code and detail."""
+    code = error.code
+    payload = error.payload or {}
+    out: ex.PyJWTError
+    if code in ("malformed", "token_too_large"):
+        out = ex.DecodeError(f"Invalid token: {error}")
+    elif code == "unsupported_algorithm":
+        out = ex.InvalidAlgorithmError("Algorithm not supported")
+    elif code == "algorithm_not_allowed":
+        out = ex.InvalidAlgorithmError("The specified alg value is not allowed")
+    elif code == "key_not_found":
+        out = (ex.InvalidAlgorithmError("The token's algorithm does not match the key's")
+               if isinstance(key, PyJWK) else
+               ex.InvalidKeyError("The key does not fit the token's algorithm"))
+    elif code == "invalid_signature":
+        out = ex.InvalidSignatureError("Signature verification failed")
+    elif code == "expired":
+        out = ex.ExpiredSignatureError("Signature has expired")
+    elif code == "not_yet_valid":
+        which = "iat" if "iat" in error.detail else "nbf"
+        out = ex.ImmatureSignatureError(f"The token is not yet valid ({which})")
+    elif code == "invalid_issuer":
+        out = (ex.MissingRequiredClaimError("iss") if "iss" not in payload
+               else ex.InvalidIssuerError("Invalid issuer"))
+    elif code == "invalid_audience":
+        out = (ex.MissingRequiredClaimError("aud") if not payload.get("aud")
+               else ex.InvalidAudienceError("Audience doesn't match"))
+    elif code == "missing_claim":
+        out = ex.MissingRequiredClaimError(error.claim or "")
+    else:
+        out = ex.InvalidTokenError(str(error))
+    out.code = code
+    out.detail = error.detail
+    return out
+
+
+def _check_pyjwt_rules(payload: Dict[str, Any], options: Dict[str, Any],
+                       audience: Any, issuer: Any, subject: Optional[str]) -> None:
+    """PyJWT's rules that are about Python values rather than token validity: null
+    required claims, an aud the caller did not ask about, strict_aud, issuer containers,
+    and the sub / jti types."""
+    for claim in options["require"] or ():
+        if payload.get(claim) is None:
+            raise ex.MissingRequiredClaimError(claim)
+    if options["verify_aud"]:
+        if audience is None:
+            if payload.get("aud"):
+                raise ex.InvalidAudienceError("Invalid audience")
+        elif options.get("strict_aud", False):
+            if not isinstance(audience, str):
+                raise ex.InvalidAudienceError("Invalid audience (strict)")
+            if not isinstance(payload.get("aud"), str):
+                raise ex.InvalidAudienceError("Invalid claim format in token (strict)")
+    if options["verify_iss"] and issuer is not None and not isinstance(issuer, str):
+        if "iss" not in payload:
+            raise ex.MissingRequiredClaimError("iss")
+        iss = payload["iss"]
+        if not isinstance(iss, str):
+            raise ex.InvalidIssuerError("Payload Issuer (iss) must be a string")
+        try:
+            if iss not in issuer:
+                raise ex.InvalidIssuerError("Invalid issuer")
+        except TypeError:
+            raise ex.InvalidIssuerError('Issuer param must be "str" or "Container[str]"') from None
+    if options["verify_sub"] and "sub" in payload:
+        if not isinstance(payload["sub"], str):
+            raise ex.InvalidSubjectError("Subject must be a string")
+        if subject is not None and payload["sub"] != subject:
+            raise ex.InvalidSubjectError("Invalid subject")
+    if options["verify_jti"] and "jti" in payload and not isinstance(payload["jti"], str):
+        raise ex.InvalidJTIError("JWT ID must be a string")
+
+
+def _unverified(jwt: Union[str, bytes]) -> Dict[str, Any]:
+    header_seg, payload_seg, signature_seg = _split(jwt)
+    header = get_unverified_header(jwt)
+    payload = _json_object(_b64decode(payload_seg, "payload"), "payload")
+    return {"header": header, "payload": payload,
+            "signature": _b64decode(signature_seg, "crypto")}
+
+
+def decode_complete(jwt: Union[str, bytes], key: Any = "",
+                    algorithms: Optional[Sequence[str]] = None,
+                    options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
+                    detached_payload: Optional[bytes] = None,
+                    audience: Union[None, str, Iterable[str]] = None,
+                    issuer: Union[None, str, Container[str]] = None,
+                    subject: Optional[str] = None,
+                    leeway: Union[int, float, _dt.timedelta] = 0,
+                    **kwargs: Any) -> Dict[str, Any]:
+    """Like decode, returning {"header", "payload", "signature"}."""
+    if detached_payload is not None:
+        raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
+    merged = _merge_options(options)
+    if not merged["verify_signature"]:
+        checks = [n for n in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud",
+                              "verify_iss") if merged[n]]
+        if checks:
+            raise ex.PyJWTError(
+                "tokenwarden checks claims only on verified tokens; with verify_signature "
+                f"False, set {', '.join(checks)} False too")
+        return _unverified(jwt)
+    if isinstance(key, PyJWK):
+        allowed = list(algorithms) if algorithms else [key.algorithm_name]
+        algs = [a for a in allowed if a == key.algorithm_name]
+    else:
+        if not algorithms:
+            raise ex.DecodeError('It is required that you pass in a value for the '
+                                 '"algorithms" argument when calling decode().')
+        algs = list(algorithms)
+    if isinstance(jwt, str):
+        token: Union[str, bytes] = jwt
+    elif isinstance(jwt, (bytes, bytearray)):
+        token = bytes(jwt)
+    else:
+        raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
+    if not algs:
+        raise ex.InvalidAlgorithmError("The specified alg value is not allowed")
+
+    if audience is not None and not isinstance(audience, (str, Iterable)):
+        raise TypeError("audience must be a string, iterable or None")
+    audiences: Tuple[str, ...] = ()
+    if merged["verify_aud"] and audience is not None:
+        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
+    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
+    validator = _validator(key, algs, core_issuer, audiences, leeway, merged)
+    try:
+        header, payload = validator.validate_complete(token)
+    except tw.InvalidTokenError as error:
+        raise _translate(error, key) from None
+    _check_pyjwt_rules(payload, merged, audience, issuer, subject)
+    signature_seg = token.rsplit("." if isinstance(token, str) else b".", 1)[1]
+    if isinstance(signature_seg, str):
+        signature_seg = signature_seg.encode("ascii")
+    return {"header": header, "payload": payload,
+            "signature": _b64decode(signature_seg, "crypto")}
+
+
+def decode(jwt: Union[str, bytes], key: Any = "", algorithms: Optional[Sequence[str]] = None,
+           options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
+           detached_payload: Optional[bytes] = None,
+           audience: Union[None, str, Iterable[str]] = None,
+           subject: Optional[str] = None,
+           issuer: Union[None, str, Container[str]] = None,
+           leeway: Union[int, float, _dt.timedelta] = 0, **kwargs: Any) -> Dict[str, Any]:
+    """Verify `jwt` with `key` and return its claims, as ``jwt.decode`` of PyJWT does.
+
+    The signature, alg allow-list and claim checks are tokenwarden's core (strict RFC 7519 /
+    RFC 8725 rules; see the README for where that differs from PyJWT)."""
+    if not (options or {}).get("verify_signature", True) or detached_payload is not None:
+        return decode_complete(jwt, key, algorithms, options, verify, detached_payload,
+                               audience, issuer, subject, leeway, **kwargs)["payload"]
+    # The fast path: no signature bytes to decode.
+    merged = _merge_options(options)
+    if isinstance(key, PyJWK) or not algorithms:
+        return decode_complete(jwt, key, algorithms, options, verify, detached_payload,
+                               audience, issuer, subject, leeway, **kwargs)["payload"]
+    if not isinstance(jwt, (str, bytes)):
+        raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
+    audiences: Tuple[str, ...] = ()
+    if merged["verify_aud"] and audience is not None:
+        if not isinstance(audience, (str, Iterable)):
+            raise TypeError("audience must be a string, iterable or None")
+        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
+    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
+    validator = _validator(key, list(algorithms), core_issuer, audiences, leeway, merged)
+    try:
+        payload = validator.validate(jwt)
+    except tw.InvalidTokenError as error:
+        raise _translate(error, key) from None
+    _check_pyjwt_rules(payload, merged, audience, issuer, subject)
+    return payload

@@ -1,0 +1,121 @@
+"""PyJWKClient: signing keys from a JWKS endpoint, with PyJWT's constructor and methods."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from ssl import SSLContext
+from typing import Any, Dict, List, Optional
+
+from .api_jwk import PyJWK, PyJWKSet
+from .exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
+from ._decode import get_unverified_header
+
+#: A JWK Set larger than this is refused (real issuers publish a few KiB).
+MAX_JWKS_BYTES = 1 << 20
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
+        return None  # a moved JWK Set is a configuration change, not something to follow
+
+
+class PyJWKClient:
+    """Fetches a JWK Set over HTTP(S) and picks the key for a token's kid. The set is cached
+    for ``lifespan`` seconds; an unknown kid triggers one refetch, at most once per
+    ``cooldown_duration`` seconds. Redirects are refused and the response size is bounded.
+
+    (For a server, tokenwarden's own ``serve`` keeps issuer keys fresh with Cache-Control,
+    ETag, backoff and stale-if-error; this client mirrors PyJWT's simpler behaviour.)"""
+
+    def __init__(self, uri: str, cache_keys: bool = False, max_cached_keys: int = 16,
+                 cache_jwk_set: bool = True, lifespan: float = 300,
+                 headers: Optional[Dict[str, Any]] = None, timeout: float = 30,
+                 ssl_context: Optional[SSLContext] = None,
+                 cooldown_duration: float = 30) -> None:
+        if cache_jwk_set and lifespan <= 0:
+            raise PyJWKClientError(
+                f'Lifespan must be greater than 0, the input is "{lifespan}"')
+        self.uri = uri
+        self.headers = dict(headers or {})
+        self.timeout = timeout
+        self.ssl_context = ssl_context
+        self.lifespan = lifespan if cache_jwk_set else 0.0
+        self.cooldown_duration = cooldown_duration
+        self._lock = threading.Lock()
+        self._set: Optional[PyJWKSet] = None
+        self._fetched_at = 0.0
+        self._last_refetch = float("-inf")
+
+    def fetch_data(self) -> Any:
+        request = urllib.request.Request(url=self.uri, headers=self.headers)
+        handlers: List[Any] = [_NoRedirect()]
+        if self.ssl_context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.ssl_context))
+        opener = urllib.request.build_opener(*handlers)
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                body = response.read(MAX_JWKS_BYTES + 1)
+        except (urllib.error.URLError, TimeoutError, OSError) as e:
+            raise PyJWKClientConnectionError(
+                f'Fail to fetch data from the url, err: "{e}"') from e
+        if len(body) > MAX_JWKS_BYTES:
+            raise PyJWKClientConnectionError(
+                f"the JWK Set at {self.uri} is larger than {MAX_JWKS_BYTES} bytes")
+        try:
+            return json.loads(body)
+        except ValueError as e:
+            raise PyJWKClientError(f"The JWKS endpoint did not return JSON: {e}") from e
+
+    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
+        with self._lock:
+            fresh = (self._set is not None and self.lifespan > 0
+                     and time.monotonic() - self._fetched_at < self.lifespan)
+            if fresh and not refresh:
+                return self._set  # type: ignore[return-value]
+        data = self.fetch_data()
+        if not isinstance(data, dict):
+            raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
+        try:
+            jwk_set = PyJWKSet.from_dict(data)
+        except PyJWKSetError as e:
+            raise PyJWKClientError(str(e)) from e
+        with self._lock:
+            self._set = jwk_set
+            self._fetched_at = time.monotonic()
+        return jwk_set
+
+    def get_signing_keys(self, refresh: bool = False) -> List[PyJWK]:
+        keys = [k for k in self.get_jwk_set(refresh).keys
+                if k.public_key_use in ("sig", None) and k.key_id]
+        if not keys:
+            raise PyJWKClientError("The JWKS endpoint did not contain any signing keys")
+        return keys
+
+    def get_signing_key(self, kid: str) -> PyJWK:
+        key = self._match(self.get_signing_keys(), kid)
+        if key is None:
+            with self._lock:
+                now = time.monotonic()
+                may_refetch = now - self._last_refetch >= self.cooldown_duration
+                if may_refetch:
+                    self._last_refetch = now
+            if may_refetch:
+                key = self._match(self.get_signing_keys(refresh=True), kid)
+        if key is None:
+            raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+        return key
+
+    def get_signing_key_from_jwt(self, token: "str | bytes") -> PyJWK:
+        header = get_unverified_header(token)
+        return self.get_signing_key(header.get("kid"))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _match(keys: List[PyJWK], kid: str) -> Optional[PyJWK]:
+        for key in keys:
+            if key.key_id == kid:
+                return key
+        return None
