@@ -1,0 +1,5 @@
+// ESM entry point: the CommonJS module's exports, by name and as default.
+import cjs from './index.js';
+
+export const { Verifier, TokenError, ERROR_CODES, jwtVerify, createLocalJWKSet, errors } = cjs;
+export default cjs;

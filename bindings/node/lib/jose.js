@@ -1,0 +1,460 @@
+'use strict';
+// tokenwarden/jose: jwtVerify and createLocalJWKSet with the call shape, results and error
+// classes of the `jose` package, validated by the tokenwarden core. See README.md
+// ("Differences from jose") for what is not covered.
+const { KeyObject, createPublicKey, createSecretKey } = require('node:crypto');
+const native = require('./native');
+const { keysText, isCryptoKey } = require('./keys');
+
+// ---------------------------------------------------------------------------------------
+// Errors: jose's class names, codes and fields; each also carries .twCode (the core's stable
+// code) and .twDetail (the rule that failed).
+
+class JOSEError extends Error {
+  static code = 'ERR_JOSE_GENERIC';
+  code = 'ERR_JOSE_GENERIC';
+  constructor(message, options) {
+    super(message, options);
+    this.name = this.constructor.name;
+    Error.captureStackTrace?.(this, this.constructor);
+  }
+}
+class JWTClaimValidationFailed extends JOSEError {
+  static code = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
+  code = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
+  claim;
+  reason;
+  payload;
+  constructor(message, payload, claim = 'unspecified', reason = 'unspecified') {
+    super(message, { cause: { claim, reason, payload } });
+    this.claim = claim;
+    this.reason = reason;
+    this.payload = payload;
+  }
+}
+class JWTExpired extends JOSEError {
+  static code = 'ERR_JWT_EXPIRED';
+  code = 'ERR_JWT_EXPIRED';
+  claim;
+  reason;
+  payload;
+  constructor(message, payload, claim = 'unspecified', reason = 'unspecified') {
+    super(message, { cause: { claim, reason, payload } });
+    this.claim = claim;
+    this.reason = reason;
+    this.payload = payload;
+  }
+}
+class JOSEAlgNotAllowed extends JOSEError {
+  static code = 'ERR_JOSE_ALG_NOT_ALLOWED';
+  code = 'ERR_JOSE_ALG_NOT_ALLOWED';
+}
+class JOSENotSupported extends JOSEError {
+  static code = 'ERR_JOSE_NOT_SUPPORTED';
+  code = 'ERR_JOSE_NOT_SUPPORTED';
+}
+class JWSInvalid extends JOSEError {
+  static code = 'ERR_JWS_INVALID';
+  code = 'ERR_JWS_INVALID';
+}
+class JWTInvalid extends JOSEError {
+  static code = 'ERR_JWT_INVALID';
+  code = 'ERR_JWT_INVALID';
+}
+class JWKInvalid extends JOSEError {
+  static code = 'ERR_JWK_INVALID';
+  code = 'ERR_JWK_INVALID';
+}
+class JWKSInvalid extends JOSEError {
+  static code = 'ERR_JWKS_INVALID';
+  code = 'ERR_JWKS_INVALID';
+}
+class JWKSNoMatchingKey extends JOSEError {
+  static code = 'ERR_JWKS_NO_MATCHING_KEY';
+  code = 'ERR_JWKS_NO_MATCHING_KEY';
+  constructor(message = 'no applicable key found in the JSON Web Key Set', options) {
+    super(message, options);
+  }
+}
+class JWSSignatureVerificationFailed extends JOSEError {
+  static code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+  code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
+  constructor(message = 'signature verification failed', options) {
+    super(message, options);
+  }
+}
+
+const errors = {
+  JOSEError,
+  JWTClaimValidationFailed,
+  JWTExpired,
+  JWTInvalid,
+  JWSInvalid,
+  JWSSignatureVerificationFailed,
+  JOSEAlgNotAllowed,
+  JOSENotSupported,
+  JWKInvalid,
+  JWKSInvalid,
+  JWKSNoMatchingKey,
+};
+
+function parsePayload(f) {
+  if (f.payload === undefined) return undefined;
+  try {
+    return JSON.parse(f.payload);
+  } catch {
+    return undefined;
+  }
+}
+
+const has = (payload, claim) => payload !== null && typeof payload === 'object' && Object.hasOwn(payload, claim);
+
+function claimFailed(payload, claim) {
+  return has(payload, claim)
+    ? new JWTClaimValidationFailed(`unexpected "${claim}" claim value`, payload, claim, 'check_failed')
+    : new JWTClaimValidationFailed(`missing required "${claim}" claim`, payload, claim, 'missing');
+}
+
+const NOT_A_NUMBER = /^claim "(exp|nbf|iat)" is not a number$/;
+
+// joseError maps the addon's failure object {code, summary, detail, claim?, payload?} to the
+// error jose throws for the same defect.
+function joseError(f) {
+  const payload = parsePayload(f);
+  let e;
+  switch (f.code) {
+    case 'expired':
+      e = new JWTExpired('"exp" claim timestamp check failed', payload, 'exp', 'check_failed');
+      break;
+    case 'not_yet_valid':
+      e = f.detail.includes('iat')
+        ? new JWTClaimValidationFailed(
+            '"iat" claim timestamp check failed (it should be in the past)', payload, 'iat', 'check_failed')
+        : new JWTClaimValidationFailed('"nbf" claim timestamp check failed', payload, 'nbf', 'check_failed');
+      break;
+    case 'too_old':
+      e = new JWTExpired('"auth_time" claim timestamp check failed', payload, 'auth_time', 'check_failed');
+      break;
+    case 'invalid_issuer':
+      e = claimFailed(payload, 'iss');
+      break;
+    case 'invalid_audience':
+      e = claimFailed(payload, 'aud');
+      break;
+    case 'invalid_type':
+      e = new JWTClaimValidationFailed('unexpected "typ" JWT header value', payload, 'typ', 'check_failed');
+      break;
+    case 'invalid_nonce':
+      e = claimFailed(payload, 'nonce');
+      break;
+    case 'invalid_at_hash':
+      e = claimFailed(payload, 'at_hash');
+      break;
+    case 'insufficient_scope':
+      e = new JWTClaimValidationFailed('unexpected "scope" claim value', payload, 'scope', 'check_failed');
+      break;
+    case 'missing_claim':
+      e = new JWTClaimValidationFailed(`missing required "${f.claim}" claim`, payload, f.claim, 'missing');
+      break;
+    case 'invalid_signature':
+      e = new JWSSignatureVerificationFailed();
+      break;
+    case 'key_not_found':
+      e = new JWKSNoMatchingKey();
+      break;
+    case 'algorithm_not_allowed':
+      e = new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+      break;
+    case 'unsupported_algorithm':
+      e = new JOSENotSupported('Unsupported "alg" value');
+      break;
+    case 'unsupported_critical_header':
+      // jose: JOSENotSupported for an extension it does not recognize.
+      e = new JOSENotSupported('Extension Header Parameter is not recognized');
+      break;
+    case 'revoked':
+      e = new JWTInvalid('the token has been revoked');
+      break;
+    case 'malformed': {
+      const m = NOT_A_NUMBER.exec(f.detail);
+      if (m) {
+        e = new JWTClaimValidationFailed(`"${m[1]}" claim must be a number`, payload, m[1], 'invalid');
+      } else if (f.detail.startsWith('the JWT payload is not') || f.detail.startsWith('the payload is not')) {
+        e = new JWTInvalid('JWT Claims Set must be a top-level JSON object');
+      } else {
+        e = new JWSInvalid(`Invalid Compact JWS: ${f.detail}`);
+      }
+      break;
+    }
+    default: // token_too_large
+      e = new JWSInvalid(`${f.summary}`);
+  }
+  e.twCode = f.code;
+  e.twDetail = f.detail;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------
+// Time periods, as jose's secs(): "30s", "5 minutes", "2h", "1.5d", "-1 hour", "1w ago".
+
+const MULTIPLIERS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31557600 };
+const PERIOD =
+  /^(\+|\-)? ?(\d+|\d+\.\d+) ?(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|w|years?|yrs?|y)(?: (ago|from now))?$/i;
+
+function secs(str) {
+  const m = typeof str === 'string' ? PERIOD.exec(str) : null;
+  if (!m || (m[4] && m[1])) throw new TypeError('Invalid time period format');
+  const n = Math.round(parseFloat(m[2]) * MULTIPLIERS[m[3][0].toLowerCase()]);
+  if (!Number.isFinite(n)) throw new TypeError('Invalid time period format');
+  return m[1] === '-' || m[4]?.toLowerCase() === 'ago' ? -n : n;
+}
+
+function finite(label, v) {
+  if (!Number.isFinite(v)) throw new TypeError(`Invalid ${label} input`);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// Options: jose's jwtVerify options become the native Verifier's (its policy) plus the few
+// checks done here after a successful verification (several issuers, subject, maxTokenAge).
+
+const ALGORITHMS = new Set([
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
+  'HS256', 'HS384', 'HS512',
+]);
+
+function stringList(name, v) {
+  if (typeof v === 'string') return [v];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+    throw new TypeError(`"${name}" option must be a string or an array of strings`);
+  }
+  if (v.length === 0) throw new TypeError(`"${name}" option must not be an empty array`);
+  return v;
+}
+
+function prepare(options) {
+  const { issuer, audience, algorithms, clockTolerance, typ, requiredClaims, maxTokenAge, subject, crit } = options;
+  if (crit !== undefined && Object.keys(crit).length > 0) {
+    throw new JOSENotSupported('tokenwarden/jose: the "crit" option is not supported');
+  }
+  const opts = { requireExp: false, checkIat: maxTokenAge !== undefined };
+  const post = { issuers: undefined, subject, maxAge: undefined, tolerance: 0, noAlgorithm: false };
+  const required = [];
+  if (requiredClaims !== undefined) {
+    if (!Array.isArray(requiredClaims) || requiredClaims.some((c) => typeof c !== 'string')) {
+      throw new TypeError('"requiredClaims" option must be an array of strings');
+    }
+    required.push(...requiredClaims);
+  }
+  if (issuer !== undefined) {
+    const list = stringList('issuer', issuer);
+    if (list.length === 1) {
+      opts.issuer = list[0];
+    } else {
+      post.issuers = list;
+      required.push('iss');
+    }
+  }
+  if (audience !== undefined) opts.audience = stringList('audience', audience);
+  if (algorithms !== undefined) {
+    if (!Array.isArray(algorithms) || algorithms.some((a) => typeof a !== 'string')) {
+      throw new TypeError('"algorithms" option must be an array of strings');
+    }
+    const known = algorithms.filter((a) => ALGORITHMS.has(a));
+    if (known.length > 0) opts.algorithms = known;
+    else post.noAlgorithm = true;
+  }
+  let tolerance = 0;
+  if (typeof clockTolerance === 'string') tolerance = secs(clockTolerance);
+  else if (clockTolerance !== undefined) {
+    if (typeof clockTolerance !== 'number') throw new TypeError('Invalid clockTolerance option type');
+    tolerance = clockTolerance;
+  }
+  if (finite('clockTolerance option', tolerance) < 0) throw new TypeError('Invalid clockTolerance option input');
+  post.tolerance = tolerance;
+  // The core counts whole seconds: a fractional tolerance is rounded down.
+  if (tolerance > 0) opts.leeway = Math.floor(tolerance);
+  if (typ !== undefined) {
+    if (typeof typ !== 'string') throw new TypeError('"typ" option must be a string');
+    opts.typ = typ;
+  }
+  if (subject !== undefined) {
+    if (typeof subject !== 'string') throw new TypeError('"subject" option must be a string');
+    required.push('sub');
+  }
+  if (maxTokenAge !== undefined) {
+    const max = finite('maxTokenAge option', typeof maxTokenAge === 'number' ? maxTokenAge : secs(maxTokenAge));
+    if (max < 0) throw new TypeError('Invalid maxTokenAge option input');
+    post.maxAge = max;
+    required.push('iat');
+  }
+  if (required.length > 0) opts.requiredClaims = [...new Set(required)];
+  return { opts, post, key: JSON.stringify(opts) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Native verifiers, cached per key (object identity, or text for strings) and options.
+
+const LOCAL = Symbol('tokenwarden.localJWKSet');
+const MAX_PER_KEY = 32;
+const MAX_TEXT_KEYS = 64;
+const byObject = new WeakMap();
+const byText = new Map();
+
+function holderFor(key) {
+  if (typeof key === 'string') {
+    let h = byText.get(key);
+    if (h === undefined) {
+      if (byText.size >= MAX_TEXT_KEYS) byText.delete(byText.keys().next().value);
+      h = { key, text: undefined, verifiers: new Map() };
+      byText.set(key, h);
+    }
+    return h;
+  }
+  if (key === null || (typeof key !== 'object' && typeof key !== 'function')) {
+    throw new TypeError('Key must be a JWK Set, a JWK, a KeyObject, a CryptoKey, a Uint8Array or a JWK Set function');
+  }
+  let h = byObject.get(key);
+  if (h === undefined) {
+    h = { key, text: undefined, verifiers: new Map() };
+    byObject.set(key, h);
+  }
+  return h;
+}
+
+function textOf(key) {
+  if (typeof key === 'function') return key[LOCAL];
+  if (key !== null && typeof key === 'object' && !(key instanceof KeyObject) && !isCryptoKey(key) &&
+      !(key instanceof Uint8Array) && !Array.isArray(key.keys) && typeof key.kty !== 'string') {
+    throw new TypeError('Key must be a JWK Set, a JWK, a KeyObject, a CryptoKey, a Uint8Array or a JWK Set function');
+  }
+  return keysText(key, 'key');
+}
+
+function verifierFor(key, prepared) {
+  const h = holderFor(key);
+  let v = h.verifiers.get(prepared.key);
+  if (v === undefined) {
+    h.text ??= textOf(key);
+    try {
+      v = new native.Verifier({ ...prepared.opts, jwks: h.text });
+    } catch (cause) {
+      if (cause instanceof TypeError) throw cause;
+      const set = typeof key === 'function' || Array.isArray(key?.keys) || /"keys"\s*:/.test(h.text);
+      const Err = set ? JWKSInvalid : JWKInvalid;
+      throw new Err(cause.message.replace(/^tokenwarden: /, ''), { cause });
+    }
+    if (h.verifiers.size >= MAX_PER_KEY) h.verifiers.delete(h.verifiers.keys().next().value);
+    h.verifiers.set(prepared.key, v);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------
+// createLocalJWKSet: a key-set function as jose's (usable by jose too), that jwtVerify here
+// recognizes and verifies natively without calling it.
+
+function isJwkSet(jwks) {
+  return jwks !== null && typeof jwks === 'object' && Array.isArray(jwks.keys) &&
+    jwks.keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k));
+}
+
+const KTY = { R: 'RSA', P: 'RSA', E: 'EC', H: 'oct' };
+const ktyOf = (alg) => (alg === 'EdDSA' ? 'OKP' : KTY[alg?.[0]]);
+
+function createLocalJWKSet(jwks) {
+  if (!isJwkSet(jwks)) throw new JWKSInvalid('JSON Web Key Set malformed');
+  const snapshot = structuredClone(jwks);
+  const text = JSON.stringify(snapshot);
+  // Called only by code other than this module's jwtVerify (e.g. jose's own jwtVerify).
+  const getKey = async (protectedHeader, token) => {
+    const { alg, kid } = { ...protectedHeader, ...token?.header };
+    const kty = ktyOf(alg);
+    if (!ALGORITHMS.has(alg) || kty === 'oct') throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
+    const jwk = snapshot.keys.find((k) => k.kty === kty && (kid === undefined || k.kid === kid) &&
+      (k.alg === undefined || k.alg === alg) && (k.use === undefined || k.use === 'sig'));
+    if (jwk === undefined) throw new JWKSNoMatchingKey();
+    return jwk.kty === 'oct' ? createSecretKey(Buffer.from(jwk.k, 'base64url')) : createPublicKey({ key: jwk, format: 'jwk' });
+  };
+  Object.defineProperty(getKey, 'jwks', { value: () => structuredClone(snapshot) });
+  Object.defineProperty(getKey, LOCAL, { value: text });
+  return getKey;
+}
+
+// ---------------------------------------------------------------------------------------
+// jwtVerify
+
+const decoder = new TextDecoder();
+
+function protectedHeaderOf(jwt) {
+  const dot = jwt.indexOf('.');
+  try {
+    const header = JSON.parse(Buffer.from(jwt.slice(0, dot), 'base64url').toString('utf8'));
+    if (dot > 0 && header !== null && typeof header === 'object' && !Array.isArray(header)) return header;
+  } catch {
+    // falls through
+  }
+  throw new JWSInvalid('JWS Protected Header is invalid');
+}
+
+function check(payload, post, now) {
+  if (post.issuers !== undefined && !post.issuers.includes(payload.iss)) {
+    const e = new JWTClaimValidationFailed('unexpected "iss" claim value', payload, 'iss', 'check_failed');
+    e.twCode = 'invalid_issuer';
+    throw e;
+  }
+  if (post.subject !== undefined && payload.sub !== post.subject) {
+    // No core rule compares sub, so no twCode.
+    throw new JWTClaimValidationFailed('unexpected "sub" claim value', payload, 'sub', 'check_failed');
+  }
+  if (post.maxAge !== undefined) {
+    if (typeof payload.iat !== 'number') {
+      throw new JWTClaimValidationFailed('"iat" claim must be a number', payload, 'iat', 'invalid');
+    }
+    if (now - payload.iat - post.tolerance > post.maxAge) {
+      const e = new JWTExpired('"iat" claim timestamp check failed (too far in the past)', payload, 'iat', 'check_failed');
+      e.twCode = 'too_old';
+      throw e;
+    }
+  }
+}
+
+// jwtVerify(jwt, key, options) → Promise<{payload, protectedHeader, key?}>, as jose's.
+// key: a JWK Set (object), createLocalJWKSet(...), a JWK, a KeyObject or CryptoKey, a
+// Uint8Array HMAC secret, a PEM string, or any jose-style key function (called, as jose
+// does, with the protected header; its result is then used as the key).
+async function jwtVerify(jwt, key, options = {}) {
+  if (jwt instanceof Uint8Array) jwt = decoder.decode(jwt);
+  if (typeof jwt !== 'string') throw new JWSInvalid('Compact JWS must be a string or Uint8Array');
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  const prepared = prepare(options);
+  if (prepared.post.noAlgorithm) throw new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+  let resolved;
+  if (typeof key === 'function' && key[LOCAL] === undefined) {
+    const parts = jwt.split('.');
+    if (parts.length !== 3) throw new JWSInvalid('Invalid Compact JWS');
+    resolved = await key(protectedHeaderOf(jwt), { payload: parts[1], signature: parts[2] });
+    key = resolved;
+  }
+  const { currentDate } = options;
+  let now;
+  if (currentDate !== undefined) {
+    if (!(currentDate instanceof Date)) throw new TypeError('Invalid currentDate option input');
+    now = finite('currentDate option', Math.floor(currentDate.getTime() / 1000));
+  }
+  const r = verifierFor(key, prepared).verifyFull(jwt, now);
+  if (!Array.isArray(r)) throw joseError(r);
+  const payload = JSON.parse(r[1]);
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new JWTInvalid('JWT Claims Set must be a top-level JSON object');
+  }
+  const { post } = prepared;
+  if (post.issuers !== undefined || post.subject !== undefined || post.maxAge !== undefined) {
+    check(payload, post, now ?? Math.floor(Date.now() / 1000));
+  }
+  const result = { payload, protectedHeader: JSON.parse(r[0]) };
+  if (resolved !== undefined) result.key = resolved;
+  return result;
+}
+
+module.exports = { jwtVerify, createLocalJWKSet, errors, ...errors };

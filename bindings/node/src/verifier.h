@@ -1,0 +1,47 @@
+// File: bindings/node/src/verifier.h
+// -----------------------------------------------------------------------------
+// NativeVerifier is the JS class `Verifier` of the addon (lib/index.js wraps it): one
+// ValidatorHandle, shared with in-flight async work so that collecting the JS object never
+// frees a handle a pool thread still uses.
+//
+//   const v = new native.Verifier({jwks: text, issuer: 'https://...'});
+//   v.verify(token, now?)            // payload JSON string, or a failure object
+//   v.verifyFull(token, now?)        // [header JSON, payload JSON], or a failure object
+//   v.verifyAsync(token, now?, full) // Promise of the same
+//   v.updateKeys(text); v.revoke(token, now?) // -> boolean
+#ifndef TOKENWARDEN_BINDINGS_NODE_SRC_VERIFIER_H_
+#define TOKENWARDEN_BINDINGS_NODE_SRC_VERIFIER_H_
+
+#include <memory>
+
+#include <napi.h>
+
+#include "bindings/common/validator_handle.h"
+#include "src/token_arg.h"
+
+namespace tokenwarden::node {
+
+class NativeVerifier : public Napi::ObjectWrap<NativeVerifier> {
+ public:
+  static Napi::Function Class(Napi::Env env);
+
+  explicit NativeVerifier(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Verify(const Napi::CallbackInfo& info);
+  Napi::Value VerifyFull(const Napi::CallbackInfo& info);
+  Napi::Value VerifyAsync(const Napi::CallbackInfo& info);
+  Napi::Value UpdateKeys(const Napi::CallbackInfo& info);
+  Napi::Value Revoke(const Napi::CallbackInfo& info);
+
+  napi_value VerifyOnThread(const Napi::CallbackInfo& info, bool with_header);
+
+  std::shared_ptr<bindings::ValidatorHandle> handle_;
+  // Reused by every synchronous call (they all run on this object's JS thread).
+  TokenReader reader_;
+  bindings::ValidatorHandle::Outcome outcome_;
+};
+
+}  // namespace tokenwarden::node
+
+#endif  // TOKENWARDEN_BINDINGS_NODE_SRC_VERIFIER_H_

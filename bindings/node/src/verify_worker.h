@@ -1,0 +1,24 @@
+// File: bindings/node/src/verify_worker.h
+// -----------------------------------------------------------------------------
+// QueueVerify runs one Validate on the libuv thread pool (napi_async_work) and returns a
+// Promise that resolves with ResultValue's value (success string(s) or failure object; lib/
+// turns a failure into a rejection).
+#ifndef TOKENWARDEN_BINDINGS_NODE_SRC_VERIFY_WORKER_H_
+#define TOKENWARDEN_BINDINGS_NODE_SRC_VERIFY_WORKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <napi.h>
+
+#include "bindings/common/validator_handle.h"
+
+namespace tokenwarden::node {
+
+napi_value QueueVerify(napi_env env, std::shared_ptr<const bindings::ValidatorHandle> handle,
+                       std::string token, int64_t now, bool with_header);
+
+}  // namespace tokenwarden::node
+
+#endif  // TOKENWARDEN_BINDINGS_NODE_SRC_VERIFY_WORKER_H_
