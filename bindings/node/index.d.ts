@@ -26,6 +26,11 @@ export interface VerifierOptions {
   scopes?: string | string[];
   /** Verified-token cache entries; 0 turns the cache off. Default 16384. */
   cache?: number;
+  /**
+   * Return one deep-frozen payload object for every verify() of the same token (every call
+   * is still judged by the core); skips JSON.parse on repeats. Default false: a fresh object.
+   */
+  sharedPayloads?: boolean;
   /** Longer tokens fail with token_too_large. Default 16384. */
   maxTokenBytes?: number;
   /** Reject tokens without exp (default true). */

@@ -22,8 +22,24 @@ function completeOf(r) {
   throw tokenError(r);
 }
 
+// deepFreeze makes a parsed payload immutable, so one object may serve every caller.
+function deepFreeze(value) {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze(value[key]);
+  }
+  return value;
+}
+
+// SHARED_PAYLOADS bounds the per-Verifier map of shared payload objects (sharedPayloads).
+const SHARED_PAYLOADS = 4096;
+
 class Verifier {
   #h;
+  // With sharedPayloads: token -> {json, payload} of tokens verified before. The core still
+  // judges every call (time claims, revocation, key rotation); only JSON.parse is skipped
+  // when the verified payload text is the one parsed before.
+  #shared = null;
 
   // options: {jwks, issuer, audience, algorithms, leeway, typ, requiredClaims, scopes, cache,
   // maxTokenBytes, requireExp, checkExp, checkNbf, checkIat}; see README.md.
@@ -34,12 +50,27 @@ class Verifier {
     if (options.jwks === undefined || options.jwks === null) {
       throw new TypeError('tokenwarden: option "jwks" is required');
     }
-    this.#h = new native.Verifier({ ...options, jwks: keysText(options.jwks) });
+    const { sharedPayloads, ...core } = options;
+    this.#h = new native.Verifier({ ...core, jwks: keysText(options.jwks) });
+    if (sharedPayloads) this.#shared = new Map();
+  }
+
+  #sharedPayload(token, r) {
+    if (typeof r !== 'string') throw tokenError(r);
+    const hit = this.#shared.get(token);
+    if (hit !== undefined && hit.json === r) return hit.payload;
+    if (this.#shared.size >= SHARED_PAYLOADS) this.#shared.clear();
+    const payload = deepFreeze(JSON.parse(r));
+    this.#shared.set(token, { json: r, payload });
+    return payload;
   }
 
   // verify returns the payload, or {header, payload} with {complete: true}; throws TokenError.
   verify(token, options) {
-    if (options == null) return payloadOf(this.#h.verify(token));
+    if (options == null) {
+      const r = this.#h.verify(token);
+      return this.#shared === null ? payloadOf(r) : this.#sharedPayload(token, r);
+    }
     const now = nowOf(options);
     if (options.complete) return completeOf(this.#h.verifyFull(token, now));
     return payloadOf(this.#h.verify(token, now));

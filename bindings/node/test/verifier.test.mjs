@@ -283,3 +283,28 @@ test('PEM from node:crypto (RSA and EC)', async () => {
     assert.ok(new Verifier({ jwks: privateKey }).verify(token)); // the public half is used
   }
 });
+
+describe('sharedPayloads', () => {
+  test('repeats return one frozen object, still judged by the core each time', async () => {
+    const v = verifier({ sharedPayloads: true, algorithms: ['ES256', 'RS256'] });
+    const token = await mint(keys.ES256, { exp: NOW + 60, roles: ['a'] });
+    const first = v.verify(token);
+    assert.equal(v.verify(token), first);
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.roles));
+    assert.throws(() => { 'use strict'; first.sub = 'x'; }, TypeError);
+    // Time, revocation and rotation are the core's verdicts on every call.
+    await rejects(v, token, 'expired', { now: NOW + 61 });
+    v.revoke(token);
+    await rejects(v, token, 'revoked');
+    const other = await mint(keys.RS256);
+    v.updateKeys({ keys: [keys.ES256.jwk] });
+    await rejects(v, other, 'key_not_found');
+  });
+  test('off by default: each verify returns a fresh, mutable object', async () => {
+    const v = verifier();
+    const token = await mint(keys.ES256);
+    const first = v.verify(token);
+    first.sub = 'changed';
+    assert.equal(v.verify(token).sub, 'user-1');
+  });
+});
