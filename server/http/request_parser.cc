@@ -193,7 +193,8 @@ RequestParser::Step RequestParser::Execute(const char* data, size_t len) {
   if (err == HPE_PAUSED) {
     used = static_cast<size_t>(llhttp_get_error_pos(&parser_) - data);
     llhttp_resume(&parser_);
-  } else if (err == HPE_USER) {
+  }
+  if (err == HPE_USER) {
     return Step{Event::kError, 0};  // a callback already chose the status
   } else if (err == HPE_INVALID_VERSION) {
     // "HTTP/3.0" is well formed but not ours (505); "HTTP/1.x" or "HTTP/1.1 \r\n" is
@@ -203,8 +204,24 @@ RequestParser::Step RequestParser::Execute(const char* data, size_t len) {
     return Fail(well_formed ? 505 : 400, well_formed ? "" : llhttp_get_error_reason(&parser_));
   } else if (err == HPE_PAUSED_H2_UPGRADE) {
     return Fail(505, {});  // the HTTP/2 connection preface
-  } else if (err != HPE_OK) {
+  } else if (err != HPE_OK && err != HPE_PAUSED) {
     return Fail(400, llhttp_get_error_reason(&parser_));
+  }
+  if (in_head) {
+    // RFC 9112 §5.2: obsolete line folding (a head line starting with SP/HTAB) must be
+    // refused or replaced by SP. llhttp quietly joins it to the previous value, so we look
+    // at the head bytes ourselves, and refuse (400): a folded header is a known lever for
+    // one that an intermediary reads differently (e.g. Host).
+    char prev = last_byte_;
+    for (size_t i = 0; i < used; ++i) {
+      if (prev == '\n' && (data[i] == ' ' || data[i] == '\t')) {
+        return Fail(400, "obsolete line folding is not accepted");
+      }
+      prev = data[i];
+    }
+  }
+  if (used > 0) {
+    last_byte_ = data[used - 1];
   }
   if (in_head) {
     head_bytes_ += used;

@@ -105,6 +105,7 @@ class RequestParser {
   size_t version_len_ = 0;
   bool version_accepted_ = false;  // llhttp took the version; a later version error is syntax
   std::string head_;               // target, header names and values, back to back
+  char last_byte_ = '\0';          // the last byte consumed by the previous Execute
   uint32_t span_start_ = 0;
   Span target_;
   std::vector<FieldSpans> fields_;
