@@ -1,0 +1,74 @@
+// Strict base64url against a plain reference decoder written from RFC 4648 §5 (no padding,
+// canonical trailing bits), plus the encode/decode round trip.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/base64url.h"
+
+namespace {
+
+int Value(char c) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == '-') {
+    return 62;
+  }
+  if (c == '_') {
+    return 63;
+  }
+  return -1;
+}
+
+// Reference: 4 characters -> 3 bytes; a final group of 2 or 3 characters whose unused low
+// bits are zero; a final group of 1 character is impossible.
+std::optional<std::string> Reference(std::string_view in) {
+  if (in.size() % 4 == 1) {
+    return std::nullopt;
+  }
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const int v = Value(c);
+    if (v < 0) {
+      return std::nullopt;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  if ((acc & ((1u << bits) - 1)) != 0) {
+    return std::nullopt;  // non-canonical trailing bits
+  }
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view in(reinterpret_cast<const char*>(data), size);
+  const std::optional<std::string> got = tokenwarden::Base64UrlDecodeToString(in);
+  const std::optional<std::string> want = Reference(in);
+  if (got.has_value() != want.has_value() || (got.has_value() && *got != *want)) {
+    __builtin_trap();
+  }
+  const std::string encoded = tokenwarden::Base64UrlEncode(in);
+  const std::optional<std::string> back = tokenwarden::Base64UrlDecodeToString(encoded);
+  if (!back.has_value() || *back != in) {
+    __builtin_trap();
+  }
+  return 0;
+}
