@@ -179,3 +179,39 @@ def test_every_stable_code_has_a_class():
     assert len(codes) == 18
     for code, cls in tokenwarden.ERROR_CLASSES.items():
         assert issubclass(cls, tokenwarden.InvalidTokenError) and cls.code == code
+
+
+def test_verification_releases_the_gil(keys):
+    """Another Python thread runs while a batch is verified: the GIL is released."""
+    import sys
+    import threading
+    v = make(keys, cache=False)
+    tokens = [keys.mint("ES256") for _ in range(100)] * 4  # cold: a signature check each
+    ticks = 0
+    go, stop = threading.Event(), threading.Event()
+
+    def spin():
+        nonlocal ticks
+        go.wait()
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0)  # hands the GIL back at once when the main thread wants it
+
+    interval = sys.getswitchinterval()
+    # A switch interval far longer than the test: the spinner can run only while the main
+    # thread gives the GIL up of its own accord, as the native call must.
+    sys.setswitchinterval(1000)
+    t = threading.Thread(target=spin)
+    try:
+        t.start()
+        go.set()
+        before = ticks
+        out = v.validate_many(tokens)  # ~20 ms of ECDSA verification in one native call
+        during = ticks - before
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        t.join()
+    assert all(isinstance(c, dict) for c in out)
+    # With the GIL held for the whole call the spinner could not have run at all.
+    assert during > 10, during
