@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "server/auth/hash_secret_command.h"
 #include "server/serve/serve_command.h"
 #include "server/verify_command.h"
@@ -51,7 +52,7 @@ int main(int argc, char** argv) {
   if (args[0] == "verify") {
     tokenwarden::server::VerifyIo io;
     io.read_stdin = ReadStdin;
-    io.clock_now = static_cast<int64_t>(std::time(nullptr));
+    io.clock_now = tokenwarden::UnixNow();
     const int code =
         tokenwarden::server::RunVerify(std::span<const std::string_view>(args).subspan(1), io);
     std::fwrite(io.out.data(), 1, io.out.size(), stdout);

@@ -15,6 +15,7 @@
 #include <absl/strings/numbers.h>
 #include <uv.h>
 
+#include "core/clock.h"
 #include "core/denylist.h"
 #include "core/internal/ascii.h"
 #include "core/internal/str_cat.h"
@@ -48,7 +49,7 @@ constexpr char kUsage[] =
     "\n"
     "signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the configuration.\n";
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t Now() { return UnixNow(); }
 
 void Log(std::string_view line) {
   std::string text = internal::StrCat("tokenwarden: ", line, "\n");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "core/clock.h"
+
 namespace tokenwarden::node {
 namespace {
 
@@ -32,7 +34,7 @@ int64_t ReadNow(napi_env env, napi_value value) {
     napi_typeof(env, value, &type);
   }
   if (type == napi_undefined) {
-    return static_cast<int64_t>(std::time(nullptr));
+    return UnixNow();
   }
   double seconds = 0;
   if (type != napi_number || napi_get_value_double(env, value, &seconds) != napi_ok ||

@@ -21,6 +21,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings/common/validator_handle.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "json_to_python.h"
 
@@ -102,7 +103,7 @@ std::string_view TokenBytes(nb::handle token) {
 // NowOf reads an optional Unix time (int or float; floored like the core's clock).
 int64_t NowOf(nb::handle now) {
   if (now.is_none()) {
-    return static_cast<int64_t>(std::time(nullptr));
+    return UnixNow();
   }
   const double value = PyFloat_AsDouble(now.ptr());
   if (value == -1.0 && PyErr_Occurred()) {

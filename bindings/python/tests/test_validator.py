@@ -215,3 +215,22 @@ def test_verification_releases_the_gil(keys):
     assert all(isinstance(c, dict) for c in out)
     # With the GIL held for the whole call the spinner could not have run at all.
     assert during > 10, during
+
+
+def test_a_token_issued_this_instant_is_not_in_the_future(keys):
+    """iat = int(time.time()) just after a second boundary must validate with no leeway:
+    the core's clock must not lag CLOCK_REALTIME (glibc's time() reads a coarse clock that
+    can still show the previous second; CI once caught exactly that)."""
+    import jwt as pyjwt
+    from conftest import HMAC_SECRET
+    v = tokenwarden.Validator({"kty": "oct", "k": __import__("base64").urlsafe_b64encode(
+        HMAC_SECRET).rstrip(b"=").decode()}, algorithms=["HS256"], cache=False)
+    deadline = time.time() + 2.2  # crosses at least two second boundaries
+    checked = 0
+    while time.time() < deadline:
+        now = int(time.time())
+        token = pyjwt.encode({"iat": now, "nbf": now, "exp": now + 60}, HMAC_SECRET,
+                             algorithm="HS256")
+        v.validate(token)  # raises NotYetValidError if the clock lags
+        checked += 1
+    assert checked > 1000
