@@ -254,16 +254,12 @@ def _unverified(jwt: Union[str, bytes]) -> Dict[str, Any]:
             "signature": _b64decode(signature_seg, "crypto")}
 
 
-def decode_complete(jwt: Union[str, bytes], key: Any = "",
-                    algorithms: Optional[Sequence[str]] = None,
-                    options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
-                    detached_payload: Optional[bytes] = None,
-                    audience: Union[None, str, Iterable[str]] = None,
-                    issuer: Union[None, str, Container[str]] = None,
-                    subject: Optional[str] = None,
-                    leeway: Union[int, float, _dt.timedelta] = 0,
-                    **kwargs: Any) -> Dict[str, Any]:
-    """Like decode, returning {"header", "payload", "signature"}."""
+def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+            options: Optional[Dict[str, Any]], detached_payload: Optional[bytes],
+            audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
+            complete: bool) -> Optional[Tuple[Any, Dict[str, Any], Union[str, bytes]]]:
+    """The verifying part of decode and decode_complete: (header or None, payload, token),
+    or None when verify_signature is off (the caller decodes without checks)."""
     if detached_payload is not None:
         raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
     merged = _merge_options(options)
@@ -274,7 +270,7 @@ def decode_complete(jwt: Union[str, bytes], key: Any = "",
             raise ex.PyJWTError(
                 "tokenwarden checks claims only on verified tokens; with verify_signature "
                 f"False, set {', '.join(checks)} False too")
-        return _unverified(jwt)
+        return None
     if isinstance(key, PyJWK):
         allowed = list(algorithms) if algorithms else [key.algorithm_name]
         algs = [a for a in allowed if a == key.algorithm_name]
@@ -291,7 +287,6 @@ def decode_complete(jwt: Union[str, bytes], key: Any = "",
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
     if not algs:
         raise ex.InvalidAlgorithmError("The specified alg value is not allowed")
-
     if audience is not None and not isinstance(audience, (str, Iterable)):
         raise TypeError("audience must be a string, iterable or None")
     audiences: Tuple[str, ...] = ()
@@ -300,10 +295,31 @@ def decode_complete(jwt: Union[str, bytes], key: Any = "",
     core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
     validator = _validator(key, algs, core_issuer, audiences, leeway, merged)
     try:
-        header, payload = validator.validate_complete(token)
+        if complete:
+            header, payload = validator.validate_complete(token)
+        else:
+            header, payload = None, validator.validate(token)
     except tw.InvalidTokenError as error:
         raise _translate(error, key) from None
     _check_pyjwt_rules(payload, merged, audience, issuer, subject)
+    return header, payload, token
+
+
+def decode_complete(jwt: Union[str, bytes], key: Any = "",
+                    algorithms: Optional[Sequence[str]] = None,
+                    options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
+                    detached_payload: Optional[bytes] = None,
+                    audience: Union[None, str, Iterable[str]] = None,
+                    issuer: Union[None, str, Container[str]] = None,
+                    subject: Optional[str] = None,
+                    leeway: Union[int, float, _dt.timedelta] = 0,
+                    **kwargs: Any) -> Dict[str, Any]:
+    """Like decode, returning {"header", "payload", "signature"}."""
+    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
+                       subject, leeway, complete=True)
+    if verified is None:
+        return _unverified(jwt)
+    header, payload, token = verified
     signature_seg = token.rsplit("." if isinstance(token, str) else b".", 1)[1]
     if isinstance(signature_seg, str):
         signature_seg = signature_seg.encode("ascii")
@@ -322,26 +338,8 @@ def decode(jwt: Union[str, bytes], key: Any = "", algorithms: Optional[Sequence[
 
     The signature, alg allow-list and claim checks are tokenwarden's core (strict RFC 7519 /
     RFC 8725 rules; see the README for where that differs from PyJWT)."""
-    if not (options or {}).get("verify_signature", True) or detached_payload is not None:
-        return decode_complete(jwt, key, algorithms, options, verify, detached_payload,
-                               audience, issuer, subject, leeway, **kwargs)["payload"]
-    # The fast path: no signature bytes to decode.
-    merged = _merge_options(options)
-    if isinstance(key, PyJWK) or not algorithms:
-        return decode_complete(jwt, key, algorithms, options, verify, detached_payload,
-                               audience, issuer, subject, leeway, **kwargs)["payload"]
-    if not isinstance(jwt, (str, bytes)):
-        raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
-    audiences: Tuple[str, ...] = ()
-    if merged["verify_aud"] and audience is not None:
-        if not isinstance(audience, (str, Iterable)):
-            raise TypeError("audience must be a string, iterable or None")
-        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
-    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
-    validator = _validator(key, list(algorithms), core_issuer, audiences, leeway, merged)
-    try:
-        payload = validator.validate(jwt)
-    except tw.InvalidTokenError as error:
-        raise _translate(error, key) from None
-    _check_pyjwt_rules(payload, merged, audience, issuer, subject)
-    return payload
+    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
+                       subject, leeway, complete=False)
+    if verified is None:
+        return _unverified(jwt)["payload"]
+    return verified[1]
