@@ -79,24 +79,55 @@ std::string Join(const List& scopes) {
 struct OriginalRequest {
   std::string_view method;
   std::string_view path;
+  bool ambiguous = false;  // the sources disagree: route_scopes cannot be applied
 };
+
+// Agree folds one source of the original method or path into `value`: a repeated header, or
+// two sources that disagree, make the request ambiguous. A gateway that forwards its client's
+// headers would otherwise let the client pick the rule it is judged by (say X-Forwarded-Uri:
+// /public next to the gateway's own X-Original-URI: /admin), so tokenwarden refuses to guess.
+void Agree(std::optional<std::string_view> source, std::optional<std::string_view>& value,
+           bool& ambiguous) {
+  if (!source.has_value()) {
+    return;
+  }
+  if (value.has_value() && *value != *source) {
+    ambiguous = true;
+  }
+  value = source;
+}
+
+std::optional<std::string_view> PathOf(std::optional<std::string_view> uri) {
+  if (uri.has_value()) {
+    return uri->substr(0, uri->find('?'));
+  }
+  return std::nullopt;
+}
 
 OriginalRequest OriginalOf(const http::Request& request) {
   OriginalRequest original;
-  const std::optional<std::string_view> method = request.Header("X-Forwarded-Method").has_value()
-                                                     ? request.Header("X-Forwarded-Method")
-                                                     : request.Header("X-Original-Method");
-  const std::optional<std::string_view> uri = request.Header("X-Forwarded-Uri").has_value()
-                                                  ? request.Header("X-Forwarded-Uri")
-                                                  : request.Header("X-Original-URI");
-  constexpr std::string_view kPrefix = "/validate";
-  if (uri.has_value()) {
-    original.path = uri->substr(0, uri->find('?'));
-  } else if (request.path.size() > kPrefix.size()) {
-    // Envoy ext_authz: /validate + the original path, asked with the original method.
-    original.path = request.path.substr(kPrefix.size());
+  for (std::string_view name :
+       {"X-Forwarded-Method", "X-Original-Method", "X-Forwarded-Uri", "X-Original-URI"}) {
+    if (request.HeaderCount(name) > 1) {
+      original.ambiguous = true;
+    }
   }
-  original.method = method.has_value() || !uri.has_value() ? method.value_or(request.method) : "";
+  std::optional<std::string_view> method;
+  Agree(request.Header("X-Forwarded-Method"), method, original.ambiguous);
+  Agree(request.Header("X-Original-Method"), method, original.ambiguous);
+  std::optional<std::string_view> path;
+  Agree(PathOf(request.Header("X-Forwarded-Uri")), path, original.ambiguous);
+  Agree(PathOf(request.Header("X-Original-URI")), path, original.ambiguous);
+  constexpr std::string_view kPrefix = "/validate";
+  if (request.path.size() > kPrefix.size()) {
+    // Envoy ext_authz: /validate + the original path, asked with the original method.
+    Agree(request.path.substr(kPrefix.size()), path, original.ambiguous);
+    Agree(request.method, method, original.ambiguous);
+  }
+  original.path = path.value_or("");
+  // With a path from a header but no method header, the method is unknown: only rules
+  // without a method apply.
+  original.method = method.has_value() ? *method : path.has_value() ? "" : request.method;
   return original;
 }
 
@@ -175,6 +206,12 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
   std::vector<std::string_view> required;
   if (!issuer.config->route_scopes.empty()) {
     const OriginalRequest original = OriginalOf(request);
+    if (original.ambiguous) {
+      deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
+      Challenge(response, 400, "invalid_request",
+                "the original request's method or URI is given twice, differently");
+      return;
+    }
     for (const RouteScopeRule& rule : issuer.config->route_scopes) {
       if ((rule.method.empty() || rule.method == original.method) &&
           original.path.starts_with(rule.path_prefix)) {

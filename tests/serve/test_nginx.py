@@ -12,39 +12,20 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
-import shutil
-import socket
-import subprocess
-import threading
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
-from servekit import SLOW, bearer, free_port, parse_challenge, request, revoke
+from nginxkit import app_server, run_nginx, stop_nginx, write_conf
+from servekit import bearer, free_port, parse_challenge, request, revoke
 
-NGINX_MAIN = """
-daemon off;
-master_process off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log info;
-events {{ worker_connections 128; }}
-http {{
-  access_log {dir}/access.log;
-  client_body_temp_path {dir}/client_body;
-  proxy_temp_path {dir}/proxy;
-  fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi;
-  scgi_temp_path {dir}/scgi;
+NGINX_SERVER = """
   upstream upstream {{ server 127.0.0.1:{upstream}; }}
   server {{
     listen 127.0.0.1:{port};
 {locations}
   }}
-}}
 """
 
 LOCATIONS = """
@@ -55,6 +36,8 @@ LOCATIONS = """
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Forwarded-Uri "";
+      proxy_set_header X-Forwarded-Method "";
     }
 
     location / {
@@ -86,13 +69,6 @@ def readme_locations() -> str:
     return block[:block.index("```")]
 
 
-def find_nginx() -> str:
-    for candidate in ("/usr/sbin/nginx", shutil.which("nginx")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail("nginx is not installed (/usr/sbin/nginx): run scripts/bootstrap, which installs "
-                "nginx-light (it has the auth_request module)", pytrace=False)
-
 
 class Echo(http.server.BaseHTTPRequestHandler):
     """Answers every request with the method, path, headers (as a list) and body it received."""
@@ -120,45 +96,16 @@ class Echo(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with app_server(Echo) as port:
+        yield port
 
 
 def start_nginx(directory: Path, locations: str, tw_base: str, upstream: int):
-    binary = find_nginx()
     port = free_port()
     tw = urllib.parse.urlsplit(tw_base).port
     locations = locations.replace("http://127.0.0.1:8080/", f"http://127.0.0.1:{tw}/")
-    conf = directory / "nginx.conf"
-    conf.write_text(NGINX_MAIN.format(dir=directory, port=port, upstream=upstream, locations=locations))
-    proc = subprocess.Popen([binary, "-p", str(directory), "-e", str(directory / "error.log"),
-                             "-c", str(conf)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10 * SLOW
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out = proc.stdout.read().decode(errors="replace")
-                log = (directory / "error.log").read_text() if (directory / "error.log").exists() else ""
-                pytest.fail(f"nginx did not start (exit {proc.returncode}):\n{out}\n{log}", pytrace=False)
-            time.sleep(0.05)
-
-
-def stop_nginx(proc) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    conf = write_conf(directory, NGINX_SERVER.format(port=port, upstream=upstream, locations=locations))
+    return run_nginx(directory, conf, port)
 
 
 @pytest.fixture(scope="module")
@@ -276,6 +223,27 @@ def test_readme_snippet_sets_the_subject_header(nginx_readme, world):
     assert seen["h"]["x-auth-subject"] == ["alice"]
     assert request(nginx_readme, "GET", "/x", [bearer("garbage")]).status == 401
     assert request(nginx_readme, "GET", "/admin/x", [bearer(world.token("a", scope="read"))]).status == 403
+
+
+def expect_route_rule_holds_against_forged_headers(base, world):
+    token = world.token("a", scope="read")
+    for forged in ([("X-Forwarded-Uri", "/public")],
+                   [("X-Forwarded-Uri", "/public"), ("X-Forwarded-Method", "GET")],
+                   [("X-Original-URI", "/public")]):
+        reply = request(base, "GET", "/admin/x", [bearer(token), *forged])
+        assert reply.status == 403, (forged, reply)
+    assert request(base, "GET", "/admin/x", [bearer(world.token("a", scope="read admin")),
+                                             ("X-Forwarded-Uri", "/public")]).status == 200
+
+
+def test_client_cannot_pick_the_route_rule_with_its_own_headers(nginx, world):
+    expect_route_rule_holds_against_forged_headers(nginx, world)
+
+
+def test_readme_snippet_keeps_the_client_from_picking_the_route_rule(nginx_readme, world):
+    # Regression: the README snippet forwarded the client's X-Forwarded-Uri, which tokenwarden
+    # read before nginx's X-Original-URI: "/admin" with "X-Forwarded-Uri: /public" was let in.
+    expect_route_rule_holds_against_forged_headers(nginx_readme, world)
 
 
 def test_readme_snippet_passes_the_challenge_once(nginx_readme, world):

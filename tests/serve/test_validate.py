@@ -194,6 +194,29 @@ def test_route_scopes_allow(shared, world, headers):
     expect_ok(validate(shared, world.token("a", scope="read"), headers=headers))
 
 
+@pytest.mark.parametrize("headers", [
+    # A gateway that forwards its client's headers next to its own: the client must not be
+    # able to pick the rule (regression: X-Forwarded-Uri used to win over X-Original-URI).
+    [("X-Forwarded-Uri", "/public"), ("X-Original-URI", "/admin/users")],
+    [("X-Original-URI", "/public"), ("X-Forwarded-Uri", "/admin/users")],
+    [("X-Forwarded-Uri", "/public"), ("X-Forwarded-Uri", "/admin")],
+    [("X-Original-URI", "/admin"), ("X-Original-URI", "/admin")],
+    [("X-Forwarded-Method", "GET"), ("X-Original-Method", "POST"), ("X-Original-URI", "/orders")],
+])
+def test_route_scopes_refuse_conflicting_original_request(shared, world, headers):
+    reply = validate(shared, world.token("a", scope="read admin orders:write"), headers=headers)
+    assert reply.status == 400, reply
+    assert challenge(reply)["error"] == "invalid_request", reply
+    assert not reply.names() & set(AUTH_HEADERS), reply
+
+
+def test_route_scopes_accept_agreeing_original_request(shared, world):
+    headers = [("X-Forwarded-Uri", "/admin/users?x=1"), ("X-Original-URI", "/admin/users"),
+               ("X-Forwarded-Method", "GET"), ("X-Original-Method", "GET")]
+    expect_scope(validate(shared, world.token("a", scope="read"), headers=headers), "admin")
+    expect_ok(validate(shared, world.token("a", scope="read admin"), headers=headers))
+
+
 def test_route_scopes_all_matching_rules_apply(shared, world):
     headers = [("X-Forwarded-Method", "POST"), ("X-Forwarded-Uri", "/admin/orders")]
     # /admin (any method) -> admin; POST /orders does not match /admin/orders.
