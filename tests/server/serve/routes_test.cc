@@ -699,11 +699,15 @@ TEST_F(RoutesTest, ValidateRouteRulesWithForwardedHeaders) {
   EXPECT_EQ(call(GoodA("read orders:read"), {{"X-Original-URI", "/orders/7"}}).status, 200);
   // Paths only: the query is not matched.
   EXPECT_EQ(call(GoodA(), {{"X-Forwarded-Uri", "/public?next=/orders"}}).status, 200);
-  // X-Forwarded-Uri wins over X-Original-URI.
+  // Two sources that disagree are refused, whichever way round (regression: X-Forwarded-Uri
+  // used to win, so a client could pass its own past a gateway that set X-Original-URI).
   EXPECT_EQ(call(GoodA(), {{"X-Forwarded-Uri", "/public"}, {"X-Original-URI", "/orders/7"}}).status,
-            200);
+            400);
   EXPECT_EQ(call(GoodA(), {{"X-Forwarded-Uri", "/orders/7"}, {"X-Original-URI", "/public"}}).status,
-            403);
+            400);
+  EXPECT_EQ(
+      call(GoodA(), {{"X-Forwarded-Uri", "/orders/7"}, {"X-Original-URI", "/orders/7?a"}}).status,
+      403);
   // No original request at all: no rule applies.
   EXPECT_EQ(call(GoodA(), {}).status, 200);
   // Rules belong to issuer A: B's token is not subject to them.
