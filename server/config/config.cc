@@ -14,6 +14,7 @@
 #include "core/internal/str_cat.h"
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
+#include "server/config/redis_config.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -331,6 +332,9 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "claim_headers") {
     return ReadClaimHeaders(v, field, out.claim_headers);
   }
+  if (key == "redis") {
+    return config_reader::ReadRedis(v, field, base_dir, out.redis.emplace());
+  }
   if (key == "opaque_issuer") {
     return config_reader::ReadString(v, field, opaque_issuer_name);
   }
@@ -434,6 +438,11 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   if (status.ok()) {
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);
+  }
+  if (status.ok() && config.redis.has_value() && config.denylist.log_path.empty()) {
+    status = Invalid("redis",
+                     "needs denylist.log: revocations accepted while Redis is unreachable are "
+                     "kept there until they reach it");
   }
   if (!status.ok()) {
     return status;

@@ -144,6 +144,32 @@ struct DenylistConfig {
   size_t capacity = 1 << 16;
 };
 
+// RedisConfig is the `redis` object: several instances share revocations and opaque-token
+// results through one Redis (server/redis). Requires denylist.log, the durable buffer of
+// revocations while Redis is unreachable.
+struct RedisConfig {
+  std::string url;  // as written (no secrets: userinfo is refused)
+  std::string host;
+  uint16_t port = 6379;
+  int db = 0;
+  bool tls = false;      // rediss://
+  std::string username;  // ACL user; "" = AUTH with the password only
+  std::string password;  // from password_file or password_env; "" = no AUTH
+  std::string ca_file;   // rediss:// only; "" = the system CA bundle
+  std::string key_prefix = "tokenwarden:";
+  uint32_t connect_timeout_ms = 2000;  // TCP connect + TLS handshake + AUTH/SELECT
+  uint32_t command_timeout_ms = 1000;  // a reply later than this drops the connection
+  uint32_t reconnect_min_ms = 100;     // backoff between attempts, doubling, with jitter
+  uint32_t reconnect_max_ms = 5000;
+  bool share_opaque_results = true;
+
+  bool operator==(const RedisConfig&) const = default;
+};
+
+// ParseRedisUrl reads redis://host[:port][/db] or rediss://... into `out` (host, port, db,
+// tls). Userinfo is refused: the password belongs in password_file / password_env.
+absl::Status ParseRedisUrl(std::string_view url, RedisConfig& out);
+
 struct LimitsConfig {
   size_t max_header_bytes = 8192;  // request line + headers
   size_t max_body_bytes = 16384;
@@ -180,6 +206,7 @@ struct ServerConfig {
   DenylistConfig denylist;
   LimitsConfig limits;
   AccessLogConfig access_log;
+  std::optional<RedisConfig> redis;  // absent: a single instance
   std::vector<ClaimHeader> claim_headers = {
       {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
 };

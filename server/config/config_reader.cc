@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <system_error>
 #include <unordered_set>
 
@@ -208,7 +209,9 @@ bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out
     out.resize(used + static_cast<size_t>(std::max<ssize_t>(n, 0)));
     if (out.size() > max_bytes) {
       ok = false;
-      why = internal::StrCat("larger than ", max_bytes >> 20, " MiB");
+      why = max_bytes >= (size_t{1} << 20)
+                ? internal::StrCat("larger than ", max_bytes >> 20, " MiB")
+                : internal::StrCat("larger than ", max_bytes, " bytes");
     }
     if (n <= 0) {
       break;
@@ -244,6 +247,40 @@ std::string ResolvePath(std::string_view base_dir, std::string_view path) {
     return std::string(path);
   }
   return internal::StrCat(base_dir, base_dir.ends_with('/') ? "" : "/", path);
+}
+
+absl::Status ReadSecretFile(element v, const std::string& field, std::string_view base_dir,
+                            std::string& out) {
+  std::string name, why;
+  absl::Status s = ReadString(v, field, name);
+  if (!s.ok()) {
+    return s;
+  }
+  if (!ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
+    return Invalid(field, internal::StrCat("cannot read ", Quote(name), ": ", why));
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
+    out.pop_back();
+  }
+  if (out.empty() || out.find_first_of("\r\n") != std::string::npos) {
+    return Invalid(field, internal::StrCat(Quote(name), " must hold the secret on one line"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadSecretEnv(element v, const std::string& field, std::string& out) {
+  std::string name;
+  absl::Status s = ReadString(v, field, name);
+  if (!s.ok()) {
+    return s;
+  }
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') {
+    return Invalid(field,
+                   internal::StrCat("environment variable ", Quote(name), " is not set or empty"));
+  }
+  out = value;
+  return absl::OkStatus();
 }
 
 }  // namespace tokenwarden::server::config_reader

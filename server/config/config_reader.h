@@ -55,6 +55,16 @@ std::string Quote(std::string_view value);
 // Invalid returns InvalidArgumentError("<path>: <problem>"), the root path shown as "(root)".
 absl::Status Invalid(std::string_view path, std::string_view problem);
 
+// kMaxSecretBytes bounds a secret file (client secrets, the Redis password).
+inline constexpr size_t kMaxSecretBytes = 4096;
+
+// ReadSecretFile reads a secret from the file named at `field` (resolved against `base_dir`):
+// one line, the trailing newline dropped. Messages name the file, never its contents.
+absl::Status ReadSecretFile(element v, const std::string& field, std::string_view base_dir,
+                            std::string& out);
+// ReadSecretEnv reads a secret from the environment variable named at `field`.
+absl::Status ReadSecretEnv(element v, const std::string& field, std::string& out);
+
 // UnknownField is the error for member `key` of the object at `path`.
 absl::Status UnknownField(std::string_view path, std::string_view key);
 

@@ -15,8 +15,6 @@ namespace {
 constexpr int64_t kDay = 86400;
 constexpr std::string_view kOneSource =
     "needs exactly one key source: jwks_file, jwks_uri or \"discovery\": true";
-// A client secret file holds one line; anything bigger is a mistake.
-constexpr size_t kMaxSecretBytes = 4096;
 
 absl::Status ReadUrl(element value, const std::string& field, std::string& out) {
   absl::Status s = ReadString(value, field, out);
@@ -99,41 +97,6 @@ absl::Status ReadKeyRefresh(element value, std::string_view path, std::string_vi
                      "must lie between min_refresh_seconds and max_refresh_seconds");
   }
   return status;
-}
-
-// ReadSecretFile reads a client secret from a file: one line, the trailing newline dropped.
-absl::Status ReadSecretFile(element v, const std::string& field, std::string_view base_dir,
-                            std::string& out) {
-  std::string name, why;
-  absl::Status s = ReadString(v, field, name);
-  if (!s.ok()) {
-    return s;
-  }
-  if (!ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
-    return Invalid(field, internal::StrCat("cannot read ", Quote(name), ": ", why));
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
-    out.pop_back();
-  }
-  if (out.empty() || out.find_first_of("\r\n") != std::string::npos) {
-    return Invalid(field, internal::StrCat(Quote(name), " must hold the secret on one line"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ReadSecretEnv(element v, const std::string& field, std::string& out) {
-  std::string name;
-  absl::Status s = ReadString(v, field, name);
-  if (!s.ok()) {
-    return s;
-  }
-  const char* value = std::getenv(name.c_str());
-  if (value == nullptr || *value == '\0') {
-    return Invalid(field,
-                   internal::StrCat("environment variable ", Quote(name), " is not set or empty"));
-  }
-  out = value;
-  return absl::OkStatus();
 }
 
 absl::Status ReadOnError(element v, const std::string& field,
