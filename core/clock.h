@@ -1,6 +1,6 @@
 // File: core/clock.h
 // -----------------------------------------------------------------------------
-// UnixNow is the validation clock: whole Unix seconds from CLOCK_REALTIME.
+// UnixNow is the validation clock: whole Unix seconds from CLOCK_REALTIME (UnixNowMs: ms).
 #ifndef TOKENWARDEN_CORE_CLOCK_H_
 #define TOKENWARDEN_CORE_CLOCK_H_
 
@@ -16,6 +16,13 @@ namespace tokenwarden {
 // the future (found by the PyJWT parity test in CI).
 inline int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// UnixNowMs is the same clock in milliseconds (cache lifetimes of upstream answers).
+inline int64_t UnixNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }

@@ -273,10 +273,7 @@ void Routes::Revoke(const http::Request& request, http::Response& response, Work
   }
   // In effect first (so the token stops working at once), then durable before the 200: a
   // failure of either is a 503 the caller should retry.
-  absl::Status status = deps_.denylist->Add(revocation->key, revocation->expires_at, now);
-  if (status.ok() && deps_.revocation_log != nullptr) {
-    status = deps_.revocation_log->Append(revocation->key, revocation->expires_at);
-  }
+  const absl::Status status = RecordRevocation(revocation->key, revocation->expires_at, now);
   if (!status.ok()) {
     SetError(response, 503, "temporarily_unavailable",
              absl::IsResourceExhausted(status) ? "the revocation denylist is full"

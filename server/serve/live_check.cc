@@ -228,10 +228,7 @@ void Routes::RevokeUpstream(const http::Request& request, http::Response& respon
                                  : std::numeric_limits<int64_t>::max();
   const Denylist::Key key =
       routes_internal::OpaqueRevocationKey(*issuer.config->policy.issuer, token);
-  absl::Status status = deps_.denylist->Add(key, expires_at, now);
-  if (status.ok() && deps_.revocation_log != nullptr) {
-    status = deps_.revocation_log->Append(key, expires_at);
-  }
+  const absl::Status status = RecordRevocation(key, expires_at, now);
   if (!status.ok()) {
     SetError(response, 503, "temporarily_unavailable", "the revocation could not be recorded");
     response.AddHeader("Retry-After", "1");

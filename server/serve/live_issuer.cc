@@ -240,6 +240,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
     u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
     u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
     u.leeway_s = config.policy.leeway_seconds;
+    u.shared = shared_;
     absl::StatusOr<std::unique_ptr<upstream::OpaqueIntrospector>> introspector =
         upstream::OpaqueIntrospector::Create(std::move(u), *fetcher, log_);
     if (!introspector.ok()) {

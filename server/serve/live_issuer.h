@@ -24,6 +24,7 @@
 #include "core/validator.h"
 #include "server/config/config.h"
 #include "server/serve/metrics.h"
+#include "server/upstream/shared_result_store.h"
 
 namespace tokenwarden::server {
 
@@ -106,6 +107,10 @@ class LiveIssuers {
   // Acquire returns the LiveIssuer for `config` (null when the issuer needs none), reusing the
   // one an identical configuration made earlier and starting a new one otherwise.
   absl::StatusOr<std::shared_ptr<LiveIssuer>> Acquire(const IssuerConfig& config);
+  // SetSharedResults gives introspectors started from now on a shared tier (Redis).
+  void SetSharedResults(std::shared_ptr<upstream::SharedResultStore> shared) {
+    shared_ = std::move(shared);
+  }
   // Retain stops the live issuers that `in_use` (those of the published state) does not hold.
   void Retain(const std::vector<std::shared_ptr<LiveIssuer>>& in_use);
 
@@ -113,6 +118,7 @@ class LiveIssuers {
   Logger log_;
   bool start_;
   MakeFetcher make_fetcher_;
+  std::shared_ptr<upstream::SharedResultStore> shared_;
   internal::Mutex mu_;
   std::map<std::string, std::shared_ptr<LiveIssuer>> by_fingerprint_ ABSL_GUARDED_BY(mu_);
 };

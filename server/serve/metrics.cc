@@ -55,6 +55,38 @@ void AppendIssuerSeries(std::string& out, const MetricsGauges& gauges, std::stri
   }
 }
 
+void AppendRedis(std::string& out, const MetricsGauges::Redis& r) {
+  internal::StrAppend(
+      &out,
+      "# HELP tokenwarden_redis_connected Whether the shared Redis is connected (subscribed).\n"
+      "# TYPE tokenwarden_redis_connected gauge\ntokenwarden_redis_connected ",
+      r.connected ? 1 : 0,
+      "\n# HELP tokenwarden_redis_connects_total Connections to Redis set up.\n"
+      "# TYPE tokenwarden_redis_connects_total counter\ntokenwarden_redis_connects_total ",
+      r.connects,
+      "\n# HELP tokenwarden_redis_errors_total Failed connection attempts and lost "
+      "connections.\n# TYPE tokenwarden_redis_errors_total counter\n"
+      "tokenwarden_redis_errors_total ",
+      r.errors,
+      "\n# HELP tokenwarden_redis_revocations_sent_total Revocations this instance wrote to "
+      "Redis.\n# TYPE tokenwarden_redis_revocations_sent_total counter\n"
+      "tokenwarden_redis_revocations_sent_total ",
+      r.revocations_sent,
+      "\n# HELP tokenwarden_redis_revocations_received_total Revocations learnt from other "
+      "instances.\n# TYPE tokenwarden_redis_revocations_received_total counter\n"
+      "tokenwarden_redis_revocations_received_total ",
+      r.revocations_received,
+      "\n# HELP tokenwarden_redis_revocations_pending Revocations accepted here that Redis "
+      "has not confirmed yet.\n# TYPE tokenwarden_redis_revocations_pending gauge\n"
+      "tokenwarden_redis_revocations_pending ",
+      r.revocations_pending,
+      "\n# HELP tokenwarden_redis_opaque_lookups_total Shared upstream-introspection answers "
+      "looked up in Redis.\n# TYPE tokenwarden_redis_opaque_lookups_total counter\n"
+      "tokenwarden_redis_opaque_lookups_total{result=\"hit\"} ",
+      r.opaque_hits, "\ntokenwarden_redis_opaque_lookups_total{result=\"miss\"} ", r.opaque_misses,
+      "\ntokenwarden_redis_opaque_lookups_total{result=\"error\"} ", r.opaque_errors, "\n");
+}
+
 void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
   using Emit = std::function<void(std::string_view, std::string_view, uint64_t)>;
   AppendIssuerSeries(out, gauges, "tokenwarden_jwks_events_total",
@@ -275,6 +307,9 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   }
 
   AppendLiveIssuers(out, gauges);
+  if (gauges.redis.has_value()) {
+    AppendRedis(out, *gauges.redis);
+  }
 
   out.append(
       "# HELP tokenwarden_request_duration_seconds Time from a request's first byte to its "

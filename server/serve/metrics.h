@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,15 @@ struct MetricsGauges {
   uint64_t refused_connections = 0;
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
+  // Redis (scale-out), when configured.
+  struct Redis {
+    bool connected = false;
+    uint64_t connects = 0, errors = 0;
+    uint64_t revocations_sent = 0, revocations_received = 0;
+    size_t revocations_pending = 0;
+    uint64_t opaque_hits = 0, opaque_misses = 0, opaque_errors = 0;
+  };
+  std::optional<Redis> redis;
 };
 
 class Metrics {

@@ -87,55 +87,6 @@ int SyncFolder(const std::string& path) {
   return fsync(fd.Get()) == 0 ? 0 : errno;
 }
 
-void AppendRecord(const Denylist::Key& key, int64_t expires_at, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const uint8_t b : key) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  out.push_back(' ');
-  char digits[24];
-  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), expires_at);
-  out.append(digits, r.ptr);
-  out.push_back('\n');
-}
-
-int LowerHexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
-// ParseRecord reads "<64 lowercase hex> <decimal int64>" (no '\n'). The number is canonical:
-// an optional '-', then digits without leading zeros ("0" itself is fine), as AppendRecord
-// writes it, so every record has one spelling.
-bool ParseRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at) {
-  if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
-    return false;
-  }
-  for (size_t i = 0; i < key.size(); ++i) {
-    const int hi = LowerHexValue(line[2 * i]);
-    const int lo = LowerHexValue(line[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    key[i] = static_cast<uint8_t>(hi * 16 + lo);
-  }
-  const std::string_view number = line.substr(65);
-  const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;
-  if (digits.empty() || digits[0] < '0' || digits[0] > '9' ||
-      (digits[0] == '0' && (digits.size() > 1 || number.size() > 1))) {
-    return false;
-  }
-  const char* end = number.data() + number.size();
-  const std::from_chars_result r = std::from_chars(number.data(), end, expires_at);
-  return r.ec == std::errc() && r.ptr == end;
-}
-
 // ReadLines calls `fn(line, line_no)` (1-based, without the '\n') for each complete line of
 // `fd` and leaves in `tail` what follows the last '\n'. Lines are bounded by kMaxLineLen.
 absl::Status ReadLines(int fd, const std::string& path,
@@ -201,7 +152,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     }
     Denylist::Key key;
     int64_t expires_at = 0;
-    if (!ParseRecord(line, key, expires_at)) {
+    if (!ParseRevocationRecord(line, key, expires_at)) {
       return LineError(path, line_no, "expected <64 lowercase hex digits> <expires_at>");
     }
     ++r.lines;
@@ -299,6 +250,57 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
 
 }  // namespace
 
+void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const uint8_t b : key) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  out.push_back(' ');
+  char digits[24];
+  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), expires_at);
+  out.append(digits, r.ptr);
+  out.push_back('\n');
+}
+
+namespace {
+int LowerHexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+}  // namespace
+
+// ParseRecord reads "<64 lowercase hex> <decimal int64>" (no '\n'). The number is canonical:
+// an optional '-', then digits without leading zeros ("0" itself is fine), as AppendRecord
+// writes it, so every record has one spelling.
+bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at) {
+  if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
+    return false;
+  }
+  for (size_t i = 0; i < key.size(); ++i) {
+    const int hi = LowerHexValue(line[2 * i]);
+    const int lo = LowerHexValue(line[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    key[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  const std::string_view number = line.substr(65);
+  const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;
+  if (digits.empty() || digits[0] < '0' || digits[0] > '9' ||
+      (digits[0] == '0' && (digits.size() > 1 || number.size() > 1))) {
+    return false;
+  }
+  const char* end = number.data() + number.size();
+  const std::from_chars_result r = std::from_chars(number.data(), end, expires_at);
+  return r.ec == std::errc() && r.ptr == end;
+}
+
 absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::string& path,
                                                                    Denylist& denylist, int64_t now,
                                                                    std::string* warnings) {
@@ -351,21 +353,31 @@ RevocationLog::~RevocationLog() {
 }
 
 absl::Status RevocationLog::Append(const Denylist::Key& key, int64_t expires_at) {
-  std::string line;
-  line.reserve(kMaxRecordLen + 1);
-  AppendRecord(key, expires_at, line);
+  const Entry entry{key, expires_at};
+  return AppendAll(std::span<const Entry>(&entry, 1));
+}
+
+absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
+  if (entries.empty()) {
+    return absl::OkStatus();
+  }
+  std::string lines;
+  lines.reserve((kMaxRecordLen + 1) * entries.size());
+  for (const Entry& e : entries) {
+    AppendRevocationRecord(e.key, e.expires_at, lines);
+  }
   internal::MutexLock lock(&mu_);
   if (!failed_.empty()) {
     return absl::FailedPreconditionError(internal::ToAbsl(failed_));
   }
-  // One write(): with O_APPEND the line lands whole at the end, or (disk full) partly.
+  // One write(): with O_APPEND the lines land whole at the end, or (disk full) partly.
   ssize_t n;
   do {
-    n = write(fd_, line.data(), line.size());
+    n = write(fd_, lines.data(), lines.size());
   } while (n < 0 && errno == EINTR);
-  if (n != static_cast<ssize_t>(line.size())) {
+  if (n != static_cast<ssize_t>(lines.size())) {
     const int err = n < 0 ? errno : ENOSPC;
-    // Take a partial line back, or the next append would follow it on the same line.
+    // Take a partial write back, or the next append would follow it on the same line.
     if (n > 0 && ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
       failed_ = StrCat("revocation log ", path_, ": a partial line could not be removed");
     }
@@ -378,9 +390,11 @@ absl::Status RevocationLog::Append(const Denylist::Key& key, int64_t expires_at)
     failed_ = StrCat("revocation log ", path_, ": an earlier fsync failed; restart to recover");
     return SysError(err, path_, "fsync");
   }
-  size_ += line.size();
-  ++lines_;
-  appended_.push_back(Record{key, expires_at});
+  size_ += lines.size();
+  lines_ += entries.size();
+  for (const Entry& e : entries) {
+    appended_.push_back(Record{e.key, e.expires_at});
+  }
   return absl::OkStatus();
 }
 
@@ -424,7 +438,7 @@ absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
   std::string content = StrCat(kHeader, "\n");
   content.reserve(content.size() + live.size() * (kMaxRecordLen + 1));
   for (const Record& r : live) {
-    AppendRecord(r.key, r.expires_at, content);
+    AppendRevocationRecord(r.key, r.expires_at, content);
   }
 
   int new_fd = -1;

@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
@@ -39,6 +41,13 @@ class RevocationLog {
   // Append writes one revocation and fsyncs it; only then may the caller add it to the
   // denylist and answer. An error means it is not durable.
   absl::Status Append(const Denylist::Key& key, int64_t expires_at);
+  // AppendAll writes several revocations with one write and one fsync (revocations learnt
+  // from other instances through Redis arrive in batches).
+  struct Entry {
+    Denylist::Key key;
+    int64_t expires_at;
+  };
+  absl::Status AppendAll(std::span<const Entry> entries);
 
   // MaybeCompact rewrites the file with `denylist`'s live entries at `now` when the file has
   // more than twice as many lines as live entries (and at least 1024 lines): write a temporary
@@ -73,6 +82,13 @@ class RevocationLog {
   // fsync or truncate): every later Append then fails, rather than write after the damage.
   std::string failed_ ABSL_GUARDED_BY(mu_);
 };
+
+// The record of one revocation, as the log stores it and as instances tell each other through
+// Redis: "<64 lowercase hex digits: Denylist key> <expires_at: canonical decimal>".
+// AppendRevocationRecord appends it and a '\n' to `out`; ParseRevocationRecord reads one
+// (without the '\n') and refuses any other spelling.
+void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out);
+bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at);
 
 }  // namespace tokenwarden::server
 

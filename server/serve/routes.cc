@@ -151,14 +151,33 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
     }
     issuers.push_back('}');
   }
+  std::string redis;
+  RedisHealth health = RedisHealth::kUp;
+  if (deps_.redis_health) {
+    health = deps_.redis_health(redis);
+    redis.insert(0, ",\"redis\":");
+  }
   response.AddHeader("Cache-Control", "no-store");
-  if (missing.empty()) {
-    response.body = "{\"status\":\"ready\",\"issuers\":{" + issuers + "}}";
+  if (missing.empty() && health != RedisHealth::kStarting) {
+    response.body =
+        internal::StrCat("{\"status\":\"", health == RedisHealth::kUp ? "ready" : "degraded",
+                         "\",\"issuers\":{", issuers, "}", redis, "}");
     return;
   }
   response.status = 503;
-  response.body = "{\"status\":\"not_ready\",\"issuers_without_keys\":[" + missing +
-                  "],\"issuers\":{" + issuers + "}}";
+  response.body = internal::StrCat("{\"status\":\"not_ready\",\"issuers_without_keys\":[", missing,
+                                   "],\"issuers\":{", issuers, "}", redis, "}");
+}
+
+absl::Status Routes::RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now) {
+  absl::Status status = deps_.denylist->Add(key, expires_at, now);
+  if (status.ok() && deps_.revocation_log != nullptr) {
+    status = deps_.revocation_log->Append(key, expires_at);
+  }
+  if (status.ok() && deps_.revocation_sync != nullptr) {
+    deps_.revocation_sync->Share(key, expires_at);
+  }
+  return status;
 }
 
 void Routes::RenderMetrics(http::Response& response, WorkerContext& ctx) {

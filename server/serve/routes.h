@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/denylist.h"
 #include "server/http/message.h"
+#include "server/redis/revocation_sync.h"
 #include "server/serve/metrics.h"
 #include "server/serve/revocation_log.h"
 #include "server/serve/server_state.h"
@@ -25,12 +27,21 @@
 
 namespace tokenwarden::server {
 
+// RedisHealth is what Redis means for /readyz: kUp (synced), kDegraded (unreachable, or
+// resyncing after a reconnection: ready, but say so), kStarting (the first sync since
+// start-up has not finished and no attempt has failed yet: not ready).
+enum class RedisHealth { kUp, kDegraded, kStarting };
+
 // RouteDeps are the long-lived objects the routes use; all outlive the Routes.
 struct RouteDeps {
   StateHolder* state = nullptr;
   Metrics* metrics = nullptr;
   Denylist* denylist = nullptr;
   RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
+  // revocation_sync shares revocations with other instances; null without `redis`.
+  redis::RevocationSync* revocation_sync = nullptr;
+  // redis_health fills /readyz's "redis" object (null without `redis`; serve_command.cc).
+  std::function<RedisHealth(std::string& json)> redis_health;
   // gauges fills the scrape-time gauges the routes cannot see (connections, reloads).
   std::function<void(MetricsGauges&)> gauges;
   // clock returns Unix seconds (tests pin it).
@@ -78,6 +89,9 @@ class Routes {
   // as the issuer's introspection.on_upstream_error says.
   static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                  bool introspect);
+  // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
+  // shares it with the other instances (Redis), in that order; an error is a 503 to retry.
+  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now);
   // Unavailable answers 503: the token's issuer cannot judge it now.
   static void Unavailable(http::Response& response);
   void RenderMetrics(http::Response& response, WorkerContext& ctx);

@@ -21,6 +21,9 @@
 #include "core/internal/str_cat.h"
 #include "server/config/config.h"
 #include "server/http/server.h"
+#include "server/redis/redis_link.h"
+#include "server/redis/revocation_sync.h"
+#include "server/redis/shared_results.h"
 #include "server/serve/access_log.h"
 #include "server/serve/demo.h"
 #include "server/serve/live_issuer.h"
@@ -122,6 +125,11 @@ struct Server {
   Options options;
   std::shared_ptr<Denylist> denylist;
   std::unique_ptr<RevocationLog> revocation_log;
+  // Scale-out (`redis`): the link outlives the live issuers, whose introspectors use it
+  // through shared_results; it is stopped explicitly before anything it calls dies.
+  std::unique_ptr<redis::RedisLink> redis_link;
+  std::shared_ptr<redis::SharedResults> shared_results;
+  std::unique_ptr<redis::RevocationSync> revocation_sync;
   // live outlives every state (states hold its LiveIssuers): their fetch threads stop last.
   std::unique_ptr<LiveIssuers> live;
   StateHolder state;
@@ -164,9 +172,9 @@ void Reload(Server& server) {
   if (before.listen != after.listen || before.workers != after.workers ||
       before.denylist.log_path != after.denylist.log_path ||
       before.denylist.capacity != after.denylist.capacity ||
-      before.access_log.enabled != after.access_log.enabled) {
-    Log("reload: listen, workers, limits, denylist and access_log changes take effect only on "
-        "restart");
+      before.access_log.enabled != after.access_log.enabled || before.redis != after.redis) {
+    Log("reload: listen, workers, limits, denylist, access_log and redis changes take effect "
+        "only on restart");
   }
   std::vector<std::shared_ptr<LiveIssuer>> in_use = (*state)->LiveIssuersInUse();
   server.state.Publish(*std::move(state));
@@ -262,8 +270,22 @@ int RunServe(std::span<const std::string_view> args) {
   }
 
   server->denylist = std::make_shared<Denylist>(config.denylist.capacity);
+  if (config.redis.has_value()) {
+    absl::StatusOr<std::unique_ptr<redis::RedisLink>> link = redis::RedisLink::Create(
+        *config.redis, {internal::StrCat(config.redis->key_prefix, "revocations")}, &Log);
+    if (!link.ok()) {
+      Log(internal::StrCat("configuration error: ", link.status().message()));
+      return 2;
+    }
+    server->redis_link = *std::move(link);
+    if (config.redis->share_opaque_results) {
+      server->shared_results =
+          std::make_shared<redis::SharedResults>(*server->redis_link, UnixNowMs);
+    }
+  }
   // --check builds the live issuers (CA files, URLs) without starting their fetch threads.
   server->live = std::make_unique<LiveIssuers>(&Log, /*start=*/!options.check);
+  server->live->SetSharedResults(server->shared_results);
   std::vector<std::string> warnings;
   absl::StatusOr<std::shared_ptr<const ServerState>> state =
       ServerState::Build(config, server->denylist, now, warnings, server->live.get());
@@ -300,6 +322,11 @@ int RunServe(std::span<const std::string_view> args) {
   } else {
     Log("warning: denylist.log is not set: revocations will not survive a restart");
   }
+  if (server->redis_link != nullptr) {
+    server->revocation_sync = std::make_unique<redis::RevocationSync>(
+        *server->redis_link, *server->denylist, server->revocation_log.get(), Now, &Log);
+    server->redis_link->Start();
+  }
   if (config.access_log.enabled) {
     absl::StatusOr<std::unique_ptr<AccessLog>> log = AccessLog::Open(config.access_log.path);
     if (!log.ok()) {
@@ -316,6 +343,22 @@ int RunServe(std::span<const std::string_view> args) {
   deps.metrics = server->metrics.get();
   deps.denylist = server->denylist.get();
   deps.revocation_log = server->revocation_log.get();
+  deps.revocation_sync = server->revocation_sync.get();
+  if (server->redis_link != nullptr) {
+    deps.redis_health = [raw](std::string& json) {
+      const redis::RedisLink& link = *raw->redis_link;
+      const redis::RevocationSync& sync = *raw->revocation_sync;
+      const bool synced = sync.synced();
+      internal::StrAppend(&json, "{\"connected\":", link.up() ? "true" : "false",
+                          ",\"synced\":", synced ? "true" : "false",
+                          ",\"pending\":", sync.pending(), "}");
+      if (synced) {
+        return RedisHealth::kUp;
+      }
+      return sync.ever_synced() || (link.attempted() && !link.up()) ? RedisHealth::kDegraded
+                                                                    : RedisHealth::kStarting;
+    };
+  }
   deps.clock = Now;
   deps.log_notes = server->access_log != nullptr;
   deps.gauges = [raw](MetricsGauges& g) {
@@ -325,6 +368,20 @@ int RunServe(std::span<const std::string_view> args) {
       g.refused_connections = stats.refused;
     }
     g.reloads_ok = raw->reloads_ok.load(std::memory_order_relaxed);
+    if (raw->redis_link != nullptr) {
+      MetricsGauges::Redis& r = g.redis.emplace();
+      r.connected = raw->redis_link->up();
+      r.connects = raw->redis_link->connects();
+      r.errors = raw->redis_link->errors();
+      r.revocations_sent = raw->revocation_sync->sent();
+      r.revocations_received = raw->revocation_sync->received();
+      r.revocations_pending = raw->revocation_sync->pending();
+      if (raw->shared_results != nullptr) {
+        r.opaque_hits = raw->shared_results->hits();
+        r.opaque_misses = raw->shared_results->misses();
+        r.opaque_errors = raw->shared_results->errors();
+      }
+    }
     g.reloads_failed = raw->reloads_failed.load(std::memory_order_relaxed);
   };
   server->routes = std::make_unique<Routes>(std::move(deps), config.workers);
@@ -400,6 +457,10 @@ int RunServe(std::span<const std::string_view> args) {
   // scratches) before the state they point into.
   server->http.reset();
   server->routes.reset();
+  if (server->redis_link != nullptr) {
+    // Joins the link thread: nothing calls into the sync, the denylist or the log after this.
+    server->redis_link->Stop();
+  }
   if (options.demo) {
     // The demo's key died with the process; its revocations mean nothing to another run.
     server->revocation_log.reset();

@@ -199,9 +199,9 @@ void OpaqueIntrospector::Run() {
       }
       task = std::move(queue_.front());
       queue_.pop_front();
-      ++stats_.calls;
     }
-    const UpstreamOutcome outcome = Ask(task.token, task.digest);
+    int64_t expires_ms = 0;
+    const UpstreamOutcome outcome = Resolve(task, expires_ms);
     std::vector<std::function<void(const UpstreamOutcome&)>> callbacks;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -216,7 +216,7 @@ void OpaqueIntrospector::Run() {
           ++stats_.errors;
           break;
       }
-      Remember(task.digest, outcome);
+      Remember(task.digest, outcome, expires_ms);
       if (auto it = waiting_.find(task.digest); it != waiting_.end()) {
         callbacks.swap(it->second);
         waiting_.erase(it);
@@ -228,8 +228,7 @@ void OpaqueIntrospector::Run() {
   }
 }
 
-void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutcome& outcome) {
-  const int64_t now = clock_();
+int64_t OpaqueIntrospector::ExpiryOf(const UpstreamOutcome& outcome, int64_t now) const {
   int64_t expires = now;
   if (outcome.kind == UpstreamOutcome::Kind::kActive) {
     expires = now + config_.cache_ttl_ms;
@@ -239,6 +238,41 @@ void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutco
   } else if (outcome.kind == UpstreamOutcome::Kind::kInactive) {
     expires = now + config_.negative_ttl_ms;
   }
+  return expires;
+}
+
+UpstreamOutcome OpaqueIntrospector::Resolve(const Task& task, int64_t& expires_ms) {
+  const std::string key = config_.shared != nullptr ? Hex(task.digest, task.digest.size()) : "";
+  if (config_.shared != nullptr) {
+    std::optional<SharedResult> shared = config_.shared->Get(key);
+    if (shared.has_value() && shared->expires_ms > clock_()) {
+      absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(shared->json);
+      if (parsed.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++stats_.shared_hits;
+      }
+      if (parsed.ok()) {
+        expires_ms = shared->expires_ms;
+        return OutcomeOf(*std::move(parsed));
+      }
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.calls;
+  }
+  UpstreamOutcome outcome = Ask(task.token, task.digest);
+  expires_ms = ExpiryOf(outcome, clock_());
+  if (config_.shared != nullptr && outcome.kind != UpstreamOutcome::Kind::kError &&
+      outcome.result != nullptr && expires_ms > clock_()) {
+    config_.shared->Put(key, SharedResult{expires_ms, outcome.result->json});
+  }
+  return outcome;
+}
+
+void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutcome& outcome,
+                                  int64_t expires) {
+  const int64_t now = clock_();
   if (expires <= now) {
     return;  // failures, and a zero ttl, are not remembered
   }
@@ -296,13 +330,17 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   if (!parsed.ok()) {
     return fail(std::string(parsed.status().message()));
   }
+  return OutcomeOf(*std::move(parsed));
+}
+
+UpstreamOutcome OpaqueIntrospector::OutcomeOf(IntrospectionResult parsed) const {
   UpstreamOutcome out;
-  out.kind = parsed->active ? UpstreamOutcome::Kind::kActive : UpstreamOutcome::Kind::kInactive;
-  if (out.kind == UpstreamOutcome::Kind::kActive && parsed->exp.has_value() &&
-      clock_() / 1000 >= *parsed->exp + config_.leeway_s) {
+  out.kind = parsed.active ? UpstreamOutcome::Kind::kActive : UpstreamOutcome::Kind::kInactive;
+  if (out.kind == UpstreamOutcome::Kind::kActive && parsed.exp.has_value() &&
+      clock_() / 1000 >= *parsed.exp + config_.leeway_s) {
     out.kind = UpstreamOutcome::Kind::kInactive;  // "active" but already expired
   }
-  out.result = std::make_shared<const IntrospectionResult>(*std::move(parsed));
+  out.result = std::make_shared<const IntrospectionResult>(std::move(parsed));
   return out;
 }
 

@@ -32,6 +32,7 @@
 
 #include "server/fetch/fetcher.h"
 #include "server/upstream/introspection_response.h"
+#include "server/upstream/shared_result_store.h"
 
 namespace tokenwarden::server::upstream {
 
@@ -48,6 +49,8 @@ struct UpstreamConfig {
   int64_t negative_ttl_ms = 10000;
   int64_t leeway_s = 0;
   size_t max_entries = 1 << 16;
+  // shared: a second tier other instances fill too (server/redis); null = this cache only.
+  std::shared_ptr<SharedResultStore> shared;
   size_t threads = 2;
   size_t max_queue = 1024;
 };
@@ -63,8 +66,9 @@ struct UpstreamStats {
   uint64_t calls = 0;  // upstream requests made
   uint64_t active = 0, inactive = 0, errors = 0;
   uint64_t cache_hits = 0;
-  uint64_t coalesced = 0;   // lookups that joined a call under way
-  uint64_t overloaded = 0;  // lookups refused: the queue was full
+  uint64_t shared_hits = 0;  // answered by the shared tier, without an upstream call
+  uint64_t coalesced = 0;    // lookups that joined a call under way
+  uint64_t overloaded = 0;   // lookups refused: the queue was full
   size_t entries = 0;
 };
 
@@ -102,9 +106,15 @@ class OpaqueIntrospector {
                      Clock clock);
   std::string DigestOf(std::string_view token) const;
   void Run();
+  // Resolve answers a task from the shared tier or else the upstream; `expires_ms` is how
+  // long the outcome may be remembered.
+  UpstreamOutcome Resolve(const Task& task, int64_t& expires_ms);
   UpstreamOutcome Ask(const std::string& token, const std::string& digest);
-  void Remember(const std::string& digest, const UpstreamOutcome& outcome);  // mu_ held
-  std::optional<UpstreamOutcome> Lookup(const std::string& digest);          // mu_ held
+  UpstreamOutcome OutcomeOf(IntrospectionResult parsed) const;
+  int64_t ExpiryOf(const UpstreamOutcome& outcome, int64_t now) const;
+  void Remember(const std::string& digest, const UpstreamOutcome& outcome,
+                int64_t expires);                                    // mu_ held
+  std::optional<UpstreamOutcome> Lookup(const std::string& digest);  // mu_ held
 
   const UpstreamConfig config_;
   const std::shared_ptr<fetch::Fetcher> fetcher_;
