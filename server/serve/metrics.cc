@@ -55,7 +55,7 @@ void AppendIssuerSeries(std::string& out, const MetricsGauges& gauges, std::stri
   }
 }
 
-void AppendRedis(std::string& out, const MetricsGauges::Redis& r) {
+void AppendRedis(std::string& out, const RedisGauges& r) {
   internal::StrAppend(
       &out,
       "# HELP tokenwarden_redis_connected Whether the shared Redis is connected (subscribed).\n"

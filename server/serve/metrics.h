@@ -50,6 +50,16 @@ std::string_view OutcomeName(int outcome);
 inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
+// RedisGauges: the scale-out link's state (outside MetricsGauges: a nested struct with default
+// member initializers cannot be default-constructed inside its enclosing class under clang).
+struct RedisGauges {
+  bool connected = false;
+  uint64_t connects = 0, errors = 0;
+  uint64_t revocations_sent = 0, revocations_received = 0;
+  size_t revocations_pending = 0;
+  uint64_t opaque_hits = 0, opaque_misses = 0, opaque_errors = 0;
+};
+
 // MetricsGauges are the values read at scrape time.
 struct MetricsGauges {
   // Counted is one labelled counter value (label values with static storage).
@@ -79,14 +89,7 @@ struct MetricsGauges {
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   // Redis (scale-out), when configured.
-  struct Redis {
-    bool connected = false;
-    uint64_t connects = 0, errors = 0;
-    uint64_t revocations_sent = 0, revocations_received = 0;
-    size_t revocations_pending = 0;
-    uint64_t opaque_hits = 0, opaque_misses = 0, opaque_errors = 0;
-  };
-  std::optional<Redis> redis;
+  std::optional<RedisGauges> redis;
 };
 
 class Metrics {

@@ -369,7 +369,7 @@ int RunServe(std::span<const std::string_view> args) {
     }
     g.reloads_ok = raw->reloads_ok.load(std::memory_order_relaxed);
     if (raw->redis_link != nullptr) {
-      MetricsGauges::Redis& r = g.redis.emplace();
+      RedisGauges& r = g.redis.emplace();
       r.connected = raw->redis_link->up();
       r.connects = raw->redis_link->connects();
       r.errors = raw->redis_link->errors();
