@@ -3,23 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/internal/ascii.h"
+
 namespace tokenwarden::server::http {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-}  // namespace
 
 bool FormDecode(std::string_view in, std::string& out) {
   out.clear();
@@ -48,8 +34,8 @@ bool FormDecode(std::string_view in, std::string& out) {
     if (in.size() - i < 3) {
       return false;
     }
-    const int hi = HexValue(in[i + 1]);
-    const int lo = HexValue(in[i + 2]);
+    const int hi = internal::HexDigitValue(in[i + 1]);
+    const int lo = internal::HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0) {
       return false;
     }

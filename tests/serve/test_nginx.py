@@ -236,6 +236,13 @@ def expect_route_rule_holds_against_forged_headers(base, world):
                                              ("X-Forwarded-Uri", "/public")]).status == 200
 
 
+@pytest.mark.parametrize("path", ["/public/../admin/x", "/public/%2e%2e/admin/x", "/%61dmin/x",
+                                  "//admin/x"])
+def test_route_rule_holds_for_every_spelling_of_the_path(nginx, world, path):
+    # nginx hands $request_uri over as the client sent it; the upstream reads /admin/x.
+    assert request(nginx, "GET", path, [bearer(world.token("a", scope="read"))]).status == 403
+
+
 def test_client_cannot_pick_the_route_rule_with_its_own_headers(nginx, world):
     expect_route_rule_holds_against_forged_headers(nginx, world)
 

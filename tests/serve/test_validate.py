@@ -176,6 +176,13 @@ def test_issuer_required_scopes(serve, world):
     ([("X-Forwarded-Method", "POST"), ("X-Forwarded-Uri", "/orders/17")], "orders:write"),
     ([("X-Original-Method", "POST"), ("X-Original-URI", "/orders")], "orders:write"),
     ([("X-Forwarded-Method", "POST"), ("X-Forwarded-Uri", "/admin/orders")], "admin"),
+    # Spellings the application behind the gateway reads as /admin (regression: the rules
+    # matched the raw path, so these dodged them).
+    ([("X-Original-URI", "/public/../admin/users")], "admin"),
+    ([("X-Original-URI", "/public/%2e%2e/admin")], "admin"),
+    ([("X-Forwarded-Uri", "/%61dmin/users")], "admin"),
+    ([("X-Original-URI", "//admin")], "admin"),
+    ([("X-Original-Method", "POST"), ("X-Original-URI", "/x/../orders/./17")], "orders:write"),
 ])
 def test_route_scopes_forbid(shared, world, headers, needs):
     reply = validate(shared, world.token("a", scope="read"), headers=headers)
@@ -208,6 +215,15 @@ def test_route_scopes_refuse_conflicting_original_request(shared, world, headers
     assert reply.status == 400, reply
     assert challenge(reply)["error"] == "invalid_request", reply
     assert not reply.names() & set(AUTH_HEADERS), reply
+
+
+@pytest.mark.parametrize("uri", ["/admin%2Fusers", "/public%5C..%5Cadmin", "/admin%00",
+                                 "/admin%zz", "admin/users"])
+def test_route_scopes_refuse_paths_applications_read_differently(shared, world, uri):
+    reply = validate(shared, world.token("a", scope="read admin orders:write"),
+                     headers=[("X-Original-URI", uri)])
+    assert reply.status == 400, reply
+    assert challenge(reply)["error"] == "invalid_request", reply
 
 
 def test_route_scopes_accept_agreeing_original_request(shared, world):
