@@ -246,7 +246,8 @@ bool RevocationSync::Remember(const Entry& e, int64_t now) {
   }
   absl::Status s = denylist_.Add(e.key, e.expires_at, now);
   if (!s.ok()) {
-    if (logger_) {
+    // Rate-limited: a full denylist refuses every arrival of a burst.
+    if (logger_ && refused_.fetch_add(1, std::memory_order_relaxed) < 10) {
       logger_(internal::StrCat("redis: a shared revocation could not be applied: ", s.message()));
     }
     return false;

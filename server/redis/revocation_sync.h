@@ -54,6 +54,8 @@ class RevocationSync {
   size_t pending() const { return pending_.load(std::memory_order_relaxed); }
   uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
   uint64_t received() const { return received_.load(std::memory_order_relaxed); }
+  // refused: heard from Redis but not applied (the denylist had no room).
+  uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
   std::string channel() const { return prefix_ + "revocations"; }
 
@@ -115,6 +117,7 @@ class RevocationSync {
   std::atomic<size_t> pending_{0};
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> refused_{0};
 };
 
 }  // namespace tokenwarden::server::redis

@@ -76,6 +76,11 @@ void AppendRedis(std::string& out, const RedisGauges& r) {
       "instances.\n# TYPE tokenwarden_redis_revocations_received_total counter\n"
       "tokenwarden_redis_revocations_received_total ",
       r.revocations_received,
+      "\n# HELP tokenwarden_redis_revocations_refused_total Revocations heard from other "
+      "instances that this instance's denylist had no room for (raise denylist.capacity).\n"
+      "# TYPE tokenwarden_redis_revocations_refused_total counter\n"
+      "tokenwarden_redis_revocations_refused_total ",
+      r.revocations_refused,
       "\n# HELP tokenwarden_redis_revocations_pending Revocations accepted here that Redis "
       "has not confirmed yet.\n# TYPE tokenwarden_redis_revocations_pending gauge\n"
       "tokenwarden_redis_revocations_pending ",

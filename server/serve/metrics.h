@@ -56,6 +56,7 @@ struct RedisGauges {
   bool connected = false;
   uint64_t connects = 0, errors = 0;
   uint64_t revocations_sent = 0, revocations_received = 0;
+  uint64_t revocations_refused = 0;  // heard from Redis, not applied: the denylist is full
   size_t revocations_pending = 0;
   uint64_t opaque_hits = 0, opaque_misses = 0, opaque_errors = 0;
 };

@@ -375,6 +375,7 @@ int RunServe(std::span<const std::string_view> args) {
       r.errors = raw->redis_link->errors();
       r.revocations_sent = raw->revocation_sync->sent();
       r.revocations_received = raw->revocation_sync->received();
+      r.revocations_refused = raw->revocation_sync->refused();
       r.revocations_pending = raw->revocation_sync->pending();
       if (raw->shared_results != nullptr) {
         r.opaque_hits = raw->shared_results->hits();

@@ -391,6 +391,27 @@ def test_late_joiner_is_in_sync_once_ready_and_keeps_what_it_received(cluster, r
         expect_revoked_everywhere(c2, world, t)
 
 
+def test_revocations_a_full_denylist_cannot_hold_are_counted_and_logged(cluster, world):
+    a = cluster.start("a")
+    small = cluster.config("b")
+    small["denylist"]["capacity"] = 4  # one 4-way set: the fifth distinct key has no room
+    b = cluster.start("b", small)
+    tokens = [world.token("a") for _ in range(12)]
+    for t in tokens:
+        assert revoke(a, t, world.auth()).status == 200
+
+    def heard() -> float:
+        return (redis_metric(b, "revocations_received_total")
+                + redis_metric(b, "revocations_refused_total"))
+
+    assert wait_until(lambda: heard() == len(tokens), 3.0), heard()
+    refused = redis_metric(b, "revocations_refused_total")
+    assert 1 <= refused <= len(tokens) - 4, refused
+    assert "a shared revocation could not be applied" in b.stderr
+    assert all(t not in b.stderr for t in tokens)
+    assert redis_metric(a, "revocations_refused_total") == 0
+
+
 def test_readyz_is_503_until_the_first_sync_then_degraded_when_redis_hangs(cluster, world):
     silent = SilentServer()
     try:
