@@ -25,6 +25,7 @@
 #include "server/redis/revocation_sync.h"
 #include "server/redis/shared_results.h"
 #include "server/serve/access_log.h"
+#include "server/serve/cpu_budget.h"
 #include "server/serve/demo.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/metrics.h"
@@ -266,7 +267,7 @@ int RunServe(std::span<const std::string_view> args) {
     config.workers = options.workers;
   }
   if (config.workers == 0) {
-    config.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    config.workers = UsableCpus();  // affinity and a container's CPU limit, not the host's
   }
 
   server->denylist = std::make_shared<Denylist>(config.denylist.capacity);

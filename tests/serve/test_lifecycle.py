@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
+import re
 import signal
 import socket
 import threading
@@ -30,6 +32,18 @@ def reload(server, serve, cfg) -> None:
 # --------------------------------------------------------------------------
 # SIGTERM / SIGINT
 # --------------------------------------------------------------------------
+
+def test_workers_0_runs_one_loop_per_cpu_it_may_use(serve, world):
+    # Regression: `workers: 0` counted the machine's CPUs, ignoring the affinity mask (and a
+    # container's CPU limit, tests/server/serve/cpu_budget_test.cc).
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(saved)})  # inherited by the server started meanwhile
+    try:
+        server = serve(world.config(workers=0))
+    finally:
+        os.sched_setaffinity(0, saved)
+    assert re.search(r"listening on \S+ with 1 workers", server.stderr), server.stderr
+
 
 def test_sigterm_with_an_idle_keep_alive_connection_exits_promptly(serve, world):
     cfg = world.config(limits={"drain_timeout_ms": 8000, "idle_timeout_ms": 60000})
