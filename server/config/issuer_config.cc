@@ -38,6 +38,26 @@ absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& 
   return status;
 }
 
+// IsNormalPathPrefix: already in the form request paths are normalized to — decoded (no
+// '%'), no '\\', no empty segment but a trailing one, no "." or ".." segment.
+bool IsNormalPathPrefix(std::string_view prefix) {
+  if (prefix.find_first_of("%\\") != std::string_view::npos) {
+    return false;
+  }
+  std::string_view rest = prefix.substr(1);
+  while (true) {
+    const size_t slash = rest.find('/');
+    const std::string_view segment = rest.substr(0, slash);
+    if (segment == "." || segment == ".." || (segment.empty() && slash != std::string_view::npos)) {
+      return false;
+    }
+    if (slash == std::string_view::npos) {
+      return true;
+    }
+    rest.remove_prefix(slash + 1);
+  }
+}
+
 absl::Status ReadRouteScope(element value, std::string_view path, RouteScopeRule& out) {
   bool has_prefix = false, has_scopes = false;
   absl::Status status =
@@ -59,6 +79,11 @@ absl::Status ReadRouteScope(element value, std::string_view path, RouteScopeRule
                        return c > ' ' && c != 0x7f && c != '?' && c != '#';
                      })) {
             s = Invalid(field, "must not contain '?', '#', spaces or control characters");
+          } else if (s.ok() && !IsNormalPathPrefix(out.path_prefix)) {
+            // Requests are matched by their normalized path (server/serve/request_path.h), so
+            // a prefix in any other spelling would never match.
+            s = Invalid(field,
+                        "must be a normalized path: no '%', '\\', '//', '.' or '..' segments");
           }
           return s;
         }

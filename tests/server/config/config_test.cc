@@ -796,6 +796,30 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"PrefixWithQuery", Route(R"({"path_prefix": "/a?b", "scopes": ["a"]})"),
                   "issuers[0].route_scopes[0].path_prefix: must not contain '?', '#', spaces or "
                   "control characters"},
+        BadConfig{
+            "PrefixEncoded", Route(R"({"path_prefix": "/%61dmin", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
+        BadConfig{
+            "PrefixDotDot", Route(R"({"path_prefix": "/public/../admin", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
+        BadConfig{
+            "PrefixDot", Route(R"({"path_prefix": "/./admin", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
+        BadConfig{
+            "PrefixDoubleSlash", Route(R"({"path_prefix": "//admin", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
+        BadConfig{
+            "PrefixTrailingDot", Route(R"({"path_prefix": "/admin/.", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
+        BadConfig{
+            "PrefixBackslash", Route(R"({"path_prefix": "/a\\\\b", "scopes": ["a"]})"),
+            "issuers[0].route_scopes[0].path_prefix: must be a normalized path: no '%', '\\', "
+            "'//', '.' or '..' segments"},
         BadConfig{"BadMethod", Route(R"({"method": "PO ST", "path_prefix": "/", "scopes": ["a"]})"),
                   "issuers[0].route_scopes[0].method: must be an HTTP method token, e.g. "
                   "\"POST\""},
