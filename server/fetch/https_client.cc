@@ -142,12 +142,7 @@ class Connection {
       ERR_clear_error();
       return absl::InternalError("SSL_new failed");
     }
-    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
-    const bool ip = IsIpAddress(url_.host);
-    const int named = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, url_.host.c_str())
-                         : X509_VERIFY_PARAM_set1_host(param, url_.host.data(), url_.host.size());
-    if (named != 1 || (!ip && SSL_set_tlsext_host_name(ssl_.get(), url_.host.c_str()) != 1)) {
-      ERR_clear_error();
+    if (!ExpectPeer(ssl_.get(), url_.host)) {
       return absl::InvalidArgumentError(internal::StrCat(Where(url_), ": unusable host name"));
     }
     SSL_set_connect_state(ssl_.get());
@@ -326,19 +321,11 @@ HttpsClient::HttpsClient(FetchOptions options, bssl::UniquePtr<SSL_CTX> ctx)
 HttpsClient::~HttpsClient() = default;
 
 absl::StatusOr<std::unique_ptr<HttpsClient>> HttpsClient::Create(FetchOptions options) {
-  bssl::UniquePtr<SSL_CTX> ctx(SSL_CTX_new(TLS_method()));
-  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1) {
-    ERR_clear_error();
-    return absl::InternalError("cannot create a TLS context");
+  absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = NewClientTlsContext(options.ca_file);
+  if (!ctx.ok()) {
+    return ctx.status();
   }
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  const std::string ca = options.ca_file.empty() ? kSystemCaBundle : options.ca_file;
-  if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError(
-        internal::StrCat("CA file ", ca, ": unreadable or holds no PEM certificate"));
-  }
-  return std::unique_ptr<HttpsClient>(new HttpsClient(std::move(options), std::move(ctx)));
+  return std::unique_ptr<HttpsClient>(new HttpsClient(std::move(options), *std::move(ctx)));
 }
 
 absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {

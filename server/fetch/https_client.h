@@ -19,12 +19,9 @@
 #include <openssl/base.h>
 
 #include "server/fetch/fetcher.h"
+#include "server/fetch/tls_client.h"
 
 namespace tokenwarden::server::fetch {
-
-// kSystemCaBundle is the trust store used when FetchOptions::ca_file is empty (Debian's
-// ca-certificates).
-inline constexpr char kSystemCaBundle[] = "/etc/ssl/certs/ca-certificates.crt";
 
 class HttpsClient final : public Fetcher {
  public:

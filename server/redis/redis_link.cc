@@ -2,11 +2,10 @@
 
 #include <utility>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "core/internal/str_cat.h"
-#include "server/fetch/https_client.h"
+#include "server/fetch/tls_client.h"
 #include "server/keys/backoff.h"
 
 namespace tokenwarden::server::redis {
@@ -21,18 +20,12 @@ absl::StatusOr<std::unique_ptr<RedisLink>> RedisLink::Create(const RedisConfig& 
                                                              Logger log) {
   bssl::UniquePtr<SSL_CTX> tls;
   if (config.tls) {
-    tls.reset(SSL_CTX_new(TLS_method()));
-    if (tls == nullptr || SSL_CTX_set_min_proto_version(tls.get(), TLS1_2_VERSION) != 1) {
-      ERR_clear_error();
-      return absl::InternalError("redis: cannot create a TLS context");
+    absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = fetch::NewClientTlsContext(config.ca_file);
+    if (!ctx.ok()) {
+      return absl::Status(ctx.status().code(),
+                          internal::StrCat("redis.ca_file: ", ctx.status().message()));
     }
-    SSL_CTX_set_verify(tls.get(), SSL_VERIFY_PEER, nullptr);
-    const std::string ca = config.ca_file.empty() ? fetch::kSystemCaBundle : config.ca_file;
-    if (SSL_CTX_load_verify_locations(tls.get(), ca.c_str(), nullptr) != 1) {
-      ERR_clear_error();
-      return absl::InvalidArgumentError(
-          internal::StrCat("redis.ca_file ", ca, ": unreadable or holds no PEM certificate"));
-    }
+    tls = *std::move(ctx);
   }
   return std::unique_ptr<RedisLink>(
       new RedisLink(config, std::move(channels), std::move(log), std::move(tls)));
@@ -141,19 +134,25 @@ void RedisLink::Connect() {
     return;
   }
   const uint64_t generation = ++generation_;
-  auto closed = [this, generation](const absl::Status& why) {
+  command_ =
+      RespConnection::Open(&loop_, Options(), IfCurrent(generation, &RedisLink::OnCommandReady),
+                           nullptr, DownIfCurrent(generation));
+}
+
+std::function<void()> RedisLink::IfCurrent(uint64_t generation, void (RedisLink::*fn)()) {
+  return [this, generation, fn] {
+    if (generation == generation_) {
+      (this->*fn)();
+    }
+  };
+}
+
+RespConnection::ClosedFn RedisLink::DownIfCurrent(uint64_t generation) {
+  return [this, generation](const absl::Status& why) {
     if (generation == generation_) {
       Down(why);
     }
   };
-  command_ = RespConnection::Open(
-      &loop_, Options(),
-      [this, generation] {
-        if (generation == generation_) {
-          OnCommandReady();
-        }
-      },
-      nullptr, closed);
 }
 
 void RedisLink::Setup(RespConnection* conn, bool select, std::function<void()> next) {
@@ -203,12 +202,7 @@ void RedisLink::OnCommandReady() {
   const uint64_t generation = generation_;
   Setup(command_, /*select=*/true, [this, generation] {
     subscriber_ = RespConnection::Open(
-        &loop_, Options(),
-        [this, generation] {
-          if (generation == generation_) {
-            OnSubscriberReady();
-          }
-        },
+        &loop_, Options(), IfCurrent(generation, &RedisLink::OnSubscriberReady),
         [this, generation](RespValue push) {
           if (generation != generation_ || push.type != RespValue::Type::kArray ||
               push.elements.size() != 3 || push.elements[0].str != "message") {
@@ -218,11 +212,7 @@ void RedisLink::OnCommandReady() {
             hooks_.on_message(push.elements[1].str, push.elements[2].str);
           }
         },
-        [this, generation](const absl::Status& why) {
-          if (generation == generation_) {
-            Down(why);
-          }
-        });
+        DownIfCurrent(generation));
   });
 }
 

@@ -82,6 +82,10 @@ class RedisLink {
   void Connect();
   void OnCommandReady();
   void OnSubscriberReady();
+  // IfCurrent and DownIfCurrent wrap a connection's callbacks so they act only while
+  // `generation` is the live one: callbacks of connections a Down already replaced are dropped.
+  std::function<void()> IfCurrent(uint64_t generation, void (RedisLink::*fn)());
+  RespConnection::ClosedFn DownIfCurrent(uint64_t generation);
   // Setup sends AUTH and SELECT on `conn`, then runs `next`.
   void Setup(RespConnection* conn, bool select, std::function<void()> next);
   void Down(const absl::Status& why);

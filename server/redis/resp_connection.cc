@@ -1,6 +1,5 @@
 #include "server/redis/resp_connection.h"
 
-#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
 
 #include <cstdlib>
@@ -14,6 +13,8 @@
 #include <openssl/x509.h>
 
 #include "core/internal/str_cat.h"
+#include "server/fetch/tls_client.h"
+#include "server/fetch/url.h"
 
 namespace tokenwarden::server::redis {
 namespace {
@@ -55,12 +56,6 @@ RespValue Convert(const redisReply* r) {
       break;
   }
   return v;
-}
-
-bool IsIpAddress(const std::string& host) {
-  in6_addr v6{};
-  in_addr v4{};
-  return inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
 std::string TlsError(const char* what) {
@@ -118,7 +113,7 @@ void RespConnection::Resolve() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | (IsIpAddress(options_.host) ? AI_NUMERICHOST : 0);
+  hints.ai_flags = AI_NUMERICSERV | (fetch::IsIpAddress(options_.host) ? AI_NUMERICHOST : 0);
   resolve_req_.data = this;
   resolving_ = true;
   const std::string port = std::to_string(options_.port);
@@ -200,13 +195,8 @@ absl::Status RespConnection::StartTls() {
     return absl::InternalError(TlsError("cannot create a TLS session"));
   }
   SSL_set_bio(ssl_, rbio_, wbio_);
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
-  const bool ip = IsIpAddress(options_.host);
-  const int named =
-      ip ? X509_VERIFY_PARAM_set1_ip_asc(param, options_.host.c_str())
-         : X509_VERIFY_PARAM_set1_host(param, options_.host.data(), options_.host.size());
-  if (named != 1 || (!ip && SSL_set_tlsext_host_name(ssl_, options_.host.c_str()) != 1)) {
-    return absl::InvalidArgumentError(TlsError("unusable host name for TLS"));
+  if (!fetch::ExpectPeer(ssl_, options_.host)) {
+    return absl::InvalidArgumentError("unusable host name for TLS");
   }
   SSL_set_connect_state(ssl_);
   return DriveTls();
