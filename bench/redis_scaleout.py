@@ -21,7 +21,6 @@ revocation log, as deploy/ runs them. Everything is measured in one run:
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import http.client
 import json
@@ -38,12 +37,10 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests" / "serve")]
 
-from serve_bench import b64u, free_port, mint, run_wrk  # noqa: E402
+from serve_bench import bench_client, free_port, mint, run_wrk, signing_key  # noqa: E402
 from rediskit import FakeIntrospection, RedisServer  # noqa: E402
 
 ISSUER = "https://bench.tokenwarden.invalid"
@@ -129,12 +126,7 @@ def main() -> int:
             raise SystemExit(f"{tool} not found: run scripts/bootstrap")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-redis-"))
-    key = ec.generate_private_key(ec.SECP256R1())
-    nums = key.public_key().public_numbers()
-    jwks = {"keys": [{"kty": "EC", "crv": "P-256", "kid": "bench", "alg": "ES256",
-                      "x": b64u(nums.x.to_bytes(32, "big")),
-                      "y": b64u(nums.y.to_bytes(32, "big"))}]}
-    (work / "jwks.json").write_text(json.dumps(jwks))
+    key = signing_key(work)
     now = int(time.time())
 
     def token(i: int) -> str:
@@ -142,10 +134,7 @@ def main() -> int:
                           "client_id": "bench-app", "scope": "orders:read", "iat": now,
                           "exp": now + 7200, "jti": secrets.token_urlsafe(12)})
 
-    secret = secrets.token_urlsafe(24)
-    secret_hash = subprocess.run([args.binary, "hash-secret"], input=secret, text=True,
-                                 capture_output=True, check=True).stdout.strip()
-    auth = "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
+    secret_hash, auth = bench_client(args.binary)
     headers = {**FORM, "Authorization": auth}
     upstream = FakeIntrospection()
     (work / "upstream.secret").write_text(upstream.client_secret + "\n")

@@ -54,6 +54,26 @@ def mint(key: ec.EllipticCurvePrivateKey, claims: dict) -> str:
     return f"{header}.{payload}.{b64u(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
+def signing_key(work: pathlib.Path) -> ec.EllipticCurvePrivateKey:
+    """A fresh P-256 key; its public JWK Set (kid "bench") goes to work/jwks.json."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    nums = key.public_key().public_numbers()
+    jwks = {"keys": [{"kty": "EC", "crv": "P-256", "kid": "bench", "alg": "ES256",
+                      "x": b64u(nums.x.to_bytes(32, "big")),
+                      "y": b64u(nums.y.to_bytes(32, "big"))}]}
+    (work / "jwks.json").write_text(json.dumps(jwks))
+    return key
+
+
+def bench_client(binary: str) -> tuple[str, str]:
+    """Client "bench" with a random secret: (its secret_hash for the config, its Basic
+    Authorization header value)."""
+    secret = secrets.token_urlsafe(24)
+    secret_hash = subprocess.run([binary, "hash-secret"], input=secret, text=True,
+                                 capture_output=True, check=True).stdout.strip()
+    return secret_hash, "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -178,12 +198,7 @@ def main() -> int:
             raise SystemExit(f"{tool} not found: run scripts/bootstrap")
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-serve-"))
-    key = ec.generate_private_key(ec.SECP256R1())
-    nums = key.public_key().public_numbers()
-    jwks = {"keys": [{"kty": "EC", "crv": "P-256", "kid": "bench", "alg": "ES256",
-                      "x": b64u(nums.x.to_bytes(32, "big")),
-                      "y": b64u(nums.y.to_bytes(32, "big"))}]}
-    (work / "jwks.json").write_text(json.dumps(jwks))
+    key = signing_key(work)
     now = int(time.time())
 
     def claims(i: int) -> dict:
@@ -198,10 +213,7 @@ def main() -> int:
     bad = work / "bad.txt"
     bad.write_text("".join(t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB") + "\n"
                            for t in many.read_text().split()))
-    secret = secrets.token_urlsafe(24)
-    secret_hash = subprocess.run([args.binary, "hash-secret"], input=secret, text=True,
-                                 capture_output=True, check=True).stdout.strip()
-    auth = "Basic " + base64.b64encode(f"bench:{secret}".encode()).decode()
+    secret_hash, auth = bench_client(args.binary)
 
     def config(port: int, cache: bool) -> dict:
         return {"listen": [f"127.0.0.1:{port}"], "workers": 1,

@@ -206,9 +206,8 @@ void RevocationSync::Flush() {
 }
 
 void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
-  std::string hex = Record(e.key, e.expires_at);
-  const std::string record = hex;
-  hex.resize(64);
+  const std::string record = Record(e.key, e.expires_at);
+  const std::string_view hex = std::string_view(record).substr(0, 64);  // the key's part
   const bool expires = e.expires_at != std::numeric_limits<int64_t>::max();
   link_.Command({"EVAL", std::string(kScript), "1", internal::StrCat(prefix_, "revoked:", hex),
                  std::to_string(e.expires_at), expires ? "1" : "0", channel(), record},

@@ -57,7 +57,11 @@ class RevocationSync {
   // refused: heard from Redis but not applied (the denylist had no room).
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
-  std::string channel() const { return prefix_ + "revocations"; }
+  // ChannelFor names the channel revocations are published on; the link subscribes to it.
+  static std::string ChannelFor(std::string_view key_prefix) {
+    return std::string(key_prefix) + "revocations";
+  }
+  std::string channel() const { return ChannelFor(prefix_); }
 
  private:
   struct Entry {

@@ -87,6 +87,16 @@ int SyncFolder(const std::string& path) {
   return fsync(fd.Get()) == 0 ? 0 : errno;
 }
 
+int LowerHexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
 // ReadLines calls `fn(line, line_no)` (1-based, without the '\n') for each complete line of
 // `fd` and leaves in `tail` what follows the last '\n'. Lines are bounded by kMaxLineLen.
 absl::Status ReadLines(int fd, const std::string& path,
@@ -263,21 +273,8 @@ void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::s
   out.push_back('\n');
 }
 
-namespace {
-int LowerHexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-}  // namespace
-
-// ParseRecord reads "<64 lowercase hex> <decimal int64>" (no '\n'). The number is canonical:
-// an optional '-', then digits without leading zeros ("0" itself is fine), as AppendRecord
-// writes it, so every record has one spelling.
+// The number is canonical — an optional '-', then digits without leading zeros ("0" itself is
+// fine), as AppendRevocationRecord writes it — so every record has one spelling.
 bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at) {
   if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
     return false;

@@ -273,7 +273,7 @@ int RunServe(std::span<const std::string_view> args) {
   server->denylist = std::make_shared<Denylist>(config.denylist.capacity);
   if (config.redis.has_value()) {
     absl::StatusOr<std::unique_ptr<redis::RedisLink>> link = redis::RedisLink::Create(
-        *config.redis, {internal::StrCat(config.redis->key_prefix, "revocations")}, &Log);
+        *config.redis, {redis::RevocationSync::ChannelFor(config.redis->key_prefix)}, &Log);
     if (!link.ok()) {
       Log(internal::StrCat("configuration error: ", link.status().message()));
       return 2;
@@ -369,6 +369,7 @@ int RunServe(std::span<const std::string_view> args) {
       g.refused_connections = stats.refused;
     }
     g.reloads_ok = raw->reloads_ok.load(std::memory_order_relaxed);
+    g.reloads_failed = raw->reloads_failed.load(std::memory_order_relaxed);
     if (raw->redis_link != nullptr) {
       RedisGauges& r = g.redis.emplace();
       r.connected = raw->redis_link->up();
@@ -384,7 +385,6 @@ int RunServe(std::span<const std::string_view> args) {
         r.opaque_errors = raw->shared_results->errors();
       }
     }
-    g.reloads_failed = raw->reloads_failed.load(std::memory_order_relaxed);
   };
   server->routes = std::make_unique<Routes>(std::move(deps), config.workers);
 

@@ -242,17 +242,13 @@ int64_t OpaqueIntrospector::ExpiryOf(const UpstreamOutcome& outcome, int64_t now
 }
 
 UpstreamOutcome OpaqueIntrospector::Resolve(const Task& task, int64_t& expires_ms) {
-  const std::string key = config_.shared != nullptr ? Hex(task.digest, task.digest.size()) : "";
-  if (config_.shared != nullptr) {
-    std::optional<SharedResult> shared = config_.shared->Get(key);
-    if (shared.has_value() && shared->expires_ms > clock_()) {
-      absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(shared->json);
+  SharedResultStore* shared = config_.shared.get();
+  const std::string key = shared != nullptr ? Hex(task.digest, task.digest.size()) : "";
+  if (shared != nullptr) {
+    if (std::optional<SharedResult> hit = shared->Get(key)) {
+      absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(hit->json);
       if (parsed.ok()) {
-        std::lock_guard<std::mutex> lock(mu_);
-        ++stats_.shared_hits;
-      }
-      if (parsed.ok()) {
-        expires_ms = shared->expires_ms;
+        expires_ms = hit->expires_ms;
         return OutcomeOf(*std::move(parsed));
       }
     }
@@ -262,10 +258,10 @@ UpstreamOutcome OpaqueIntrospector::Resolve(const Task& task, int64_t& expires_m
     ++stats_.calls;
   }
   UpstreamOutcome outcome = Ask(task.token, task.digest);
-  expires_ms = ExpiryOf(outcome, clock_());
-  if (config_.shared != nullptr && outcome.kind != UpstreamOutcome::Kind::kError &&
-      outcome.result != nullptr && expires_ms > clock_()) {
-    config_.shared->Put(key, SharedResult{expires_ms, outcome.result->json});
+  const int64_t now = clock_();
+  expires_ms = ExpiryOf(outcome, now);
+  if (shared != nullptr && outcome.result != nullptr && expires_ms > now) {
+    shared->Put(key, SharedResult{expires_ms, outcome.result->json});
   }
   return outcome;
 }

@@ -66,9 +66,8 @@ struct UpstreamStats {
   uint64_t calls = 0;  // upstream requests made
   uint64_t active = 0, inactive = 0, errors = 0;
   uint64_t cache_hits = 0;
-  uint64_t shared_hits = 0;  // answered by the shared tier, without an upstream call
-  uint64_t coalesced = 0;    // lookups that joined a call under way
-  uint64_t overloaded = 0;   // lookups refused: the queue was full
+  uint64_t coalesced = 0;   // lookups that joined a call under way
+  uint64_t overloaded = 0;  // lookups refused: the queue was full
   size_t entries = 0;
 };
 

@@ -23,8 +23,9 @@ struct SharedResult {
 class SharedResultStore {
  public:
   virtual ~SharedResultStore() = default;
-  // Get returns the entry under `key`, or nothing (absent, or the store cannot answer in
-  // time: a lookup is never worse than asking the issuer).
+  // Get returns the entry under `key` while it is live (expires_ms in the future), or
+  // nothing (absent, expired, or the store cannot answer in time: a lookup is never worse
+  // than asking the issuer).
   virtual std::optional<SharedResult> Get(std::string_view key) = 0;
   // Put stores an entry until its expiry; best effort, never blocks the caller for long.
   virtual void Put(std::string_view key, const SharedResult& result) = 0;
