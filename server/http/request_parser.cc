@@ -8,6 +8,7 @@
 
 #include "core/internal/ascii.h"
 #include "server/http/message.h"
+#include "server/http/request_target.h"
 
 namespace tokenwarden::server::http {
 
@@ -26,21 +27,6 @@ std::string_view TrimOws(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-// CountCodings adds the transfer codings listed in `value` to `num`, and whether any of them
-// is something other than "chunked" to `other`. Empty list elements are ignored (RFC 9110
-// §5.6.1).
-void CountCodings(std::string_view value, size_t& num, bool& other) {
-  while (!value.empty()) {
-    const size_t comma = value.find(',');
-    const std::string_view coding = TrimOws(value.substr(0, comma));
-    if (!coding.empty()) {
-      ++num;
-      other = other || !EqualsIgnoreCase(coding, "chunked");
-    }
-    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
-  }
 }
 
 }  // namespace
@@ -247,25 +233,11 @@ int RequestParser::CheckHead() {
   if (parser_.http_major != 1 || parser_.http_minor > 1) {
     return 505;  // HTTP/0.9 and HTTP/2.0 reach here; llhttp refuses the rest
   }
-  const bool chunked = (parser_.flags & F_CHUNKED) != 0;
-  if ((parser_.flags & F_TRANSFER_ENCODING) != 0) {
-    // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing; §6.3: chunked must
-    // be the final coding, else the length is unknowable. Both are 400.
-    if (is_http10() || !chunked) {
-      return 400;
-    }
-    // chunked is last, but we decode nothing else (gzip, ...): RFC 9112 §6.1 says 501.
-    size_t num_codings = 0;
-    bool other = false;
-    for (const FieldSpans& field : fields_) {
-      if (EqualsIgnoreCase(View(field.name), "transfer-encoding")) {
-        CountCodings(View(field.value), num_codings, other);
-      }
-    }
-    if (other || num_codings != 1) {
-      return 501;
-    }
+  const int framing = CheckFraming();
+  if (framing != 0) {
+    return framing;
   }
+  const bool chunked = (parser_.flags & F_CHUNKED) != 0;
   // RFC 9110 §15.5.14: refuse a declared body before reading it.
   if (!chunked && (parser_.flags & F_CONTENT_LENGTH) != 0 &&
       parser_.content_length > limits_.max_body_bytes) {
@@ -281,17 +253,71 @@ int RequestParser::CheckHead() {
       }
     }
   }
-  // RFC 9112 §3.2: an HTTP/1.1 request must carry exactly one Host field; a server must
-  // answer 400 to none or several (proxies disagreeing about the host is a known smuggling
-  // and cache-poisoning lever).
-  if (!is_http10()) {
-    size_t hosts = 0;
-    for (const FieldSpans& field : fields_) {
-      hosts += EqualsIgnoreCase(View(field.name), "host") ? 1 : 0;
+  return CheckTarget();
+}
+
+int RequestParser::CheckFraming() const {
+  // We decide the framing from the fields themselves, not from llhttp's flags: llhttp treats
+  // a Transfer-Encoding field with an empty value as absent, and would then frame the body by
+  // Content-Length (or as no body at all) while a proxy in front may have read it otherwise.
+  size_t transfer_encodings = 0;
+  size_t content_lengths = 0;
+  bool only_chunked = true;
+  for (const FieldSpans& field : fields_) {
+    const std::string_view name = View(field.name);
+    if (EqualsIgnoreCase(name, "transfer-encoding")) {
+      ++transfer_encodings;
+      only_chunked = only_chunked && EqualsIgnoreCase(View(field.value), "chunked");
+    } else if (EqualsIgnoreCase(name, "content-length")) {
+      ++content_lengths;
     }
-    if (hosts != 1) {
+  }
+  if (transfer_encodings == 0) {
+    return 0;  // llhttp refused a repeated, empty or non-numeric Content-Length already
+  }
+  // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing, and together with
+  // Content-Length it is a smuggling attempt; §6.3: a coding we do not understand leaves the
+  // length unknowable. So the only Transfer-Encoding we take is exactly one field holding
+  // exactly "chunked": empty values, empty list elements (","), "chunked, chunked", gzip,
+  // identity and repeated fields are all 400, and the connection closes.
+  if (is_http10() || content_lengths != 0 || transfer_encodings != 1 || !only_chunked) {
+    return 400;
+  }
+  return 0;
+}
+
+int RequestParser::CheckTarget() const {
+  // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host field with a valid value; a
+  // server must answer 400 to none, several or an invalid one (proxies disagreeing about the
+  // host is a known smuggling and cache-poisoning lever). HTTP/1.0 may omit it.
+  size_t hosts = 0;
+  std::string_view host;
+  for (const FieldSpans& field : fields_) {
+    if (EqualsIgnoreCase(View(field.name), "host")) {
+      ++hosts;
+      host = View(field.value);
+    }
+  }
+  if (hosts > 1 || (hosts == 0 && !is_http10()) || (hosts == 1 && !IsValidHost(host))) {
+    return 400;
+  }
+  const std::string_view method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  const ParsedTarget target = ParseTarget(method, View(target_));
+  switch (target.form) {
+    case TargetForm::kInvalid:
       return 400;
-    }
+    case TargetForm::kAuthority:
+      return 501;  // a well-formed CONNECT: we are not a proxy
+    case TargetForm::kAbsolute:
+      // RFC 9112 §3.2.2 lets the target's authority override Host; we refuse the two
+      // disagreeing instead, since whoever routed the request may have used the other one.
+      if (hosts == 1 && !SameAuthority(target.authority, host, target.default_port)) {
+        return 400;
+      }
+      break;
+    case TargetForm::kOrigin:
+    case TargetForm::kAsterisk:
+      break;
   }
   return 0;
 }
@@ -301,10 +327,12 @@ bool RequestParser::keep_alive() const { return llhttp_should_keep_alive(&parser
 void RequestParser::Fill(Request& out) {
   out.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
   out.target = View(target_);
-  const size_t question = out.target.find('?');
-  out.has_query = question != std::string_view::npos;
-  out.path = out.target.substr(0, question);
-  out.query = out.has_query ? out.target.substr(question + 1) : std::string_view();
+  // The head passed CheckTarget: an origin- or absolute-form target yields its path and
+  // query; the others (and a head that failed before its target was checked) none.
+  const ParsedTarget target = ParseTarget(out.method, out.target);
+  out.path = target.path;
+  out.query = target.query;
+  out.has_query = target.has_query;
   views_.clear();
   for (const FieldSpans& field : fields_) {
     views_.push_back(HeaderField{View(field.name), View(field.value)});

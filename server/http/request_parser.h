@@ -86,7 +86,9 @@ class RequestParser {
   };
 
   Step Fail(int status, std::string_view detail);
-  int CheckHead();  // 0 or the error status for a complete head
+  int CheckHead();           // 0 or the error status for a complete head
+  int CheckFraming() const;  // Transfer-Encoding and Content-Length (RFC 9112 §6)
+  int CheckTarget() const;   // Host and the request-target (RFC 9112 §3.2)
   std::string_view View(Span span) const {
     return std::string_view(head_).substr(span.begin, span.len);
   }

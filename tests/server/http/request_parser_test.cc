@@ -168,6 +168,120 @@ TEST(RequestParserTest, ReportsLimitStatuses) {
   }
 }
 
+// ErrorFor parses `input` whole and returns the error status (0 when every request parsed).
+int ErrorFor(std::string_view input) {
+  Limits limits;
+  RequestParser parser(limits);
+  int error = 0;
+  ParseAll(parser, input, input.size(), error);
+  return error;
+}
+
+TEST(RequestParserTest, TakesOnlyExactlyChunkedAsTransferEncoding) {
+  // RFC 9112 §6.1/§6.3: any other Transfer-Encoding, or one next to Content-Length, is 400.
+  // The first case is the reported smuggling shape: llhttp alone treats the empty field as
+  // absent and parses the body as a second request.
+  const std::string_view post = "POST /introspect HTTP/1.1\r\nHost: h\r\n";
+  const std::vector<std::string> refused = {
+      "Transfer-Encoding:\r\n\r\nGET /healthz HTTP/1.1\r\nHost: h\r\n\r\n",
+      "Transfer-Encoding:\r\nContent-Length: 5\r\n\r\nhello",
+      "Transfer-Encoding: ,\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: chunked,\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: gzip\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: identity\r\n\r\n",
+      "Transfer-Encoding: identity\r\nContent-Length: 5\r\n\r\nhello",
+      "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+      "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
+  };
+  for (const std::string& rest : refused) {
+    EXPECT_EQ(ErrorFor(std::string(post) + rest), 400) << rest;
+  }
+  for (const char* ok : {"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                         "Transfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n",
+                         "Transfer-Encoding:  chunked\r\n\r\n0\r\n\r\n"}) {
+    EXPECT_EQ(ErrorFor(std::string(post) + ok), 0) << ok;
+  }
+}
+
+TEST(RequestParserTest, ChecksHostSyntax) {
+  const std::vector<std::string> valid = {
+      "h",
+      "example.com",
+      "example.com:8080",
+      "a-b.c_d~e",
+      "127.0.0.1",
+      "127.0.0.1:80",
+      "[::1]",
+      "[::1]:443",
+      "[2001:db8::7]",
+      "%41bc",
+      "x:",
+      "[v1.a:b]",
+      "sub!$&'()*+,;=",
+  };
+  for (const std::string& host : valid) {
+    EXPECT_EQ(ErrorFor("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"), 0) << host;
+  }
+  const std::vector<std::string> invalid = {
+      "",         "a b",      "a/b",     "user@h", "h:x",      "h:65536",
+      "h:123456", "h:-1",     "[::1",    "::1",    "[::g]",    "[fe80::1%25eth0]",
+      "h\x80",    "\xc3\x28", "h?x",     "h#x",    "%4",       "%zz",
+      "[]",       "[v.x]",    "h:80:80", "a\\b",   "h, other",
+  };
+  for (const std::string& host : invalid) {
+    EXPECT_EQ(ErrorFor("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"), 400) << host;
+  }
+  // HTTP/1.0 may omit Host, but not send an invalid one.
+  EXPECT_EQ(ErrorFor("GET / HTTP/1.0\r\n\r\n"), 0);
+  EXPECT_EQ(ErrorFor("GET / HTTP/1.0\r\nHost: a b\r\n\r\n"), 400);
+}
+
+TEST(RequestParserTest, ChecksTheRequestTargetForm) {
+  struct Case {
+    std::string line;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"GET /ok?x=%2F HTTP/1.1", 0},
+      {"OPTIONS * HTTP/1.1", 0},
+      {"GET * HTTP/1.1", 400},
+      {"GET http://h/x?y HTTP/1.1", 0},
+      {"GET HTTP://H:80/x HTTP/1.1", 0},  // the same authority as "Host: h"
+      {"GET http://other/x HTTP/1.1", 400},
+      {"GET http://h:8080/x HTTP/1.1", 400},
+      {"GET https://h:80/x HTTP/1.1", 400},  // https's default port is 443
+      {"GET http://user@h/x HTTP/1.1", 400},
+      {"GET ftp://h/x HTTP/1.1", 400},
+      {"GET h/x HTTP/1.1", 400},
+      {"GET /a%zz HTTP/1.1", 400},
+      {"GET /a%4 HTTP/1.1", 400},
+      {"CONNECT / HTTP/1.1", 400},
+      {"CONNECT h HTTP/1.1", 400},
+      {"CONNECT h:443 HTTP/1.1", 501},
+      {"GET h:443 HTTP/1.1", 400},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ErrorFor(c.line + "\r\nHost: h\r\n\r\n"), c.status) << c.line;
+  }
+  // An absolute-form target is routed by its path.
+  Limits limits;
+  RequestParser parser(limits);
+  int error = 0;
+  const std::vector<Parsed> parsed = ParseAll(parser,
+                                              "GET http://h/a/b?q=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+                                              "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n",
+                                              1000, error);
+  ASSERT_EQ(error, 0);
+  ASSERT_EQ(parsed.size(), 2u);
+  EXPECT_EQ(parsed[0].path, "/a/b");
+  EXPECT_EQ(parsed[0].query, "q=1");
+  EXPECT_EQ(parsed[1].path, "/");
+}
+
 TEST(RequestParserTest, FlagsExpectContinueOnlyWithBody) {
   Limits limits;
   RequestParser parser(limits);
