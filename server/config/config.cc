@@ -227,6 +227,9 @@ absl::Status ReadLimits(element value, std::string_view path, LimitsConfig& out)
         if (key == "max_connections") {
           return ReadNumber(v, field, 1, 1 << 20, out.max_connections);
         }
+        if (key == "max_connections_per_source") {
+          return ReadNumber(v, field, 0, 1 << 20, out.max_connections_per_source);
+        }
         if (key == "idle_timeout_ms") {
           return ReadNumber(v, field, 1, 3600000, out.idle_timeout_ms);
         }

@@ -175,10 +175,11 @@ struct LimitsConfig {
   size_t max_body_bytes = 16384;
   size_t max_headers = 64;
   size_t max_url_bytes = 4096;
-  size_t max_connections = 4096;      // across all workers
-  uint32_t idle_timeout_ms = 60000;   // keep-alive connection with no request in progress
-  uint32_t read_timeout_ms = 10000;   // from a request's first byte to its last
-  uint32_t drain_timeout_ms = 10000;  // SIGTERM: how long in-flight requests may finish
+  size_t max_connections = 4096;          // across all workers
+  size_t max_connections_per_source = 0;  // per IPv4 address / IPv6 /64; 0 = no limit
+  uint32_t idle_timeout_ms = 60000;       // keep-alive connection with no request in progress
+  uint32_t read_timeout_ms = 10000;       // from a request's first byte to its last
+  uint32_t drain_timeout_ms = 10000;      // SIGTERM: how long in-flight requests may finish
 };
 
 struct AccessLogConfig {

@@ -20,7 +20,8 @@ namespace tokenwarden::server::http {
 
 using Event = RequestParser::Event;
 
-Connection::Connection(Worker& worker) : worker_(worker), parser_(worker.shared().limits) {
+Connection::Connection(Worker& worker)
+    : worker_(worker), parser_(worker.shared().limits), idleness_(Idleness::kBusy) {
   // Neither init can fail on Unix for a TCP handle without flags, or a timer.
   uv_tcp_init(worker.loop(), &tcp_);
   uv_timer_init(worker.loop(), &timer_);
@@ -49,9 +50,20 @@ void Connection::Start() {
   sockaddr_storage addr = {};
   int addr_len = sizeof(addr);
   if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &addr_len) == 0) {
-    peer_ = FormatAddress(reinterpret_cast<const sockaddr*>(&addr));
+    const auto* peer = reinterpret_cast<const sockaddr*>(&addr);
+    peer_ = FormatAddress(peer);
+    SourceLimiter& sources = *worker_.shared().sources;
+    if (sources.enabled() && SourceKeyOf(peer, source_)) {
+      if (!sources.Acquire(source_)) {
+        worker_.shared().refused_per_source.fetch_add(1, std::memory_order_relaxed);
+        Close();
+        return;
+      }
+      source_counted_ = true;
+    }
   }
   request_.peer = peer_;
+  accepted_ms_ = uv_now(worker_.loop());
   StartReading();
   Settle();
 }
@@ -94,8 +106,11 @@ size_t Connection::Consume(const char* data, size_t len) {
     if (parser_.in_message() && !request_timed_) {
       // The bytes of one read arrived together: a request starting in it started then.
       request_ns_ = read_ns_;
-      request_ms_ = uv_now(worker_.loop());
+      // The first request's head is due within the read timeout of accept, not of its first
+      // byte: a client that connects and waits before it sends gains nothing.
+      request_ms_ = any_request_ ? uv_now(worker_.loop()) : accepted_ms_;
       request_timed_ = true;
+      any_request_ = true;
     }
     again = step.event == Event::kHeadersComplete || step.event == Event::kMessageComplete;
     switch (step.event) {
@@ -230,6 +245,28 @@ void Connection::Settle() {
     return;
   }
   ArmTimer();
+  UpdateIdleness();
+}
+
+void Connection::UpdateIdleness() {
+  Idleness idleness = Idleness::kBusy;
+  if (deferred_id_ == 0 && !parsing_stopped_ && !paused_) {
+    if (!parser_.in_message()) {
+      if (!writing_in_flight_ && out_.empty()) {
+        idleness = any_request_ ? Idleness::kIdle : Idleness::kSilent;
+      }
+    } else if (!parser_.headers_complete()) {
+      idleness = Idleness::kInHead;
+    }
+  }
+  worker_.SetIdleness(this, idleness);
+}
+
+void Connection::ReleaseSource() {
+  if (source_counted_) {
+    source_counted_ = false;
+    worker_.shared().sources->Release(source_);
+  }
 }
 
 void Connection::Flush() {
@@ -302,9 +339,12 @@ void Connection::ArmTimer() {
   }
   const Limits& limits = worker_.shared().limits;
   uint64_t timeout_ms = limits.idle_timeout_ms;
-  if (!parsing_stopped_ && parser_.in_message()) {
-    // The read timeout runs from the request's first byte, not from the last read.
-    const uint64_t deadline = request_ms_ + limits.read_timeout_ms;
+  const bool awaiting_first = !any_request_ && !parsing_stopped_;
+  if (!parsing_stopped_ && (parser_.in_message() || awaiting_first)) {
+    // The read timeout runs from the request's first byte (from accept for the first
+    // request), not from the last read.
+    const uint64_t start = parser_.in_message() ? request_ms_ : accepted_ms_;
+    const uint64_t deadline = start + limits.read_timeout_ms;
     const uint64_t now = uv_now(worker_.loop());
     timeout_ms = limits.read_timeout_ms == 0 ? 0 : (deadline > now ? deadline - now : 1);
   }
@@ -326,11 +366,19 @@ void Connection::OnTimer(uv_timer_t* timer) {
     });
     return;
   }
+  if (!self.worker_.TakeTimeoutTurn()) {
+    // Enough closes for this loop iteration: try again on the next, after other I/O.
+    uv_timer_start(&self.timer_, &Connection::OnTimer, 1, 0);
+    return;
+  }
+  self.worker_.shared().timed_out.fetch_add(1, std::memory_order_relaxed);
   if (!self.parsing_stopped_ && self.parser_.in_message()) {
     self.Fail(408, {});
     self.Settle();
   } else {
-    self.Close();  // idle keep-alive, or a client not reading its responses
+    // Idle keep-alive, a connection that never sent a byte (nothing to answer), or a client
+    // not reading its responses.
+    self.Close();
   }
 }
 
@@ -349,6 +397,8 @@ void Connection::Close() {
   }
   closing_ = true;
   reading_ = false;
+  worker_.SetIdleness(this, Idleness::kBusy);
+  ReleaseSource();
   if (deferred_id_ != 0) {
     worker_.RemoveDeferred(deferred_id_);  // a late FinishDeferred finds no connection
     deferred_id_ = 0;

@@ -16,10 +16,12 @@
 #include "server/http/message.h"
 #include "server/http/request_parser.h"
 #include "server/http/response_writer.h"
+#include "server/http/source_limiter.h"
 
 namespace tokenwarden::server::http {
 
 class Worker;
+enum class Idleness : uint8_t;  // worker.h
 
 // Connection owns one accepted socket and its timer; `tcp_.data == timer_.data == this`. It
 // is destroyed only in OnClose, once both handles are closed (STYLE.md: the one place libuv
@@ -49,6 +51,7 @@ class Connection final : public Deferrer {
   void FinishDeferred(const Continuation& next);
 
  private:
+  friend class Worker;  // files the connection in its idle lists (idleness_, idle_prev_/next_)
   static constexpr size_t kMaxPendingOutput = 1 << 20;
 
   explicit Connection(Worker& worker);
@@ -78,6 +81,10 @@ class Connection final : public Deferrer {
   void StartReading();
   void StopReading();
   void ArmTimer();
+  // UpdateIdleness tells the worker whether this connection may be evicted (worker.h).
+  void UpdateIdleness();
+  // ReleaseSource gives back the per-source count taken at accept (once).
+  void ReleaseSource();
   uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&tcp_); }
 
   Worker& worker_;
@@ -89,6 +96,8 @@ class Connection final : public Deferrer {
   Request request_;
   Response response_;
   std::string peer_;
+  SourceKey source_;
+  bool source_counted_ = false;  // source_ holds a count in the worker's SourceLimiter
 
   std::string pending_in_;  // received, not parsed yet (reading paused)
   std::string out_;         // responses not handed to libuv yet
@@ -100,6 +109,8 @@ class Connection final : public Deferrer {
   uint64_t request_ns_ = 0;     // first byte of the current request (uv_hrtime)
   uint64_t request_ms_ = 0;     // the same in loop time (uv_now), for the read timeout
   bool request_timed_ = false;  // request_ns_/ms_ belong to the current request
+  uint64_t accepted_ms_ = 0;    // loop time of accept: the first head is due read_timeout later
+  bool any_request_ = false;    // a byte of some request has arrived
   bool reading_ = false;
   bool paused_ = false;  // reading stopped for backpressure
   bool writing_in_flight_ = false;
@@ -108,6 +119,9 @@ class Connection final : public Deferrer {
   uint64_t deferred_id_ = 0;  // non-zero while the current request waits for FinishDeferred
   uint64_t deferred_deadline_ms_ = 0;  // loop time; 0 = none
   Continuation on_deferred_timeout_;
+  Idleness idleness_;  // set by the constructor (kBusy); then only by the Worker
+  Connection* idle_prev_ = nullptr;
+  Connection* idle_next_ = nullptr;
 };
 
 }  // namespace tokenwarden::server::http

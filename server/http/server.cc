@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions opt
   }
   auto impl = std::make_unique<Impl>();
   impl->shared.limits = options.limits;
+  impl->shared.sources = std::make_unique<SourceLimiter>(options.limits.max_connections_per_source);
   impl->shared.handler = std::move(handler);
   impl->shared.completion = std::move(completion);
   for (int i = 0; i < options.workers; ++i) {
@@ -153,6 +154,9 @@ ServerStats HttpServer::Stats() const {
   stats.open_connections = impl_->shared.open_connections.load(std::memory_order_relaxed);
   stats.accepted = impl_->shared.accepted.load(std::memory_order_relaxed);
   stats.refused = impl_->shared.refused.load(std::memory_order_relaxed);
+  stats.evicted = impl_->shared.evicted.load(std::memory_order_relaxed);
+  stats.refused_per_source = impl_->shared.refused_per_source.load(std::memory_order_relaxed);
+  stats.timed_out = impl_->shared.timed_out.load(std::memory_order_relaxed);
   return stats;
 }
 

@@ -72,6 +72,15 @@ absl::Status Worker::Init() {
   }
   drain_timer_.data = this;
   drain_timer_open_ = true;
+  err = uv_prepare_init(&loop_, &iteration_);
+  if (err < 0) {
+    return absl::InternalError(absl::StrCat("uv_prepare_init: ", uv_strerror(err)));
+  }
+  iteration_.data = this;
+  iteration_open_ = true;
+  uv_prepare_start(&iteration_, &Worker::OnIteration);
+  // The prepare handle must not keep the loop alive once everything else is closed.
+  uv_unref(AsHandle(&iteration_));
   return absl::OkStatus();
 }
 
@@ -139,6 +148,9 @@ void Worker::CloseUnstarted() {
   if (drain_timer_open_) {
     CloseHandle(AsHandle(&drain_timer_));
   }
+  if (iteration_open_) {
+    CloseHandle(AsHandle(&iteration_));
+  }
   CloseDeferred();
   uv_run(&loop_, UV_RUN_DEFAULT);
   CloseLoop();
@@ -165,17 +177,75 @@ void Worker::OnConnection(uv_stream_t* server, int status) {
 void Worker::Accept(uv_stream_t* server) {
   if (shared_.open_connections.fetch_add(1, std::memory_order_relaxed) >=
       shared_.limits.max_connections) {
-    shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-    shared_.refused.fetch_add(1, std::memory_order_relaxed);
-    // Accept and close at once: left in the backlog, the client would wait for nothing.
-    auto* tcp = new uv_tcp_t;
-    uv_tcp_init(&loop_, tcp);
-    (void)uv_accept(server, reinterpret_cast<uv_stream_t*>(tcp));
-    uv_close(AsHandle(tcp),
-             [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
-    return;
+    // Full: make room by closing the connection least worth keeping. Its count drops when its
+    // close completes, a moment later; until then we are one over the limit.
+    if (EvictOne()) {
+      shared_.evicted.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      shared_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      shared_.refused.fetch_add(1, std::memory_order_relaxed);
+      // Accept and close at once: left in the backlog, the client would wait for nothing.
+      auto* tcp = new uv_tcp_t;
+      uv_tcp_init(&loop_, tcp);
+      (void)uv_accept(server, reinterpret_cast<uv_stream_t*>(tcp));
+      uv_close(AsHandle(tcp),
+               [](uv_handle_t* handle) { delete reinterpret_cast<uv_tcp_t*>(handle); });
+      return;
+    }
   }
   Connection::Accept(*this, server);
+}
+
+bool Worker::EvictOne() {
+  Connection* victim = silent_.head;
+  if (victim == nullptr) {
+    victim = idle_.head != nullptr ? idle_.head : in_head_.head;
+  }
+  if (victim == nullptr) {
+    return false;
+  }
+  victim->Close();  // takes it off its list
+  return true;
+}
+
+void Worker::Unlink(Connection* connection) {
+  if (connection->idleness_ == Idleness::kBusy) {
+    return;
+  }
+  IdleList& list = ListOf(connection->idleness_);
+  Connection* prev = connection->idle_prev_;
+  Connection* next = connection->idle_next_;
+  (prev != nullptr ? prev->idle_next_ : list.head) = next;
+  (next != nullptr ? next->idle_prev_ : list.tail) = prev;
+  connection->idle_prev_ = connection->idle_next_ = nullptr;
+  connection->idleness_ = Idleness::kBusy;
+}
+
+void Worker::SetIdleness(Connection* connection, Idleness idleness) {
+  if (connection->idleness_ == idleness) {
+    return;
+  }
+  Unlink(connection);
+  if (idleness == Idleness::kBusy) {
+    return;
+  }
+  IdleList& list = ListOf(idleness);
+  connection->idle_prev_ = list.tail;
+  (list.tail != nullptr ? list.tail->idle_next_ : list.head) = connection;
+  list.tail = connection;
+  connection->idleness_ = idleness;
+}
+
+void Worker::OnIteration(uv_prepare_t* prepare) {
+  static_cast<Worker*>(prepare->data)->timeout_turns_ = 0;
+}
+
+bool Worker::TakeTimeoutTurn() {
+  if (timeout_turns_ >= kTimeoutsPerIteration) {
+    return false;
+  }
+  ++timeout_turns_;
+  return true;
 }
 
 void Worker::Remove(Connection* connection) {
@@ -244,9 +314,10 @@ void Worker::CloseAll() {
 }
 
 void Worker::FinishDrainIfDone() {
-  // With the listeners and the stop signal closed, closing the timer lets uv_run return.
+  // With the listeners and the stop signal closed, closing the timers lets uv_run return.
   if (draining_ && connections_.empty()) {
     CloseHandle(AsHandle(&drain_timer_));
+    CloseHandle(AsHandle(&iteration_));
     CloseDeferred();
   }
 }

@@ -21,6 +21,7 @@
 #include "server/http/date_cache.h"
 #include "server/http/deferred.h"
 #include "server/http/server.h"
+#include "server/http/source_limiter.h"
 
 namespace tokenwarden::server::http {
 
@@ -34,7 +35,18 @@ struct ServerShared {
   std::atomic<size_t> open_connections{0};  // accepted and not yet closed, all workers
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> refused{0};
+  std::atomic<uint64_t> evicted{0};
+  std::atomic<uint64_t> refused_per_source{0};
+  std::atomic<uint64_t> timed_out{0};
+  std::unique_ptr<SourceLimiter> sources;  // set by HttpServer::Create
 };
+
+// Idleness is how little a connection is worth keeping when the server is full. Eviction takes
+// the oldest kSilent one (accepted, not a byte sent yet), else the oldest kIdle one (keep-alive
+// between requests: a client that has shown it speaks HTTP), else the oldest kInHead one (a
+// request head still arriving: a slow or hostile client). kBusy ones (a request being read
+// past its head, handled or answered) are never evicted.
+enum class Idleness : uint8_t { kBusy, kSilent, kIdle, kInHead };
 
 // Worker owns a loop and runs it on its own thread. Set up (Init, Listen) on the creating
 // thread, then Start; Stop may come from any thread. A worker that never started is torn
@@ -76,6 +88,13 @@ class Worker {
   // callback.
   void Add(Connection* connection) { connections_.insert(connection); }
   void Remove(Connection* connection);
+  // SetIdleness files `connection` under `idleness` (at the back: the newest of its kind);
+  // a connection that stays in the same state keeps its place. kBusy takes it off the lists.
+  void SetIdleness(Connection* connection, Idleness idleness);
+  // TakeTimeoutTurn is true while this loop iteration may still close timed-out connections:
+  // at most kTimeoutsPerIteration each, so a thousand connections timing out together are
+  // closed over a few iterations with I/O for everyone else in between.
+  bool TakeTimeoutTurn();
   // AddDeferred registers `connection`'s parked request and returns its id; RemoveDeferred
   // forgets it (the connection closed first). Finished responses arrive through
   // defer_queue() and reach the connection on this loop.
@@ -85,11 +104,25 @@ class Worker {
 
  private:
   static constexpr size_t kReadBufferSize = 64 * 1024;
+  static constexpr uint32_t kTimeoutsPerIteration = 32;
+
+  // IdleList is an intrusive list of connections of one Idleness, oldest first.
+  struct IdleList {
+    Connection* head = nullptr;
+    Connection* tail = nullptr;
+  };
 
   static void OnConnection(uv_stream_t* server, int status);
   static void OnStop(uv_async_t* async);
   static void OnDrainTimer(uv_timer_t* timer);
   static void OnDeferred(uv_async_t* async);
+  static void OnIteration(uv_prepare_t* prepare);
+  // EvictOne closes the connection least worth keeping; false when every one is busy.
+  bool EvictOne();
+  IdleList& ListOf(Idleness idleness) {
+    return idleness == Idleness::kSilent ? silent_ : idleness == Idleness::kIdle ? idle_ : in_head_;
+  }
+  void Unlink(Connection* connection);
   void CloseDeferred();
   void Run();
   void Accept(uv_stream_t* server);
@@ -111,6 +144,12 @@ class Worker {
   uint64_t next_deferred_id_ = 1;
   uv_timer_t drain_timer_ = {};
   bool drain_timer_open_ = false;
+  uv_prepare_t iteration_ = {};  // resets timeout_turns_ before each poll
+  bool iteration_open_ = false;
+  uint32_t timeout_turns_ = 0;
+  IdleList silent_;
+  IdleList idle_;
+  IdleList in_head_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   std::unordered_set<Connection*> connections_;
   std::unique_ptr<char[]> read_buffer_;

@@ -284,10 +284,25 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
       "tokenwarden_open_connections ",
       gauges.open_connections,
       "\n# HELP tokenwarden_refused_connections_total Connections closed at once: over the "
-      "connection limit.\n"
+      "connection limit with no idle or slow connection to evict.\n"
       "# TYPE tokenwarden_refused_connections_total counter\n"
       "tokenwarden_refused_connections_total ",
       gauges.refused_connections,
+      "\n# HELP tokenwarden_refused_per_source_total Connections closed at once: their source "
+      "address already had max_connections_per_source open.\n"
+      "# TYPE tokenwarden_refused_per_source_total counter\n"
+      "tokenwarden_refused_per_source_total ",
+      gauges.refused_per_source,
+      "\n# HELP tokenwarden_evicted_connections_total Idle or slow connections closed to make "
+      "room for a new one at the connection limit.\n"
+      "# TYPE tokenwarden_evicted_connections_total counter\n"
+      "tokenwarden_evicted_connections_total ",
+      gauges.evicted_connections,
+      "\n# HELP tokenwarden_timed_out_connections_total Connections closed by the read or idle "
+      "timeout.\n"
+      "# TYPE tokenwarden_timed_out_connections_total counter\n"
+      "tokenwarden_timed_out_connections_total ",
+      gauges.timed_out_connections,
       "\n# HELP tokenwarden_config_reloads_total Configuration reloads (SIGHUP), by result.\n"
       "# TYPE tokenwarden_config_reloads_total counter\n"
       "tokenwarden_config_reloads_total{result=\"ok\"} ",

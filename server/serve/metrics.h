@@ -87,6 +87,9 @@ struct MetricsGauges {
   size_t denylist_entries = 0;
   size_t open_connections = 0;
   uint64_t refused_connections = 0;
+  uint64_t evicted_connections = 0;
+  uint64_t refused_per_source = 0;
+  uint64_t timed_out_connections = 0;
   uint64_t reloads_ok = 0;
   uint64_t reloads_failed = 0;
   // Redis (scale-out), when configured.

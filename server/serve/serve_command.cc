@@ -367,6 +367,9 @@ int RunServe(std::span<const std::string_view> args) {
       const http::ServerStats stats = raw->http->Stats();
       g.open_connections = stats.open_connections;
       g.refused_connections = stats.refused;
+      g.evicted_connections = stats.evicted;
+      g.refused_per_source = stats.refused_per_source;
+      g.timed_out_connections = stats.timed_out;
     }
     g.reloads_ok = raw->reloads_ok.load(std::memory_order_relaxed);
     g.reloads_failed = raw->reloads_failed.load(std::memory_order_relaxed);
@@ -396,6 +399,7 @@ int RunServe(std::span<const std::string_view> args) {
   http_options.limits.max_headers = config.limits.max_headers;
   http_options.limits.max_url_bytes = config.limits.max_url_bytes;
   http_options.limits.max_connections = config.limits.max_connections;
+  http_options.limits.max_connections_per_source = config.limits.max_connections_per_source;
   http_options.limits.idle_timeout_ms = config.limits.idle_timeout_ms;
   http_options.limits.read_timeout_ms = config.limits.read_timeout_ms;
   server->drain_timeout_ms = config.limits.drain_timeout_ms;

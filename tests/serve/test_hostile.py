@@ -310,10 +310,13 @@ def test_connection_flood_beyond_max_connections(serve, world):
     time.sleep(0.5 * SLOW)
     assert request(server.base, "GET", "/healthz").status == 200
     metrics = parse_metrics(request(server.base, "GET", "/metrics").body.decode())
-    report("flood", attempted=len(flood), refused=refused,
-           refused_metric=metrics.get("tokenwarden_refused_connections_total"))
+    # The flood's silent connections make room for each other (evicted, oldest first); the
+    # client with a keep-alive connection that has spoken HTTP is never the one to go.
+    closed_metric = (metrics.get("tokenwarden_refused_connections_total")
+                     + metrics.get("tokenwarden_evicted_connections_total"))
+    report("flood", attempted=len(flood), refused=refused, closed_metric=closed_metric)
     assert refused >= len(flood) - 64
-    assert metrics.get("tokenwarden_refused_connections_total") >= len(flood) - 64
+    assert closed_metric >= len(flood) - 64
     keep.close()
 
 

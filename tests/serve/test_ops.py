@@ -305,7 +305,8 @@ def test_slow_request_gets_408_and_close(tight):
         conn.close()
 
 
-def test_max_connections(tight):
+def test_max_connections_evicts_the_longest_idle(tight):
+    # Full (3): a new client evicts the connection idle longest instead of being turned away.
     keep = [RawConn(tight.base) for _ in range(3)]
     extra = None
     try:
@@ -313,20 +314,77 @@ def test_max_connections(tight):
             c.send(raw_request("GET", "/healthz"))
             assert c.read_response().status == 200
         extra = RawConn(tight.base)
-        assert extra.closed_by_peer(within=3), "a connection over max_connections stayed open"
-        # The existing keep-alive connections still work.
-        for c in keep:
+        extra.send(raw_request("GET", "/healthz"))
+        assert extra.read_response().status == 200
+        assert keep[0].closed_by_peer(within=3), "the longest-idle connection was not evicted"
+        for c in keep[1:]:
             c.send(raw_request("GET", "/readyz"))
             assert c.read_response().status == 200
-        keep[0].send(raw_request("GET", "/metrics"))
-        m = parse_metrics(keep[0].read_response().body.decode())
-        assert m.get("tokenwarden_refused_connections_total") >= 1
+        extra.send(raw_request("GET", "/metrics"))
+        m = parse_metrics(extra.read_response().body.decode())
+        assert m.get("tokenwarden_evicted_connections_total") >= 1
+        assert m.get("tokenwarden_refused_connections_total") == 0
         assert m.get("tokenwarden_open_connections") == 3
     finally:
         for c in keep + ([extra] if extra else []):
             c.close()
-    # Once they are gone, new connections are served again.
+
+
+def test_max_connections_refuses_when_every_connection_is_busy(tight):
+    # Three requests whose heads are complete and whose bodies are still arriving: none may be
+    # evicted, so a fourth connection is closed at once and the three finish normally.
+    busy = [RawConn(tight.base) for _ in range(3)]
+    extra = None
+    try:
+        for c in busy:
+            c.send(b"POST /introspect HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n"
+                   b"Content-Type: application/x-www-form-urlencoded\r\n\r\ntoken")
+        time.sleep(0.1)
+        extra = RawConn(tight.base)
+        assert extra.closed_by_peer(within=3), "a connection over a busy limit stayed open"
+        for c in busy:
+            c.send(b"=ab")
+            assert c.read_response().status == 401  # no client credentials: answered, not cut
+    finally:
+        for c in busy + ([extra] if extra else []):
+            c.close()
     assert wait_until(lambda: _try_healthz(tight), timeout=3)
+
+
+def test_silent_connection_is_closed_by_the_read_timeout(serve, world):
+    # idle_timeout is long; a connection that never sends a byte is still closed at the read
+    # timeout (from accept), without an answer.
+    server = serve(world.config(workers=1, limits={"idle_timeout_ms": 60000,
+                                                   "read_timeout_ms": 300}))
+    conn = RawConn(server.base)
+    try:
+        started = time.monotonic()
+        assert conn.closed_by_peer(within=5), "a silent connection outlived the read timeout"
+        assert 0.2 <= time.monotonic() - started < 3
+        assert conn.buf == b""
+    finally:
+        conn.close()
+
+
+def test_connections_per_source(serve, world):
+    server = serve(world.config(workers=2, limits={"max_connections_per_source": 2}))
+    a, b = RawConn(server.base), RawConn(server.base)
+    third = None
+    try:
+        for c in (a, b):
+            c.send(raw_request("GET", "/healthz"))
+            assert c.read_response().status == 200
+        third = RawConn(server.base)
+        assert third.closed_by_peer(within=3), "a third connection from one address stayed open"
+        a.close()
+        assert wait_until(lambda: _try_healthz(server), timeout=3)
+        b.send(raw_request("GET", "/metrics"))
+        m = parse_metrics(b.read_response().body.decode())
+        assert m.get("tokenwarden_refused_per_source_total") >= 1
+    finally:
+        for c in (a, b, third):
+            if c is not None:
+                c.close()
 
 
 def _try_healthz(server) -> bool:
