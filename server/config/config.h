@@ -60,10 +60,11 @@ struct KeyRefreshConfig {
 // issuer (`introspection` object, RFC 7662).
 struct UpstreamIntrospectionConfig {
   // OnError decides what an upstream failure means (it never means "active"):
-  //   kUnavailable: /introspect answers inactive, /validate 503 (the default)
-  //   kInactive:    both answer as for an inactive token (/validate 401)
-  //   kError:       both answer 503
-  enum class OnError { kUnavailable, kInactive, kError };
+  //   kUnavailable:           both /introspect and /validate answer 503 with Retry-After
+  //                           (the default: "unknown" is not "inactive")
+  //   kInactiveOnIntrospect:  /introspect answers {"active":false}, /validate 503
+  //   kInactive:              both answer as for an inactive token (/validate 401)
+  enum class OnError { kUnavailable, kInactiveOnIntrospect, kInactive };
   std::string endpoint;  // "" = the discovery document's introspection_endpoint
   std::string client_id;
   std::string client_secret;        // read from client_secret_file or client_secret_env

@@ -107,14 +107,16 @@ absl::Status ReadOnError(element v, const std::string& field,
     return s;
   }
   using OnError = UpstreamIntrospectionConfig::OnError;
-  if (mode == "unavailable") {
+  // "error" is the name this mode had before "unavailable" became the default; configurations
+  // written with it keep their meaning.
+  if (mode == "unavailable" || mode == "error") {
     out = OnError::kUnavailable;
+  } else if (mode == "inactive_on_introspect") {
+    out = OnError::kInactiveOnIntrospect;
   } else if (mode == "inactive") {
     out = OnError::kInactive;
-  } else if (mode == "error") {
-    out = OnError::kError;
   } else {
-    return Invalid(field, "must be \"unavailable\", \"inactive\" or \"error\"");
+    return Invalid(field, "must be \"unavailable\", \"inactive_on_introspect\" or \"inactive\"");
   }
   return absl::OkStatus();
 }

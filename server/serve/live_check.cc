@@ -49,6 +49,7 @@ void Routes::Unavailable(http::Response& response) {
   SetError(response, 503, "temporarily_unavailable",
            "the token's issuer cannot be reached; retry later");
   response.AddHeader("Retry-After", "5");
+  response.AddHeader("Cache-Control", "no-store");  // an answer about now, not about the token
 }
 
 void Routes::Resume(const http::Request& request, http::Response& response,
@@ -191,11 +192,11 @@ bool Routes::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& 
   const IssuerConfig& config = *state.issuers()[static_cast<size_t>(verdict.issuer)].config;
   switch (config.introspection->on_error) {
     case UpstreamIntrospectionConfig::OnError::kUnavailable:
+      return true;
+    case UpstreamIntrospectionConfig::OnError::kInactiveOnIntrospect:
       return !introspect;
     case UpstreamIntrospectionConfig::OnError::kInactive:
       return false;
-    case UpstreamIntrospectionConfig::OnError::kError:
-      return true;
   }
   return true;
 }

@@ -92,7 +92,8 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   EXPECT_TRUE(issuer.introspection->client_secret_post);
   EXPECT_EQ(issuer.introspection->cache_ttl_seconds, 5);
   EXPECT_EQ(issuer.introspection->negative_ttl_seconds, 0);
-  EXPECT_EQ(issuer.introspection->on_error, UpstreamIntrospectionConfig::OnError::kError);
+  // "error", the older name of "unavailable", keeps meaning 503 on both routes.
+  EXPECT_EQ(issuer.introspection->on_error, UpstreamIntrospectionConfig::OnError::kUnavailable);
   EXPECT_TRUE(issuer.introspection->endpoint.empty());  // from the discovery document
   EXPECT_TRUE(issuer.opaque);
   EXPECT_EQ(config->opaque_issuer, 0);
@@ -178,8 +179,8 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
       {"bad on_error",
        alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
              R"("client_secret_file":"secret.txt","on_upstream_error":"open"})",
-       "issuers[0].introspection.on_upstream_error: must be \"unavailable\", \"inactive\" or "
-       "\"error\""},
+       "issuers[0].introspection.on_upstream_error: must be \"unavailable\", "
+       "\"inactive_on_introspect\" or \"inactive\""},
       {"opaque without introspection", alg + R"("discovery":true,"opaque":true)",
        "issuers[0].opaque: needs an introspection endpoint (introspection)"},
       {"fallback unusable",
