@@ -2,7 +2,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { JSONWebKeySet, JWK, JWTHeaderParameters, JWTPayload } from './jose';
 
-export { jwtVerify, createLocalJWKSet, errors } from './jose';
+export { jwtVerify, createLocalJWKSet, createRemoteJWKSet, errors } from './jose';
 export type { JSONWebKeySet, JWK, JWTHeaderParameters, JWTPayload, JWTVerifyOptions, JWTVerifyResult } from './jose';
 
 /** Keys: a JWK Set (object or JSON), one JWK, a PEM public key, a KeyObject/CryptoKey, or HMAC secret bytes. */

@@ -81,6 +81,31 @@ export function jwtVerify<P = JWTPayload>(
 
 export function createLocalJWKSet(jwks: JSONWebKeySet): LocalJWKSet;
 
+export interface RemoteJWKSetOptions {
+  /** Milliseconds before a fetch fails with JWKSTimeout (default 5000). */
+  timeoutDuration?: number;
+  /** Least milliseconds between two fetches (default 30000). */
+  cooldownDuration?: number;
+  /** Milliseconds a fetched set is used before it is fetched again (default 600000). */
+  cacheMaxAge?: number;
+  headers?: Record<string, string>;
+  agent?: unknown;
+  /** tokenwarden's own: fetch an http: URL too. Only https: is fetched otherwise. */
+  allowInsecureHttp?: boolean;
+}
+
+export interface RemoteJWKSet {
+  (protectedHeader: JWTHeaderParameters, token?: unknown): Promise<KeyObject>;
+  readonly coolingDown: boolean;
+  readonly fresh: boolean;
+  readonly reloading: boolean;
+  reload(): Promise<void>;
+  jwks(): JSONWebKeySet | undefined;
+}
+
+/** Throws TypeError for a URL whose scheme is not https: (or http: with allowInsecureHttp). */
+export function createRemoteJWKSet(url: URL | string, options?: RemoteJWKSetOptions): RemoteJWKSet;
+
 export class JOSEError extends Error {
   static code: string;
   code: string;
@@ -107,6 +132,7 @@ export class JOSENotSupported extends JOSEError {}
 export class JWKInvalid extends JOSEError {}
 export class JWKSInvalid extends JOSEError {}
 export class JWKSNoMatchingKey extends JOSEError {}
+export class JWKSTimeout extends JOSEError {}
 
 export const errors: {
   JOSEError: typeof JOSEError;
@@ -120,4 +146,5 @@ export const errors: {
   JWKInvalid: typeof JWKInvalid;
   JWKSInvalid: typeof JWKSInvalid;
   JWKSNoMatchingKey: typeof JWKSNoMatchingKey;
+  JWKSTimeout: typeof JWKSTimeout;
 };

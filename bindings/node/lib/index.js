@@ -105,5 +105,6 @@ module.exports = {
   ERROR_CODES,
   jwtVerify: jose.jwtVerify,
   createLocalJWKSet: jose.createLocalJWKSet,
+  createRemoteJWKSet: jose.createRemoteJWKSet,
   errors: jose.errors,
 };

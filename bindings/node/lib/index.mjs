@@ -1,5 +1,6 @@
 // ESM entry point: the CommonJS module's exports, by name and as default.
 import cjs from './index.js';
 
-export const { Verifier, TokenError, ERROR_CODES, jwtVerify, createLocalJWKSet, errors } = cjs;
+export const { Verifier, TokenError, ERROR_CODES, jwtVerify, createLocalJWKSet, createRemoteJWKSet, errors } =
+  cjs;
 export default cjs;

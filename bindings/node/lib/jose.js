@@ -76,6 +76,13 @@ class JWKSNoMatchingKey extends JOSEError {
     super(message, options);
   }
 }
+class JWKSTimeout extends JOSEError {
+  static code = 'ERR_JWKS_TIMEOUT';
+  code = 'ERR_JWKS_TIMEOUT';
+  constructor(message = 'request timed out', options) {
+    super(message, options);
+  }
+}
 class JWSSignatureVerificationFailed extends JOSEError {
   static code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
   code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
@@ -86,6 +93,7 @@ class JWSSignatureVerificationFailed extends JOSEError {
 
 const errors = {
   JOSEError,
+  JWKSTimeout,
   JWTClaimValidationFailed,
   JWTExpired,
   JWTInvalid,
@@ -366,6 +374,17 @@ function createLocalJWKSet(jwks) {
   if (!isJwkSet(jwks)) throw new JWKSInvalid('JSON Web Key Set malformed');
   const snapshot = structuredClone(jwks);
   const text = JSON.stringify(snapshot);
+  // One KeyObject per JWK, made on first use: the same key object each time lets jwtVerify
+  // reuse the native verifier it built for it (createRemoteJWKSet returns these).
+  const made = new Map();
+  const keyObjectOf = (jwk) => {
+    let key = made.get(jwk);
+    if (key === undefined) {
+      key = jwk.kty === 'oct' ? createSecretKey(Buffer.from(jwk.k, 'base64url')) : createPublicKey({ key: jwk, format: 'jwk' });
+      made.set(jwk, key);
+    }
+    return key;
+  };
   // Called only by code other than this module's jwtVerify (e.g. jose's own jwtVerify).
   const getKey = async (protectedHeader, token) => {
     const { alg, kid } = { ...protectedHeader, ...token?.header };
@@ -374,7 +393,7 @@ function createLocalJWKSet(jwks) {
     const jwk = snapshot.keys.find((k) => k.kty === kty && (kid === undefined || k.kid === kid) &&
       (k.alg === undefined || k.alg === alg) && (k.use === undefined || k.use === 'sig'));
     if (jwk === undefined) throw new JWKSNoMatchingKey();
-    return jwk.kty === 'oct' ? createSecretKey(Buffer.from(jwk.k, 'base64url')) : createPublicKey({ key: jwk, format: 'jwk' });
+    return keyObjectOf(jwk);
   };
   Object.defineProperty(getKey, 'jwks', { value: () => structuredClone(snapshot) });
   Object.defineProperty(getKey, LOCAL, { value: text });
@@ -458,3 +477,5 @@ async function jwtVerify(jwt, key, options = {}) {
 }
 
 module.exports = { jwtVerify, createLocalJWKSet, errors, ...errors };
+// Loaded last: remote_jwks.js builds on createLocalJWKSet and the error classes above.
+module.exports.createRemoteJWKSet = require('./remote_jwks').createRemoteJWKSet;

@@ -1,7 +1,7 @@
 // ESM entry point of tokenwarden/jose.
 import cjs from './jose.js';
 
-export const { jwtVerify, createLocalJWKSet, errors } = cjs;
+export const { jwtVerify, createLocalJWKSet, createRemoteJWKSet, errors } = cjs;
 export const {
   JOSEError,
   JWTClaimValidationFailed,
@@ -14,5 +14,6 @@ export const {
   JWKInvalid,
   JWKSInvalid,
   JWKSNoMatchingKey,
+  JWKSTimeout,
 } = cjs.errors;
 export default cjs;

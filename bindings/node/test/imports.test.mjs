@@ -17,7 +17,7 @@ const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 test('CommonJS require of the root and of tokenwarden/jose', () => {
   const cjs = require('tokenwarden');
-  for (const name of ['Verifier', 'TokenError', 'ERROR_CODES', 'jwtVerify', 'createLocalJWKSet', 'errors']) {
+  for (const name of ['Verifier', 'TokenError', 'ERROR_CODES', 'jwtVerify', 'createLocalJWKSet', 'createRemoteJWKSet', 'errors']) {
     assert.ok(cjs[name] !== undefined, name);
   }
   const cjsJose = require('tokenwarden/jose');

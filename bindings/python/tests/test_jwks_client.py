@@ -55,7 +55,7 @@ def endpoint():
 
 def test_signing_key_from_jwt_verifies(keys, endpoint):
     endpoint.publish(keys.jwks)
-    client = tjwt.PyJWKClient(endpoint.url)
+    client = tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True)
     token = keys.mint("ES256")
     key = client.get_signing_key_from_jwt(token)
     assert key.key_id == "k-ES256" and key.algorithm_name == "ES256"
@@ -71,7 +71,7 @@ def test_signing_key_from_jwt_verifies(keys, endpoint):
 def test_unknown_kid_refetches_once_per_cooldown(keys, endpoint):
     only_rsa = {"keys": [k for k in keys.jwks["keys"] if k["kty"] == "RSA"]}
     endpoint.publish(only_rsa)
-    client = tjwt.PyJWKClient(endpoint.url, cooldown_duration=60)
+    client = tjwt.PyJWKClient(endpoint.url, cooldown_duration=60, allow_insecure_http=True)
     client.get_signing_key("k-RS256")
     endpoint.publish(keys.jwks)  # rotation: the EC key appears
     assert client.get_signing_key("k-ES256").key_id == "k-ES256"
@@ -86,17 +86,17 @@ def test_unknown_kid_refetches_once_per_cooldown(keys, endpoint):
 def test_fetch_failures_are_client_errors(keys, endpoint):
     endpoint.status = 500
     with pytest.raises(tjwt.PyJWKClientConnectionError):
-        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+        tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).get_signing_keys()
     endpoint.status, endpoint.location = 302, "http://127.0.0.1:1/elsewhere"
     with pytest.raises(tjwt.PyJWKClientConnectionError):
-        tjwt.PyJWKClient(endpoint.url).get_signing_keys()  # redirects are refused
+        tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).get_signing_keys()  # redirects are refused
     endpoint.status, endpoint.location = 200, None
     endpoint.body = b"not json"
     with pytest.raises(tjwt.PyJWKClientError):
-        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+        tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).get_signing_keys()
     endpoint.publish({"keys": []})
     with pytest.raises(tjwt.PyJWKClientError):
-        tjwt.PyJWKClient(endpoint.url).get_signing_keys()
+        tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).get_signing_keys()
 
 
 def test_only_the_module_init_is_exported():
@@ -119,3 +119,31 @@ def test_ssl_module_and_tokenwarden_live_side_by_side(keys):
     ssl.create_default_context()
     assert hashlib.sha256(b"x").hexdigest()
     assert tokenwarden.Validator(keys.jwks, audience=AUDIENCE).validate(keys.mint("ES256"))
+
+
+@pytest.mark.parametrize("uri", [
+    "file:///etc/passwd", "FILE:///tmp/jwks.json", "ftp://example.com/jwks.json",
+    "data:application/json,%7B%22keys%22%3A%5B%5D%7D", "ldap://example.com/", "jwks.json",
+    "/tmp/jwks.json", "", "s3://bucket/jwks.json",
+])
+def test_only_https_uris_are_fetched(uri):
+    # A file: JWK Set would be read from disk and its keys trusted (a key-injection primitive).
+    with pytest.raises(tjwt.PyJWKClientError, match="scheme"):
+        tjwt.PyJWKClient(uri)
+    with pytest.raises(tjwt.PyJWKClientError, match="scheme"):
+        tjwt.PyJWKClient(uri, allow_insecure_http=True)  # opens http: only
+
+
+def test_http_needs_an_explicit_opt_in(endpoint):
+    with pytest.raises(tjwt.PyJWKClientError, match="allow_insecure_http"):
+        tjwt.PyJWKClient(endpoint.url)
+    assert tjwt.PyJWKClient("https://issuer.example/jwks").uri == "https://issuer.example/jwks"
+
+
+def test_a_uri_changed_after_construction_is_checked_again(tmp_path, keys):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(keys.jwks))
+    client = tjwt.PyJWKClient("https://issuer.example/jwks")
+    client.uri = jwks.as_uri()
+    with pytest.raises(tjwt.PyJWKClientError, match="scheme"):
+        client.get_signing_keys()

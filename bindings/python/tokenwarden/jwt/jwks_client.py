@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from ssl import SSLContext
 from typing import Any, Dict, List, Optional
@@ -23,10 +25,29 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a moved JWK Set is a configuration change, not something to follow
 
 
+def _check_uri(uri: Any, allow_insecure_http: bool) -> None:
+    if not isinstance(uri, str):
+        raise PyJWKClientError(f"The JWKS URI must be a string, not {type(uri).__name__}")
+    scheme = urllib.parse.urlsplit(uri).scheme.lower()
+    if scheme == "https" or (scheme == "http" and allow_insecure_http is True):
+        return
+    if scheme == "http":
+        raise PyJWKClientError(
+            "Invalid JWKS URI scheme 'http': only 'https' is fetched "
+            "(pass allow_insecure_http=True to allow 'http')")
+    raise PyJWKClientError(
+        f"Invalid JWKS URI scheme {scheme!r}: only 'https' is supported")
+
+
 class PyJWKClient:
     """Fetches a JWK Set over HTTP(S) and picks the key for a token's kid. The set is cached
     for ``lifespan`` seconds; an unknown kid triggers one refetch, at most once per
     ``cooldown_duration`` seconds. Redirects are refused and the response size is bounded.
+
+    Only ``https://`` URIs are fetched: a JWKS URI often comes from configuration or a discovery
+    document, and ``file:``, ``data:``, ``ftp:`` or a bare path would make it a local-file read
+    and a way to inject trusted keys. ``http://`` is fetched only with
+    ``allow_insecure_http=True`` (tokenwarden's own argument; PyJWT allows http by default).
 
     (For a server, tokenwarden's own ``serve`` keeps issuer keys fresh with Cache-Control,
     ETag, backoff and stale-if-error; this client mirrors PyJWT's simpler behaviour.)"""
@@ -35,11 +56,14 @@ class PyJWKClient:
                  cache_jwk_set: bool = True, lifespan: float = 300,
                  headers: Optional[Dict[str, Any]] = None, timeout: float = 30,
                  ssl_context: Optional[SSLContext] = None,
-                 cooldown_duration: float = 30) -> None:
+                 cooldown_duration: float = 30, *,
+                 allow_insecure_http: bool = False) -> None:
+        _check_uri(uri, allow_insecure_http)
         if cache_jwk_set and lifespan <= 0:
             raise PyJWKClientError(
                 f'Lifespan must be greater than 0, the input is "{lifespan}"')
         self.uri = uri
+        self.allow_insecure_http = allow_insecure_http
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.ssl_context = ssl_context
@@ -51,15 +75,24 @@ class PyJWKClient:
         self._last_refetch = float("-inf")
 
     def fetch_data(self) -> Any:
+        # Checked again here: `uri` is a public attribute a caller may have changed.
+        _check_uri(self.uri, self.allow_insecure_http)
         request = urllib.request.Request(url=self.uri, headers=self.headers)
-        handlers: List[Any] = [_NoRedirect()]
-        if self.ssl_context is not None:
-            handlers.append(urllib.request.HTTPSHandler(context=self.ssl_context))
-        opener = urllib.request.build_opener(*handlers)
+        # Only the HTTP(S) handlers: no file:, ftp: or data: handler exists to be reached.
+        opener = urllib.request.OpenerDirector()
+        for handler in (urllib.request.HTTPHandler(),
+                        urllib.request.HTTPSHandler(context=self.ssl_context),
+                        urllib.request.HTTPDefaultErrorHandler(),
+                        urllib.request.HTTPErrorProcessor(), _NoRedirect()):
+            opener.add_handler(handler)
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 body = response.read(MAX_JWKS_BYTES + 1)
-        except (urllib.error.URLError, TimeoutError, OSError) as e:
+        except urllib.error.HTTPError as e:
+            e.close()
+            raise PyJWKClientConnectionError(
+                f'Fail to fetch data from the url, err: "{e}"') from e
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError) as e:
             raise PyJWKClientConnectionError(
                 f'Fail to fetch data from the url, err: "{e}"') from e
         if len(body) > MAX_JWKS_BYTES:
