@@ -7,6 +7,7 @@
 #include "core/internal/str_cat.h"
 #include "server/fetch/tls_client.h"
 #include "server/keys/backoff.h"
+#include "server/redis/resp_reader.h"
 
 namespace tokenwarden::server::redis {
 namespace {
@@ -204,12 +205,13 @@ void RedisLink::OnCommandReady() {
     subscriber_ = RespConnection::Open(
         &loop_, Options(), IfCurrent(generation, &RedisLink::OnSubscriberReady),
         [this, generation](RespValue push) {
-          if (generation != generation_ || push.type != RespValue::Type::kArray ||
-              push.elements.size() != 3 || push.elements[0].str != "message") {
+          std::string_view channel;
+          std::string_view message;
+          if (generation != generation_ || !AsPubSubMessage(push, channel, message)) {
             return;  // further subscribe confirmations
           }
           if (hooks_.on_message) {
-            hooks_.on_message(push.elements[1].str, push.elements[2].str);
+            hooks_.on_message(channel, message);
           }
         },
         DownIfCurrent(generation));

@@ -1,7 +1,5 @@
 #include "server/redis/resp_connection.h"
 
-#include <hiredis/hiredis.h>
-
 #include <cstdlib>
 #include <memory>
 #include <utility>
@@ -21,42 +19,6 @@ namespace {
 
 // kTickMs is how often deadlines are checked; timeouts are thus late by at most this.
 constexpr uint64_t kTickMs = 20;
-// kMaxReplyBytes bounds what the reader may buffer for one unfinished reply: Redis is trusted
-// infrastructure, but a misbehaving one must not grow this process without bound.
-constexpr size_t kMaxBufferedBytes = 8 << 20;
-
-RespValue Convert(const redisReply* r) {
-  RespValue v;
-  switch (r->type) {
-    case REDIS_REPLY_STRING:
-      v.type = RespValue::Type::kString;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_STATUS:
-      v.type = RespValue::Type::kStatus;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      v.type = RespValue::Type::kError;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      v.type = RespValue::Type::kInteger;
-      v.integer = r->integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      v.type = RespValue::Type::kArray;
-      v.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) {
-        v.elements.push_back(Convert(r->element[i]));
-      }
-      break;
-    default:
-      v.type = RespValue::Type::kNil;
-      break;
-  }
-  return v;
-}
 
 std::string TlsError(const char* what) {
   const uint32_t code = ERR_peek_last_error();
@@ -93,7 +55,6 @@ RespConnection::RespConnection(uv_loop_t* loop, ConnectionOptions options,
   tcp_.data = this;
   tick_.data = this;
   open_handles_ = 2;
-  reader_ = redisReaderCreate();
   connect_deadline_ms_ = uv_now(loop_) + options_.connect_timeout_ms;
   uv_timer_start(
       &tick_, [](uv_timer_t* t) { static_cast<RespConnection*>(t->data)->OnTick(); }, kTickMs,
@@ -103,9 +64,6 @@ RespConnection::RespConnection(uv_loop_t* loop, ConnectionOptions options,
 RespConnection::~RespConnection() {
   if (ssl_ != nullptr) {
     SSL_free(ssl_);  // frees both BIOs
-  }
-  if (reader_ != nullptr) {
-    redisReaderFree(reader_);
   }
 }
 
@@ -280,19 +238,7 @@ void RespConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
 }
 
 absl::Status RespConnection::Feed(const char* data, size_t size) {
-  if (redisReaderFeed(reader_, data, size) != REDIS_OK) {
-    return absl::DataLossError("Redis protocol error");
-  }
-  for (;;) {
-    void* raw = nullptr;
-    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-      return absl::DataLossError(internal::StrCat("Redis protocol error: ", reader_->errstr));
-    }
-    if (raw == nullptr) {
-      break;
-    }
-    RespValue value = Convert(static_cast<redisReply*>(raw));
-    freeReplyObject(raw);
+  return reader_.Feed(std::string_view(data, size), [this](RespValue value) {
     if (!waiting_.empty()) {
       ReplyFn done = std::move(waiting_.front().done);
       waiting_.pop_front();
@@ -300,14 +246,8 @@ absl::Status RespConnection::Feed(const char* data, size_t size) {
     } else if (push_) {
       push_(std::move(value));
     }
-    if (closing_) {
-      return absl::OkStatus();
-    }
-  }
-  if (reader_->len - reader_->pos > kMaxBufferedBytes) {
-    return absl::ResourceExhaustedError("a Redis reply exceeds 8 MiB");
-  }
-  return absl::OkStatus();
+    return !closing_;
+  });
 }
 
 void RespConnection::Send(std::span<const std::string_view> argv, ReplyFn done) {
@@ -315,23 +255,8 @@ void RespConnection::Send(std::span<const std::string_view> argv, ReplyFn done) 
     done(absl::UnavailableError("the Redis connection is closed"));
     return;
   }
-  std::vector<const char*> parts;
-  std::vector<size_t> lengths;
-  parts.reserve(argv.size());
-  lengths.reserve(argv.size());
-  for (std::string_view a : argv) {
-    parts.push_back(a.data());
-    lengths.push_back(a.size());
-  }
-  char* command = nullptr;
-  const int len =
-      redisFormatCommandArgv(&command, static_cast<int>(argv.size()), parts.data(), lengths.data());
-  if (len < 0) {
-    done(absl::ResourceExhaustedError("cannot encode a Redis command"));
-    return;
-  }
-  std::string bytes(command, static_cast<size_t>(len));
-  redisFreeCommand(command);
+  std::string bytes;
+  EncodeCommand(argv, bytes);
   waiting_.push_back(Waiting{std::move(done), uv_now(loop_) + options_.command_timeout_ms});
   if (ssl_ != nullptr) {
     // With memory BIOs SSL_write takes everything at once (no WANT_WRITE).

@@ -2,14 +2,13 @@
 // -----------------------------------------------------------------------------
 // RespConnection is one connection to Redis on a libuv loop: name resolution, TCP, TLS
 // (BoringSSL over memory BIOs, the server's certificate verified for the host), commands
-// encoded and replies parsed by hiredis's protocol layer (redisFormatCommandArgv and
-// redisReader), and the deadlines that hiredis 0.14's own async client lacks: a connect
-// timeout and a per-command reply timeout that drops the connection.
+// encoded and replies parsed by resp_reader.h, and deadlines: a connect timeout and a
+// per-command reply timeout that drops the connection.
 //
-// Why not hiredis's async context and its libuv adapter: Debian bookworm ships hiredis 0.14,
-// which has neither TLS nor connect/command timeouts, and its connect resolves names with a
-// blocking getaddrinfo on the loop. The protocol code — where parsing bugs would hide — is
-// still hiredis's.
+// Why not hiredis: Debian bookworm ships hiredis 0.14, whose async client has neither TLS nor
+// connect/command timeouts and resolves names with a blocking getaddrinfo on the loop, and
+// whose reader allocates whatever an array header claims (resp_reader.h). RESP2 is small
+// enough to own, bounded and fuzzed.
 //
 // Replies come back in command order (RESP2). A reply that arrives while no command waits is
 // a push (pub/sub messages on a subscribed connection) and goes to the push callback.
@@ -32,9 +31,8 @@
 #include <openssl/base.h>
 #include <uv.h>
 
+#include "server/redis/resp_reader.h"
 #include "server/redis/resp_value.h"
-
-struct redisReader;
 
 namespace tokenwarden::server::redis {
 
@@ -106,7 +104,7 @@ class RespConnection {
   bool closing_ = false;
   int open_handles_ = 0;
   uint64_t connect_deadline_ms_ = 0;
-  redisReader* reader_ = nullptr;
+  RespReader reader_;
   SSL* ssl_ = nullptr;
   BIO* rbio_ = nullptr;  // ciphertext in (owned by ssl_)
   BIO* wbio_ = nullptr;  // ciphertext out (owned by ssl_)

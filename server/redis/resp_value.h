@@ -1,7 +1,6 @@
 // File: server/redis/resp_value.h
 // -----------------------------------------------------------------------------
-// RespValue is one Redis reply (RESP2), copied out of hiredis's reader so that nothing of
-// hiredis leaks past server/redis/resp_connection.cc.
+// RespValue is one Redis reply (RESP2), as resp_reader.h parses it.
 #ifndef TOKENWARDEN_SERVER_REDIS_RESP_VALUE_H_
 #define TOKENWARDEN_SERVER_REDIS_RESP_VALUE_H_
 
