@@ -142,6 +142,72 @@ def main() -> None:
     ]
     for i, r in enumerate(requests):
         write("http_request", f"request-{i}", r)
+    transport_seeds()
+
+
+def transport_seeds() -> None:
+    """Seeds of the targets where bytes from the network meet the server, beyond tokens:
+    request framing and naming shapes, gateway-forwarded paths, issuers' HTTP responses, RESP
+    replies and revocation records. Independent of the keys, so they can be rewritten alone:
+    python3 -c 'import make_seeds; make_seeds.transport_seeds()' (from fuzz/)."""
+    head = "POST /introspect HTTP/1.1\r\nHost: x\r\n"
+    framing = [
+        "Transfer-Encoding:\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "Transfer-Encoding: ,\r\n\r\n0\r\n\r\n",
+        "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+        "Transfer-Encoding: gzip\r\n\r\n",
+        "Transfer-Encoding: identity\r\nContent-Length: 3\r\n\r\nabc",
+        "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+        "Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+    ]
+    for i, rest in enumerate(framing):
+        write("http_request", f"framing-{i}", head + rest)
+    hosts = ["", "a b", "a/b", "u@h", "h:99999", "h:x", "[::1]:8080", "[fe80::1%25lo]",
+             "[v1.x]", "127.0.0.1:80", "\xc3\x28"]
+    for i, host in enumerate(hosts):
+        write("http_request", f"host-{i}", f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n")
+    for i, line in enumerate(["GET http://x/healthz HTTP/1.1", "GET http://y:81/a HTTP/1.1",
+                              "CONNECT x:443 HTTP/1.1", "CONNECT / HTTP/1.1",
+                              "OPTIONS * HTTP/1.1", "GET * HTTP/1.1"]):
+        write("http_request", f"target-{i}", f"{line}\r\nHost: x\r\n\r\n")
+    write("http_request", "two-hosts", "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n")
+
+    for i, uri in enumerate(["/", "/admin", "/public/../admin", "/%61dmin?x=1", "//admin//x/",
+                             "/a/./b/../../c#frag", "/%2e%2e/admin", "/a%2fb", "/a\\b", "a/b",
+                             "/%", "/%zz", "/caf%C3%A9/", "/../../..", "/a/b/c/d/e/f/g/../../h"]):
+        write("request_path", f"uri-{i}", uri)
+
+    responses = [
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
+        '{"keys":[]}',
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nCache-Control: max-age=300\r\n"
+        "ETag: \"v1\"\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n",
+        "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{\"read\":\"until close\"}",
+        "HTTP/1.1 301 Moved\r\nLocation: https://elsewhere/\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "HTTP/1.0 503 Service Unavailable\r\nRetry-After: 5\r\n\r\n",
+    ]
+    for i, r in enumerate(responses):
+        write("response_parser", f"response-{i}", bytes([i * 17 % 128]) + r.encode())
+    write("response_parser", "head-request", b"\x80HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n")
+
+    record = "0" * 63 + "f 1700000600"
+    replies = [
+        "+OK\r\n", "-ERR unknown command\r\n", ":42\r\n", "$-1\r\n", "*-1\r\n",
+        f"*3\r\n$9\r\nsubscribe\r\n$4\r\ntw:r\r\n:1\r\n",
+        f"*3\r\n$7\r\nmessage\r\n$4\r\ntw:r\r\n${len(record)}\r\n{record}\r\n",
+        f"*2\r\n$1\r\n0\r\n*1\r\n$8\r\ntw:r:abc\r\n",
+        f"*2\r\n${len(record)}\r\n{record}\r\n$-1\r\n",
+        "*1\r\n*1\r\n*1\r\n:1\r\n", "$5\r\nhel", "*2\r\n:1\r\n",
+    ]
+    for i, r in enumerate(replies):
+        write("resp_reader", f"reply-{i}", bytes([i * 7 % 256]) + r.encode())
+
+    for i, line in enumerate([record, "f" * 64 + " 0", "a" * 64 + " 9223372036854775807",
+                              "A" * 64 + " 1", "a" * 64 + " 01", "a" * 64 + "  1",
+                              "a" * 64 + " -1", "a" * 63 + " 1", "a" * 64 + " 1\n"]):
+        write("revocation_record", f"record-{i}", line)
 
 
 if __name__ == "__main__":
