@@ -15,7 +15,13 @@ elseif(TW_SANITIZE STREQUAL "fuzzer")
                       -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
   list(REMOVE_ITEM TW_WARNINGS -Werror)
+elseif(TW_SANITIZE STREQUAL "fuzz-coverage")
+  # The fuzz targets with clang's source-based coverage and no sanitizer: scripts/fuzz-coverage
+  # replays each target's corpus through them and reports the lines it reaches (llvm-cov).
+  add_compile_options(-fprofile-instr-generate -fcoverage-mapping)
+  add_link_options(-fprofile-instr-generate)
+  list(REMOVE_ITEM TW_WARNINGS -Werror)
 elseif(NOT TW_SANITIZE STREQUAL "")
-  message(FATAL_ERROR
-          "TW_SANITIZE must be '', 'address', 'thread' or 'fuzzer', not '${TW_SANITIZE}'")
+  message(FATAL_ERROR "TW_SANITIZE must be '', 'address', 'thread', 'fuzzer' or "
+                      "'fuzz-coverage', not '${TW_SANITIZE}'")
 endif()

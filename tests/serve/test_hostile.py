@@ -9,6 +9,9 @@ printed and, with $TW_HOSTILE_REPORT, written there as JSON lines.
 * slowloris: idle and trickling connections are reclaimed by the read timeout while valid
   traffic flows;
 * a connection flood past max_connections: the extra ones are refused, the server serves on;
+* silent connections (connect, send nothing) plus slowloris ones, past max_connections and
+  renewed as the server closes them: a new client is still admitted and answered at once;
+* a wave of slow connections timing out together: valid traffic keeps its p99;
 * invalid tokens of every error class: each answered with its class's challenge and counted
   under its code in /metrics.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import socket
 import statistics
 import threading
@@ -318,6 +322,143 @@ def test_connection_flood_beyond_max_connections(serve, world):
     assert refused >= len(flood) - 64
     assert closed_metric >= len(flood) - 64
     keep.close()
+
+
+# --- silent connections and timeout waves -----------------------------------------------------
+
+class Flood:
+    """`silent` connections that never send a byte and `slow` ones whose head never ends,
+    kept at that number: a thread replaces each one the server closes (evicted or timed out),
+    as an attacker reconnecting would."""
+
+    def __init__(self, addr, silent: int, slow: int):
+        self.addr = addr
+        self.want = {"silent": silent, "slow": slow}
+        self.socks: dict[socket.socket, str] = {}
+        self.opened = 0
+        self.closed_by_server = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def open_one(self, kind: str) -> None:
+        try:
+            s = socket.create_connection(self.addr, timeout=5 * SLOW)
+            if kind == "slow":
+                s.sendall(b"GET /validate HTTP/1.1\r\nHost: x\r\n")
+            s.setblocking(False)
+        except OSError:
+            return
+        self.socks[s] = kind
+        self.opened += 1
+
+    def fill(self) -> None:
+        for kind, n in self.want.items():
+            have = sum(1 for k in self.socks.values() if k == kind)
+            for _ in range(n - have):
+                self.open_one(kind)
+
+    def reap(self) -> None:
+        readable, _, _ = select.select(list(self.socks)[:1000], [], [], 0) if self.socks else ([], [], [])
+        for s in readable:
+            try:
+                s.recv(4096)
+            except OSError:
+                pass
+            self.socks.pop(s, None)
+            s.close()
+            self.closed_by_server += 1
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.reap()
+            self.fill()
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.fill()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+        for s in self.socks:
+            s.close()
+
+
+def admit(addr, token: str) -> float:
+    """A new client: connect, one valid request, its answer; the milliseconds it took."""
+    start = time.perf_counter()
+    with socket.create_connection(addr, timeout=10 * SLOW) as s:
+        s.sendall(f"GET /validate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                  "Connection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    if not reply.startswith(b"HTTP/1.1 200"):
+        raise AssertionError(f"a new client was not served: {reply[:80]!r}")
+    return (time.perf_counter() - start) * 1000
+
+
+def test_silent_and_slow_connections_cannot_lock_out_new_clients(serve, world):
+    # At scale 10 the issue's figures: 5,000 silent + 1,000 slowloris against the default
+    # max_connections (4096); smaller runs keep the same ratio to a smaller limit.
+    silent, slow = int(500 * SCALE), int(100 * SCALE)
+    max_connections = 4096 if SCALE >= 10 else int(400 * SCALE)
+    server = serve(world.config(limits={"max_connections": max_connections,
+                                        "read_timeout_ms": 3000, "drain_timeout_ms": 3000}))
+    addr = address(server)
+    token = world.token("a", aud="api-a")
+    admissions = []
+    with Flood(addr, silent, slow) as flood, ValidTraffic(server, token) as valid:
+        deadline = time.monotonic() + 8 * max(1.0, SCALE / 5)
+        while time.monotonic() < deadline:
+            admissions.append(admit(addr, token))
+            time.sleep(0.2)
+    metrics = parse_metrics(request(server.base, "GET", "/metrics").body.decode())
+    report("silent_flood", silent=silent, slowloris=slow, max_connections=max_connections,
+           flood_connections_opened=flood.opened, closed_by_server=flood.closed_by_server,
+           new_clients=len(admissions), admit_max_ms=round(max(admissions), 2),
+           admit_median_ms=round(statistics.median(admissions), 2),
+           valid_requests=len(valid.latencies), valid_p99_ms=round(valid.p99(), 2),
+           evicted=metrics.get("tokenwarden_evicted_connections_total"),
+           timed_out=metrics.get("tokenwarden_timed_out_connections_total"),
+           refused=metrics.get("tokenwarden_refused_connections_total"))
+    assert admissions and max(admissions) < 1000 * SLOW, admissions
+    assert not valid.failures, valid.failures[:5]
+    assert metrics.get("tokenwarden_evicted_connections_total") > 0
+    assert metrics.get("tokenwarden_timed_out_connections_total") > 0
+
+
+def test_a_wave_of_timeouts_does_not_stall_valid_traffic(serve, world):
+    # Slow connections opened together time out together (the read timeout runs from accept):
+    # the server closes them over several loop iterations, with valid requests in between.
+    n = int(100 * SCALE)
+    server = serve(world.config(limits={"read_timeout_ms": 2000, "drain_timeout_ms": 3000}))
+    addr = address(server)
+    with ValidTraffic(server, world.token("a", aud="api-a")) as valid:
+        time.sleep(0.5)
+        socks = []
+        for _ in range(n):
+            s = socket.create_connection(addr, timeout=5 * SLOW)
+            s.sendall(b"GET /validate HTTP/1.1\r\nHost: x\r\n")
+            socks.append(s)
+        wave_start = len(valid.latencies)
+        time.sleep(2.0 + 1.5 * SLOW)
+        during = valid.latencies[wave_start:]
+    answered = 0
+    for s in socks:
+        s.settimeout(2 * SLOW)
+        try:
+            answered += 1 if s.recv(4096).startswith(b"HTTP/1.1 408") else 0
+        except OSError:
+            pass
+        s.close()
+    p99 = statistics.quantiles(during, n=100)[98] if len(during) > 10 else 0
+    report("timeout_wave", connections=n, answered_408=answered, valid_requests=len(during),
+           valid_p99_ms=round(p99, 2), valid_max_ms=round(max(during, default=0), 2))
+    assert answered == n
+    assert not valid.failures, valid.failures[:5]
 
 
 # --- invalid tokens ---------------------------------------------------------------------------
