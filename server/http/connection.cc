@@ -244,8 +244,8 @@ void Connection::Settle() {
     Close();
     return;
   }
-  ArmTimer();
   UpdateIdleness();
+  ArmTimer();
 }
 
 void Connection::UpdateIdleness() {
@@ -258,6 +258,9 @@ void Connection::UpdateIdleness() {
     } else if (!parser_.headers_complete()) {
       idleness = Idleness::kInHead;
     }
+  }
+  if (idleness == Idleness::kIdle && idleness_ != Idleness::kIdle) {
+    idle_since_ms_ = uv_now(worker_.loop());
   }
   worker_.SetIdleness(this, idleness);
 }
@@ -347,6 +350,12 @@ void Connection::ArmTimer() {
     const uint64_t deadline = start + limits.read_timeout_ms;
     const uint64_t now = uv_now(worker_.loop());
     timeout_ms = limits.read_timeout_ms == 0 ? 0 : (deadline > now ? deadline - now : 1);
+  } else if (idleness_ == Idleness::kIdle && limits.idle_timeout_ms != 0) {
+    // Keep-alive idleness runs from the last response, not from the last read: bytes that
+    // start no request (empty lines) do not keep a connection open.
+    const uint64_t deadline = idle_since_ms_ + limits.idle_timeout_ms;
+    const uint64_t now = uv_now(worker_.loop());
+    timeout_ms = deadline > now ? deadline - now : 1;
   }
   if (timeout_ms == 0) {
     uv_timer_stop(&timer_);  // a zero limit turns that timeout off

@@ -111,6 +111,7 @@ class Connection final : public Deferrer {
   bool request_timed_ = false;  // request_ns_/ms_ belong to the current request
   uint64_t accepted_ms_ = 0;    // loop time of accept: the first head is due read_timeout later
   bool any_request_ = false;    // a byte of some request has arrived
+  uint64_t idle_since_ms_ = 0;  // loop time it last became idle between requests
   bool reading_ = false;
   bool paused_ = false;  // reading stopped for backpressure
   bool writing_in_flight_ = false;

@@ -196,6 +196,22 @@ TEST_F(HttpLimitsTest, ClosesIdleConnectionSilently) {
   EXPECT_LT(elapsed, std::chrono::milliseconds(900));
 }
 
+TEST_F(HttpLimitsTest, EmptyLinesDoNotExtendAnIdleConnection) {
+  Limits limits;
+  limits.idle_timeout_ms = 300;
+  StartServer(limits);
+  TestClient client(port_);
+  ASSERT_TRUE(client.Send(Get("/")));
+  ASSERT_TRUE(client.ReadResponse().has_value());
+  const auto start = std::chrono::steady_clock::now();
+  // CRLFs before a request line are allowed (RFC 9112 §2.2) but start no request.
+  for (int i = 0; i < 40 && client.Send("\r\n"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(client.WaitClosed(2000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+}
+
 TEST_F(HttpLimitsTest, EvictsTheOldestIdleConnectionAtTheLimit) {
   Limits limits;
   limits.max_connections = 2;
