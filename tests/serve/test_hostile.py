@@ -334,7 +334,9 @@ class Flood:
     def __init__(self, addr, silent: int, slow: int):
         self.addr = addr
         self.want = {"silent": silent, "slow": slow}
-        self.socks: dict[socket.socket, str] = {}
+        self.have = {"silent": 0, "slow": 0}
+        self.socks: dict[int, tuple[socket.socket, str]] = {}
+        self.poll = select.poll()  # not select(): thousands of fds exceed FD_SETSIZE
         self.opened = 0
         self.closed_by_server = 0
         self.stop = threading.Event()
@@ -348,24 +350,22 @@ class Flood:
             s.setblocking(False)
         except OSError:
             return
-        self.socks[s] = kind
+        self.socks[s.fileno()] = (s, kind)
+        self.poll.register(s, select.POLLIN)
+        self.have[kind] += 1
         self.opened += 1
 
     def fill(self) -> None:
         for kind, n in self.want.items():
-            have = sum(1 for k in self.socks.values() if k == kind)
-            for _ in range(n - have):
+            for _ in range(n - self.have[kind]):
                 self.open_one(kind)
 
     def reap(self) -> None:
-        readable, _, _ = select.select(list(self.socks)[:1000], [], [], 0) if self.socks else ([], [], [])
-        for s in readable:
-            try:
-                s.recv(4096)
-            except OSError:
-                pass
-            self.socks.pop(s, None)
+        for fd, _ in self.poll.poll(0):
+            s, kind = self.socks.pop(fd)
+            self.poll.unregister(fd)
             s.close()
+            self.have[kind] -= 1
             self.closed_by_server += 1
 
     def run(self) -> None:
@@ -382,7 +382,7 @@ class Flood:
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(30)
-        for s in self.socks:
+        for s, _ in self.socks.values():
             s.close()
 
 
