@@ -100,19 +100,31 @@ struct Parser {
     }
   }
 
-  Step Bulk(std::string_view line, RespValue& out) {
-    int64_t len = 0;
-    if (!ParseInteger(line, len) || len < -1) {
-      return Fail("a bad bulk length");
+  // Length reads the length line of a bulk string or an array into `n`: -1 is nil (`nil` is
+  // set), anything else negative, malformed or over `max` fails.
+  Step Length(std::string_view line, uint64_t max, std::string_view what, size_t& n, bool& nil) {
+    int64_t value = 0;
+    if (!ParseInteger(line, value) || value < -1) {
+      return Fail(internal::StrCat("a bad ", what, " length"));
     }
-    if (len == -1) {
-      out.type = RespValue::Type::kNil;
+    nil = value == -1;
+    if (nil) {
       return Step::kDone;
     }
-    if (static_cast<uint64_t>(len) > RespReader::kMaxBulkBytes) {
-      return Fail("a bulk string exceeds 8 MiB");
+    if (static_cast<uint64_t>(value) > max) {
+      return Fail(internal::StrCat("a ", what, " over its bound"));
     }
-    const auto size = static_cast<size_t>(len);
+    n = static_cast<size_t>(value);
+    return Step::kDone;
+  }
+
+  Step Bulk(std::string_view line, RespValue& out) {
+    size_t size = 0;
+    bool nil = false;
+    const Step length = Length(line, RespReader::kMaxBulkBytes, "bulk string", size, nil);
+    if (length != Step::kDone || nil) {
+      return length;  // a nil reply is out's default type
+    }
     if (in.size() - pos < size + 2) {
       return Step::kMore;
     }
@@ -126,24 +138,19 @@ struct Parser {
   }
 
   Step Array(std::string_view line, RespValue& out, int depth) {
-    int64_t count = 0;
-    if (!ParseInteger(line, count) || count < -1) {
-      return Fail("a bad array length");
-    }
-    if (count == -1) {
-      out.type = RespValue::Type::kNil;
-      return Step::kDone;
-    }
-    if (static_cast<uint64_t>(count) > RespReader::kMaxElements) {
-      return Fail("an array has too many elements");
+    size_t count = 0;
+    bool nil = false;
+    const Step length = Length(line, RespReader::kMaxElements, "array", count, nil);
+    if (length != Step::kDone || nil) {
+      return length;  // a nil reply is out's default type
     }
     if (depth >= RespReader::kMaxDepth) {
       return Fail("arrays nest too deep");
     }
     out.type = RespValue::Type::kArray;
     // Each element takes at least 3 bytes: reserve no more than the input can hold.
-    out.elements.reserve(std::min<size_t>(static_cast<size_t>(count), (in.size() - pos) / 3));
-    for (int64_t i = 0; i < count; ++i) {
+    out.elements.reserve(std::min<size_t>(count, (in.size() - pos) / 3));
+    for (size_t i = 0; i < count; ++i) {
       out.elements.emplace_back();
       const Step step = Value(out.elements.back(), depth + 1);
       if (step != Step::kDone) {
