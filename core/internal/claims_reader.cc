@@ -1,0 +1,587 @@
+#include "core/internal/claims_reader.h"
+
+#include <charconv>
+#include <cstring>
+#include <system_error>
+
+#include <simdjson.h>
+
+#include "core/internal/ascii.h"
+#include "core/internal/jose_json.h"
+
+namespace tokenwarden::internal {
+namespace {
+
+// Is compares `key` with a string literal of known length (a length check and a memcmp the
+// compiler inlines).
+template <size_t N>
+inline bool Is(std::string_view key, const char (&literal)[N]) {
+  return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+}
+
+void AppendUtf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// AppendSpaceSeparated splits `s` on spaces (RFC 6749 §3.3 scope-tokens), skipping empties.
+void AppendSpaceSeparated(std::string_view s, std::vector<std::string_view>& out) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t space = s.find(' ', i);
+    const size_t end = space == std::string_view::npos ? s.size() : space;
+    if (end > i) {
+      out.push_back(s.substr(i, end - i));
+    }
+    i = end + 1;
+  }
+}
+
+// Scanner walks one JSON text strictly (RFC 8259). UTF-8 validity is checked once up front,
+// so the walk only looks at ASCII structure. Every method leaves `p_` after what it read and
+// returns false on the first violation.
+class Scanner {
+ public:
+  Scanner(std::string_view json, std::string* unescaped)
+      : p_(json.data()), end_(json.data() + json.size()), unescaped_(unescaped) {}
+
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) {
+      ++p_;
+    }
+  }
+  bool AtEnd() const { return p_ == end_; }
+  bool Peek(char c) const { return p_ < end_ && *p_ == c; }
+  bool Consume(char c) {
+    if (!Peek(c)) {
+      return false;
+    }
+    ++p_;
+    return true;
+  }
+  const char* position() const { return p_; }
+
+  // String reads a string at `p_`; with `value`, also its unescaped value (a view into the
+  // text when it has no escapes, else into `unescaped_`).
+  bool String(std::string_view* value) {
+    if (!Consume('"')) {
+      return false;
+    }
+    const char* start = p_;
+    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) {
+      ++p_;
+    }
+    if (Consume('"')) {
+      if (value != nullptr) {
+        *value = std::string_view(start, static_cast<size_t>(p_ - 1 - start));
+      }
+      return true;
+    }
+    // Escapes (or an error): decode from the start into the buffer.
+    std::string* out = value != nullptr ? unescaped_ : nullptr;
+    const size_t from = out != nullptr ? out->size() : 0;
+    if (out != nullptr) {
+      out->append(start, static_cast<size_t>(p_ - start));
+    }
+    while (p_ < end_ && *p_ != '"') {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c < 0x20) {
+        return false;
+      }
+      if (c != '\\') {
+        if (out != nullptr) {
+          out->push_back(static_cast<char>(c));
+        }
+        ++p_;
+        continue;
+      }
+      if (!Escape(out)) {
+        return false;
+      }
+    }
+    if (!Consume('"')) {
+      return false;
+    }
+    if (value != nullptr) {
+      *value = std::string_view(out->data() + from, out->size() - from);
+    }
+    return true;
+  }
+
+  // Number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, any magnitude.
+  bool Number() {
+    Consume('-');
+    if (Consume('0')) {
+    } else if (!Digits()) {
+      return false;
+    }
+    if (Consume('.') && !Digits()) {
+      return false;
+    }
+    if (Peek('e') || Peek('E')) {
+      ++p_;
+      if (!Consume('+')) {
+        Consume('-');
+      }
+      if (!Digits()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Value reads any value; `depth` is the nesting of the container holding it.
+  bool Value(size_t depth) {
+    if (p_ >= end_) {
+      return false;
+    }
+    switch (*p_) {
+      case '"':
+        return String(nullptr);
+      case '{':
+        return Container(depth + 1, '}', true);
+      case '[':
+        return Container(depth + 1, ']', false);
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return Number();
+    }
+  }
+
+  // Container reads an object (`object`) or array whose opener is at `p_`.
+  bool Container(size_t depth, char closer, bool object) {
+    if (depth > kMaxJsonDepth) {
+      return false;
+    }
+    ++p_;
+    SkipSpace();
+    if (Consume(closer)) {
+      return true;
+    }
+    while (true) {
+      if (object) {
+        if (!String(nullptr)) {
+          return false;
+        }
+        SkipSpace();
+        if (!Consume(':')) {
+          return false;
+        }
+        SkipSpace();
+      }
+      if (!Value(depth)) {
+        return false;
+      }
+      SkipSpace();
+      if (Consume(closer)) {
+        return true;
+      }
+      if (!Consume(',')) {
+        return false;
+      }
+      SkipSpace();
+    }
+  }
+
+ private:
+  bool Digits() {
+    const char* start = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      ++p_;
+    }
+    return p_ > start;
+  }
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+  bool Hex4(uint32_t& unit) {
+    if (end_ - p_ < 4) {
+      return false;
+    }
+    unit = 0;
+    for (int i = 0; i < 4; ++i) {
+      const int v = HexDigitValue(*p_++);
+      if (v < 0) {
+        return false;
+      }
+      unit = unit << 4 | static_cast<uint32_t>(v);
+    }
+    return true;
+  }
+  // Escape reads one escape at `p_` (the backslash); a lone or reversed surrogate is refused.
+  bool Escape(std::string* out) {
+    ++p_;
+    if (p_ >= end_) {
+      return false;
+    }
+    const char e = *p_++;
+    char plain = 0;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        plain = e;
+        break;
+      case 'b':
+        plain = '\b';
+        break;
+      case 'f':
+        plain = '\f';
+        break;
+      case 'n':
+        plain = '\n';
+        break;
+      case 'r':
+        plain = '\r';
+        break;
+      case 't':
+        plain = '\t';
+        break;
+      case 'u':
+        break;
+      default:
+        return false;
+    }
+    if (e != 'u') {
+      if (out != nullptr) {
+        out->push_back(plain);
+      }
+      return true;
+    }
+    uint32_t cp = 0;
+    if (!Hex4(cp) || (cp >= 0xDC00 && cp <= 0xDFFF)) {
+      return false;
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      uint32_t low = 0;
+      if (!Consume('\\') || !Consume('u') || !Hex4(low) || low < 0xDC00 || low > 0xDFFF) {
+        return false;
+      }
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    }
+    if (out != nullptr) {
+      AppendUtf8(cp, *out);
+    }
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  std::string* unescaped_;
+};
+
+// ClaimReader types one member's value as the claim named `name` asks, or keeps it as text.
+class ClaimReader {
+ public:
+  ClaimReader(Scanner& scan, Claims& out, ClaimsStorage& storage, std::string_view& detail)
+      : scan_(scan), out_(out), storage_(storage), detail_(detail) {}
+
+  // Read reads the value of member `name` at the scanner's position. kMalformed with detail.
+  Error Read(std::string_view name) {
+    if (Is(name, "exp")) {
+      return Date(out_.exp, "claim \"exp\" is not a number");
+    }
+    if (Is(name, "nbf")) {
+      return Date(out_.nbf, "claim \"nbf\" is not a number");
+    }
+    if (Is(name, "iat")) {
+      return Date(out_.iat, "claim \"iat\" is not a number");
+    }
+    if (Is(name, "auth_time")) {
+      return Date(out_.auth_time, "claim \"auth_time\" is not a number");
+    }
+    if (Is(name, "iss")) {
+      return Text(out_.iss, "claim \"iss\" is not a string");
+    }
+    if (Is(name, "sub")) {
+      return Text(out_.sub, "claim \"sub\" is not a string");
+    }
+    if (Is(name, "jti")) {
+      return Text(out_.jti, "claim \"jti\" is not a string");
+    }
+    if (Is(name, "azp")) {
+      return Text(out_.azp, "claim \"azp\" is not a string");
+    }
+    if (Is(name, "client_id")) {
+      return Text(out_.client_id, "claim \"client_id\" is not a string");
+    }
+    if (Is(name, "cid")) {
+      return Text(out_.cid, "claim \"cid\" is not a string");
+    }
+    if (Is(name, "sid")) {
+      return Text(out_.sid, "claim \"sid\" is not a string");
+    }
+    if (Is(name, "nonce")) {
+      return Text(out_.nonce, "claim \"nonce\" is not a string");
+    }
+    if (Is(name, "at_hash")) {
+      return Text(out_.at_hash, "claim \"at_hash\" is not a string");
+    }
+    if (Is(name, "aud")) {
+      out_.has_aud = true;
+      return List(storage_.aud, nullptr, false,
+                  "claim \"aud\" is neither a string nor an array of strings");
+    }
+    if (Is(name, "scope")) {
+      return List(storage_.scopes, &out_.scope, true,
+                  "claim \"scope\" is neither a string nor an array of strings");
+    }
+    if (Is(name, "scp")) {
+      return List(storage_.scopes, nullptr, true,
+                  "claim \"scp\" is neither a string nor an array of strings");
+    }
+    if (Is(name, "cnf")) {
+      const char* start = scan_.position();
+      if (!scan_.Peek('{')) {
+        return Fail("claim \"cnf\" is not an object (RFC 7800)");
+      }
+      if (!scan_.Value(1)) {
+        return Syntax();
+      }
+      out_.cnf = std::string_view(start, static_cast<size_t>(scan_.position() - start));
+      return Error::kOk;
+    }
+    return scan_.Value(1) ? Error::kOk : Syntax();
+  }
+
+  Error Syntax() { return Fail("the payload is not valid UTF-8 JSON within the nesting limit"); }
+
+ private:
+  Error Fail(std::string_view why) {
+    detail_ = why;
+    return Error::kMalformed;
+  }
+  Error Date(std::optional<double>& out, std::string_view why) {
+    const char* start = scan_.position();
+    if (scan_.Peek('"') || scan_.Peek('{') || scan_.Peek('[') || scan_.Peek('t') ||
+        scan_.Peek('f') || scan_.Peek('n')) {
+      return Fail(why);
+    }
+    if (!scan_.Number()) {
+      return Syntax();
+    }
+    double value = 0;
+    const auto [end, ec] = std::from_chars(start, scan_.position(), value);
+    if (ec != std::errc() || end != scan_.position()) {
+      return Fail(why);  // beyond a double (1e400): no meaningful time
+    }
+    out = value;
+    return Error::kOk;
+  }
+  Error Text(std::optional<std::string_view>& out, std::string_view why) {
+    if (!scan_.Peek('"')) {
+      return scan_.Value(1) ? Fail(why) : Syntax();
+    }
+    std::string_view value;
+    if (!scan_.String(&value)) {
+      return Syntax();
+    }
+    out = value;
+    return Error::kOk;
+  }
+  // List reads a string (split on spaces when `split`; also stored in `whole`) or an array
+  // of strings, each item one value.
+  Error List(std::vector<std::string_view>& out, std::optional<std::string_view>* whole, bool split,
+             std::string_view why) {
+    std::string_view value;
+    if (scan_.Peek('"')) {
+      if (!scan_.String(&value)) {
+        return Syntax();
+      }
+      if (whole != nullptr) {
+        *whole = value;
+      }
+      if (split) {
+        AppendSpaceSeparated(value, out);
+      } else {
+        out.push_back(value);
+      }
+      return Error::kOk;
+    }
+    if (!scan_.Consume('[')) {
+      return scan_.Value(1) ? Fail(why) : Syntax();
+    }
+    scan_.SkipSpace();
+    if (scan_.Consume(']')) {
+      return Error::kOk;
+    }
+    while (true) {
+      if (!scan_.Peek('"')) {
+        return scan_.Value(2) ? Fail(why) : Syntax();
+      }
+      if (!scan_.String(&value)) {
+        return Syntax();
+      }
+      out.push_back(value);
+      scan_.SkipSpace();
+      if (scan_.Consume(']')) {
+        return Error::kOk;
+      }
+      if (!scan_.Consume(',')) {
+        return Syntax();
+      }
+      scan_.SkipSpace();
+    }
+  }
+
+  Scanner& scan_;
+  Claims& out_;
+  ClaimsStorage& storage_;
+  std::string_view& detail_;
+};
+
+}  // namespace
+
+Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
+                     std::string_view& detail) {
+  ++storage.reads;
+  out = Claims{};
+  storage.aud.clear();
+  storage.scopes.clear();
+  storage.members.clear();
+  storage.unescaped.clear();
+  storage.unescaped.reserve(json.size());
+  Scanner scan(json, &storage.unescaped);
+  ClaimReader reader(scan, out, storage, detail);
+  if (!simdjson::validate_utf8(json.data(), json.size())) {
+    return reader.Syntax();
+  }
+  scan.SkipSpace();
+  if (!scan.Consume('{')) {
+    const bool json_ok = scan.Value(0) && (scan.SkipSpace(), scan.AtEnd());
+    if (!json_ok) {
+      return reader.Syntax();
+    }
+    detail = "the JWT payload is not a JSON object";
+    return Error::kMalformed;
+  }
+  scan.SkipSpace();
+  if (!scan.Consume('}')) {
+    while (true) {
+      std::string_view name;
+      if (!scan.String(&name)) {
+        return reader.Syntax();
+      }
+      scan.SkipSpace();
+      if (!scan.Consume(':')) {
+        return reader.Syntax();
+      }
+      scan.SkipSpace();
+      const char* value_start = scan.position();
+      if (const Error e = reader.Read(name); e != Error::kOk) {
+        return e;
+      }
+      storage.members.push_back(ClaimMember{
+          name, std::string_view(value_start, static_cast<size_t>(scan.position() - value_start))});
+      scan.SkipSpace();
+      if (scan.Consume('}')) {
+        break;
+      }
+      if (!scan.Consume(',')) {
+        return reader.Syntax();
+      }
+      scan.SkipSpace();
+    }
+  }
+  scan.SkipSpace();
+  if (!scan.AtEnd()) {
+    return reader.Syntax();
+  }
+  storage.names.clear();
+  for (const ClaimMember& m : storage.members) {
+    storage.names.push_back(m.name);
+  }
+  if (HasDuplicateNames(storage.names, storage.sorted)) {
+    detail = "the JWT payload repeats a claim name";
+    return Error::kMalformed;
+  }
+  out.aud = storage.aud;
+  out.scopes = storage.scopes;
+  out.members = storage.members;
+  return Error::kOk;
+}
+
+std::string_view UnescapeJsonString(std::string_view text, std::string& buffer) {
+  buffer.clear();
+  buffer.reserve(text.size());
+  Scanner scan(text, &buffer);
+  std::string_view value;
+  return scan.String(&value) ? value : std::string_view();
+}
+
+bool JoinStringArray(std::string_view text, std::string& buffer) {
+  buffer.clear();
+  std::string unescaped;
+  unescaped.reserve(text.size());
+  Scanner scan(text, &unescaped);
+  if (!scan.Consume('[')) {
+    return false;
+  }
+  scan.SkipSpace();
+  if (scan.Consume(']')) {
+    return true;
+  }
+  while (true) {
+    std::string_view value;
+    if (!scan.Peek('"') || !scan.String(&value)) {
+      return false;
+    }
+    if (!buffer.empty()) {
+      buffer.push_back(' ');
+    }
+    buffer.append(value);
+    scan.SkipSpace();
+    if (scan.Consume(']')) {
+      return true;
+    }
+    if (!scan.Consume(',')) {
+      return false;
+    }
+    scan.SkipSpace();
+  }
+}
+
+void AppendCompactJson(std::string_view text, std::string& out) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < text.size()) {
+        out.push_back(text[++i]);
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out.push_back(c);
+    }
+  }
+}
+
+}  // namespace tokenwarden::internal
