@@ -4,6 +4,7 @@
 // other token is inactive for it / not revocable by it, and the answer looks exactly like the
 // one for an invalid token, so a caller cannot scan tokens across tenants.
 
+#include "core/claims_output.h"
 #include "core/internal/ascii.h"
 #include "core/internal/str_cat.h"
 #include "server/auth/client_auth.h"
@@ -102,17 +103,14 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
       }
       const std::string_view token = internal::StripWhitespace(value.substr(7));
       TokenVerdict verdict;
-      CheckToken(token, now, state, ctx, verdict);
-      bool ok =
+      // The caller's token must carry bearer_callers.scopes: a requirement of this request.
+      CheckToken(token, now, state, ctx, verdict, [&](int) {
+        return Requirements{bearer->scopes, {}};
+      });
+      const bool ok =
           verdict.error == Error::kOk &&
           Contains(&bearer->issuers,
                    *state.issuers()[static_cast<size_t>(verdict.issuer)].config->policy.issuer);
-      if (ok && !bearer->scopes.empty()) {
-        ok = ctx.payload.Load(verdict.result.payload_json);
-        for (const std::string& scope : bearer->scopes) {
-          ok = ok && ctx.payload.HasScope(scope);
-        }
-      }
       if (!ok) {
         Unauthorized(response, "the caller's bearer token is not accepted", true);
         return false;
@@ -172,16 +170,17 @@ std::optional<std::string_view> ReadForm(const http::Request& request, const Ser
   return token;
 }
 
-// WithinCallerLimits applies the caller's issuer and audience limits to a verified token whose
-// payload is loaded in ctx.payload (or is loaded here from `payload_json`).
+// WithinCallerLimits applies the caller's issuer and audience limits to a judged token's
+// `claims` (null: none known, so no audience can match).
 bool WithinCallerLimits(const Caller& caller, const ServerState& state, int issuer,
-                        WorkerContext& ctx) {
+                        const Claims* claims) {
   if (!caller.limit_issuers->empty() &&
       !Contains(caller.limit_issuers,
                 *state.issuers()[static_cast<size_t>(issuer)].config->policy.issuer)) {
     return false;
   }
-  return caller.limit_audiences->empty() || ctx.payload.HasAnyAudience(*caller.limit_audiences);
+  return caller.limit_audiences->empty() ||
+         (claims != nullptr && claims->HasAnyAudience(*caller.limit_audiences));
 }
 
 }  // namespace
@@ -202,27 +201,24 @@ void Routes::Introspect(const http::Request& request, http::Response& response,
   if (!Judge(request, *token, now, state, ctx, verdict)) {
     return;  // deferred: runs again once the issuer has answered
   }
-  if (verdict.reached_validator && state.config().cache.enabled) {
+  if (verdict.reached_validator() && state.config().cache.enabled) {
     deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
   }
-  if (verdict.unavailable && AnswersUnavailable(verdict, state, /*introspect=*/true)) {
-    deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
-    if (deps_.log_notes) {
-      response.log_note =
-          internal::StrCat("token=", TokenDigest(*token), " result=", OutcomeName(verdict.outcome));
-    }
-    Unavailable(response);
-    return;
-  }
-  bool active = verdict.error == Error::kOk && ctx.payload.Load(verdict.result.payload_json);
-  if (active && !WithinCallerLimits(caller, state, verdict.issuer, ctx)) {
+  const bool unavailable =
+      verdict.unavailable() && AnswersUnavailable(verdict, state, /*introspect=*/true);
+  bool active = !unavailable && verdict.error == Error::kOk;
+  if (active && !WithinCallerLimits(caller, state, verdict.issuer, verdict.claims)) {
     active = false;
-    verdict.outcome = kOutsideCallerOutcome;
+    verdict.outcome = ServerOutcome::kOutsideCallerScope;
   }
   deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   if (deps_.log_notes) {
     response.log_note =
-        internal::StrCat("token=", TokenDigest(*token), " result=", OutcomeName(verdict.outcome));
+        internal::StrCat("token=", TokenDigest(*token), " result=", verdict.outcome.Name());
+  }
+  if (unavailable) {
+    Unavailable(response);
+    return;
   }
   // RFC 7662 §2.2 / §4: an inactive token gets {"active":false} and nothing else, whatever the
   // reason, so the answer reveals nothing about tokens the caller may not see.
@@ -232,7 +228,7 @@ void Routes::Introspect(const http::Request& request, http::Response& response,
     return;
   }
   response.body.assign("{\"active\":true");
-  ctx.payload.AppendIntrospectionMembers(response.body);
+  AppendIntrospectionMembers(*verdict.claims, response.body);
   response.body.push_back('}');
 }
 
@@ -250,25 +246,23 @@ void Routes::Revoke(const http::Request& request, http::Response& response, Work
     response.log_note = internal::StrCat("token=", TokenDigest(*token));
   }
   if (routes_internal::OpaqueIssuerFor(*token, state, ctx) >= 0) {
-    RevokeUpstream(request, response, *token, now, state, ctx,
-                   [&](int issuer) { return WithinCallerLimits(caller, state, issuer, ctx); });
+    RevokeUpstream(request, response, *token, now, state, ctx, [&](int issuer) {
+      return WithinCallerLimits(caller, state, issuer, &ctx.upstream_claims.claims());
+    });
     return;
   }
   // RFC 7009 §2.2: 200 whether or not the token was known or valid; only a token whose
-  // signature verifies under its issuer's keys, within the caller's limits, is revoked.
-  // Peek (even with one issuer): the unverified payload feeds the caller's audience limit once
-  // the signature has vouched for it.
-  if (!ctx.payload.PeekIssuer(*token).has_value()) {
+  // signature verifies under its issuer's keys, within the caller's limits, is revoked. The
+  // token is parsed once (even with one issuer: the caller's audience limit reads its claims,
+  // once the signature has vouched for them).
+  const IssuerSet::Routing& routing = ctx.Route(*token, state, /*parse=*/true);
+  if (routing.issuer < 0) {
     return;
   }
-  const int issuer = IssuerFor(*token, state, ctx);
-  if (issuer < 0 || !WithinCallerLimits(caller, state, issuer, ctx)) {
-    return;
-  }
-  const IssuerRuntime& runtime = state.issuers()[static_cast<size_t>(issuer)];
   const std::optional<Validator::Revocation> revocation =
-      runtime.validator->RevocationFor(*token, now, ctx.scratch(issuer));
-  if (!revocation.has_value() || revocation->expires_at <= now) {
+      state.issuer_set().RevocationFor(routing, now, ctx.scratch());
+  if (!revocation.has_value() || revocation->expires_at <= now ||
+      !WithinCallerLimits(caller, state, routing.issuer, &routing.parsed->claims())) {
     return;
   }
   // In effect first (so the token stops working at once), then durable before the 200: a

@@ -30,7 +30,7 @@ Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view toke
 }
 
 int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
-  if (std::count(token.begin(), token.end(), '.') != 2) {
+  if (!IsCompactJws(token)) {
     return state.config().opaque_issuer;  // not a compact JWS (RFC 7515 §7.1)
   }
   const bool any_opaque =
@@ -39,7 +39,7 @@ int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerCont
   if (!any_opaque) {
     return -1;
   }
-  const int issuer = IssuerFor(token, state, ctx);
+  const int issuer = ctx.Route(token, state).issuer;
   return issuer >= 0 && state.issuers()[static_cast<size_t>(issuer)].config->opaque ? issuer : -1;
 }
 
@@ -63,12 +63,13 @@ void Routes::Resume(const http::Request& request, http::Response& response,
 }
 
 bool Routes::Judge(const http::Request& request, std::string_view token, int64_t now,
-                   const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict) {
+                   const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+                   const RequirementsFor& requirements) {
   const int opaque = routes_internal::OpaqueIssuerFor(token, state, ctx);
   if (opaque >= 0) {
-    return JudgeUpstream(request, token, opaque, now, state, ctx, verdict);
+    return JudgeUpstream(request, token, opaque, now, state, ctx, verdict, requirements);
   }
-  CheckToken(token, now, state, ctx, verdict);
+  CheckToken(token, now, state, ctx, verdict, requirements);
   if (verdict.issuer < 0 || verdict.error != Error::kKeyNotFound) {
     return true;
   }
@@ -78,9 +79,9 @@ bool Routes::Judge(const http::Request& request, std::string_view token, int64_t
   }
   if (issuer.validator->snapshot()->verifier.keys().empty()) {
     // No usable keys at all: the issuer is down (or was never reached), not the token bad.
-    verdict.unavailable = true;
-    verdict.outcome = kUnavailableOutcome;
-    verdict.description = "the issuer's keys are not available";
+    verdict.Fail(Judge::kKeysUnavailable, verdict.error, ServerOutcome::kIssuerUnavailable,
+                 "the issuer's keys are not available");
+    verdict.claims = nullptr;
     return true;
   }
   if (ctx.resumed.active || request.deferrer == nullptr) {
@@ -111,17 +112,16 @@ bool Routes::Judge(const http::Request& request, std::string_view token, int64_t
 
 bool Routes::JudgeUpstream(const http::Request& request, std::string_view token, int index,
                            int64_t now, const ServerState& state, WorkerContext& ctx,
-                           TokenVerdict& verdict) {
+                           TokenVerdict& verdict, const RequirementsFor& requirements) {
   verdict = TokenVerdict();
   verdict.issuer = index;
-  verdict.upstream = true;
+  verdict.judge = Judge::kUpstream;
   const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::string& iss = *issuer.config->policy.issuer;
   // Revoked through our /revoke: inactive whatever the upstream (or its cache) says.
   if (!deps_.denylist->empty() &&
       deps_.denylist->Contains(routes_internal::OpaqueRevocationKey(iss, token), now)) {
-    verdict.error = Error::kRevoked;
-    verdict.outcome = static_cast<int>(Error::kRevoked);
+    verdict.Fail(Judge::kUpstream, Error::kRevoked, Error::kRevoked, {});
     return true;
   }
   std::optional<UpstreamAnswer> answer;
@@ -146,48 +146,52 @@ bool Routes::JudgeUpstream(const http::Request& request, std::string_view token,
     return false;
   }
   if (!answer.has_value() || answer->kind == UpstreamAnswer::Kind::kError) {
-    verdict.unavailable = true;
-    verdict.error = Error::kKeyNotFound;
-    verdict.outcome = kUnavailableOutcome;
-    verdict.description = "the issuer's introspection endpoint failed";
+    verdict.Fail(Judge::kUpstreamUnavailable, Error::kKeyNotFound,
+                 ServerOutcome::kIssuerUnavailable, "the issuer's introspection endpoint failed");
     return true;
   }
   if (answer->kind == UpstreamAnswer::Kind::kInactive || answer->json == nullptr) {
-    verdict.error = Error::kRevoked;
-    verdict.outcome = kInactiveOutcome;
-    verdict.description = "the issuer says the token is not active";
+    verdict.Fail(Judge::kUpstream, Error::kRevoked, ServerOutcome::kInactive,
+                 "the issuer says the token is not active");
     return true;
   }
-  ctx.upstream_json = answer->json;
-  const Policy& policy = issuer.config->policy;
-  Error error = Error::kOk;
-  if (!ctx.payload.Load(*ctx.upstream_json)) {
-    error = Error::kMalformed;
-  } else if (answer->exp.has_value() && now >= *answer->exp + policy.leeway_seconds) {
-    error = Error::kExpired;
-  } else if (!policy.audiences.empty() && !ctx.payload.HasAnyAudience(policy.audiences)) {
-    error = Error::kInvalidAudience;
-  } else {
-    for (const std::string& scope : policy.required_scopes) {
-      if (!ctx.payload.HasScope(scope)) {
-        error = Error::kInsufficientScope;
-        break;
-      }
+  JudgeAnswer(*answer, now, issuer.config->policy, ctx, verdict,
+              requirements ? requirements(index) : Requirements());
+  return true;
+}
+
+void Routes::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
+                         WorkerContext& ctx, TokenVerdict& verdict,
+                         const Requirements& requirements) {
+  // The upstream's answer is read by the core's claims reader and judged by the core's
+  // rules: the issuer's audiences and scopes, then this request's requirements.
+  ctx.upstream_json = answer.json;
+  verdict.result.payload_json = *ctx.upstream_json;
+  if (answer.exp.has_value()) {
+    verdict.result.times.exp = static_cast<double>(*answer.exp);
+  }
+  Error error = ctx.upstream_claims.Read(*ctx.upstream_json);
+  std::string_view detail;
+  if (error == Error::kOk) {
+    verdict.claims = &ctx.upstream_claims.claims();
+    if (answer.exp.has_value() && now >= *answer.exp + policy.leeway_seconds) {
+      error = Error::kExpired;
+    } else {
+      error =
+          CheckRequirements({policy.required_scopes, policy.audiences}, *verdict.claims, detail);
+    }
+    if (error == Error::kOk) {
+      error = CheckRequirements(requirements, *verdict.claims, detail);
     }
   }
   verdict.error = error;
-  verdict.outcome = static_cast<int>(error);
-  verdict.result.payload_json = *ctx.upstream_json;
-  if (answer->exp.has_value()) {
-    verdict.result.times.exp = static_cast<double>(*answer->exp);
-  }
-  return true;
+  verdict.outcome = error;
 }
 
 bool Routes::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                 bool introspect) {
-  if (!verdict.upstream) {
-    return true;
+  if (verdict.judge != Judge::kUpstreamUnavailable) {
+    return true;  // no usable keys: always unavailable
   }
   const IssuerConfig& config = *state.issuers()[static_cast<size_t>(verdict.issuer)].config;
   switch (config.introspection->on_error) {
@@ -210,7 +214,7 @@ void Routes::RevokeUpstream(const http::Request& request, http::Response& respon
   if (!JudgeUpstream(request, token, index, now, state, ctx, verdict)) {
     return;  // deferred: the revocation runs when the upstream has answered
   }
-  if (verdict.unavailable) {
+  if (verdict.unavailable()) {
     // Whether the token is live is unknown: the caller must retry, not believe it revoked.
     Unavailable(response);
     return;

@@ -134,21 +134,6 @@ void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
 
 }  // namespace
 
-std::string_view OutcomeName(int outcome) {
-  switch (outcome) {
-    case kUnknownIssuerOutcome:
-      return "unknown_issuer";
-    case kOutsideCallerOutcome:
-      return "outside_caller_scope";
-    case kInactiveOutcome:
-      return "inactive";
-    case kUnavailableOutcome:
-      return "issuer_unavailable";
-    default:
-      return ErrorCode(static_cast<Error>(outcome));
-  }
-}
-
 std::string_view RouteName(Route route) {
   switch (route) {
     case Route::kIntrospect:
@@ -173,9 +158,10 @@ std::string_view RouteName(Route route) {
 struct alignas(64) Metrics::Shard {
   using Counter = std::atomic<uint64_t>;
   std::array<std::array<Counter, kNumStatusSlots>, kNumRoutes> requests{};
-  std::array<Counter, kNumOutcomes> validations{};
+  std::array<Counter, Outcome::kCount> validations{};
   Counter cache_hits{0};
   Counter cache_misses{0};
+  Counter token_parses{0};
   std::array<Counter, kLatencyBucketsSeconds.size() + 1> latency_buckets{};  // last: +Inf
   Counter latency_sum_ns{0};
 };
@@ -207,8 +193,14 @@ void Metrics::CountRequest(int worker, Route route, int status, uint64_t latency
   Bump(s.latency_sum_ns, latency_ns);
 }
 
-void Metrics::CountValidation(int worker, int outcome) {
-  Bump(shards_[static_cast<size_t>(worker)].validations[static_cast<size_t>(outcome)]);
+void Metrics::CountValidation(int worker, Outcome outcome) {
+  Bump(shards_[static_cast<size_t>(worker)].validations[outcome.Index()]);
+}
+
+void Metrics::CountTokenParses(int worker, uint64_t parses) {
+  if (parses != 0) {
+    Bump(shards_[static_cast<size_t>(worker)].token_parses, parses);
+  }
 }
 
 void Metrics::CountCache(int worker, bool hit) {
@@ -249,12 +241,11 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   out.append(
       "# HELP tokenwarden_validations_total Token validations, by result code.\n"
       "# TYPE tokenwarden_validations_total counter\n");
-  for (int o = 0; o < kNumOutcomes; ++o) {
-    const uint64_t n = sum([&](const Shard& s) -> const std::atomic<uint64_t>& {
-      return s.validations[static_cast<size_t>(o)];
-    });
-    internal::StrAppend(&out, "tokenwarden_validations_total{result=\"", OutcomeName(o), "\"} ", n,
-                        "\n");
+  for (size_t o = 0; o < Outcome::kCount; ++o) {
+    const uint64_t n =
+        sum([&](const Shard& s) -> const std::atomic<uint64_t>& { return s.validations[o]; });
+    internal::StrAppend(&out, "tokenwarden_validations_total{result=\"",
+                        Outcome::FromIndex(o).Name(), "\"} ", n, "\n");
   }
 
   internal::StrAppend(
@@ -267,6 +258,11 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
       "# TYPE tokenwarden_cache_misses_total counter\n"
       "tokenwarden_cache_misses_total ",
       sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.cache_misses; }),
+      "\n# HELP tokenwarden_token_parses_total Token payloads parsed: at most one per token a "
+      "request judges, none for a cache hit with a single issuer.\n"
+      "# TYPE tokenwarden_token_parses_total counter\n"
+      "tokenwarden_token_parses_total ",
+      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.token_parses; }),
       "\n# HELP tokenwarden_cache_entries Verified tokens in the cache.\n"
       "# TYPE tokenwarden_cache_entries gauge\n"
       "tokenwarden_cache_entries ",

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "server/serve/outcome.h"
 
 namespace tokenwarden::server {
 
@@ -34,17 +35,6 @@ enum class Route : uint8_t {
 };
 inline constexpr int kNumRoutes = 7;
 std::string_view RouteName(Route route);
-
-// ValidationOutcome labels tokenwarden_validations_total: a core Error, or one of the
-// server's own outcomes past the core's codes.
-inline constexpr int kUnknownIssuerOutcome = kNumErrors;      // "unknown_issuer"
-inline constexpr int kOutsideCallerOutcome = kNumErrors + 1;  // "outside_caller_scope"
-inline constexpr int kInactiveOutcome = kNumErrors + 2;       // "inactive" (upstream said so)
-// "issuer_unavailable": the issuer has no usable keys, or its introspection endpoint failed.
-inline constexpr int kUnavailableOutcome = kNumErrors + 3;
-inline constexpr int kNumOutcomes = kNumErrors + 4;
-// OutcomeName is the label of `outcome`.
-std::string_view OutcomeName(int outcome);
 
 // kLatencyBucketsSeconds are the upper bounds of the request latency histogram.
 inline constexpr std::array<double, 14> kLatencyBucketsSeconds = {
@@ -105,8 +95,10 @@ class Metrics {
 
   // Recording: call from worker `worker` only (its shard).
   void CountRequest(int worker, Route route, int status, uint64_t latency_ns);
-  void CountValidation(int worker, int outcome);
+  void CountValidation(int worker, Outcome outcome);
   void CountCache(int worker, bool hit);
+  // CountTokenParses adds the token payloads a request parsed (WorkerContext::TakeTokenParses).
+  void CountTokenParses(int worker, uint64_t parses);
 
   // Render writes the exposition text: shards summed, then `gauges`.
   std::string Render(const MetricsGauges& gauges) const;

@@ -85,6 +85,11 @@ Route Routes::RouteOf(std::string_view path) {
 
 void Routes::Handle(const http::Request& request, http::Response& response) {
   WorkerContext& ctx = *workers_[static_cast<size_t>(request.worker)];
+  Dispatch(request, response, ctx);
+  deps_.metrics->CountTokenParses(ctx.index(), ctx.TakeTokenParses());
+}
+
+void Routes::Dispatch(const http::Request& request, http::Response& response, WorkerContext& ctx) {
   const Route route = RouteOf(request.path);
   const bool get_like = request.method == "GET" || request.method == "HEAD";
   switch (route) {

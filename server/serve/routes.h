@@ -61,9 +61,15 @@ class Routes {
   static Route RouteOf(std::string_view path);
 
  private:
+  // Dispatch runs the route of `request` (Handle adds the token-parse count afterwards).
+  void Dispatch(const http::Request& request, http::Response& response, WorkerContext& ctx);
   void Introspect(const http::Request& request, http::Response& response, WorkerContext& ctx);
   void Revoke(const http::Request& request, http::Response& response, WorkerContext& ctx);
   void Validate(const http::Request& request, http::Response& response, WorkerContext& ctx);
+  // AnswerValidate turns /validate's verdict into the response (and its metrics);
+  // `refuse_ambiguous`: the token passed but the original request is ambiguous (400).
+  void AnswerValidate(http::Response& response, const ServerState& state, WorkerContext& ctx,
+                      const TokenVerdict& verdict, bool refuse_ambiguous);
   void Ready(http::Response& response, WorkerContext& ctx);
 
   // Judge decides on `token` for a route (live_check.cc): a JWT by its issuer's Validator —
@@ -71,10 +77,18 @@ class Routes {
   // an `opaque` issuer) by the issuer's introspection endpoint. false: the request was
   // deferred, and the route returns at once without touching the response; it runs again
   // (Resume) when the wait is over.
+  // `requirements` gives the request's own requirements for the chosen issuer.
   bool Judge(const http::Request& request, std::string_view token, int64_t now,
-             const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict);
+             const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+             const RequirementsFor& requirements = {});
   bool JudgeUpstream(const http::Request& request, std::string_view token, int issuer, int64_t now,
-                     const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict);
+                     const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+                     const RequirementsFor& requirements = {});
+  // JudgeAnswer judges an active upstream answer by the issuer's policy and the request's
+  // requirements (the core's claim rules, on the answer read by the core's claims reader).
+  static void JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
+                          WorkerContext& ctx, TokenVerdict& verdict,
+                          const Requirements& requirements);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
               std::optional<UpstreamAnswer> answer, std::string token);

@@ -49,6 +49,15 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
     }
     state->issuers_.push_back(std::move(runtime));
   }
+  std::vector<IssuerEntry> entries;
+  for (const IssuerRuntime& runtime : state->issuers_) {
+    entries.push_back(IssuerEntry{*runtime.config->policy.issuer, runtime.validator});
+  }
+  absl::StatusOr<IssuerSet> set = IssuerSet::Create(std::move(entries));
+  if (!set.ok()) {
+    return set.status();
+  }
+  state->issuer_set_.emplace(*std::move(set));
   state->clients_ = std::make_unique<ClientRegistry>(state->config_.clients);
   return std::shared_ptr<const ServerState>(std::move(state));
 }
@@ -61,16 +70,6 @@ std::vector<std::shared_ptr<LiveIssuer>> ServerState::LiveIssuersInUse() const {
     }
   }
   return out;
-}
-
-int ServerState::FindIssuer(std::string_view iss) const {
-  // A handful of issuers: a linear scan beats hashing the string.
-  for (size_t i = 0; i < issuers_.size(); ++i) {
-    if (*issuers_[i].config->policy.issuer == iss) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
 }
 
 void StateHolder::Publish(std::shared_ptr<const ServerState> state) {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 
 #include "core/denylist.h"
 #include "core/internal/mutex.h"
+#include "core/issuer_set.h"
 #include "core/validator.h"
 #include "server/auth/client_auth.h"
 #include "server/config/config.h"
@@ -51,14 +53,17 @@ class ServerState {
 
   const ServerConfig& config() const { return config_; }
   std::span<const IssuerRuntime> issuers() const { return issuers_; }
+  // issuer_set routes and validates tokens; its indices are those of issuers().
+  const IssuerSet& issuer_set() const { return *issuer_set_; }
   // FindIssuer returns the index of the issuer whose identifier equals `iss` exactly, or -1.
-  int FindIssuer(std::string_view iss) const;
+  int FindIssuer(std::string_view iss) const { return issuer_set_->Find(iss); }
   const ClientRegistry& clients() const { return *clients_; }
 
  private:
   ServerState() = default;
   ServerConfig config_;
   std::vector<IssuerRuntime> issuers_;
+  std::optional<IssuerSet> issuer_set_;
   std::unique_ptr<ClientRegistry> clients_;
 };
 

@@ -1,32 +1,29 @@
 #include "server/serve/token_check.h"
 
-#include <optional>
-
 namespace tokenwarden::server {
 
-int IssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
-  if (state.issuers().size() == 1) {
-    return 0;
-  }
-  const std::optional<std::string_view> iss = ctx.payload.PeekIssuer(token);
-  return iss.has_value() ? state.FindIssuer(*iss) : -1;
-}
-
 void CheckToken(std::string_view token, int64_t now, const ServerState& state, WorkerContext& ctx,
-                TokenVerdict& verdict) {
+                TokenVerdict& verdict, const RequirementsFor& requirements) {
   verdict = TokenVerdict();
-  verdict.issuer = IssuerFor(token, state, ctx);
-  if (verdict.issuer < 0) {
-    verdict.error = Error::kInvalidIssuer;
-    verdict.outcome = kUnknownIssuerOutcome;
+  const IssuerSet::Routing& routing = ctx.Route(token, state);
+  verdict.issuer = routing.issuer;
+  if (routing.issuer < 0) {
+    if (routing.too_large) {
+      verdict.Fail(Judge::kNobody, Error::kTokenTooLarge, Error::kTokenTooLarge, {});
+      return;
+    }
+    verdict.Fail(Judge::kNobody, Error::kInvalidIssuer, ServerOutcome::kUnknownIssuer,
+                 "the token's issuer is not trusted");
     verdict.result.detail = "the token's issuer is not one this server trusts";
     return;
   }
-  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
-  verdict.reached_validator = true;
-  verdict.error =
-      issuer.validator->Validate(token, now, ctx.scratch(verdict.issuer), verdict.result);
-  verdict.outcome = static_cast<int>(verdict.error);
+  verdict.judge = Judge::kValidator;
+  const Requirements wanted = requirements ? requirements(routing.issuer) : Requirements();
+  verdict.error = state.issuer_set().Validate(routing, now, ctx.scratch(), verdict.result, wanted);
+  verdict.outcome = verdict.error;
+  if (verdict.result.token.claims_parsed) {
+    verdict.claims = &verdict.result.claims();
+  }
 }
 
 }  // namespace tokenwarden::server

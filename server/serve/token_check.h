@@ -1,47 +1,72 @@
 // File: server/serve/token_check.h
 // -----------------------------------------------------------------------------
-// CheckToken is the one way the routes judge a token: choose the issuer entry by the token's
-// `iss` (read before verification; with a single issuer there is nothing to choose), then
-// validate with that issuer's Validator only — one issuer's keys never verify another
-// issuer's token (RFC 8725 §3.8), and the Validator checks `iss` again after the signature.
+// CheckToken is how the routes have a JWT judged by its issuer: the core's IssuerSet chooses
+// the issuer entry from the token's `iss` (read by the one parse the token gets; with a single
+// issuer there is nothing to choose) and that issuer's Validator alone verifies it, `iss`
+// included, together with this request's requirements (a route's scopes, a caller's). The
+// server never splits or decodes a token itself.
 #ifndef TOKENWARDEN_SERVER_SERVE_TOKEN_CHECK_H_
 #define TOKENWARDEN_SERVER_SERVE_TOKEN_CHECK_H_
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
+#include "core/claims.h"
 #include "core/error.h"
+#include "core/policy.h"
 #include "core/validator.h"
-#include "server/serve/metrics.h"
+#include "server/serve/outcome.h"
 #include "server/serve/server_state.h"
 #include "server/serve/worker_context.h"
 
 namespace tokenwarden::server {
 
-struct TokenVerdict {
-  int issuer = -1;  // index into ServerState::issuers(), -1 when none matched
-  Error error = Error::kMalformed;
-  // outcome is the metrics label: the error, or kUnknownIssuerOutcome.
-  int outcome = static_cast<int>(Error::kMalformed);
-  bool reached_validator = false;
-  // upstream: judged by the issuer's introspection endpoint (an opaque token, or any token of
-  // an `opaque` issuer); result.payload_json is then the upstream's response object.
-  bool upstream = false;
-  // unavailable: the issuer could not judge the token (no usable keys, or its introspection
-  // endpoint failed). `error` is then not the token's fault.
-  bool unavailable = false;
-  // description overrides ErrorSummary(error) in responses when set (static storage).
-  std::string_view description;
-  ValidationResult result;  // views valid until the worker's next validation
+// Judge is who decided about a token.
+enum class Judge : uint8_t {
+  kNobody,               // no trusted issuer: `iss` unknown (or unreadable)
+  kValidator,            // the issuer's Validator: signature, policy and requirements
+  kUpstream,             // the issuer's introspection endpoint (opaque token / issuer)
+  kKeysUnavailable,      // the issuer has no usable keys: not the token's fault
+  kUpstreamUnavailable,  // the issuer's introspection endpoint failed: not the token's fault
 };
 
-// IssuerFor picks the issuer entry for `token`: the only one, or the one named by the
-// unverified `iss` (-1 if none). Leaves the unverified payload loaded in ctx.payload when it
-// had to peek.
-int IssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx);
+struct TokenVerdict {
+  Judge judge = Judge::kNobody;
+  int issuer = -1;  // index into ServerState::issuers(), -1 when none matched
+  Error error = Error::kMalformed;
+  Outcome outcome = Error::kMalformed;  // the metrics label
+  // description overrides ErrorSummary(error) in responses when set (static storage).
+  std::string_view description;
+  // claims are the judged token's claims (the Validator's typed view, or the upstream's
+  // answer read by the same reader), valid until the worker's next check; null when none.
+  const Claims* claims = nullptr;
+  ValidationResult result;  // views valid until the worker's next validation
 
+  // reached_validator: the Validator ran (its result and cache hit are meaningful).
+  bool reached_validator() const {
+    return judge == Judge::kValidator || judge == Judge::kKeysUnavailable;
+  }
+  bool unavailable() const {
+    return judge == Judge::kKeysUnavailable || judge == Judge::kUpstreamUnavailable;
+  }
+  // Fail sets an error judged by the server itself.
+  void Fail(Judge by, Error e, Outcome o, std::string_view why) {
+    judge = by;
+    error = e;
+    outcome = o;
+    description = why;
+  }
+};
+
+// RequirementsFor gives this request's requirements for a token of issuer `issuer` (a route's
+// scopes depend on the issuer's rules); it returns empty requirements when there are none.
+using RequirementsFor = std::function<Requirements(int issuer)>;
+
+// CheckToken judges a JWT with its issuer's Validator. `routing` may come from an earlier
+// RouteToken of the same token (its parse is reused); without one, CheckToken routes.
 void CheckToken(std::string_view token, int64_t now, const ServerState& state, WorkerContext& ctx,
-                TokenVerdict& verdict);
+                TokenVerdict& verdict, const RequirementsFor& requirements = {});
 
 }  // namespace tokenwarden::server
 

@@ -3,6 +3,9 @@
 // any method; the answer is 200 with claim headers, 401 with an RFC 6750 §3 challenge, or
 // 403 insufficient_scope.
 
+#include <algorithm>
+
+#include "core/claims_output.h"
 #include "core/internal/ascii.h"
 #include "core/internal/str_cat.h"
 #include "server/serve/request_path.h"
@@ -53,11 +56,11 @@ void Challenge(http::Response& response, int status, std::string_view error,
 }
 
 // AddScopes appends the space-separated `list` to `scopes`.
-void AddScopes(std::string_view list, std::vector<std::string_view>& scopes) {
+void AddScopes(std::string_view list, std::vector<std::string>& scopes) {
   while (!list.empty()) {
     const size_t sp = list.find(' ');
     if (sp != 0) {
-      scopes.push_back(list.substr(0, sp));
+      scopes.emplace_back(list.substr(0, sp));
     }
     if (sp == std::string_view::npos) {
       break;
@@ -165,83 +168,91 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     response.log_note = internal::StrCat("token=", TokenDigest(token));
   }
   if (!IsB64Token(token)) {
-    deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
+    deps_.metrics->CountValidation(ctx.index(), Error::kMalformed);
     Challenge(response, 401, "invalid_token", "the bearer token is malformed");
     return;
   }
+  // This request's own scopes, for the issuer the token turns out to be from: the issuer's
+  // per-route rules on the original request, and what the gateway asks in X-Required-Scopes.
+  // The core checks them with its one scope rule, on a cache hit as on a miss.
+  bool ambiguous = false;
+  const auto requirements = [&](int issuer) {
+    ctx.required_scopes.clear();
+    const IssuerConfig& config = *state.issuers()[static_cast<size_t>(issuer)].config;
+    if (!config.route_scopes.empty()) {
+      const OriginalRequest original = OriginalOf(request);
+      if (original.ambiguous) {
+        ambiguous = true;  // answered 400 below, once the token itself has passed
+        return Requirements();
+      }
+      for (const RouteScopeRule& rule : config.route_scopes) {
+        if ((rule.method.empty() || rule.method == original.method) &&
+            original.path.starts_with(rule.path_prefix)) {
+          ctx.required_scopes.insert(ctx.required_scopes.end(), rule.scopes.begin(),
+                                     rule.scopes.end());
+        }
+      }
+    }
+    if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
+      AddScopes(*asked, ctx.required_scopes);
+    }
+    return Requirements{ctx.required_scopes, {}};
+  };
   TokenVerdict verdict;
-  if (!Judge(request, token, now, state, ctx, verdict)) {
+  if (!Judge(request, token, now, state, ctx, verdict, requirements)) {
     response.log_note.clear();
     return;  // deferred: runs again once the issuer has answered
   }
-  if (verdict.reached_validator && state.config().cache.enabled) {
+  // An ambiguous original request is refused only once the token itself has passed.
+  const bool refuse = ambiguous && verdict.error == Error::kOk;
+  if (refuse) {
+    verdict.outcome = Error::kMalformed;
+  }
+  AnswerValidate(response, state, ctx, verdict, refuse);
+}
+
+void Routes::AnswerValidate(http::Response& response, const ServerState& state, WorkerContext& ctx,
+                            const TokenVerdict& verdict, bool refuse_ambiguous) {
+  if (verdict.reached_validator() && state.config().cache.enabled) {
     deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
   }
-  if (verdict.error != Error::kOk) {
-    deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
-  }
+  deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   if (deps_.log_notes) {
-    internal::StrAppend(&response.log_note, " result=", OutcomeName(verdict.outcome));
+    internal::StrAppend(&response.log_note, " result=", verdict.outcome.Name());
   }
-  if (verdict.unavailable && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
+  if (verdict.unavailable() && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
     Unavailable(response);
     return;
   }
+  if (refuse_ambiguous) {
+    Challenge(response, 400, "invalid_request",
+              "the original request's method or path is ambiguous: given twice, "
+              "differently, or a path applications read differently");
+    return;
+  }
   if (verdict.error == Error::kInsufficientScope) {
-    const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
+    // Name what was missing: the issuer's own scopes when the token lacks one of them, else
+    // this request's.
+    const std::vector<std::string>& issuer_scopes =
+        state.issuers()[static_cast<size_t>(verdict.issuer)].config->policy.required_scopes;
+    const bool issuer_short =
+        verdict.claims == nullptr ||
+        std::any_of(issuer_scopes.begin(), issuer_scopes.end(),
+                    [&](const std::string& s) { return !verdict.claims->HasScope(s); });
     Challenge(response, 403, "insufficient_scope", "the token lacks a required scope",
-              Join(issuer.config->policy.required_scopes));
+              Join(issuer_short ? issuer_scopes : ctx.required_scopes));
     return;
   }
   if (verdict.error != Error::kOk) {
-    std::string_view description = verdict.description;
-    if (description.empty()) {
-      description = verdict.outcome == kUnknownIssuerOutcome ? "the token's issuer is not trusted"
-                                                             : ErrorSummary(verdict.error);
-    }
+    const std::string_view description =
+        verdict.description.empty() ? ErrorSummary(verdict.error) : verdict.description;
     Challenge(response, 401, "invalid_token", description);
     return;
   }
-  if (!ctx.payload.Load(verdict.result.payload_json)) {
-    deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
-    Challenge(response, 401, "invalid_token", "the token's payload is unreadable");
-    return;
-  }
-  // Scopes beyond the issuer's (already checked by the Validator): per-route rules on the
-  // original request, and what the gateway asks for in X-Required-Scopes.
-  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(verdict.issuer)];
-  std::vector<std::string_view> required;
-  if (!issuer.config->route_scopes.empty()) {
-    const OriginalRequest original = OriginalOf(request);
-    if (original.ambiguous) {
-      deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
-      Challenge(response, 400, "invalid_request",
-                "the original request's method or path is ambiguous: given twice, "
-                "differently, or a path applications read differently");
-      return;
-    }
-    for (const RouteScopeRule& rule : issuer.config->route_scopes) {
-      if ((rule.method.empty() || rule.method == original.method) &&
-          original.path.starts_with(rule.path_prefix)) {
-        required.insert(required.end(), rule.scopes.begin(), rule.scopes.end());
-      }
-    }
-  }
-  if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
-    AddScopes(*asked, required);
-  }
-  for (std::string_view scope : required) {
-    if (!ctx.payload.HasScope(scope)) {
-      deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kInsufficientScope));
-      Challenge(response, 403, "insufficient_scope", "the token lacks a required scope",
-                Join(required));
-      return;
-    }
-  }
-  deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kOk));
   response.content_type = "";
   for (const ClaimHeader& mapping : state.config().claim_headers) {
-    const std::optional<std::string_view> text = ctx.payload.ClaimText(mapping.claim, ctx.buffer);
+    const std::optional<std::string_view> text =
+        ClaimText(*verdict.claims, mapping.claim, ctx.buffer);
     if (text.has_value()) {
       // A value with CR/LF cannot be sent as a header; AddHeader drops it.
       (void)response.AddHeader(mapping.header, *text);

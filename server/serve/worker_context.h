@@ -1,9 +1,10 @@
 // File: server/serve/worker_context.h
 // -----------------------------------------------------------------------------
 // WorkerContext is one worker thread's private state for the routes: the ServerState it is
-// serving from, a ValidatorScratch per issuer of that state, and reusable parsers and
-// buffers. When a reload publishes a new state, the worker's next request switches to it
-// (scratches are rebuilt; the old state is released once no worker holds it).
+// serving from, the IssuerSetScratch of that state (the token parse and a ValidatorScratch
+// per issuer), the reader of upstream introspection answers, and reusable buffers. When a
+// reload publishes a new state, the worker's next request switches to it (scratches are
+// rebuilt; the old state is released once no worker holds it).
 // Thread-safety: none; one per worker.
 #ifndef TOKENWARDEN_SERVER_SERVE_WORKER_CONTEXT_H_
 #define TOKENWARDEN_SERVER_SERVE_WORKER_CONTEXT_H_
@@ -12,12 +13,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/claims_json.h"
+#include "core/issuer_set.h"
 #include "core/validator.h"
 #include "server/http/form_urlencoded.h"
 #include "server/serve/live_issuer.h"
-#include "server/serve/payload_reader.h"
 #include "server/serve/server_state.h"
 
 namespace tokenwarden::server {
@@ -29,10 +32,18 @@ class WorkerContext {
   WorkerContext(const WorkerContext&) = delete;
   WorkerContext& operator=(const WorkerContext&) = delete;
 
-  // Refresh switches to `holder`'s current state if it changed, and returns the state to
-  // serve this request from.
+  // Refresh starts a request: switches to `holder`'s current state if it changed, forgets the
+  // previous request's routing, and returns the state to serve this request from.
   const ServerState& Refresh(const StateHolder& holder);
-  ValidatorScratch& scratch(int issuer) { return *scratches_[static_cast<size_t>(issuer)]; }
+  // Route routes `token` through the state's IssuerSet once per request: asking again for
+  // the same token returns the same routing (and its parse). `parse` forces a parse even with
+  // a single issuer (a revocation needs the claims).
+  const IssuerSet::Routing& Route(std::string_view token, const ServerState& state,
+                                  bool parse = false);
+  IssuerSetScratch& scratch() { return *scratch_; }
+  // TakeTokenParses returns the token payloads parsed since the last call (for metrics).
+  uint64_t TakeTokenParses();
+  ValidatorScratch& scratch(int issuer) { return scratch_->scratch(issuer); }
   int index() const { return index_; }
 
   // Resumed is set while a deferred request runs again (Routes::Resume): it must not wait a
@@ -43,20 +54,24 @@ class WorkerContext {
     std::string token;
   };
   Resumed resumed;
-  // upstream_json keeps the upstream answer that `payload` reads alive.
+  // upstream_json keeps the upstream answer that `upstream_claims` views into alive.
   std::shared_ptr<const std::string> upstream_json;
-
+  ClaimsJson upstream_claims;
   http::FormParams form;
-  PayloadReader payload;
-  std::string buffer;  // scratch text (claim renderings)
+  std::vector<std::string> required_scopes;  // this request's scopes (route rules, header)
+  std::string buffer;                        // scratch text (claim renderings)
 
  private:
   void Release();
   int index_;
   uint64_t version_ = 0;
   std::shared_ptr<const ServerState> state_;
-  // Scratches must die before the Validators they belong to: Release() clears them first.
-  std::vector<std::unique_ptr<ValidatorScratch>> scratches_;
+  // The scratch must die before the Validators it belongs to: Release() clears it first.
+  std::unique_ptr<IssuerSetScratch> scratch_;
+  IssuerSet::Routing routing_;
+  bool routed_ = false;
+  bool routed_parsed_ = false;
+  uint64_t parses_taken_ = 0;  // of the current scratch
 };
 
 }  // namespace tokenwarden::server

@@ -54,11 +54,16 @@ def test_large_integers_round_trip_exactly(verify, keys):
         "uint64_max": 18446744073709551615,
         "int64_min": -9223372036854775808,
         "neg_beyond_double": -9007199254740993,
+        # Beyond 64 bits: valid JSON, signed as is by PyJWT, jose and jwcrypto.
+        "beyond_uint64": 2**70,
+        "neg_beyond_int64": -(10**30),
+        "nested": {"list": [2**100]},
     }
     token = mint("RS256", keys.rsa, big)
     res = verify(token, key=keys.rsa)
     expect_valid(res, claims=big)
-    for literal in ("9007199254740993", "12345678901234567890", "18446744073709551615", "-9223372036854775808"):
+    for literal in ("9007199254740993", "12345678901234567890", "18446744073709551615", "-9223372036854775808",
+                    str(2**70), str(-(10**30)), str(2**100)):
         assert literal in res.stdout, f"integer {literal} not printed verbatim{res.describe()}"
 
 
