@@ -449,6 +449,7 @@ TEST(MetricsTest, EveryFamilyHasHelpAndType) {
       {kValidations, "counter"},
       {"tokenwarden_cache_hits_total", "counter"},
       {"tokenwarden_cache_misses_total", "counter"},
+      {"tokenwarden_token_parses_total", "counter"},
       {"tokenwarden_cache_entries", "gauge"},
       {"tokenwarden_cache_bytes", "gauge"},
       {"tokenwarden_denylist_entries", "gauge"},
@@ -624,19 +625,19 @@ TEST(MetricsTest, HistogramSumIsInSeconds) {
 
 TEST(MetricsTest, ValidationsAreCountedByOutcomeName) {
   Metrics metrics(2);
-  metrics.CountValidation(0, static_cast<int>(Error::kOk));
-  metrics.CountValidation(1, static_cast<int>(Error::kOk));
-  metrics.CountValidation(1, static_cast<int>(Error::kExpired));
-  metrics.CountValidation(0, static_cast<int>(Error::kRevoked));
-  metrics.CountValidation(0, kUnknownIssuerOutcome);
-  metrics.CountValidation(1, kUnknownIssuerOutcome);
-  metrics.CountValidation(1, kUnknownIssuerOutcome);
-  metrics.CountValidation(0, kOutsideCallerOutcome);
+  metrics.CountValidation(0, Error::kOk);
+  metrics.CountValidation(1, Error::kOk);
+  metrics.CountValidation(1, Error::kExpired);
+  metrics.CountValidation(0, Error::kRevoked);
+  metrics.CountValidation(0, ServerOutcome::kUnknownIssuer);
+  metrics.CountValidation(1, ServerOutcome::kUnknownIssuer);
+  metrics.CountValidation(1, ServerOutcome::kUnknownIssuer);
+  metrics.CountValidation(0, ServerOutcome::kOutsideCallerScope);
   const std::string text = metrics.Render(MetricsGauges());
   const Exposition e = MustParse(text);
 
   // Every outcome is listed (zeros too), once, under a distinct name.
-  ASSERT_EQ(CountSamples(e, kValidations), static_cast<size_t>(kNumOutcomes));
+  ASSERT_EQ(CountSamples(e, kValidations), Outcome::kCount);
   std::set<std::string> names;
   for (const Sample& s : e.samples) {
     if (s.name == kValidations) {
@@ -644,7 +645,7 @@ TEST(MetricsTest, ValidationsAreCountedByOutcomeName) {
       names.insert(s.labels.at("result"));
     }
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(kNumOutcomes));
+  EXPECT_EQ(names.size(), Outcome::kCount);
   for (int i = 0; i < kNumErrors; ++i) {
     EXPECT_EQ(names.count(std::string(ErrorCode(static_cast<Error>(i)))), 1u) << i;
   }
@@ -720,7 +721,7 @@ TEST(MetricsTest, IssuerLabelValuesAreEscaped) {
 TEST(MetricsTest, RenderIsRepeatable) {
   Metrics metrics(2);
   metrics.CountRequest(1, Route::kRevoke, 200, 5000);
-  metrics.CountValidation(0, static_cast<int>(Error::kOk));
+  metrics.CountValidation(0, Error::kOk);
   const std::string first = metrics.Render(MetricsGauges());
   EXPECT_EQ(metrics.Render(MetricsGauges()), first);
   metrics.CountRequest(1, Route::kRevoke, 200, 5000);
@@ -741,7 +742,8 @@ TEST(MetricsTest, ConcurrentCountingAndRendering) {
     for (int i = 0; i < kPerWorker; ++i) {
       metrics.CountRequest(w, w == 0 ? Route::kValidate : Route::kIntrospect,
                            i % 3 == 0 ? 401 : 200, static_cast<uint64_t>(1000 * (i % 100)));
-      metrics.CountValidation(w, i % 2 == 0 ? static_cast<int>(Error::kOk) : kUnknownIssuerOutcome);
+      metrics.CountValidation(
+          w, i % 2 == 0 ? Outcome(Error::kOk) : Outcome(ServerOutcome::kUnknownIssuer));
       metrics.CountCache(w, i % 4 != 0);
     }
     running.fetch_sub(1, std::memory_order_acq_rel);
