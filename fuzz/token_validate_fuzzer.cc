@@ -2,6 +2,7 @@
 // an EC P-256, an Ed25519 and an HMAC key, under a policy with every claim rule switched on.
 // Differential: a Validator with the verified-token cache must agree with one without it,
 // on the first call (a miss) and on the second (a hit).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -83,6 +84,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (plain == Error::kOk && (b.payload_json != c.payload_json)) {
     std::abort();
+  }
+  // A hit returns the same typed view a verification made (restored, not parsed again).
+  if (plain == Error::kOk) {
+    const tokenwarden::Claims& x = b.claims();
+    const tokenwarden::Claims& y = c.claims();
+    if (!c.cache_hit || x.iss != y.iss || x.sub != y.sub || x.jti != y.jti || x.exp != y.exp ||
+        x.ClientId() != y.ClientId() || x.scope != y.scope || x.cnf != y.cnf ||
+        !std::equal(x.aud.begin(), x.aud.end(), y.aud.begin(), y.aud.end()) ||
+        !std::equal(x.scopes.begin(), x.scopes.end(), y.scopes.begin(), y.scopes.end()) ||
+        x.members.size() != y.members.size()) {
+      std::abort();
+    }
+    for (size_t i = 0; i < x.members.size(); ++i) {
+      if (x.members[i].name != y.members[i].name || x.members[i].value != y.members[i].value) {
+        std::abort();
+      }
+    }
   }
   return 0;
 }

@@ -367,7 +367,7 @@ class ClaimReader {
     return scan_.Value(1) ? Error::kOk : Syntax();
   }
 
-  Error Syntax() { return Fail("the payload is not valid UTF-8 JSON within the nesting limit"); }
+  Error Syntax() { return Fail(kJsonSyntaxDetail); }
 
  private:
   Error Fail(std::string_view why) {
