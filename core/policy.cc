@@ -71,18 +71,28 @@ struct Outcome {
   std::string_view why;
 };
 
-Outcome CheckAudience(const Policy& policy, const Claims& claims) {
+// CheckAudience is the one audience rule: the issuer's policy and a request's requirements
+// both use it.
+Outcome CheckAudience(std::span<const std::string> audiences, const Claims& claims) {
   if (!claims.has_aud) {
     return {Error::kInvalidAudience, "the token has no aud claim"};
   }
-  for (std::string_view aud : claims.aud) {
-    for (const std::string& want : policy.audiences) {
-      if (aud == want) {
-        return {Error::kOk, "aud contains an expected audience"};
-      }
-    }
+  if (claims.HasAnyAudience(audiences)) {
+    return {Error::kOk, "aud contains an expected audience"};
   }
   return {Error::kInvalidAudience, "aud contains none of the expected audiences"};
+}
+
+// CheckScopes is the one scope rule (every scope granted by `scope` or `scp`, string or
+// array); the issuer's policy and a request's requirements both use it.
+bool CheckScopes(std::span<const std::string> scopes, const Claims& claims, Checker& c) {
+  for (const std::string& scope : scopes) {
+    if (c.Record("scope", claims.HasScope(scope) ? Error::kOk : Error::kInsufficientScope,
+                 "every required scope must be granted by scope or scp")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 // OIDC Core §3.1.3.7 items 4 and 5.
@@ -114,15 +124,6 @@ Outcome CheckAtHash(const Policy& policy, const Header& header, const Claims& cl
     return {Error::kInvalidAtHash, "at_hash does not match the access token"};
   }
   return {Error::kOk, "at_hash matches the access token"};
-}
-
-bool Granted(const Claims& claims, std::string_view scope) {
-  for (std::string_view s : claims.scopes) {
-    if (s == scope) {
-      return true;
-    }
-  }
-  return false;
 }
 
 // The time predicates, shared by CheckClaims and RecheckTimes so a cache hit can never
@@ -188,7 +189,7 @@ bool CheckIdentity(const Policy& policy, const Header& header, const Claims& cla
   if (policy.audiences.empty()) {
     c.Skip("aud", "no audience required");
   } else {
-    const Outcome o = CheckAudience(policy, claims);
+    const Outcome o = CheckAudience(policy.audiences, claims);
     if (c.Record("aud", o.error, o.why)) {
       return true;
     }
@@ -317,12 +318,20 @@ Error CheckClaims(const Policy& policy, const Header& header, const Claims& clai
   if (CheckOidc(policy, header, claims, now_d, c)) {
     return c.first();
   }
-  for (const std::string& scope : policy.required_scopes) {
-    if (c.Record("scope", Granted(claims, scope) ? Error::kOk : Error::kInsufficientScope,
-                 "every required scope must be granted by scope or scp")) {
+  CheckScopes(policy.required_scopes, claims, c);
+  return c.first();
+}
+
+Error CheckRequirements(const Requirements& requirements, const Claims& claims,
+                        std::string_view& detail) {
+  Checker c(nullptr, detail);
+  if (!requirements.audiences.empty()) {
+    const Outcome o = CheckAudience(requirements.audiences, claims);
+    if (c.Record("aud", o.error, o.why)) {
       return c.first();
     }
   }
+  CheckScopes(requirements.scopes, claims, c);
   return c.first();
 }
 

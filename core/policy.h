@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,22 @@ absl::Status ValidatePolicy(const Policy& policy);
 // NormalizeType lower-cases `typ` and removes an "application/" prefix, the comparison form
 // of RFC 7515 §4.1.9 media types.
 std::string NormalizeType(std::string_view typ);
+
+// Requirements are what one request asks of a token beyond its issuer's Policy: a route's
+// required scopes, a forward-auth audience. They are checked by the same rules as the
+// policy's own (CheckClaims), after everything else passed, on cache hits too.
+struct Requirements {
+  // scopes must each be granted by `scope` or `scp` (insufficient_scope).
+  std::span<const std::string> scopes;
+  // audiences: when not empty, `aud` must name one of them (invalid_audience).
+  std::span<const std::string> audiences;
+  bool empty() const { return scopes.empty() && audiences.empty(); }
+};
+
+// CheckRequirements applies `requirements` to verified `claims`: kOk, or the failure with
+// `detail` (static storage).
+Error CheckRequirements(const Requirements& requirements, const Claims& claims,
+                        std::string_view& detail);
 
 // TimeClaims are the claims whose verdict changes with time; a verified-token cache hit
 // re-checks them (and the denylist) instead of the whole pipeline.

@@ -39,19 +39,19 @@ size_t RoundUpToPowerOfTwo(size_t n) {
 
 }  // namespace
 
-// Entry is immutable once published, except `referenced` (the CLOCK bit). The token and the
-// two JSON texts follow it in the same allocation.
+// Entry is immutable once published, except `referenced` (the CLOCK bit). The token, the
+// two JSON texts and the claims record follow it in the same allocation.
 struct TokenCache::Entry {
   uint64_t hash;
   uint64_t generation;
   double exp, nbf, iat, auth_time;  // NaN when absent
   std::array<uint8_t, 32> deny_key;
-  uint32_t token_len, header_len, payload_len;
+  uint32_t token_len, header_len, payload_len, record_len;
   std::atomic<uint8_t> referenced{0};
 
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
-  size_t size() const { return sizeof(Entry) + token_len + header_len + payload_len; }
+  size_t size() const { return sizeof(Entry) + token_len + header_len + payload_len + record_len; }
 
   static void Delete(void* p) {
     auto* e = static_cast<Entry*>(p);
@@ -103,6 +103,7 @@ CachedToken TokenCache::View(const Entry& e) {
   CachedToken t;
   t.header_json = std::string_view(e.data() + e.token_len, e.header_len);
   t.payload_json = std::string_view(e.data() + e.token_len + e.header_len, e.payload_len);
+  t.record = std::string_view(e.data() + e.token_len + e.header_len + e.payload_len, e.record_len);
   t.exp = Unpack(e.exp);
   t.nbf = Unpack(e.nbf);
   t.iat = Unpack(e.iat);
@@ -145,7 +146,8 @@ void TokenCache::EvictForBytes(size_t needed) {
 
 bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generation,
                         const CachedToken& facts, int64_t now) {
-  const size_t data_len = token.size() + facts.header_json.size() + facts.payload_json.size();
+  const size_t data_len =
+      token.size() + facts.header_json.size() + facts.payload_json.size() + facts.record.size();
   if (sizeof(Entry) + data_len > options_.max_bytes) {
     return false;
   }
@@ -159,11 +161,17 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
                              facts.deny_key,
                              static_cast<uint32_t>(token.size()),
                              static_cast<uint32_t>(facts.header_json.size()),
-                             static_cast<uint32_t>(facts.payload_json.size())};
+                             static_cast<uint32_t>(facts.payload_json.size()),
+                             static_cast<uint32_t>(facts.record.size())};
   std::memcpy(e->data(), token.data(), token.size());
-  std::memcpy(e->data() + token.size(), facts.header_json.data(), facts.header_json.size());
-  std::memcpy(e->data() + token.size() + facts.header_json.size(), facts.payload_json.data(),
-              facts.payload_json.size());
+  char* texts = e->data() + token.size();
+  std::memcpy(texts, facts.header_json.data(), facts.header_json.size());
+  texts += facts.header_json.size();
+  std::memcpy(texts, facts.payload_json.data(), facts.payload_json.size());
+  texts += facts.payload_json.size();
+  if (!facts.record.empty()) {  // memcpy from a null view is undefined even for 0 bytes
+    std::memcpy(texts, facts.record.data(), facts.record.size());
+  }
 
   internal::MutexLock lock(&mu_);
   const size_t set = (hash & set_mask_) * kWays;

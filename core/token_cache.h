@@ -23,11 +23,14 @@ struct TokenCacheOptions {
   size_t max_bytes = 64 << 20;
 };
 
-// CachedToken is what a cache entry remembers of a verified token: its own JSON texts and the
-// facts that must be re-checked on every hit (the time claims and the revocation key).
+// CachedToken is what a cache entry remembers of a verified token: its own JSON texts, its
+// typed header and claims (a claims record: a hit hands back the same typed view a
+// verification made, without parsing), and the facts that must be re-checked on every hit
+// (the time claims and the revocation key).
 struct CachedToken {
   std::string_view header_json;
   std::string_view payload_json;
+  std::string_view record;
   // NumericDates as parsed; absent ones are nullopt.
   std::optional<double> exp, nbf, iat, auth_time;
   // deny_key is the token's revocation key (Denylist::KeyFor).

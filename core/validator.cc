@@ -3,6 +3,7 @@
 #include <limits>
 #include <utility>
 
+#include "core/internal/claims_record.h"
 #include "core/internal/str_cat.h"
 
 namespace tokenwarden {
@@ -22,11 +23,25 @@ int64_t ExpiresAt(const std::optional<double>& exp, int64_t leeway) {
 
 }  // namespace
 
-ValidatorScratch::ValidatorScratch(const Validator& validator) {
+// HitState is what a cache hit restores into: copies of the entry's texts (the entry may be
+// freed the moment the lookup ends) and the arrays the typed claims view into. Also the
+// record buffer a miss writes before inserting. No allocation once the strings have grown.
+struct ValidatorScratch::HitState {
+  std::string header_copy;
+  std::string payload_copy;
+  std::string record_copy;
+  std::string record;
+  internal::ClaimsStorage storage;
+};
+
+ValidatorScratch::ValidatorScratch(const Validator& validator)
+    : hit_(std::make_unique<HitState>()) {
   if (validator.cache_ != nullptr) {
     cache_reader_.emplace(*validator.cache_);
   }
 }
+
+ValidatorScratch::~ValidatorScratch() = default;
 
 Validator::Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> first,
                      ValidatorOptions options)
@@ -71,6 +86,7 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, int64_t n
                                 const ValidatorSnapshot& snap, ValidatorScratch& scratch,
                                 ValidationResult& out, bool& hit) const {
   Error result = Error::kOk;
+  ValidatorScratch::HitState& h = *scratch.hit_;
   hit = cache_->Lookup(token, hash, snap.generation, *scratch.cache_reader_,
                        [&](const CachedToken& c) {
                          out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
@@ -79,25 +95,73 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, int64_t n
                            result = Error::kRevoked;
                            out.detail = "the token is on the revocation denylist";
                          }
-                         // Copied out so the entry can be freed the moment the guard ends;
-                         // no allocation once the scratch strings have grown.
-                         scratch.header_copy_.assign(c.header_json);
-                         scratch.payload_copy_.assign(c.payload_json);
+                         h.header_copy.assign(c.header_json);
+                         h.payload_copy.assign(c.payload_json);
+                         h.record_copy.assign(c.record);
                        });
-  if (hit) {
-    out.cache_hit = true;
-    out.header_json = scratch.header_copy_;
-    out.payload_json = scratch.payload_copy_;
+  if (!hit) {
+    return result;
   }
+  VerifiedToken& t = out.token;
+  if (!internal::ReadClaimsRecord(h.record_copy, h.header_copy, h.payload_copy, t.header, t.claims,
+                                  h.storage)) {
+    hit = false;  // cannot happen (records are ours); verify afresh rather than guess
+    return Error::kOk;
+  }
+  out.cache_hit = true;
+  t.key = nullptr;
+  t.signing_input = {};
+  t.header_json = out.header_json = h.header_copy;
+  t.payload_json = out.payload_json = h.payload_copy;
+  t.header_parsed = t.claims_parsed = true;
+  t.detail = out.detail;
   return result;
 }
 
+void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorSnapshot& snap,
+                         const ValidationResult& out, const Denylist::Key& key,
+                         ValidatorScratch& scratch, int64_t now) const {
+  std::string& record = scratch.hit_->record;
+  internal::WriteClaimsRecord(out.token.header, out.token.claims, out.header_json, out.payload_json,
+                              record);
+  CachedToken facts;
+  facts.header_json = out.header_json;
+  facts.payload_json = out.payload_json;
+  facts.record = record;
+  facts.exp = out.times.exp;
+  facts.nbf = out.times.nbf;
+  facts.iat = out.times.iat;
+  facts.auth_time = out.times.auth_time;
+  facts.deny_key = key;
+  cache_->Insert(token, hash, snap.generation, facts, now);
+}
+
 Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
-                          ValidationResult& out) const {
+                          ValidationResult& out, const Requirements& requirements) const {
+  return Run(token, nullptr, now, scratch, out, requirements);
+}
+
+Error Validator::Validate(const ParsedToken& parsed, int64_t now, ValidatorScratch& scratch,
+                          ValidationResult& out, const Requirements& requirements) const {
+  return Run(parsed.token(), &parsed, now, scratch, out, requirements);
+}
+
+Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t now,
+                     ValidatorScratch& scratch, ValidationResult& out,
+                     const Requirements& requirements) const {
   out.cache_hit = false;
   out.detail = {};
   const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
   const Policy& policy = snap.verifier.policy();
+  // A request's requirements come last, on a hit as on a miss: the cache holds what is true
+  // of the token, never what one route asked of it.
+  const auto finish = [&](Error error) {
+    if (error == Error::kOk && !requirements.empty()) {
+      error = CheckRequirements(requirements, out.token.claims, out.detail);
+      out.token.detail = out.detail;
+    }
+    return error;
+  };
   uint64_t hash = 0;
   const bool cacheable = cache_ != nullptr && token.size() <= policy.max_token_bytes;
   if (cacheable) {
@@ -105,11 +169,14 @@ Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch&
     bool hit = false;
     const Error cached = ValidateCached(token, hash, now, snap, scratch, out, hit);
     if (hit) {
-      return cached;
+      return finish(cached);
     }
   }
-
-  const Error error = snap.verifier.Verify(token, now, scratch.verify_, out.token);
+  if (parsed == nullptr) {
+    scratch.verify_.parsed().Parse(token, policy.max_token_bytes);
+    parsed = &scratch.verify_.parsed();
+  }
+  const Error error = snap.verifier.Verify(*parsed, now, out.token);
   out.header_json = out.token.header_json;
   out.payload_json = out.token.payload_json;
   out.times = TimesOf(out.token.claims);
@@ -127,18 +194,10 @@ Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch&
       return Error::kRevoked;
     }
     if (cacheable) {
-      CachedToken facts;
-      facts.header_json = out.header_json;
-      facts.payload_json = out.payload_json;
-      facts.exp = out.times.exp;
-      facts.nbf = out.times.nbf;
-      facts.iat = out.times.iat;
-      facts.auth_time = out.times.auth_time;
-      facts.deny_key = key;
-      cache_->Insert(token, hash, snap.generation, facts, now);
+      Remember(token, hash, snap, out, key, scratch, now);
     }
   }
-  return Error::kOk;
+  return finish(Error::kOk);
 }
 
 absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now) {
@@ -155,8 +214,16 @@ void Validator::Purge(int64_t now) {
 std::optional<Validator::Revocation> Validator::RevocationFor(std::string_view token, int64_t now,
                                                               ValidatorScratch& scratch) const {
   const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
+  scratch.verify_.parsed().Parse(token, snap.verifier.policy().max_token_bytes);
+  return RevocationFor(scratch.verify_.parsed(), now, scratch);
+}
+
+std::optional<Validator::Revocation> Validator::RevocationFor(const ParsedToken& parsed,
+                                                              int64_t now,
+                                                              ValidatorScratch& scratch) const {
+  const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
   VerifiedToken verified;
-  (void)snap.verifier.Verify(token, now, scratch.verify_, verified);
+  (void)snap.verifier.Verify(parsed, now, verified);
   if (verified.key == nullptr || !verified.claims_parsed) {
     return std::nullopt;
   }

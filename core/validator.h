@@ -46,16 +46,17 @@ struct ValidatorOptions {
 };
 
 // ValidationResult is one Validate's outcome. Views point into the ValidatorScratch (and the
-// token) and live until its next Validate.
+// token, or the ParsedToken it was given) and live until its next Validate.
 struct ValidationResult {
-  // cache_hit: served from the cache; then `token` holds only the JSON views below, not typed
-  // claims (parse payload_json if you need more).
+  // cache_hit: served from the cache. `token` then holds the same typed header and claims a
+  // verification made (restored from the entry, not parsed again); only `token.key` is null.
   bool cache_hit = false;
   std::string_view header_json;
   std::string_view payload_json;
   TimeClaims times;
-  // token is the full verification result on a miss (typed header and claims, the key).
+  // token is the verification result: typed header and claims (on a hit too), the key.
   VerifiedToken token;
+  const Claims& claims() const { return token.claims; }
   // detail names the failed rule (static storage), or is empty.
   std::string_view detail;
 };
@@ -75,13 +76,19 @@ class ValidatorScratch {
  public:
   explicit ValidatorScratch(const Validator& validator);
 
+  ~ValidatorScratch();
+  ValidatorScratch(const ValidatorScratch&) = delete;
+  ValidatorScratch& operator=(const ValidatorScratch&) = delete;
+  // payload_reads counts the payloads this scratch has parsed (the one-parse tests read it).
+  uint64_t payload_reads() const { return verify_.payload_reads(); }
+
  private:
   friend class Validator;
+  struct HitState;  // a cache hit's copies and restored arrays
   VerifyScratch verify_;
   SnapshotReader<ValidatorSnapshot> reader_;
   std::optional<TokenCache::Reader> cache_reader_;
-  std::string header_copy_;
-  std::string payload_copy_;
+  std::unique_ptr<HitState> hit_;
 };
 
 // Validator validates tokens against the current snapshot, serving repeats from the cache and
@@ -94,10 +101,15 @@ class Validator {
                                                            std::shared_ptr<const KeySet> keys,
                                                            ValidatorOptions options = {});
 
-  // Validate checks `token` at `now`. A cache hit re-checks the time claims and the denylist;
-  // everything else was decided for this policy and key set when the entry was made.
+  // Validate checks `token` at `now`, then this request's `requirements` (CheckRequirements).
+  // A cache hit re-checks the time claims, the denylist and the requirements; everything else
+  // was decided for this policy and key set when the entry was made. A hit parses nothing.
   Error Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
-                 ValidationResult& out) const;
+                 ValidationResult& out, const Requirements& requirements = {}) const;
+  // Validate checks a token already parsed (IssuerSet routed it): the same, without parsing
+  // it again. `parsed` must outlive `out`.
+  Error Validate(const ParsedToken& parsed, int64_t now, ValidatorScratch& scratch,
+                 ValidationResult& out, const Requirements& requirements = {}) const;
 
   // UpdateKeys publishes `keys` with the same policy as a new generation: in-flight
   // validations finish on the old snapshot, later ones use the new one, and every cache entry
@@ -118,6 +130,9 @@ class Validator {
   // claim check fails now (it may become valid later, e.g. nbf).
   std::optional<Revocation> RevocationFor(std::string_view token, int64_t now,
                                           ValidatorScratch& scratch) const;
+  // RevocationFor of a token already parsed (not parsed again).
+  std::optional<Revocation> RevocationFor(const ParsedToken& parsed, int64_t now,
+                                          ValidatorScratch& scratch) const;
   // RevokeToken revokes `token` if its signature verifies under the current keys (RFC 7009
   // §2.2: an invalid token needs no revocation; the result is then false). The entry lasts
   // until exp + leeway, or for ever for a token without exp.
@@ -137,9 +152,17 @@ class Validator {
   friend class ValidatorScratch;
   Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> first,
             ValidatorOptions options);
+  // Run is both Validates: `parsed` is null when the token still needs parsing (on a miss).
+  Error Run(std::string_view token, const ParsedToken* parsed, int64_t now,
+            ValidatorScratch& scratch, ValidationResult& out,
+            const Requirements& requirements) const;
   Error ValidateCached(std::string_view token, uint64_t hash, int64_t now,
                        const ValidatorSnapshot& snap, ValidatorScratch& scratch,
                        ValidationResult& out, bool& hit) const;
+  // Remember puts a verified token into the cache with its claims record.
+  void Remember(std::string_view token, uint64_t hash, const ValidatorSnapshot& snap,
+                const ValidationResult& out, const Denylist::Key& key, ValidatorScratch& scratch,
+                int64_t now) const;
 
   Policy policy_;
   Published<ValidatorSnapshot> published_;

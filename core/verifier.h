@@ -39,27 +39,26 @@
 #include "core/header.h"
 #include "core/key.h"
 #include "core/key_set.h"
+#include "core/parsed_token.h"
 #include "core/policy.h"
 #include "core/trace.h"
 
 namespace tokenwarden {
 
-// VerifyScratch is one thread's reusable working memory: the simdjson parser and padded
-// buffers for the decoded segments. Never share one between threads; keep one per thread so
+// VerifyScratch is one thread's reusable working memory: the ParsedToken (simdjson parser,
+// decoded segments, claims storage). Never share one between threads; keep one per thread so
 // a warm Verify does not allocate.
 // Thread-safety: none; one thread at a time.
 class VerifyScratch {
  public:
-  VerifyScratch();
-  ~VerifyScratch();
+  VerifyScratch() = default;
   VerifyScratch(const VerifyScratch&) = delete;
   VerifyScratch& operator=(const VerifyScratch&) = delete;
-
-  struct Impl;
-  Impl& impl() { return *impl_; }
+  ParsedToken& parsed() { return parsed_; }
+  uint64_t payload_reads() const { return parsed_.payload_reads(); }
 
  private:
-  std::unique_ptr<Impl> impl_;
+  ParsedToken parsed_;
 };
 
 // VerifiedToken is what Verify learned about a token. Views point into the token and the
@@ -97,6 +96,10 @@ class Verifier {
   // `scratch`; both must outlive `out`. With a `trace`, every check is reported (see Trace).
   // Does not allocate once `scratch` is warm.
   Error Verify(std::string_view token, int64_t now, VerifyScratch& scratch, VerifiedToken& out,
+               Trace* trace = nullptr) const;
+  // Verify checks a token already parsed (by IssuerSet's routing, say) without parsing it
+  // again; `out` then views into `parsed`, which must outlive it.
+  Error Verify(const ParsedToken& parsed, int64_t now, VerifiedToken& out,
                Trace* trace = nullptr) const;
 
   const Policy& policy() const { return policy_; }

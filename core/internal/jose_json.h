@@ -6,7 +6,6 @@
 
 #include <simdjson.h>
 
-#include "core/claims.h"
 #include "core/error.h"
 #include "core/header.h"
 
@@ -21,10 +20,8 @@ inline constexpr size_t kMaxJsonDepth = 64;
 // jose_json_test and the CLI suite).
 inline constexpr size_t kSimdjsonMaxDepth = kMaxJsonDepth;
 
-// ClaimsStorage holds the arrays Claims views into; reused across tokens.
-struct ClaimsStorage {
-  std::vector<std::string_view> aud;
-  std::vector<std::string_view> scopes;
+// HeaderStorage holds the header's member names for the duplicate check; reused across tokens.
+struct HeaderStorage {
   std::vector<std::string_view> names;
   std::vector<std::string_view> sorted;  // scratch for the duplicate check
 };
@@ -37,12 +34,7 @@ bool HasDuplicateNames(const std::vector<std::string_view>& names,
 // ReadHeader types the JOSE header `root` into `out`. Returns kMalformed (not an object,
 // duplicate names, a member of the wrong type, a malformed `crit`, no `alg`) or
 // kUnsupportedAlgorithm (an `alg` we don't implement, `none` included), with `detail` set.
-Error ReadHeader(simdjson::dom::element root, Header& out, ClaimsStorage& storage,
-                 std::string_view& detail);
-
-// ReadClaims types the JWT claims set `root` into `out`, filling `storage`. Returns kMalformed
-// (not an object, duplicate names, a registered claim of the wrong type), with `detail` set.
-Error ReadClaims(simdjson::dom::element root, Claims& out, ClaimsStorage& storage,
+Error ReadHeader(simdjson::dom::element root, Header& out, HeaderStorage& storage,
                  std::string_view& detail);
 
 }  // namespace tokenwarden::internal

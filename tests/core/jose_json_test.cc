@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "core/internal/claims_reader.h"
 #include "core/internal/str_cat.h"
 #include "core/policy.h"
 #include "tests/core/test_tokens.h"
@@ -48,14 +49,11 @@ class JoseJsonTest : public ::testing::Test {
     return error;
   }
 
+  // Payload reads `json` with the claims reader the verifier uses (one strict pass).
   Error Payload(std::string_view json) {
-    input_ = simdjson::padded_string(json);
-    simdjson::dom::element root;
+    payload_text_.assign(json);
     detail_ = {};
-    if (parser_.parse(input_).get(root) != simdjson::SUCCESS) {
-      return Error::kMalformed;
-    }
-    const Error error = internal::ReadClaims(root, claims_, storage_, detail_);
+    const Error error = internal::ReadClaimsJson(payload_text_, claims_, claims_storage_, detail_);
     if (error != Error::kOk) {
       EXPECT_FALSE(detail_.empty()) << json;
     }
@@ -71,7 +69,9 @@ class JoseJsonTest : public ::testing::Test {
 
   simdjson::dom::parser parser_;
   simdjson::padded_string input_;
-  internal::ClaimsStorage storage_;
+  internal::HeaderStorage storage_;
+  internal::ClaimsStorage claims_storage_;
+  std::string payload_text_;
   tokenwarden::Header header_;
   Claims claims_;
   std::string_view detail_;
@@ -277,12 +277,16 @@ TEST_F(JoseJsonTest, LeavesAbsentClaimsUnset) {
   EXPECT_FALSE(claims_.has_aud);
   EXPECT_TRUE(claims_.aud.empty());
   EXPECT_TRUE(claims_.scopes.empty());
-  EXPECT_TRUE(claims_.names.empty());
+  EXPECT_TRUE(claims_.members.empty());
 }
 
 TEST_F(JoseJsonTest, ListsNamesInTokenOrder) {
   ASSERT_EQ(Payload(R"({"z":1,"exp":2,"a":null,"\u0062":[]})"), Error::kOk);
-  EXPECT_EQ(Strings(claims_.names.begin(), claims_.names.end()), (Strings{"z", "exp", "a", "b"}));
+  Strings names;
+  for (const ClaimMember& m : claims_.members) {
+    names.emplace_back(m.name);
+  }
+  EXPECT_EQ(names, (Strings{"z", "exp", "a", "b"}));
   EXPECT_TRUE(claims_.Has("a"));  // present with a null value
 }
 
@@ -362,6 +366,60 @@ TEST_F(JoseJsonTest, DoesNotSplitScpArrayItems) {
   EXPECT_EQ(Scopes(), (Strings{"a b"}));
 }
 
+// IdentityServer and Duende issue `scope` as an array of strings: each item is one scope.
+TEST_F(JoseJsonTest, ReadsScopeArray) {
+  ASSERT_EQ(Payload(R"({"scope":["openid","api1.read"]})"), Error::kOk);
+  EXPECT_EQ(Scopes(), (Strings{"openid", "api1.read"}));
+  EXPECT_FALSE(claims_.scope.has_value());
+}
+
+TEST_F(JoseJsonTest, ReadsClientIdInOrderOfPreference) {
+  ASSERT_EQ(Payload(R"({"azp":"a","cid":"c","client_id":"ci"})"), Error::kOk);
+  EXPECT_EQ(claims_.ClientId(), "ci");
+  ASSERT_EQ(Payload(R"({"azp":"a","cid":"c"})"), Error::kOk);
+  EXPECT_EQ(claims_.ClientId(), "c");
+  ASSERT_EQ(Payload(R"({"azp":"a"})"), Error::kOk);
+  EXPECT_EQ(claims_.ClientId(), "a");
+  ASSERT_EQ(Payload(R"({"sub":"u"})"), Error::kOk);
+  EXPECT_EQ(claims_.ClientId(), std::nullopt);
+}
+
+TEST_F(JoseJsonTest, ReadsSessionAndConfirmation) {
+  ASSERT_EQ(
+      Payload(R"({"sid":"s-1","cnf":{ "jkt" : "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }})"),
+      Error::kOk);
+  EXPECT_EQ(claims_.sid, "s-1");
+  EXPECT_EQ(claims_.cnf, R"({ "jkt" : "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" })");
+}
+
+// Integers beyond 64 bits are valid JSON; in claims the engine does not interpret they are
+// kept as written (PyJWT, jose and jwcrypto sign such tokens).
+TEST_F(JoseJsonTest, AcceptsBigIntegersInOtherClaims) {
+  ASSERT_EQ(
+      Payload(R"({"n":123456789012345678901234567890,"a":[-1e999,{"b":99999999999999999999999}]})"),
+      Error::kOk);
+  ASSERT_EQ(claims_.members.size(), 2u);
+  EXPECT_EQ(claims_.members[0].value, "123456789012345678901234567890");
+  // A NumericDate must still be a time: a huge integer is far away, beyond a double is not one.
+  ASSERT_EQ(Payload(R"({"exp":123456789012345678901234567890})"), Error::kOk);
+  EXPECT_GT(*claims_.exp, 1e29);
+  EXPECT_EQ(Payload(R"({"exp":1e400})"), Error::kMalformed);
+}
+
+// The reader is strict RFC 8259 everywhere, also inside claims it does not interpret.
+TEST_F(JoseJsonTest, RejectsInvalidJsonInUninterpretedClaims) {
+  for (const char* json :
+       {R"({"x":01})",      R"({"x":1.})",     R"({"x":.5})",       R"({"x":1e})",
+        R"({"x":+1})",      R"({"x":-})",      R"({"x":tru})",      R"({"x":nul})",
+        R"({"x":"\x"})",    R"({"x":"\u12"})", R"({"x":"\ud800"})", R"({"x":"\udc00\ud800"})",
+        "{\"x\":\"a\tb\"}", R"({"x":[1,]})",   R"({"x":{"a":1,}})", R"({"x":{"a"}})",
+        R"({"x":[1 2]})",   R"({"x":1} {})",   R"({"x":1,})",       R"({,"x":1})",
+        "{\"x\":\"\xff\"}", R"({"x":NaN})",    R"({"x":Infinity})", R"({'x':1})"}) {
+    EXPECT_EQ(Payload(json), Error::kMalformed) << json;
+  }
+  EXPECT_EQ(Payload(R"({"x":"\ud83d\ude00","y":-0.5e+10,"z":[true,false,null,{}]})"), Error::kOk);
+}
+
 TEST_F(JoseJsonTest, CombinesScopeAndScp) {
   ASSERT_EQ(Payload(R"({"scope":"a b","scp":["c"]})"), Error::kOk);
   EXPECT_EQ(Scopes(), (Strings{"a", "b", "c"}));
@@ -382,8 +440,9 @@ std::vector<JsonCase> WrongTypeCases() {
   } kClaims[] = {
       {"exp", "number"},   {"nbf", "number"},     {"iat", "number"},       {"auth_time", "number"},
       {"iss", "string"},   {"sub", "string"},     {"jti", "string"},       {"azp", "string"},
-      {"nonce", "string"}, {"at_hash", "string"}, {"client_id", "string"}, {"scope", "string"},
-      {"aud", "strings"},  {"scp", "strings"},
+      {"nonce", "string"}, {"at_hash", "string"}, {"client_id", "string"}, {"cid", "string"},
+      {"sid", "string"},   {"scope", "strings"},  {"aud", "strings"},      {"scp", "strings"},
+      {"cnf", "object"},
   };
   const struct {
     std::string_view name;
@@ -395,7 +454,7 @@ std::vector<JsonCase> WrongTypeCases() {
       {"Fraction", "1.5", "number"},
       {"True", "true", ""},
       {"Null", "null", ""},
-      {"Object", "{}", ""},
+      {"Object", "{}", "object"},
       {"EmptyArray", "[]", "strings"},
       {"StringArray", R"(["a","b"])", "strings"},
       {"ArrayWithNumber", R"(["a",1])", ""},
@@ -468,7 +527,7 @@ TEST_F(JoseJsonTest, AcceptsManyDistinctNames) {
   EXPECT_EQ(Payload(ManyNames(16, "")), Error::kOk);
   EXPECT_EQ(Payload(ManyNames(17, "")), Error::kOk);
   EXPECT_EQ(Payload(ManyNames(500, "")), Error::kOk);
-  EXPECT_EQ(claims_.names.size(), 500u);
+  EXPECT_EQ(claims_.members.size(), 500u);
 }
 
 TEST_F(JoseJsonTest, RejectsDuplicateAmongManyNames) {

@@ -1,0 +1,127 @@
+#include "core/parsed_token.h"
+
+#include <algorithm>
+#include <optional>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "core/base64url.h"
+#include "core/compact.h"
+#include "core/internal/claims_reader.h"
+#include "core/internal/jose_json.h"
+#include "core/policy.h"
+
+namespace tokenwarden {
+
+struct ParsedToken::Impl {
+  simdjson::dom::parser parser;
+  simdjson::dom::document header_doc;
+  // Decoded segments, each with SIMDJSON_PADDING readable bytes past the data so simdjson
+  // parses the header in place without copying.
+  std::vector<uint8_t> header;
+  std::vector<uint8_t> payload;
+  std::vector<uint8_t> signature;
+  internal::HeaderStorage header_storage;
+  internal::ClaimsStorage claims_storage;
+};
+
+namespace {
+
+// Decode strictly decodes one base64url segment into `buf`, keeping simdjson's padding.
+bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
+  const std::optional<size_t> decoded = Base64UrlDecodedLength(segment.size());
+  if (!decoded.has_value()) {
+    return false;
+  }
+  len = *decoded;
+  if (buf.size() < len + simdjson::SIMDJSON_PADDING) {
+    buf.resize(len + simdjson::SIMDJSON_PADDING);
+  }
+  return Base64UrlDecode(segment, buf.data());
+}
+
+std::string_view Text(const std::vector<uint8_t>& buf, size_t len) {
+  return std::string_view(reinterpret_cast<const char*>(buf.data()), len);
+}
+
+}  // namespace
+
+bool IsCompactJws(std::string_view token) {
+  return std::count(token.begin(), token.end(), '.') == 2;
+}
+
+ParsedToken::ParsedToken() : impl_(std::make_unique<Impl>()) {
+  // A failed allocation here surfaces later as a parse error (kMalformed), never a crash.
+  [[maybe_unused]] const simdjson::error_code error =
+      impl_->parser.allocate(kDefaultMaxTokenBytes, internal::kSimdjsonMaxDepth);
+}
+
+ParsedToken::~ParsedToken() = default;
+
+uint64_t ParsedToken::payload_reads() const { return impl_->claims_storage.reads; }
+
+void ParsedToken::Reset(std::string_view token) {
+  token_ = token;
+  early_error_ = Error::kOk;
+  early_stage_ = {};
+  early_detail_ = {};
+  signing_input_ = {};
+  signature_ = {};
+  header_json_ = {};
+  payload_json_ = {};
+  decoded_ = false;
+  header_parsed_ = false;
+  header_ = Header{};
+  claims_error_ = Error::kMalformed;
+  claims_detail_ = {};
+  claims_ = Claims{};
+}
+
+void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
+  Reset(token);
+  Impl& s = *impl_;
+  if (token.size() > max_bytes) {
+    early_error_ = Error::kTokenTooLarge;
+    early_stage_ = "size";
+    early_detail_ = "the token exceeds the size limit";
+    return;
+  }
+  const std::optional<CompactParts> parts = SplitCompact(token);
+  early_stage_ = "structure";
+  if (!parts.has_value()) {
+    early_error_ = Error::kMalformed;
+    early_detail_ = "a compact JWS has exactly three segments";
+    return;
+  }
+  signing_input_ = parts->signing_input;
+  size_t header_len = 0, payload_len = 0, signature_len = 0;
+  if (!Decode(parts->header, s.header, header_len) ||
+      !Decode(parts->payload, s.payload, payload_len) ||
+      !Decode(parts->signature, s.signature, signature_len)) {
+    early_error_ = Error::kMalformed;
+    early_detail_ = "every segment must be canonical unpadded base64url (RFC 7515 §2)";
+    return;
+  }
+  decoded_ = true;
+  signature_ = std::span<const uint8_t>(s.signature.data(), signature_len);
+  header_json_ = Text(s.header, header_len);
+  payload_json_ = Text(s.payload, payload_len);
+  claims_error_ =
+      internal::ReadClaimsJson(payload_json_, claims_, s.claims_storage, claims_detail_);
+  early_stage_ = "header";
+  simdjson::dom::element root;
+  if (s.parser.parse_into_document(s.header_doc, s.header.data(), header_len, false).get(root) !=
+      simdjson::SUCCESS) {
+    early_error_ = Error::kMalformed;
+    early_detail_ = "the JOSE header is not valid UTF-8 JSON within the nesting limit";
+    return;
+  }
+  early_error_ = internal::ReadHeader(root, header_, s.header_storage, early_detail_);
+  header_parsed_ = early_error_ == Error::kOk;
+  if (header_parsed_) {
+    early_stage_ = {};
+  }
+}
+
+}  // namespace tokenwarden
