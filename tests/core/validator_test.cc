@@ -59,6 +59,30 @@ TEST(ValidatorTest, SecondValidationIsACacheHitWithTheSameClaims) {
   EXPECT_EQ(v->cache()->entries(), 1u);
 }
 
+TEST(ValidatorTest, IntegersBeyond64BitsValidateAndKeepTheirDigits) {
+  // PyJWT, jose and jwcrypto sign such claims; they must validate and re-emit digit for digit,
+  // from a verification and from a cache hit alike.
+  constexpr std::string_view kBig = "123456789012345678901234567890";
+  const std::string claims =
+      internal::StrCat(R"({"iss":"https://issuer.example","exp":)", kNow + 3600, R"(,"big":)", kBig,
+                       R"(,"neg":-98765432109876543210987654321,"list":[18446744073709551616]})");
+  const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), claims, "a");
+  for (const bool cache : {true, false}) {
+    SCOPED_TRACE(cache ? "cache" : "no cache");
+    auto v = MakeValidator(KeysAandB(), cache);
+    ValidatorScratch scratch(*v);
+    ValidationResult r;
+    for (const bool hit : {false, cache}) {
+      ASSERT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk) << r.detail;
+      EXPECT_EQ(r.cache_hit, hit);
+      EXPECT_EQ(r.claims().Find("big"), kBig);
+      EXPECT_EQ(r.claims().Find("neg"), "-98765432109876543210987654321");
+      EXPECT_EQ(r.claims().Find("list"), "[18446744073709551616]");
+      EXPECT_EQ(r.payload_json, claims);
+    }
+  }
+}
+
 TEST(ValidatorTest, CacheHitReappliesExpiry) {
   auto v = MakeValidator(KeysAandB());
   ValidatorScratch scratch(*v);
