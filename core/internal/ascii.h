@@ -2,27 +2,13 @@
 // -----------------------------------------------------------------------------
 // ASCII helpers over std::string_view (Debian's absl::string_view is a different type, see
 // str_cat.h): case-insensitive comparison for scheme names and media types, whitespace
-// trimming for header values, hex digits for percent-decoding.
+// trimming for header values. Hex digits are in base/hex.h.
 #ifndef TOKENWARDEN_CORE_INTERNAL_ASCII_H_
 #define TOKENWARDEN_CORE_INTERNAL_ASCII_H_
 
 #include <string_view>
 
 namespace tokenwarden::internal {
-
-// HexDigitValue is the value of one hex digit (either case), or -1.
-inline int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 

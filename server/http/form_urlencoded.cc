@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/internal/ascii.h"
+#include "base/hex.h"
 
 namespace tokenwarden::server::http {
 
@@ -34,8 +34,8 @@ bool FormDecode(std::string_view in, std::string& out) {
     if (in.size() - i < 3) {
       return false;
     }
-    const int hi = internal::HexDigitValue(in[i + 1]);
-    const int lo = internal::HexDigitValue(in[i + 2]);
+    const int hi = base::HexDigitValue(in[i + 1]);
+    const int lo = base::HexDigitValue(in[i + 2]);
     if (hi < 0 || lo < 0) {
       return false;
     }

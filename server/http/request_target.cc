@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/hex.h"
 #include "core/internal/ascii.h"
 
 namespace tokenwarden::server::http {
 
+using base::HexDigitValue;
 using internal::EqualsIgnoreCase;
-using internal::HexDigitValue;
 namespace {
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

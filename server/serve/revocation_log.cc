@@ -16,6 +16,7 @@
 
 #include <absl/status/status.h>
 
+#include "base/hex.h"
 #include "core/internal/str_cat.h"
 
 namespace tokenwarden::server {
@@ -85,16 +86,6 @@ int SyncFolder(const std::string& path) {
     return errno;
   }
   return fsync(fd.Get()) == 0 ? 0 : errno;
-}
-
-int LowerHexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
 }
 
 // ReadLines calls `fn(line, line_no)` (1-based, without the '\n') for each complete line of
@@ -261,11 +252,7 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
 }  // namespace
 
 void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const uint8_t b : key) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
+  base::AppendHex(key, out);
   out.push_back(' ');
   char digits[24];
   const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), expires_at);
@@ -279,13 +266,8 @@ bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& e
   if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
     return false;
   }
-  for (size_t i = 0; i < key.size(); ++i) {
-    const int hi = LowerHexValue(line[2 * i]);
-    const int lo = LowerHexValue(line[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    key[i] = static_cast<uint8_t>(hi * 16 + lo);
+  if (!base::DecodeLowerHex(line.substr(0, 2 * key.size()), key)) {
+    return false;
   }
   const std::string_view number = line.substr(65);
   const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;

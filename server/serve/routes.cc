@@ -1,10 +1,12 @@
 #include "server/serve/routes.h"
 
+#include <span>
 #include <string>
 #include <utility>
 
 #include <openssl/sha.h>
 
+#include "base/hex.h"
 #include "core/internal/ascii.h"
 #include "core/internal/str_cat.h"
 #include "server/json_text.h"
@@ -26,13 +28,7 @@ void SetError(http::Response& response, int status, std::string_view code,
 std::string TokenDigest(std::string_view token) {
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const uint8_t*>(token.data()), token.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (int i = 0; i < 6; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
+  return base::HexEncode(std::span<const uint8_t>(digest, 6));
 }
 
 std::string QuotedSafe(std::string_view text) {

@@ -7,6 +7,7 @@
 #include <openssl/base64.h>
 #include <openssl/sha.h>
 
+#include "base/hex.h"
 #include "core/internal/str_cat.h"
 
 namespace tokenwarden::server::upstream {
@@ -16,17 +17,6 @@ int64_t SystemMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Hex(std::string_view bytes, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n && i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
 }
 
 std::string Base64(std::string_view in) {
@@ -49,17 +39,14 @@ UpstreamOutcome Error(std::string message) {
 }  // namespace
 
 std::string FormEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
         c == '.' || c == '_' || c == '~') {
       out.push_back(c);
     } else {
       out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
+      base::AppendHexByte(static_cast<uint8_t>(c), out, base::HexCase::kUpper);
     }
   }
   return out;
@@ -243,7 +230,7 @@ int64_t OpaqueIntrospector::ExpiryOf(const UpstreamOutcome& outcome, int64_t now
 
 UpstreamOutcome OpaqueIntrospector::Resolve(const Task& task, int64_t& expires_ms) {
   SharedResultStore* shared = config_.shared.get();
-  const std::string key = shared != nullptr ? Hex(task.digest, task.digest.size()) : "";
+  const std::string key = shared != nullptr ? base::HexEncode(task.digest) : "";
   if (shared != nullptr) {
     if (std::optional<SharedResult> hit = shared->Get(key)) {
       absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(hit->json);
@@ -284,7 +271,7 @@ void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutco
 UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::string& digest) {
   const std::string endpoint =
       config_.endpoint.empty() ? config_.endpoint_provider() : config_.endpoint;
-  const std::string name = Hex(digest, 6);
+  const std::string name = base::HexEncode(std::string_view(digest).substr(0, 6));
   auto fail = [&](std::string why) {
     if (log_) {
       log_(internal::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
