@@ -65,8 +65,8 @@ struct Setup {
 const Setup& GetSetup(const std::string& alg, const std::string& token_file) {
   static std::map<std::string, std::unique_ptr<Setup>>* setups =
       new std::map<std::string, std::unique_ptr<Setup>>();
-  static internal::Mutex mu;
-  internal::MutexLock lock(&mu);
+  static base::Mutex mu;
+  base::MutexLock lock(&mu);
   std::unique_ptr<Setup>& s = (*setups)[token_file];
   if (s != nullptr) {
     return *s;

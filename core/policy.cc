@@ -5,14 +5,14 @@
 #include <absl/strings/ascii.h>
 #include <openssl/mem.h>
 
+#include "base/ascii.h"
 #include "core/base64url.h"
-#include "core/internal/ascii.h"
 #include "core/signature.h"
 
 namespace tokenwarden {
 
-using internal::AsciiLower;
-using internal::EqualsIgnoreCase;
+using base::AsciiLower;
+using base::EqualsIgnoreCase;
 namespace {
 
 constexpr std::string_view kApplicationPrefix = "application/";

@@ -8,10 +8,10 @@
 #include <absl/strings/str_cat.h>
 #include <simdjson.h>
 
+#include "base/str_cat.h"
 #include "core/base64url.h"
 #include "core/compact.h"
 #include "core/internal/jose_json.h"
-#include "core/internal/str_cat.h"
 #include "core/signature.h"
 
 namespace tokenwarden {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
 #include "server/auth/client_auth.h"
 #include "server/http/form_urlencoded.h"
 
@@ -88,7 +88,7 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
   // case-insensitive (RFC 7617 §2). Tabs and other whitespace are not SP.
   constexpr std::string_view kScheme = "basic";
   if (header_value.size() <= kScheme.size() ||
-      !internal::EqualsIgnoreCase(header_value.substr(0, kScheme.size()), kScheme) ||
+      !base::EqualsIgnoreCase(header_value.substr(0, kScheme.size()), kScheme) ||
       header_value[kScheme.size()] != ' ') {
     return std::nullopt;
   }

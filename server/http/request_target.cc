@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "base/ascii.h"
 #include "base/hex.h"
-#include "core/internal/ascii.h"
 
 namespace tokenwarden::server::http {
 
+using base::EqualsIgnoreCase;
 using base::HexDigitValue;
-using internal::EqualsIgnoreCase;
 namespace {
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

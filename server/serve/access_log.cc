@@ -9,8 +9,8 @@
 
 #include <absl/strings/str_format.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/str_cat.h"
 #include "server/json_text.h"
 
 namespace tokenwarden::server {
@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& pa
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
     return absl::InvalidArgumentError(
-        internal::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
+        base::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
   }
   return std::unique_ptr<AccessLog>(new AccessLog(fd, true));
 }
@@ -51,8 +51,7 @@ void AccessLog::Write(int worker, const http::Request* request, const http::Resp
     line.append(",\"path\":");
     AppendJsonString(line, request->path.substr(0, 256));
   }
-  internal::StrAppend(&line, ",\"status\":", response.status,
-                      ",\"duration_us\":", latency_ns / 1000);
+  base::StrAppend(&line, ",\"status\":", response.status, ",\"duration_us\":", latency_ns / 1000);
   if (!response.log_note.empty()) {
     line.append(",\"note\":");
     AppendJsonString(line, response.log_note);

@@ -17,12 +17,12 @@
 #include <absl/status/status.h>
 
 #include "base/hex.h"
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 
 constexpr std::string_view kHeader = "tokenwarden-revocations 1";
 // A record is 64 hex digits, a space and at most 20 characters of int64: 85 bytes. Anything
@@ -50,11 +50,11 @@ class UniqueFd {
 };
 
 absl::Status SysError(int err, const std::string& path, std::string_view what) {
-  return absl::ErrnoToStatus(err, internal::ToAbsl(StrCat("revocation log ", path, ": ", what)));
+  return absl::ErrnoToStatus(err, base::ToAbsl(StrCat("revocation log ", path, ": ", what)));
 }
 
 absl::Status LineError(const std::string& path, size_t line_no, std::string_view what) {
-  return absl::DataLossError(internal::ToAbsl(
+  return absl::DataLossError(base::ToAbsl(
       StrCat("revocation log ", path, ": line ", line_no, ": ", what, " (the file is damaged)")));
 }
 
@@ -145,7 +145,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     r.size += line.size() + 1;
     if (line_no == 1) {
       if (line != kHeader) {
-        return absl::FailedPreconditionError(internal::ToAbsl(StrCat(
+        return absl::FailedPreconditionError(base::ToAbsl(StrCat(
             "revocation log ", path, ": line 1 is not \"", kHeader, "\": not a revocation log")));
       }
       r.header = true;
@@ -163,7 +163,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     }
     absl::Status s = denylist.Add(key, expires_at, now);
     if (absl::IsResourceExhausted(s)) {
-      return absl::ResourceExhaustedError(internal::ToAbsl(StrCat(
+      return absl::ResourceExhaustedError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line ", line_no, ": the denylist is full (capacity ",
           denylist.capacity(), "): raise denylist.capacity to hold the durable revocations")));
     }
@@ -185,12 +185,12 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
 absl::Status Recover(int fd, const std::string& path, Replayed& r, std::string* warnings) {
   if (!r.tail.empty()) {
     if (!r.header && !kHeader.starts_with(r.tail)) {
-      return absl::FailedPreconditionError(internal::ToAbsl(StrCat(
+      return absl::FailedPreconditionError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line 1 is not \"", kHeader, "\": not a revocation log")));
     }
     if (warnings != nullptr) {
-      internal::StrAppend(warnings, "revocation log ", path, ": ignoring a torn last line (",
-                          r.tail.size(), " bytes, no newline) left by an interrupted write\n");
+      base::StrAppend(warnings, "revocation log ", path, ": ignoring a torn last line (",
+                      r.tail.size(), " bytes, no newline) left by an interrupted write\n");
     }
     if (ftruncate(fd, static_cast<off_t>(r.size)) != 0) {
       return SysError(errno, path, "truncate the torn last line");
@@ -293,13 +293,13 @@ absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::st
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
-        internal::ToAbsl(StrCat("revocation log ", path, ": not a regular file")));
+        base::ToAbsl(StrCat("revocation log ", path, ": not a regular file")));
   }
   // Two servers appending to one log would interleave and compact each other's lines away.
   if (flock(fd.Get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(internal::ToAbsl(
-          StrCat("revocation log ", path, ": in use by another tokenwarden process")));
+      return absl::FailedPreconditionError(
+          base::ToAbsl(StrCat("revocation log ", path, ": in use by another tokenwarden process")));
     }
     return SysError(errno, path, "lock");
   }
@@ -314,7 +314,7 @@ absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::st
   std::unique_ptr<RevocationLog> log(
       new RevocationLog(path, fd.Release(), replayed->size, replayed->lines));
   if (replayed->expired > 0) {
-    internal::MutexLock lock(&log->mu_);
+    base::MutexLock lock(&log->mu_);
     s = log->Compact(denylist, now);
     if (!s.ok()) {
       return s;
@@ -327,7 +327,7 @@ RevocationLog::RevocationLog(std::string path, int fd, uint64_t size, size_t lin
     : path_(std::move(path)), fd_(fd), size_(size), lines_(lines) {}
 
 RevocationLog::~RevocationLog() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   close(fd_);
 }
 
@@ -345,9 +345,9 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
   for (const Entry& e : entries) {
     AppendRevocationRecord(e.key, e.expires_at, lines);
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
-    return absl::FailedPreconditionError(internal::ToAbsl(failed_));
+    return absl::FailedPreconditionError(base::ToAbsl(failed_));
   }
   // One write(): with O_APPEND the lines land whole at the end, or (disk full) partly.
   ssize_t n;
@@ -378,9 +378,9 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
 }
 
 absl::StatusOr<bool> RevocationLog::MaybeCompact(const Denylist& denylist, int64_t now) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
-    return absl::FailedPreconditionError(internal::ToAbsl(failed_));
+    return absl::FailedPreconditionError(base::ToAbsl(failed_));
   }
   if (lines_ < kMinCompactLines) {
     return false;
@@ -439,7 +439,7 @@ absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
 }
 
 size_t RevocationLog::lines() const {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return lines_;
 }
 

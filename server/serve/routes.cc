@@ -6,9 +6,9 @@
 
 #include <openssl/sha.h>
 
+#include "base/ascii.h"
 #include "base/hex.h"
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/json_text.h"
 
 namespace tokenwarden::server {
@@ -141,7 +141,7 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
     }
     issuers.append(issuers.empty() ? "" : ",");
     AppendJsonString(issuers, *issuer.config->policy.issuer);
-    internal::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
+    base::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
     if (issuer.live != nullptr) {
       issuer.live->AppendReadyJson(issuers, now);
     }
@@ -156,13 +156,13 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
   response.AddHeader("Cache-Control", "no-store");
   if (missing.empty() && health != RedisHealth::kStarting) {
     response.body =
-        internal::StrCat("{\"status\":\"", health == RedisHealth::kUp ? "ready" : "degraded",
-                         "\",\"issuers\":{", issuers, "}", redis, "}");
+        base::StrCat("{\"status\":\"", health == RedisHealth::kUp ? "ready" : "degraded",
+                     "\",\"issuers\":{", issuers, "}", redis, "}");
     return;
   }
   response.status = 503;
-  response.body = internal::StrCat("{\"status\":\"not_ready\",\"issuers_without_keys\":[", missing,
-                                   "],\"issuers\":{", issuers, "}", redis, "}");
+  response.body = base::StrCat("{\"status\":\"not_ready\",\"issuers_without_keys\":[", missing,
+                               "],\"issuers\":{", issuers, "}", redis, "}");
 }
 
 absl::Status Routes::RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now) {

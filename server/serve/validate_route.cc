@@ -3,8 +3,8 @@
 // any method; the answer is 200 with claim headers, 401 with an RFC 6750 §3 challenge, or
 // 403 insufficient_scope.
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/str_cat.h"
 #include "server/serve/request_path.h"
 #include "server/serve/routes.h"
 #include "server/serve/token_check.h"
@@ -43,11 +43,11 @@ void Challenge(http::Response& response, int status, std::string_view error,
   SetError(response, status, error.empty() ? "invalid_request" : error, description);
   std::string value = "Bearer realm=\"tokenwarden\"";
   if (!error.empty()) {
-    internal::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
-                        QuotedSafe(description), "\"");
+    base::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
+                    QuotedSafe(description), "\"");
   }
   if (!scope.empty()) {
-    internal::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
+    base::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
   }
   response.AddHeader("WWW-Authenticate", value);
 }
@@ -71,7 +71,7 @@ template <typename List>
 std::string Join(const List& scopes) {
   std::string out;
   for (const auto& s : scopes) {
-    internal::StrAppend(&out, out.empty() ? "" : " ", s);
+    base::StrAppend(&out, out.empty() ? "" : " ", s);
   }
   return out;
 }
@@ -155,14 +155,14 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     return;
   }
   const std::string_view value = *request.Header("Authorization");
-  if (!internal::StartsWithIgnoreCase(value, "Bearer ")) {
+  if (!base::StartsWithIgnoreCase(value, "Bearer ")) {
     SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
     response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
     return;
   }
-  const std::string_view token = internal::StripWhitespace(value.substr(7));
+  const std::string_view token = base::StripWhitespace(value.substr(7));
   if (deps_.log_notes) {
-    response.log_note = internal::StrCat("token=", TokenDigest(token));
+    response.log_note = base::StrCat("token=", TokenDigest(token));
   }
   if (!IsB64Token(token)) {
     deps_.metrics->CountValidation(ctx.index(), static_cast<int>(Error::kMalformed));
@@ -181,7 +181,7 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   }
   if (deps_.log_notes) {
-    internal::StrAppend(&response.log_note, " result=", OutcomeName(verdict.outcome));
+    base::StrAppend(&response.log_note, " result=", OutcomeName(verdict.outcome));
   }
   if (verdict.unavailable && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
     Unavailable(response);

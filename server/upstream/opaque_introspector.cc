@@ -8,7 +8,7 @@
 #include <openssl/sha.h>
 
 #include "base/hex.h"
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::upstream {
 namespace {
@@ -274,8 +274,8 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   const std::string name = base::HexEncode(std::string_view(digest).substr(0, 6));
   auto fail = [&](std::string why) {
     if (log_) {
-      log_(internal::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
-                            " failed: ", why));
+      log_(base::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
+                        " failed: ", why));
     }
     return Error(std::move(why));
   };
@@ -287,27 +287,27 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   request.url = endpoint;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = internal::StrCat("token=", FormEncode(token), "&token_type_hint=access_token");
+  request.body = base::StrCat("token=", FormEncode(token), "&token_type_hint=access_token");
   if (config_.client_secret_post) {
-    internal::StrAppend(&request.body, "&client_id=", FormEncode(config_.client_id),
-                        "&client_secret=", FormEncode(config_.client_secret));
+    base::StrAppend(&request.body, "&client_id=", FormEncode(config_.client_id),
+                    "&client_secret=", FormEncode(config_.client_secret));
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
     request.headers.emplace_back(
         "Authorization",
-        internal::StrCat("Basic ", Base64(internal::StrCat(FormEncode(config_.client_id), ":",
-                                                           FormEncode(config_.client_secret)))));
+        base::StrCat("Basic ", Base64(base::StrCat(FormEncode(config_.client_id), ":",
+                                                   FormEncode(config_.client_secret)))));
   }
   absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
   if (!response.ok()) {
     return fail(std::string(response.status().message()));
   }
   if (response->status == 401 || response->status == 403) {
-    return fail(internal::StrCat("HTTP ", response->status,
-                                 ": the issuer refused tokenwarden's client credentials"));
+    return fail(base::StrCat("HTTP ", response->status,
+                             ": the issuer refused tokenwarden's client credentials"));
   }
   if (response->status != 200) {
-    return fail(internal::StrCat("HTTP ", response->status));
+    return fail(base::StrCat("HTTP ", response->status));
   }
   absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(response->body);
   if (!parsed.ok()) {

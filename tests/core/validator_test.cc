@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
@@ -25,8 +25,8 @@ using testing::MintAlg;
 using testing::MustJwks;
 
 std::string Claims(std::string_view jti, int64_t exp = kNow + 3600) {
-  return internal::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","jti":")", jti,
-                          R"(","exp":)", exp, "}");
+  return base::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","jti":")", jti,
+                      R"(","exp":)", exp, "}");
 }
 
 std::shared_ptr<const KeySet> KeysAandB() {
