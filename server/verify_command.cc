@@ -10,12 +10,12 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/strip.h>
 
+#include "base/json_escape.h"
 #include "base/str_cat.h"
 #include "core/key_set.h"
 #include "core/rejection.h"
 #include "core/verifier.h"
 #include "server/explain.h"
-#include "server/json_text.h"
 #include "server/verify_options.h"
 
 namespace tokenwarden::server {
@@ -71,7 +71,7 @@ std::string ResultJson(Error error, const VerifiedToken& token, const Policy& po
     return out;
   }
   base::StrAppend(&out, "{\"valid\": false, \"error\": \"", ErrorCode(error), "\", \"message\": ");
-  AppendJsonString(out, DescribeRejection(error, token, policy, now));
+  base::AppendJsonQuoted(DescribeRejection(error, token, policy, now), out);
   base::StrAppend(&out, "}\n");
   return out;
 }

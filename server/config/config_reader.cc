@@ -10,6 +10,7 @@
 #include <system_error>
 #include <unordered_set>
 
+#include "base/json_escape.h"
 #include "base/str_cat.h"
 
 namespace tokenwarden::server::config_reader {
@@ -19,8 +20,6 @@ using simdjson::dom::element_type;
 
 // kMaxQuotedBytes bounds how much of a value a message repeats.
 constexpr size_t kMaxQuotedBytes = 256;
-
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 }  // namespace
 
@@ -33,22 +32,10 @@ std::string IndexPath(std::string_view parent, size_t index) {
 }
 
 std::string Quote(std::string_view value) {
-  std::string out = "\"";
+  std::string out;
   const std::string_view shown = value.substr(0, kMaxQuotedBytes);
-  for (const char c : shown) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += "\\u00";
-      out += kHexDigits[byte >> 4];
-      out += kHexDigits[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  // Every control character as \u00XX, DEL too: a message may end up on a terminal.
+  base::AppendJsonQuoted(shown, out, {.short_forms = false, .escape_delete = true});
   if (shown.size() < value.size()) {
     out += "...";
   }

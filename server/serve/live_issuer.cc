@@ -2,9 +2,9 @@
 
 #include <utility>
 
+#include "base/json_escape.h"
 #include "base/str_cat.h"
 #include "server/fetch/https_client.h"
-#include "server/json_text.h"
 #include "server/keys/key_source.h"
 #include "server/upstream/opaque_introspector.h"
 
@@ -108,7 +108,7 @@ void LiveIssuer::AppendReadyJson(std::string& out, int64_t now) const {
                     ",\"kids\":[");
     for (size_t i = 0; i < s.kids.size(); ++i) {
       out.append(i == 0 ? "" : ",");
-      AppendJsonString(out, s.kids[i]);
+      base::AppendJsonQuoted(s.kids[i], out);
     }
     out.append("],\"age_seconds\":");
     if (s.last_success_unix > 0) {
@@ -118,12 +118,12 @@ void LiveIssuer::AppendReadyJson(std::string& out, int64_t now) const {
     }
     base::StrAppend(&out, ",\"consecutive_failures\":", s.consecutive_failures,
                     ",\"next_attempt_in_ms\":", s.next_attempt_in_ms, ",\"jwks_uri\":");
-    AppendJsonString(out, s.jwks_uri);
+    base::AppendJsonQuoted(s.jwks_uri, out);
     out.append(",\"last_error\":");
     if (s.last_error.empty()) {
       out.append("null");
     } else {
-      AppendJsonString(out, s.last_error);
+      base::AppendJsonQuoted(s.last_error, out);
     }
     out.push_back('}');
   }

@@ -4,10 +4,10 @@
 
 #include <simdjson.h>
 
+#include "base/json_escape.h"
 #include "core/base64url.h"
 #include "core/compact.h"
 #include "core/policy.h"
-#include "server/json_text.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -54,7 +54,7 @@ void AppendElement(std::string& out, element e) {
           out.push_back(',');
         }
         first = false;
-        AppendJsonString(out, field.key);
+        base::AppendJsonQuoted(field.key, out);
         out.push_back(':');
         AppendElement(out, field.value);
       }
@@ -75,7 +75,7 @@ void AppendElement(std::string& out, element e) {
       return;
     }
     case element_type::STRING:
-      AppendJsonString(out, Str(e));
+      base::AppendJsonQuoted(Str(e), out);
       return;
     default:
       // Numbers, booleans and null: simdjson's own serializer keeps numbers exact enough
@@ -177,7 +177,7 @@ void PayloadReader::AppendIntrospectionMembers(std::string& out) const {
     has_scope |= field.key == "scope";
     has_token_type |= field.key == "token_type";
     out.push_back(',');
-    AppendJsonString(out, field.key);
+    base::AppendJsonQuoted(field.key, out);
     out.push_back(':');
     AppendElement(out, field.value);
   }
@@ -196,7 +196,7 @@ void PayloadReader::AppendIntrospectionMembers(std::string& out) const {
     const std::optional<std::string_view> text = usable ? ClaimText("scp", joined) : std::nullopt;
     if (text.has_value()) {
       out.append(",\"scope\":");
-      AppendJsonString(out, *text);
+      base::AppendJsonQuoted(*text, out);
     }
   }
   if (!has_token_type) {

@@ -8,8 +8,8 @@
 
 #include "base/ascii.h"
 #include "base/hex.h"
+#include "base/json_escape.h"
 #include "base/str_cat.h"
-#include "server/json_text.h"
 
 namespace tokenwarden::server {
 namespace routes_internal {
@@ -19,9 +19,9 @@ void SetError(http::Response& response, int status, std::string_view code,
   response.status = status;
   response.content_type = "application/json";
   response.body.assign("{\"error\":");
-  AppendJsonString(response.body, code);
+  base::AppendJsonQuoted(code, response.body);
   response.body.append(",\"error_description\":");
-  AppendJsonString(response.body, description);
+  base::AppendJsonQuoted(description, response.body);
   response.body.push_back('}');
 }
 
@@ -137,10 +137,10 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
     const bool ready = has_keys && (issuer.live == nullptr || issuer.live->ready());
     if (!ready) {
       missing.append(missing.empty() ? "" : ",");
-      AppendJsonString(missing, *issuer.config->policy.issuer);
+      base::AppendJsonQuoted(*issuer.config->policy.issuer, missing);
     }
     issuers.append(issuers.empty() ? "" : ",");
-    AppendJsonString(issuers, *issuer.config->policy.issuer);
+    base::AppendJsonQuoted(*issuer.config->policy.issuer, issuers);
     base::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
     if (issuer.live != nullptr) {
       issuer.live->AppendReadyJson(issuers, now);
