@@ -20,6 +20,7 @@
 
 #include "base/ascii.h"
 #include "base/str_cat.h"
+#include "base/unique_fd.h"
 #include "server/fetch/response_parser.h"
 #include "server/fetch/url.h"
 
@@ -37,26 +38,6 @@ struct Deadline {
 };
 
 Deadline After(uint32_t ms) { return Deadline{Clock::now() + std::chrono::milliseconds(ms)}; }
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
 
 // Where names the request in messages: origin and path, never the query (it may carry data
 // that does not belong in logs).
@@ -86,7 +67,7 @@ absl::Status Wait(int fd, short events, const Deadline& deadline, const Url& url
   }
 }
 
-absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
+absl::StatusOr<base::UniqueFd> Connect(const Url& url, const Deadline& deadline) {
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -101,7 +82,7 @@ absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
   absl::Status last = absl::UnavailableError(base::StrCat(Where(url), ": no address"));
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    Fd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    base::UniqueFd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) {
       last = absl::UnavailableError(base::StrCat(Where(url), ": socket: ", strerror(errno)));
       continue;
@@ -133,7 +114,7 @@ absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
 // Connection is one socket, plain or under TLS.
 class Connection {
  public:
-  Connection(Fd fd, const Url& url) : fd_(std::move(fd)), url_(url) {}
+  Connection(base::UniqueFd fd, const Url& url) : fd_(std::move(fd)), url_(url) {}
 
   absl::Status Handshake(SSL_CTX* ctx, const Deadline& deadline) {
     ssl_.reset(SSL_new(ctx));
@@ -247,7 +228,7 @@ class Connection {
   }
 
  private:
-  Fd fd_;
+  base::UniqueFd fd_;
   const Url& url_;
   bssl::UniquePtr<SSL> ssl_;
 };
@@ -346,7 +327,7 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
   if (connect_deadline.at > deadline.at) {
     connect_deadline = deadline;
   }
-  absl::StatusOr<Fd> fd = Connect(*url, connect_deadline);
+  absl::StatusOr<base::UniqueFd> fd = Connect(*url, connect_deadline);
   if (!fd.ok()) {
     return fd.status();
   }

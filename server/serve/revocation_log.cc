@@ -18,6 +18,7 @@
 
 #include "base/hex.h"
 #include "base/str_cat.h"
+#include "base/unique_fd.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -30,24 +31,6 @@ constexpr std::string_view kHeader = "tokenwarden-revocations 1";
 constexpr size_t kMaxRecordLen = 64 + 1 + 20;
 constexpr size_t kMaxLineLen = 128;
 constexpr size_t kMinCompactLines = 1024;
-
-// UniqueFd closes its descriptor unless released.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int Get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 absl::Status SysError(int err, const std::string& path, std::string_view what) {
   return absl::ErrnoToStatus(err, base::ToAbsl(StrCat("revocation log ", path, ": ", what)));
@@ -81,11 +64,11 @@ int SyncFolder(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
     return errno;
   }
-  return fsync(fd.Get()) == 0 ? 0 : errno;
+  return fsync(fd.get()) == 0 ? 0 : errno;
 }
 
 // ReadLines calls `fn(line, line_no)` (1-based, without the '\n') for each complete line of
@@ -226,16 +209,16 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
   if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
     return SysError(errno, tmp, "remove a stale temporary file");
   }
-  UniqueFd fd(open(tmp.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(tmp.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
     return SysError(errno, tmp, "create");
   }
-  int err = WriteAll(fd.Get(), content);
-  if (err == 0 && fsync(fd.Get()) != 0) {
+  int err = WriteAll(fd.get(), content);
+  if (err == 0 && fsync(fd.get()) != 0) {
     err = errno;
   }
   // Locked before it takes the log's name, so no other process ever finds it unlocked.
-  if (err == 0 && flock(fd.Get(), LOCK_EX | LOCK_NB) != 0) {
+  if (err == 0 && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     err = errno;
   }
   if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0) {
@@ -283,12 +266,12 @@ bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& e
 absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::string& path,
                                                                    Denylist& denylist, int64_t now,
                                                                    std::string* warnings) {
-  UniqueFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
     return SysError(errno, path, "open");
   }
   struct stat st;
-  if (fstat(fd.Get(), &st) != 0) {
+  if (fstat(fd.get(), &st) != 0) {
     return SysError(errno, path, "stat");
   }
   if (!S_ISREG(st.st_mode)) {
@@ -296,18 +279,18 @@ absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::st
         base::ToAbsl(StrCat("revocation log ", path, ": not a regular file")));
   }
   // Two servers appending to one log would interleave and compact each other's lines away.
-  if (flock(fd.Get(), LOCK_EX | LOCK_NB) != 0) {
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return absl::FailedPreconditionError(
           base::ToAbsl(StrCat("revocation log ", path, ": in use by another tokenwarden process")));
     }
     return SysError(errno, path, "lock");
   }
-  absl::StatusOr<Replayed> replayed = Replay(fd.Get(), path, denylist, now);
+  absl::StatusOr<Replayed> replayed = Replay(fd.get(), path, denylist, now);
   if (!replayed.ok()) {
     return replayed.status();
   }
-  absl::Status s = Recover(fd.Get(), path, *replayed, warnings);
+  absl::Status s = Recover(fd.get(), path, *replayed, warnings);
   if (!s.ok()) {
     return s;
   }
