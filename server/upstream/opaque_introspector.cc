@@ -4,9 +4,9 @@
 #include <chrono>
 #include <utility>
 
-#include <openssl/base64.h>
 #include <openssl/sha.h>
 
+#include "base/base64.h"
 #include "base/hex.h"
 #include "base/str_cat.h"
 
@@ -17,16 +17,6 @@ int64_t SystemMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string Base64(std::string_view in) {
-  size_t len = 0;
-  EVP_EncodedLength(&len, in.size());
-  std::string out(len, '\0');
-  const size_t written = EVP_EncodeBlock(reinterpret_cast<uint8_t*>(out.data()),
-                                         reinterpret_cast<const uint8_t*>(in.data()), in.size());
-  out.resize(written);
-  return out;
 }
 
 UpstreamOutcome Error(std::string message) {
@@ -293,10 +283,10 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
                     "&client_secret=", FormEncode(config_.client_secret));
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
-    request.headers.emplace_back(
-        "Authorization",
-        base::StrCat("Basic ", Base64(base::StrCat(FormEncode(config_.client_id), ":",
-                                                   FormEncode(config_.client_secret)))));
+    request.headers.emplace_back("Authorization",
+                                 base::StrCat("Basic ", base::Base64Encode(base::StrCat(
+                                                            FormEncode(config_.client_id), ":",
+                                                            FormEncode(config_.client_secret)))));
   }
   absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
   if (!response.ok()) {

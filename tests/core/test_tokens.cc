@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <openssl/base64.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
 #include <openssl/curve25519.h>
@@ -21,6 +20,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include "base/base64.h"
 #include "base/str_cat.h"
 #include "core/base64url.h"
 
@@ -149,14 +149,10 @@ TestKey TestKey::GenerateRsa(int bits) {
 TestKey TestKey::FromRsaPrivateKey(std::string_view base64_der) {
   TestKey key;
   key.type_ = KeyType::kRsa;
-  size_t der_len = 0;
-  EXPECT_EQ(EVP_DecodedLength(&der_len, base64_der.size()), 1);
-  std::vector<uint8_t> der(der_len);
-  EXPECT_EQ(
-      EVP_DecodeBase64(der.data(), &der_len, der.size(),
-                       reinterpret_cast<const uint8_t*>(base64_der.data()), base64_der.size()),
-      1);
-  key.rsa_.reset(RSA_private_key_from_bytes(der.data(), der_len));
+  const std::string der = base::Base64Decode(base64_der).value_or("");
+  EXPECT_FALSE(der.empty());
+  key.rsa_.reset(
+      RSA_private_key_from_bytes(reinterpret_cast<const uint8_t*>(der.data()), der.size()));
   EXPECT_NE(key.rsa_, nullptr);
   return key;
 }
@@ -333,11 +329,7 @@ std::string TestKey::SpkiDer() const {
 
 std::string TestKey::Pem() const {
   const std::string der = SpkiDer();
-  size_t b64_len = 0;
-  EXPECT_EQ(EVP_EncodedLength(&b64_len, der.size()), 1);
-  std::string b64(b64_len, '\0');
-  b64.resize(EVP_EncodeBlock(reinterpret_cast<uint8_t*>(b64.data()),
-                             reinterpret_cast<const uint8_t*>(der.data()), der.size()));
+  const std::string b64 = base::Base64Encode(der);
   std::string out = "-----BEGIN PUBLIC KEY-----\n";
   for (size_t i = 0; i < b64.size(); i += 64) {
     base::StrAppend(&out, std::string_view(b64).substr(i, 64), "\n");
