@@ -1,32 +1,21 @@
+// File: core/base64url.h
+// -----------------------------------------------------------------------------
+// Transitional. The strict base64url codec is base/base64url.h (namespace tokenwarden::base),
+// and the core uses it from there. This header keeps the old names in namespace tokenwarden
+// only for server/serve/payload_reader.cc, which still decodes token payloads itself until the
+// token-flow change removes that; delete this header with it. New code includes
+// base/base64url.h (tests/layering_test.sh refuses this header outside core/).
 #ifndef TOKENWARDEN_CORE_BASE64URL_H_
 #define TOKENWARDEN_CORE_BASE64URL_H_
 
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
+#include "base/base64url.h"
 
 namespace tokenwarden {
 
-// Base64UrlDecodedLength returns how many bytes `encoded_len` characters of unpadded base64url
-// decode to, or nullopt when no valid encoding has that length (len % 4 == 1).
-std::optional<size_t> Base64UrlDecodedLength(size_t encoded_len);
-
-// Base64UrlDecode decodes `in` strictly (RFC 7515 §2 / RFC 4648 §5 without padding): only
-// A-Z a-z 0-9 '-' '_', no '=', no whitespace, and the unused trailing bits must be zero, so
-// every byte string has exactly one accepted encoding. `out` must hold
-// Base64UrlDecodedLength(in.size()) bytes. Returns false on any violation (`out` is then
-// unspecified).
-[[nodiscard]] bool Base64UrlDecode(std::string_view in, uint8_t* out);
-
-// Base64UrlDecodeToString is the allocating form for cold paths (JWK members, at_hash).
-std::optional<std::string> Base64UrlDecodeToString(std::string_view in);
-
-// Base64UrlEncode encodes `in` without padding.
-std::string Base64UrlEncode(std::span<const uint8_t> in);
-std::string Base64UrlEncode(std::string_view in);
+using base::Base64UrlDecode;
+using base::Base64UrlDecodedLength;
+using base::Base64UrlDecodeToString;
+using base::Base64UrlEncode;
 
 }  // namespace tokenwarden
 

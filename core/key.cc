@@ -15,8 +15,8 @@
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 #include "core/internal/hmac.h"
 #include "core/internal/jose_json.h"
 #include "core/internal/jwk.h"
@@ -98,7 +98,7 @@ absl::StatusOr<std::string> GetBytes(simdjson::dom::object jwk, std::string_view
   if (!s.has_value()) {
     return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is missing"));
   }
-  std::optional<std::string> bytes = Base64UrlDecodeToString(*s);
+  std::optional<std::string> bytes = base::Base64UrlDecodeToString(*s);
   if (!bytes.has_value() || bytes->empty()) {
     return absl::InvalidArgumentError(
         base::StrCat("member \"", name, "\" is not valid unpadded base64url"));

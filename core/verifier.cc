@@ -8,8 +8,8 @@
 #include <absl/strings/str_cat.h>
 #include <simdjson.h>
 
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 #include "core/compact.h"
 #include "core/internal/jose_json.h"
 #include "core/signature.h"
@@ -74,7 +74,7 @@ class Pipeline {
 
 // Decode strictly decodes one base64url segment into `buf`, keeping simdjson's padding.
 bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
-  const std::optional<size_t> decoded = Base64UrlDecodedLength(segment.size());
+  const std::optional<size_t> decoded = base::Base64UrlDecodedLength(segment.size());
   if (!decoded.has_value()) {
     return false;
   }
@@ -82,7 +82,7 @@ bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
   if (buf.size() < len + simdjson::SIMDJSON_PADDING) {
     buf.resize(len + simdjson::SIMDJSON_PADDING);
   }
-  return Base64UrlDecode(segment, buf.data());
+  return base::Base64UrlDecode(segment, buf.data());
 }
 
 }  // namespace

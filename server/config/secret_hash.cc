@@ -10,8 +10,8 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 #include "server/config/config.h"
 
 namespace tokenwarden::server {
@@ -59,10 +59,10 @@ std::optional<uint32_t> ParseIterations(std::string_view text) {
   return n;
 }
 
-// DecodePart decodes `text` as strict unpadded base64url (core/base64url.h: no '=', no
+// DecodePart decodes `text` as strict unpadded base64url (base/base64url.h: no '=', no
 // whitespace, zero trailing bits) into `out`; `what` names the part in the message.
 absl::Status DecodePart(std::string_view text, std::string_view what, std::vector<uint8_t>& out) {
-  const std::optional<std::string> bytes = Base64UrlDecodeToString(text);
+  const std::optional<std::string> bytes = base::Base64UrlDecodeToString(text);
   if (!bytes.has_value()) {
     return absl::InvalidArgumentError(base::StrCat(what, " is not canonical unpadded base64url"));
   }

@@ -7,8 +7,8 @@
 #include <absl/status/statusor.h>
 #include <gtest/gtest.h>
 
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {

@@ -21,8 +21,8 @@
 #include <openssl/sha.h>
 
 #include "base/base64.h"
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 
 namespace tokenwarden::testing {
 namespace {
@@ -411,7 +411,7 @@ std::vector<Algorithm> AllAlgorithms() {
   return out;
 }
 
-std::string B64(std::string_view bytes) { return Base64UrlEncode(bytes); }
+std::string B64(std::string_view bytes) { return base::Base64UrlEncode(bytes); }
 
 std::string Assemble(std::string_view header_json, std::string_view payload_json,
                      std::string_view signature) {
@@ -465,7 +465,7 @@ std::vector<std::string> Segments(std::string_view token) {
 std::string SignatureOf(std::string_view token) {
   const std::vector<std::string> parts = Segments(token);
   EXPECT_EQ(parts.size(), 3u);
-  std::optional<std::string> sig = Base64UrlDecodeToString(parts.back());
+  std::optional<std::string> sig = base::Base64UrlDecodeToString(parts.back());
   EXPECT_TRUE(sig.has_value());
   return sig.value_or("");
 }

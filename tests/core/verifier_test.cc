@@ -12,8 +12,8 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
+#include "base/base64url.h"
 #include "base/str_cat.h"
-#include "core/base64url.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
@@ -244,7 +244,7 @@ std::vector<std::string> ConfusionSecrets() {
   const std::string jwk = RsaKey().Jwk("rsa-1");
   const size_t n = jwk.find("\"n\":\"") + 5;
   return {pem, pem.substr(0, pem.size() - 1), RsaKey().SpkiDer(),
-          Base64UrlDecodeToString(jwk.substr(n, jwk.find('"', n) - n)).value_or(""), jwk};
+          base::Base64UrlDecodeToString(jwk.substr(n, jwk.find('"', n) - n)).value_or(""), jwk};
 }
 
 TEST_F(VerifierTest, RejectsHs256SignedWithRsaPublicKeyAsNotAllowed) {
