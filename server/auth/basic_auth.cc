@@ -10,8 +10,8 @@
 
 #include "base/ascii.h"
 #include "base/base64.h"
+#include "base/form_urlencoded.h"
 #include "server/auth/client_auth.h"
-#include "server/http/form_urlencoded.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -49,8 +49,8 @@ std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_
   // RFC 6749 §2.3.1: both were form-urlencoded before Base64. Bytes that needed encoding but
   // were sent raw pass through unchanged: many clients do not encode.
   BasicCredentials credentials;
-  if (!http::FormDecode(pair.substr(0, colon), credentials.id) ||
-      !http::FormDecode(pair.substr(colon + 1), credentials.secret) || credentials.id.empty()) {
+  if (!base::FormDecode(pair.substr(0, colon), credentials.id) ||
+      !base::FormDecode(pair.substr(colon + 1), credentials.secret) || credentials.id.empty()) {
     return std::nullopt;
   }
   return credentials;

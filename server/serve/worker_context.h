@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/validator.h"
-#include "server/http/form_urlencoded.h"
+#include "server/http/form_params.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/payload_reader.h"
 #include "server/serve/server_state.h"

@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "base/base64.h"
+#include "base/form_urlencoded.h"
 #include "base/hex.h"
 #include "base/str_cat.h"
 
@@ -27,20 +28,6 @@ UpstreamOutcome Error(std::string message) {
 }
 
 }  // namespace
-
-std::string FormEncode(std::string_view value) {
-  std::string out;
-  for (char c : value) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      base::AppendHexByte(static_cast<uint8_t>(c), out, base::HexCase::kUpper);
-    }
-  }
-  return out;
-}
 
 absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
     UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log, Clock clock) {
@@ -277,16 +264,16 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   request.url = endpoint;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = base::StrCat("token=", FormEncode(token), "&token_type_hint=access_token");
+  request.body = base::StrCat("token=", base::FormEncode(token), "&token_type_hint=access_token");
   if (config_.client_secret_post) {
-    base::StrAppend(&request.body, "&client_id=", FormEncode(config_.client_id),
-                    "&client_secret=", FormEncode(config_.client_secret));
+    base::StrAppend(&request.body, "&client_id=", base::FormEncode(config_.client_id),
+                    "&client_secret=", base::FormEncode(config_.client_secret));
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
-    request.headers.emplace_back("Authorization",
-                                 base::StrCat("Basic ", base::Base64Encode(base::StrCat(
-                                                            FormEncode(config_.client_id), ":",
-                                                            FormEncode(config_.client_secret)))));
+    request.headers.emplace_back(
+        "Authorization", base::StrCat("Basic ", base::Base64Encode(base::StrCat(
+                                                    base::FormEncode(config_.client_id), ":",
+                                                    base::FormEncode(config_.client_secret)))));
   }
   absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
   if (!response.ok()) {
