@@ -22,8 +22,8 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
+#include "base/base64url.h"
 #include "bench/alloc_counter.h"
-#include "core/base64url.h"
 #include "core/compact.h"
 #include "core/key_set.h"
 #include "core/validator.h"
@@ -65,8 +65,8 @@ struct Setup {
 const Setup& GetSetup(const std::string& alg, const std::string& token_file) {
   static std::map<std::string, std::unique_ptr<Setup>>* setups =
       new std::map<std::string, std::unique_ptr<Setup>>();
-  static internal::Mutex mu;
-  internal::MutexLock lock(&mu);
+  static base::Mutex mu;
+  base::MutexLock lock(&mu);
   std::unique_ptr<Setup>& s = (*setups)[token_file];
   if (s != nullptr) {
     return *s;
@@ -131,7 +131,7 @@ void BM_Floor(benchmark::State& state, std::string alg_name, std::string file) {
   const Setup& s = GetSetup(alg_name, file);
   const Algorithm alg = *ParseAlgorithm(alg_name);
   const CompactParts parts = *SplitCompact(s.token);
-  const std::string sig = *Base64UrlDecodeToString(parts.signature);
+  const std::string sig = *base::Base64UrlDecodeToString(parts.signature);
   const auto* input = reinterpret_cast<const uint8_t*>(parts.signing_input.data());
   const size_t input_len = parts.signing_input.size();
   const auto* sig_bytes = reinterpret_cast<const uint8_t*>(sig.data());

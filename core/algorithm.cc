@@ -5,7 +5,7 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden {
 namespace {
@@ -71,7 +71,7 @@ absl::StatusOr<AlgorithmSet> AlgorithmSet::Parse(std::string_view list) {
       if (item.empty()) {
         return absl::InvalidArgumentError("algorithm list has an empty item");
       }
-      return absl::InvalidArgumentError(internal::StrCat(
+      return absl::InvalidArgumentError(base::StrCat(
           "unsupported algorithm \"", item,
           "\" (supported: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, "
           "EdDSA, HS256, HS384, HS512; \"none\" is never accepted)"));
@@ -87,7 +87,7 @@ std::string AlgorithmSet::ToString() const {
   for (int i = 0; i < kNumAlgorithms; ++i) {
     const auto alg = static_cast<Algorithm>(i);
     if (Contains(alg)) {
-      internal::StrAppend(&out, out.empty() ? "" : ",", AlgorithmName(alg));
+      base::StrAppend(&out, out.empty() ? "" : ",", AlgorithmName(alg));
     }
   }
   return out;

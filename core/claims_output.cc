@@ -1,42 +1,9 @@
 #include "core/claims_output.h"
 
+#include "base/json_escape.h"
 #include "core/internal/claims_reader.h"
 
 namespace tokenwarden {
-
-void AppendJsonString(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
 
 void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
   bool has_token_type = false;
@@ -47,7 +14,7 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
     }
     has_token_type |= m.name == "token_type";
     out.push_back(',');
-    AppendJsonString(m.name, out);
+    base::AppendJsonQuoted(m.name, out);
     out.push_back(':');
     internal::AppendCompactJson(m.value, out);
   }
@@ -61,7 +28,7 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
       joined.append(s);
     }
     out.append(",\"scope\":");
-    AppendJsonString(joined, out);
+    base::AppendJsonQuoted(joined, out);
   }
   if (!has_token_type) {
     out.append(",\"token_type\":\"Bearer\"");

@@ -28,9 +28,6 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out);
 std::optional<std::string_view> ClaimText(const Claims& claims, std::string_view name,
                                           std::string& buffer);
 
-// AppendJsonString appends `text` as a JSON string literal (quotes and escapes).
-void AppendJsonString(std::string_view text, std::string& out);
-
 }  // namespace tokenwarden
 
 #endif  // TOKENWARDEN_CORE_CLAIMS_OUTPUT_H_

@@ -4,7 +4,7 @@
 
 #include <openssl/sha.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden {
 
@@ -109,7 +109,7 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
   if (!Live(expires_at, now)) {
     return absl::OkStatus();  // already expired: validation rejects it without us
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   const std::array<size_t, 2> sets = SetsOf(key);
   // The free slot of the emptier set, unless the key is already present in either.
   size_t best_slot = num_slots_;
@@ -140,8 +140,8 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
     }
   }
   if (best_slot == num_slots_) {
-    return absl::ResourceExhaustedError(internal::StrCat(
-        "denylist sets are full (capacity ", num_slots_, "); raise the denylist capacity"));
+    return absl::ResourceExhaustedError(base::StrCat("denylist sets are full (capacity ",
+                                                     num_slots_, "); raise the denylist capacity"));
   }
   Key old;
   int64_t old_expiry;
@@ -171,7 +171,7 @@ bool Denylist::Contains(const Key& key, int64_t now) const {
 }
 
 size_t Denylist::Purge(int64_t now) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   size_t purged = 0;
   for (size_t i = 0; i < num_slots_; ++i) {
     Key k;

@@ -13,7 +13,7 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/status/status.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 #include "core/internal/token_hash.h"
 
 namespace tokenwarden {
@@ -81,7 +81,7 @@ class Denylist {
   size_t num_slots_;
   size_t set_mask_;
   std::unique_ptr<Slot[]> slots_;
-  internal::Mutex mu_;
+  base::Mutex mu_;
   std::atomic<size_t> size_{0};
 };
 

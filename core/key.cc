@@ -15,11 +15,11 @@
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "core/internal/hmac.h"
 #include "core/internal/jose_json.h"
 #include "core/internal/jwk.h"
-#include "core/internal/str_cat.h"
 
 namespace tokenwarden {
 namespace {
@@ -82,7 +82,7 @@ absl::Status GetString(simdjson::dom::object jwk, std::string_view name,
   }
   std::string_view s;
   if (value.get_string().get(s) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(internal::StrCat("member \"", name, "\" is not a string"));
+    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is not a string"));
   }
   out = s;
   return absl::OkStatus();
@@ -96,12 +96,12 @@ absl::StatusOr<std::string> GetBytes(simdjson::dom::object jwk, std::string_view
     return status;
   }
   if (!s.has_value()) {
-    return absl::InvalidArgumentError(internal::StrCat("member \"", name, "\" is missing"));
+    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is missing"));
   }
-  std::optional<std::string> bytes = Base64UrlDecodeToString(*s);
+  std::optional<std::string> bytes = base::Base64UrlDecodeToString(*s);
   if (!bytes.has_value() || bytes->empty()) {
     return absl::InvalidArgumentError(
-        internal::StrCat("member \"", name, "\" is not valid unpadded base64url"));
+        base::StrCat("member \"", name, "\" is not valid unpadded base64url"));
   }
   return *std::move(bytes);
 }
@@ -167,11 +167,11 @@ absl::StatusOr<Key> RsaFromBignums(bssl::UniquePtr<BIGNUM> n, bssl::UniquePtr<BI
   const int bits = static_cast<int>(BN_num_bits(n.get()));
   if (bits < kMinRsaBits) {
     return absl::InvalidArgumentError(
-        internal::StrCat("RSA modulus is ", bits, " bits, need >= ", kMinRsaBits));
+        base::StrCat("RSA modulus is ", bits, " bits, need >= ", kMinRsaBits));
   }
   if (bits > kMaxRsaBits) {
     return absl::InvalidArgumentError(
-        internal::StrCat("RSA modulus is ", bits, " bits, at most ", kMaxRsaBits, " supported"));
+        base::StrCat("RSA modulus is ", bits, " bits, at most ", kMaxRsaBits, " supported"));
   }
   bssl::UniquePtr<RSA> rsa(RSA_new());
   if (!rsa || !RSA_set0_key(rsa.get(), n.get(), e.get(), nullptr)) {
@@ -210,7 +210,7 @@ absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
   }
   const Curve* curve = CurveByName(*crv);
   if (curve == nullptr) {
-    return absl::UnimplementedError(internal::StrCat("EC curve \"", *crv, "\" is not supported"));
+    return absl::UnimplementedError(base::StrCat("EC curve \"", *crv, "\" is not supported"));
   }
   absl::StatusOr<std::string> x = GetBytes(jwk, "x");
   if (!x.ok()) {
@@ -223,14 +223,14 @@ absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
   // RFC 7518 §6.2.1.2/3: each coordinate is exactly the full field size.
   if (x->size() != curve->coordinate_len || y->size() != curve->coordinate_len) {
     return absl::InvalidArgumentError(
-        internal::StrCat("EC ", *crv, " coordinates must be ", curve->coordinate_len, " bytes"));
+        base::StrCat("EC ", *crv, " coordinates must be ", curve->coordinate_len, " bytes"));
   }
   bssl::UniquePtr<EC_KEY> ec(EC_KEY_new_by_curve_name(curve->nid));
   bssl::UniquePtr<BIGNUM> bx = BignumFrom(*x), by = BignumFrom(*y);
   if (!ec || !bx || !by ||
       !EC_KEY_set_public_key_affine_coordinates(ec.get(), bx.get(), by.get())) {
     ERR_clear_error();
-    return absl::InvalidArgumentError(internal::StrCat("EC ", *crv, " point is not on the curve"));
+    return absl::InvalidArgumentError(base::StrCat("EC ", *crv, " point is not on the curve"));
   }
   return KeyBuilder::Ec(std::move(ec), *curve);
 }
@@ -245,7 +245,7 @@ absl::StatusOr<Key> OkpFromJwk(simdjson::dom::object jwk) {
     return absl::InvalidArgumentError("OKP key has no \"crv\"");
   }
   if (*crv != "Ed25519") {
-    return absl::UnimplementedError(internal::StrCat("OKP curve \"", *crv, "\" is not supported"));
+    return absl::UnimplementedError(base::StrCat("OKP curve \"", *crv, "\" is not supported"));
   }
   absl::StatusOr<std::string> x = GetBytes(jwk, "x");
   if (!x.ok()) {
@@ -264,7 +264,7 @@ absl::StatusOr<Key> OctFromJwk(simdjson::dom::object jwk) {
   }
   if (k->size() < HashLength(Algorithm::kHs256)) {
     return absl::InvalidArgumentError(
-        internal::StrCat("HMAC secret is ", k->size(), " bytes, need >= 32 (RFC 7518 §3.2)"));
+        base::StrCat("HMAC secret is ", k->size(), " bytes, need >= 32 (RFC 7518 §3.2)"));
   }
   return KeyBuilder::Oct(*std::move(k));
 }
@@ -278,7 +278,7 @@ absl::Status CheckUsage(simdjson::dom::object jwk) {
     return status;
   }
   if (use.has_value() && *use != "sig") {
-    return absl::UnimplementedError(internal::StrCat("\"use\" is \"", *use, "\", not \"sig\""));
+    return absl::UnimplementedError(base::StrCat("\"use\" is \"", *use, "\", not \"sig\""));
   }
   simdjson::dom::element ops;
   if (jwk["key_ops"].get(ops) != simdjson::SUCCESS) {
@@ -354,9 +354,9 @@ std::string Key::Describe() const {
       type = "HMAC";
       break;
   }
-  std::string out = internal::StrCat(type, " ", bits_, "-bit key");
+  std::string out = base::StrCat(type, " ", bits_, "-bit key");
   if (kid_.has_value()) {
-    internal::StrAppend(&out, " \"", *kid_, "\"");
+    base::StrAppend(&out, " \"", *kid_, "\"");
   }
   return out;
 }
@@ -390,7 +390,7 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
     only = ParseAlgorithm(*alg);
     if (!only.has_value()) {
       return absl::UnimplementedError(
-          internal::StrCat("\"alg\" \"", *alg, "\" is not a signature algorithm we implement"));
+          base::StrCat("\"alg\" \"", *alg, "\" is not a signature algorithm we implement"));
     }
   }
   absl::StatusOr<Key> key;
@@ -403,7 +403,7 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
   } else if (*kty == "oct") {
     key = OctFromJwk(jwk);
   } else {
-    return absl::UnimplementedError(internal::StrCat("\"kty\" \"", *kty, "\" is not supported"));
+    return absl::UnimplementedError(base::StrCat("\"kty\" \"", *kty, "\" is not supported"));
   }
   if (!key.ok()) {
     return key.status();
@@ -411,7 +411,7 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
   if (only.has_value()) {
     if (!key->algorithms().Contains(*only)) {
       return absl::InvalidArgumentError(
-          internal::StrCat("\"alg\" \"", *alg, "\" does not fit a ", key->Describe()));
+          base::StrCat("\"alg\" \"", *alg, "\" does not fit a ", key->Describe()));
     }
     KeyBuilder::RestrictTo(*key, *only);
   }

@@ -7,8 +7,8 @@
 #include <absl/strings/str_join.h>
 #include <simdjson.h>
 
+#include "base/str_cat.h"
 #include "core/internal/jwk.h"
-#include "core/internal/str_cat.h"
 
 namespace tokenwarden {
 
@@ -25,8 +25,7 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromKeys(std::vector<Key> 
     return absl::InvalidArgumentError("key set has no usable key");
   }
   if (keys.size() > kMaxKeys) {
-    return absl::InvalidArgumentError(
-        internal::StrCat("key set has more than ", kMaxKeys, " keys"));
+    return absl::InvalidArgumentError(base::StrCat("key set has more than ", kMaxKeys, " keys"));
   }
   return std::shared_ptr<const KeySet>(new KeySet(std::move(keys), {}, select_by_kid));
 }
@@ -51,8 +50,7 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromJwks(std::string_view 
     return absl::InvalidArgumentError("JWK Set has no \"keys\" array (RFC 7517 §5)");
   }
   if (entries.size() > kMaxKeys) {
-    return absl::InvalidArgumentError(
-        internal::StrCat("JWK Set has more than ", kMaxKeys, " keys"));
+    return absl::InvalidArgumentError(base::StrCat("JWK Set has more than ", kMaxKeys, " keys"));
   }
   std::vector<Key> keys;
   std::vector<std::string> skipped;
@@ -66,18 +64,18 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromJwks(std::string_view 
       keys.push_back(*std::move(key));
     } else {
       std::string_view kid;
-      std::string label = internal::StrCat("key ", index);
+      std::string label = base::StrCat("key ", index);
       if (entry["kid"].get_string().get(kid) == simdjson::SUCCESS) {
-        internal::StrAppend(&label, " (kid \"", kid, "\")");
+        base::StrAppend(&label, " (kid \"", kid, "\")");
       }
-      skipped.push_back(internal::StrCat(label, ": ", key.status().message()));
+      skipped.push_back(base::StrCat(label, ": ", key.status().message()));
     }
     ++index;
   }
   if (keys.empty()) {
-    return absl::InvalidArgumentError(internal::StrCat(
-        "JWK Set has no usable key",
-        skipped.empty() ? "" : internal::StrCat(": ", absl::StrJoin(skipped, "; "))));
+    return absl::InvalidArgumentError(
+        base::StrCat("JWK Set has no usable key",
+                     skipped.empty() ? "" : base::StrCat(": ", absl::StrJoin(skipped, "; "))));
   }
   return std::shared_ptr<const KeySet>(
       new KeySet(std::move(keys), std::move(skipped), /*select_by_kid=*/true));

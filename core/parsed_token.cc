@@ -6,7 +6,7 @@
 
 #include <simdjson.h>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
 #include "core/compact.h"
 #include "core/internal/claims_reader.h"
 #include "core/internal/jose_json.h"
@@ -30,7 +30,7 @@ namespace {
 
 // Decode strictly decodes one base64url segment into `buf`, keeping simdjson's padding.
 bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
-  const std::optional<size_t> decoded = Base64UrlDecodedLength(segment.size());
+  const std::optional<size_t> decoded = base::Base64UrlDecodedLength(segment.size());
   if (!decoded.has_value()) {
     return false;
   }
@@ -38,7 +38,7 @@ bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
   if (buf.size() < len + simdjson::SIMDJSON_PADDING) {
     buf.resize(len + simdjson::SIMDJSON_PADDING);
   }
-  return Base64UrlDecode(segment, buf.data());
+  return base::Base64UrlDecode(segment, buf.data());
 }
 
 std::string_view Text(const std::vector<uint8_t>& buf, size_t len) {

@@ -5,14 +5,14 @@
 #include <absl/strings/ascii.h>
 #include <openssl/mem.h>
 
-#include "core/base64url.h"
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
+#include "base/base64url.h"
 #include "core/signature.h"
 
 namespace tokenwarden {
 
-using internal::AsciiLower;
-using internal::EqualsIgnoreCase;
+using base::AsciiLower;
+using base::EqualsIgnoreCase;
 namespace {
 
 constexpr std::string_view kApplicationPrefix = "application/";
@@ -119,8 +119,8 @@ Outcome CheckAtHash(const Policy& policy, const Header& header, const Claims& cl
   const size_t want_len = HashLeftHalf(header.alg, *policy.access_token, want);
   uint8_t got[32];
   const std::string_view encoded = *claims.at_hash;
-  if (Base64UrlDecodedLength(encoded.size()) != want_len || !Base64UrlDecode(encoded, got) ||
-      CRYPTO_memcmp(got, want, want_len) != 0) {
+  if (base::Base64UrlDecodedLength(encoded.size()) != want_len ||
+      !base::Base64UrlDecode(encoded, got) || CRYPTO_memcmp(got, want, want_len) != 0) {
     return {Error::kInvalidAtHash, "at_hash does not match the access token"};
   }
   return {Error::kOk, "at_hash matches the access token"};

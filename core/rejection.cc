@@ -7,7 +7,7 @@
 #include <absl/strings/str_format.h>
 #include <absl/time/time.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden {
 namespace {
@@ -16,7 +16,7 @@ constexpr size_t kMaxQuoted = 64;
 
 std::string Quote(std::string_view value) {
   if (value.size() <= kMaxQuoted) {
-    return internal::StrCat("\"", value, "\"");
+    return base::StrCat("\"", value, "\"");
   }
   // Cut on a UTF-8 character boundary: never inside a multi-byte sequence (10xxxxxx bytes
   // continue one), so the message stays valid UTF-8 and valid JSON.
@@ -24,11 +24,11 @@ std::string Quote(std::string_view value) {
   while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) {
     --cut;
   }
-  return internal::StrCat("\"", value.substr(0, cut), "...\"");
+  return base::StrCat("\"", value.substr(0, cut), "...\"");
 }
 
 std::string TimeAndRelative(double when, int64_t now) {
-  return internal::StrCat(FormatUnixTime(when), " (", FormatRelative(when - double(now)), ")");
+  return base::StrCat(FormatUnixTime(when), " (", FormatRelative(when - double(now)), ")");
 }
 
 std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t now) {
@@ -36,58 +36,57 @@ std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t
   switch (error) {
     case Error::kExpired:
       if (c.exp.has_value()) {
-        return internal::StrCat("exp ", TimeAndRelative(*c.exp, now), ", leeway ", p.leeway_seconds,
-                                " s");
+        return base::StrCat("exp ", TimeAndRelative(*c.exp, now), ", leeway ", p.leeway_seconds,
+                            " s");
       }
       break;
     case Error::kNotYetValid:
       if (c.nbf.has_value() && double(now) < *c.nbf - double(p.leeway_seconds)) {
-        return internal::StrCat("nbf ", TimeAndRelative(*c.nbf, now), ", leeway ", p.leeway_seconds,
-                                " s");
+        return base::StrCat("nbf ", TimeAndRelative(*c.nbf, now), ", leeway ", p.leeway_seconds,
+                            " s");
       }
       if (c.iat.has_value()) {
-        return internal::StrCat("iat ", TimeAndRelative(*c.iat, now), " is in the future, leeway ",
-                                p.leeway_seconds, " s");
+        return base::StrCat("iat ", TimeAndRelative(*c.iat, now), " is in the future, leeway ",
+                            p.leeway_seconds, " s");
       }
       break;
     case Error::kTooOld:
       if (c.auth_time.has_value() && p.max_age_seconds.has_value()) {
-        return internal::StrCat("auth_time ", TimeAndRelative(*c.auth_time, now), ", max age ",
-                                *p.max_age_seconds, " s");
+        return base::StrCat("auth_time ", TimeAndRelative(*c.auth_time, now), ", max age ",
+                            *p.max_age_seconds, " s");
       }
       break;
     case Error::kInvalidIssuer:
       if (p.issuer.has_value()) {
         return c.iss.has_value()
-                   ? internal::StrCat("iss ", Quote(*c.iss), ", expected ", Quote(*p.issuer))
-                   : internal::StrCat("no iss claim, expected ", Quote(*p.issuer));
+                   ? base::StrCat("iss ", Quote(*c.iss), ", expected ", Quote(*p.issuer))
+                   : base::StrCat("no iss claim, expected ", Quote(*p.issuer));
       }
       break;
     case Error::kInvalidType:
       if (p.type.has_value()) {
         return t.header.typ.has_value()
-                   ? internal::StrCat("typ ", Quote(*t.header.typ), ", expected ", Quote(*p.type))
-                   : internal::StrCat("no typ header, expected ", Quote(*p.type));
+                   ? base::StrCat("typ ", Quote(*t.header.typ), ", expected ", Quote(*p.type))
+                   : base::StrCat("no typ header, expected ", Quote(*p.type));
       }
       break;
     case Error::kAlgorithmNotAllowed:
       if (t.header_parsed) {
-        return internal::StrCat("alg ", AlgorithmName(t.header.alg), ", allowed ",
-                                p.algorithms.ToString());
+        return base::StrCat("alg ", AlgorithmName(t.header.alg), ", allowed ",
+                            p.algorithms.ToString());
       }
       break;
     case Error::kKeyNotFound:
       if (t.header_parsed) {
-        return t.header.kid.has_value()
-                   ? internal::StrCat("kid ", Quote(*t.header.kid), ", alg ",
-                                      AlgorithmName(t.header.alg))
-                   : internal::StrCat("no kid, alg ", AlgorithmName(t.header.alg));
+        return t.header.kid.has_value() ? base::StrCat("kid ", Quote(*t.header.kid), ", alg ",
+                                                       AlgorithmName(t.header.alg))
+                                        : base::StrCat("no kid, alg ", AlgorithmName(t.header.alg));
       }
       break;
     case Error::kMissingClaim:
       for (const std::string& name : p.required_claims) {
         if (t.claims_parsed && !c.Has(name)) {
-          return internal::StrCat("claim ", Quote(name), " is required");
+          return base::StrCat("claim ", Quote(name), " is required");
         }
       }
       break;
@@ -98,7 +97,7 @@ std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t
           granted = granted || s == scope;
         }
         if (!granted) {
-          return internal::StrCat("scope ", Quote(scope), " is not granted");
+          return base::StrCat("scope ", Quote(scope), " is not granted");
         }
       }
       break;
@@ -140,7 +139,7 @@ std::string FormatRelative(double seconds_from_now) {
   } else {
     amount = "a very long time";
   }
-  return seconds_from_now < 0 ? internal::StrCat(amount, " ago") : internal::StrCat("in ", amount);
+  return seconds_from_now < 0 ? base::StrCat(amount, " ago") : base::StrCat("in ", amount);
 }
 
 std::string DescribeRejection(Error error, const VerifiedToken& token, const Policy& policy,
@@ -149,7 +148,7 @@ std::string DescribeRejection(Error error, const VerifiedToken& token, const Pol
   if (detail.empty()) {
     return std::string(ErrorSummary(error));
   }
-  return internal::StrCat(ErrorSummary(error), ": ", detail);
+  return base::StrCat(ErrorSummary(error), ": ", detail);
 }
 
 }  // namespace tokenwarden

@@ -8,7 +8,7 @@
 
 #include <absl/base/thread_annotations.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 
 namespace tokenwarden {
 
@@ -37,7 +37,7 @@ class Published {
   void Publish(std::shared_ptr<const T> next) {
     std::shared_ptr<const T> old;
     {
-      internal::MutexLock lock(&mu_);
+      base::MutexLock lock(&mu_);
       old = std::exchange(current_, std::move(next));
       version_.fetch_add(1, std::memory_order_release);
     }
@@ -46,7 +46,7 @@ class Published {
 
   // Current returns the current snapshot with a reference (cold paths, tests).
   std::shared_ptr<const T> Current() const {
-    internal::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     return current_;
   }
 
@@ -59,7 +59,7 @@ class Published {
 
   // One load of this line per read; written only on Publish.
   alignas(64) std::atomic<uint64_t> version_{1};
-  mutable internal::Mutex mu_;
+  mutable base::Mutex mu_;
   std::shared_ptr<const T> current_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -74,7 +74,7 @@ class SnapshotReader {
   const T* Get(const Published<T>& source) {
     const uint64_t v = source.version_.load(std::memory_order_acquire);
     if (v != version_ || source_ != &source) {
-      internal::MutexLock lock(&source.mu_);
+      base::MutexLock lock(&source.mu_);
       snapshot_ = source.current_;
       version_ = source.version_.load(std::memory_order_relaxed);
       source_ = &source;

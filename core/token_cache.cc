@@ -173,7 +173,7 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
     std::memcpy(texts, facts.record.data(), facts.record.size());
   }
 
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   const size_t set = (hash & set_mask_) * kWays;
   // Victim preference: the same token, an empty way, a stale or expired entry, then CLOCK.
   size_t victim = kWays;
@@ -210,7 +210,7 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
 }
 
 void TokenCache::EvictOtherGenerations(uint64_t keep_generation) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   for (size_t i = 0; i < num_slots_; ++i) {
     const Entry* e = slots_[i].load(std::memory_order_relaxed);
     if (e != nullptr && e->generation != keep_generation) {
@@ -220,7 +220,7 @@ void TokenCache::EvictOtherGenerations(uint64_t keep_generation) {
 }
 
 void TokenCache::Purge(int64_t now) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   for (size_t i = 0; i < num_slots_; ++i) {
     const Entry* e = slots_[i].load(std::memory_order_relaxed);
     if (e != nullptr && !std::isnan(e->exp) && e->exp <= static_cast<double>(now)) {

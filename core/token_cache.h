@@ -11,8 +11,8 @@
 
 #include <absl/base/thread_annotations.h>
 
+#include "base/mutex.h"
 #include "core/internal/epoch.h"
-#include "core/internal/mutex.h"
 #include "core/internal/token_hash.h"
 
 namespace tokenwarden {
@@ -125,7 +125,7 @@ class TokenCache {
   size_t set_mask_;
   std::unique_ptr<std::atomic<Entry*>[]> slots_;
   mutable internal::EpochDomain epochs_;
-  internal::Mutex mu_;
+  base::Mutex mu_;
   size_t clock_hand_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<size_t> entries_{0};
   std::atomic<size_t> bytes_{0};

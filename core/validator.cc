@@ -3,8 +3,8 @@
 #include <limits>
 #include <utility>
 
+#include "base/str_cat.h"
 #include "core/internal/claims_record.h"
-#include "core/internal/str_cat.h"
 
 namespace tokenwarden {
 namespace {
@@ -71,7 +71,7 @@ absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
   }
   uint64_t generation;
   {
-    internal::MutexLock lock(&update_mu_);
+    base::MutexLock lock(&update_mu_);
     generation = next_generation_++;
     published_.Publish(std::make_shared<const ValidatorSnapshot>(
         ValidatorSnapshot{*std::move(verifier), generation}));

@@ -168,7 +168,7 @@ class Validator {
   Published<ValidatorSnapshot> published_;
   std::unique_ptr<TokenCache> cache_;
   std::shared_ptr<Denylist> denylist_;
-  internal::Mutex update_mu_;
+  base::Mutex update_mu_;
   uint64_t next_generation_ ABSL_GUARDED_BY(update_mu_) = 2;
 };
 

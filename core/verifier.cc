@@ -8,7 +8,7 @@
 #include <absl/strings/str_cat.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "core/signature.h"
 
 namespace tokenwarden {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
 
 namespace {
 
@@ -60,13 +60,13 @@ std::optional<std::string> Reference(std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  const std::optional<std::string> got = tokenwarden::Base64UrlDecodeToString(in);
+  const std::optional<std::string> got = tokenwarden::base::Base64UrlDecodeToString(in);
   const std::optional<std::string> want = Reference(in);
   if (got.has_value() != want.has_value() || (got.has_value() && *got != *want)) {
     __builtin_trap();
   }
-  const std::string encoded = tokenwarden::Base64UrlEncode(in);
-  const std::optional<std::string> back = tokenwarden::Base64UrlDecodeToString(encoded);
+  const std::string encoded = tokenwarden::base::Base64UrlEncode(in);
+  const std::optional<std::string> back = tokenwarden::base::Base64UrlDecodeToString(encoded);
   if (!back.has_value() || *back != in) {
     __builtin_trap();
   }

@@ -5,7 +5,7 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_format.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "core/rejection.h"
 
 namespace tokenwarden::server {
@@ -59,39 +59,39 @@ std::string FormatExplain(Error result, const VerifiedToken& token, const Explai
                           const Policy& policy, const KeySet& keys, int64_t now) {
   std::string out;
   if (result == Error::kOk) {
-    internal::StrAppend(&out, "VALID: the token passed every check.\n");
+    base::StrAppend(&out, "VALID: the token passed every check.\n");
   } else {
-    internal::StrAppend(&out, "INVALID (", ErrorCode(result),
-                        "): ", DescribeRejection(result, token, policy, now), "\n");
+    base::StrAppend(&out, "INVALID (", ErrorCode(result),
+                    "): ", DescribeRejection(result, token, policy, now), "\n");
   }
-  internal::StrAppend(&out, "\nEvaluated at ", FormatUnixTime(static_cast<double>(now)),
-                      " UTC (--now ", now, ").\n");
-  internal::StrAppend(&out, "\nChecks, in order:\n");
+  base::StrAppend(&out, "\nEvaluated at ", FormatUnixTime(static_cast<double>(now)), " UTC (--now ",
+                  now, ").\n");
+  base::StrAppend(&out, "\nChecks, in order:\n");
   for (const ExplainTrace::Entry& e : trace.entries()) {
     std::string line = absl::StrFormat("  [%s] %-10s %s", Mark(e), e.check, e.detail);
     const std::optional<double> when = ClaimTime(token, e.check);
     if (e.applied && when.has_value()) {
-      internal::StrAppend(&line, " (", e.check, " ", FormatUnixTime(*when), ", ",
-                          FormatRelative(*when - static_cast<double>(now)), ")");
+      base::StrAppend(&line, " (", e.check, " ", FormatUnixTime(*when), ", ",
+                      FormatRelative(*when - static_cast<double>(now)), ")");
     }
     if (e.applied && e.result != Error::kOk) {
-      internal::StrAppend(&line, "  -> ", ErrorCode(e.result));
+      base::StrAppend(&line, "  -> ", ErrorCode(e.result));
     }
-    internal::StrAppend(&out, line, "\n");
+    base::StrAppend(&out, line, "\n");
   }
   if (token.key != nullptr) {
-    internal::StrAppend(&out, "\nVerified with the ", token.key->Describe(), ".\n");
+    base::StrAppend(&out, "\nVerified with the ", token.key->Describe(), ".\n");
   }
-  internal::StrAppend(&out, "\nAllowed algorithms: ", policy.algorithms.ToString(), "\n");
-  internal::StrAppend(&out, "Keys loaded: ", keys.keys().size(), "\n");
+  base::StrAppend(&out, "\nAllowed algorithms: ", policy.algorithms.ToString(), "\n");
+  base::StrAppend(&out, "Keys loaded: ", keys.keys().size(), "\n");
   for (const std::string& skipped : keys.skipped()) {
-    internal::StrAppend(&out, "  skipped ", skipped, "\n");
+    base::StrAppend(&out, "  skipped ", skipped, "\n");
   }
   if (!token.header_json.empty()) {
-    internal::StrAppend(&out, "\nHeader:\n  ", token.header_json, "\n");
+    base::StrAppend(&out, "\nHeader:\n  ", token.header_json, "\n");
   }
   if (token.claims_parsed || !token.payload_json.empty()) {
-    internal::StrAppend(&out, "\nClaims:\n  ", token.payload_json, "\n");
+    base::StrAppend(&out, "\nClaims:\n  ", token.payload_json, "\n");
   }
   if (token.claims_parsed) {
     std::string times;
@@ -100,11 +100,11 @@ std::string FormatExplain(Error result, const VerifiedToken& token, const Explai
     AppendTime(times, "iat", token.claims.iat, now);
     AppendTime(times, "auth_time", token.claims.auth_time, now);
     if (!times.empty()) {
-      internal::StrAppend(&out, "\nTimes (UTC):\n", times);
+      base::StrAppend(&out, "\nTimes (UTC):\n", times);
     }
     if (token.claims.exp.has_value()) {
       const double left = *token.claims.exp - static_cast<double>(now);
-      internal::StrAppend(&out, left > 0 ? "  expires " : "  expired ", FormatRelative(left), "\n");
+      base::StrAppend(&out, left > 0 ? "  expires " : "  expired ", FormatRelative(left), "\n");
     }
   }
   return out;

@@ -10,12 +10,12 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/strip.h>
 
-#include "core/internal/str_cat.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
 #include "core/key_set.h"
 #include "core/rejection.h"
 #include "core/verifier.h"
 #include "server/explain.h"
-#include "server/json_text.h"
 #include "server/verify_options.h"
 
 namespace tokenwarden::server {
@@ -28,16 +28,16 @@ constexpr size_t kMaxInputBytes = 4 << 20;
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(internal::StrCat("cannot read ", path));
+    return absl::NotFoundError(base::StrCat("cannot read ", path));
   }
   std::string contents(kMaxInputBytes + 1, '\0');
   in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
   if (in.bad()) {
-    return absl::DataLossError(internal::StrCat("error reading ", path));
+    return absl::DataLossError(base::StrCat("error reading ", path));
   }
   contents.resize(static_cast<size_t>(in.gcount()));
   if (contents.size() > kMaxInputBytes) {
-    return absl::InvalidArgumentError(internal::StrCat(path, " is larger than 4 MiB"));
+    return absl::InvalidArgumentError(base::StrCat(path, " is larger than 4 MiB"));
   }
   return contents;
 }
@@ -51,13 +51,13 @@ absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(const VerifyOptions& o) {
   absl::StatusOr<std::shared_ptr<const KeySet>> keys =
       o.jwks_path.has_value() ? KeySet::FromJwks(*contents) : KeySet::FromKeyFile(*contents);
   if (!keys.ok()) {
-    return absl::InvalidArgumentError(internal::StrCat(path, ": ", keys.status().message()));
+    return absl::InvalidArgumentError(base::StrCat(path, ": ", keys.status().message()));
   }
   return keys;
 }
 
 int Usage(VerifyIo& io, std::string_view message) {
-  internal::StrAppend(&io.err, "tokenwarden verify: ", message, "\n");
+  base::StrAppend(&io.err, "tokenwarden verify: ", message, "\n");
   return kExitUsage;
 }
 
@@ -66,14 +66,13 @@ std::string ResultJson(Error error, const VerifiedToken& token, const Policy& po
   if (error == Error::kOk) {
     // Header and claims are the token's own JSON texts, validated by simdjson: embedding them
     // returns every claim exactly as issued (large integers included).
-    internal::StrAppend(&out, "{\"valid\": true, \"header\": ", token.header_json,
-                        ", \"claims\": ", token.payload_json, "}\n");
+    base::StrAppend(&out, "{\"valid\": true, \"header\": ", token.header_json,
+                    ", \"claims\": ", token.payload_json, "}\n");
     return out;
   }
-  internal::StrAppend(&out, "{\"valid\": false, \"error\": \"", ErrorCode(error),
-                      "\", \"message\": ");
-  AppendJsonString(out, DescribeRejection(error, token, policy, now));
-  internal::StrAppend(&out, "}\n");
+  base::StrAppend(&out, "{\"valid\": false, \"error\": \"", ErrorCode(error), "\", \"message\": ");
+  base::AppendJsonQuoted(DescribeRejection(error, token, policy, now), out);
+  base::StrAppend(&out, "}\n");
   return out;
 }
 
@@ -82,7 +81,7 @@ std::string ResultJson(Error error, const VerifiedToken& token, const Policy& po
 int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
   absl::StatusOr<VerifyOptions> options = ParseVerifyOptions(args);
   if (!options.ok()) {
-    return Usage(io, internal::StrCat(options.status().message(), " (see --help)"));
+    return Usage(io, base::StrCat(options.status().message(), " (see --help)"));
   }
   if (options->help) {
     io.out += kVerifyUsage;
@@ -100,7 +99,7 @@ int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
   std::string token;
   if (!options->token.has_value() || *options->token == "-") {
     token = io.read_stdin();
-    token = std::string(absl::StripAsciiWhitespace(internal::ToAbsl(token)));
+    token = std::string(absl::StripAsciiWhitespace(base::ToAbsl(token)));
   } else {
     token = *options->token;
   }

@@ -4,7 +4,7 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 
@@ -38,9 +38,9 @@ absl::StatusOr<int64_t> ParseInt(std::string_view option, std::string_view value
   const bool plain =
       !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
   int64_t n = 0;
-  if (!plain || !absl::SimpleAtoi(internal::ToAbsl(value), &n)) {
+  if (!plain || !absl::SimpleAtoi(base::ToAbsl(value), &n)) {
     return absl::InvalidArgumentError(
-        internal::StrCat(option, ": \"", value, "\" is not an integer number of seconds"));
+        base::StrCat(option, ": \"", value, "\" is not an integer number of seconds"));
   }
   return n;
 }
@@ -60,7 +60,7 @@ absl::StatusOr<bool> ApplyValueOption(std::string_view name, std::string_view va
   } else if (name == "--algorithms") {
     absl::StatusOr<AlgorithmSet> set = AlgorithmSet::Parse(value);
     if (!set.ok()) {
-      return absl::InvalidArgumentError(internal::StrCat("--algorithms: ", set.status().message()));
+      return absl::InvalidArgumentError(base::StrCat("--algorithms: ", set.status().message()));
     }
     p.algorithms = *set;
   } else if (name == "--leeway" || name == "--now" || name == "--max-age") {
@@ -71,7 +71,7 @@ absl::StatusOr<bool> ApplyValueOption(std::string_view name, std::string_view va
     if (name == "--now") {
       o.now = *n;
     } else if (*n < 0) {
-      return absl::InvalidArgumentError(internal::StrCat(name, " must not be negative"));
+      return absl::InvalidArgumentError(base::StrCat(name, " must not be negative"));
     } else if (name == "--leeway") {
       p.leeway_seconds = *n;
     } else {
@@ -145,7 +145,7 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
       value = arg.substr(eq + 1);
     } else if (TakesValue(name)) {
       if (i + 1 == args.size()) {
-        return absl::InvalidArgumentError(internal::StrCat(name, " needs a value"));
+        return absl::InvalidArgumentError(base::StrCat(name, " needs a value"));
       }
       value = args[++i];
     }
@@ -154,7 +154,7 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
       return applied.status();
     }
     if (!*applied) {
-      return absl::InvalidArgumentError(internal::StrCat("unknown option ", name));
+      return absl::InvalidArgumentError(base::StrCat("unknown option ", name));
     }
   }
   if (o.help) {

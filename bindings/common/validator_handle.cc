@@ -116,7 +116,7 @@ ValidatorHandle::ValidatorHandle(std::unique_ptr<Validator> validator)
 
 ValidatorHandle::Lease::Lease(const ValidatorHandle& handle) : handle_(handle) {
   {
-    internal::MutexLock lock(&handle_.pool_mu_);
+    base::MutexLock lock(&handle_.pool_mu_);
     if (!handle_.pool_.empty()) {
       scratch_ = std::move(handle_.pool_.back());
       handle_.pool_.pop_back();
@@ -128,7 +128,7 @@ ValidatorHandle::Lease::Lease(const ValidatorHandle& handle) : handle_(handle) {
 }
 
 ValidatorHandle::Lease::~Lease() {
-  internal::MutexLock lock(&handle_.pool_mu_);
+  base::MutexLock lock(&handle_.pool_mu_);
   handle_.pool_.push_back(std::move(scratch_));
 }
 

@@ -22,8 +22,8 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include "base/mutex.h"
 #include "core/error.h"
-#include "core/internal/mutex.h"
 #include "core/key_set.h"
 #include "core/validator.h"
 
@@ -101,7 +101,7 @@ class ValidatorHandle {
   };
 
   std::unique_ptr<Validator> validator_;
-  mutable internal::Mutex pool_mu_;
+  mutable base::Mutex pool_mu_;
   mutable std::vector<std::unique_ptr<ValidatorScratch>> pool_ ABSL_GUARDED_BY(pool_mu_);
 };
 

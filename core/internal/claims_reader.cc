@@ -6,7 +6,7 @@
 
 #include <simdjson.h>
 
-#include "core/internal/ascii.h"
+#include "base/hex.h"
 #include "core/internal/jose_json.h"
 
 namespace tokenwarden::internal {
@@ -223,7 +223,7 @@ class Scanner {
     }
     unit = 0;
     for (int i = 0; i < 4; ++i) {
-      const int v = HexDigitValue(*p_++);
+      const int v = base::HexDigitValue(*p_++);
       if (v < 0) {
         return false;
       }

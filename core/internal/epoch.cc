@@ -6,7 +6,7 @@
 namespace tokenwarden::internal {
 
 EpochDomain::~EpochDomain() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   for (const Retired& r : retired_) {
     r.deleter(r.object);
   }
@@ -41,7 +41,7 @@ EpochDomain::Guard::Guard(Participant& participant) : slot_(participant.slot_) {
 EpochDomain::Guard::~Guard() { slot_->epoch.store(0, std::memory_order_release); }
 
 void EpochDomain::Retire(void* object, void (*deleter)(void*)) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   const uint64_t epoch = global_.fetch_add(1, std::memory_order_seq_cst);
   retired_.push_back(Retired{object, deleter, epoch});
   if (retired_.size() >= kReclaimBatch) {
@@ -50,7 +50,7 @@ void EpochDomain::Retire(void* object, void (*deleter)(void*)) {
 }
 
 size_t EpochDomain::Reclaim() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return ReclaimLocked();
 }
 

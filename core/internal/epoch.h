@@ -9,7 +9,7 @@
 
 #include <absl/base/thread_annotations.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 
 namespace tokenwarden::internal {
 
@@ -91,7 +91,7 @@ class EpochDomain {
 
   alignas(64) std::atomic<uint64_t> global_{1};
   std::array<Slot, kMaxParticipants> slots_;
-  internal::Mutex mu_;
+  base::Mutex mu_;
   std::vector<Retired> retired_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -13,7 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 
 namespace tokenwarden::server {
 
@@ -24,7 +24,7 @@ struct ClientRegistry::Entry {
   explicit Entry(ClientConfig c) : config(std::move(c)) {}
 
   const ClientConfig config;
-  mutable internal::Mutex mu;
+  mutable base::Mutex mu;
   std::optional<std::array<uint8_t, 32>> memo ABSL_GUARDED_BY(mu);
 };
 
@@ -33,7 +33,7 @@ struct ClientRegistry::Budget {
 
   // Take reports whether a slow check may run now (the bucket holds a positive balance).
   bool Take() {
-    internal::MutexLock lock(&mu);
+    base::MutexLock lock(&mu);
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - refilled).count();
     refilled = now;
@@ -43,12 +43,12 @@ struct ClientRegistry::Budget {
   // Spend debits a check's measured duration (the balance may go negative: the next checks
   // wait until the refill has paid for it).
   void Spend(double duration) {
-    internal::MutexLock lock(&mu);
+    base::MutexLock lock(&mu);
     seconds -= duration;
   }
 
   const SlowCheckBudget config;
-  internal::Mutex mu;
+  base::Mutex mu;
   double seconds ABSL_GUARDED_BY(mu);
   std::chrono::steady_clock::time_point refilled ABSL_GUARDED_BY(mu) =
       std::chrono::steady_clock::now();
@@ -128,7 +128,7 @@ AuthResult ClientRegistry::Check(std::string_view id, std::string_view secret) c
     if (entry != nullptr) {
       std::optional<std::array<uint8_t, 32>> memo;
       {
-        internal::MutexLock lock(&entry->mu);
+        base::MutexLock lock(&entry->mu);
         memo = entry->memo;
       }
       if (memo.has_value() && CRYPTO_memcmp(memo->data(), presented.data(), 32) == 0) {
@@ -151,7 +151,7 @@ AuthResult ClientRegistry::Check(std::string_view id, std::string_view secret) c
     return {Status::kRejected, nullptr};
   }
   if (memoized) {
-    internal::MutexLock lock(&entry->mu);
+    base::MutexLock lock(&entry->mu);
     entry->memo = presented;
   }
   return {Status::kOk, &entry->config};

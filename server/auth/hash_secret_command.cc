@@ -5,7 +5,7 @@
 #include <optional>
 #include <system_error>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/auth/client_auth.h"
 
 namespace tokenwarden::server {
@@ -35,7 +35,7 @@ constexpr char kUsage[] =
     "  --help                  this text\n";
 
 int Usage(std::string& err, std::string_view message) {
-  internal::StrAppend(&err, "tokenwarden hash-secret: ", message, "\n", kUsage);
+  base::StrAppend(&err, "tokenwarden hash-secret: ", message, "\n", kUsage);
   return kExitUsage;
 }
 
@@ -81,14 +81,14 @@ int RunHashSecret(std::span<const std::string_view> args, std::string_view stdin
     } else if (arg.starts_with("--pbkdf2-iterations=")) {
       value = arg.substr(arg.find('=') + 1);
     } else if (arg.starts_with('-')) {
-      return Usage(err, internal::StrCat("unknown option \"", arg, "\""));
+      return Usage(err, base::StrCat("unknown option \"", arg, "\""));
     } else {
       return Usage(err, "the secret is read from stdin, not from the arguments");
     }
     const std::optional<uint32_t> n = ParseIterations(*value);
     if (!n.has_value()) {
-      return Usage(
-          err, internal::StrCat("--pbkdf2-iterations: \"", *value, "\" is not a whole number from ",
+      return Usage(err,
+                   base::StrCat("--pbkdf2-iterations: \"", *value, "\" is not a whole number from ",
                                 kMinIterations, " to ", kMaxIterations));
     }
     iterations = *n;
@@ -99,16 +99,16 @@ int RunHashSecret(std::span<const std::string_view> args, std::string_view stdin
     return kExitUsage;
   }
   if (secret.size() > kMaxSecretLen) {
-    internal::StrAppend(&err, "tokenwarden hash-secret: the secret is ", secret.size(),
-                        " bytes; the limit is ", kMaxSecretLen, "\n");
+    base::StrAppend(&err, "tokenwarden hash-secret: the secret is ", secret.size(),
+                    " bytes; the limit is ", kMaxSecretLen, "\n");
     return kExitUsage;
   }
   if (iterations == 0 && secret.size() < kShortSecretLen) {
-    internal::StrAppend(&err, "tokenwarden hash-secret: warning: the secret is only ",
-                        secret.size(), " bytes and sha256 is fast to brute-force; use a random ",
-                        "secret of 16 bytes or more, or --pbkdf2-iterations 600000\n");
+    base::StrAppend(&err, "tokenwarden hash-secret: warning: the secret is only ", secret.size(),
+                    " bytes and sha256 is fast to brute-force; use a random ",
+                    "secret of 16 bytes or more, or --pbkdf2-iterations 600000\n");
   }
-  internal::StrAppend(&out, HashSecret(secret, iterations), "\n");
+  base::StrAppend(&out, HashSecret(secret, iterations), "\n");
   return kExitOk;
 }
 

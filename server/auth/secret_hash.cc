@@ -12,8 +12,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "core/base64url.h"
-#include "core/internal/str_cat.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "server/auth/client_auth.h"
 
 namespace tokenwarden::server {
@@ -76,13 +76,13 @@ std::string HashSecret(std::string_view secret, uint32_t iterations) {
   if (!Derive(hash, secret, digest)) {
     return "";
   }
-  const std::string salt = Base64UrlEncode(hash.salt);
-  const std::string encoded_digest = Base64UrlEncode(std::span<const uint8_t>(digest));
+  const std::string salt = base::Base64UrlEncode(hash.salt);
+  const std::string encoded_digest = base::Base64UrlEncode(std::span<const uint8_t>(digest));
   OPENSSL_cleanse(digest, sizeof(digest));
   if (iterations == 0) {
-    return internal::StrCat("sha256$", salt, "$", encoded_digest);
+    return base::StrCat("sha256$", salt, "$", encoded_digest);
   }
-  return internal::StrCat("pbkdf2-sha256$", iterations, "$", salt, "$", encoded_digest);
+  return base::StrCat("pbkdf2-sha256$", iterations, "$", salt, "$", encoded_digest);
 }
 
 }  // namespace tokenwarden::server

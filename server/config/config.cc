@@ -11,7 +11,7 @@
 #include <absl/strings/match.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
 #include "server/config/redis_config.h"
@@ -79,11 +79,11 @@ absl::Status ReadListen(element value, std::string_view path, std::vector<std::s
   for (size_t i = 0; status.ok() && i < out.size(); ++i) {
     const std::string problem = ListenProblem(out[i]);
     if (!problem.empty()) {
-      status = Invalid(IndexPath(path, i),
-                       internal::StrCat("bad address ", Quote(out[i]), ": ", problem));
+      status =
+          Invalid(IndexPath(path, i), base::StrCat("bad address ", Quote(out[i]), ": ", problem));
     } else if (std::find(out.begin(), out.begin() + i, out[i]) != out.begin() + i) {
       // SO_REUSEPORT would let both binds succeed, quietly doubling the sockets.
-      status = Invalid(IndexPath(path, i), internal::StrCat("duplicate address ", Quote(out[i])));
+      status = Invalid(IndexPath(path, i), base::StrCat("duplicate address ", Quote(out[i])));
     }
   }
   return status;
@@ -141,7 +141,7 @@ absl::Status ReadClients(element value, std::string_view path, std::vector<Clien
                      for (size_t i = 0; s.ok() && &out[i] != &client; ++i) {
                        if (out[i].id == client.id) {
                          s = Invalid(FieldPath(item_path, "id"),
-                                     internal::StrCat("duplicate id ", Quote(client.id)));
+                                     base::StrCat("duplicate id ", Quote(client.id)));
                        }
                      }
                      return s;
@@ -265,7 +265,7 @@ absl::Status ReadAccessLog(element value, std::string_view path, std::string_vie
 bool IsFramingHeader(std::string_view name) {
   for (const char* reserved : {"content-length", "transfer-encoding", "connection", "keep-alive",
                                "upgrade", "trailer", "te", "content-type"}) {
-    if (absl::EqualsIgnoreCase(internal::ToAbsl(name), reserved)) {
+    if (absl::EqualsIgnoreCase(base::ToAbsl(name), reserved)) {
       return true;
     }
   }
@@ -280,7 +280,7 @@ absl::Status ReadClaimHeaders(element value, std::string_view path, std::vector<
         const std::string field =
             config_reader::IsHttpToken(claim) && claim.find('.') == std::string_view::npos
                 ? FieldPath(path, claim)
-                : internal::StrCat(path, "[", Quote(claim), "]");
+                : base::StrCat(path, "[", Quote(claim), "]");
         ClaimHeader entry{std::string(claim), ""};
         absl::Status s = config_reader::ReadString(v, field, entry.header);
         if (s.ok() && claim.empty()) {
@@ -288,13 +288,12 @@ absl::Status ReadClaimHeaders(element value, std::string_view path, std::vector<
         } else if (s.ok() && !config_reader::IsHttpToken(entry.header)) {
           s = Invalid(field, "must be an HTTP header name (an RFC 9110 token)");
         } else if (s.ok() && IsFramingHeader(entry.header)) {
-          s = Invalid(field, internal::StrCat(Quote(entry.header), " is set by the server"));
+          s = Invalid(field, base::StrCat(Quote(entry.header), " is set by the server"));
         }
         for (size_t i = 0; s.ok() && i < out.size(); ++i) {
-          if (absl::EqualsIgnoreCase(internal::ToAbsl(out[i].header), entry.header)) {
-            s = Invalid(field,
-                        internal::StrCat("header ", Quote(entry.header),
-                                         " is already used for claim ", Quote(out[i].claim)));
+          if (absl::EqualsIgnoreCase(base::ToAbsl(out[i].header), entry.header)) {
+            s = Invalid(field, base::StrCat("header ", Quote(entry.header),
+                                            " is already used for claim ", Quote(out[i].claim)));
           }
         }
         out.push_back(std::move(entry));
@@ -353,7 +352,7 @@ absl::Status CheckIssuerNames(const ServerConfig& config, const std::vector<std:
                     [&](const IssuerConfig& issuer) { return issuer.policy.issuer == names[i]; });
     if (!known) {
       return Invalid(IndexPath(path, i),
-                     internal::StrCat(Quote(names[i]), " is not a configured issuer"));
+                     base::StrCat(Quote(names[i]), " is not a configured issuer"));
     }
   }
   return absl::OkStatus();
@@ -384,7 +383,7 @@ absl::Status ResolveOpaqueIssuer(std::string_view name, ServerConfig& config) {
     }
   }
   return Invalid("opaque_issuer",
-                 internal::StrCat(Quote(name), " is not a configured issuer with introspection"));
+                 base::StrCat(Quote(name), " is not a configured issuer with introspection"));
 }
 
 // CheckReferences runs once the whole document is read: members may come in any order.
@@ -423,7 +422,7 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   const simdjson::error_code error = parser.parse(json.data(), json.size()).get(root);
   if (error != simdjson::SUCCESS) {
     return absl::InvalidArgumentError(
-        internal::StrCat("config: invalid JSON: ", simdjson::error_message(error)));
+        base::StrCat("config: invalid JSON: ", simdjson::error_message(error)));
   }
   ServerConfig config;
   bool has_issuers = false;
@@ -456,8 +455,7 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
 absl::StatusOr<ServerConfig> LoadConfigFile(const std::string& path) {
   std::string contents, why;
   if (!ReadBoundedFile(path, kMaxFileBytes, contents, why)) {
-    return absl::InvalidArgumentError(
-        internal::StrCat("config: cannot read ", Quote(path), ": ", why));
+    return absl::InvalidArgumentError(base::StrCat("config: cannot read ", Quote(path), ": ", why));
   }
   const size_t slash = path.rfind('/');
   const std::string_view base_dir = slash == std::string::npos ? std::string_view()

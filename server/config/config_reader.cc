@@ -10,7 +10,8 @@
 #include <system_error>
 #include <unordered_set>
 
-#include "core/internal/str_cat.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::config_reader {
 namespace {
@@ -20,35 +21,21 @@ using simdjson::dom::element_type;
 // kMaxQuotedBytes bounds how much of a value a message repeats.
 constexpr size_t kMaxQuotedBytes = 256;
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
 }  // namespace
 
 std::string FieldPath(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : internal::StrCat(parent, ".", key);
+  return parent.empty() ? std::string(key) : base::StrCat(parent, ".", key);
 }
 
 std::string IndexPath(std::string_view parent, size_t index) {
-  return internal::StrCat(parent, "[", index, "]");
+  return base::StrCat(parent, "[", index, "]");
 }
 
 std::string Quote(std::string_view value) {
-  std::string out = "\"";
+  std::string out;
   const std::string_view shown = value.substr(0, kMaxQuotedBytes);
-  for (const char c : shown) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += "\\u00";
-      out += kHexDigits[byte >> 4];
-      out += kHexDigits[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+  // Every control character as \u00XX, DEL too: a message may end up on a terminal.
+  base::AppendJsonQuoted(shown, out, {.short_forms = false, .escape_delete = true});
   if (shown.size() < value.size()) {
     out += "...";
   }
@@ -57,11 +44,11 @@ std::string Quote(std::string_view value) {
 
 absl::Status Invalid(std::string_view path, std::string_view problem) {
   return absl::InvalidArgumentError(
-      internal::StrCat(path.empty() ? std::string_view("(root)") : path, ": ", problem));
+      base::StrCat(path.empty() ? std::string_view("(root)") : path, ": ", problem));
 }
 
 absl::Status UnknownField(std::string_view path, std::string_view key) {
-  return Invalid(path, internal::StrCat("unknown field ", Quote(key)));
+  return Invalid(path, base::StrCat("unknown field ", Quote(key)));
 }
 
 absl::Status MissingField(std::string_view path, std::string_view key) {
@@ -77,7 +64,7 @@ absl::Status CheckObject(element value, std::string_view path, simdjson::dom::ob
   std::unordered_set<std::string_view> seen;
   for (auto it = out.begin(); it != out.end(); ++it) {
     if (!seen.insert(it.key()).second) {
-      return Invalid(path, internal::StrCat("duplicate field ", Quote(it.key())));
+      return Invalid(path, base::StrCat("duplicate field ", Quote(it.key())));
     }
   }
   return absl::OkStatus();
@@ -92,17 +79,17 @@ absl::Status ReadBool(element value, std::string_view path, bool& out) {
 
 absl::Status ReadInteger(element value, std::string_view path, int64_t min, int64_t max,
                          int64_t& out) {
-  const std::string range = internal::StrCat("between ", min, " and ", max);
+  const std::string range = base::StrCat("between ", min, " and ", max);
   switch (value.type()) {
     case element_type::INT64:
       if (value.get_int64().get(out) != simdjson::SUCCESS || out < min || out > max) {
-        return Invalid(path, internal::StrCat("must be ", range));
+        return Invalid(path, base::StrCat("must be ", range));
       }
       return absl::OkStatus();
     case element_type::UINT64:  // above INT64_MAX: out of every range we accept
-      return Invalid(path, internal::StrCat("must be ", range));
+      return Invalid(path, base::StrCat("must be ", range));
     default:  // a double (1.5, 1e3, 2.0), a string, a boolean, ...
-      return Invalid(path, internal::StrCat("must be an integer ", range));
+      return Invalid(path, base::StrCat("must be an integer ", range));
   }
 }
 
@@ -209,9 +196,8 @@ bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out
     out.resize(used + static_cast<size_t>(std::max<ssize_t>(n, 0)));
     if (out.size() > max_bytes) {
       ok = false;
-      why = max_bytes >= (size_t{1} << 20)
-                ? internal::StrCat("larger than ", max_bytes >> 20, " MiB")
-                : internal::StrCat("larger than ", max_bytes, " bytes");
+      why = max_bytes >= (size_t{1} << 20) ? base::StrCat("larger than ", max_bytes >> 20, " MiB")
+                                           : base::StrCat("larger than ", max_bytes, " bytes");
     }
     if (n <= 0) {
       break;
@@ -225,7 +211,7 @@ absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::st
                           std::shared_ptr<const KeySet>& out) {
   std::string contents, why;
   if (!ReadBoundedFile(ResolvePath(base_dir, file), kMaxFileBytes, contents, why)) {
-    return Invalid(field, internal::StrCat("cannot read ", Quote(file), ": ", why));
+    return Invalid(field, base::StrCat("cannot read ", Quote(file), ": ", why));
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(contents);
   if (!keys.ok()) {
@@ -233,10 +219,10 @@ absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::st
     constexpr std::string_view kNoUsableKey = "JWK Set has no usable key";
     const std::string_view message = View(keys.status().message());
     if (message.starts_with(kNoUsableKey)) {
-      return Invalid(field, internal::StrCat("no usable keys in ", Quote(file),
-                                             message.substr(kNoUsableKey.size())));
+      return Invalid(field, base::StrCat("no usable keys in ", Quote(file),
+                                         message.substr(kNoUsableKey.size())));
     }
-    return Invalid(field, internal::StrCat(Quote(file), ": ", message));
+    return Invalid(field, base::StrCat(Quote(file), ": ", message));
   }
   out = *std::move(keys);
   return absl::OkStatus();
@@ -246,7 +232,7 @@ std::string ResolvePath(std::string_view base_dir, std::string_view path) {
   if (path.starts_with('/') || base_dir.empty()) {
     return std::string(path);
   }
-  return internal::StrCat(base_dir, base_dir.ends_with('/') ? "" : "/", path);
+  return base::StrCat(base_dir, base_dir.ends_with('/') ? "" : "/", path);
 }
 
 absl::Status ReadSecretFile(element v, const std::string& field, std::string_view base_dir,
@@ -257,13 +243,13 @@ absl::Status ReadSecretFile(element v, const std::string& field, std::string_vie
     return s;
   }
   if (!ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
-    return Invalid(field, internal::StrCat("cannot read ", Quote(name), ": ", why));
+    return Invalid(field, base::StrCat("cannot read ", Quote(name), ": ", why));
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {
     out.pop_back();
   }
   if (out.empty() || out.find_first_of("\r\n") != std::string::npos) {
-    return Invalid(field, internal::StrCat(Quote(name), " must hold the secret on one line"));
+    return Invalid(field, base::StrCat(Quote(name), " must hold the secret on one line"));
   }
   return absl::OkStatus();
 }
@@ -277,7 +263,7 @@ absl::Status ReadSecretEnv(element v, const std::string& field, std::string& out
   const char* value = std::getenv(name.c_str());
   if (value == nullptr || *value == '\0') {
     return Invalid(field,
-                   internal::StrCat("environment variable ", Quote(name), " is not set or empty"));
+                   base::StrCat("environment variable ", Quote(name), " is not set or empty"));
   }
   out = value;
   return absl::OkStatus();

@@ -18,8 +18,7 @@
 
 #include "core/key_set.h"
 
-// A nested namespace of its own: inside tokenwarden::server, `internal::` must keep naming
-// tokenwarden::internal (the core's StrCat).
+// A nested namespace of its own: these helpers are private to server/config.
 namespace tokenwarden::server::config_reader {
 
 using simdjson::dom::element;

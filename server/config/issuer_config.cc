@@ -9,8 +9,8 @@
 #include <absl/status/statusor.h>
 #include <absl/strings/match.h>
 
+#include "base/str_cat.h"
 #include "core/algorithm.h"
-#include "core/internal/str_cat.h"
 #include "core/key_set.h"
 #include "core/policy.h"
 #include "server/config/config_reader.h"
@@ -26,13 +26,13 @@ absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& 
     const std::optional<Algorithm> alg = ParseAlgorithm(names[i]);
     if (alg.has_value()) {
       out.Add(*alg);
-    } else if (absl::EqualsIgnoreCase(internal::ToAbsl(names[i]), "none")) {
-      status = Invalid(IndexPath(path, i), internal::StrCat("algorithm ", Quote(names[i]),
-                                                            " is never allowed (unsecured JWS)"));
+    } else if (absl::EqualsIgnoreCase(base::ToAbsl(names[i]), "none")) {
+      status = Invalid(IndexPath(path, i), base::StrCat("algorithm ", Quote(names[i]),
+                                                        " is never allowed (unsecured JWS)"));
     } else {
-      status = Invalid(IndexPath(path, i),
-                       internal::StrCat("unknown algorithm ", Quote(names[i]),
-                                        " (names are case-sensitive, e.g. \"RS256\")"));
+      status =
+          Invalid(IndexPath(path, i), base::StrCat("unknown algorithm ", Quote(names[i]),
+                                                   " (names are case-sensitive, e.g. \"RS256\")"));
     }
   }
   return status;
@@ -155,8 +155,8 @@ absl::Status CheckIssuerKeys(std::string_view path, const IssuerConfig& out) {
   if (!allowed.empty() && allowed.Intersect(out.keys->algorithms()).empty()) {
     return Invalid(
         FieldPath(path, "algorithms"),
-        internal::StrCat("no key in ", Quote(out.jwks_file), " can verify ", allowed.ToString(),
-                         " (the keys support ", out.keys->algorithms().ToString(), ")"));
+        base::StrCat("no key in ", Quote(out.jwks_file), " can verify ", allowed.ToString(),
+                     " (the keys support ", out.keys->algorithms().ToString(), ")"));
   }
   return absl::OkStatus();
 }
@@ -203,7 +203,7 @@ absl::Status ReadIssuers(element value, std::string_view path, std::string_view 
                        if (out[i].policy.issuer == issuer.policy.issuer) {
                          s = Invalid(
                              FieldPath(item_path, "issuer"),
-                             internal::StrCat("duplicate issuer ", Quote(*issuer.policy.issuer)));
+                             base::StrCat("duplicate issuer ", Quote(*issuer.policy.issuer)));
                        }
                      }
                      return s;

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <string>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/config/config_reader.h"
 
 namespace tokenwarden::server {

@@ -6,7 +6,7 @@
 
 #include <absl/status/status.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/config/config_reader.h"
 
 namespace tokenwarden::server::config_reader {
@@ -33,9 +33,9 @@ absl::Status ReadFetch(element value, std::string_view path, std::string_view ba
       if (s.ok()) {
         out.ca_file = ResolvePath(base_dir, out.ca_file);
         if (!ReadBoundedFile(out.ca_file, kMaxFileBytes, contents, why)) {
-          s = Invalid(field, internal::StrCat("cannot read ", Quote(out.ca_file), ": ", why));
+          s = Invalid(field, base::StrCat("cannot read ", Quote(out.ca_file), ": ", why));
         } else if (contents.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
-          s = Invalid(field, internal::StrCat(Quote(out.ca_file), " holds no PEM certificate"));
+          s = Invalid(field, base::StrCat(Quote(out.ca_file), " holds no PEM certificate"));
         }
       }
       return s;
@@ -273,7 +273,7 @@ absl::Status CheckIssuerSources(std::string_view path, IssuerConfig& out) {
   const std::shared_ptr<const KeySet>& fallback = out.refresh.fallback_keys;
   if (fallback != nullptr && out.policy.algorithms.Intersect(fallback->algorithms()).empty()) {
     return Invalid(FieldPath(FieldPath(path, "keys"), "fallback_jwks_file"),
-                   internal::StrCat("no key can verify ", out.policy.algorithms.ToString()));
+                   base::StrCat("no key can verify ", out.policy.algorithms.ToString()));
   }
   return absl::OkStatus();
 }

@@ -10,8 +10,8 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
-#include "core/base64url.h"
-#include "core/internal/str_cat.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "server/config/config.h"
 
 namespace tokenwarden::server {
@@ -59,13 +59,12 @@ std::optional<uint32_t> ParseIterations(std::string_view text) {
   return n;
 }
 
-// DecodePart decodes `text` as strict unpadded base64url (core/base64url.h: no '=', no
+// DecodePart decodes `text` as strict unpadded base64url (base/base64url.h: no '=', no
 // whitespace, zero trailing bits) into `out`; `what` names the part in the message.
 absl::Status DecodePart(std::string_view text, std::string_view what, std::vector<uint8_t>& out) {
-  const std::optional<std::string> bytes = Base64UrlDecodeToString(text);
+  const std::optional<std::string> bytes = base::Base64UrlDecodeToString(text);
   if (!bytes.has_value()) {
-    return absl::InvalidArgumentError(
-        internal::StrCat(what, " is not canonical unpadded base64url"));
+    return absl::InvalidArgumentError(base::StrCat(what, " is not canonical unpadded base64url"));
   }
   out.assign(bytes->begin(), bytes->end());
   return absl::OkStatus();
@@ -92,14 +91,14 @@ absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text) {
     const std::optional<uint32_t> iterations = ParseIterations(parts[1]);
     if (!iterations.has_value()) {
       return absl::InvalidArgumentError(
-          internal::StrCat("pbkdf2-sha256 iterations must be a decimal integer between ",
-                           kMinIterations, " and ", kMaxIterations));
+          base::StrCat("pbkdf2-sha256 iterations must be a decimal integer between ",
+                       kMinIterations, " and ", kMaxIterations));
     }
     out.scheme = SecretHash::Scheme::kPbkdf2Sha256;
     out.iterations = *iterations;
     salt_index = 2;
   } else {
-    return absl::InvalidArgumentError(internal::StrCat("unknown secret hash scheme; ", kForms));
+    return absl::InvalidArgumentError(base::StrCat("unknown secret hash scheme; ", kForms));
   }
   absl::Status status = DecodePart(parts[salt_index], "salt", out.salt);
   if (!status.ok()) {
@@ -107,15 +106,15 @@ absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text) {
   }
   if (out.salt.size() < kMinSaltBytes) {
     return absl::InvalidArgumentError(
-        internal::StrCat("salt must be at least ", kMinSaltBytes, " bytes, got ", out.salt.size()));
+        base::StrCat("salt must be at least ", kMinSaltBytes, " bytes, got ", out.salt.size()));
   }
   status = DecodePart(parts[salt_index + 1], "digest", out.digest);
   if (!status.ok()) {
     return status;
   }
   if (out.digest.size() != kDigestBytes) {
-    return absl::InvalidArgumentError(internal::StrCat(
-        "digest must be ", kDigestBytes, " bytes (SHA-256), got ", out.digest.size()));
+    return absl::InvalidArgumentError(
+        base::StrCat("digest must be ", kDigestBytes, " bytes (SHA-256), got ", out.digest.size()));
   }
   return out;
 }

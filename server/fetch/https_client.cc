@@ -18,8 +18,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/str_cat.h"
+#include "base/unique_fd.h"
 #include "server/fetch/response_parser.h"
 #include "server/fetch/url.h"
 
@@ -38,34 +39,14 @@ struct Deadline {
 
 Deadline After(uint32_t ms) { return Deadline{Clock::now() + std::chrono::milliseconds(ms)}; }
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~Fd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
 // Where names the request in messages: origin and path, never the query (it may carry data
 // that does not belong in logs).
 std::string Where(const Url& url) {
-  return internal::StrCat(url.Origin(), url.target.substr(0, url.target.find('?')));
+  return base::StrCat(url.Origin(), url.target.substr(0, url.target.find('?')));
 }
 
 absl::Status Timeout(const Url& url, std::string_view what) {
-  return absl::DeadlineExceededError(internal::StrCat(Where(url), ": ", what, " timed out"));
+  return absl::DeadlineExceededError(base::StrCat(Where(url), ": ", what, " timed out"));
 }
 
 // Wait polls `fd` for `events` until `deadline`.
@@ -81,36 +62,36 @@ absl::Status Wait(int fd, short events, const Deadline& deadline, const Url& url
       return Timeout(url, what);
     }
     if (errno != EINTR) {
-      return absl::UnavailableError(internal::StrCat(Where(url), ": poll: ", strerror(errno)));
+      return absl::UnavailableError(base::StrCat(Where(url), ": poll: ", strerror(errno)));
     }
   }
 }
 
-absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
+absl::StatusOr<base::UniqueFd> Connect(const Url& url, const Deadline& deadline) {
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV | (IsIpAddress(url.host) ? AI_NUMERICHOST : 0);
   addrinfo* found = nullptr;
-  const std::string port = internal::StrCat(url.port);
+  const std::string port = base::StrCat(url.port);
   const int gai = getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
   if (gai != 0) {
     return absl::UnavailableError(
-        internal::StrCat(Where(url), ": cannot resolve ", url.host, ": ", gai_strerror(gai)));
+        base::StrCat(Where(url), ": cannot resolve ", url.host, ": ", gai_strerror(gai)));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
-  absl::Status last = absl::UnavailableError(internal::StrCat(Where(url), ": no address"));
+  absl::Status last = absl::UnavailableError(base::StrCat(Where(url), ": no address"));
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    Fd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    base::UniqueFd fd(socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) {
-      last = absl::UnavailableError(internal::StrCat(Where(url), ": socket: ", strerror(errno)));
+      last = absl::UnavailableError(base::StrCat(Where(url), ": socket: ", strerror(errno)));
       continue;
     }
     if (connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) {
       return fd;
     }
     if (errno != EINPROGRESS) {
-      last = absl::UnavailableError(internal::StrCat(Where(url), ": connect: ", strerror(errno)));
+      last = absl::UnavailableError(base::StrCat(Where(url), ": connect: ", strerror(errno)));
       continue;
     }
     absl::Status waited = Wait(fd.get(), POLLOUT, deadline, url, "connect");
@@ -123,10 +104,9 @@ absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
         error == 0) {
       return fd;
     }
-    last =
-        waited.ok()
-            ? absl::UnavailableError(internal::StrCat(Where(url), ": connect: ", strerror(error)))
-            : waited;
+    last = waited.ok()
+               ? absl::UnavailableError(base::StrCat(Where(url), ": connect: ", strerror(error)))
+               : waited;
   }
   return last;
 }
@@ -134,7 +114,7 @@ absl::StatusOr<Fd> Connect(const Url& url, const Deadline& deadline) {
 // Connection is one socket, plain or under TLS.
 class Connection {
  public:
-  Connection(Fd fd, const Url& url) : fd_(std::move(fd)), url_(url) {}
+  Connection(base::UniqueFd fd, const Url& url) : fd_(std::move(fd)), url_(url) {}
 
   absl::Status Handshake(SSL_CTX* ctx, const Deadline& deadline) {
     ssl_.reset(SSL_new(ctx));
@@ -143,7 +123,7 @@ class Connection {
       return absl::InternalError("SSL_new failed");
     }
     if (!ExpectPeer(ssl_.get(), url_.host)) {
-      return absl::InvalidArgumentError(internal::StrCat(Where(url_), ": unusable host name"));
+      return absl::InvalidArgumentError(base::StrCat(Where(url_), ": unusable host name"));
     }
     SSL_set_connect_state(ssl_.get());
     for (;;) {
@@ -166,11 +146,11 @@ class Connection {
       const uint32_t code = ERR_peek_last_error();
       ERR_clear_error();
       if (got_chain && verify != X509_V_OK) {
-        return absl::PermissionDeniedError(internal::StrCat(
+        return absl::PermissionDeniedError(base::StrCat(
             Where(url_), ": certificate refused: ", X509_verify_cert_error_string(verify)));
       }
       const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
-      return absl::UnavailableError(internal::StrCat(
+      return absl::UnavailableError(base::StrCat(
           Where(url_), ": TLS handshake failed: ",
           reason != nullptr ? reason : (error == SSL_ERROR_SYSCALL ? strerror(errno) : "closed")));
     }
@@ -188,15 +168,14 @@ class Connection {
           const int error = SSL_get_error(ssl_.get(), r);
           ERR_clear_error();
           if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-            return absl::UnavailableError(internal::StrCat(Where(url_), ": write failed"));
+            return absl::UnavailableError(base::StrCat(Where(url_), ": write failed"));
           }
           want = error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
         }
       } else {
         n = send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
         if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          return absl::UnavailableError(
-              internal::StrCat(Where(url_), ": write: ", strerror(errno)));
+          return absl::UnavailableError(base::StrCat(Where(url_), ": write: ", strerror(errno)));
         }
       }
       if (n > 0) {
@@ -229,7 +208,7 @@ class Connection {
           return 0;  // closed without close_notify: the parser decides if that was complete
         }
         if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-          return absl::UnavailableError(internal::StrCat(Where(url_), ": read failed"));
+          return absl::UnavailableError(base::StrCat(Where(url_), ": read failed"));
         }
         want = error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
       } else {
@@ -238,7 +217,7 @@ class Connection {
           return static_cast<size_t>(n);
         }
         if (errno != EAGAIN && errno != EINTR) {
-          return absl::UnavailableError(internal::StrCat(Where(url_), ": read: ", strerror(errno)));
+          return absl::UnavailableError(base::StrCat(Where(url_), ": read: ", strerror(errno)));
         }
       }
       absl::Status s = Wait(fd_.get(), static_cast<short>(want), deadline, url_, "response");
@@ -249,7 +228,7 @@ class Connection {
   }
 
  private:
-  Fd fd_;
+  base::UniqueFd fd_;
   const Url& url_;
   bssl::UniquePtr<SSL> ssl_;
 };
@@ -264,17 +243,17 @@ absl::StatusOr<std::string> RequestBytes(const FetchRequest& request, const Url&
     return absl::InvalidArgumentError("invalid request method");
   }
   std::string out =
-      internal::StrCat(request.method, " ", url.target, " HTTP/1.1\r\nHost: ", url.HostHeader(),
-                       "\r\nUser-Agent: tokenwarden\r\nConnection: close\r\n");
+      base::StrCat(request.method, " ", url.target, " HTTP/1.1\r\nHost: ", url.HostHeader(),
+                   "\r\nUser-Agent: tokenwarden\r\nConnection: close\r\n");
   for (const auto& [name, value] : request.headers) {
     if (name.empty() || HasLineBreak(name) || HasLineBreak(value) ||
         name.find(':') != std::string::npos) {
-      return absl::InvalidArgumentError(internal::StrCat("invalid request header ", name));
+      return absl::InvalidArgumentError(base::StrCat("invalid request header ", name));
     }
-    internal::StrAppend(&out, name, ": ", value, "\r\n");
+    base::StrAppend(&out, name, ": ", value, "\r\n");
   }
   if (!request.body.empty() || request.method == "POST") {
-    internal::StrAppend(&out, "Content-Length: ", request.body.size(), "\r\n");
+    base::StrAppend(&out, "Content-Length: ", request.body.size(), "\r\n");
   }
   out.append("\r\n");
   out.append(request.body);
@@ -308,7 +287,7 @@ class SigpipeBlock {
 
 std::optional<std::string_view> FetchResponse::Header(std::string_view name) const {
   for (const auto& [field, value] : headers) {
-    if (internal::EqualsIgnoreCase(field, name)) {
+    if (base::EqualsIgnoreCase(field, name)) {
       return std::string_view(value);
     }
   }
@@ -334,10 +313,9 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
     return url.status();
   }
   if (url->scheme == "http" && !options_.allow_plain_http) {
-    return absl::InvalidArgumentError(
-        internal::StrCat(Where(*url),
-                         ": plain http is not allowed for this issuer "
-                         "(fetch.allow_plain_http)"));
+    return absl::InvalidArgumentError(base::StrCat(Where(*url),
+                                                   ": plain http is not allowed for this issuer "
+                                                   "(fetch.allow_plain_http)"));
   }
   absl::StatusOr<std::string> bytes = RequestBytes(request, *url);
   if (!bytes.ok()) {
@@ -349,7 +327,7 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
   if (connect_deadline.at > deadline.at) {
     connect_deadline = deadline;
   }
-  absl::StatusOr<Fd> fd = Connect(*url, connect_deadline);
+  absl::StatusOr<base::UniqueFd> fd = Connect(*url, connect_deadline);
   if (!fd.ok()) {
     return fd.status();
   }
@@ -374,7 +352,7 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
     }
     s = *n == 0 ? parser.Finish() : parser.Feed(std::string_view(buf, *n));
     if (!s.ok()) {
-      return absl::Status(s.code(), internal::StrCat(Where(*url), ": ", s.message()));
+      return absl::Status(s.code(), base::StrCat(Where(*url), ": ", s.message()));
     }
     if (*n == 0 && !parser.complete()) {
       break;
@@ -383,9 +361,9 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
   FetchResponse response = parser.Take();
   if (response.status >= 300 && response.status < 400 && response.status != 304) {
     const std::optional<std::string_view> location = response.Header("Location");
-    return absl::FailedPreconditionError(internal::StrCat(
+    return absl::FailedPreconditionError(base::StrCat(
         Where(*url), ": redirect refused (", response.status,
-        location.has_value() ? internal::StrCat(" to ", location->substr(0, 256)) : "", ")"));
+        location.has_value() ? base::StrCat(" to ", location->substr(0, 256)) : "", ")"));
   }
   return response;
 }

@@ -8,8 +8,8 @@
 
 #include <absl/status/status.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::fetch {
 
@@ -35,7 +35,7 @@ struct ResponseParser::Callbacks {
     s.head_bytes += len;
     if (s.head_bytes > s.max_header_bytes) {
       s.error = absl::ResourceExhaustedError(
-          internal::StrCat("response head is larger than ", s.max_header_bytes, " bytes"));
+          base::StrCat("response head is larger than ", s.max_header_bytes, " bytes"));
       return -1;
     }
     return 0;
@@ -44,7 +44,7 @@ struct ResponseParser::Callbacks {
   static void Commit(State& s) {
     if (s.in_value) {
       s.owner->response_.headers.emplace_back(std::move(s.field),
-                                              std::string(internal::StripWhitespace(s.value)));
+                                              std::string(base::StripWhitespace(s.value)));
       s.field.clear();
       s.value.clear();
       s.in_value = false;
@@ -82,7 +82,7 @@ struct ResponseParser::Callbacks {
     std::string& body = s.owner->response_.body;
     if (body.size() + len > s.max_body_bytes) {
       s.error = absl::ResourceExhaustedError(
-          internal::StrCat("response body is larger than ", s.max_body_bytes, " bytes"));
+          base::StrCat("response body is larger than ", s.max_body_bytes, " bytes"));
       return -1;
     }
     body.append(at, len);
@@ -134,8 +134,8 @@ absl::Status ResponseParser::Feed(std::string_view data) {
   if (!s.error.ok()) {
     return s.error;
   }
-  return absl::DataLossError(internal::StrCat("invalid HTTP response: ", llhttp_errno_name(err),
-                                              " (", llhttp_get_error_reason(&s.parser), ")"));
+  return absl::DataLossError(base::StrCat("invalid HTTP response: ", llhttp_errno_name(err), " (",
+                                          llhttp_get_error_reason(&s.parser), ")"));
 }
 
 absl::Status ResponseParser::Finish() {
@@ -151,8 +151,8 @@ absl::Status ResponseParser::Finish() {
     return s.error;
   }
   return absl::DataLossError(
-      internal::StrCat("the connection closed before the response was complete",
-                       err == HPE_OK ? "" : internal::StrCat(" (", llhttp_errno_name(err), ")")));
+      base::StrCat("the connection closed before the response was complete",
+                   err == HPE_OK ? "" : base::StrCat(" (", llhttp_errno_name(err), ")")));
 }
 
 }  // namespace tokenwarden::server::fetch

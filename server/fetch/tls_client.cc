@@ -4,7 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/fetch/url.h"
 
 namespace tokenwarden::server::fetch {
@@ -20,7 +20,7 @@ absl::StatusOr<bssl::UniquePtr<SSL_CTX>> NewClientTlsContext(std::string_view ca
   if (SSL_CTX_load_verify_locations(ctx.get(), ca.c_str(), nullptr) != 1) {
     ERR_clear_error();
     return absl::InvalidArgumentError(
-        internal::StrCat("CA file ", ca, ": unreadable or holds no PEM certificate"));
+        base::StrCat("CA file ", ca, ": unreadable or holds no PEM certificate"));
   }
   return ctx;
 }

@@ -7,14 +7,14 @@
 
 #include <absl/status/status.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::fetch {
 namespace {
 
 absl::Status Bad(std::string_view why) {
-  return absl::InvalidArgumentError(internal::StrCat("URL ", why));
+  return absl::InvalidArgumentError(base::StrCat("URL ", why));
 }
 
 // RFC 3986 §3.2.2 reg-name characters we accept (no percent-encoding in host names).
@@ -25,7 +25,7 @@ bool IsHostChar(char c) {
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
-    c = internal::AsciiLower(c);
+    c = base::AsciiLower(c);
   }
   return out;
 }
@@ -33,14 +33,14 @@ std::string Lower(std::string_view s) {
 }  // namespace
 
 std::string Url::HostHeader() const {
-  std::string out = ipv6_literal ? internal::StrCat("[", host, "]") : host;
+  std::string out = ipv6_literal ? base::StrCat("[", host, "]") : host;
   if (explicit_port) {
-    internal::StrAppend(&out, ":", port);
+    base::StrAppend(&out, ":", port);
   }
   return out;
 }
 
-std::string Url::Origin() const { return internal::StrCat(scheme, "://", HostHeader()); }
+std::string Url::Origin() const { return base::StrCat(scheme, "://", HostHeader()); }
 
 bool IsIpAddress(std::string_view host) {
   const std::string copy(host);

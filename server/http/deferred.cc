@@ -6,7 +6,7 @@
 
 #include <uv.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server::http {
@@ -22,12 +22,12 @@ Response Dropped() {
 }  // namespace
 
 void DeferQueue::Bind(uv_async_t* async) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   async_ = async;
 }
 
 bool DeferQueue::Post(uint64_t id, Continuation next) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (async_ == nullptr) {
     return false;
   }
@@ -40,13 +40,13 @@ bool DeferQueue::Post(uint64_t id, Continuation next) {
 
 std::vector<std::pair<uint64_t, Continuation>> DeferQueue::Take() {
   std::vector<std::pair<uint64_t, Continuation>> out;
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   out.swap(pending_);
   return out;
 }
 
 void DeferQueue::Close() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   async_ = nullptr;
   pending_.clear();
 }

@@ -28,7 +28,7 @@
 #include <absl/base/thread_annotations.h>
 #include <uv.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server::http {
@@ -46,7 +46,7 @@ class DeferQueue {
   void Close();
 
  private:
-  internal::Mutex mu_;
+  base::Mutex mu_;
   uv_async_t* async_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::vector<std::pair<uint64_t, Continuation>> pending_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,12 +3,12 @@
 #include <cstddef>
 #include <string_view>
 
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
 
 namespace tokenwarden::server::http {
 
-using internal::AsciiLower;
-using internal::EqualsIgnoreCase;
+using base::AsciiLower;
+using base::EqualsIgnoreCase;
 namespace {
 
 // RFC 9110 §5.6.2: token = 1*tchar.

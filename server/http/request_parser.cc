@@ -6,14 +6,14 @@
 #include <cstddef>
 #include <string_view>
 
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
 #include "server/http/message.h"
 #include "server/http/request_target.h"
 
 namespace tokenwarden::server::http {
 
-using internal::AsciiLower;
-using internal::EqualsIgnoreCase;
+using base::AsciiLower;
+using base::EqualsIgnoreCase;
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
+#include "base/hex.h"
 
 namespace tokenwarden::server::http {
 
-using internal::EqualsIgnoreCase;
-using internal::HexDigitValue;
+using base::EqualsIgnoreCase;
+using base::HexDigitValue;
 namespace {
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/json_escape.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server::http {
@@ -17,23 +18,8 @@ void AppendNumber(size_t value, std::string& out) {
   out.append(digits, static_cast<size_t>(end - digits));
 }
 
-// AppendJsonText appends `text` as the inside of a JSON string (RFC 8259 §7).
-void AppendJsonText(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (byte < 0x20) {
-      out.append("\\u00");
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-}
+// kErrorEscapes: error bodies have always spelled every control character \u00XX.
+constexpr base::JsonEscapes kErrorEscapes = {.short_forms = false, .escape_delete = false};
 
 struct ErrorText {
   std::string_view code;
@@ -104,10 +90,10 @@ void MakeErrorResponse(int status, std::string_view detail, Response& response) 
   response.body.append("{\"error\":\"");
   response.body.append(text.code);
   response.body.append("\",\"error_description\":\"");
-  AppendJsonText(text.description, response.body);
+  base::AppendJsonEscaped(text.description, response.body, kErrorEscapes);
   if (!detail.empty()) {
     response.body.push_back(' ');
-    AppendJsonText(detail, response.body);
+    base::AppendJsonEscaped(detail, response.body, kErrorEscapes);
     response.body.push_back('.');
   }
   response.body.append("\"}");

@@ -25,7 +25,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::string> bound;  // fixed after Create
   // std::mutex, not absl::Mutex: Debian's abseil is not TSan-instrumented, so TSan would not
-  // see the ordering (see core/internal/mutex.h).
+  // see the ordering (see base/mutex.h).
   std::mutex mu;
   State state = State::kCreated;  // guarded by mu
 };

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 
 namespace tokenwarden::server::http {
 
@@ -45,7 +45,7 @@ bool SourceLimiter::Acquire(const SourceKey& key) {
   if (max_ == 0) {
     return true;
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   uint32_t& count = open_[key];
   if (count >= max_) {
     return false;  // count > 0 here, so the entry stays meaningful
@@ -58,7 +58,7 @@ void SourceLimiter::Release(const SourceKey& key) {
   if (max_ == 0) {
     return;
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   const auto it = open_.find(key);
   if (it != open_.end() && --it->second == 0) {
     open_.erase(it);
@@ -66,7 +66,7 @@ void SourceLimiter::Release(const SourceKey& key) {
 }
 
 size_t SourceLimiter::Sources() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return open_.size();
 }
 

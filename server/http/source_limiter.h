@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 
 namespace tokenwarden::server::http {
 
@@ -47,7 +47,7 @@ class SourceLimiter {
     size_t operator()(const SourceKey& key) const;
   };
   const size_t max_;
-  internal::Mutex mu_;
+  base::Mutex mu_;
   std::unordered_map<SourceKey, uint32_t, Hash> open_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -5,7 +5,7 @@
 #include <absl/status/status.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::keys {
 namespace {
@@ -21,7 +21,7 @@ bool IsAllowedUrl(std::string_view url, bool allow_plain_http) {
 }
 
 absl::Status Bad(std::string_view why) {
-  return absl::InvalidArgumentError(internal::StrCat("discovery document: ", why));
+  return absl::InvalidArgumentError(base::StrCat("discovery document: ", why));
 }
 
 }  // namespace
@@ -30,7 +30,7 @@ std::string DiscoveryUrl(std::string_view issuer) {
   if (issuer.ends_with('/')) {
     issuer.remove_suffix(1);
   }
-  return internal::StrCat(issuer, "/.well-known/openid-configuration");
+  return base::StrCat(issuer, "/.well-known/openid-configuration");
 }
 
 absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
@@ -49,8 +49,8 @@ absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
     return Bad("no issuer");
   }
   if (issuer != expected_issuer) {
-    return Bad(internal::StrCat("issuer \"", issuer.substr(0, 256),
-                                "\" is not the configured issuer \"", expected_issuer, "\""));
+    return Bad(base::StrCat("issuer \"", issuer.substr(0, 256),
+                            "\" is not the configured issuer \"", expected_issuer, "\""));
   }
   DiscoveryDocument out;
   std::string_view jwks_uri;

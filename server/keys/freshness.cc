@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-#include "core/internal/ascii.h"
+#include "base/ascii.h"
 
 namespace tokenwarden::server::keys {
 namespace {
@@ -66,14 +66,13 @@ std::optional<int64_t> FreshnessSeconds(std::optional<std::string_view> cache_co
     std::string_view rest = *cache_control;
     while (!rest.empty()) {
       const size_t comma = rest.find(',');
-      std::string_view directive = internal::StripWhitespace(rest.substr(0, comma));
+      std::string_view directive = base::StripWhitespace(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       const size_t eq = directive.find('=');
       const std::string_view name = directive.substr(0, eq);
-      if (internal::EqualsIgnoreCase(name, "no-store") ||
-          internal::EqualsIgnoreCase(name, "no-cache")) {
+      if (base::EqualsIgnoreCase(name, "no-store") || base::EqualsIgnoreCase(name, "no-cache")) {
         no_cache = true;
-      } else if (internal::EqualsIgnoreCase(name, "max-age") && eq != std::string_view::npos) {
+      } else if (base::EqualsIgnoreCase(name, "max-age") && eq != std::string_view::npos) {
         std::string_view value = directive.substr(eq + 1);
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
           value = value.substr(1, value.size() - 2);
@@ -95,13 +94,13 @@ std::optional<int64_t> FreshnessSeconds(std::optional<std::string_view> cache_co
     }
   }
   if (expires.has_value()) {
-    const std::optional<int64_t> at = ParseHttpDate(internal::StripWhitespace(*expires));
+    const std::optional<int64_t> at = ParseHttpDate(base::StripWhitespace(*expires));
     if (!at.has_value()) {
       return 0;
     }
     std::optional<int64_t> base;
     if (date.has_value()) {
-      base = ParseHttpDate(internal::StripWhitespace(*date));
+      base = ParseHttpDate(base::StripWhitespace(*date));
     }
     const int64_t lifetime = *at - base.value_or(now);
     return lifetime < 0 ? 0 : lifetime;

@@ -8,7 +8,7 @@
 
 #include <absl/strings/str_join.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/keys/backoff.h"
 #include "server/keys/discovery.h"
 #include "server/keys/freshness.h"
@@ -185,8 +185,8 @@ KeySourceStatus IssuerKeySource::Status() const {
 void IssuerKeySource::Count(KeyEvent event, std::string_view detail) {
   ++status_.events[static_cast<size_t>(event)];
   if (log_) {
-    log_(internal::StrCat("issuer ", config_.issuer, ": keys ", KeyEventName(event),
-                          detail.empty() ? "" : ": ", detail));
+    log_(base::StrCat("issuer ", config_.issuer, ": keys ", KeyEventName(event),
+                      detail.empty() ? "" : ": ", detail));
   }
 }
 
@@ -233,14 +233,14 @@ IssuerKeySource::Outcome IssuerKeySource::FetchOnce(bool conditional) {
     const std::string url = DiscoveryUrl(config_.issuer);
     absl::StatusOr<fetch::FetchResponse> doc = Get(url, false, retried);
     if (!doc.ok() || doc->status != 200) {
-      out.error = doc.ok() ? internal::StrCat("discovery: ", url, " answered HTTP ", doc->status)
-                           : internal::StrCat("discovery: ", doc.status().message());
+      out.error = doc.ok() ? base::StrCat("discovery: ", url, " answered HTTP ", doc->status)
+                           : base::StrCat("discovery: ", doc.status().message());
       return out;
     }
     absl::StatusOr<DiscoveryDocument> parsed =
         ParseDiscovery(doc->body, config_.issuer, config_.allow_plain_http);
     if (!parsed.ok()) {
-      out.error = internal::StrCat(url, ": ", parsed.status().message());
+      out.error = base::StrCat(url, ": ", parsed.status().message());
       return out;
     }
     out.discovered = *std::move(parsed);
@@ -259,13 +259,13 @@ IssuerKeySource::Outcome IssuerKeySource::FetchOnce(bool conditional) {
     return out;
   }
   if (response->status != 200) {
-    out.error = internal::StrCat(jwks_uri, " answered HTTP ", response->status);
+    out.error = base::StrCat(jwks_uri, " answered HTTP ", response->status);
     return out;
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(response->body);
   if (!keys.ok()) {
     // A document without usable keys never replaces a working set.
-    out.error = internal::StrCat(jwks_uri, ": ", keys.status().message());
+    out.error = base::StrCat(jwks_uri, ": ", keys.status().message());
     return out;
   }
   out.kind = Outcome::Kind::kNew;
@@ -287,20 +287,19 @@ void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
       if (now - last_success_ms_ > config_.max_stale_ms) {
         dropped_ = true;
         Count(KeyEvent::kDropped,
-              internal::StrCat("no successful fetch for ", (now - last_success_ms_) / 1000, " s",
-                               fallback != nullptr ? ": using the fallback set" : ""));
+              base::StrCat("no successful fetch for ", (now - last_success_ms_) / 1000, " s",
+                           fallback != nullptr ? ": using the fallback set" : ""));
         Publish(fallback != nullptr ? fallback : KeySet::Empty());
       } else if (!stale_counted_) {
         stale_counted_ = true;
         Count(KeyEvent::kStale,
-              internal::StrCat("keeping the ", remote_->keys().size(), " keys fetched ",
-                               (now - last_success_ms_) / 1000, " s ago"));
+              base::StrCat("keeping the ", remote_->keys().size(), " keys fetched ",
+                           (now - last_success_ms_) / 1000, " s ago"));
       }
     } else if (fallback != nullptr && published_ != fallback) {
       Publish(fallback);
       if (log_) {
-        log_(internal::StrCat("issuer ", config_.issuer,
-                              ": no remote keys: using the fallback set"));
+        log_(base::StrCat("issuer ", config_.issuer, ": no remote keys: using the fallback set"));
       }
     }
     static thread_local std::mt19937_64 random{std::random_device{}()};
@@ -332,7 +331,7 @@ void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
     const std::vector<std::string> kids = KidsOf(*outcome.keys);
     const bool rotated = remote_ != nullptr && KidsOf(*remote_) != kids;
     Count(rotated ? KeyEvent::kRotated : KeyEvent::kRefreshed,
-          internal::StrCat(kids.size(), " keys (kids ", absl::StrJoin(kids, ", "), ")"));
+          base::StrCat(kids.size(), " keys (kids ", absl::StrJoin(kids, ", "), ")"));
     remote_ = outcome.keys;
     remote_body_ = std::move(outcome.body);
     etag_ = std::move(outcome.etag);

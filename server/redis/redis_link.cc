@@ -4,7 +4,7 @@
 
 #include <openssl/ssl.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/fetch/tls_client.h"
 #include "server/keys/backoff.h"
 #include "server/redis/resp_reader.h"
@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<RedisLink>> RedisLink::Create(const RedisConfig& 
     absl::StatusOr<bssl::UniquePtr<SSL_CTX>> ctx = fetch::NewClientTlsContext(config.ca_file);
     if (!ctx.ok()) {
       return absl::Status(ctx.status().code(),
-                          internal::StrCat("redis.ca_file: ", ctx.status().message()));
+                          base::StrCat("redis.ca_file: ", ctx.status().message()));
     }
     tls = *std::move(ctx);
   }
@@ -170,7 +170,7 @@ void RedisLink::Setup(RespConnection* conn, bool select, std::function<void()> n
         return;  // a failed connection reports itself through `closed`
       }
       if (!r->IsStatus("OK")) {
-        Down(absl::FailedPreconditionError(internal::StrCat("SELECT refused: ", r->str)));
+        Down(absl::FailedPreconditionError(base::StrCat("SELECT refused: ", r->str)));
         return;
       }
       next();
@@ -192,7 +192,7 @@ void RedisLink::Setup(RespConnection* conn, bool select, std::function<void()> n
     }
     if (!r->IsStatus("OK")) {
       // Redis's error text (WRONGPASS ..., NOAUTH ...) never repeats the password.
-      Down(absl::UnauthenticatedError(internal::StrCat("AUTH refused: ", r->str)));
+      Down(absl::UnauthenticatedError(base::StrCat("AUTH refused: ", r->str)));
       return;
     }
     after_auth();
@@ -232,7 +232,7 @@ void RedisLink::OnSubscriberReady() {
       if (r->type != RespValue::Type::kArray || r->elements.empty() ||
           r->elements[0].str != "subscribe") {
         Down(absl::FailedPreconditionError(
-            internal::StrCat("SUBSCRIBE refused: ", r->is_error() ? r->str : "unexpected reply")));
+            base::StrCat("SUBSCRIBE refused: ", r->is_error() ? r->str : "unexpected reply")));
         return;
       }
       const bool again = connects_.load(std::memory_order_relaxed) > 0;
@@ -242,7 +242,7 @@ void RedisLink::OnSubscriberReady() {
       failures_ = 0;
       logged_failure_ = false;
       if (log_) {
-        log_(internal::StrCat("redis: ", again ? "reconnected to " : "connected to ", config_.url));
+        log_(base::StrCat("redis: ", again ? "reconnected to " : "connected to ", config_.url));
       }
       uv_timer_start(
           &ping_, [](uv_timer_t* t) { static_cast<RedisLink*>(t->data)->Ping(); }, kPingIntervalMs,
@@ -267,7 +267,7 @@ void RedisLink::Ping() {
   const uint64_t generation = generation_;
   Command({"PING"}, [this, generation](absl::StatusOr<RespValue> r) {
     if (generation == generation_ && r.ok() && r->is_error()) {
-      Down(absl::UnavailableError(internal::StrCat("PING answered ", r->str)));
+      Down(absl::UnavailableError(base::StrCat("PING answered ", r->str)));
     }
   });
 }
@@ -290,9 +290,9 @@ void RedisLink::Down(const absl::Status& why) {
     }
   }
   if (log_ != nullptr && (was_up || !logged_failure_)) {
-    log_(internal::StrCat("redis: ", was_up ? "connection lost: " : "cannot connect: ",
-                          why.message(), "; retrying with backoff up to ", config_.reconnect_max_ms,
-                          " ms", was_up ? "" : " (logged once until a connection succeeds)"));
+    log_(base::StrCat("redis: ", was_up ? "connection lost: " : "cannot connect: ", why.message(),
+                      "; retrying with backoff up to ", config_.reconnect_max_ms, " ms",
+                      was_up ? "" : " (logged once until a connection succeeds)"));
     logged_failure_ = !was_up;
   }
   if (was_up && hooks_.on_down) {

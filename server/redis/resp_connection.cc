@@ -10,7 +10,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/fetch/tls_client.h"
 #include "server/fetch/url.h"
 
@@ -25,7 +25,7 @@ std::string TlsError(const char* what) {
   ERR_clear_error();
   char text[256];
   ERR_error_string_n(code, text, sizeof(text));
-  return internal::StrCat(what, code != 0 ? ": " : "", code != 0 ? text : "");
+  return base::StrCat(what, code != 0 ? ": " : "", code != 0 ? text : "");
 }
 
 struct WriteRequest {
@@ -84,7 +84,7 @@ void RespConnection::Resolve() {
   if (r != 0) {
     resolving_ = false;
     Close(absl::UnavailableError(
-        internal::StrCat("cannot resolve ", options_.host, ": ", uv_strerror(r))));
+        base::StrCat("cannot resolve ", options_.host, ": ", uv_strerror(r))));
   }
 }
 
@@ -97,7 +97,7 @@ void RespConnection::OnResolved(int status, addrinfo* result) {
   }
   if (status != 0 || result == nullptr) {
     Close(absl::UnavailableError(
-        internal::StrCat("cannot resolve ", options_.host, ": ", uv_strerror(status))));
+        base::StrCat("cannot resolve ", options_.host, ": ", uv_strerror(status))));
     return;
   }
   connect_req_.data = this;
@@ -105,8 +105,8 @@ void RespConnection::OnResolved(int status, addrinfo* result) {
     static_cast<RespConnection*>(req->data)->OnConnected(s);
   });
   if (r != 0) {
-    Close(absl::UnavailableError(internal::StrCat("cannot connect to ", options_.host, ":",
-                                                  options_.port, ": ", uv_strerror(r))));
+    Close(absl::UnavailableError(base::StrCat("cannot connect to ", options_.host, ":",
+                                              options_.port, ": ", uv_strerror(r))));
   }
 }
 
@@ -115,8 +115,8 @@ void RespConnection::OnConnected(int status) {
     return;
   }
   if (status != 0) {
-    Close(absl::UnavailableError(internal::StrCat("cannot connect to ", options_.host, ":",
-                                                  options_.port, ": ", uv_strerror(status))));
+    Close(absl::UnavailableError(base::StrCat("cannot connect to ", options_.host, ":",
+                                              options_.port, ": ", uv_strerror(status))));
     return;
   }
   uv_tcp_nodelay(&tcp_, 1);
@@ -173,7 +173,7 @@ absl::Status RespConnection::DriveTls() {
       if (SSL_get0_peer_certificates(ssl_) != nullptr && verify != X509_V_OK) {
         ERR_clear_error();
         return absl::PermissionDeniedError(
-            internal::StrCat("Redis certificate refused: ", X509_verify_cert_error_string(verify)));
+            base::StrCat("Redis certificate refused: ", X509_verify_cert_error_string(verify)));
       }
       return absl::UnavailableError(TlsError("TLS handshake with Redis failed"));
     }
@@ -218,7 +218,7 @@ void RespConnection::OnRead(ssize_t nread, const uv_buf_t* buf) {
     Close(absl::UnavailableError(
         nread == UV_EOF
             ? std::string("Redis closed the connection")
-            : internal::StrCat("read from Redis failed: ", uv_strerror(static_cast<int>(nread)))));
+            : base::StrCat("read from Redis failed: ", uv_strerror(static_cast<int>(nread)))));
     return;
   }
   if (nread == 0) {
@@ -288,18 +288,18 @@ void RespConnection::Write(std::string bytes) {
   auto* w = new WriteRequest{{}, std::move(bytes)};
   w->req.data = this;
   uv_buf_t buf = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-  const int r = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1,
-                         [](uv_write_t* req, int status) {
-                           auto* self = static_cast<RespConnection*>(req->data);
-                           delete reinterpret_cast<WriteRequest*>(req);
-                           if (status != 0 && status != UV_ECANCELED && !self->closing_) {
-                             self->Close(absl::UnavailableError(
-                                 internal::StrCat("write to Redis failed: ", uv_strerror(status))));
-                           }
-                         });
+  const int r = uv_write(
+      &w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1, [](uv_write_t* req, int status) {
+        auto* self = static_cast<RespConnection*>(req->data);
+        delete reinterpret_cast<WriteRequest*>(req);
+        if (status != 0 && status != UV_ECANCELED && !self->closing_) {
+          self->Close(
+              absl::UnavailableError(base::StrCat("write to Redis failed: ", uv_strerror(status))));
+        }
+      });
   if (r != 0) {
     delete w;
-    Close(absl::UnavailableError(internal::StrCat("write to Redis failed: ", uv_strerror(r))));
+    Close(absl::UnavailableError(base::StrCat("write to Redis failed: ", uv_strerror(r))));
   }
 }
 
@@ -309,14 +309,14 @@ void RespConnection::OnTick() {
   }
   const uint64_t now = uv_now(loop_);
   if (!is_ready_ && now >= connect_deadline_ms_) {
-    Close(absl::DeadlineExceededError(internal::StrCat("no connection to ", options_.host, ":",
-                                                       options_.port, " within ",
-                                                       options_.connect_timeout_ms, " ms")));
+    Close(absl::DeadlineExceededError(base::StrCat("no connection to ", options_.host, ":",
+                                                   options_.port, " within ",
+                                                   options_.connect_timeout_ms, " ms")));
     return;
   }
   if (!waiting_.empty() && now >= waiting_.front().deadline_ms) {
     Close(absl::DeadlineExceededError(
-        internal::StrCat("Redis did not answer within ", options_.command_timeout_ms, " ms")));
+        base::StrCat("Redis did not answer within ", options_.command_timeout_ms, " ms")));
   }
 }
 

@@ -11,7 +11,7 @@
 
 #include <absl/status/status.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/redis/resp_value.h"
 
 namespace tokenwarden::server::redis {
@@ -105,14 +105,14 @@ struct Parser {
   Step Length(std::string_view line, uint64_t max, std::string_view what, size_t& n, bool& nil) {
     int64_t value = 0;
     if (!ParseInteger(line, value) || value < -1) {
-      return Fail(internal::StrCat("a bad ", what, " length"));
+      return Fail(base::StrCat("a bad ", what, " length"));
     }
     nil = value == -1;
     if (nil) {
       return Step::kDone;
     }
     if (static_cast<uint64_t>(value) > max) {
-      return Fail(internal::StrCat("a ", what, " over its bound"));
+      return Fail(base::StrCat("a ", what, " over its bound"));
     }
     n = static_cast<size_t>(value);
     return Step::kDone;
@@ -180,7 +180,7 @@ absl::Status RespReader::Feed(std::string_view data,
       break;
     }
     if (step == Step::kBad) {
-      failed_ = internal::StrCat("Redis protocol error: ", parser.error);
+      failed_ = base::StrCat("Redis protocol error: ", parser.error);
       status = absl::DataLossError(failed_);
       break;
     }
@@ -198,9 +198,9 @@ absl::Status RespReader::Feed(std::string_view data,
 }
 
 void EncodeCommand(std::span<const std::string_view> argv, std::string& out) {
-  internal::StrAppend(&out, "*", argv.size(), "\r\n");
+  base::StrAppend(&out, "*", argv.size(), "\r\n");
   for (const std::string_view arg : argv) {
-    internal::StrAppend(&out, "$", arg.size(), "\r\n", arg, "\r\n");
+    base::StrAppend(&out, "$", arg.size(), "\r\n", arg, "\r\n");
   }
 }
 

@@ -3,7 +3,7 @@
 #include <limits>
 #include <utility>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::redis {
 namespace {
@@ -86,7 +86,7 @@ void RevocationSync::Load(uint64_t epoch, std::string cursor) {
         if (r->type != RespValue::Type::kArray || r->elements.size() != 2 ||
             r->elements[1].type != RespValue::Type::kArray) {
           if (logger_) {
-            logger_(internal::StrCat("redis: SCAN failed: ", r->is_error() ? r->str : "odd reply"));
+            logger_(base::StrCat("redis: SCAN failed: ", r->is_error() ? r->str : "odd reply"));
           }
           return;
         }
@@ -123,7 +123,7 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
     }
     Entry e{};
     const std::string record =
-        internal::StrCat(std::string_view(keys[i]).substr(key_prefix.size()), " ", value.str);
+        base::StrCat(std::string_view(keys[i]).substr(key_prefix.size()), " ", value.str);
     if (!ParseRevocationRecord(record, e.key, e.expires_at)) {
       continue;  // not ours; never trust a malformed entry into the denylist
     }
@@ -170,9 +170,9 @@ void RevocationSync::Finish(uint64_t epoch, uint64_t covered, size_t refused) {
     unsent_.erase(unsent_.begin(), unsent_.lower_bound(covered));
     unconfirmed_at_start_ = 0;
   } else if (logger_) {
-    logger_(internal::StrCat("redis: ", refused,
-                             " revocations could not be written; they stay local and are "
-                             "retried at the next connection"));
+    logger_(base::StrCat("redis: ", refused,
+                         " revocations could not be written; they stay local and are "
+                         "retried at the next connection"));
   }
   PublishPending();
   synced_.store(true, std::memory_order_release);
@@ -209,7 +209,7 @@ void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
   const std::string record = Record(e.key, e.expires_at);
   const std::string_view hex = std::string_view(record).substr(0, 64);  // the key's part
   const bool expires = e.expires_at != std::numeric_limits<int64_t>::max();
-  link_.Command({"EVAL", std::string(kScript), "1", internal::StrCat(prefix_, "revoked:", hex),
+  link_.Command({"EVAL", std::string(kScript), "1", base::StrCat(prefix_, "revoked:", hex),
                  std::to_string(e.expires_at), expires ? "1" : "0", channel(), record},
                 [this, done = std::move(done)](absl::StatusOr<RespValue> r) {
                   if (!r.ok()) {
@@ -218,8 +218,8 @@ void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
                   }
                   if (r->type != RespValue::Type::kInteger) {
                     if (logger_) {
-                      logger_(internal::StrCat("redis: a revocation was refused: ",
-                                               r->is_error() ? r->str : "unexpected reply"));
+                      logger_(base::StrCat("redis: a revocation was refused: ",
+                                           r->is_error() ? r->str : "unexpected reply"));
                     }
                     done(false);
                     return;
@@ -247,7 +247,7 @@ bool RevocationSync::Remember(const Entry& e, int64_t now) {
   if (!s.ok()) {
     // Rate-limited: a full denylist refuses every arrival of a burst.
     if (logger_ && refused_.fetch_add(1, std::memory_order_relaxed) < 10) {
-      logger_(internal::StrCat("redis: a shared revocation could not be applied: ", s.message()));
+      logger_(base::StrCat("redis: a shared revocation could not be applied: ", s.message()));
     }
     return false;
   }
@@ -269,9 +269,9 @@ void RevocationSync::WriteLog() {
   absl::Status s = log_->AppendAll(entries);
   if (!s.ok() && logger_ && log_failures_++ < 10) {
     logger_(
-        internal::StrCat("redis: revocations heard from other instances are in effect but "
-                         "could not be written to the local log: ",
-                         s.message()));
+        base::StrCat("redis: revocations heard from other instances are in effect but "
+                     "could not be written to the local log: ",
+                     s.message()));
   }
 }
 

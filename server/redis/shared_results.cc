@@ -7,7 +7,7 @@
 #include <mutex>
 #include <utility>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "server/upstream/introspection_response.h"
 
 namespace tokenwarden::server::redis {
@@ -80,7 +80,7 @@ void SharedResults::Put(std::string_view key, const upstream::SharedResult& resu
     return;
   }
   link_.Post([this, name = prefix_ + std::string(key),
-              value = internal::StrCat(result.expires_ms, "\n", result.json), ttl_ms] {
+              value = base::StrCat(result.expires_ms, "\n", result.json), ttl_ms] {
     link_.Command({"SET", name, value, "PX", std::to_string(ttl_ms)},
                   [this](absl::StatusOr<RespValue> r) {
                     if (!r.ok() || r->is_error()) {

@@ -9,9 +9,9 @@
 
 #include <absl/strings/str_format.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
-#include "server/json_text.h"
+#include "base/ascii.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 
@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& pa
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
     return absl::InvalidArgumentError(
-        internal::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
+        base::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
   }
   return std::unique_ptr<AccessLog>(new AccessLog(fd, true));
 }
@@ -45,17 +45,16 @@ void AccessLog::Write(int worker, const http::Request* request, const http::Resp
                       utc.tm_sec, ts.tv_nsec / 1000000, worker);
   if (request != nullptr) {
     line.append(",\"peer\":");
-    AppendJsonString(line, request->peer);
+    base::AppendJsonQuoted(request->peer, line);
     line.append(",\"method\":");
-    AppendJsonString(line, request->method.substr(0, 16));
+    base::AppendJsonQuoted(request->method.substr(0, 16), line);
     line.append(",\"path\":");
-    AppendJsonString(line, request->path.substr(0, 256));
+    base::AppendJsonQuoted(request->path.substr(0, 256), line);
   }
-  internal::StrAppend(&line, ",\"status\":", response.status,
-                      ",\"duration_us\":", latency_ns / 1000);
+  base::StrAppend(&line, ",\"status\":", response.status, ",\"duration_us\":", latency_ns / 1000);
   if (!response.log_note.empty()) {
     line.append(",\"note\":");
-    AppendJsonString(line, response.log_note);
+    base::AppendJsonQuoted(response.log_note, line);
   }
   line.append("}\n");
   // One write per line: O_APPEND keeps concurrent lines whole. A full disk drops the line

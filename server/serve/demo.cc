@@ -6,9 +6,9 @@
 #include <openssl/mem.h>
 #include <openssl/rand.h>
 
-#include "core/base64url.h"
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
+#include "base/ascii.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "core/key_set.h"
 #include "server/auth/client_auth.h"
 
@@ -20,7 +20,7 @@ constexpr char kDemoIssuer[] = "https://demo.tokenwarden.invalid";
 std::string RandomText(size_t bytes) {
   std::string raw(bytes, '\0');
   RAND_bytes(reinterpret_cast<uint8_t*>(raw.data()), raw.size());
-  return Base64UrlEncode(raw);
+  return base::Base64UrlEncode(raw);
 }
 
 }  // namespace
@@ -31,9 +31,9 @@ absl::StatusOr<DemoSetup> MakeDemo(const std::string& listen, const std::string&
   uint8_t public_key[32];
   uint8_t private_key[64];
   ED25519_keypair(public_key, private_key);
-  const std::string jwks = internal::StrCat(
+  const std::string jwks = base::StrCat(
       R"({"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","use":"sig","kid":"demo-1","x":")",
-      Base64UrlEncode(std::span<const uint8_t>(public_key)), R"("}]})");
+      base::Base64UrlEncode(std::span<const uint8_t>(public_key)), R"("}]})");
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(jwks);
   if (!keys.ok()) {
     return keys.status();
@@ -42,18 +42,18 @@ absl::StatusOr<DemoSetup> MakeDemo(const std::string& listen, const std::string&
   DemoSetup demo;
   demo.issuer = kDemoIssuer;
   const std::string header = R"({"alg":"EdDSA","typ":"at+jwt","kid":"demo-1"})";
-  const std::string payload = internal::StrCat(
+  const std::string payload = base::StrCat(
       R"({"iss":")", kDemoIssuer, R"(","sub":"alice","aud":"demo-api","client_id":"demo-app",)",
       R"("scope":"orders:read orders:write","iat":)", now, R"(,"exp":)", now + 3600, R"(,"jti":")",
       RandomText(12), R"("})");
   const std::string signing_input =
-      internal::StrCat(Base64UrlEncode(header), ".", Base64UrlEncode(payload));
+      base::StrCat(base::Base64UrlEncode(header), ".", base::Base64UrlEncode(payload));
   uint8_t signature[64];
   ED25519_sign(signature, reinterpret_cast<const uint8_t*>(signing_input.data()),
                signing_input.size(), private_key);
   OPENSSL_cleanse(private_key, sizeof(private_key));
   demo.token =
-      internal::StrCat(signing_input, ".", Base64UrlEncode(std::span<const uint8_t>(signature)));
+      base::StrCat(signing_input, ".", base::Base64UrlEncode(std::span<const uint8_t>(signature)));
 
   ServerConfig& config = demo.config;
   config.listen = {listen};
@@ -82,8 +82,8 @@ absl::StatusOr<DemoSetup> MakeDemo(const std::string& listen, const std::string&
 }
 
 std::string DemoInstructions(const DemoSetup& demo, const std::string& base_url) {
-  const std::string auth = internal::StrCat(demo.client_id, ":", demo.client_secret);
-  return internal::StrCat(
+  const std::string auth = base::StrCat(demo.client_id, ":", demo.client_secret);
+  return base::StrCat(
       "\ntokenwarden demo: serving ", base_url, " for issuer ", demo.issuer,
       " with an in-memory Ed25519 key.\n"
       "A sample access token (valid for an hour):\n\n"

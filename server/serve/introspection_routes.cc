@@ -4,9 +4,9 @@
 // other token is inactive for it / not revocable by it, and the answer looks exactly like the
 // one for an invalid token, so a caller cannot scan tokens across tenants.
 
+#include "base/ascii.h"
+#include "base/str_cat.h"
 #include "core/claims_output.h"
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
 #include "server/auth/client_auth.h"
 #include "server/serve/routes.h"
 #include "server/serve/token_check.h"
@@ -38,8 +38,8 @@ bool IsFormContentType(std::optional<std::string_view> value) {
     return false;
   }
   std::string_view media = value->substr(0, value->find(';'));
-  media = internal::StripWhitespace(media);
-  return internal::EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
+  media = base::StripWhitespace(media);
+  return base::EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
 }
 
 // Unauthorized answers 401 with the challenge RFC 6749 §5.2 / RFC 6750 §3 call for.
@@ -82,7 +82,7 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
   }
   if (authorizations == 1) {
     const std::string_view value = *request.Header("Authorization");
-    if (internal::StartsWithIgnoreCase(value, "Basic ")) {
+    if (base::StartsWithIgnoreCase(value, "Basic ")) {
       const std::optional<BasicCredentials> credentials = ParseBasicAuthorization(value);
       if (!credentials.has_value()) {
         Unauthorized(response, "malformed Basic credentials", false);
@@ -95,13 +95,13 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
       }
       return Admit(state.clients().Check(credentials->id, credentials->secret), caller, response);
     }
-    if (internal::StartsWithIgnoreCase(value, "Bearer ")) {
+    if (base::StartsWithIgnoreCase(value, "Bearer ")) {
       const std::optional<BearerCallers>& bearer = state.config().bearer_callers;
       if (!bearer.has_value()) {
         Unauthorized(response, "bearer tokens do not authenticate callers here", false);
         return false;
       }
-      const std::string_view token = internal::StripWhitespace(value.substr(7));
+      const std::string_view token = base::StripWhitespace(value.substr(7));
       TokenVerdict verdict;
       // The caller's token must carry bearer_callers.scopes: a requirement of this request.
       CheckToken(token, now, state, ctx, verdict, [&](int) {
@@ -148,9 +148,8 @@ std::optional<std::string_view> ReadForm(const http::Request& request, const Ser
     case http::FormParams::Status::kOk:
       break;
     case http::FormParams::Status::kRepeated:
-      SetError(
-          response, 400, "invalid_request",
-          internal::StrCat("parameter \"", ctx.form.repeated().substr(0, 64), "\" is repeated"));
+      SetError(response, 400, "invalid_request",
+               base::StrCat("parameter \"", ctx.form.repeated().substr(0, 64), "\" is repeated"));
       return std::nullopt;
     case http::FormParams::Status::kBadEncoding:
       SetError(response, 400, "invalid_request", "the form body is not validly encoded");
@@ -214,7 +213,7 @@ void Routes::Introspect(const http::Request& request, http::Response& response,
   deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   if (deps_.log_notes) {
     response.log_note =
-        internal::StrCat("token=", TokenDigest(*token), " result=", verdict.outcome.Name());
+        base::StrCat("token=", TokenDigest(*token), " result=", verdict.outcome.Name());
   }
   if (unavailable) {
     Unavailable(response);
@@ -243,7 +242,7 @@ void Routes::Revoke(const http::Request& request, http::Response& response, Work
   }
   response.content_type = "";
   if (deps_.log_notes) {
-    response.log_note = internal::StrCat("token=", TokenDigest(*token));
+    response.log_note = base::StrCat("token=", TokenDigest(*token));
   }
   if (routes_internal::OpaqueIssuerFor(*token, state, ctx) >= 0) {
     RevokeUpstream(request, response, *token, now, state, ctx, [&](int issuer) {
@@ -276,7 +275,7 @@ void Routes::Revoke(const http::Request& request, http::Response& response, Work
     return;
   }
   if (deps_.log_notes) {
-    internal::StrAppend(&response.log_note, " revoked");
+    base::StrAppend(&response.log_note, " revoked");
   }
 }
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <utility>
 
+#include "base/str_cat.h"
 #include "core/denylist.h"
-#include "core/internal/str_cat.h"
 #include "server/http/deferred.h"
 #include "server/serve/routes.h"
 #include "server/serve/token_check.h"
@@ -26,7 +26,7 @@ namespace routes_internal {
 Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token) {
   // The signing-input slot of KeyFor takes the whole token, prefixed so that it can never
   // equal a JWS signing input (which never starts with a space).
-  return Denylist::KeyFor(issuer, std::nullopt, internal::StrCat(" opaque ", token));
+  return Denylist::KeyFor(issuer, std::nullopt, base::StrCat(" opaque ", token));
 }
 
 int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
@@ -240,7 +240,7 @@ void Routes::RevokeUpstream(const http::Request& request, http::Response& respon
     return;
   }
   if (deps_.log_notes) {
-    internal::StrAppend(&response.log_note, " revoked");
+    base::StrAppend(&response.log_note, " revoked");
   }
 }
 

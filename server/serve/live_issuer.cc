@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "core/internal/str_cat.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
 #include "server/fetch/https_client.h"
-#include "server/json_text.h"
 #include "server/keys/key_source.h"
 #include "server/upstream/opaque_introspector.h"
 
@@ -15,20 +15,20 @@ namespace {
 // a reload. It holds the upstream client secret too (a changed secret must take effect); it
 // is only compared, never logged.
 std::string Fingerprint(const IssuerConfig& c) {
-  std::string out = internal::StrCat(
-      *c.policy.issuer, "\n", static_cast<int>(c.key_source), "\n", c.jwks_uri, "\n",
-      c.fetch.ca_file, "\n", c.fetch.allow_plain_http ? 1 : 0, "\n", c.fetch.connect_timeout_ms,
-      "\n", c.fetch.timeout_ms, "\n", c.fetch.max_response_bytes);
+  std::string out = base::StrCat(*c.policy.issuer, "\n", static_cast<int>(c.key_source), "\n",
+                                 c.jwks_uri, "\n", c.fetch.ca_file, "\n",
+                                 c.fetch.allow_plain_http ? 1 : 0, "\n", c.fetch.connect_timeout_ms,
+                                 "\n", c.fetch.timeout_ms, "\n", c.fetch.max_response_bytes);
   const KeyRefreshConfig& r = c.refresh;
-  internal::StrAppend(&out, "\n", r.min_refresh_seconds, "\n", r.max_refresh_seconds, "\n",
-                      r.default_refresh_seconds, "\n", r.unknown_kid_cooldown_seconds, "\n",
-                      r.unknown_kid_wait_ms, "\n", r.max_stale_seconds, "\n", r.fallback_jwks_file,
-                      "\n", c.policy.leeway_seconds);
+  base::StrAppend(&out, "\n", r.min_refresh_seconds, "\n", r.max_refresh_seconds, "\n",
+                  r.default_refresh_seconds, "\n", r.unknown_kid_cooldown_seconds, "\n",
+                  r.unknown_kid_wait_ms, "\n", r.max_stale_seconds, "\n", r.fallback_jwks_file,
+                  "\n", c.policy.leeway_seconds);
   if (c.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
-    internal::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
-                        i.client_secret_post ? 1 : 0, "\n", i.cache_ttl_seconds, "\n",
-                        i.negative_ttl_seconds);
+    base::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
+                    i.client_secret_post ? 1 : 0, "\n", i.cache_ttl_seconds, "\n",
+                    i.negative_ttl_seconds);
   }
   return out;
 }
@@ -102,35 +102,35 @@ bool LiveIssuer::ready() const { return keys_ == nullptr || keys_->Status().usab
 void LiveIssuer::AppendReadyJson(std::string& out, int64_t now) const {
   if (keys_ != nullptr) {
     const keys::KeySourceStatus s = keys_->Status();
-    internal::StrAppend(&out, ",\"keys\":{\"usable\":", s.usable ? "true" : "false",
-                        ",\"stale\":", s.stale ? "true" : "false",
-                        ",\"fallback\":", s.using_fallback ? "true" : "false", ",\"keys\":", s.keys,
-                        ",\"kids\":[");
+    base::StrAppend(&out, ",\"keys\":{\"usable\":", s.usable ? "true" : "false",
+                    ",\"stale\":", s.stale ? "true" : "false",
+                    ",\"fallback\":", s.using_fallback ? "true" : "false", ",\"keys\":", s.keys,
+                    ",\"kids\":[");
     for (size_t i = 0; i < s.kids.size(); ++i) {
       out.append(i == 0 ? "" : ",");
-      AppendJsonString(out, s.kids[i]);
+      base::AppendJsonQuoted(s.kids[i], out);
     }
     out.append("],\"age_seconds\":");
     if (s.last_success_unix > 0) {
-      internal::StrAppend(&out, now - s.last_success_unix);
+      base::StrAppend(&out, now - s.last_success_unix);
     } else {
       out.append("null");
     }
-    internal::StrAppend(&out, ",\"consecutive_failures\":", s.consecutive_failures,
-                        ",\"next_attempt_in_ms\":", s.next_attempt_in_ms, ",\"jwks_uri\":");
-    AppendJsonString(out, s.jwks_uri);
+    base::StrAppend(&out, ",\"consecutive_failures\":", s.consecutive_failures,
+                    ",\"next_attempt_in_ms\":", s.next_attempt_in_ms, ",\"jwks_uri\":");
+    base::AppendJsonQuoted(s.jwks_uri, out);
     out.append(",\"last_error\":");
     if (s.last_error.empty()) {
       out.append("null");
     } else {
-      AppendJsonString(out, s.last_error);
+      base::AppendJsonQuoted(s.last_error, out);
     }
     out.push_back('}');
   }
   if (upstream_ != nullptr) {
     const upstream::UpstreamStats s = upstream_->Stats();
-    internal::StrAppend(&out, ",\"introspection\":{\"calls\":", s.calls, ",\"errors\":", s.errors,
-                        ",\"cached\":", s.entries, "}");
+    base::StrAppend(&out, ",\"introspection\":{\"calls\":", s.calls, ",\"errors\":", s.errors,
+                    ",\"cached\":", s.entries, "}");
   }
 }
 
@@ -176,7 +176,7 @@ LiveIssuers::LiveIssuers(Logger log, bool start, MakeFetcher make_fetcher)
 LiveIssuers::~LiveIssuers() {
   std::map<std::string, std::shared_ptr<LiveIssuer>> all;
   {
-    internal::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     all.swap(by_fingerprint_);
   }
   for (auto& [fingerprint, live] : all) {
@@ -195,14 +195,14 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
   }
   const std::string fingerprint = Fingerprint(config);
   {
-    internal::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     if (auto it = by_fingerprint_.find(fingerprint); it != by_fingerprint_.end()) {
       return it->second;
     }
   }
   absl::StatusOr<std::shared_ptr<fetch::Fetcher>> fetcher = make_fetcher_(config.fetch);
   if (!fetcher.ok()) {
-    return absl::InvalidArgumentError(internal::StrCat("fetch: ", fetcher.status().message()));
+    return absl::InvalidArgumentError(base::StrCat("fetch: ", fetcher.status().message()));
   }
   std::shared_ptr<LiveIssuer> live(new LiveIssuer());
   live->fingerprint_ = fingerprint;
@@ -251,7 +251,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
   if (start_ && live->keys_ != nullptr) {
     live->keys_->Start();
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   by_fingerprint_.emplace(fingerprint, live);
   return live;
 }
@@ -259,7 +259,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
 void LiveIssuers::Retain(const std::vector<std::shared_ptr<LiveIssuer>>& in_use) {
   std::vector<std::shared_ptr<LiveIssuer>> dropped;
   {
-    internal::MutexLock lock(&mu_);
+    base::MutexLock lock(&mu_);
     for (auto it = by_fingerprint_.begin(); it != by_fingerprint_.end();) {
       const bool used = std::find(in_use.begin(), in_use.end(), it->second) != in_use.end();
       if (used) {

@@ -20,7 +20,7 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/status/statusor.h>
 
-#include "core/internal/mutex.h"
+#include "base/mutex.h"
 #include "core/validator.h"
 #include "server/config/config.h"
 #include "server/serve/metrics.h"
@@ -119,7 +119,7 @@ class LiveIssuers {
   bool start_;
   MakeFetcher make_fetcher_;
   std::shared_ptr<upstream::SharedResultStore> shared_;
-  internal::Mutex mu_;
+  base::Mutex mu_;
   std::map<std::string, std::shared_ptr<LiveIssuer>> by_fingerprint_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -4,7 +4,7 @@
 
 #include <absl/strings/str_format.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -41,22 +41,22 @@ void AppendLabelValue(std::string& out, std::string_view value) {
 template <typename Pick>
 void AppendIssuerSeries(std::string& out, const MetricsGauges& gauges, std::string_view name,
                         std::string_view help, std::string_view type, Pick&& pick) {
-  internal::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+  base::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
     pick(issuer, [&](std::string_view extra_label, std::string_view extra_value, uint64_t value) {
-      internal::StrAppend(&out, name, "{issuer=\"");
+      base::StrAppend(&out, name, "{issuer=\"");
       AppendLabelValue(out, issuer.issuer);
       out.push_back('"');
       if (!extra_label.empty()) {
-        internal::StrAppend(&out, ",", extra_label, "=\"", extra_value, "\"");
+        base::StrAppend(&out, ",", extra_label, "=\"", extra_value, "\"");
       }
-      internal::StrAppend(&out, "} ", value, "\n");
+      base::StrAppend(&out, "} ", value, "\n");
     });
   }
 }
 
 void AppendRedis(std::string& out, const RedisGauges& r) {
-  internal::StrAppend(
+  base::StrAppend(
       &out,
       "# HELP tokenwarden_redis_connected Whether the shared Redis is connected (subscribed).\n"
       "# TYPE tokenwarden_redis_connected gauge\ntokenwarden_redis_connected ",
@@ -231,10 +231,9 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
         continue;
       }
       const std::string status =
-          slot < kStatuses.size() ? internal::StrCat(kStatuses[slot]) : std::string("other");
-      internal::StrAppend(&out, "tokenwarden_http_requests_total{route=\"",
-                          RouteName(static_cast<Route>(r)), "\",status=\"", status, "\"} ", n,
-                          "\n");
+          slot < kStatuses.size() ? base::StrCat(kStatuses[slot]) : std::string("other");
+      base::StrAppend(&out, "tokenwarden_http_requests_total{route=\"",
+                      RouteName(static_cast<Route>(r)), "\",status=\"", status, "\"} ", n, "\n");
     }
   }
 
@@ -244,11 +243,11 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   for (size_t o = 0; o < Outcome::kCount; ++o) {
     const uint64_t n =
         sum([&](const Shard& s) -> const std::atomic<uint64_t>& { return s.validations[o]; });
-    internal::StrAppend(&out, "tokenwarden_validations_total{result=\"",
-                        Outcome::FromIndex(o).Name(), "\"} ", n, "\n");
+    base::StrAppend(&out, "tokenwarden_validations_total{result=\"", Outcome::FromIndex(o).Name(),
+                    "\"} ", n, "\n");
   }
 
-  internal::StrAppend(
+  base::StrAppend(
       &out,
       "# HELP tokenwarden_cache_hits_total Validations served from the verified-token cache.\n"
       "# TYPE tokenwarden_cache_hits_total counter\n"
@@ -311,7 +310,7 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
     out.append("tokenwarden_key_set_age_seconds{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
-    internal::StrAppend(&out, "\"} ", absl::StrFormat("%.3f", issuer.key_set_age_seconds), "\n");
+    base::StrAppend(&out, "\"} ", absl::StrFormat("%.3f", issuer.key_set_age_seconds), "\n");
   }
   out.append(
       "# HELP tokenwarden_key_set_keys Usable keys in the issuer's key set.\n"
@@ -319,7 +318,7 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
     out.append("tokenwarden_key_set_keys{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
-    internal::StrAppend(&out, "\"} ", issuer.keys, "\n");
+    base::StrAppend(&out, "\"} ", issuer.keys, "\n");
   }
 
   AppendLiveIssuers(out, gauges);
@@ -338,14 +337,14 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
     const std::string le = b < kLatencyBucketsSeconds.size()
                                ? absl::StrFormat("%g", kLatencyBucketsSeconds[b])
                                : std::string("+Inf");
-    internal::StrAppend(&out, "tokenwarden_request_duration_seconds_bucket{le=\"", le, "\"} ",
-                        cumulative, "\n");
+    base::StrAppend(&out, "tokenwarden_request_duration_seconds_bucket{le=\"", le, "\"} ",
+                    cumulative, "\n");
   }
   const uint64_t sum_ns =
       sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.latency_sum_ns; });
-  internal::StrAppend(&out, "tokenwarden_request_duration_seconds_sum ",
-                      absl::StrFormat("%.9f", static_cast<double>(sum_ns) * 1e-9),
-                      "\ntokenwarden_request_duration_seconds_count ", cumulative, "\n");
+  base::StrAppend(&out, "tokenwarden_request_duration_seconds_sum ",
+                  absl::StrFormat("%.9f", static_cast<double>(sum_ns) * 1e-9),
+                  "\ntokenwarden_request_duration_seconds_count ", cumulative, "\n");
   return out;
 }
 

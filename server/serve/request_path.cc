@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "core/internal/ascii.h"
+#include "base/hex.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -17,8 +17,8 @@ bool Decode(std::string_view raw, std::string& out) {
   for (size_t i = 0; i < raw.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(raw[i]);
     if (c == '%') {
-      const int hi = i + 2 < raw.size() ? internal::HexDigitValue(raw[i + 1]) : -1;
-      const int lo = hi >= 0 ? internal::HexDigitValue(raw[i + 2]) : -1;
+      const int hi = i + 2 < raw.size() ? base::HexDigitValue(raw[i + 1]) : -1;
+      const int lo = hi >= 0 ? base::HexDigitValue(raw[i + 2]) : -1;
       if (lo < 0) {
         return false;
       }

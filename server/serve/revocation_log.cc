@@ -16,12 +16,14 @@
 
 #include <absl/status/status.h>
 
-#include "core/internal/str_cat.h"
+#include "base/hex.h"
+#include "base/str_cat.h"
+#include "base/unique_fd.h"
 
 namespace tokenwarden::server {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 
 constexpr std::string_view kHeader = "tokenwarden-revocations 1";
 // A record is 64 hex digits, a space and at most 20 characters of int64: 85 bytes. Anything
@@ -30,30 +32,12 @@ constexpr size_t kMaxRecordLen = 64 + 1 + 20;
 constexpr size_t kMaxLineLen = 128;
 constexpr size_t kMinCompactLines = 1024;
 
-// UniqueFd closes its descriptor unless released.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) {
-      close(fd_);
-    }
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int Get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 absl::Status SysError(int err, const std::string& path, std::string_view what) {
-  return absl::ErrnoToStatus(err, internal::ToAbsl(StrCat("revocation log ", path, ": ", what)));
+  return absl::ErrnoToStatus(err, base::ToAbsl(StrCat("revocation log ", path, ": ", what)));
 }
 
 absl::Status LineError(const std::string& path, size_t line_no, std::string_view what) {
-  return absl::DataLossError(internal::ToAbsl(
+  return absl::DataLossError(base::ToAbsl(
       StrCat("revocation log ", path, ": line ", line_no, ": ", what, " (the file is damaged)")));
 }
 
@@ -80,21 +64,11 @@ int SyncFolder(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) {
     return errno;
   }
-  return fsync(fd.Get()) == 0 ? 0 : errno;
-}
-
-int LowerHexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
+  return fsync(fd.get()) == 0 ? 0 : errno;
 }
 
 // ReadLines calls `fn(line, line_no)` (1-based, without the '\n') for each complete line of
@@ -154,7 +128,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     r.size += line.size() + 1;
     if (line_no == 1) {
       if (line != kHeader) {
-        return absl::FailedPreconditionError(internal::ToAbsl(StrCat(
+        return absl::FailedPreconditionError(base::ToAbsl(StrCat(
             "revocation log ", path, ": line 1 is not \"", kHeader, "\": not a revocation log")));
       }
       r.header = true;
@@ -172,7 +146,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     }
     absl::Status s = denylist.Add(key, expires_at, now);
     if (absl::IsResourceExhausted(s)) {
-      return absl::ResourceExhaustedError(internal::ToAbsl(StrCat(
+      return absl::ResourceExhaustedError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line ", line_no, ": the denylist is full (capacity ",
           denylist.capacity(), "): raise denylist.capacity to hold the durable revocations")));
     }
@@ -194,12 +168,12 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
 absl::Status Recover(int fd, const std::string& path, Replayed& r, std::string* warnings) {
   if (!r.tail.empty()) {
     if (!r.header && !kHeader.starts_with(r.tail)) {
-      return absl::FailedPreconditionError(internal::ToAbsl(StrCat(
+      return absl::FailedPreconditionError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line 1 is not \"", kHeader, "\": not a revocation log")));
     }
     if (warnings != nullptr) {
-      internal::StrAppend(warnings, "revocation log ", path, ": ignoring a torn last line (",
-                          r.tail.size(), " bytes, no newline) left by an interrupted write\n");
+      base::StrAppend(warnings, "revocation log ", path, ": ignoring a torn last line (",
+                      r.tail.size(), " bytes, no newline) left by an interrupted write\n");
     }
     if (ftruncate(fd, static_cast<off_t>(r.size)) != 0) {
       return SysError(errno, path, "truncate the torn last line");
@@ -235,16 +209,16 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
   if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
     return SysError(errno, tmp, "remove a stale temporary file");
   }
-  UniqueFd fd(open(tmp.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(tmp.c_str(), O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
     return SysError(errno, tmp, "create");
   }
-  int err = WriteAll(fd.Get(), content);
-  if (err == 0 && fsync(fd.Get()) != 0) {
+  int err = WriteAll(fd.get(), content);
+  if (err == 0 && fsync(fd.get()) != 0) {
     err = errno;
   }
   // Locked before it takes the log's name, so no other process ever finds it unlocked.
-  if (err == 0 && flock(fd.Get(), LOCK_EX | LOCK_NB) != 0) {
+  if (err == 0 && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     err = errno;
   }
   if (err == 0 && rename(tmp.c_str(), path.c_str()) != 0) {
@@ -261,11 +235,7 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
 }  // namespace
 
 void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (const uint8_t b : key) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
+  base::AppendHex(key, out);
   out.push_back(' ');
   char digits[24];
   const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), expires_at);
@@ -279,13 +249,8 @@ bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& e
   if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
     return false;
   }
-  for (size_t i = 0; i < key.size(); ++i) {
-    const int hi = LowerHexValue(line[2 * i]);
-    const int lo = LowerHexValue(line[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return false;
-    }
-    key[i] = static_cast<uint8_t>(hi * 16 + lo);
+  if (!base::DecodeLowerHex(line.substr(0, 2 * key.size()), key)) {
+    return false;
   }
   const std::string_view number = line.substr(65);
   const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;
@@ -301,38 +266,38 @@ bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& e
 absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::string& path,
                                                                    Denylist& denylist, int64_t now,
                                                                    std::string* warnings) {
-  UniqueFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (fd.Get() < 0) {
+  base::UniqueFd fd(open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0) {
     return SysError(errno, path, "open");
   }
   struct stat st;
-  if (fstat(fd.Get(), &st) != 0) {
+  if (fstat(fd.get(), &st) != 0) {
     return SysError(errno, path, "stat");
   }
   if (!S_ISREG(st.st_mode)) {
     return absl::FailedPreconditionError(
-        internal::ToAbsl(StrCat("revocation log ", path, ": not a regular file")));
+        base::ToAbsl(StrCat("revocation log ", path, ": not a regular file")));
   }
   // Two servers appending to one log would interleave and compact each other's lines away.
-  if (flock(fd.Get(), LOCK_EX | LOCK_NB) != 0) {
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(internal::ToAbsl(
-          StrCat("revocation log ", path, ": in use by another tokenwarden process")));
+      return absl::FailedPreconditionError(
+          base::ToAbsl(StrCat("revocation log ", path, ": in use by another tokenwarden process")));
     }
     return SysError(errno, path, "lock");
   }
-  absl::StatusOr<Replayed> replayed = Replay(fd.Get(), path, denylist, now);
+  absl::StatusOr<Replayed> replayed = Replay(fd.get(), path, denylist, now);
   if (!replayed.ok()) {
     return replayed.status();
   }
-  absl::Status s = Recover(fd.Get(), path, *replayed, warnings);
+  absl::Status s = Recover(fd.get(), path, *replayed, warnings);
   if (!s.ok()) {
     return s;
   }
   std::unique_ptr<RevocationLog> log(
       new RevocationLog(path, fd.Release(), replayed->size, replayed->lines));
   if (replayed->expired > 0) {
-    internal::MutexLock lock(&log->mu_);
+    base::MutexLock lock(&log->mu_);
     s = log->Compact(denylist, now);
     if (!s.ok()) {
       return s;
@@ -345,7 +310,7 @@ RevocationLog::RevocationLog(std::string path, int fd, uint64_t size, size_t lin
     : path_(std::move(path)), fd_(fd), size_(size), lines_(lines) {}
 
 RevocationLog::~RevocationLog() {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   close(fd_);
 }
 
@@ -363,9 +328,9 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
   for (const Entry& e : entries) {
     AppendRevocationRecord(e.key, e.expires_at, lines);
   }
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
-    return absl::FailedPreconditionError(internal::ToAbsl(failed_));
+    return absl::FailedPreconditionError(base::ToAbsl(failed_));
   }
   // One write(): with O_APPEND the lines land whole at the end, or (disk full) partly.
   ssize_t n;
@@ -396,9 +361,9 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
 }
 
 absl::StatusOr<bool> RevocationLog::MaybeCompact(const Denylist& denylist, int64_t now) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
-    return absl::FailedPreconditionError(internal::ToAbsl(failed_));
+    return absl::FailedPreconditionError(base::ToAbsl(failed_));
   }
   if (lines_ < kMinCompactLines) {
     return false;
@@ -457,7 +422,7 @@ absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
 }
 
 size_t RevocationLog::lines() const {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return lines_;
 }
 

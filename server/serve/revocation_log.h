@@ -22,8 +22,8 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/status/statusor.h>
 
+#include "base/mutex.h"
 #include "core/denylist.h"
-#include "core/internal/mutex.h"
 
 namespace tokenwarden::server {
 
@@ -70,7 +70,7 @@ class RevocationLog {
   absl::Status Compact(const Denylist& denylist, int64_t now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
-  mutable internal::Mutex mu_;
+  mutable base::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_);         // O_APPEND; holds an exclusive flock
   uint64_t size_ ABSL_GUARDED_BY(mu_);  // bytes in the file, all whole lines
   size_t lines_ ABSL_GUARDED_BY(mu_);   // records (the header is not one)

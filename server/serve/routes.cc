@@ -1,13 +1,15 @@
 #include "server/serve/routes.h"
 
+#include <span>
 #include <string>
 #include <utility>
 
 #include <openssl/sha.h>
 
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
-#include "server/json_text.h"
+#include "base/ascii.h"
+#include "base/hex.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 namespace routes_internal {
@@ -17,22 +19,16 @@ void SetError(http::Response& response, int status, std::string_view code,
   response.status = status;
   response.content_type = "application/json";
   response.body.assign("{\"error\":");
-  AppendJsonString(response.body, code);
+  base::AppendJsonQuoted(code, response.body);
   response.body.append(",\"error_description\":");
-  AppendJsonString(response.body, description);
+  base::AppendJsonQuoted(description, response.body);
   response.body.push_back('}');
 }
 
 std::string TokenDigest(std::string_view token) {
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const uint8_t*>(token.data()), token.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (int i = 0; i < 6; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
+  return base::HexEncode(std::span<const uint8_t>(digest, 6));
 }
 
 std::string QuotedSafe(std::string_view text) {
@@ -146,11 +142,11 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
     const bool ready = has_keys && (issuer.live == nullptr || issuer.live->ready());
     if (!ready) {
       missing.append(missing.empty() ? "" : ",");
-      AppendJsonString(missing, *issuer.config->policy.issuer);
+      base::AppendJsonQuoted(*issuer.config->policy.issuer, missing);
     }
     issuers.append(issuers.empty() ? "" : ",");
-    AppendJsonString(issuers, *issuer.config->policy.issuer);
-    internal::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
+    base::AppendJsonQuoted(*issuer.config->policy.issuer, issuers);
+    base::StrAppend(&issuers, ":{\"ready\":", ready ? "true" : "false");
     if (issuer.live != nullptr) {
       issuer.live->AppendReadyJson(issuers, now);
     }
@@ -165,13 +161,13 @@ void Routes::Ready(http::Response& response, WorkerContext& ctx) {
   response.AddHeader("Cache-Control", "no-store");
   if (missing.empty() && health != RedisHealth::kStarting) {
     response.body =
-        internal::StrCat("{\"status\":\"", health == RedisHealth::kUp ? "ready" : "degraded",
-                         "\",\"issuers\":{", issuers, "}", redis, "}");
+        base::StrCat("{\"status\":\"", health == RedisHealth::kUp ? "ready" : "degraded",
+                     "\",\"issuers\":{", issuers, "}", redis, "}");
     return;
   }
   response.status = 503;
-  response.body = internal::StrCat("{\"status\":\"not_ready\",\"issuers_without_keys\":[", missing,
-                                   "],\"issuers\":{", issuers, "}", redis, "}");
+  response.body = base::StrCat("{\"status\":\"not_ready\",\"issuers_without_keys\":[", missing,
+                               "],\"issuers\":{", issuers, "}", redis, "}");
 }
 
 absl::Status Routes::RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now) {

@@ -15,10 +15,10 @@
 #include <absl/strings/numbers.h>
 #include <uv.h>
 
+#include "base/ascii.h"
+#include "base/str_cat.h"
 #include "core/clock.h"
 #include "core/denylist.h"
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
 #include "server/config/config.h"
 #include "server/http/server.h"
 #include "server/redis/redis_link.h"
@@ -56,7 +56,7 @@ constexpr char kUsage[] =
 int64_t Now() { return UnixNow(); }
 
 void Log(std::string_view line) {
-  std::string text = internal::StrCat("tokenwarden: ", line, "\n");
+  std::string text = base::StrCat("tokenwarden: ", line, "\n");
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
 }
@@ -75,7 +75,7 @@ bool ParseOptions(std::span<const std::string_view> args, Options& options, bool
     const std::string_view arg = args[i];
     auto value = [&](std::string_view& out) {
       if (i + 1 >= args.size()) {
-        Log(internal::StrCat(arg, " needs a value"));
+        Log(base::StrCat(arg, " needs a value"));
         return false;
       }
       out = args[++i];
@@ -100,13 +100,13 @@ bool ParseOptions(std::span<const std::string_view> args, Options& options, bool
       }
       options.listen = std::string(v);
     } else if (arg == "--workers") {
-      if (!value(v) || !absl::SimpleAtoi(internal::ToAbsl(v), &options.workers) ||
+      if (!value(v) || !absl::SimpleAtoi(base::ToAbsl(v), &options.workers) ||
           options.workers < 1 || options.workers > 256) {
         Log("--workers must be a number from 1 to 256");
         return false;
       }
     } else {
-      Log(internal::StrCat("unknown option \"", arg.substr(0, 64), "\" (see serve --help)"));
+      Log(base::StrCat("unknown option \"", arg.substr(0, 64), "\" (see serve --help)"));
       return false;
     }
   }
@@ -161,12 +161,12 @@ void Reload(Server& server) {
     // Live issuers started for the refused configuration stop again.
     server.live->Retain(server.state.Current()->LiveIssuersInUse());
     server.reloads_failed.fetch_add(1, std::memory_order_relaxed);
-    Log(internal::StrCat("reload failed, still serving the previous configuration: ",
-                         state.status().message()));
+    Log(base::StrCat("reload failed, still serving the previous configuration: ",
+                     state.status().message()));
     return;
   }
   for (const std::string& w : warnings) {
-    Log(internal::StrCat("warning: ", w));
+    Log(base::StrCat("warning: ", w));
   }
   const ServerConfig& before = server.state.Current()->config();
   const ServerConfig& after = (*state)->config();
@@ -181,8 +181,8 @@ void Reload(Server& server) {
   server.state.Publish(*std::move(state));
   server.live->Retain(in_use);  // issuers whose settings changed or went away stop
   server.reloads_ok.fetch_add(1, std::memory_order_relaxed);
-  Log(internal::StrCat("reloaded ", server.options.config_path, " (", after.issuers.size(),
-                       " issuers)"));
+  Log(base::StrCat("reloaded ", server.options.config_path, " (", after.issuers.size(),
+                   " issuers)"));
 }
 
 void Housekeeping(Server& server) {
@@ -194,7 +194,7 @@ void Housekeeping(Server& server) {
   if (server.revocation_log != nullptr) {
     absl::StatusOr<bool> compacted = server.revocation_log->MaybeCompact(*server.denylist, now);
     if (!compacted.ok()) {
-      Log(internal::StrCat("revocation log compaction failed: ", compacted.status().message()));
+      Log(base::StrCat("revocation log compaction failed: ", compacted.status().message()));
     }
   }
 }
@@ -205,8 +205,8 @@ void OnSignal(uv_signal_t* handle, int signum) {
     Reload(server);
     return;
   }
-  Log(internal::StrCat(signum == SIGTERM ? "SIGTERM" : "SIGINT",
-                       ": draining in-flight requests, then exiting"));
+  Log(base::StrCat(signum == SIGTERM ? "SIGTERM" : "SIGINT",
+                   ": draining in-flight requests, then exiting"));
   server.http->Stop(server.drain_timeout_ms);
   uv_signal_stop(&server.sigterm);
   uv_signal_stop(&server.sigint);
@@ -246,7 +246,7 @@ int RunServe(std::span<const std::string_view> args) {
     absl::StatusOr<DemoSetup> made =
         MakeDemo(options.listen.empty() ? "127.0.0.1:8080" : options.listen, dir_template, now);
     if (!made.ok()) {
-      Log(internal::StrCat("demo: ", made.status().message()));
+      Log(base::StrCat("demo: ", made.status().message()));
       return 1;
     }
     demo = *std::move(made);
@@ -255,7 +255,7 @@ int RunServe(std::span<const std::string_view> args) {
   } else {
     absl::StatusOr<ServerConfig> loaded = LoadConfigFile(options.config_path);
     if (!loaded.ok()) {
-      Log(internal::StrCat("configuration error: ", loaded.status().message()));
+      Log(base::StrCat("configuration error: ", loaded.status().message()));
       return 2;
     }
     config = *std::move(loaded);
@@ -275,7 +275,7 @@ int RunServe(std::span<const std::string_view> args) {
     absl::StatusOr<std::unique_ptr<redis::RedisLink>> link = redis::RedisLink::Create(
         *config.redis, {redis::RevocationSync::ChannelFor(config.redis->key_prefix)}, &Log);
     if (!link.ok()) {
-      Log(internal::StrCat("configuration error: ", link.status().message()));
+      Log(base::StrCat("configuration error: ", link.status().message()));
       return 2;
     }
     server->redis_link = *std::move(link);
@@ -291,11 +291,11 @@ int RunServe(std::span<const std::string_view> args) {
   absl::StatusOr<std::shared_ptr<const ServerState>> state =
       ServerState::Build(config, server->denylist, now, warnings, server->live.get());
   if (!state.ok()) {
-    Log(internal::StrCat("configuration error: ", state.status().message()));
+    Log(base::StrCat("configuration error: ", state.status().message()));
     return 2;
   }
   for (const std::string& w : warnings) {
-    Log(internal::StrCat("warning: ", w));
+    Log(base::StrCat("warning: ", w));
   }
   if (options.check) {
     std::printf("configuration OK: %zu issuers, %zu clients\n", config.issuers.size(),
@@ -309,16 +309,16 @@ int RunServe(std::span<const std::string_view> args) {
     absl::StatusOr<std::unique_ptr<RevocationLog>> log =
         RevocationLog::Open(config.denylist.log_path, *server->denylist, now, &log_warnings);
     if (!log_warnings.empty()) {
-      Log(internal::StrCat("warning: ", log_warnings));
+      Log(base::StrCat("warning: ", log_warnings));
     }
     if (!log.ok()) {
-      Log(internal::StrCat("revocation log: ", log.status().message()));
+      Log(base::StrCat("revocation log: ", log.status().message()));
       return 1;
     }
     server->revocation_log = *std::move(log);
     if (!server->denylist->empty()) {
-      Log(internal::StrCat("replayed ", server->denylist->size(), " revocations from ",
-                           config.denylist.log_path));
+      Log(base::StrCat("replayed ", server->denylist->size(), " revocations from ",
+                       config.denylist.log_path));
     }
   } else {
     Log("warning: denylist.log is not set: revocations will not survive a restart");
@@ -331,7 +331,7 @@ int RunServe(std::span<const std::string_view> args) {
   if (config.access_log.enabled) {
     absl::StatusOr<std::unique_ptr<AccessLog>> log = AccessLog::Open(config.access_log.path);
     if (!log.ok()) {
-      Log(internal::StrCat(log.status().message()));
+      Log(base::StrCat(log.status().message()));
       return 2;
     }
     server->access_log = *std::move(log);
@@ -350,9 +350,9 @@ int RunServe(std::span<const std::string_view> args) {
       const redis::RedisLink& link = *raw->redis_link;
       const redis::RevocationSync& sync = *raw->revocation_sync;
       const bool synced = sync.synced();
-      internal::StrAppend(&json, "{\"connected\":", link.up() ? "true" : "false",
-                          ",\"synced\":", synced ? "true" : "false",
-                          ",\"pending\":", sync.pending(), "}");
+      base::StrAppend(&json, "{\"connected\":", link.up() ? "true" : "false",
+                      ",\"synced\":", synced ? "true" : "false", ",\"pending\":", sync.pending(),
+                      "}");
       if (synced) {
         return RedisHealth::kUp;
       }
@@ -418,7 +418,7 @@ int RunServe(std::span<const std::string_view> args) {
         }
       });
   if (!http.ok()) {
-    Log(internal::StrCat(http.status().message()));
+    Log(base::StrCat(http.status().message()));
     if (options.demo) {
       Log("the demo's port is taken? try: tokenwarden serve --demo --listen 127.0.0.1:0");
     }
@@ -445,13 +445,13 @@ int RunServe(std::span<const std::string_view> args) {
   server->http->Start();
   std::string addresses;
   for (const std::string& a : server->http->BoundAddresses()) {
-    internal::StrAppend(&addresses, addresses.empty() ? "" : " ", "http://", a);
+    base::StrAppend(&addresses, addresses.empty() ? "" : " ", "http://", a);
   }
-  Log(internal::StrCat("listening on ", addresses, " with ", config.workers, " workers, ",
-                       config.issuers.size(), " issuers"));
+  Log(base::StrCat("listening on ", addresses, " with ", config.workers, " workers, ",
+                   config.issuers.size(), " issuers"));
   if (options.demo) {
     const std::string first = server->http->BoundAddresses().front();
-    const std::string text = DemoInstructions(demo, internal::StrCat("http://", first));
+    const std::string text = DemoInstructions(demo, base::StrCat("http://", first));
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
   }

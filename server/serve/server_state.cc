@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server {
 
@@ -20,7 +20,7 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
     const IssuerConfig& issuer = state->config_.issuers[i];
     if (!issuer.remote_keys() && !issuer.policy.algorithms.empty() &&
         issuer.policy.algorithms.Intersect(issuer.keys->algorithms()).empty()) {
-      warnings.push_back(internal::StrCat(
+      warnings.push_back(base::StrCat(
           "issuers[", i, "]: no key of ", issuer.jwks_file, " serves the algorithms ",
           issuer.policy.algorithms.ToString(), ": every token of this issuer will be rejected"));
     }
@@ -29,18 +29,18 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
         issuer.policy, issuer.remote_keys() ? KeySet::Empty() : issuer.keys, options);
     if (!validator.ok()) {
       return absl::InvalidArgumentError(
-          internal::StrCat("issuers[", i, "]: ", validator.status().message()));
+          base::StrCat("issuers[", i, "]: ", validator.status().message()));
     }
     IssuerRuntime runtime{&issuer, *std::move(validator), now, nullptr};
     if (issuer.remote_keys() || issuer.introspection.has_value()) {
       if (live == nullptr) {
         return absl::FailedPreconditionError(
-            internal::StrCat("issuers[", i, "]: live issuers need the server's fetch threads"));
+            base::StrCat("issuers[", i, "]: live issuers need the server's fetch threads"));
       }
       absl::StatusOr<std::shared_ptr<LiveIssuer>> acquired = live->Acquire(issuer);
       if (!acquired.ok()) {
         return absl::InvalidArgumentError(
-            internal::StrCat("issuers[", i, "]: ", acquired.status().message()));
+            base::StrCat("issuers[", i, "]: ", acquired.status().message()));
       }
       runtime.live = *std::move(acquired);
       if (runtime.live->has_key_source()) {
@@ -73,13 +73,13 @@ std::vector<std::shared_ptr<LiveIssuer>> ServerState::LiveIssuersInUse() const {
 }
 
 void StateHolder::Publish(std::shared_ptr<const ServerState> state) {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   state_ = std::move(state);
   version_.fetch_add(1, std::memory_order_release);
 }
 
 std::shared_ptr<const ServerState> StateHolder::Current() const {
-  internal::MutexLock lock(&mu_);
+  base::MutexLock lock(&mu_);
   return state_;
 }
 

@@ -21,8 +21,8 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/status/statusor.h>
 
+#include "base/mutex.h"
 #include "core/denylist.h"
-#include "core/internal/mutex.h"
 #include "core/issuer_set.h"
 #include "core/validator.h"
 #include "server/auth/client_auth.h"
@@ -78,7 +78,7 @@ class StateHolder {
   uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:
-  mutable internal::Mutex mu_;
+  mutable base::Mutex mu_;
   std::shared_ptr<const ServerState> state_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> version_{0};
 };

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
+#include "base/str_cat.h"
 #include "core/claims_output.h"
-#include "core/internal/ascii.h"
-#include "core/internal/str_cat.h"
 #include "server/serve/request_path.h"
 #include "server/serve/routes.h"
 #include "server/serve/token_check.h"
@@ -46,11 +46,11 @@ void Challenge(http::Response& response, int status, std::string_view error,
   SetError(response, status, error.empty() ? "invalid_request" : error, description);
   std::string value = "Bearer realm=\"tokenwarden\"";
   if (!error.empty()) {
-    internal::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
-                        QuotedSafe(description), "\"");
+    base::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
+                    QuotedSafe(description), "\"");
   }
   if (!scope.empty()) {
-    internal::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
+    base::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
   }
   response.AddHeader("WWW-Authenticate", value);
 }
@@ -74,7 +74,7 @@ template <typename List>
 std::string Join(const List& scopes) {
   std::string out;
   for (const auto& s : scopes) {
-    internal::StrAppend(&out, out.empty() ? "" : " ", s);
+    base::StrAppend(&out, out.empty() ? "" : " ", s);
   }
   return out;
 }
@@ -158,14 +158,14 @@ void Routes::Validate(const http::Request& request, http::Response& response, Wo
     return;
   }
   const std::string_view value = *request.Header("Authorization");
-  if (!internal::StartsWithIgnoreCase(value, "Bearer ")) {
+  if (!base::StartsWithIgnoreCase(value, "Bearer ")) {
     SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
     response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
     return;
   }
-  const std::string_view token = internal::StripWhitespace(value.substr(7));
+  const std::string_view token = base::StripWhitespace(value.substr(7));
   if (deps_.log_notes) {
-    response.log_note = internal::StrCat("token=", TokenDigest(token));
+    response.log_note = base::StrCat("token=", TokenDigest(token));
   }
   if (!IsB64Token(token)) {
     deps_.metrics->CountValidation(ctx.index(), Error::kMalformed);
@@ -218,7 +218,7 @@ void Routes::AnswerValidate(http::Response& response, const ServerState& state, 
   }
   deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
   if (deps_.log_notes) {
-    internal::StrAppend(&response.log_note, " result=", verdict.outcome.Name());
+    base::StrAppend(&response.log_note, " result=", verdict.outcome.Name());
   }
   if (verdict.unavailable() && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
     Unavailable(response);

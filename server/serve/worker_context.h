@@ -19,7 +19,7 @@
 #include "core/claims_json.h"
 #include "core/issuer_set.h"
 #include "core/validator.h"
-#include "server/http/form_urlencoded.h"
+#include "server/http/form_params.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/server_state.h"
 

@@ -6,13 +6,13 @@
 #include <absl/status/status.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::upstream {
 namespace {
 
 absl::Status Bad(std::string_view why) {
-  return absl::InvalidArgumentError(internal::StrCat("introspection response: ", why));
+  return absl::InvalidArgumentError(base::StrCat("introspection response: ", why));
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ absl::StatusOr<IntrospectionResult> ParseIntrospectionResponse(std::string_view 
   for (auto [key, value] : object) {
     // A repeated member would let the relayed JSON say something other than what was checked.
     if (!seen.insert(key).second) {
-      return Bad(internal::StrCat("member \"", key.substr(0, 64), "\" is repeated"));
+      return Bad(base::StrCat("member \"", key.substr(0, 64), "\" is repeated"));
     }
     if (key == "active") {
       if (value.get_bool().get(out.active) != simdjson::SUCCESS) {
@@ -44,7 +44,7 @@ absl::StatusOr<IntrospectionResult> ParseIntrospectionResponse(std::string_view 
     } else if (key == "exp" || key == "iat" || key == "nbf") {
       int64_t number = 0;
       if (value.get_int64().get(number) != simdjson::SUCCESS) {
-        return Bad(internal::StrCat("\"", key, "\" is not an integer"));
+        return Bad(base::StrCat("\"", key, "\" is not an integer"));
       }
       if (key == "exp") {
         out.exp = number;
@@ -64,7 +64,7 @@ absl::StatusOr<IntrospectionResult> ParseIntrospectionResponse(std::string_view 
     } else if (key == "scope" || key == "client_id" || key == "username" || key == "token_type" ||
                key == "sub" || key == "iss" || key == "jti") {
       if (!value.is_string()) {
-        return Bad(internal::StrCat("\"", key, "\" is not a string"));
+        return Bad(base::StrCat("\"", key, "\" is not a string"));
       }
     }
   }

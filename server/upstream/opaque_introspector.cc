@@ -4,10 +4,12 @@
 #include <chrono>
 #include <utility>
 
-#include <openssl/base64.h>
 #include <openssl/sha.h>
 
-#include "core/internal/str_cat.h"
+#include "base/base64.h"
+#include "base/form_urlencoded.h"
+#include "base/hex.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::upstream {
 namespace {
@@ -18,27 +20,6 @@ int64_t SystemMs() {
       .count();
 }
 
-std::string Hex(std::string_view bytes, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n && i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 15]);
-  }
-  return out;
-}
-
-std::string Base64(std::string_view in) {
-  size_t len = 0;
-  EVP_EncodedLength(&len, in.size());
-  std::string out(len, '\0');
-  const size_t written = EVP_EncodeBlock(reinterpret_cast<uint8_t*>(out.data()),
-                                         reinterpret_cast<const uint8_t*>(in.data()), in.size());
-  out.resize(written);
-  return out;
-}
-
 UpstreamOutcome Error(std::string message) {
   UpstreamOutcome out;
   out.kind = UpstreamOutcome::Kind::kError;
@@ -47,23 +28,6 @@ UpstreamOutcome Error(std::string message) {
 }
 
 }  // namespace
-
-std::string FormEncode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 15]);
-    }
-  }
-  return out;
-}
 
 absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
     UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log, Clock clock) {
@@ -243,7 +207,7 @@ int64_t OpaqueIntrospector::ExpiryOf(const UpstreamOutcome& outcome, int64_t now
 
 UpstreamOutcome OpaqueIntrospector::Resolve(const Task& task, int64_t& expires_ms) {
   SharedResultStore* shared = config_.shared.get();
-  const std::string key = shared != nullptr ? Hex(task.digest, task.digest.size()) : "";
+  const std::string key = shared != nullptr ? base::HexEncode(task.digest) : "";
   if (shared != nullptr) {
     if (std::optional<SharedResult> hit = shared->Get(key)) {
       absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(hit->json);
@@ -284,11 +248,11 @@ void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutco
 UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::string& digest) {
   const std::string endpoint =
       config_.endpoint.empty() ? config_.endpoint_provider() : config_.endpoint;
-  const std::string name = Hex(digest, 6);
+  const std::string name = base::HexEncode(std::string_view(digest).substr(0, 6));
   auto fail = [&](std::string why) {
     if (log_) {
-      log_(internal::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
-                            " failed: ", why));
+      log_(base::StrCat("issuer ", config_.issuer, ": introspection of token ", name,
+                        " failed: ", why));
     }
     return Error(std::move(why));
   };
@@ -300,27 +264,27 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   request.url = endpoint;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = internal::StrCat("token=", FormEncode(token), "&token_type_hint=access_token");
+  request.body = base::StrCat("token=", base::FormEncode(token), "&token_type_hint=access_token");
   if (config_.client_secret_post) {
-    internal::StrAppend(&request.body, "&client_id=", FormEncode(config_.client_id),
-                        "&client_secret=", FormEncode(config_.client_secret));
+    base::StrAppend(&request.body, "&client_id=", base::FormEncode(config_.client_id),
+                    "&client_secret=", base::FormEncode(config_.client_secret));
   } else {
     // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
     request.headers.emplace_back(
-        "Authorization",
-        internal::StrCat("Basic ", Base64(internal::StrCat(FormEncode(config_.client_id), ":",
-                                                           FormEncode(config_.client_secret)))));
+        "Authorization", base::StrCat("Basic ", base::Base64Encode(base::StrCat(
+                                                    base::FormEncode(config_.client_id), ":",
+                                                    base::FormEncode(config_.client_secret)))));
   }
   absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
   if (!response.ok()) {
     return fail(std::string(response.status().message()));
   }
   if (response->status == 401 || response->status == 403) {
-    return fail(internal::StrCat("HTTP ", response->status,
-                                 ": the issuer refused tokenwarden's client credentials"));
+    return fail(base::StrCat("HTTP ", response->status,
+                             ": the issuer refused tokenwarden's client credentials"));
   }
   if (response->status != 200) {
-    return fail(internal::StrCat("HTTP ", response->status));
+    return fail(base::StrCat("HTTP ", response->status));
   }
   absl::StatusOr<IntrospectionResult> parsed = ParseIntrospectionResponse(response->body);
   if (!parsed.ok()) {

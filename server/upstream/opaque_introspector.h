@@ -131,10 +131,6 @@ class OpaqueIntrospector {
   UpstreamStats stats_;
 };
 
-// FormEncode percent-encodes `value` for application/x-www-form-urlencoded (RFC 6749 App. B):
-// ALPHA / DIGIT / "-" / "." / "_" / "~" stay, everything else is %XX.
-std::string FormEncode(std::string_view value);
-
 }  // namespace tokenwarden::server::upstream
 
 #endif  // TOKENWARDEN_SERVER_UPSTREAM_OPAQUE_INTROSPECTOR_H_

@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden::bindings {
 namespace {
 
-using ::tokenwarden::internal::StrCat;
+using ::tokenwarden::base::StrCat;
 using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;

@@ -7,15 +7,15 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "base/str_cat.h"
 #include "core/internal/claims_reader.h"
-#include "core/internal/str_cat.h"
 #include "core/policy.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::NestedJson;
 
 // JoseJsonTest parses with a parser configured exactly like VerifyScratch's, so the depth
@@ -516,9 +516,9 @@ INSTANTIATE_TEST_SUITE_P(
 std::string ManyNames(size_t n, std::string_view extra) {
   std::string out = "{";
   for (size_t i = 0; i < n; ++i) {
-    internal::StrAppend(&out, i == 0 ? "" : ",", "\"name", i, "\":", i);
+    base::StrAppend(&out, i == 0 ? "" : ",", "\"name", i, "\":", i);
   }
-  internal::StrAppend(&out, extra, "}");
+  base::StrAppend(&out, extra, "}");
   return out;
 }
 

@@ -8,13 +8,13 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::EcKey;
 using testing::Ed25519Key;
 using testing::JwksOf;

@@ -7,14 +7,14 @@
 #include <absl/status/statusor.h>
 #include <gtest/gtest.h>
 
-#include "core/base64url.h"
-#include "core/internal/str_cat.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::B64;
 using testing::EcKey;
 using testing::EcKeyB;

@@ -7,14 +7,14 @@
 
 #include <gtest/gtest.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/claims_description.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::Assemble;
 using testing::B64;
 using testing::DescribeToken;

@@ -10,15 +10,15 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include "base/str_cat.h"
 #include "core/internal/claims_reader.h"
 #include "core/internal/jose_json.h"
-#include "core/internal/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::kNow;
 using testing::RecordingTrace;
 

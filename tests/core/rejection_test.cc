@@ -7,13 +7,13 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::EcKey;
 using testing::kNow;
 using testing::MintAlg;

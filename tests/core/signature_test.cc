@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
@@ -309,7 +309,7 @@ TEST(SignatureTest, HmacVerifiesKnownVector) {
       "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVl"
       "fQ";
   const std::optional<std::string> sig =
-      Base64UrlDecodeToString("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+      base::Base64UrlDecodeToString("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
   ASSERT_TRUE(sig.has_value());
   EXPECT_EQ(Verify(Algorithm::kHs256, *key, input, *sig), Error::kOk);
 }
@@ -334,7 +334,8 @@ TEST(SignatureTest, HashLeftHalfMatchesKnownValues) {
     uint8_t out[64] = {};
     const size_t len = HashLeftHalf(c.alg, kAccessToken, out);
     ASSERT_EQ(len, c.len) << AlgorithmName(c.alg);
-    EXPECT_EQ(Base64UrlEncode(std::span<const uint8_t>(out, len)), c.b64) << AlgorithmName(c.alg);
+    EXPECT_EQ(base::Base64UrlEncode(std::span<const uint8_t>(out, len)), c.b64)
+        << AlgorithmName(c.alg);
     for (size_t i = len; i < sizeof(out); ++i) {
       EXPECT_EQ(out[i], 0) << "wrote past the half at " << i;
     }

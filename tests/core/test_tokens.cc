@@ -6,7 +6,6 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <openssl/base64.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
 #include <openssl/curve25519.h>
@@ -21,8 +20,9 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 
-#include "core/base64url.h"
-#include "core/internal/str_cat.h"
+#include "base/base64.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 
 namespace tokenwarden::testing {
 namespace {
@@ -149,14 +149,10 @@ TestKey TestKey::GenerateRsa(int bits) {
 TestKey TestKey::FromRsaPrivateKey(std::string_view base64_der) {
   TestKey key;
   key.type_ = KeyType::kRsa;
-  size_t der_len = 0;
-  EXPECT_EQ(EVP_DecodedLength(&der_len, base64_der.size()), 1);
-  std::vector<uint8_t> der(der_len);
-  EXPECT_EQ(
-      EVP_DecodeBase64(der.data(), &der_len, der.size(),
-                       reinterpret_cast<const uint8_t*>(base64_der.data()), base64_der.size()),
-      1);
-  key.rsa_.reset(RSA_private_key_from_bytes(der.data(), der_len));
+  const std::string der = base::Base64Decode(base64_der).value_or("");
+  EXPECT_FALSE(der.empty());
+  key.rsa_.reset(
+      RSA_private_key_from_bytes(reinterpret_cast<const uint8_t*>(der.data()), der.size()));
   EXPECT_NE(key.rsa_, nullptr);
   return key;
 }
@@ -261,8 +257,8 @@ std::string TestKey::SignEcdsaDer(Algorithm alg, std::string_view input) const {
 std::string TestKey::JwkMembers() const {
   switch (type_) {
     case KeyType::kRsa:
-      return internal::StrCat("\"kty\":\"RSA\",\"n\":\"", B64(Unpadded(RSA_get0_n(rsa_.get()))),
-                              "\",\"e\":\"", B64(Unpadded(RSA_get0_e(rsa_.get()))), "\"");
+      return base::StrCat("\"kty\":\"RSA\",\"n\":\"", B64(Unpadded(RSA_get0_n(rsa_.get()))),
+                          "\",\"e\":\"", B64(Unpadded(RSA_get0_e(rsa_.get()))), "\"");
     case KeyType::kEc: {
       const EC_GROUP* group = EC_KEY_get0_group(ec_.get());
       bssl::UniquePtr<BIGNUM> x(BN_new()), y(BN_new());
@@ -276,27 +272,27 @@ std::string TestKey::JwkMembers() const {
       } else if (EC_GROUP_get_curve_name(group) == NID_secp521r1) {
         crv = "P-521";
       }
-      return internal::StrCat("\"kty\":\"EC\",\"crv\":\"", crv, "\",\"x\":\"",
-                              B64(Padded(x.get(), len)), "\",\"y\":\"", B64(Padded(y.get(), len)),
-                              "\"");
+      return base::StrCat("\"kty\":\"EC\",\"crv\":\"", crv, "\",\"x\":\"",
+                          B64(Padded(x.get(), len)), "\",\"y\":\"", B64(Padded(y.get(), len)),
+                          "\"");
     }
     case KeyType::kOkp:
-      return internal::StrCat(
-          "\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"",
-          B64(std::string_view(reinterpret_cast<const char*>(ed25519_public_), 32)), "\"");
+      return base::StrCat("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"",
+                          B64(std::string_view(reinterpret_cast<const char*>(ed25519_public_), 32)),
+                          "\"");
     case KeyType::kOct:
-      return internal::StrCat("\"kty\":\"oct\",\"k\":\"", B64(secret_), "\"");
+      return base::StrCat("\"kty\":\"oct\",\"k\":\"", B64(secret_), "\"");
   }
   return "";
 }
 
 std::string TestKey::Jwk(std::optional<std::string_view> kid, std::string_view extra) const {
-  std::string out = internal::StrCat("{", JwkMembers());
+  std::string out = base::StrCat("{", JwkMembers());
   if (kid.has_value()) {
-    internal::StrAppend(&out, ",\"kid\":\"", *kid, "\"");
+    base::StrAppend(&out, ",\"kid\":\"", *kid, "\"");
   }
   if (!extra.empty()) {
-    internal::StrAppend(&out, ",", extra);
+    base::StrAppend(&out, ",", extra);
   }
   out += "}";
   return out;
@@ -333,14 +329,10 @@ std::string TestKey::SpkiDer() const {
 
 std::string TestKey::Pem() const {
   const std::string der = SpkiDer();
-  size_t b64_len = 0;
-  EXPECT_EQ(EVP_EncodedLength(&b64_len, der.size()), 1);
-  std::string b64(b64_len, '\0');
-  b64.resize(EVP_EncodeBlock(reinterpret_cast<uint8_t*>(b64.data()),
-                             reinterpret_cast<const uint8_t*>(der.data()), der.size()));
+  const std::string b64 = base::Base64Encode(der);
   std::string out = "-----BEGIN PUBLIC KEY-----\n";
   for (size_t i = 0; i < b64.size(); i += 64) {
-    internal::StrAppend(&out, std::string_view(b64).substr(i, 64), "\n");
+    base::StrAppend(&out, std::string_view(b64).substr(i, 64), "\n");
   }
   out += "-----END PUBLIC KEY-----\n";
   return out;
@@ -419,17 +411,17 @@ std::vector<Algorithm> AllAlgorithms() {
   return out;
 }
 
-std::string B64(std::string_view bytes) { return Base64UrlEncode(bytes); }
+std::string B64(std::string_view bytes) { return base::Base64UrlEncode(bytes); }
 
 std::string Assemble(std::string_view header_json, std::string_view payload_json,
                      std::string_view signature) {
-  return internal::StrCat(B64(header_json), ".", B64(payload_json), ".", B64(signature));
+  return base::StrCat(B64(header_json), ".", B64(payload_json), ".", B64(signature));
 }
 
 std::string SignSegments(std::string_view header_seg, std::string_view payload_seg,
                          const TestKey& key, Algorithm alg) {
-  const std::string input = internal::StrCat(header_seg, ".", payload_seg);
-  return internal::StrCat(input, ".", B64(key.Sign(alg, input)));
+  const std::string input = base::StrCat(header_seg, ".", payload_seg);
+  return base::StrCat(input, ".", B64(key.Sign(alg, input)));
 }
 
 std::string Mint(std::string_view header_json, std::string_view payload_json, const TestKey& key,
@@ -439,9 +431,9 @@ std::string Mint(std::string_view header_json, std::string_view payload_json, co
 
 std::string MintAlg(Algorithm alg, const TestKey& key, std::string_view payload_json,
                     std::optional<std::string_view> kid) {
-  std::string header = internal::StrCat("{\"alg\":\"", AlgorithmName(alg), "\"");
+  std::string header = base::StrCat("{\"alg\":\"", AlgorithmName(alg), "\"");
   if (kid.has_value()) {
-    internal::StrAppend(&header, ",\"kid\":\"", *kid, "\"");
+    base::StrAppend(&header, ",\"kid\":\"", *kid, "\"");
   }
   header += "}";
   return Mint(header, payload_json, key, alg);
@@ -473,14 +465,14 @@ std::vector<std::string> Segments(std::string_view token) {
 std::string SignatureOf(std::string_view token) {
   const std::vector<std::string> parts = Segments(token);
   EXPECT_EQ(parts.size(), 3u);
-  std::optional<std::string> sig = Base64UrlDecodeToString(parts.back());
+  std::optional<std::string> sig = base::Base64UrlDecodeToString(parts.back());
   EXPECT_TRUE(sig.has_value());
   return sig.value_or("");
 }
 
 std::string WithSignature(std::string_view token, std::string_view signature) {
   const size_t dot = token.rfind('.');
-  return internal::StrCat(token.substr(0, dot + 1), B64(signature));
+  return base::StrCat(token.substr(0, dot + 1), B64(signature));
 }
 
 std::string FlipBit(std::string bytes, size_t bit) {
@@ -502,24 +494,21 @@ std::vector<size_t> BitsToFlip(size_t num_bits, size_t max_all, size_t spread) {
   return out;
 }
 
-std::string ValidClaims() {
-  return internal::StrCat("{\"sub\":\"user-1\",\"exp\":", kNow + 3600, "}");
-}
+std::string ValidClaims() { return base::StrCat("{\"sub\":\"user-1\",\"exp\":", kNow + 3600, "}"); }
 
 std::string NestedJson(size_t depth, bool arrays, std::string_view base_members) {
   // Top level (1) + "deep" holding depth-1 levels of containers.
   std::string inner = arrays ? "[]" : "{}";
   for (size_t i = 2; i < depth; ++i) {
-    inner = arrays ? internal::StrCat("[", inner, "]") : internal::StrCat("{\"n\":", inner, "}");
+    inner = arrays ? base::StrCat("[", inner, "]") : base::StrCat("{\"n\":", inner, "}");
   }
-  return internal::StrCat("{", base_members, base_members.empty() ? "" : ",", "\"deep\":", inner,
-                          "}");
+  return base::StrCat("{", base_members, base_members.empty() ? "" : ",", "\"deep\":", inner, "}");
 }
 
 std::string JwksOf(const std::vector<std::string>& jwks) {
   std::string out = "{\"keys\":[";
   for (size_t i = 0; i < jwks.size(); ++i) {
-    internal::StrAppend(&out, i == 0 ? "" : ",", jwks[i]);
+    base::StrAppend(&out, i == 0 ? "" : ",", jwks[i]);
   }
   out += "]}";
   return out;

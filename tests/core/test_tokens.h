@@ -124,7 +124,7 @@ const TestKey& KeyFor(Algorithm alg);
 // AllAlgorithms lists every Algorithm in enum order.
 std::vector<Algorithm> AllAlgorithms();
 
-// B64 is Base64UrlEncode for brevity.
+// B64 is base::Base64UrlEncode for brevity.
 std::string B64(std::string_view bytes);
 
 // Assemble joins base64url(header) . base64url(payload) . base64url(signature).

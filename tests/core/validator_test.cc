@@ -11,7 +11,7 @@
 #include <openssl/ec.h>
 #include <openssl/ec_key.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
@@ -25,8 +25,8 @@ using testing::MintAlg;
 using testing::MustJwks;
 
 std::string Claims(std::string_view jti, int64_t exp = kNow + 3600) {
-  return internal::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","jti":")", jti,
-                          R"(","exp":)", exp, "}");
+  return base::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","jti":")", jti,
+                      R"(","exp":)", exp, "}");
 }
 
 std::shared_ptr<const KeySet> KeysAandB() {
@@ -64,8 +64,8 @@ TEST(ValidatorTest, IntegersBeyond64BitsValidateAndKeepTheirDigits) {
   // from a verification and from a cache hit alike.
   constexpr std::string_view kBig = "123456789012345678901234567890";
   const std::string claims =
-      internal::StrCat(R"({"iss":"https://issuer.example","exp":)", kNow + 3600, R"(,"big":)", kBig,
-                       R"(,"neg":-98765432109876543210987654321,"list":[18446744073709551616]})");
+      base::StrCat(R"({"iss":"https://issuer.example","exp":)", kNow + 3600, R"(,"big":)", kBig,
+                   R"(,"neg":-98765432109876543210987654321,"list":[18446744073709551616]})");
   const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), claims, "a");
   for (const bool cache : {true, false}) {
     SCOPED_TRACE(cache ? "cache" : "no cache");

@@ -12,14 +12,14 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
-#include "core/base64url.h"
-#include "core/internal/str_cat.h"
+#include "base/base64url.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::AllAlgorithms;
 using testing::Assemble;
 using testing::B64;
@@ -122,7 +122,7 @@ std::string NonCanonical(std::string segment) {
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {
-    internal::StrAppend(&out, i == 0 ? "" : ".", parts[i]);
+    base::StrAppend(&out, i == 0 ? "" : ".", parts[i]);
   }
   return out;
 }
@@ -244,7 +244,7 @@ std::vector<std::string> ConfusionSecrets() {
   const std::string jwk = RsaKey().Jwk("rsa-1");
   const size_t n = jwk.find("\"n\":\"") + 5;
   return {pem, pem.substr(0, pem.size() - 1), RsaKey().SpkiDer(),
-          Base64UrlDecodeToString(jwk.substr(n, jwk.find('"', n) - n)).value_or(""), jwk};
+          base::Base64UrlDecodeToString(jwk.substr(n, jwk.find('"', n) - n)).value_or(""), jwk};
 }
 
 TEST_F(VerifierTest, RejectsHs256SignedWithRsaPublicKeyAsNotAllowed) {

@@ -12,14 +12,14 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "core/policy.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden::server {
 namespace {
 
-using internal::StrCat;
+using base::StrCat;
 using testing::B64;
 using testing::EcKey;
 using testing::kNow;

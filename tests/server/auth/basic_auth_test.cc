@@ -4,21 +4,15 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <openssl/base64.h>
 
+#include "base/base64.h"
 #include "server/auth/client_auth.h"
 
 namespace tokenwarden::server {
 namespace {
 
-// StdB64 encodes `s` with BoringSSL's padded standard Base64 (independent of the parser).
-std::string StdB64(std::string_view s) {
-  std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-  const size_t n = EVP_EncodeBlock(reinterpret_cast<uint8_t*>(out.data()),
-                                   reinterpret_cast<const uint8_t*>(s.data()), s.size());
-  out.resize(n);
-  return out;
-}
+// StdB64 is padded standard Base64 from the encoder (the parser only decodes).
+std::string StdB64(std::string_view s) { return base::Base64Encode(s); }
 
 std::string Basic(std::string_view pair) { return "Basic " + StdB64(pair); }
 

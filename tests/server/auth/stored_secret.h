@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
 #include "server/config/config.h"
 
 namespace tokenwarden::testing {
@@ -37,8 +37,8 @@ inline std::optional<server::SecretHash> StoredSecret(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  std::optional<std::string> salt = Base64UrlDecodeToString(parts[next]);
-  std::optional<std::string> digest = Base64UrlDecodeToString(parts[next + 1]);
+  std::optional<std::string> salt = base::Base64UrlDecodeToString(parts[next]);
+  std::optional<std::string> digest = base::Base64UrlDecodeToString(parts[next + 1]);
   if (!salt.has_value() || !digest.has_value()) {
     return std::nullopt;
   }

@@ -14,8 +14,8 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
+#include "base/base64url.h"
 #include "core/algorithm.h"
-#include "core/base64url.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -70,7 +70,7 @@ std::string Message(const absl::StatusOr<ServerConfig>& config) {
 }
 
 std::string Encoded(size_t len, uint8_t fill) {
-  return Base64UrlEncode(std::vector<uint8_t>(len, fill));
+  return base::Base64UrlEncode(std::vector<uint8_t>(len, fill));
 }
 
 const std::string kSha256Hash = "sha256$" + Encoded(16, 1) + "$" + Encoded(32, 2);

@@ -7,14 +7,14 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
-#include "core/base64url.h"
+#include "base/base64url.h"
 #include "server/config/config.h"
 
 namespace tokenwarden::server {
 namespace {
 
 std::string Encoded(size_t len, uint8_t fill) {
-  return Base64UrlEncode(std::vector<uint8_t>(len, fill));
+  return base::Base64UrlEncode(std::vector<uint8_t>(len, fill));
 }
 
 const std::string kSalt = Encoded(16, 0x5a);    // 22 characters

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/internal/str_cat.h"
+#include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden::server::keys {
@@ -135,7 +135,7 @@ class KeySourceTest : public ::testing::Test {
     ValidationResult result;
     const std::string token =
         MintAlg(Algorithm::kEs256, key,
-                internal::StrCat(R"({"iss":")", kIssuer, R"(","exp":)", kNow + 600, "}"), kid);
+                base::StrCat(R"({"iss":")", kIssuer, R"(","exp":)", kNow + 600, "}"), kid);
     return validator_->Validate(token, kNow, scratch, result);
   }
   uint64_t Events(KeyEvent event) { return source_->Status().events[static_cast<size_t>(event)]; }

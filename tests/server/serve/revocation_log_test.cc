@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/hex.h"
 #include "core/denylist.h"
 
 namespace tokenwarden::server {
@@ -26,18 +27,8 @@ Denylist::Key KeyN(int n) {
   return Denylist::KeyFor("https://issuer.example", "jti-" + std::to_string(n), "");
 }
 
-std::string Hex(const Denylist::Key& key) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : key) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
-}
-
 std::string Line(int n, int64_t expires_at) {
-  return Hex(KeyN(n)) + " " + std::to_string(expires_at) + "\n";
+  return base::HexEncode(KeyN(n)) + " " + std::to_string(expires_at) + "\n";
 }
 
 // RevocationLogTest gives each test a fresh folder and the log path inside it.
@@ -197,7 +188,7 @@ TEST_F(RevocationLogTest, RejectsWrongHeader) {
 }
 
 TEST_F(RevocationLogTest, CorruptLineNamesItsNumber) {
-  const std::string hex = Hex(KeyN(9));
+  const std::string hex = base::HexEncode(KeyN(9));
   std::string upper = hex;
   for (char& c : upper) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -230,8 +221,8 @@ TEST_F(RevocationLogTest, CorruptLineNamesItsNumber) {
 }
 
 TEST_F(RevocationLogTest, AcceptsTheInt64Range) {
-  Write(std::string(kHeader) + Hex(KeyN(1)) + " -9223372036854775808\n" + Hex(KeyN(2)) + " 0\n" +
-        Line(3, INT64_MAX));
+  Write(std::string(kHeader) + base::HexEncode(KeyN(1)) + " -9223372036854775808\n" +
+        base::HexEncode(KeyN(2)) + " 0\n" + Line(3, INT64_MAX));
   Denylist denylist(64);
   auto log = Open(denylist, kNow);
   ASSERT_TRUE(log.ok()) << log.status();
@@ -490,7 +481,7 @@ TEST(RevocationRecordTest, RoundTrips) {
       AppendRevocationRecord(key, expires_at, record);
       ASSERT_TRUE(record.starts_with("prefix|")) << record;  // appended, not replaced
       const std::string line = record.substr(7);
-      EXPECT_EQ(line, Hex(key) + " " + std::to_string(expires_at) + "\n");
+      EXPECT_EQ(line, base::HexEncode(key) + " " + std::to_string(expires_at) + "\n");
       ASSERT_TRUE(line.ends_with('\n'));
       Denylist::Key parsed_key{};
       int64_t parsed_expiry = 12345;
@@ -529,7 +520,7 @@ TEST(RevocationRecordTest, RefusesEveryOtherSpelling) {
   for (size_t i = 0; i < key.size(); ++i) {
     key[i] = static_cast<uint8_t>(i * 37 + 0xab);
   }
-  const std::string hex = Hex(key);
+  const std::string hex = base::HexEncode(key);
   std::string upper = hex;
   for (char& c : upper) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));

@@ -17,10 +17,10 @@
 
 #include <gtest/gtest.h>
 
+#include "base/ascii.h"
 #include "core/algorithm.h"
 #include "core/denylist.h"
 #include "core/error.h"
-#include "core/internal/ascii.h"
 #include "server/auth/client_auth.h"
 #include "server/config/config.h"
 #include "server/http/message.h"
@@ -147,8 +147,7 @@ std::vector<std::string> HeaderValues(const http::Response& response, std::strin
     block.remove_prefix(end + 2);
     const size_t colon = line.find(": ");
     EXPECT_NE(colon, std::string_view::npos) << line;
-    if (colon != std::string_view::npos &&
-        internal::EqualsIgnoreCase(line.substr(0, colon), name)) {
+    if (colon != std::string_view::npos && base::EqualsIgnoreCase(line.substr(0, colon), name)) {
       out.emplace_back(line.substr(colon + 2));
     }
   }

@@ -1,4 +1,4 @@
-#include "core/base64url.h"
+#include "base/base64url.h"
 
 #include <cstdint>
 #include <optional>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace tokenwarden {
+namespace tokenwarden::base {
 namespace {
 
 constexpr std::string_view kAlphabet =
@@ -179,4 +179,4 @@ TEST(Base64UrlTest, EncodesSpanAndStringViewAlike) {
 }
 
 }  // namespace
-}  // namespace tokenwarden
+}  // namespace tokenwarden::base

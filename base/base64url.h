@@ -1,5 +1,11 @@
-#ifndef TOKENWARDEN_CORE_BASE64URL_H_
-#define TOKENWARDEN_CORE_BASE64URL_H_
+// File: base/base64url.h
+// -----------------------------------------------------------------------------
+// Strict unpadded base64url (RFC 4648 §5, as RFC 7515 §2 uses it). The core decodes every
+// token segment and JWK member with it, on the hot path; the server encodes and decodes
+// stored secret hashes (salt and digest) and mints the demo's token and key with it. It lives
+// in base/ because the codec itself knows nothing of tokens, so one copy serves them all.
+#ifndef TOKENWARDEN_BASE_BASE64URL_H_
+#define TOKENWARDEN_BASE_BASE64URL_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -8,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace tokenwarden {
+namespace tokenwarden::base {
 
 // Base64UrlDecodedLength returns how many bytes `encoded_len` characters of unpadded base64url
 // decode to, or nullopt when no valid encoding has that length (len % 4 == 1).
@@ -28,6 +34,6 @@ std::optional<std::string> Base64UrlDecodeToString(std::string_view in);
 std::string Base64UrlEncode(std::span<const uint8_t> in);
 std::string Base64UrlEncode(std::string_view in);
 
-}  // namespace tokenwarden
+}  // namespace tokenwarden::base
 
-#endif  // TOKENWARDEN_CORE_BASE64URL_H_
+#endif  // TOKENWARDEN_BASE_BASE64URL_H_

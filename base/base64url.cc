@@ -1,8 +1,8 @@
-#include "core/base64url.h"
+#include "base/base64url.h"
 
 #include <array>
 
-namespace tokenwarden {
+namespace tokenwarden::base {
 namespace {
 
 constexpr uint8_t kInvalid = 0xff;
@@ -118,4 +118,4 @@ std::string Base64UrlEncode(std::string_view in) {
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(in.data()), in.size()));
 }
 
-}  // namespace tokenwarden
+}  // namespace tokenwarden::base

@@ -1,5 +1,11 @@
-#ifndef TOKENWARDEN_CORE_INTERNAL_STR_CAT_H_
-#define TOKENWARDEN_CORE_INTERNAL_STR_CAT_H_
+// File: base/str_cat.h
+// -----------------------------------------------------------------------------
+// StrCat and StrAppend over std::string_view. Debian's abseil is built without
+// ABSL_USES_STD_STRING_VIEW, so absl::StrCat does not take std::string_view: every message the
+// core, the server and the bindings build goes through these instead. ToAbsl converts at the
+// remaining absl calls.
+#ifndef TOKENWARDEN_BASE_STR_CAT_H_
+#define TOKENWARDEN_BASE_STR_CAT_H_
 
 #include <charconv>
 #include <string>
@@ -8,11 +14,7 @@
 
 #include <absl/strings/string_view.h>
 
-namespace tokenwarden::internal {
-
-// Debian's abseil is built without ABSL_USES_STD_STRING_VIEW, so absl::StrCat does not take
-// std::string_view. StrCat/StrAppend here take std::string_view, strings, C strings and
-// integers; ToAbsl converts at the remaining absl calls.
+namespace tokenwarden::base {
 
 // Piece is one argument of StrCat, rendered to a view (integers into its own buffer).
 class Piece {
@@ -39,11 +41,13 @@ class Piece {
   std::string_view view_;
 };
 
+// StrAppend appends each of `args` (views, strings, C strings, integers) to `*out`.
 template <typename... Args>
 void StrAppend(std::string* out, const Args&... args) {
   ((*out += Piece(args).view()), ...);
 }
 
+// StrCat returns the concatenation of `args`, which StrAppend would append.
 template <typename... Args>
 std::string StrCat(const Args&... args) {
   std::string out;
@@ -51,10 +55,11 @@ std::string StrCat(const Args&... args) {
   return out;
 }
 
+// ToAbsl views `s` as the absl::string_view that absl's own functions take.
 inline absl::string_view ToAbsl(std::string_view s) {
   return absl::string_view(s.data(), s.size());
 }
 
-}  // namespace tokenwarden::internal
+}  // namespace tokenwarden::base
 
-#endif  // TOKENWARDEN_CORE_INTERNAL_STR_CAT_H_
+#endif  // TOKENWARDEN_BASE_STR_CAT_H_

@@ -1,31 +1,20 @@
-// File: core/internal/ascii.h
+// File: base/ascii.h
 // -----------------------------------------------------------------------------
 // ASCII helpers over std::string_view (Debian's absl::string_view is a different type, see
-// str_cat.h): case-insensitive comparison for scheme names and media types, whitespace
-// trimming for header values, hex digits for percent-decoding.
-#ifndef TOKENWARDEN_CORE_INTERNAL_ASCII_H_
-#define TOKENWARDEN_CORE_INTERNAL_ASCII_H_
+// str_cat.h, so absl/strings/ascii.h does not take our views): case-insensitive comparison for
+// scheme names and media types (HTTP's, and JOSE's `typ`), whitespace trimming for header
+// values. Hex digits are in base/hex.h.
+#ifndef TOKENWARDEN_BASE_ASCII_H_
+#define TOKENWARDEN_BASE_ASCII_H_
 
 #include <string_view>
 
-namespace tokenwarden::internal {
+namespace tokenwarden::base {
 
-// HexDigitValue is the value of one hex digit (either case), or -1.
-inline int HexDigitValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
+// AsciiLower maps 'A'-'Z' to 'a'-'z' and leaves every other byte alone (no locale).
 inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
+// EqualsIgnoreCase compares `a` and `b` with ASCII letters folded to lowercase.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -38,6 +27,7 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+// StartsWithIgnoreCase reports whether `text` begins with `prefix`, ASCII case folded.
 inline bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
@@ -53,6 +43,6 @@ inline std::string_view StripWhitespace(std::string_view s) {
   return s;
 }
 
-}  // namespace tokenwarden::internal
+}  // namespace tokenwarden::base
 
-#endif  // TOKENWARDEN_CORE_INTERNAL_ASCII_H_
+#endif  // TOKENWARDEN_BASE_ASCII_H_

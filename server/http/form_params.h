@@ -1,9 +1,11 @@
-// File: server/http/form_urlencoded.h
+// File: server/http/form_params.h
 // -----------------------------------------------------------------------------
-// application/x-www-form-urlencoded (the body of RFC 7662 and RFC 7009 requests, and the
-// encoding RFC 6749 §2.3.1 applies to client ids and secrets before Basic auth).
-#ifndef TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_
-#define TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_
+// The parameters of an application/x-www-form-urlencoded body (RFC 7662 and RFC 7009
+// requests), with the rules a request body adds to the codec of base/form_urlencoded.h:
+// repeated names refused (RFC 6749 §3.1), a bound on their number, storage reused between
+// requests.
+#ifndef TOKENWARDEN_SERVER_HTTP_FORM_PARAMS_H_
+#define TOKENWARDEN_SERVER_HTTP_FORM_PARAMS_H_
 
 #include <cstddef>
 #include <optional>
@@ -13,10 +15,6 @@
 #include <vector>
 
 namespace tokenwarden::server::http {
-
-// FormDecode decodes one name or value: '+' is a space, %XX a byte (hex either case). Returns
-// false on a '%' not followed by two hex digits (`out` is then unspecified).
-[[nodiscard]] bool FormDecode(std::string_view in, std::string& out);
 
 // FormParams are the decoded parameters of one body, in order. Reused between requests so a
 // warm parse does not allocate.
@@ -42,4 +40,4 @@ class FormParams {
 
 }  // namespace tokenwarden::server::http
 
-#endif  // TOKENWARDEN_SERVER_HTTP_FORM_URLENCODED_H_
+#endif  // TOKENWARDEN_SERVER_HTTP_FORM_PARAMS_H_

@@ -1,11 +1,15 @@
-#ifndef TOKENWARDEN_CORE_INTERNAL_MUTEX_H_
-#define TOKENWARDEN_CORE_INTERNAL_MUTEX_H_
+// File: base/mutex.h
+// -----------------------------------------------------------------------------
+// The annotated lock the core's cold paths, the server and the bindings share: Abseil's
+// thread-safety annotations on a mutex that TSan can see.
+#ifndef TOKENWARDEN_BASE_MUTEX_H_
+#define TOKENWARDEN_BASE_MUTEX_H_
 
 #include <mutex>
 
 #include <absl/base/thread_annotations.h>
 
-namespace tokenwarden::internal {
+namespace tokenwarden::base {
 
 // Mutex is std::mutex with Abseil's thread-safety annotations. We do not use absl::Mutex:
 // Debian ships abseil prebuilt without ThreadSanitizer instrumentation, so TSan cannot see the
@@ -32,6 +36,6 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   Mutex* mu_;
 };
 
-}  // namespace tokenwarden::internal
+}  // namespace tokenwarden::base
 
-#endif  // TOKENWARDEN_CORE_INTERNAL_MUTEX_H_
+#endif  // TOKENWARDEN_BASE_MUTEX_H_
