@@ -17,12 +17,14 @@
 
 #include "core/internal/str_cat.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/eventually.h"
 
 namespace tokenwarden::server::keys {
 namespace {
 
 using tokenwarden::testing::EcKey;
 using tokenwarden::testing::EcKeyB;
+using tokenwarden::testing::Eventually;
 using tokenwarden::testing::JwksOf;
 using tokenwarden::testing::kNow;
 using tokenwarden::testing::MintAlg;
@@ -84,18 +86,6 @@ class FakeFetcher : public fetch::Fetcher {
   std::vector<fetch::FetchRequest> requests_;
   std::vector<std::chrono::steady_clock::time_point> times_;
 };
-
-// Eventually polls `condition` for up to 10 s (sanitizer builds on a loaded machine are slow).
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
 
 class KeySourceTest : public ::testing::Test {
  protected:

@@ -27,9 +27,10 @@ using testing::Argv;
 using testing::ArrayReply;
 using testing::BulkReply;
 using testing::ErrorReply;
-using testing::Eventually;
 using testing::FakeRedis;
 using testing::IntegerReply;
+using testing::LoopbackConfig;
+using tokenwarden::testing::Eventually;
 
 constexpr char kChannel[] = "tw:revocations";
 constexpr char kPassword[] = "pw-that-must-never-be-logged";
@@ -43,14 +44,7 @@ FakeRedis::ReplyFn Answering(std::string name, std::string reply) {
 
 class RedisLinkTest : public ::testing::Test {
  protected:
-  RedisLinkTest() {
-    config_.url = "redis://127.0.0.1:" + std::to_string(fake_.port());
-    config_.host = "127.0.0.1";
-    config_.port = fake_.port();
-    config_.command_timeout_ms = 400;
-    config_.reconnect_min_ms = 20;
-    config_.reconnect_max_ms = 200;
-  }
+  RedisLinkTest() : config_(LoopbackConfig(fake_.port())) { config_.command_timeout_ms = 400; }
   ~RedisLinkTest() override {
     if (link_ != nullptr) {
       link_->Stop();
@@ -59,10 +53,7 @@ class RedisLinkTest : public ::testing::Test {
 
   void Start() {
     absl::StatusOr<std::unique_ptr<RedisLink>> link =
-        RedisLink::Create(config_, {kChannel}, [this](std::string_view line) {
-          std::lock_guard<std::mutex> lock(mu_);
-          log_.emplace_back(line);
-        });
+        RedisLink::Create(config_, {kChannel}, log_.Logger());
     ASSERT_TRUE(link.ok()) << link.status();
     link_ = *std::move(link);
     RedisLink::Hooks hooks;
@@ -90,15 +81,7 @@ class RedisLinkTest : public ::testing::Test {
     return got.get();
   }
 
-  // LinesWith counts the log lines holding `needle`.
-  int LinesWith(std::string_view needle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    int n = 0;
-    for (const std::string& line : log_) {
-      n += line.find(needle) != std::string::npos ? 1 : 0;
-    }
-    return n;
-  }
+  int LinesWith(std::string_view needle) { return log_.Count(needle); }
   size_t Downs() {
     std::lock_guard<std::mutex> lock(mu_);
     return downs_.size();
@@ -119,8 +102,8 @@ class RedisLinkTest : public ::testing::Test {
   RedisConfig config_;
   std::unique_ptr<RedisLink> link_;
   std::atomic<int> ups_{0};
+  testing::LogLines log_;
   std::mutex mu_;
-  std::vector<std::string> log_;
   std::vector<absl::Status> downs_;
   std::vector<std::string> messages_;
 };

@@ -12,7 +12,6 @@
 #include <iterator>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
@@ -31,9 +30,10 @@
 namespace tokenwarden::server::redis {
 namespace {
 
-using testing::Eventually;
+using testing::LoopbackConfig;
 using testing::RedisServer;
 using testing::RespClient;
+using tokenwarden::testing::Eventually;
 
 constexpr char kPrefix[] = "t:";
 constexpr char kChannel[] = "t:revocations";
@@ -65,14 +65,9 @@ std::string RedisKey(const Denylist::Key& key) {
 
 class RevocationSyncTest : public ::testing::Test {
  protected:
-  RevocationSyncTest() {
-    config_.url = "redis://127.0.0.1:" + std::to_string(redis_.port());
-    config_.host = "127.0.0.1";
-    config_.port = redis_.port();
+  RevocationSyncTest() : config_(LoopbackConfig(redis_.port())) {
     config_.key_prefix = kPrefix;
     config_.command_timeout_ms = 3000;
-    config_.reconnect_min_ms = 20;
-    config_.reconnect_max_ms = 200;
   }
   ~RevocationSyncTest() override {
     if (link_ != nullptr) {
@@ -87,15 +82,11 @@ class RevocationSyncTest : public ::testing::Test {
 
   // Create makes the link and the sync; Start also starts the link.
   void Create(RevocationLog* log = nullptr) {
-    auto logger = [this](std::string_view line) {
-      std::lock_guard<std::mutex> lock(mu_);
-      log_lines_.emplace_back(line);
-    };
     absl::StatusOr<std::unique_ptr<RedisLink>> link =
-        RedisLink::Create(config_, {RevocationSync::ChannelFor(kPrefix)}, logger);
+        RedisLink::Create(config_, {RevocationSync::ChannelFor(kPrefix)}, log_lines_.Logger());
     ASSERT_TRUE(link.ok()) << link.status();
     link_ = *std::move(link);
-    sync_ = std::make_unique<RevocationSync>(*link_, *denylist_, log, &Now, logger);
+    sync_ = std::make_unique<RevocationSync>(*link_, *denylist_, log, &Now, log_lines_.Logger());
   }
   void Start(RevocationLog* log = nullptr) {
     Create(log);
@@ -119,15 +110,7 @@ class RevocationSyncTest : public ::testing::Test {
     absl::StatusOr<RespValue> v = client_->Call({"SET", key, value});
     ASSERT_TRUE(v.ok() && v->IsStatus("OK")) << key;
   }
-  bool Logged(std::string_view needle) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& line : log_lines_) {
-      if (line.find(needle) != std::string::npos) {
-        return true;
-      }
-    }
-    return false;
-  }
+  bool Logged(std::string_view needle) { return log_lines_.Count(needle) > 0; }
 
   RedisServer redis_;
   RedisConfig config_;
@@ -135,8 +118,7 @@ class RevocationSyncTest : public ::testing::Test {
   std::unique_ptr<Denylist> denylist_ = std::make_unique<Denylist>(1024);
   std::unique_ptr<RedisLink> link_;
   std::unique_ptr<RevocationSync> sync_;
-  std::mutex mu_;
-  std::vector<std::string> log_lines_;
+  testing::LogLines log_lines_;
 };
 
 TEST_F(RevocationSyncTest, TheFirstSyncPushesWhatThisInstanceKnows) {

@@ -75,17 +75,6 @@ std::string Upper(std::string s) {
 
 }  // namespace
 
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
-
 std::string StatusReply(std::string_view text) { return "+" + std::string(text) + "\r\n"; }
 std::string ErrorReply(std::string_view text) { return "-" + std::string(text) + "\r\n"; }
 std::string IntegerReply(int64_t value) { return ":" + std::to_string(value) + "\r\n"; }
@@ -98,6 +87,30 @@ std::string ArrayReply(const std::vector<std::string>& encoded_elements) {
     out += e;
   }
   return out;
+}
+
+RedisConfig LoopbackConfig(uint16_t port) {
+  RedisConfig config;
+  config.url = "redis://127.0.0.1:" + std::to_string(port);
+  config.host = "127.0.0.1";
+  config.port = port;
+  config.reconnect_min_ms = 20;
+  config.reconnect_max_ms = 200;
+  return config;
+}
+
+std::function<void(std::string_view line)> LogLines::Logger() {
+  return [this](std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.emplace_back(line);
+  };
+}
+
+int LogLines::Count(std::string_view needle) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(std::count_if(lines_.begin(), lines_.end(), [&](const std::string& l) {
+    return l.find(needle) != std::string::npos;
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +386,7 @@ bool RedisServer::Start() {
     pid_ = -1;
     return false;
   }
-  const bool up = Eventually([&] {
+  const bool up = tokenwarden::testing::Eventually([&] {
     std::unique_ptr<RespClient> client = Client();
     if (client == nullptr) {
       return false;

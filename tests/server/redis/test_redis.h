@@ -8,7 +8,7 @@
 //   RedisServer  a real redis-server child on a loopback port, without persistence (the Lua
 //                script and SCAN/MGET of RevocationSync need the real thing);
 //   RespClient   a blocking RESP2 client, to look into that server and publish to it;
-//   Eventually   polls a condition (sanitizer builds on a loaded machine are slow).
+//   LoopbackConfig and LogLines  the link's settings and its log, as the suites use them.
 #ifndef TOKENWARDEN_TESTS_SERVER_REDIS_TEST_REDIS_H_
 #define TOKENWARDEN_TESTS_SERVER_REDIS_TEST_REDIS_H_
 
@@ -27,15 +27,14 @@
 
 #include <absl/status/statusor.h>
 
+#include "server/config/config.h"
 #include "server/redis/resp_reader.h"
 #include "server/redis/resp_value.h"
+#include "tests/server/eventually.h"
 
 namespace tokenwarden::server::redis::testing {
 
 using Argv = std::vector<std::string>;
-
-// Eventually polls `condition` every 5 ms for up to 10 s.
-bool Eventually(const std::function<bool()>& condition);
 
 // StatusReply, ErrorReply, IntegerReply, BulkReply and ArrayReply encode RESP2 replies.
 std::string StatusReply(std::string_view text);
@@ -43,6 +42,22 @@ std::string ErrorReply(std::string_view text);
 std::string IntegerReply(int64_t value);
 std::string BulkReply(std::string_view text);
 std::string ArrayReply(const std::vector<std::string>& encoded_elements);
+
+// LoopbackConfig is the RedisConfig of redis://127.0.0.1:`port`, retrying after 20-200 ms
+// (tests wait for reconnections).
+RedisConfig LoopbackConfig(uint16_t port);
+
+// LogLines keeps the lines a RedisLink or RevocationSync logs, from any thread.
+class LogLines {
+ public:
+  std::function<void(std::string_view line)> Logger();
+  // Count is the number of lines holding `needle`.
+  int Count(std::string_view needle) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> lines_;  // guarded by mu_
+};
 
 class FakeRedis {
  public:
