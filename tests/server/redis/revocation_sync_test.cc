@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -274,6 +275,26 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
   EXPECT_EQ(Integer({"EXPIRETIME", RedisKey(key)}), now + 900);
   EXPECT_EQ(sync_->sent(), 5u);
   EXPECT_TRUE(heard_in_order());
+}
+
+TEST_F(RevocationSyncTest, ARevocationIsPendingFromTheMomentItIsShared) {
+  // /metrics and /readyz report pending() as "accepted here, not confirmed by Redis": from
+  // the moment /revoke answers, even while the link thread has not taken it up yet.
+  Start();
+  ASSERT_TRUE(Synced());
+  std::promise<void> busy;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  ASSERT_TRUE(link_->Post([&busy, released] {
+    busy.set_value();
+    released.wait();
+  }));
+  busy.get_future().wait();  // the link thread is held up
+  sync_->Share(KeyNumbered(30), Now() + 600);
+  EXPECT_EQ(sync_->pending(), 1u);
+  release.set_value();
+  ASSERT_TRUE(
+      Eventually([&] { return sync_->pending() == 0 && !Get(RedisKey(KeyNumbered(30))).empty(); }));
 }
 
 TEST_F(RevocationSyncTest, AnOutageQueuesAndTheReturnFlushesAndRefills) {
