@@ -53,14 +53,22 @@ RevocationSync::RevocationSync(RedisLink& link, Denylist& denylist, RevocationLo
 }
 
 void RevocationSync::Share(const Denylist::Key& key, int64_t expires_at) {
-  link_.Post([this, e = Entry{key, expires_at}] {
+  // Counted before it is handed over: /revoke has answered, so pending() must not read 0
+  // while the link thread has yet to take it up (a caller waiting for 0 would see a
+  // revocation Redis never got).
+  handed_over_.fetch_add(1, std::memory_order_relaxed);
+  const bool posted = link_.Post([this, e = Entry{key, expires_at}] {
     unsent_.emplace(next_seq_++, Unsent{e, false});
     while (unsent_.size() > kMaxUnsent) {
       unsent_.erase(unsent_.begin());
     }
-    PublishPending();
+    PublishPending();                                      // counts it now...
+    handed_over_.fetch_sub(1, std::memory_order_release);  // ...so it stops counting here
     Flush();
   });
+  if (!posted) {
+    handed_over_.fetch_sub(1, std::memory_order_relaxed);  // stopping: it stays local
+  }
 }
 
 void RevocationSync::OnUp() {

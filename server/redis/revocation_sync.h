@@ -51,7 +51,14 @@ class RevocationSync {
   bool synced() const { return synced_.load(std::memory_order_acquire); }
   // ever_synced: a sync has finished since start-up.
   bool ever_synced() const { return ever_synced_.load(std::memory_order_acquire); }
-  size_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  // pending: accepted here (Share), not yet confirmed by Redis — from the moment Share
+  // returns, before the link thread has taken the revocation up.
+  size_t pending() const {
+    // handed_over_ first: once it no longer counts a revocation, the acquire makes the
+    // pending_ that counts it (stored before the decrement) visible.
+    const size_t handed_over = handed_over_.load(std::memory_order_acquire);
+    return handed_over + pending_.load(std::memory_order_acquire);
+  }
   uint64_t sent() const { return sent_.load(std::memory_order_relaxed); }
   uint64_t received() const { return received_.load(std::memory_order_relaxed); }
   // refused: heard from Redis but not applied (the denylist had no room).
@@ -88,7 +95,7 @@ class RevocationSync {
   bool Remember(const Entry& e, int64_t now);
   void WriteLog();
   void PublishPending() {
-    pending_.store(unsent_.size() + unconfirmed_at_start_, std::memory_order_relaxed);
+    pending_.store(unsent_.size() + unconfirmed_at_start_, std::memory_order_release);
   }
 
   RedisLink& link_;
@@ -119,6 +126,7 @@ class RevocationSync {
   std::atomic<bool> synced_{false};
   std::atomic<bool> ever_synced_{false};
   std::atomic<size_t> pending_{0};
+  std::atomic<size_t> handed_over_{0};  // Shared, not yet in unsent_ (on its way to the thread)
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> refused_{0};

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the addon: `npm install` in bindings/node runs this (package.json "install").
-//   1. ../../scripts/install-build-deps: compilers, cmake, ninja, abseil, simdjson (apt) and
-//      the static BoringSSL (built once into /var/cache/tokenwarden).
+//   1. ../../scripts/install-build-deps --check: are compilers, cmake, ninja, abseil, simdjson
+//      and the static BoringSSL (in /var/cache/tokenwarden) there? Nothing is installed: when
+//      one is missing the build stops with one line naming scripts/bootstrap.
 //   2. cmake (Ninja, Release) of bindings/node/CMakeLists.txt into bindings/node/build, with
 //      the include dirs of the node-addon-api and node-api-headers npm packages (nothing is
 //      downloaded from nodejs.org).
@@ -50,7 +51,14 @@ function main() {
     );
   }
   if (process.env.TW_SKIP_DEPS !== '1') {
-    run(path.join(repo, 'scripts', 'install-build-deps'), []);
+    // The check's own line is the whole message: no command echo or exit status around it.
+    const script = path.join(repo, 'scripts', 'install-build-deps');
+    const check = spawnSync(script, ['--check'], {
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (check.error) throw new Error(`tokenwarden: cannot run ${script}: ${check.error.message}`);
+    if (check.status !== 0) throw new Error(check.stderr.trim());
   }
   ensureBuildDeps();
   const addonApi = path.resolve(pkg, require(require.resolve('node-addon-api', { paths: [pkg] })).include_dir);

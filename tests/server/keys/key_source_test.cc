@@ -17,12 +17,14 @@
 
 #include "base/str_cat.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/eventually.h"
 
 namespace tokenwarden::server::keys {
 namespace {
 
 using tokenwarden::testing::EcKey;
 using tokenwarden::testing::EcKeyB;
+using tokenwarden::testing::Eventually;
 using tokenwarden::testing::JwksOf;
 using tokenwarden::testing::kNow;
 using tokenwarden::testing::MintAlg;
@@ -84,18 +86,6 @@ class FakeFetcher : public fetch::Fetcher {
   std::vector<fetch::FetchRequest> requests_;
   std::vector<std::chrono::steady_clock::time_point> times_;
 };
-
-// Eventually polls `condition` for up to 10 s (sanitizer builds on a loaded machine are slow).
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return condition();
-}
 
 class KeySourceTest : public ::testing::Test {
  protected:
@@ -343,6 +333,38 @@ TEST_F(KeySourceTest, OneQuickRetryHidesATransientFailure) {
   ASSERT_TRUE(Loaded());
   EXPECT_EQ(calls.load(), 2);
   EXPECT_EQ(Events(KeyEvent::kFailed), 0u);
+}
+
+TEST_F(KeySourceTest, TheSetsFreshnessSchedulesTheNextFetch) {
+  config_.min_refresh_ms = 5000;
+  config_.max_refresh_ms = 600000;
+  config_.default_refresh_ms = 100000;
+  const struct {
+    std::vector<std::pair<std::string, std::string>> headers;
+    int64_t lifetime_ms;
+  } cases[] = {
+      {{{"Cache-Control", "max-age=300"}}, 300000},
+      {{{"Expires", "Sun, 06 Nov 1994 08:59:37 GMT"}, {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}},
+       600000},
+      {{{"Cache-Control", "max-age=1"}}, 5000},        // never sooner than min_refresh_ms
+      {{{"Cache-Control", "max-age=86400"}}, 600000},  // never later than max_refresh_ms
+      {{}, 100000},                                    // no freshness stated: the default
+  };
+  for (const auto& c : cases) {
+    if (source_ != nullptr) {
+      source_->Stop();
+    }
+    Serve(JwksA(), c.headers);
+    Start();
+    ASSERT_TRUE(Loaded());
+    // The next fetch comes a tenth of the lifetime early (at least min_refresh_ms after this
+    // one), so a slow or failing refresh still has time before the set goes stale.
+    const int64_t due = std::max<int64_t>(5000, c.lifetime_ms - c.lifetime_ms / 10);
+    const KeySourceStatus status = source_->Status();
+    EXPECT_LE(status.next_attempt_in_ms, due) << c.lifetime_ms;
+    EXPECT_GT(status.next_attempt_in_ms, due - 2000) << c.lifetime_ms;
+    EXPECT_FALSE(status.stale);
+  }
 }
 
 TEST_F(KeySourceTest, FailuresBackOffExponentially) {

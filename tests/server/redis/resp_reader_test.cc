@@ -72,6 +72,106 @@ TEST(RespReaderTest, StopsWhenTheConsumerSaysSo) {
   EXPECT_EQ(seen, 1);
 }
 
+TEST(RespReaderTest, PipelinedRepliesComeOutInOrder) {
+  // Many replies in one read (a reconciliation's pipelined EVALs), then a reply split
+  // across reads: only whole replies come out, each once, in order.
+  RespReader reader;
+  std::string input;
+  for (int i = 0; i < 1000; ++i) {
+    input += ":" + std::to_string(i) + "\r\n";
+  }
+  std::vector<int64_t> seen;
+  auto collect = [&](RespValue v) {
+    seen.push_back(v.integer);
+    return true;
+  };
+  ASSERT_TRUE(reader.Feed(input + ":1000\r", collect).ok());
+  ASSERT_EQ(seen.size(), 1000u);
+  ASSERT_TRUE(reader.Feed("\n*2\r\n:1001\r\n", collect).ok());
+  ASSERT_EQ(seen.size(), 1001u);  // the array's second element has not arrived
+  ASSERT_TRUE(reader
+                  .Feed(":1002\r\n",
+                        [&](RespValue v) {
+                          EXPECT_EQ(v.type, RespValue::Type::kArray);
+                          EXPECT_EQ(v.elements.size(), 2u);
+                          seen.push_back(v.elements[1].integer);
+                          return true;
+                        })
+                  .ok());
+  ASSERT_EQ(seen.size(), 1002u);
+  for (size_t i = 0; i < 1001; ++i) {
+    EXPECT_EQ(seen[i], static_cast<int64_t>(i));
+  }
+  EXPECT_EQ(seen[1001], 1002);
+}
+
+TEST(RespReaderTest, WhatTheConsumerDidNotTakeWaitsForTheNextFeed) {
+  RespReader reader;
+  std::vector<std::string> seen;
+  ASSERT_TRUE(reader
+                  .Feed("+A\r\n+B\r\n+C\r\n",
+                        [&](RespValue v) {
+                          seen.push_back(v.str);
+                          return false;  // one at a time
+                        })
+                  .ok());
+  ASSERT_EQ(seen, std::vector<std::string>{"A"});
+  auto take_all = [&](RespValue v) {
+    seen.push_back(v.str);
+    return true;
+  };
+  ASSERT_TRUE(reader.Feed("", take_all).ok());  // nothing new: the buffered replies
+  EXPECT_EQ(seen, (std::vector<std::string>{"A", "B", "C"}));
+  ASSERT_TRUE(reader.Feed("+D\r\n", take_all).ok());
+  EXPECT_EQ(seen.back(), "D");
+}
+
+TEST(RespReaderTest, ReadsNestedEmptyAndNilShapes) {
+  std::vector<RespValue> values;
+  // SCAN's reply (a cursor and a page of keys), an empty page, a nil array, an empty bulk
+  // string, and an array holding a nil and an error.
+  ASSERT_TRUE(ReadAll("*2\r\n$2\r\n17\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+                      "*2\r\n$1\r\n0\r\n*0\r\n"
+                      "*-1\r\n$0\r\n\r\n*2\r\n$-1\r\n-ERR x\r\n",
+                      5, values)
+                  .ok());
+  ASSERT_EQ(values.size(), 5u);
+  ASSERT_EQ(values[0].elements.size(), 2u);
+  EXPECT_EQ(values[0].elements[0].str, "17");
+  ASSERT_EQ(values[0].elements[1].elements.size(), 2u);
+  EXPECT_EQ(values[0].elements[1].elements[1].str, "b");
+  EXPECT_EQ(values[1].elements[1].type, RespValue::Type::kArray);
+  EXPECT_TRUE(values[1].elements[1].elements.empty());
+  EXPECT_EQ(values[2].type, RespValue::Type::kNil);
+  EXPECT_EQ(values[3].type, RespValue::Type::kString);
+  EXPECT_TRUE(values[3].str.empty());
+  EXPECT_EQ(values[4].elements[0].type, RespValue::Type::kNil);
+  EXPECT_TRUE(values[4].elements[1].is_error());
+  // The deepest nesting allowed still reads.
+  std::string deep;
+  for (int i = 0; i < RespReader::kMaxDepth; ++i) {
+    deep += "*1\r\n";
+  }
+  values.clear();
+  EXPECT_TRUE(ReadAll(deep + ":1\r\n", 100, values).ok());
+  EXPECT_EQ(values.size(), 1u);
+}
+
+TEST(RespReaderTest, AProtocolErrorIsFinal) {
+  RespReader reader;
+  std::vector<std::string> seen;
+  auto collect = [&](RespValue v) {
+    seen.push_back(v.str);
+    return true;
+  };
+  // The replies before the bad byte are delivered; the stream is unusable from there on,
+  // even for well-formed bytes (the connection must be dropped, never resynchronised).
+  EXPECT_EQ(reader.Feed("+A\r\n+B\r\n!\r\n+C\r\n", collect).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(seen, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(reader.Feed("+D\r\n", collect).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(seen.size(), 2u);
+}
+
 TEST(RespReaderTest, RefusesWhatIsNotResp) {
   std::vector<RespValue> values;
   EXPECT_EQ(ReadAll("?what\r\n", 100, values).code(), absl::StatusCode::kDataLoss);

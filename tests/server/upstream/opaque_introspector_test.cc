@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "server/upstream/introspection_response.h"
+#include "tests/server/eventually.h"
 
 namespace tokenwarden::server::upstream {
 namespace {
@@ -58,16 +59,7 @@ class FakeFetcher : public fetch::Fetcher {
   std::vector<fetch::FetchRequest> requests_;
 };
 
-bool Eventually(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return condition();
-}
+using tokenwarden::testing::Eventually;
 
 class OpaqueIntrospectorTest : public ::testing::Test {
  protected:
