@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <random>
 #include <utility>
 
@@ -168,6 +167,7 @@ std::shared_ptr<const KeySet> IssuerKeySource::Current() const {
 KeySourceStatus IssuerKeySource::Status() const {
   std::lock_guard<std::mutex> lock(mu_);
   KeySourceStatus out = status_;
+  out.now_unix = config_.unix_now();
   const int64_t now = NowMs();
   out.usable = !published_->empty();
   out.keys = published_->keys().size();
@@ -253,7 +253,7 @@ IssuerKeySource::Outcome IssuerKeySource::FetchOnce(bool conditional) {
   }
   const std::optional<std::string_view> etag = response->Header("ETag");
   out.lifetime_s = FreshnessSeconds(response->Header("Cache-Control"), response->Header("Expires"),
-                                    response->Header("Date"), std::time(nullptr));
+                                    response->Header("Date"), config_.unix_now());
   if (response->status == 304 && conditional) {
     out.kind = Outcome::Kind::kNotModified;
     return out;
@@ -277,7 +277,7 @@ IssuerKeySource::Outcome IssuerKeySource::FetchOnce(bool conditional) {
 
 void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
   status_.attempted = true;
-  status_.last_attempt_unix = std::time(nullptr);
+  status_.last_attempt_unix = config_.unix_now();
   const std::shared_ptr<const KeySet>& fallback = config_.fallback;
   if (outcome.kind == Outcome::Kind::kFailure) {
     ++status_.consecutive_failures;
@@ -311,7 +311,7 @@ void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
   const bool recovered = status_.consecutive_failures > 0;
   status_.consecutive_failures = 0;
   status_.last_error.clear();
-  status_.last_success_unix = std::time(nullptr);
+  status_.last_success_unix = config_.unix_now();
   last_success_ms_ = now;
   stale_counted_ = false;
   if (!outcome.discovered.jwks_uri.empty()) {

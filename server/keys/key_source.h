@@ -31,6 +31,7 @@
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 
+#include "core/clock.h"
 #include "core/key_set.h"
 #include "core/validator.h"
 #include "server/fetch/fetcher.h"
@@ -64,6 +65,9 @@ struct KeySourceConfig {
   int64_t backoff_initial_ms = 1000;
   int64_t backoff_max_ms = 300000;
   std::shared_ptr<const KeySet> fallback;  // may be null
+  // unix_now is the wall clock (whole Unix seconds) for the freshness headers and the status
+  // timestamps; injected so tests can pin it. Schedules use the steady clock, never this.
+  std::function<int64_t()> unix_now = UnixNow;
 };
 
 struct KeySourceStatus {
@@ -73,6 +77,7 @@ struct KeySourceStatus {
   bool attempted = false;         // the first attempt has finished
   int64_t last_success_unix = 0;  // 0 = never
   int64_t last_attempt_unix = 0;
+  int64_t now_unix = 0;  // the injected clock when the status was taken (for ages)
   int64_t next_attempt_in_ms = 0;
   int consecutive_failures = 0;
   size_t keys = 0;

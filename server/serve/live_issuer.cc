@@ -142,9 +142,7 @@ void LiveIssuer::FillGauges(MetricsGauges::Issuer& out) const {
     out.fallback = s.using_fallback;
     out.consecutive_failures = static_cast<uint64_t>(s.consecutive_failures);
     out.key_set_age_seconds =
-        s.last_success_unix > 0
-            ? static_cast<double>(static_cast<int64_t>(std::time(nullptr)) - s.last_success_unix)
-            : 0;
+        s.last_success_unix > 0 ? static_cast<double>(s.now_unix - s.last_success_unix) : 0;
     for (int e = 0; e < keys::kNumKeyEvents; ++e) {
       out.key_events.push_back(
           {keys::KeyEventName(static_cast<keys::KeyEvent>(e)), s.events[static_cast<size_t>(e)]});

@@ -10,15 +10,10 @@
 #include "base/form_urlencoded.h"
 #include "base/hex.h"
 #include "base/str_cat.h"
+#include "core/clock.h"
 
 namespace tokenwarden::server::upstream {
 namespace {
-
-int64_t SystemMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 UpstreamOutcome Error(std::string message) {
   UpstreamOutcome out;
@@ -42,7 +37,7 @@ absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
   }
   config.threads = std::max<size_t>(config.threads, 1);
   std::unique_ptr<OpaqueIntrospector> out(new OpaqueIntrospector(
-      std::move(config), std::move(fetcher), std::move(log), clock ? clock : Clock(&SystemMs)));
+      std::move(config), std::move(fetcher), std::move(log), clock ? clock : Clock(&UnixNowMs)));
   for (size_t i = 0; i < out->config_.threads; ++i) {
     out->threads_.emplace_back([raw = out.get()] { raw->Run(); });
   }
