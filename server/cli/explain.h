@@ -1,5 +1,5 @@
-#ifndef TOKENWARDEN_SERVER_EXPLAIN_H_
-#define TOKENWARDEN_SERVER_EXPLAIN_H_
+#ifndef TOKENWARDEN_SERVER_CLI_EXPLAIN_H_
+#define TOKENWARDEN_SERVER_CLI_EXPLAIN_H_
 
 #include <cstdint>
 #include <string>
@@ -12,7 +12,7 @@
 #include "core/trace.h"
 #include "core/verifier.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 
 // ExplainTrace records every check of one Verify for the --explain report.
 // Thread-safety: none; one verification at a time.
@@ -40,6 +40,6 @@ class ExplainTrace : public Trace {
 std::string FormatExplain(Error result, const VerifiedToken& token, const ExplainTrace& trace,
                           const Policy& policy, const KeySet& keys, int64_t now);
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli
 
-#endif  // TOKENWARDEN_SERVER_EXPLAIN_H_
+#endif  // TOKENWARDEN_SERVER_CLI_EXPLAIN_H_

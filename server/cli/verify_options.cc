@@ -1,4 +1,4 @@
-#include "server/verify_options.h"
+#include "server/cli/verify_options.h"
 
 #include <absl/status/status.h>
 #include <absl/strings/numbers.h>
@@ -6,7 +6,7 @@
 
 #include "base/str_cat.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 
 const char kVerifyUsage[] =
     "usage: tokenwarden verify [OPTIONS] [TOKEN]\n"
@@ -168,4 +168,4 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
   return o;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

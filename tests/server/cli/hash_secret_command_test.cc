@@ -1,6 +1,7 @@
-#include "server/auth/hash_secret_command.h"
+#include "server/cli/hash_secret_command.h"
 
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +11,7 @@
 #include "server/auth/client_auth.h"
 #include "tests/server/auth/stored_secret.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 using testing::StoredSecret;
@@ -22,9 +23,12 @@ struct Result {
 };
 
 Result RunCommand(std::vector<std::string_view> args, std::string_view stdin_data) {
-  Result r{0, "", ""};
-  r.code = RunHashSecret(args, stdin_data, r.out, r.err);
-  return r;
+  std::istringstream in{std::string(stdin_data)};
+  std::ostringstream out;
+  std::ostringstream err;
+  Io io{.in = in, .out = out, .err = err};
+  const int code = HashSecretCommand(args, io);
+  return Result{code, out.str(), err.str()};
 }
 
 // Stored reads the printed line back; nullopt unless `out` is one line.
@@ -137,4 +141,4 @@ TEST(HashSecretCommandTest, UsageErrors) {
 }
 
 }  // namespace
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

@@ -16,10 +16,10 @@
 #include "core/error.h"
 #include "core/key_set.h"
 #include "core/verifier.h"
-#include "server/verify_options.h"
+#include "server/cli/verify_options.h"
 #include "tests/core/test_tokens.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 struct FixtureCase {
@@ -230,4 +230,4 @@ TEST(RfcVectorsManifestTest, CaseNamesAreUniqueAndCovered) {
 }
 
 }  // namespace
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

@@ -1,5 +1,5 @@
-#ifndef TOKENWARDEN_SERVER_VERIFY_OPTIONS_H_
-#define TOKENWARDEN_SERVER_VERIFY_OPTIONS_H_
+#ifndef TOKENWARDEN_SERVER_CLI_VERIFY_OPTIONS_H_
+#define TOKENWARDEN_SERVER_CLI_VERIFY_OPTIONS_H_
 
 #include <cstdint>
 #include <optional>
@@ -11,7 +11,7 @@
 
 #include "core/policy.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 
 // VerifyOptions is a parsed `tokenwarden verify` command line.
 struct VerifyOptions {
@@ -35,6 +35,6 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
 // kVerifyUsage is the --help text.
 extern const char kVerifyUsage[];
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli
 
-#endif  // TOKENWARDEN_SERVER_VERIFY_OPTIONS_H_
+#endif  // TOKENWARDEN_SERVER_CLI_VERIFY_OPTIONS_H_

@@ -1,4 +1,4 @@
-#include "server/auth/hash_secret_command.h"
+#include "server/cli/hash_secret_command.h"
 
 #include <charconv>
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include "base/str_cat.h"
 #include "server/auth/client_auth.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 constexpr int kExitOk = 0;
@@ -34,8 +34,8 @@ constexpr char kUsage[] =
     "  --pbkdf2-iterations N   derive with PBKDF2-HMAC-SHA256, N iterations\n"
     "  --help                  this text\n";
 
-int Usage(std::string& err, std::string_view message) {
-  base::StrAppend(&err, "tokenwarden hash-secret: ", message, "\n", kUsage);
+int Usage(std::ostream& err, std::string_view message) {
+  WriteAll(err, base::StrCat("tokenwarden hash-secret: ", message, "\n", kUsage));
   return kExitUsage;
 }
 
@@ -63,13 +63,13 @@ std::string_view StripOneNewline(std::string_view s) {
 
 }  // namespace
 
-int RunHashSecret(std::span<const std::string_view> args, std::string_view stdin_data,
-                  std::string& out, std::string& err) {
+int HashSecretCommand(std::span<const std::string_view> args, Io& io) {
+  std::ostream& err = io.err;
   uint32_t iterations = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
-      out += kUsage;
+      WriteAll(io.out, kUsage);
       return kExitOk;
     }
     std::optional<std::string_view> value;
@@ -93,23 +93,26 @@ int RunHashSecret(std::span<const std::string_view> args, std::string_view stdin
     }
     iterations = *n;
   }
-  const std::string_view secret = StripOneNewline(stdin_data);
+  // Bounded like any input; the size check below names an overlong secret's length.
+  const std::string input = ReadAll(io.in, 4 << 20);
+  const std::string_view secret = StripOneNewline(input);
   if (secret.empty()) {
-    err += "tokenwarden hash-secret: the secret (stdin) is empty\n";
+    WriteAll(err, "tokenwarden hash-secret: the secret (stdin) is empty\n");
     return kExitUsage;
   }
   if (secret.size() > kMaxSecretLen) {
-    base::StrAppend(&err, "tokenwarden hash-secret: the secret is ", secret.size(),
-                    " bytes; the limit is ", kMaxSecretLen, "\n");
+    WriteAll(err, base::StrCat("tokenwarden hash-secret: the secret is ", secret.size(),
+                               " bytes; the limit is ", kMaxSecretLen, "\n"));
     return kExitUsage;
   }
   if (iterations == 0 && secret.size() < kShortSecretLen) {
-    base::StrAppend(&err, "tokenwarden hash-secret: warning: the secret is only ", secret.size(),
-                    " bytes and sha256 is fast to brute-force; use a random ",
-                    "secret of 16 bytes or more, or --pbkdf2-iterations 600000\n");
+    WriteAll(err,
+             base::StrCat("tokenwarden hash-secret: warning: the secret is only ", secret.size(),
+                          " bytes and sha256 is fast to brute-force; use a random ",
+                          "secret of 16 bytes or more, or --pbkdf2-iterations 600000\n"));
   }
-  base::StrAppend(&out, HashSecret(secret, iterations), "\n");
+  WriteAll(io.out, base::StrCat(HashSecret(secret, iterations), "\n"));
   return kExitOk;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

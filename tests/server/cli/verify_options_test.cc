@@ -1,4 +1,4 @@
-#include "server/verify_options.h"
+#include "server/cli/verify_options.h"
 
 #include <string>
 #include <string_view>
@@ -7,7 +7,7 @@
 #include <absl/status/status.h>
 #include <gtest/gtest.h>
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 using Args = std::vector<std::string_view>;
@@ -199,4 +199,4 @@ TEST(VerifyOptionsTest, UsageTextListsEveryOption) {
 }
 
 }  // namespace
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

@@ -1,4 +1,4 @@
-#include "server/explain.h"
+#include "server/cli/explain.h"
 
 #include <optional>
 
@@ -8,7 +8,7 @@
 #include "base/str_cat.h"
 #include "core/rejection.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 void AppendTime(std::string& out, std::string_view name, const std::optional<double>& value,
@@ -110,4 +110,4 @@ std::string FormatExplain(Error result, const VerifiedToken& token, const Explai
   return out;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

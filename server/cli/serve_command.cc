@@ -1,7 +1,8 @@
-#include "server/serve/serve_command.h"
+#include "server/cli/serve_command.h"
 
-#include <cstdio>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <absl/strings/numbers.h>
@@ -11,7 +12,7 @@
 #include "core/clock.h"
 #include "server/serve/serve_process.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 constexpr char kUsage[] =
@@ -31,19 +32,25 @@ constexpr char kUsage[] =
     "\n"
     "signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the configuration.\n";
 
-void Log(std::string_view line) {
-  std::string text = base::StrCat("tokenwarden: ", line, "\n");
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
+// LogTo returns the runtime log: lines prefixed with the program name on `err`. Key-source,
+// introspector and Redis threads log too, and an std::ostream is not safe to share between
+// threads, so one lock orders the writers.
+std::function<void(std::string_view)> LogTo(std::ostream& err) {
+  auto mu = std::make_shared<std::mutex>();
+  return [mu, &err](std::string_view line) {
+    std::lock_guard<std::mutex> lock(*mu);
+    WriteAll(err, base::StrCat("tokenwarden: ", line, "\n"));
+  };
 }
 
 // ParseOptions returns false (after printing why) on a usage error.
-bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options, bool& help) {
+bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options, bool& help,
+                  const std::function<void(std::string_view)>& log) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view arg = args[i];
     auto value = [&](std::string_view& out) {
       if (i + 1 >= args.size()) {
-        Log(base::StrCat(arg, " needs a value"));
+        log(base::StrCat(arg, " needs a value"));
         return false;
       }
       out = args[++i];
@@ -70,20 +77,20 @@ bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options,
     } else if (arg == "--workers") {
       if (!value(v) || !absl::SimpleAtoi(base::ToAbsl(v), &options.workers) ||
           options.workers < 1 || options.workers > 256) {
-        Log("--workers must be a number from 1 to 256");
+        log("--workers must be a number from 1 to 256");
         return false;
       }
     } else {
-      Log(base::StrCat("unknown option \"", arg.substr(0, 64), "\" (see serve --help)"));
+      log(base::StrCat("unknown option \"", arg.substr(0, 64), "\" (see serve --help)"));
       return false;
     }
   }
   if (options.demo == !options.config_path.empty()) {
-    Log("give exactly one of --config FILE and --demo (see serve --help)");
+    log("give exactly one of --config FILE and --demo (see serve --help)");
     return false;
   }
   if (options.check && options.demo) {
-    Log("--check applies to --config");
+    log("--check applies to --config");
     return false;
   }
   return true;
@@ -91,28 +98,26 @@ bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options,
 
 }  // namespace
 
-int RunServe(std::span<const std::string_view> args) {
+int ServeCommand(std::span<const std::string_view> args, Io& io) {
+  const std::function<void(std::string_view)> log = LogTo(io.err);
   ServeOptions options;
   bool help = false;
-  if (!ParseOptions(args, options, help)) {
-    std::fputs(kUsage, stderr);
+  if (!ParseOptions(args, options, help, log)) {
+    WriteAll(io.err, kUsage);
     return 2;
   }
   if (help) {
-    std::fputs(kUsage, stdout);
+    WriteAll(io.out, kUsage);
     return 0;
   }
   ServeEnv env;
-  env.log = Log;
-  env.print = [](std::string_view text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-  };
-  env.unix_now = UnixNow;
+  env.log = log;
+  env.print = [&io](std::string_view text) { WriteAll(io.out, text); };
+  env.unix_now = io.unix_now;
   env.unix_now_ms = UnixNowMs;
   int exit_code = 0;
   std::unique_ptr<ServeProcess> process = ServeProcess::Create(options, std::move(env), exit_code);
   return process != nullptr ? process->Run() : exit_code;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

@@ -1,4 +1,4 @@
-#include "server/verify_command.h"
+#include "server/cli/verify_command.h"
 
 #include <fstream>
 #include <memory>
@@ -15,10 +15,10 @@
 #include "core/key_set.h"
 #include "core/rejection.h"
 #include "core/verifier.h"
-#include "server/explain.h"
-#include "server/verify_options.h"
+#include "server/cli/explain.h"
+#include "server/cli/verify_options.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 // kMaxInputBytes bounds what we read from a key file or stdin; a token over the policy's
@@ -56,8 +56,8 @@ absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(const VerifyOptions& o) {
   return keys;
 }
 
-int Usage(VerifyIo& io, std::string_view message) {
-  base::StrAppend(&io.err, "tokenwarden verify: ", message, "\n");
+int Usage(Io& io, std::string_view message) {
+  WriteAll(io.err, base::StrCat("tokenwarden verify: ", message, "\n"));
   return kExitUsage;
 }
 
@@ -78,13 +78,13 @@ std::string ResultJson(Error error, const VerifiedToken& token, const Policy& po
 
 }  // namespace
 
-int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
+int VerifyCommand(std::span<const std::string_view> args, Io& io) {
   absl::StatusOr<VerifyOptions> options = ParseVerifyOptions(args);
   if (!options.ok()) {
     return Usage(io, base::StrCat(options.status().message(), " (see --help)"));
   }
   if (options->help) {
-    io.out += kVerifyUsage;
+    WriteAll(io.out, kVerifyUsage);
     return kExitValid;
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = LoadKeys(*options);
@@ -98,24 +98,25 @@ int RunVerify(std::span<const std::string_view> args, VerifyIo& io) {
 
   std::string token;
   if (!options->token.has_value() || *options->token == "-") {
-    token = io.read_stdin();
+    token = ReadAll(io.in, kMaxInputBytes);
     token = std::string(absl::StripAsciiWhitespace(base::ToAbsl(token)));
   } else {
     token = *options->token;
   }
 
-  const int64_t now = options->now.value_or(io.clock_now);
+  const int64_t now = options->now.value_or(io.unix_now());
   VerifyScratch scratch;
   VerifiedToken result;
   ExplainTrace trace;
   const Error error =
       verifier->Verify(token, now, scratch, result, options->explain ? &trace : nullptr);
   if (options->explain) {
-    io.out += FormatExplain(error, result, trace, verifier->policy(), verifier->keys(), now);
+    WriteAll(io.out,
+             FormatExplain(error, result, trace, verifier->policy(), verifier->keys(), now));
   } else {
-    io.out += ResultJson(error, result, verifier->policy(), now);
+    WriteAll(io.out, ResultJson(error, result, verifier->policy(), now));
   }
   return error == Error::kOk ? kExitValid : kExitInvalid;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli

@@ -1,10 +1,7 @@
-#include "server/verify_command.h"
+#include "server/cli/verify_command.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,8 +12,9 @@
 #include "base/str_cat.h"
 #include "core/policy.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/cli/temp_file.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::cli {
 namespace {
 
 using base::StrCat;
@@ -26,17 +24,7 @@ using testing::kNow;
 using testing::Mint;
 using testing::MintAlg;
 using testing::TestKey;
-
-// WriteTemp writes `contents` to a fresh file under the test temp dir and returns its path.
-std::string WriteTemp(std::string_view contents, std::string_view suffix) {
-  static std::atomic<int> counter{0};
-  const std::string path =
-      StrCat(::testing::TempDir(), "tw_verify_", getpid(), "_", counter.fetch_add(1), suffix);
-  std::ofstream out(path, std::ios::binary);
-  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-  EXPECT_TRUE(out.good()) << path;
-  return path;
-}
+using testing::WriteTemp;
 
 const std::string& Es256Pem() {
   static const std::string* const path =
@@ -57,15 +45,13 @@ struct Result {
 
 Result RunWith(std::vector<std::string> args, std::string stdin_text = "", int64_t clock = kNow) {
   std::vector<std::string_view> views(args.begin(), args.end());
-  VerifyIo io;
-  int reads = 0;
-  io.read_stdin = [&reads, stdin_text]() {
-    ++reads;
-    return stdin_text;
-  };
-  io.clock_now = clock;
-  const int code = RunVerify(std::span<const std::string_view>(views), io);
-  return Result{code, io.out, io.err, reads};
+  std::istringstream in(stdin_text);
+  std::ostringstream out;
+  std::ostringstream err;
+  Io io{.in = in, .out = out, .err = err, .unix_now = [clock] { return clock; }};
+  const int code = VerifyCommand(std::span<const std::string_view>(views), io);
+  // The command reads its input to the end or not at all.
+  return Result{code, out.str(), err.str(), in.eof() ? 1 : 0};
 }
 
 // Verify runs `verify --key <ES256 PEM> --now kNow <extra...> <token>`.
@@ -288,9 +274,10 @@ TEST(VerifyCommandTest, ShortHIsATokenNotHelp) {
   EXPECT_EQ(r.out.find("usage: tokenwarden verify"), std::string::npos) << r.out;
 }
 
-// Regression, fixed (server/verify_command.cc, RunVerify): "--help" / "-h" is looked for in every
-// argument before parsing, so it wins even where ParseVerifyOptions takes the argument as a value
-// or as the TOKEN. `verify --key k.pem -- --help` (everything after "--" is the TOKEN) and `verify
+// Regression, fixed (server/cli/verify_command.cc, VerifyCommand): "--help" / "-h" is looked for in
+// every argument before parsing, so it wins even where ParseVerifyOptions takes the argument as a
+// value or as the TOKEN. `verify --key k.pem -- --help` (everything after "--" is the TOKEN) and
+// `verify
 // --key k.pem --nonce -h TOKEN` print the usage and exit 0, the exit code the contract reserves for
 // a valid token: a caller that passes an untrusted token as an argument and trusts exit 0 accepts
 // the token "-h".
@@ -538,4 +525,4 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, VerifyCommandLeakTest,
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::cli
