@@ -15,16 +15,16 @@
 
 namespace tokenwarden::server {
 
-absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& path, Clock clock) {
   if (path == "-") {
-    return std::unique_ptr<AccessLog>(new AccessLog(STDERR_FILENO, false));
+    return std::unique_ptr<AccessLog>(new AccessLog(STDERR_FILENO, false, std::move(clock)));
   }
   const int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) {
     return absl::InvalidArgumentError(
         base::StrCat("access_log.path: cannot open \"", path, "\": ", std::strerror(errno)));
   }
-  return std::unique_ptr<AccessLog>(new AccessLog(fd, true));
+  return std::unique_ptr<AccessLog>(new AccessLog(fd, true, std::move(clock)));
 }
 
 AccessLog::~AccessLog() {
@@ -35,14 +35,14 @@ AccessLog::~AccessLog() {
 
 void AccessLog::Write(int worker, const http::Request* request, const http::Response& response,
                       uint64_t latency_ns) {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  const int64_t now_ms = clock_();
+  const time_t seconds = static_cast<time_t>(now_ms / 1000);
   tm utc;
-  gmtime_r(&ts.tv_sec, &utc);
+  gmtime_r(&seconds, &utc);
   std::string line =
       absl::StrFormat("{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"worker\":%d",
                       utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                      utc.tm_sec, ts.tv_nsec / 1000000, worker);
+                      utc.tm_sec, static_cast<long>(now_ms % 1000), worker);
   if (request != nullptr) {
     line.append(",\"peer\":");
     base::AppendJsonQuoted(request->peer, line);

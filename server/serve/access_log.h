@@ -8,19 +8,24 @@
 #define TOKENWARDEN_SERVER_SERVE_ACCESS_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <absl/status/statusor.h>
 
+#include "core/clock.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server {
 
 class AccessLog {
  public:
-  // Open opens `path` for appending ("-" is stderr).
-  static absl::StatusOr<std::unique_ptr<AccessLog>> Open(const std::string& path);
+  using Clock = std::function<int64_t()>;  // Unix milliseconds (tests pin it)
+  // Open opens `path` for appending ("-" is stderr); lines are stamped with `clock`.
+  static absl::StatusOr<std::unique_ptr<AccessLog>> Open(const std::string& path,
+                                                         Clock clock = UnixNowMs);
   ~AccessLog();
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
@@ -29,9 +34,10 @@ class AccessLog {
              uint64_t latency_ns);
 
  private:
-  explicit AccessLog(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  AccessLog(int fd, bool owned, Clock clock) : fd_(fd), owned_(owned), clock_(std::move(clock)) {}
   int fd_;
   bool owned_;
+  const Clock clock_;
 };
 
 }  // namespace tokenwarden::server

@@ -181,7 +181,8 @@ int ServeProcess::OpenAccessLog(const ServerConfig& config) {
   if (!config.access_log.enabled) {
     return 0;
   }
-  absl::StatusOr<std::unique_ptr<AccessLog>> log = AccessLog::Open(config.access_log.path);
+  absl::StatusOr<std::unique_ptr<AccessLog>> log =
+      AccessLog::Open(config.access_log.path, env_.unix_now_ms);
   if (!log.ok()) {
     env_.log(base::StrCat(log.status().message()));
     return 2;
