@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/http/limits.h"
 #include "server/http/message.h"
-#include "server/http/server.h"
 
 namespace tokenwarden::server::http {
 

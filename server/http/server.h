@@ -3,7 +3,7 @@
 // HttpServer is the transport of `tokenwarden serve`: one libuv loop per worker thread, each
 // with its own SO_REUSEPORT listening socket per address (the kernel spreads connections),
 // HTTP/1.1 keep-alive and pipelining (responses in request order), parsed by llhttp (Node.js's
-// maintained parser, from Debian's node-llhttp sources). It enforces the limits below with
+// maintained parser, from Debian's node-llhttp sources). It enforces the Limits (limits.h) with
 // clear responses and closes slow or idle clients; what a request means is the Handler's job.
 #ifndef TOKENWARDEN_SERVER_HTTP_SERVER_H_
 #define TOKENWARDEN_SERVER_HTTP_SERVER_H_
@@ -17,30 +17,10 @@
 
 #include <absl/status/statusor.h>
 
+#include "server/http/limits.h"
 #include "server/http/message.h"
 
 namespace tokenwarden::server::http {
-
-struct Limits {
-  size_t max_header_bytes = 8192;  // request line + header block; over -> 431
-  size_t max_body_bytes = 16384;   // decoded body; over -> 413 (Content-Length checked early)
-  size_t max_headers = 64;         // header fields; over -> 431
-  size_t max_url_bytes = 4096;     // request-target; over -> 414
-  // Open connections, all workers. At the limit a new connection evicts one of the worker's
-  // connections with no request under way: the oldest that has sent nothing yet, else the one
-  // idle longest between requests, else the one whose request head has been arriving longest.
-  // With none of those, the new connection is accepted and closed at once (refused).
-  size_t max_connections = 4096;
-  size_t max_connections_per_source = 0;  // per IPv4 address / IPv6 /64; 0 = no limit
-  uint32_t idle_timeout_ms = 60000;       // keep-alive wait for the next request's first byte
-  // A request's head must be complete, and its body in, within this of the request's first
-  // byte (408 + close) - and the first request's head within this of accept (a connection
-  // that sent nothing is closed without an answer).
-  uint32_t read_timeout_ms = 10000;
-  size_t max_pipelined = 64;  // requests parsed ahead of unsent responses
-  // A zero timeout turns that timeout off. The idle timeout also ends a connection whose
-  // client stops reading its responses (no write progress for that long).
-};
 
 // Handler runs on the worker's thread for each complete request and fills `response`
 // (freshly Reset). It must not block for long: it runs on the event loop.

@@ -1,6 +1,7 @@
 #include "server/serve/metrics.h"
 
 #include <functional>
+#include <initializer_list>
 
 #include <absl/strings/str_format.h>
 
@@ -55,41 +56,61 @@ void AppendIssuerSeries(std::string& out, const MetricsGauges& gauges, std::stri
   }
 }
 
+// Family is one metric family's exposition header.
+struct Family {
+  std::string_view name;
+  std::string_view help;
+  std::string_view type;  // "counter" or "gauge"
+};
+
+void AppendHeader(std::string& out, const Family& family) {
+  base::StrAppend(&out, "# HELP ", family.name, " ", family.help, "\n# TYPE ", family.name, " ",
+                  family.type, "\n");
+}
+
+// Scalar is a family with one unlabelled sample.
+struct Scalar {
+  Family family;
+  uint64_t value = 0;
+};
+
+void AppendScalars(std::string& out, std::initializer_list<Scalar> scalars) {
+  for (const Scalar& scalar : scalars) {
+    AppendHeader(out, scalar.family);
+    base::StrAppend(&out, scalar.family.name, " ", scalar.value, "\n");
+  }
+}
+
 void AppendRedis(std::string& out, const RedisGauges& r) {
-  base::StrAppend(
-      &out,
-      "# HELP tokenwarden_redis_connected Whether the shared Redis is connected (subscribed).\n"
-      "# TYPE tokenwarden_redis_connected gauge\ntokenwarden_redis_connected ",
-      r.connected ? 1 : 0,
-      "\n# HELP tokenwarden_redis_connects_total Connections to Redis set up.\n"
-      "# TYPE tokenwarden_redis_connects_total counter\ntokenwarden_redis_connects_total ",
-      r.connects,
-      "\n# HELP tokenwarden_redis_errors_total Failed connection attempts and lost "
-      "connections.\n# TYPE tokenwarden_redis_errors_total counter\n"
-      "tokenwarden_redis_errors_total ",
-      r.errors,
-      "\n# HELP tokenwarden_redis_revocations_sent_total Revocations this instance wrote to "
-      "Redis.\n# TYPE tokenwarden_redis_revocations_sent_total counter\n"
-      "tokenwarden_redis_revocations_sent_total ",
-      r.revocations_sent,
-      "\n# HELP tokenwarden_redis_revocations_received_total Revocations learnt from other "
-      "instances.\n# TYPE tokenwarden_redis_revocations_received_total counter\n"
-      "tokenwarden_redis_revocations_received_total ",
-      r.revocations_received,
-      "\n# HELP tokenwarden_redis_revocations_refused_total Revocations heard from other "
-      "instances that this instance's denylist had no room for (raise denylist.capacity).\n"
-      "# TYPE tokenwarden_redis_revocations_refused_total counter\n"
-      "tokenwarden_redis_revocations_refused_total ",
-      r.revocations_refused,
-      "\n# HELP tokenwarden_redis_revocations_pending Revocations accepted here that Redis "
-      "has not confirmed yet.\n# TYPE tokenwarden_redis_revocations_pending gauge\n"
-      "tokenwarden_redis_revocations_pending ",
-      r.revocations_pending,
-      "\n# HELP tokenwarden_redis_opaque_lookups_total Shared upstream-introspection answers "
-      "looked up in Redis.\n# TYPE tokenwarden_redis_opaque_lookups_total counter\n"
-      "tokenwarden_redis_opaque_lookups_total{result=\"hit\"} ",
-      r.opaque_hits, "\ntokenwarden_redis_opaque_lookups_total{result=\"miss\"} ", r.opaque_misses,
-      "\ntokenwarden_redis_opaque_lookups_total{result=\"error\"} ", r.opaque_errors, "\n");
+  AppendScalars(
+      out, {{{"tokenwarden_redis_connected", "Whether the shared Redis is connected (subscribed).",
+              "gauge"},
+             r.connected ? 1u : 0u},
+            {{"tokenwarden_redis_connects_total", "Connections to Redis set up.", "counter"},
+             r.connects},
+            {{"tokenwarden_redis_errors_total", "Failed connection attempts and lost connections.",
+              "counter"},
+             r.errors},
+            {{"tokenwarden_redis_revocations_sent_total",
+              "Revocations this instance wrote to Redis.", "counter"},
+             r.revocations_sent},
+            {{"tokenwarden_redis_revocations_received_total",
+              "Revocations learnt from other instances.", "counter"},
+             r.revocations_received},
+            {{"tokenwarden_redis_revocations_refused_total",
+              "Revocations heard from other instances that this instance's denylist had no room "
+              "for (raise denylist.capacity).",
+              "counter"},
+             r.revocations_refused},
+            {{"tokenwarden_redis_revocations_pending",
+              "Revocations accepted here that Redis has not confirmed yet.", "gauge"},
+             r.revocations_pending}});
+  AppendHeader(out, {"tokenwarden_redis_opaque_lookups_total",
+                     "Shared upstream-introspection answers looked up in Redis.", "counter"});
+  base::StrAppend(&out, "tokenwarden_redis_opaque_lookups_total{result=\"hit\"} ", r.opaque_hits,
+                  "\ntokenwarden_redis_opaque_lookups_total{result=\"miss\"} ", r.opaque_misses,
+                  "\ntokenwarden_redis_opaque_lookups_total{result=\"error\"} ", r.opaque_errors,
+                  "\n");
 }
 
 void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
@@ -208,25 +229,45 @@ void Metrics::CountCache(int worker, bool hit) {
   Bump(hit ? s.cache_hits : s.cache_misses);
 }
 
-std::string Metrics::Render(const MetricsGauges& gauges) const {
-  auto sum = [&](auto&& pick) {
-    uint64_t total = 0;
-    for (int w = 0; w < workers_; ++w) {
-      total += Read(pick(shards_[static_cast<size_t>(w)]));
-    }
-    return total;
-  };
-  std::string out;
-  out.reserve(8192);
+namespace {
 
-  out.append(
-      "# HELP tokenwarden_http_requests_total HTTP responses sent, by route and status.\n"
-      "# TYPE tokenwarden_http_requests_total counter\n");
+// Totals are the shards' counters summed once per scrape.
+struct Totals {
+  std::array<std::array<uint64_t, kNumStatusSlots>, kNumRoutes> requests{};
+  std::array<uint64_t, Outcome::kCount> validations{};
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  uint64_t token_parses = 0;
+  std::array<uint64_t, kLatencyBucketsSeconds.size() + 1> latency_buckets{};
+  uint64_t latency_sum_ns = 0;
+
+  // Add sums one shard in (a template: Metrics::Shard is private to Metrics).
+  template <typename Shard>
+  void Add(const Shard& s) {
+    for (size_t r = 0; r < requests.size(); ++r) {
+      for (size_t slot = 0; slot < kNumStatusSlots; ++slot) {
+        requests[r][slot] += Read(s.requests[r][slot]);
+      }
+    }
+    for (size_t o = 0; o < validations.size(); ++o) {
+      validations[o] += Read(s.validations[o]);
+    }
+    cache_hits += Read(s.cache_hits);
+    cache_misses += Read(s.cache_misses);
+    token_parses += Read(s.token_parses);
+    for (size_t b = 0; b < latency_buckets.size(); ++b) {
+      latency_buckets[b] += Read(s.latency_buckets[b]);
+    }
+    latency_sum_ns += Read(s.latency_sum_ns);
+  }
+};
+
+void AppendRequests(std::string& out, const Totals& t) {
+  AppendHeader(out, {"tokenwarden_http_requests_total", "HTTP responses sent, by route and status.",
+                     "counter"});
   for (int r = 0; r < kNumRoutes; ++r) {
     for (size_t slot = 0; slot < kNumStatusSlots; ++slot) {
-      const uint64_t n = sum([&](const Shard& s) -> const std::atomic<uint64_t>& {
-        return s.requests[static_cast<size_t>(r)][slot];
-      });
+      const uint64_t n = t.requests[static_cast<size_t>(r)][slot];
       if (n == 0) {
         continue;
       }
@@ -236,115 +277,114 @@ std::string Metrics::Render(const MetricsGauges& gauges) const {
                       RouteName(static_cast<Route>(r)), "\",status=\"", status, "\"} ", n, "\n");
     }
   }
+}
 
-  out.append(
-      "# HELP tokenwarden_validations_total Token validations, by result code.\n"
-      "# TYPE tokenwarden_validations_total counter\n");
+void AppendValidations(std::string& out, const Totals& t) {
+  AppendHeader(out,
+               {"tokenwarden_validations_total", "Token validations, by result code.", "counter"});
   for (size_t o = 0; o < Outcome::kCount; ++o) {
-    const uint64_t n =
-        sum([&](const Shard& s) -> const std::atomic<uint64_t>& { return s.validations[o]; });
     base::StrAppend(&out, "tokenwarden_validations_total{result=\"", Outcome::FromIndex(o).Name(),
-                    "\"} ", n, "\n");
+                    "\"} ", t.validations[o], "\n");
   }
+}
 
-  base::StrAppend(
-      &out,
-      "# HELP tokenwarden_cache_hits_total Validations served from the verified-token cache.\n"
-      "# TYPE tokenwarden_cache_hits_total counter\n"
-      "tokenwarden_cache_hits_total ",
-      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.cache_hits; }),
-      "\n# HELP tokenwarden_cache_misses_total Validations that ran the full check.\n"
-      "# TYPE tokenwarden_cache_misses_total counter\n"
-      "tokenwarden_cache_misses_total ",
-      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.cache_misses; }),
-      "\n# HELP tokenwarden_token_parses_total Token payloads parsed: at most one per token a "
-      "request judges, none for a cache hit with a single issuer.\n"
-      "# TYPE tokenwarden_token_parses_total counter\n"
-      "tokenwarden_token_parses_total ",
-      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.token_parses; }),
-      "\n# HELP tokenwarden_cache_entries Verified tokens in the cache.\n"
-      "# TYPE tokenwarden_cache_entries gauge\n"
-      "tokenwarden_cache_entries ",
-      gauges.cache_entries,
-      "\n# HELP tokenwarden_cache_bytes Bytes held by the verified-token cache.\n"
-      "# TYPE tokenwarden_cache_bytes gauge\n"
-      "tokenwarden_cache_bytes ",
-      gauges.cache_bytes,
-      "\n# HELP tokenwarden_denylist_entries Revoked tokens not yet expired.\n"
-      "# TYPE tokenwarden_denylist_entries gauge\n"
-      "tokenwarden_denylist_entries ",
-      gauges.denylist_entries,
-      "\n# HELP tokenwarden_open_connections Client connections open now.\n"
-      "# TYPE tokenwarden_open_connections gauge\n"
-      "tokenwarden_open_connections ",
-      gauges.open_connections,
-      "\n# HELP tokenwarden_refused_connections_total Connections closed at once: over the "
-      "connection limit with no idle or slow connection to evict.\n"
-      "# TYPE tokenwarden_refused_connections_total counter\n"
-      "tokenwarden_refused_connections_total ",
-      gauges.refused_connections,
-      "\n# HELP tokenwarden_refused_per_source_total Connections closed at once: their source "
-      "address already had max_connections_per_source open.\n"
-      "# TYPE tokenwarden_refused_per_source_total counter\n"
-      "tokenwarden_refused_per_source_total ",
-      gauges.refused_per_source,
-      "\n# HELP tokenwarden_evicted_connections_total Idle or slow connections closed to make "
-      "room for a new one at the connection limit.\n"
-      "# TYPE tokenwarden_evicted_connections_total counter\n"
-      "tokenwarden_evicted_connections_total ",
-      gauges.evicted_connections,
-      "\n# HELP tokenwarden_timed_out_connections_total Connections closed by the read or idle "
-      "timeout.\n"
-      "# TYPE tokenwarden_timed_out_connections_total counter\n"
-      "tokenwarden_timed_out_connections_total ",
-      gauges.timed_out_connections,
-      "\n# HELP tokenwarden_config_reloads_total Configuration reloads (SIGHUP), by result.\n"
-      "# TYPE tokenwarden_config_reloads_total counter\n"
-      "tokenwarden_config_reloads_total{result=\"ok\"} ",
-      gauges.reloads_ok, "\ntokenwarden_config_reloads_total{result=\"failed\"} ",
-      gauges.reloads_failed, "\n");
+// AppendServerScalars writes the unlabelled counters and gauges of the cache, the denylist
+// and the transport, then the reload counts.
+void AppendServerScalars(std::string& out, const Totals& t, const MetricsGauges& g) {
+  AppendScalars(
+      out,
+      {{{"tokenwarden_cache_hits_total", "Validations served from the verified-token cache.",
+         "counter"},
+        t.cache_hits},
+       {{"tokenwarden_cache_misses_total", "Validations that ran the full check.", "counter"},
+        t.cache_misses},
+       {{"tokenwarden_token_parses_total",
+         "Token payloads parsed: at most one per token a request judges, none for a cache hit "
+         "with a single issuer.",
+         "counter"},
+        t.token_parses},
+       {{"tokenwarden_cache_entries", "Verified tokens in the cache.", "gauge"}, g.cache_entries},
+       {{"tokenwarden_cache_bytes", "Bytes held by the verified-token cache.", "gauge"},
+        g.cache_bytes},
+       {{"tokenwarden_denylist_entries", "Revoked tokens not yet expired.", "gauge"},
+        g.denylist_entries},
+       {{"tokenwarden_open_connections", "Client connections open now.", "gauge"},
+        g.open_connections},
+       {{"tokenwarden_refused_connections_total",
+         "Connections closed at once: over the connection limit with no idle or slow "
+         "connection to evict.",
+         "counter"},
+        g.refused_connections},
+       {{"tokenwarden_refused_per_source_total",
+         "Connections closed at once: their source address already had "
+         "max_connections_per_source open.",
+         "counter"},
+        g.refused_per_source},
+       {{"tokenwarden_evicted_connections_total",
+         "Idle or slow connections closed to make room for a new one at the connection limit.",
+         "counter"},
+        g.evicted_connections},
+       {{"tokenwarden_timed_out_connections_total",
+         "Connections closed by the read or idle timeout.", "counter"},
+        g.timed_out_connections}});
+  AppendHeader(out, {"tokenwarden_config_reloads_total",
+                     "Configuration reloads (SIGHUP), by result.", "counter"});
+  base::StrAppend(&out, "tokenwarden_config_reloads_total{result=\"ok\"} ", g.reloads_ok,
+                  "\ntokenwarden_config_reloads_total{result=\"failed\"} ", g.reloads_failed, "\n");
+}
 
-  out.append(
-      "# HELP tokenwarden_key_set_age_seconds Time since the issuer's key set was loaded.\n"
-      "# TYPE tokenwarden_key_set_age_seconds gauge\n");
+void AppendKeySets(std::string& out, const MetricsGauges& gauges) {
+  AppendHeader(out, {"tokenwarden_key_set_age_seconds",
+                     "Time since the issuer's key set was loaded.", "gauge"});
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
     out.append("tokenwarden_key_set_age_seconds{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
     base::StrAppend(&out, "\"} ", absl::StrFormat("%.3f", issuer.key_set_age_seconds), "\n");
   }
-  out.append(
-      "# HELP tokenwarden_key_set_keys Usable keys in the issuer's key set.\n"
-      "# TYPE tokenwarden_key_set_keys gauge\n");
+  AppendHeader(out, {"tokenwarden_key_set_keys", "Usable keys in the issuer's key set.", "gauge"});
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
     out.append("tokenwarden_key_set_keys{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
     base::StrAppend(&out, "\"} ", issuer.keys, "\n");
   }
+}
 
-  AppendLiveIssuers(out, gauges);
-  if (gauges.redis.has_value()) {
-    AppendRedis(out, *gauges.redis);
-  }
-
-  out.append(
-      "# HELP tokenwarden_request_duration_seconds Time from a request's first byte to its "
-      "response being queued.\n"
-      "# TYPE tokenwarden_request_duration_seconds histogram\n");
+void AppendLatency(std::string& out, const Totals& t) {
+  AppendHeader(out,
+               {"tokenwarden_request_duration_seconds",
+                "Time from a request's first byte to its response being queued.", "histogram"});
   uint64_t cumulative = 0;
   for (size_t b = 0; b <= kLatencyBucketsSeconds.size(); ++b) {
-    cumulative +=
-        sum([&](const Shard& s) -> const std::atomic<uint64_t>& { return s.latency_buckets[b]; });
+    cumulative += t.latency_buckets[b];
     const std::string le = b < kLatencyBucketsSeconds.size()
                                ? absl::StrFormat("%g", kLatencyBucketsSeconds[b])
                                : std::string("+Inf");
     base::StrAppend(&out, "tokenwarden_request_duration_seconds_bucket{le=\"", le, "\"} ",
                     cumulative, "\n");
   }
-  const uint64_t sum_ns =
-      sum([](const Shard& s) -> const std::atomic<uint64_t>& { return s.latency_sum_ns; });
   base::StrAppend(&out, "tokenwarden_request_duration_seconds_sum ",
-                  absl::StrFormat("%.9f", static_cast<double>(sum_ns) * 1e-9),
+                  absl::StrFormat("%.9f", static_cast<double>(t.latency_sum_ns) * 1e-9),
                   "\ntokenwarden_request_duration_seconds_count ", cumulative, "\n");
+}
+
+}  // namespace
+
+std::string Metrics::Render(const MetricsGauges& gauges) const {
+  Totals totals;
+  for (int w = 0; w < workers_; ++w) {
+    totals.Add(shards_[static_cast<size_t>(w)]);
+  }
+  std::string out;
+  out.reserve(8192);
+  AppendRequests(out, totals);
+  AppendValidations(out, totals);
+  AppendServerScalars(out, totals, gauges);
+  AppendKeySets(out, gauges);
+  AppendLiveIssuers(out, gauges);
+  if (gauges.redis.has_value()) {
+    AppendRedis(out, *gauges.redis);
+  }
+  AppendLatency(out, totals);
   return out;
 }
 

@@ -8,17 +8,27 @@
 #include "base/ascii.h"
 #include "base/str_cat.h"
 #include "core/claims_output.h"
+#include "server/serve/endpoints.h"
 #include "server/serve/request_path.h"
-#include "server/serve/routes.h"
+#include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
 namespace tokenwarden::server {
 
-using routes_internal::QuotedSafe;
-using routes_internal::SetError;
-using routes_internal::TokenDigest;
-
 namespace {
+
+// QuotedSafe replaces characters RFC 6750 §3 forbids in error_description / scope values.
+std::string QuotedSafe(std::string_view text) {
+  // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E (no '"', no '\').
+  std::string out(text);
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
+      c = '\'';
+    }
+  }
+  return out;
+}
 
 // b64token (RFC 6750 §2.1): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool IsB64Token(std::string_view token) {
@@ -141,86 +151,19 @@ OriginalRequest OriginalOf(const http::Request& request) {
   return original;
 }
 
-}  // namespace
-
-void Routes::Validate(const http::Request& request, http::Response& response, WorkerContext& ctx) {
-  const ServerState& state = ctx.Refresh(*deps_.state);
-  const int64_t now = deps_.clock();
-  const size_t authorizations = request.HeaderCount("Authorization");
-  if (authorizations == 0) {
-    // RFC 6750 §3.1: no credentials at all -> a bare challenge, no error code.
-    SetError(response, 401, "invalid_request", "a bearer token is required");
-    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
-    return;
-  }
-  if (authorizations > 1) {
-    Challenge(response, 400, "invalid_request", "more than one Authorization header");
-    return;
-  }
-  const std::string_view value = *request.Header("Authorization");
-  if (!base::StartsWithIgnoreCase(value, "Bearer ")) {
-    SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
-    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
-    return;
-  }
-  const std::string_view token = base::StripWhitespace(value.substr(7));
-  if (deps_.log_notes) {
-    response.log_note = base::StrCat("token=", TokenDigest(token));
-  }
-  if (!IsB64Token(token)) {
-    deps_.metrics->CountValidation(ctx.index(), Error::kMalformed);
-    Challenge(response, 401, "invalid_token", "the bearer token is malformed");
-    return;
-  }
-  // This request's own scopes, for the issuer the token turns out to be from: the issuer's
-  // per-route rules on the original request, and what the gateway asks in X-Required-Scopes.
-  // The core checks them with its one scope rule, on a cache hit as on a miss.
-  bool ambiguous = false;
-  const auto requirements = [&](int issuer) {
-    ctx.required_scopes.clear();
-    const IssuerConfig& config = *state.issuers()[static_cast<size_t>(issuer)].config;
-    if (!config.route_scopes.empty()) {
-      const OriginalRequest original = OriginalOf(request);
-      if (original.ambiguous) {
-        ambiguous = true;  // answered 400 below, once the token itself has passed
-        return Requirements();
-      }
-      for (const RouteScopeRule& rule : config.route_scopes) {
-        if ((rule.method.empty() || rule.method == original.method) &&
-            original.path.starts_with(rule.path_prefix)) {
-          ctx.required_scopes.insert(ctx.required_scopes.end(), rule.scopes.begin(),
-                                     rule.scopes.end());
-        }
-      }
-    }
-    if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
-      AddScopes(*asked, ctx.required_scopes);
-    }
-    return Requirements{ctx.required_scopes, {}};
-  };
-  TokenVerdict verdict;
-  if (!Judge(request, token, now, state, ctx, verdict, requirements)) {
-    response.log_note.clear();
-    return;  // deferred: runs again once the issuer has answered
-  }
-  // An ambiguous original request is refused only once the token itself has passed.
-  const bool refuse = ambiguous && verdict.error == Error::kOk;
-  if (refuse) {
-    verdict.outcome = Error::kMalformed;
-  }
-  AnswerValidate(response, state, ctx, verdict, refuse);
-}
-
-void Routes::AnswerValidate(http::Response& response, const ServerState& state, WorkerContext& ctx,
-                            const TokenVerdict& verdict, bool refuse_ambiguous) {
+// AnswerValidate turns /validate's verdict into the response (and its metrics);
+// `refuse_ambiguous`: the token passed but the original request is ambiguous (400).
+void AnswerValidate(const RouteDeps& deps, http::Response& response, const ServerState& state,
+                    WorkerContext& ctx, const TokenVerdict& verdict, bool refuse_ambiguous) {
   if (verdict.reached_validator() && state.config().cache.enabled) {
-    deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
+    deps.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
   }
-  deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
-  if (deps_.log_notes) {
+  deps.metrics->CountValidation(ctx.index(), verdict.outcome);
+  if (deps.log_notes) {
     base::StrAppend(&response.log_note, " result=", verdict.outcome.Name());
   }
-  if (verdict.unavailable() && AnswersUnavailable(verdict, state, /*introspect=*/false)) {
+  if (verdict.unavailable() &&
+      RouteContext::AnswersUnavailable(verdict, state, /*introspect=*/false)) {
     Unavailable(response);
     return;
   }
@@ -258,6 +201,78 @@ void Routes::AnswerValidate(http::Response& response, const ServerState& state, 
       (void)response.AddHeader(mapping.header, *text);
     }
   }
+}
+
+}  // namespace
+
+void ValidateRoute(RouteContext& routes, const http::Request& request, http::Response& response,
+                   WorkerContext& ctx) {
+  const RouteDeps& deps = routes.deps();
+  const ServerState& state = ctx.Refresh(*deps.state);
+  const int64_t now = deps.clock();
+  const size_t authorizations = request.HeaderCount("Authorization");
+  if (authorizations == 0) {
+    // RFC 6750 §3.1: no credentials at all -> a bare challenge, no error code.
+    SetError(response, 401, "invalid_request", "a bearer token is required");
+    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
+    return;
+  }
+  if (authorizations > 1) {
+    Challenge(response, 400, "invalid_request", "more than one Authorization header");
+    return;
+  }
+  const std::string_view value = *request.Header("Authorization");
+  if (!base::StartsWithIgnoreCase(value, "Bearer ")) {
+    SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
+    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
+    return;
+  }
+  const std::string_view token = base::StripWhitespace(value.substr(7));
+  if (deps.log_notes) {
+    response.log_note = base::StrCat("token=", TokenDigest(token));
+  }
+  if (!IsB64Token(token)) {
+    deps.metrics->CountValidation(ctx.index(), Error::kMalformed);
+    Challenge(response, 401, "invalid_token", "the bearer token is malformed");
+    return;
+  }
+  // This request's own scopes, for the issuer the token turns out to be from: the issuer's
+  // per-route rules on the original request, and what the gateway asks in X-Required-Scopes.
+  // The core checks them with its one scope rule, on a cache hit as on a miss.
+  bool ambiguous = false;
+  const auto requirements = [&](int issuer) {
+    ctx.required_scopes.clear();
+    const IssuerConfig& config = *state.issuers()[static_cast<size_t>(issuer)].config;
+    if (!config.route_scopes.empty()) {
+      const OriginalRequest original = OriginalOf(request);
+      if (original.ambiguous) {
+        ambiguous = true;  // answered 400 below, once the token itself has passed
+        return Requirements();
+      }
+      for (const RouteScopeRule& rule : config.route_scopes) {
+        if ((rule.method.empty() || rule.method == original.method) &&
+            original.path.starts_with(rule.path_prefix)) {
+          ctx.required_scopes.insert(ctx.required_scopes.end(), rule.scopes.begin(),
+                                     rule.scopes.end());
+        }
+      }
+    }
+    if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
+      AddScopes(*asked, ctx.required_scopes);
+    }
+    return Requirements{ctx.required_scopes, {}};
+  };
+  TokenVerdict verdict;
+  if (!routes.Judge(request, token, now, state, ctx, verdict, requirements)) {
+    response.log_note.clear();
+    return;  // deferred: runs again once the issuer has answered
+  }
+  // An ambiguous original request is refused only once the token itself has passed.
+  const bool refuse = ambiguous && verdict.error == Error::kOk;
+  if (refuse) {
+    verdict.outcome = Error::kMalformed;
+  }
+  AnswerValidate(deps, response, state, ctx, verdict, refuse);
 }
 
 }  // namespace tokenwarden::server

@@ -46,7 +46,7 @@ class WorkerContext {
   ValidatorScratch& scratch(int issuer) { return scratch_->scratch(issuer); }
   int index() const { return index_; }
 
-  // Resumed is set while a deferred request runs again (Routes::Resume): it must not wait a
+  // Resumed is set while a deferred request runs again (RouteContext::Resume): it must not wait a
   // second time, and `answer` is what the upstream said about `token` meanwhile.
   struct Resumed {
     bool active = false;

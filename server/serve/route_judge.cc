@@ -4,68 +4,32 @@
 // token is asked of its issuer's introspection endpoint (cached, single-flight). Both waits
 // defer the request off the event loop and run the route again when they end.
 
-#include <algorithm>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include "base/str_cat.h"
 #include "core/denylist.h"
 #include "server/http/deferred.h"
-#include "server/serve/routes.h"
+#include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
 namespace tokenwarden::server {
 
-using routes_internal::SetError;
-
-namespace routes_internal {
-
-Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token) {
-  // The signing-input slot of KeyFor takes the whole token, prefixed so that it can never
-  // equal a JWS signing input (which never starts with a space).
-  return Denylist::KeyFor(issuer, std::nullopt, base::StrCat(" opaque ", token));
-}
-
-int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
-  if (!IsCompactJws(token)) {
-    return state.config().opaque_issuer;  // not a compact JWS (RFC 7515 §7.1)
-  }
-  const bool any_opaque =
-      std::any_of(state.issuers().begin(), state.issuers().end(),
-                  [](const IssuerRuntime& issuer) { return issuer.config->opaque; });
-  if (!any_opaque) {
-    return -1;
-  }
-  const int issuer = ctx.Route(token, state).issuer;
-  return issuer >= 0 && state.issuers()[static_cast<size_t>(issuer)].config->opaque ? issuer : -1;
-}
-
-}  // namespace routes_internal
-
-void Routes::Unavailable(http::Response& response) {
-  SetError(response, 503, "temporarily_unavailable",
-           "the token's issuer cannot be reached; retry later");
-  response.AddHeader("Retry-After", "5");
-  response.AddHeader("Cache-Control", "no-store");  // an answer about now, not about the token
-}
-
-void Routes::Resume(const http::Request& request, http::Response& response,
-                    std::optional<UpstreamAnswer> answer, std::string token) {
-  WorkerContext& ctx = *workers_[static_cast<size_t>(request.worker)];
+void RouteContext::Resume(const http::Request& request, http::Response& response,
+                          std::optional<UpstreamAnswer> answer, std::string token) {
+  WorkerContext& ctx = worker(request.worker);
   ctx.resumed.active = true;
   ctx.resumed.answer = std::move(answer);
   ctx.resumed.token = std::move(token);
-  Handle(request, response);
+  redispatch_(request, response);
   ctx.resumed = WorkerContext::Resumed();
 }
 
-bool Routes::Judge(const http::Request& request, std::string_view token, int64_t now,
-                   const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
-                   const RequirementsFor& requirements) {
-  const int opaque = routes_internal::OpaqueIssuerFor(token, state, ctx);
+bool RouteContext::Judge(const http::Request& request, std::string_view token, int64_t now,
+                         const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+                         const RequirementsFor& requirements) {
+  const int opaque = OpaqueIssuerFor(token, state, ctx);
   if (opaque >= 0) {
     return JudgeUpstream(request, token, opaque, now, state, ctx, verdict, requirements);
   }
@@ -110,17 +74,16 @@ bool Routes::Judge(const http::Request& request, std::string_view token, int64_t
   return !waiting;
 }
 
-bool Routes::JudgeUpstream(const http::Request& request, std::string_view token, int index,
-                           int64_t now, const ServerState& state, WorkerContext& ctx,
-                           TokenVerdict& verdict, const RequirementsFor& requirements) {
+bool RouteContext::JudgeUpstream(const http::Request& request, std::string_view token, int index,
+                                 int64_t now, const ServerState& state, WorkerContext& ctx,
+                                 TokenVerdict& verdict, const RequirementsFor& requirements) {
   verdict = TokenVerdict();
   verdict.issuer = index;
   verdict.judge = Judge::kUpstream;
   const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::string& iss = *issuer.config->policy.issuer;
   // Revoked through our /revoke: inactive whatever the upstream (or its cache) says.
-  if (!deps_.denylist->empty() &&
-      deps_.denylist->Contains(routes_internal::OpaqueRevocationKey(iss, token), now)) {
+  if (!deps_.denylist->empty() && deps_.denylist->Contains(OpaqueRevocationKey(iss, token), now)) {
     verdict.Fail(Judge::kUpstream, Error::kRevoked, Error::kRevoked, {});
     return true;
   }
@@ -160,9 +123,9 @@ bool Routes::JudgeUpstream(const http::Request& request, std::string_view token,
   return true;
 }
 
-void Routes::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
-                         WorkerContext& ctx, TokenVerdict& verdict,
-                         const Requirements& requirements) {
+void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
+                               WorkerContext& ctx, TokenVerdict& verdict,
+                               const Requirements& requirements) {
   // The upstream's answer is read by the core's claims reader and judged by the core's
   // rules: the issuer's audiences and scopes, then this request's requirements.
   ctx.upstream_json = answer.json;
@@ -188,8 +151,8 @@ void Routes::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy
   verdict.outcome = error;
 }
 
-bool Routes::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
-                                bool introspect) {
+bool RouteContext::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
+                                      bool introspect) {
   if (verdict.judge != Judge::kUpstreamUnavailable) {
     return true;  // no usable keys: always unavailable
   }
@@ -203,45 +166,6 @@ bool Routes::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& 
       return false;
   }
   return true;
-}
-
-void Routes::RevokeUpstream(const http::Request& request, http::Response& response,
-                            std::string_view token, int64_t now, const ServerState& state,
-                            WorkerContext& ctx,
-                            const std::function<bool(int issuer)>& within_caller) {
-  TokenVerdict verdict;
-  const int index = routes_internal::OpaqueIssuerFor(token, state, ctx);
-  if (!JudgeUpstream(request, token, index, now, state, ctx, verdict)) {
-    return;  // deferred: the revocation runs when the upstream has answered
-  }
-  if (verdict.unavailable()) {
-    // Whether the token is live is unknown: the caller must retry, not believe it revoked.
-    Unavailable(response);
-    return;
-  }
-  if (verdict.error != Error::kOk && verdict.error != Error::kInsufficientScope &&
-      verdict.error != Error::kInvalidAudience) {
-    return;  // inactive, revoked or expired already: nothing to do (RFC 7009 §2.2)
-  }
-  if (!within_caller(index)) {
-    return;
-  }
-  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
-  const std::optional<double> exp = verdict.result.times.exp;
-  const int64_t expires_at = exp.has_value()
-                                 ? static_cast<int64_t>(*exp) + issuer.config->policy.leeway_seconds
-                                 : std::numeric_limits<int64_t>::max();
-  const Denylist::Key key =
-      routes_internal::OpaqueRevocationKey(*issuer.config->policy.issuer, token);
-  const absl::Status status = RecordRevocation(key, expires_at, now);
-  if (!status.ok()) {
-    SetError(response, 503, "temporarily_unavailable", "the revocation could not be recorded");
-    response.AddHeader("Retry-After", "1");
-    return;
-  }
-  if (deps_.log_notes) {
-    base::StrAppend(&response.log_note, " revoked");
-  }
 }
 
 }  // namespace tokenwarden::server

@@ -1,28 +1,14 @@
-// /introspect (RFC 7662) and /revoke (RFC 7009): both take a form body with `token`, and both
-// require the caller to authenticate (client_secret_basic, client_secret_post, or a bearer
-// token of a configured issuer). A caller may be limited to some issuers and audiences: any
-// other token is inactive for it / not revocable by it, and the answer looks exactly like the
-// one for an invalid token, so a caller cannot scan tokens across tenants.
+#include "server/serve/caller_auth.h"
 
 #include "base/ascii.h"
 #include "base/str_cat.h"
-#include "core/claims_output.h"
 #include "server/auth/client_auth.h"
-#include "server/serve/routes.h"
+#include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
 namespace tokenwarden::server {
 
-using routes_internal::SetError;
-using routes_internal::TokenDigest;
-
 namespace {
-
-// Caller is who is asking, and what they may learn about.
-struct Caller {
-  const std::vector<std::string>* limit_issuers = nullptr;
-  const std::vector<std::string>* limit_audiences = nullptr;
-};
 
 bool Contains(const std::vector<std::string>* list, std::string_view value) {
   for (const std::string& item : *list) {
@@ -169,8 +155,21 @@ std::optional<std::string_view> ReadForm(const http::Request& request, const Ser
   return token;
 }
 
-// WithinCallerLimits applies the caller's issuer and audience limits to a judged token's
-// `claims` (null: none known, so no audience can match).
+}  // namespace
+
+std::optional<CallerRequest> AcceptCaller(const RouteDeps& deps, const http::Request& request,
+                                          WorkerContext& ctx, http::Response& response) {
+  const ServerState& state = ctx.Refresh(*deps.state);
+  const int64_t now = deps.clock();
+  Caller caller;
+  const std::optional<std::string_view> token =
+      ReadForm(request, state, ctx, now, caller, response);
+  if (!token.has_value()) {
+    return std::nullopt;
+  }
+  return CallerRequest{state, now, caller, *token};
+}
+
 bool WithinCallerLimits(const Caller& caller, const ServerState& state, int issuer,
                         const Claims* claims) {
   if (!caller.limit_issuers->empty() &&
@@ -180,103 +179,6 @@ bool WithinCallerLimits(const Caller& caller, const ServerState& state, int issu
   }
   return caller.limit_audiences->empty() ||
          (claims != nullptr && claims->HasAnyAudience(*caller.limit_audiences));
-}
-
-}  // namespace
-
-void Routes::Introspect(const http::Request& request, http::Response& response,
-                        WorkerContext& ctx) {
-  const ServerState& state = ctx.Refresh(*deps_.state);
-  const int64_t now = deps_.clock();
-  Caller caller;
-  const std::optional<std::string_view> token =
-      ReadForm(request, state, ctx, now, caller, response);
-  if (!token.has_value()) {
-    return;
-  }
-  // token_type_hint is optional and only a hint (RFC 7662 §2.1): the token's shape and the
-  // configuration decide how it is judged, whatever the hint says.
-  TokenVerdict verdict;
-  if (!Judge(request, *token, now, state, ctx, verdict)) {
-    return;  // deferred: runs again once the issuer has answered
-  }
-  if (verdict.reached_validator() && state.config().cache.enabled) {
-    deps_.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
-  }
-  const bool unavailable =
-      verdict.unavailable() && AnswersUnavailable(verdict, state, /*introspect=*/true);
-  bool active = !unavailable && verdict.error == Error::kOk;
-  if (active && !WithinCallerLimits(caller, state, verdict.issuer, verdict.claims)) {
-    active = false;
-    verdict.outcome = ServerOutcome::kOutsideCallerScope;
-  }
-  deps_.metrics->CountValidation(ctx.index(), verdict.outcome);
-  if (deps_.log_notes) {
-    response.log_note =
-        base::StrCat("token=", TokenDigest(*token), " result=", verdict.outcome.Name());
-  }
-  if (unavailable) {
-    Unavailable(response);
-    return;
-  }
-  // RFC 7662 §2.2 / §4: an inactive token gets {"active":false} and nothing else, whatever the
-  // reason, so the answer reveals nothing about tokens the caller may not see.
-  response.AddHeader("Cache-Control", "no-store");
-  if (!active) {
-    response.body = "{\"active\":false}";
-    return;
-  }
-  response.body.assign("{\"active\":true");
-  AppendIntrospectionMembers(*verdict.claims, response.body);
-  response.body.push_back('}');
-}
-
-void Routes::Revoke(const http::Request& request, http::Response& response, WorkerContext& ctx) {
-  const ServerState& state = ctx.Refresh(*deps_.state);
-  const int64_t now = deps_.clock();
-  Caller caller;
-  const std::optional<std::string_view> token =
-      ReadForm(request, state, ctx, now, caller, response);
-  if (!token.has_value()) {
-    return;
-  }
-  response.content_type = "";
-  if (deps_.log_notes) {
-    response.log_note = base::StrCat("token=", TokenDigest(*token));
-  }
-  if (routes_internal::OpaqueIssuerFor(*token, state, ctx) >= 0) {
-    RevokeUpstream(request, response, *token, now, state, ctx, [&](int issuer) {
-      return WithinCallerLimits(caller, state, issuer, &ctx.upstream_claims.claims());
-    });
-    return;
-  }
-  // RFC 7009 §2.2: 200 whether or not the token was known or valid; only a token whose
-  // signature verifies under its issuer's keys, within the caller's limits, is revoked. The
-  // token is parsed once (even with one issuer: the caller's audience limit reads its claims,
-  // once the signature has vouched for them).
-  const IssuerSet::Routing& routing = ctx.Route(*token, state, /*parse=*/true);
-  if (routing.issuer < 0) {
-    return;
-  }
-  const std::optional<Validator::Revocation> revocation =
-      state.issuer_set().RevocationFor(routing, now, ctx.scratch());
-  if (!revocation.has_value() || revocation->expires_at <= now ||
-      !WithinCallerLimits(caller, state, routing.issuer, &routing.parsed->claims())) {
-    return;
-  }
-  // In effect first (so the token stops working at once), then durable before the 200: a
-  // failure of either is a 503 the caller should retry.
-  const absl::Status status = RecordRevocation(revocation->key, revocation->expires_at, now);
-  if (!status.ok()) {
-    SetError(response, 503, "temporarily_unavailable",
-             absl::IsResourceExhausted(status) ? "the revocation denylist is full"
-                                               : "the revocation could not be made durable");
-    response.AddHeader("Retry-After", "1");
-    return;
-  }
-  if (deps_.log_notes) {
-    base::StrAppend(&response.log_note, " revoked");
-  }
 }
 
 }  // namespace tokenwarden::server

@@ -1,0 +1,32 @@
+// File: server/serve/endpoints.h
+// -----------------------------------------------------------------------------
+// The endpoints of `tokenwarden serve`, one file each, all over the shared RouteContext;
+// Routes::Handle (routes.cc) picks one by path and checks the method first.
+//   POST /introspect  RFC 7662, caller-authenticated          (introspect_route.cc)
+//   POST /revoke      RFC 7009, caller-authenticated, durable (revoke_route.cc)
+//   *    /validate    forward-auth for gateways, RFC 6750      (validate_route.cc)
+//   GET  /healthz /readyz                                     (health_routes.cc)
+//   GET  /metrics                                             (metrics_route.cc)
+// `ctx` is the context of the worker the request runs on.
+#ifndef TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
+#define TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
+
+#include "server/http/message.h"
+#include "server/serve/route_context.h"
+#include "server/serve/worker_context.h"
+
+namespace tokenwarden::server {
+
+void IntrospectRoute(RouteContext& routes, const http::Request& request, http::Response& response,
+                     WorkerContext& ctx);
+void RevokeRoute(RouteContext& routes, const http::Request& request, http::Response& response,
+                 WorkerContext& ctx);
+void ValidateRoute(RouteContext& routes, const http::Request& request, http::Response& response,
+                   WorkerContext& ctx);
+void HealthzRoute(http::Response& response);
+void ReadyzRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
+void MetricsRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_

@@ -1,0 +1,110 @@
+// POST /revoke (RFC 7009): an authenticated caller (caller_auth.h) revokes a token within its
+// limits; the revocation is in effect at once, durable before the answer, and shared with the
+// other instances (RouteContext::RecordRevocation).
+
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string_view>
+
+#include "base/str_cat.h"
+#include "core/denylist.h"
+#include "server/serve/caller_auth.h"
+#include "server/serve/endpoints.h"
+#include "server/serve/route_context.h"
+#include "server/serve/token_check.h"
+
+namespace tokenwarden::server {
+namespace {
+
+// RevokeUpstream revokes an opaque token (or one of an `opaque` issuer) that the upstream
+// says is active. `within_caller` applies the caller's limits once the upstream answer is
+// loaded.
+void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Response& response,
+                    std::string_view token, int64_t now, const ServerState& state,
+                    WorkerContext& ctx, const std::function<bool(int issuer)>& within_caller) {
+  TokenVerdict verdict;
+  const int index = OpaqueIssuerFor(token, state, ctx);
+  if (!routes.JudgeUpstream(request, token, index, now, state, ctx, verdict)) {
+    return;  // deferred: the revocation runs when the upstream has answered
+  }
+  if (verdict.unavailable()) {
+    // Whether the token is live is unknown: the caller must retry, not believe it revoked.
+    Unavailable(response);
+    return;
+  }
+  if (verdict.error != Error::kOk && verdict.error != Error::kInsufficientScope &&
+      verdict.error != Error::kInvalidAudience) {
+    return;  // inactive, revoked or expired already: nothing to do (RFC 7009 §2.2)
+  }
+  if (!within_caller(index)) {
+    return;
+  }
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
+  const std::optional<double> exp = verdict.result.times.exp;
+  const int64_t expires_at = exp.has_value()
+                                 ? static_cast<int64_t>(*exp) + issuer.config->policy.leeway_seconds
+                                 : std::numeric_limits<int64_t>::max();
+  const Denylist::Key key = OpaqueRevocationKey(*issuer.config->policy.issuer, token);
+  const absl::Status status = routes.RecordRevocation(key, expires_at, now);
+  if (!status.ok()) {
+    SetError(response, 503, "temporarily_unavailable", "the revocation could not be recorded");
+    response.AddHeader("Retry-After", "1");
+    return;
+  }
+  if (routes.deps().log_notes) {
+    base::StrAppend(&response.log_note, " revoked");
+  }
+}
+
+}  // namespace
+
+void RevokeRoute(RouteContext& routes, const http::Request& request, http::Response& response,
+                 WorkerContext& ctx) {
+  const RouteDeps& deps = routes.deps();
+  const std::optional<CallerRequest> asked = AcceptCaller(deps, request, ctx, response);
+  if (!asked.has_value()) {
+    return;
+  }
+  const auto& [state, now, caller, token] = *asked;
+  response.content_type = "";
+  if (deps.log_notes) {
+    response.log_note = base::StrCat("token=", TokenDigest(token));
+  }
+  if (OpaqueIssuerFor(token, state, ctx) >= 0) {
+    // Captures `asked`, not its bindings: clang before 16 cannot capture a structured binding.
+    RevokeUpstream(routes, request, response, token, now, state, ctx, [&asked, &ctx](int issuer) {
+      return WithinCallerLimits(asked->caller, asked->state, issuer, &ctx.upstream_claims.claims());
+    });
+    return;
+  }
+  // RFC 7009 §2.2: 200 whether or not the token was known or valid; only a token whose
+  // signature verifies under its issuer's keys, within the caller's limits, is revoked. The
+  // token is parsed once (even with one issuer: the caller's audience limit reads its claims,
+  // once the signature has vouched for them).
+  const IssuerSet::Routing& routing = ctx.Route(token, state, /*parse=*/true);
+  if (routing.issuer < 0) {
+    return;
+  }
+  const std::optional<Validator::Revocation> revocation =
+      state.issuer_set().RevocationFor(routing, now, ctx.scratch());
+  if (!revocation.has_value() || revocation->expires_at <= now ||
+      !WithinCallerLimits(caller, state, routing.issuer, &routing.parsed->claims())) {
+    return;
+  }
+  // In effect first (so the token stops working at once), then durable before the 200: a
+  // failure of either is a 503 the caller should retry.
+  const absl::Status status = routes.RecordRevocation(revocation->key, revocation->expires_at, now);
+  if (!status.ok()) {
+    SetError(response, 503, "temporarily_unavailable",
+             absl::IsResourceExhausted(status) ? "the revocation denylist is full"
+                                               : "the revocation could not be made durable");
+    response.AddHeader("Retry-After", "1");
+    return;
+  }
+  if (deps.log_notes) {
+    base::StrAppend(&response.log_note, " revoked");
+  }
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,80 @@
+#include "server/serve/route_context.h"
+
+#include <algorithm>
+#include <span>
+#include <utility>
+
+#include <openssl/sha.h>
+
+#include "base/hex.h"
+#include "base/json_escape.h"
+#include "base/str_cat.h"
+
+namespace tokenwarden::server {
+
+RouteContext::RouteContext(RouteDeps deps, int workers, Redispatch redispatch)
+    : deps_(std::move(deps)), redispatch_(std::move(redispatch)) {
+  for (int i = 0; i < workers; ++i) {
+    workers_.push_back(std::make_unique<WorkerContext>(i));
+  }
+}
+
+RouteContext::~RouteContext() = default;
+
+absl::Status RouteContext::RecordRevocation(const Denylist::Key& key, int64_t expires_at,
+                                            int64_t now) {
+  absl::Status status = deps_.denylist->Add(key, expires_at, now);
+  if (status.ok() && deps_.revocation_log != nullptr) {
+    status = deps_.revocation_log->Append(key, expires_at);
+  }
+  if (status.ok() && deps_.revocation_sync != nullptr) {
+    deps_.revocation_sync->Share(key, expires_at);
+  }
+  return status;
+}
+
+void SetError(http::Response& response, int status, std::string_view code,
+              std::string_view description) {
+  response.status = status;
+  response.content_type = "application/json";
+  response.body.assign("{\"error\":");
+  base::AppendJsonQuoted(code, response.body);
+  response.body.append(",\"error_description\":");
+  base::AppendJsonQuoted(description, response.body);
+  response.body.push_back('}');
+}
+
+std::string TokenDigest(std::string_view token) {
+  uint8_t digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const uint8_t*>(token.data()), token.size(), digest);
+  return base::HexEncode(std::span<const uint8_t>(digest, 6));
+}
+
+void Unavailable(http::Response& response) {
+  SetError(response, 503, "temporarily_unavailable",
+           "the token's issuer cannot be reached; retry later");
+  response.AddHeader("Retry-After", "5");
+  response.AddHeader("Cache-Control", "no-store");  // an answer about now, not about the token
+}
+
+Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token) {
+  // The signing-input slot of KeyFor takes the whole token, prefixed so that it can never
+  // equal a JWS signing input (which never starts with a space).
+  return Denylist::KeyFor(issuer, std::nullopt, base::StrCat(" opaque ", token));
+}
+
+int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx) {
+  if (!IsCompactJws(token)) {
+    return state.config().opaque_issuer;  // not a compact JWS (RFC 7515 §7.1)
+  }
+  const bool any_opaque =
+      std::any_of(state.issuers().begin(), state.issuers().end(),
+                  [](const IssuerRuntime& issuer) { return issuer.config->opaque; });
+  if (!any_opaque) {
+    return -1;
+  }
+  const int issuer = ctx.Route(token, state).issuer;
+  return issuer >= 0 && state.issuers()[static_cast<size_t>(issuer)].config->opaque ? issuer : -1;
+}
+
+}  // namespace tokenwarden::server

@@ -1,0 +1,120 @@
+// File: server/serve/route_context.h
+// -----------------------------------------------------------------------------
+// RouteContext is what every endpoint of `tokenwarden serve` shares: the long-lived objects
+// (RouteDeps), one WorkerContext per worker, and the helpers more than one endpoint needs —
+// error bodies, token digests for logs, 503s, and judging a token whose issuer may make the
+// request wait (route_judge.cc). Each endpoint is one file over it (endpoints.h).
+#ifndef TOKENWARDEN_SERVER_SERVE_ROUTE_CONTEXT_H_
+#define TOKENWARDEN_SERVER_SERVE_ROUTE_CONTEXT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/status/status.h>
+
+#include "core/denylist.h"
+#include "server/http/message.h"
+#include "server/redis/revocation_sync.h"
+#include "server/serve/metrics.h"
+#include "server/serve/revocation_log.h"
+#include "server/serve/server_state.h"
+#include "server/serve/token_check.h"
+#include "server/serve/worker_context.h"
+
+namespace tokenwarden::server {
+
+// RedisHealth is what Redis means for /readyz: kUp (synced), kDegraded (unreachable, or
+// resyncing after a reconnection: ready, but say so), kStarting (the first sync since
+// start-up has not finished and no attempt has failed yet: not ready).
+enum class RedisHealth { kUp, kDegraded, kStarting };
+
+// RouteDeps are the long-lived objects the routes use; all outlive the Routes.
+struct RouteDeps {
+  StateHolder* state = nullptr;
+  Metrics* metrics = nullptr;
+  Denylist* denylist = nullptr;
+  RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
+  // revocation_sync shares revocations with other instances; null without `redis`.
+  redis::RevocationSync* revocation_sync = nullptr;
+  // redis_health fills /readyz's "redis" object (null without `redis`; serve_command.cc).
+  std::function<RedisHealth(std::string& json)> redis_health;
+  // gauges fills the scrape-time gauges the routes cannot see (connections, reloads).
+  std::function<void(MetricsGauges&)> gauges;
+  // clock returns Unix seconds (tests pin it).
+  std::function<int64_t()> clock;
+  // log_notes: fill Response::log_note (token digest + result) for the access log.
+  bool log_notes = false;
+};
+
+class RouteContext {
+ public:
+  // Redispatch runs a request through the routes again (after a deferred wait).
+  using Redispatch = std::function<void(const http::Request&, http::Response&)>;
+
+  RouteContext(RouteDeps deps, int workers, Redispatch redispatch);
+  ~RouteContext();
+  RouteContext(const RouteContext&) = delete;
+  RouteContext& operator=(const RouteContext&) = delete;
+
+  const RouteDeps& deps() const { return deps_; }
+  WorkerContext& worker(int index) { return *workers_[static_cast<size_t>(index)]; }
+
+  // Judge decides on `token` for a route: a JWT by its issuer's Validator — waiting once for
+  // a key refetch when its kid is unknown —, an opaque token (or any token of an `opaque`
+  // issuer) by the issuer's introspection endpoint. false: the request was deferred, and the
+  // route returns at once without touching the response; it runs again (Resume) when the
+  // wait is over. `requirements` gives the request's own requirements for the chosen issuer.
+  bool Judge(const http::Request& request, std::string_view token, int64_t now,
+             const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+             const RequirementsFor& requirements = {});
+  bool JudgeUpstream(const http::Request& request, std::string_view token, int issuer, int64_t now,
+                     const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
+                     const RequirementsFor& requirements = {});
+  // AnswersUnavailable tells whether a verdict the issuer could not reach is answered 503
+  // (else as an inactive / invalid token): always for missing keys; for an upstream failure,
+  // as the issuer's introspection.on_upstream_error says.
+  static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
+                                 bool introspect);
+  // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
+  // shares it with the other instances (Redis), in that order; an error is a 503 to retry.
+  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now);
+  // Resume re-runs a deferred request on its worker with what the wait produced.
+  void Resume(const http::Request& request, http::Response& response,
+              std::optional<UpstreamAnswer> answer, std::string token);
+
+ private:
+  // JudgeAnswer judges an active upstream answer by the issuer's policy and the request's
+  // requirements (the core's claim rules, on the answer read by the core's claims reader).
+  static void JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
+                          WorkerContext& ctx, TokenVerdict& verdict,
+                          const Requirements& requirements);
+
+  RouteDeps deps_;
+  std::vector<std::unique_ptr<WorkerContext>> workers_;
+  Redispatch redispatch_;
+};
+
+// SetError fills a JSON error response {"error": code, "error_description": description}.
+void SetError(http::Response& response, int status, std::string_view code,
+              std::string_view description);
+// TokenDigest is a short, non-reversible name of a token for logs: the first 12 hex digits
+// of its SHA-256.
+std::string TokenDigest(std::string_view token);
+// Unavailable answers 503: the token's issuer cannot judge it now.
+void Unavailable(http::Response& response);
+// OpaqueRevocationKey is the denylist key of a token judged by `issuer`'s introspection
+// endpoint: the digest of the issuer and the whole token (there is no verified jti).
+Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token);
+// OpaqueIssuerFor returns the issuer whose introspection endpoint judges `token`: the
+// configured opaque_issuer for a token that is not a compact JWS, the token's issuer when
+// that issuer is `opaque`, else -1.
+int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx);
+
+}  // namespace tokenwarden::server
+
+#endif  // TOKENWARDEN_SERVER_SERVE_ROUTE_CONTEXT_H_
