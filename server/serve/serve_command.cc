@@ -22,14 +22,14 @@
 #include "server/config/config.h"
 #include "server/http/server.h"
 #include "server/redis/redis_link.h"
-#include "server/redis/revocation_sync.h"
 #include "server/redis/shared_results.h"
+#include "server/revocation/revocation_log.h"
+#include "server/revocation/revocation_sync.h"
 #include "server/serve/access_log.h"
 #include "server/serve/cpu_budget.h"
 #include "server/serve/demo.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/metrics.h"
-#include "server/serve/revocation_log.h"
 #include "server/serve/routes.h"
 #include "server/serve/server_state.h"
 
@@ -125,12 +125,12 @@ bool ParseOptions(std::span<const std::string_view> args, Options& options, bool
 struct Server {
   Options options;
   std::shared_ptr<Denylist> denylist;
-  std::unique_ptr<RevocationLog> revocation_log;
+  std::unique_ptr<revocation::RevocationLog> revocation_log;
   // Scale-out (`redis`): the link outlives the live issuers, whose introspectors use it
   // through shared_results; it is stopped explicitly before anything it calls dies.
   std::unique_ptr<redis::RedisLink> redis_link;
   std::shared_ptr<redis::SharedResults> shared_results;
-  std::unique_ptr<redis::RevocationSync> revocation_sync;
+  std::unique_ptr<revocation::RevocationSync> revocation_sync;
   // live outlives every state (states hold its LiveIssuers): their fetch threads stop last.
   std::unique_ptr<LiveIssuers> live;
   StateHolder state;
@@ -273,7 +273,7 @@ int RunServe(std::span<const std::string_view> args) {
   server->denylist = std::make_shared<Denylist>(config.denylist.capacity);
   if (config.redis.has_value()) {
     absl::StatusOr<std::unique_ptr<redis::RedisLink>> link = redis::RedisLink::Create(
-        *config.redis, {redis::RevocationSync::ChannelFor(config.redis->key_prefix)}, &Log);
+        *config.redis, {revocation::RevocationSync::ChannelFor(config.redis->key_prefix)}, &Log);
     if (!link.ok()) {
       Log(base::StrCat("configuration error: ", link.status().message()));
       return 2;
@@ -306,8 +306,9 @@ int RunServe(std::span<const std::string_view> args) {
 
   if (!config.denylist.log_path.empty()) {
     std::string log_warnings;
-    absl::StatusOr<std::unique_ptr<RevocationLog>> log =
-        RevocationLog::Open(config.denylist.log_path, *server->denylist, now, &log_warnings);
+    absl::StatusOr<std::unique_ptr<revocation::RevocationLog>> log =
+        revocation::RevocationLog::Open(config.denylist.log_path, *server->denylist, now,
+                                        &log_warnings);
     if (!log_warnings.empty()) {
       Log(base::StrCat("warning: ", log_warnings));
     }
@@ -324,7 +325,7 @@ int RunServe(std::span<const std::string_view> args) {
     Log("warning: denylist.log is not set: revocations will not survive a restart");
   }
   if (server->redis_link != nullptr) {
-    server->revocation_sync = std::make_unique<redis::RevocationSync>(
+    server->revocation_sync = std::make_unique<revocation::RevocationSync>(
         *server->redis_link, *server->denylist, server->revocation_log.get(), Now, &Log);
     server->redis_link->Start();
   }
@@ -348,7 +349,7 @@ int RunServe(std::span<const std::string_view> args) {
   if (server->redis_link != nullptr) {
     deps.redis_health = [raw](std::string& json) {
       const redis::RedisLink& link = *raw->redis_link;
-      const redis::RevocationSync& sync = *raw->revocation_sync;
+      const revocation::RevocationSync& sync = *raw->revocation_sync;
       const bool synced = sync.synced();
       base::StrAppend(&json, "{\"connected\":", link.up() ? "true" : "false",
                       ",\"synced\":", synced ? "true" : "false", ",\"pending\":", sync.pending(),
