@@ -9,7 +9,7 @@
 #include "core/denylist.h"
 #include "server/redis/resp_reader.h"
 #include "server/redis/resp_value.h"
-#include "server/serve/revocation_log.h"
+#include "server/revocation/record.h"
 
 namespace {
 
@@ -21,10 +21,10 @@ void Consume(const RespValue& value) {
   std::string_view channel;
   std::string_view message;
   if (tokenwarden::server::redis::AsPubSubMessage(value, channel, message)) {
-    (void)tokenwarden::server::ParseRevocationRecord(message, key, expires_at);
+    (void)tokenwarden::server::revocation::ParseRecord(message, key, expires_at);
   }
   if (value.type == RespValue::Type::kString) {
-    (void)tokenwarden::server::ParseRevocationRecord(value.str, key, expires_at);
+    (void)tokenwarden::server::revocation::ParseRecord(value.str, key, expires_at);
   }
   for (const RespValue& element : value.elements) {
     Consume(element);

@@ -1,4 +1,4 @@
-// The revocation record (server/serve/revocation_log.h): one line of the durable log, and the
+// The revocation record (server/revocation/record.h): one line of the durable log, and the
 // message instances exchange through Redis. Anything it accepts must be the one canonical
 // spelling: written back, the record is byte for byte the line that was read.
 #include <cstddef>
@@ -8,17 +8,17 @@
 #include <string_view>
 
 #include "core/denylist.h"
-#include "server/serve/revocation_log.h"
+#include "server/revocation/record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
   tokenwarden::Denylist::Key key;
   int64_t expires_at = 0;
-  if (!tokenwarden::server::ParseRevocationRecord(line, key, expires_at)) {
+  if (!tokenwarden::server::revocation::ParseRecord(line, key, expires_at)) {
     return 0;
   }
   std::string written;
-  tokenwarden::server::AppendRevocationRecord(key, expires_at, written);
+  tokenwarden::server::revocation::AppendRecord(key, expires_at, written);
   if (written.empty() || written.back() != '\n' ||
       std::string_view(written).substr(0, written.size() - 1) != line) {
     std::abort();

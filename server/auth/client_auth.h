@@ -3,8 +3,9 @@
 // Caller authentication for /introspect and /revoke with client credentials (RFC 6749
 // §2.3.1): client_secret_basic (`Authorization: Basic base64(urlencode(id):urlencode(secret))`)
 // or client_secret_post (`client_id` and `client_secret` form parameters). Secrets are
-// configured only as salted hashes (server/config/config.h SecretHash) and compared in
-// constant time. Bearer-token callers are checked by the routes (they need a Validator).
+// configured only as salted hashes (server/config/secret_hash.h, which also checks them) and
+// compared in constant time. Bearer-token callers are checked by the routes (they need a
+// Validator).
 #ifndef TOKENWARDEN_SERVER_AUTH_CLIENT_AUTH_H_
 #define TOKENWARDEN_SERVER_AUTH_CLIENT_AUTH_H_
 
@@ -19,6 +20,7 @@
 #include <absl/status/statusor.h>
 
 #include "server/config/config.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server {
 
@@ -34,16 +36,6 @@ struct BasicCredentials {
 // ('+' is a space, %XX; a bad escape is an error). nullopt when the value is not Basic or is
 // malformed.
 std::optional<BasicCredentials> ParseBasicAuthorization(std::string_view header_value);
-
-// VerifySecret reports whether `secret` matches `stored`. The final comparison is constant
-// time. PBKDF2 costs `iterations` HMACs: callers memoize successes (SecretMemo).
-bool VerifySecret(const SecretHash& stored, std::string_view secret);
-
-// HashSecret makes the stored form of `secret` with a fresh random salt (the
-// `tokenwarden hash-secret` command). `iterations` 0 picks "sha256", else "pbkdf2-sha256"
-// (ParseSecretHash accepts 10000 or more). An empty `secret` has no stored form: the result
-// is "", which ParseSecretHash rejects, so an empty secret never authenticates.
-std::string HashSecret(std::string_view secret, uint32_t iterations);
 
 // SlowCheckBudget bounds the CPU that PBKDF2 checks which are not memoized may take: a bucket
 // of seconds, refilled at `refill_per_second` (seconds of CPU per second) up to `burst`. A

@@ -6,7 +6,7 @@
 #include <system_error>
 
 #include "base/str_cat.h"
-#include "server/auth/client_auth.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server::cli {
 namespace {
@@ -14,9 +14,6 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 
-// ParseSecretHash's floor; the ceiling keeps one check under a few seconds.
-constexpr uint32_t kMinIterations = 10000;
-constexpr uint32_t kMaxIterations = 10000000;
 // Below this many bytes a fast hash can be brute-forced from a leaked configuration.
 constexpr size_t kShortSecretLen = 16;
 // Longer secrets gain nothing and, form-encoded and in Base64, may no longer fit the 4 KiB
@@ -39,13 +36,13 @@ int Usage(std::ostream& err, std::string_view message) {
   return kExitUsage;
 }
 
-// ParseIterations accepts plain decimal digits in [kMinIterations, kMaxIterations].
+// ParseIterations accepts plain decimal digits within the stored form's bounds.
 std::optional<uint32_t> ParseIterations(std::string_view text) {
   uint32_t n = 0;
   const char* end = text.data() + text.size();
   const std::from_chars_result r = std::from_chars(text.data(), end, n);
   if (text.empty() || text[0] < '0' || text[0] > '9' || r.ec != std::errc() || r.ptr != end ||
-      n < kMinIterations || n > kMaxIterations) {
+      n < kMinSecretHashIterations || n > kMaxSecretHashIterations) {
     return std::nullopt;
   }
   return n;
@@ -89,7 +86,7 @@ int HashSecretCommand(std::span<const std::string_view> args, Io& io) {
     if (!n.has_value()) {
       return Usage(err,
                    base::StrCat("--pbkdf2-iterations: \"", *value, "\" is not a whole number from ",
-                                kMinIterations, " to ", kMaxIterations));
+                                kMinSecretHashIterations, " to ", kMaxSecretHashIterations));
     }
     iterations = *n;
   }

@@ -21,6 +21,7 @@
 
 #include "core/key_set.h"
 #include "core/policy.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server {
 
@@ -98,21 +99,6 @@ struct IssuerConfig {
 
   bool remote_keys() const { return key_source != KeySource::kFile; }
 };
-
-// SecretHash is a client secret as stored in the configuration: never the secret itself.
-//   "sha256$<salt>$<digest>"            digest = SHA-256(salt || secret)
-//   "pbkdf2-sha256$<iterations>$<salt>$<digest>"
-// salt and digest in unpadded base64url; salt >= 16 bytes, digest 32 bytes.
-struct SecretHash {
-  enum class Scheme { kSha256, kPbkdf2Sha256 };
-  Scheme scheme = Scheme::kSha256;
-  uint32_t iterations = 0;  // PBKDF2 only (>= 10000)
-  std::vector<uint8_t> salt;
-  std::vector<uint8_t> digest;
-};
-
-// ParseSecretHash reads the stored form above; errors say what is wrong (not the value).
-absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text);
 
 // ClientConfig is one caller allowed to use /introspect and /revoke with client credentials.
 struct ClientConfig {

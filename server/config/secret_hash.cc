@@ -1,26 +1,33 @@
-// ParseSecretHash: the stored form of a client secret (server/config/config.h). Messages
-// never repeat the input: it is credential material, and it ends up in logs.
+// The stored form of a client secret (secret_hash.h): parsed from the configuration, checked
+// against presented secrets, made by `hash-secret`. Messages never repeat the input: it is
+// credential material, and it ends up in logs.
+#include "server/config/secret_hash.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/mem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "base/base64url.h"
 #include "base/str_cat.h"
-#include "server/config/config.h"
 
 namespace tokenwarden::server {
 namespace {
 
-constexpr size_t kMinSaltBytes = 16;
-constexpr size_t kDigestBytes = 32;  // SHA-256
-constexpr uint32_t kMinIterations = 10000;
-constexpr uint32_t kMaxIterations = 10000000;
+constexpr size_t kDigestLen = 32;  // SHA-256, and the PBKDF2 output length we store
+// The salt HashSecret draws, and the least ParseSecretHash accepts.
+constexpr size_t kSaltLen = 16;
 
 constexpr char kForms[] =
     "expected \"sha256$<salt>$<digest>\" or "
@@ -41,7 +48,7 @@ std::vector<std::string_view> SplitDollar(std::string_view text) {
 }
 
 // ParseIterations accepts canonical decimal only (no sign, no leading zero), so one count has
-// one spelling; eight digits already exceed kMaxIterations, which bounds the arithmetic.
+// one spelling; eight digits already exceed kMaxSecretHashIterations, which bounds the arithmetic.
 std::optional<uint32_t> ParseIterations(std::string_view text) {
   if (text.empty() || text.size() > 8 || text[0] == '0') {
     return std::nullopt;
@@ -53,7 +60,7 @@ std::optional<uint32_t> ParseIterations(std::string_view text) {
     }
     n = n * 10 + static_cast<uint32_t>(c - '0');
   }
-  if (n < kMinIterations || n > kMaxIterations) {
+  if (n < kMinSecretHashIterations || n > kMaxSecretHashIterations) {
     return std::nullopt;
   }
   return n;
@@ -68,6 +75,30 @@ absl::Status DecodePart(std::string_view text, std::string_view what, std::vecto
   }
   out.assign(bytes->begin(), bytes->end());
   return absl::OkStatus();
+}
+
+// Derive computes the digest `stored`'s scheme gives `secret` under `stored.salt`. False when
+// the scheme cannot run (PBKDF2 with zero iterations, an allocation failure).
+bool Derive(const SecretHash& stored, std::string_view secret, uint8_t (&out)[kDigestLen]) {
+  switch (stored.scheme) {
+    case SecretHash::Scheme::kSha256: {
+      SHA256_CTX ctx;
+      SHA256_Init(&ctx);
+      SHA256_Update(&ctx, stored.salt.data(), stored.salt.size());
+      SHA256_Update(&ctx, secret.data(), secret.size());
+      SHA256_Final(out, &ctx);
+      return true;
+    }
+    case SecretHash::Scheme::kPbkdf2Sha256:
+      if (stored.iterations == 0 ||
+          PKCS5_PBKDF2_HMAC(secret.data(), secret.size(), stored.salt.data(), stored.salt.size(),
+                            stored.iterations, EVP_sha256(), kDigestLen, out) != 1) {
+        ERR_clear_error();
+        return false;
+      }
+      return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -92,7 +123,7 @@ absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text) {
     if (!iterations.has_value()) {
       return absl::InvalidArgumentError(
           base::StrCat("pbkdf2-sha256 iterations must be a decimal integer between ",
-                       kMinIterations, " and ", kMaxIterations));
+                       kMinSecretHashIterations, " and ", kMaxSecretHashIterations));
     }
     out.scheme = SecretHash::Scheme::kPbkdf2Sha256;
     out.iterations = *iterations;
@@ -104,19 +135,56 @@ absl::StatusOr<SecretHash> ParseSecretHash(std::string_view text) {
   if (!status.ok()) {
     return status;
   }
-  if (out.salt.size() < kMinSaltBytes) {
+  if (out.salt.size() < kSaltLen) {
     return absl::InvalidArgumentError(
-        base::StrCat("salt must be at least ", kMinSaltBytes, " bytes, got ", out.salt.size()));
+        base::StrCat("salt must be at least ", kSaltLen, " bytes, got ", out.salt.size()));
   }
   status = DecodePart(parts[salt_index + 1], "digest", out.digest);
   if (!status.ok()) {
     return status;
   }
-  if (out.digest.size() != kDigestBytes) {
+  if (out.digest.size() != kDigestLen) {
     return absl::InvalidArgumentError(
-        base::StrCat("digest must be ", kDigestBytes, " bytes (SHA-256), got ", out.digest.size()));
+        base::StrCat("digest must be ", kDigestLen, " bytes (SHA-256), got ", out.digest.size()));
   }
   return out;
+}
+
+bool VerifySecret(const SecretHash& stored, std::string_view secret) {
+  uint8_t derived[kDigestLen];
+  // Derive even for an empty secret or a malformed digest, so those answers take as long.
+  const bool derived_ok = Derive(stored, secret, derived);
+  // Only the (public) digest length decides whether the compare runs; its content does not.
+  if (stored.digest.size() != kDigestLen) {
+    return false;
+  }
+  const bool equal = CRYPTO_memcmp(derived, stored.digest.data(), kDigestLen) == 0;
+  OPENSSL_cleanse(derived, sizeof(derived));
+  // HashSecret never stores an empty secret; refuse one whatever the configuration says.
+  return derived_ok && equal && !secret.empty();
+}
+
+std::string HashSecret(std::string_view secret, uint32_t iterations) {
+  if (secret.empty()) {
+    return "";
+  }
+  SecretHash hash;
+  hash.scheme = iterations == 0 ? SecretHash::Scheme::kSha256 : SecretHash::Scheme::kPbkdf2Sha256;
+  hash.iterations = iterations;
+  hash.salt.resize(kSaltLen);
+  // BoringSSL's RAND_bytes draws from the OS and aborts rather than fail.
+  RAND_bytes(hash.salt.data(), hash.salt.size());
+  uint8_t digest[kDigestLen];
+  if (!Derive(hash, secret, digest)) {
+    return "";
+  }
+  const std::string salt = base::Base64UrlEncode(hash.salt);
+  const std::string encoded_digest = base::Base64UrlEncode(std::span<const uint8_t>(digest));
+  OPENSSL_cleanse(digest, sizeof(digest));
+  if (iterations == 0) {
+    return base::StrCat("sha256$", salt, "$", encoded_digest);
+  }
+  return base::StrCat("pbkdf2-sha256$", iterations, "$", salt, "$", encoded_digest);
 }
 
 }  // namespace tokenwarden::server

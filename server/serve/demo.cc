@@ -10,7 +10,7 @@
 #include "base/base64url.h"
 #include "base/str_cat.h"
 #include "core/key_set.h"
-#include "server/auth/client_auth.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server {
 namespace {

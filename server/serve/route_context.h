@@ -19,9 +19,9 @@
 
 #include "core/denylist.h"
 #include "server/http/message.h"
-#include "server/redis/revocation_sync.h"
+#include "server/revocation/revocation_log.h"
+#include "server/revocation/revocation_sync.h"
 #include "server/serve/metrics.h"
-#include "server/serve/revocation_log.h"
 #include "server/serve/server_state.h"
 #include "server/serve/token_check.h"
 #include "server/serve/worker_context.h"
@@ -38,9 +38,9 @@ struct RouteDeps {
   StateHolder* state = nullptr;
   Metrics* metrics = nullptr;
   Denylist* denylist = nullptr;
-  RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
+  revocation::RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
   // revocation_sync shares revocations with other instances; null without `redis`.
-  redis::RevocationSync* revocation_sync = nullptr;
+  revocation::RevocationSync* revocation_sync = nullptr;
   // redis_health fills /readyz's "redis" object (null without `redis`; serve_command.cc).
   std::function<RedisHealth(std::string& json)> redis_health;
   // gauges fills the scrape-time gauges the routes cannot see (connections, reloads).

@@ -57,7 +57,7 @@ std::unique_ptr<ServeProcess> ServeProcess::Create(ServeOptions options, ServeEn
   }
   exit_code = p->OpenRevocationLog(config);
   if (exit_code == 0 && p->redis_link_ != nullptr) {
-    p->revocation_sync_ = std::make_unique<redis::RevocationSync>(
+    p->revocation_sync_ = std::make_unique<revocation::RevocationSync>(
         *p->redis_link_, *p->denylist_, p->revocation_log_.get(), p->env_.unix_now, p->env_.log);
     p->redis_link_->Start();
     p->link_running_.link = p->redis_link_.get();
@@ -123,7 +123,8 @@ int ServeProcess::MakeDemoConfig(ServerConfig& config) {
 int ServeProcess::OpenRedis(const ServerConfig& config) {
   if (config.redis.has_value()) {
     absl::StatusOr<std::unique_ptr<redis::RedisLink>> link = redis::RedisLink::Create(
-        *config.redis, {redis::RevocationSync::ChannelFor(config.redis->key_prefix)}, env_.log);
+        *config.redis, {revocation::RevocationSync::ChannelFor(config.redis->key_prefix)},
+        env_.log);
     if (!link.ok()) {
       env_.log(base::StrCat("configuration error: ", link.status().message()));
       return 2;
@@ -160,8 +161,8 @@ int ServeProcess::OpenRevocationLog(const ServerConfig& config) {
     return 0;
   }
   std::string log_warnings;
-  absl::StatusOr<std::unique_ptr<RevocationLog>> log =
-      RevocationLog::Open(config.denylist.log_path, *denylist_, env_.unix_now(), &log_warnings);
+  absl::StatusOr<std::unique_ptr<revocation::RevocationLog>> log = revocation::RevocationLog::Open(
+      config.denylist.log_path, *denylist_, env_.unix_now(), &log_warnings);
   if (!log_warnings.empty()) {
     env_.log(base::StrCat("warning: ", log_warnings));
   }
@@ -193,7 +194,7 @@ int ServeProcess::OpenAccessLog(const ServerConfig& config) {
 
 RedisHealth ServeProcess::RedisHealthJson(std::string& json) const {
   const redis::RedisLink& link = *redis_link_;
-  const redis::RevocationSync& sync = *revocation_sync_;
+  const revocation::RevocationSync& sync = *revocation_sync_;
   const bool synced = sync.synced();
   base::StrAppend(&json, "{\"connected\":", link.up() ? "true" : "false",
                   ",\"synced\":", synced ? "true" : "false", ",\"pending\":", sync.pending(), "}");

@@ -30,13 +30,13 @@
 #include "server/config/config.h"
 #include "server/http/server.h"
 #include "server/redis/redis_link.h"
-#include "server/redis/revocation_sync.h"
 #include "server/redis/shared_results.h"
+#include "server/revocation/revocation_log.h"
+#include "server/revocation/revocation_sync.h"
 #include "server/serve/access_log.h"
 #include "server/serve/demo.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/metrics.h"
-#include "server/serve/revocation_log.h"
 #include "server/serve/routes.h"
 #include "server/serve/server_state.h"
 
@@ -129,8 +129,8 @@ class ServeProcess {
   // live_ outlives every state (states hold its LiveIssuers): their threads stop after them.
   std::unique_ptr<LiveIssuers> live_;
   StateHolder state_;
-  std::unique_ptr<RevocationLog> revocation_log_;
-  std::unique_ptr<redis::RevocationSync> revocation_sync_;
+  std::unique_ptr<revocation::RevocationLog> revocation_log_;
+  std::unique_ptr<revocation::RevocationSync> revocation_sync_;
   LinkRunning link_running_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<Metrics> metrics_;

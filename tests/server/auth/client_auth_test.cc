@@ -8,20 +8,19 @@
 #include <thread>
 #include <vector>
 
+#include <absl/status/statusor.h>
 #include <gtest/gtest.h>
 
-#include "tests/server/auth/stored_secret.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server {
 namespace {
 
-using testing::StoredSecret;
-
 ClientConfig Client(std::string id, std::string_view secret, uint32_t iterations) {
   ClientConfig c;
   c.id = std::move(id);
-  std::optional<SecretHash> h = StoredSecret(HashSecret(secret, iterations));
-  EXPECT_TRUE(h.has_value());
+  absl::StatusOr<SecretHash> h = ParseSecretHash(HashSecret(secret, iterations));
+  EXPECT_TRUE(h.ok()) << h.status();
   c.secret = h.value_or(SecretHash{});
   return c;
 }

@@ -6,15 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/status/statusor.h>
 #include <gtest/gtest.h>
 
-#include "server/auth/client_auth.h"
-#include "tests/server/auth/stored_secret.h"
+#include "server/config/secret_hash.h"
 
 namespace tokenwarden::server::cli {
 namespace {
-
-using testing::StoredSecret;
 
 struct Result {
   int code;
@@ -36,7 +34,11 @@ std::optional<SecretHash> Stored(const std::string& out) {
   if (!out.ends_with('\n') || out.find('\n') != out.size() - 1) {
     return std::nullopt;
   }
-  return StoredSecret(std::string_view(out).substr(0, out.size() - 1));
+  absl::StatusOr<SecretHash> h = ParseSecretHash(std::string_view(out).substr(0, out.size() - 1));
+  if (!h.ok()) {
+    return std::nullopt;
+  }
+  return *std::move(h);
 }
 
 TEST(HashSecretCommandTest, HashesStdinWithSha256) {

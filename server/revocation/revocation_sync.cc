@@ -1,11 +1,16 @@
-#include "server/redis/revocation_sync.h"
+#include "server/revocation/revocation_sync.h"
 
 #include <limits>
 #include <utility>
 
 #include "base/str_cat.h"
+#include "server/revocation/record.h"
 
-namespace tokenwarden::server::redis {
+namespace tokenwarden::server::revocation {
+
+using redis::RedisLink;
+using redis::RespValue;
+
 namespace {
 
 // kScript sets the key unless Redis already holds it with a later expiry, and publishes only
@@ -23,13 +28,6 @@ constexpr std::string_view kScript =
 constexpr size_t kScanCount = 1000;
 constexpr size_t kReconcileBatch = 256;
 constexpr size_t kMaxUnsent = size_t{1} << 20;
-
-std::string Record(const Denylist::Key& key, int64_t expires_at) {
-  std::string record;
-  AppendRevocationRecord(key, expires_at, record);
-  record.pop_back();  // the '\n'
-  return record;
-}
 
 }  // namespace
 
@@ -132,7 +130,7 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
     Entry e{};
     const std::string record =
         base::StrCat(std::string_view(keys[i]).substr(key_prefix.size()), " ", value.str);
-    if (!ParseRevocationRecord(record, e.key, e.expires_at)) {
+    if (!ParseRecord(record, e.key, e.expires_at)) {
       continue;  // not ours; never trust a malformed entry into the denylist
     }
     Remember(e, now);
@@ -214,7 +212,7 @@ void RevocationSync::Flush() {
 }
 
 void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
-  const std::string record = Record(e.key, e.expires_at);
+  const std::string record = RecordText(e.key, e.expires_at);
   const std::string_view hex = std::string_view(record).substr(0, 64);  // the key's part
   const bool expires = e.expires_at != std::numeric_limits<int64_t>::max();
   link_.Command({"EVAL", std::string(kScript), "1", base::StrCat(prefix_, "revoked:", hex),
@@ -241,7 +239,7 @@ void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
 
 void RevocationSync::OnMessage(std::string_view channel, std::string_view message) {
   Entry e{};
-  if (channel != this->channel() || !ParseRevocationRecord(message, e.key, e.expires_at)) {
+  if (channel != this->channel() || !ParseRecord(message, e.key, e.expires_at)) {
     return;
   }
   Remember(e, clock_());
@@ -283,4 +281,4 @@ void RevocationSync::WriteLog() {
   }
 }
 
-}  // namespace tokenwarden::server::redis
+}  // namespace tokenwarden::server::revocation

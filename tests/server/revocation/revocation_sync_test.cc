@@ -3,7 +3,7 @@
 // what is and is not taken from Redis, revocations heard from other instances (applied and
 // logged), revocations accepted here (a later expiry wins, no echo), an outage (queued,
 // flushed on return, an emptied Redis refilled) and a full denylist.
-#include "server/redis/revocation_sync.h"
+#include "server/revocation/revocation_sync.h"
 
 #include <cstdint>
 #include <ctime>
@@ -25,15 +25,19 @@
 #include "core/denylist.h"
 #include "server/config/config.h"
 #include "server/redis/redis_link.h"
-#include "server/serve/revocation_log.h"
+#include "server/revocation/record.h"
+#include "server/revocation/revocation_log.h"
 #include "tests/server/redis/test_redis.h"
 
-namespace tokenwarden::server::redis {
+namespace tokenwarden::server::revocation {
 namespace {
 
-using testing::LoopbackConfig;
-using testing::RedisServer;
-using testing::RespClient;
+using redis::RedisLink;
+using redis::RespValue;
+using redis::testing::LogLines;
+using redis::testing::LoopbackConfig;
+using redis::testing::RedisServer;
+using redis::testing::RespClient;
 using tokenwarden::testing::Eventually;
 
 constexpr char kPrefix[] = "t:";
@@ -52,16 +56,8 @@ Denylist::Key KeyNumbered(uint32_t n) {
   return key;
 }
 
-// Record is the shared form of a revocation: "<64 hex> <expires_at>".
-std::string Record(const Denylist::Key& key, int64_t expires_at) {
-  std::string record;
-  AppendRevocationRecord(key, expires_at, record);
-  record.pop_back();  // the '\n'
-  return record;
-}
-
 std::string RedisKey(const Denylist::Key& key) {
-  return std::string(kPrefix) + "revoked:" + Record(key, 0).substr(0, 64);
+  return std::string(kPrefix) + "revoked:" + RecordText(key, 0).substr(0, 64);
 }
 
 class RevocationSyncTest : public ::testing::Test {
@@ -119,7 +115,7 @@ class RevocationSyncTest : public ::testing::Test {
   std::unique_ptr<Denylist> denylist_ = std::make_unique<Denylist>(1024);
   std::unique_ptr<RedisLink> link_;
   std::unique_ptr<RevocationSync> sync_;
-  testing::LogLines log_lines_;
+  LogLines log_lines_;
 };
 
 TEST_F(RevocationSyncTest, TheFirstSyncPushesWhatThisInstanceKnows) {
@@ -195,9 +191,10 @@ TEST_F(RevocationSyncTest, AppliesWhatOtherInstancesPublishAndLogsIt) {
   const int64_t now = Now();
   // Malformed, expired, and on another channel (not subscribed): none is applied.
   ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, "nonsense"}).ok());
-  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, Record(KeyNumbered(9), now - 1)}).ok());
-  ASSERT_TRUE(client_->Call({"PUBLISH", "x:revocations", Record(KeyNumbered(10), now + 600)}).ok());
-  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, Record(KeyNumbered(11), now + 600)}).ok());
+  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, RecordText(KeyNumbered(9), now - 1)}).ok());
+  ASSERT_TRUE(
+      client_->Call({"PUBLISH", "x:revocations", RecordText(KeyNumbered(10), now + 600)}).ok());
+  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, RecordText(KeyNumbered(11), now + 600)}).ok());
   ASSERT_TRUE(Eventually([&] { return denylist_->Contains(KeyNumbered(11), Now()); }));
   EXPECT_EQ(sync_->received(), 1u);
   EXPECT_EQ(denylist_->size(), 1u);
@@ -205,7 +202,7 @@ TEST_F(RevocationSyncTest, AppliesWhatOtherInstancesPublishAndLogsIt) {
   auto logged = [&] {
     std::ifstream in(path);
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return text.find(Record(KeyNumbered(11), now + 600) + "\n") != std::string::npos;
+    return text.find(RecordText(KeyNumbered(11), now + 600) + "\n") != std::string::npos;
   };
   ASSERT_TRUE(Eventually(logged)) << [&] {
     std::ifstream in(path);
@@ -239,7 +236,7 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
     sync_->Share(key, expires_at);
     const Denylist::Key marker = KeyNumbered(markers++);
     sync_->Share(marker, now + 60);
-    expected_messages.push_back(Record(marker, now + 60));
+    expected_messages.push_back(RecordText(marker, now + 60));
     return Eventually([&] { return !Get(RedisKey(marker)).empty() && sync_->pending() == 0; });
   };
   // heard_in_order reads what a subscriber got and compares it with what should have come.
@@ -257,7 +254,7 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
     return true;
   };
 
-  expected_messages.push_back(Record(key, now + 600));
+  expected_messages.push_back(RecordText(key, now + 600));
   ASSERT_TRUE(share(now + 600));
   EXPECT_EQ(Get(RedisKey(key)), std::to_string(now + 600));
   EXPECT_EQ(sync_->sent(), 2u);
@@ -269,7 +266,7 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
   EXPECT_EQ(sync_->sent(), 3u);   // the marker only
   EXPECT_TRUE(heard_in_order());  // the marker only
 
-  expected_messages.push_back(Record(key, now + 900));
+  expected_messages.push_back(RecordText(key, now + 900));
   ASSERT_TRUE(share(now + 900));
   EXPECT_EQ(Get(RedisKey(key)), std::to_string(now + 900));
   EXPECT_EQ(Integer({"EXPIRETIME", RedisKey(key)}), now + 900);
@@ -339,4 +336,4 @@ TEST_F(RevocationSyncTest, AFullDenylistRefusesWhatRedisSendsAndSaysSo) {
 }
 
 }  // namespace
-}  // namespace tokenwarden::server::redis
+}  // namespace tokenwarden::server::revocation

@@ -1,10 +1,10 @@
-// File: server/redis/revocation_sync.h
+// File: server/revocation/revocation_sync.h
 // -----------------------------------------------------------------------------
 // RevocationSync shares revocations between tokenwarden instances through Redis, over a
 // RedisLink. The local denylist and durable log stay the source of truth for this instance;
 // Redis is where instances meet:
 //   <prefix>revoked:<64 hex key> = "<expires_at>", expiring at expires_at (EXAT)
-//   channel <prefix>revocations: "<64 hex key> <expires_at>" (revocation_log.h's record)
+//   channel <prefix>revocations: "<64 hex key> <expires_at>" (record.h)
 // A revocation accepted here (already in the denylist and fsynced to the log) is handed to
 // Share(); a Lua script sets the key unless Redis holds it with a later expiry and, only
 // when it changed something, publishes it. Every instance applies what it hears to its
@@ -16,8 +16,8 @@
 // Redis was unreachable (or before a crash; the log replayed it) and refills a Redis that
 // restarted empty. Only then is it `synced`. No acknowledged revocation depends on Redis.
 // Thread-safety: Share and the accessors from any thread; the rest runs on the link thread.
-#ifndef TOKENWARDEN_SERVER_REDIS_REVOCATION_SYNC_H_
-#define TOKENWARDEN_SERVER_REDIS_REVOCATION_SYNC_H_
+#ifndef TOKENWARDEN_SERVER_REVOCATION_REVOCATION_SYNC_H_
+#define TOKENWARDEN_SERVER_REVOCATION_REVOCATION_SYNC_H_
 
 #include <atomic>
 #include <cstdint>
@@ -30,17 +30,17 @@
 
 #include "core/denylist.h"
 #include "server/redis/redis_link.h"
-#include "server/serve/revocation_log.h"
+#include "server/revocation/revocation_log.h"
 
-namespace tokenwarden::server::redis {
+namespace tokenwarden::server::revocation {
 
 class RevocationSync {
  public:
   using Clock = std::function<int64_t()>;  // Unix seconds
   // `link` must not be started yet; the sync installs its hooks. `log` may be null (tests).
   // `denylist` already holds what the log replayed.
-  RevocationSync(RedisLink& link, Denylist& denylist, RevocationLog* log, Clock clock,
-                 RedisLink::Logger logger);
+  RevocationSync(redis::RedisLink& link, Denylist& denylist, RevocationLog* log, Clock clock,
+                 redis::RedisLink::Logger logger);
   RevocationSync(const RevocationSync&) = delete;
   RevocationSync& operator=(const RevocationSync&) = delete;
 
@@ -81,7 +81,7 @@ class RevocationSync {
   // Load reads one SCAN page from `cursor`, applies it, and continues until the cursor is 0.
   void Load(uint64_t epoch, std::string cursor);
   void ApplyLoaded(uint64_t epoch, std::vector<std::string> keys, std::string next_cursor,
-                   const RespValue& values);
+                   const redis::RespValue& values);
   // Reconcile pushes `entries[from..]` in pipelined batches, then finishes the sync; queued
   // revocations numbered below `covered` are in `entries`.
   void Reconcile(uint64_t epoch, std::shared_ptr<std::vector<Entry>> entries, size_t from,
@@ -98,11 +98,11 @@ class RevocationSync {
     pending_.store(unsent_.size() + unconfirmed_at_start_, std::memory_order_release);
   }
 
-  RedisLink& link_;
+  redis::RedisLink& link_;
   Denylist& denylist_;
   RevocationLog* log_;
   const Clock clock_;
-  const RedisLink::Logger logger_;
+  const redis::RedisLink::Logger logger_;
   const std::string prefix_;
 
   // Link thread only.
@@ -132,6 +132,6 @@ class RevocationSync {
   std::atomic<uint64_t> refused_{0};
 };
 
-}  // namespace tokenwarden::server::redis
+}  // namespace tokenwarden::server::revocation
 
-#endif  // TOKENWARDEN_SERVER_REDIS_REVOCATION_SYNC_H_
+#endif  // TOKENWARDEN_SERVER_REVOCATION_REVOCATION_SYNC_H_

@@ -1,22 +1,21 @@
-// File: server/serve/revocation_log.h
+// File: server/revocation/revocation_log.h
 // -----------------------------------------------------------------------------
 // RevocationLog makes revocations durable: each one is appended as a line and fsynced before
 // /revoke answers 200, the file is replayed into the denylist at start-up, and compacted
 // (rewritten with only the live entries, atomically by rename) as entries expire.
 //
-// Format: a header line "tokenwarden-revocations 1", then one line per revocation:
-//   <64 hex digits: Denylist key> <expires_at: decimal Unix seconds>
+// Format: a header line "tokenwarden-revocations 1", then one line per revocation, each a
+// record (record.h): <64 hex digits: Denylist key> <expires_at: decimal Unix seconds>
 // A torn last line (crash mid-append) is ignored with a warning; any other malformed line
 // stops start-up (the file is ours; damage means something is wrong).
-#ifndef TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
-#define TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
+#ifndef TOKENWARDEN_SERVER_REVOCATION_REVOCATION_LOG_H_
+#define TOKENWARDEN_SERVER_REVOCATION_REVOCATION_LOG_H_
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <absl/base/thread_annotations.h>
@@ -25,7 +24,7 @@
 #include "base/mutex.h"
 #include "core/denylist.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::revocation {
 
 // Thread-safety: all methods may be called concurrently (appends serialize on a mutex).
 class RevocationLog {
@@ -83,13 +82,6 @@ class RevocationLog {
   std::string failed_ ABSL_GUARDED_BY(mu_);
 };
 
-// The record of one revocation, as the log stores it and as instances tell each other through
-// Redis: "<64 lowercase hex digits: Denylist key> <expires_at: canonical decimal>".
-// AppendRevocationRecord appends it and a '\n' to `out`; ParseRevocationRecord reads one
-// (without the '\n') and refuses any other spelling.
-void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out);
-bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at);
+}  // namespace tokenwarden::server::revocation
 
-}  // namespace tokenwarden::server
-
-#endif  // TOKENWARDEN_SERVER_SERVE_REVOCATION_LOG_H_
+#endif  // TOKENWARDEN_SERVER_REVOCATION_REVOCATION_LOG_H_

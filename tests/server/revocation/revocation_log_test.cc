@@ -1,4 +1,4 @@
-#include "server/serve/revocation_log.h"
+#include "server/revocation/revocation_log.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +17,7 @@
 #include "base/hex.h"
 #include "core/denylist.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::revocation {
 namespace {
 
 constexpr int64_t kNow = 1700000000;
@@ -466,119 +466,5 @@ TEST_F(RevocationLogTest, CompactionKeepsBatchesNotYetInTheDenylist) {
             kHeader.size() + Line(5000, kNow + 1000).size() + Line(5001, kNow + 2000).size());
 }
 
-TEST(RevocationRecordTest, RoundTrips) {
-  Denylist::Key zeros{};
-  Denylist::Key ones;
-  ones.fill(0xff);
-  Denylist::Key mixed;
-  for (size_t i = 0; i < mixed.size(); ++i) {
-    mixed[i] = static_cast<uint8_t>(i * 37 + 0xab);
-  }
-  for (const Denylist::Key& key : {zeros, ones, mixed, KeyN(1)}) {
-    for (const int64_t expires_at :
-         {kNow, int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{10}, INT64_MAX, INT64_MIN}) {
-      std::string record = "prefix|";
-      AppendRevocationRecord(key, expires_at, record);
-      ASSERT_TRUE(record.starts_with("prefix|")) << record;  // appended, not replaced
-      const std::string line = record.substr(7);
-      EXPECT_EQ(line, base::HexEncode(key) + " " + std::to_string(expires_at) + "\n");
-      ASSERT_TRUE(line.ends_with('\n'));
-      Denylist::Key parsed_key{};
-      int64_t parsed_expiry = 12345;
-      ASSERT_TRUE(ParseRevocationRecord(std::string_view(line).substr(0, line.size() - 1),
-                                        parsed_key, parsed_expiry))
-          << line;
-      EXPECT_EQ(parsed_key, key) << line;
-      EXPECT_EQ(parsed_expiry, expires_at) << line;
-    }
-  }
-}
-
-TEST(RevocationRecordTest, ParsesTheCanonicalSpelling) {
-  Denylist::Key key{};
-  int64_t expires_at = 0;
-  const std::string hex(64, 'a');
-  ASSERT_TRUE(ParseRevocationRecord(hex + " 1700000100", key, expires_at));
-  EXPECT_EQ(expires_at, 1700000100);
-  Denylist::Key expected;
-  expected.fill(0xaa);
-  EXPECT_EQ(key, expected);
-  const std::string digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  ASSERT_TRUE(ParseRevocationRecord(digits + " -9223372036854775808", key, expires_at));
-  EXPECT_EQ(expires_at, INT64_MIN);
-  EXPECT_EQ(key[0], 0x01);
-  EXPECT_EQ(key[7], 0xef);
-  EXPECT_EQ(key[31], 0xef);
-  ASSERT_TRUE(ParseRevocationRecord(digits + " 0", key, expires_at));
-  EXPECT_EQ(expires_at, 0);
-  ASSERT_TRUE(ParseRevocationRecord(digits + " 9223372036854775807", key, expires_at));
-  EXPECT_EQ(expires_at, INT64_MAX);
-}
-
-TEST(RevocationRecordTest, RefusesEveryOtherSpelling) {
-  Denylist::Key key;
-  for (size_t i = 0; i < key.size(); ++i) {
-    key[i] = static_cast<uint8_t>(i * 37 + 0xab);
-  }
-  const std::string hex = base::HexEncode(key);
-  std::string upper = hex;
-  for (char& c : upper) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  ASSERT_NE(upper, hex);
-  std::string one_upper = hex;
-  one_upper[10] = 'A';
-  one_upper[11] = 'B';
-  const std::vector<std::string> bad = {
-      "",
-      " 1700000100",
-      upper + " 1700000100",                        // upper-case hex
-      one_upper + " 1700000100",                    // one upper-case byte
-      hex.substr(1) + " 1700000100",                // 63 digits
-      hex + "0 1700000100",                         // 65 digits
-      hex + "1700000100",                           // no space
-      hex + "  1700000100",                         // two spaces
-      hex + "\t1700000100",                         // tab
-      " " + hex + " 1700000100",                    // leading space
-      hex + " +1700000100",                         // sign
-      hex + " 007",                                 // leading zeros
-      hex + " 00",                                  // leading zero
-      hex + " -07",                                 // negative with a leading zero
-      hex + " -0",                                  // negative zero
-      hex + " -",                                   // sign alone
-      hex + " 1700000100\n",                        // trailing newline
-      hex + " 1700000100 ",                         // trailing space
-      hex + " 1700000100\r",                        // CR
-      hex + " 1700000100" + std::string(1, '\0'),   // NUL
-      hex + " 17000x0100",                          // not a number
-      hex + " 0x10",                                // hexadecimal
-      hex + " 1e9",                                 // exponent
-      hex + " 1.5",                                 // fraction
-      hex + " ",                                    // no number
-      hex + " 9223372036854775808",                 // INT64_MAX + 1
-      hex + " -9223372036854775809",                // INT64_MIN - 1
-      hex + " 99999999999999999999",                // 20 digits, past int64
-      hex + " 100000000000000000000",               // 21 digits
-      hex.substr(0, 62) + "zz 1700000100",          // not hex
-      hex.substr(0, 62) + "g0 1700000100",          // not hex
-      hex + " 1700000100 " + hex + " 1700000100",   // two records
-      hex + " 1700000100\n" + hex + " 1700000100",  // two lines
-  };
-  for (const std::string& line : bad) {
-    Denylist::Key parsed_key{};
-    int64_t parsed_expiry = 0;
-    EXPECT_FALSE(ParseRevocationRecord(line, parsed_key, parsed_expiry)) << '"' << line << '"';
-  }
-  // The same lines with a good number parse: the refusals above are about the spelling.
-  Denylist::Key parsed_key{};
-  int64_t parsed_expiry = 0;
-  EXPECT_TRUE(ParseRevocationRecord(hex + " 1700000100", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_key, key);
-  EXPECT_TRUE(ParseRevocationRecord(hex + " 7", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_expiry, 7);
-  EXPECT_TRUE(ParseRevocationRecord(hex + " -7", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_expiry, -7);
-}
-
 }  // namespace
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::revocation

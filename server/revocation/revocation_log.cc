@@ -1,4 +1,4 @@
-#include "server/serve/revocation_log.h"
+#include "server/revocation/revocation_log.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,28 +7,25 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <functional>
 #include <optional>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include <absl/status/status.h>
 
-#include "base/hex.h"
 #include "base/str_cat.h"
 #include "base/unique_fd.h"
+#include "server/revocation/record.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden::server::revocation {
 namespace {
 
 using base::StrCat;
 
 constexpr std::string_view kHeader = "tokenwarden-revocations 1";
-// A record is 64 hex digits, a space and at most 20 characters of int64: 85 bytes. Anything
-// longer is not ours, and reading stops there instead of buffering an unbounded line.
-constexpr size_t kMaxRecordLen = 64 + 1 + 20;
+// A line longer than any record (record.h: kMaxRecordLen) is not ours, and reading stops there
+// instead of buffering an unbounded line.
 constexpr size_t kMaxLineLen = 128;
 constexpr size_t kMinCompactLines = 1024;
 
@@ -136,7 +133,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
     }
     Denylist::Key key;
     int64_t expires_at = 0;
-    if (!ParseRevocationRecord(line, key, expires_at)) {
+    if (!ParseRecord(line, key, expires_at)) {
       return LineError(path, line_no, "expected <64 lowercase hex digits> <expires_at>");
     }
     ++r.lines;
@@ -234,35 +231,6 @@ absl::Status ReplaceFile(const std::string& path, std::string_view content, int&
 
 }  // namespace
 
-void AppendRevocationRecord(const Denylist::Key& key, int64_t expires_at, std::string& out) {
-  base::AppendHex(key, out);
-  out.push_back(' ');
-  char digits[24];
-  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), expires_at);
-  out.append(digits, r.ptr);
-  out.push_back('\n');
-}
-
-// The number is canonical — an optional '-', then digits without leading zeros ("0" itself is
-// fine), as AppendRevocationRecord writes it — so every record has one spelling.
-bool ParseRevocationRecord(std::string_view line, Denylist::Key& key, int64_t& expires_at) {
-  if (line.size() < 66 || line.size() > kMaxRecordLen || line[64] != ' ') {
-    return false;
-  }
-  if (!base::DecodeLowerHex(line.substr(0, 2 * key.size()), key)) {
-    return false;
-  }
-  const std::string_view number = line.substr(65);
-  const std::string_view digits = number.starts_with('-') ? number.substr(1) : number;
-  if (digits.empty() || digits[0] < '0' || digits[0] > '9' ||
-      (digits[0] == '0' && (digits.size() > 1 || number.size() > 1))) {
-    return false;
-  }
-  const char* end = number.data() + number.size();
-  const std::from_chars_result r = std::from_chars(number.data(), end, expires_at);
-  return r.ec == std::errc() && r.ptr == end;
-}
-
 absl::StatusOr<std::unique_ptr<RevocationLog>> RevocationLog::Open(const std::string& path,
                                                                    Denylist& denylist, int64_t now,
                                                                    std::string* warnings) {
@@ -326,7 +294,7 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
   std::string lines;
   lines.reserve((kMaxRecordLen + 1) * entries.size());
   for (const Entry& e : entries) {
-    AppendRevocationRecord(e.key, e.expires_at, lines);
+    AppendRecord(e.key, e.expires_at, lines);
   }
   base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
@@ -400,7 +368,7 @@ absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
   std::string content = StrCat(kHeader, "\n");
   content.reserve(content.size() + live.size() * (kMaxRecordLen + 1));
   for (const Record& r : live) {
-    AppendRevocationRecord(r.key, r.expires_at, content);
+    AppendRecord(r.key, r.expires_at, content);
   }
 
   int new_fd = -1;
@@ -426,4 +394,4 @@ size_t RevocationLog::lines() const {
   return lines_;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden::server::revocation
