@@ -198,6 +198,12 @@ void Worker::Accept(uv_stream_t* server) {
 
 bool Worker::EvictOne() {
   Connection* victim = silent_.head;
+  if (victim == nullptr && shared_.silent_connections.load(std::memory_order_relaxed) > 0) {
+    // Silent connections sit on another worker, which evicts them for its own newcomers (and
+    // times them out): closing one of our working clients for this newcomer would let a
+    // silent flood on one worker push out the other worker's gateway connections.
+    return false;
+  }
   if (victim == nullptr) {
     victim = idle_.head != nullptr ? idle_.head : in_head_.head;
   }
@@ -211,6 +217,9 @@ bool Worker::EvictOne() {
 void Worker::Unlink(Connection* connection) {
   if (connection->idleness_ == Idleness::kBusy) {
     return;
+  }
+  if (connection->idleness_ == Idleness::kSilent) {
+    shared_.silent_connections.fetch_sub(1, std::memory_order_relaxed);
   }
   IdleList& list = ListOf(connection->idleness_);
   Connection* prev = connection->idle_prev_;
@@ -228,6 +237,9 @@ void Worker::SetIdleness(Connection* connection, Idleness idleness) {
   Unlink(connection);
   if (idleness == Idleness::kBusy) {
     return;
+  }
+  if (idleness == Idleness::kSilent) {
+    shared_.silent_connections.fetch_add(1, std::memory_order_relaxed);
   }
   IdleList& list = ListOf(idleness);
   connection->idle_prev_ = list.tail;

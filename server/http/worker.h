@@ -33,6 +33,10 @@ struct ServerShared {
   Handler handler;
   Completion completion;
   std::atomic<size_t> open_connections{0};  // accepted and not yet closed, all workers
+  // silent_connections: connections that have sent nothing yet, all workers. A worker at the
+  // connection limit with none of its own refuses a newcomer while another worker holds
+  // some, rather than evicting its established keep-alive clients (eviction is per worker).
+  std::atomic<size_t> silent_connections{0};
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> evicted{0};
