@@ -214,7 +214,7 @@ void Connection::Fail(int status, std::string_view detail) {
 }
 
 void Connection::Queue(const Request* request, bool head, ConnectionHeader connection) {
-  AppendResponse(response_, worker_.date().Now(), head, connection, out_);
+  AppendResponse(response_, worker_.Date(), head, connection, out_);
   ++out_responses_;
   const Completion& completion = worker_.shared().completion;
   if (completion) {

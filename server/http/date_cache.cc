@@ -8,15 +8,14 @@
 
 namespace tokenwarden::server::http {
 
-std::string_view DateCache::Now() { return At(time(nullptr)); }
-
-std::string_view DateCache::At(time_t now) {
+std::string_view DateCache::At(int64_t now) {
   if (now != second_) {
     static constexpr char kDays[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const time_t seconds = static_cast<time_t>(now);
     tm utc;
-    if (gmtime_r(&now, &utc) == nullptr) {
+    if (gmtime_r(&seconds, &utc) == nullptr) {
       return std::string_view(text_, len_);
     }
     const int n = std::snprintf(text_, sizeof(text_), "%s, %02d %s %04d %02d:%02d:%02d GMT",

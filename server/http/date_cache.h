@@ -5,7 +5,8 @@
 #ifndef TOKENWARDEN_SERVER_HTTP_DATE_CACHE_H_
 #define TOKENWARDEN_SERVER_HTTP_DATE_CACHE_H_
 
-#include <ctime>
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace tokenwarden::server::http {
@@ -15,14 +16,12 @@ namespace tokenwarden::server::http {
 // Thread-safety: none; each worker loop owns one.
 class DateCache {
  public:
-  // Now returns the date for the wall clock's current second. The view is valid until the
-  // next call.
-  std::string_view Now();
-  // At returns the date for `now` (Unix seconds), reformatting only when it changed.
-  std::string_view At(time_t now);
+  // At returns the date for `now` (Unix seconds), reformatting only when it changed. The view
+  // is valid until the next call. The caller reads the clock (http::ServerOptions::unix_now).
+  std::string_view At(int64_t now);
 
  private:
-  time_t second_ = -1;
+  int64_t second_ = -1;
   char text_[64] = {};
   size_t len_ = 0;
 };

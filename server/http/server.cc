@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -96,6 +97,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions opt
   impl->shared.sources = std::make_unique<SourceLimiter>(options.limits.max_connections_per_source);
   impl->shared.handler = std::move(handler);
   impl->shared.completion = std::move(completion);
+  impl->shared.unix_now = options.unix_now ? std::move(options.unix_now) : [] {
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count());
+  };
   for (int i = 0; i < options.workers; ++i) {
     impl->workers.push_back(std::make_unique<Worker>(i, impl->shared));
   }

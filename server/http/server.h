@@ -40,6 +40,10 @@ struct ServerOptions {
   std::vector<std::string> listen;  // "host:port" or "[v6]:port"; port 0 picks one
   int workers = 1;
   Limits limits;
+  // unix_now is the wall clock in whole Unix seconds, read for each response's Date header
+  // (tests pin it). Not time(): glibc serves that from the coarse clock, a second behind
+  // the one validation reads for a few milliseconds after each tick.
+  std::function<int64_t()> unix_now;  // unset: the system clock (CLOCK_REALTIME)
 };
 
 struct ServerStats {

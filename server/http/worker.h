@@ -32,6 +32,7 @@ struct ServerShared {
   Limits limits;
   Handler handler;
   Completion completion;
+  std::function<int64_t()> unix_now;        // whole Unix seconds, for the Date header
   std::atomic<size_t> open_connections{0};  // accepted and not yet closed, all workers
   // silent_connections: connections that have sent nothing yet, all workers. A worker at the
   // connection limit with none of its own refuses a newcomer while another worker holds
@@ -83,7 +84,8 @@ class Worker {
   int index() const { return index_; }
   uv_loop_t* loop() { return &loop_; }
   ServerShared& shared() { return shared_; }
-  DateCache& date() { return date_; }
+  // Date returns the Date header value for the current second of the server's clock.
+  std::string_view Date() { return date_.At(shared_.unix_now()); }
   bool draining() const { return draining_; }
   // ReadBuffer is the one read buffer of the loop: a read callback consumes it entirely
   // before the loop reads into it again.

@@ -253,6 +253,7 @@ int ServeProcess::StartHttp(const ServerConfig& config) {
   http::ServerOptions http_options;
   http_options.listen = config.listen;
   http_options.workers = config.workers;
+  http_options.unix_now = env_.unix_now;
   http_options.limits.max_header_bytes = config.limits.max_header_bytes;
   http_options.limits.max_body_bytes = config.limits.max_body_bytes;
   http_options.limits.max_headers = config.limits.max_headers;

@@ -2,7 +2,9 @@
 // HEAD, chunked bodies, 100-continue, the Completion callback and several workers.
 #include "server/http/server.h"
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -209,6 +211,30 @@ TEST_F(HttpServerBasicTest, TwoWorkersBothServe) {
     workers.insert(response->body);
   }
   EXPECT_EQ(workers, (std::set<std::string>{"0", "1"}));
+}
+
+// The Date header comes from the injected clock (RFC 9110 IMF-fixdate), follows it across
+// seconds, and is never read from time().
+TEST_F(HttpServerBasicTest, DateHeaderFollowsTheInjectedClock) {
+  std::atomic<int64_t> now{784111777};  // RFC 9110's example: Sun, 06 Nov 1994 08:49:37 GMT
+  ServerOptions options;
+  options.listen = {"127.0.0.1:0"};
+  options.unix_now = [&now] { return now.load(); };
+  auto server =
+      HttpServer::Create(options, [](const Request&, Response& response) { response.body = "ok"; });
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string bound = (*server)->BoundAddresses().at(0);
+  (*server)->Start();
+  TestClient client(static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1))));
+  ASSERT_TRUE(client.Send(Get("/")));
+  std::optional<RawResponse> first = client.ReadResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->Header("Date"), "Sun, 06 Nov 1994 08:49:37 GMT");
+  now = 4102444800;  // 2100-01-01, a Friday
+  ASSERT_TRUE(client.Send(Get("/")));
+  std::optional<RawResponse> second = client.ReadResponse();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->Header("Date"), "Fri, 01 Jan 2100 00:00:00 GMT");
 }
 
 TEST_F(HttpServerBasicTest, ServesIpv6) {
