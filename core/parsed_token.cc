@@ -48,7 +48,13 @@ std::string_view Text(const std::vector<uint8_t>& buf, size_t len) {
 }  // namespace
 
 bool IsCompactJws(std::string_view token) {
-  return std::count(token.begin(), token.end(), '.') == 2;
+  // Two finds (memchr) rather than counting byte by byte: runs on every request.
+  const size_t first = token.find('.');
+  if (first == std::string_view::npos) {
+    return false;
+  }
+  const size_t second = token.find('.', first + 1);
+  return second != std::string_view::npos && token.find('.', second + 1) == std::string_view::npos;
 }
 
 ParsedToken::ParsedToken() : impl_(std::make_unique<Impl>()) {

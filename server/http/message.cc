@@ -1,5 +1,6 @@
 #include "server/http/message.h"
 
+#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -11,24 +12,38 @@ using base::AsciiLower;
 using base::EqualsIgnoreCase;
 namespace {
 
-// RFC 9110 §5.6.2: token = 1*tchar.
-bool IsTchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
+// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" /
+// "_" / "`" / "|" / "~" / DIGIT / ALPHA. A table: every response header name passes here.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[static_cast<size_t>(c)] =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+  return table;
+}();
 
 bool IsToken(std::string_view s) {
   if (s.empty()) {
     return false;
   }
   for (char c : s) {
-    if (!IsTchar(c)) {
+    if (!kTchar[static_cast<unsigned char>(c)]) {
       return false;
     }
   }
   return true;
+}
+
+// HasLineBreakOrNul: RFC 9110 §5.5 never allows CR, LF or NUL in a field value (response
+// splitting). One pass without early exit (the compiler vectorizes it); values are short.
+bool HasLineBreakOrNul(std::string_view value) {
+  bool found = false;
+  for (char c : value) {
+    found |= (c == '\r') | (c == '\n') | (c == '\0');
+  }
+  return found;
 }
 
 // The fields the transport writes itself: a second copy from a handler would be a duplicate
@@ -68,8 +83,7 @@ bool Response::AddHeader(std::string_view name, std::string_view value) {
   if (!IsToken(name) || IsTransportField(name)) {
     return false;
   }
-  // RFC 9110 §5.5: CR, LF and NUL are never allowed in a field value (response splitting).
-  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+  if (HasLineBreakOrNul(value)) {
     return false;
   }
   headers_.append(name);

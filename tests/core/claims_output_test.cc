@@ -236,6 +236,17 @@ TEST(ClaimTextTest, RendersEachKind) {
   EXPECT_EQ(Claim(reader, "Sub"), std::nullopt);
 }
 
+// A string without escapes is answered as a view of the payload (the common case of every
+// /validate claim header): the buffer is not touched.
+TEST(ClaimTextTest, PlainStringsAreViewsOfThePayload) {
+  Reader reader;
+  ASSERT_TRUE(reader.Load(R"({"sub":"user-1","esc":"a\"b"})"));
+  std::string buffer = "untouched";
+  EXPECT_EQ(reader.ClaimText("sub", buffer), "user-1");
+  EXPECT_EQ(buffer, "untouched");
+  EXPECT_EQ(reader.ClaimText("esc", buffer), "a\"b");
+}
+
 TEST(ClaimTextTest, StringsInArraysAreDecoded) {
   Reader reader;
   ASSERT_TRUE(reader.Load(R"({"g":["a\/b","c\u0020d"]})"));

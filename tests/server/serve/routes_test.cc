@@ -581,6 +581,27 @@ TEST_F(RoutesTest, ValidateClaimWithNewlineIsNotSentAsAHeader) {
   EXPECT_EQ(response.headers(), "X-Auth-Scope: read\r\n");
 }
 
+// RFC 6750 §2.1 b64token: token characters, then only '=' padding. Anything else is refused
+// before any decoding, with the route's own description; a well-formed b64token that is not
+// a JWT goes on to the core.
+TEST_F(RoutesTest, ValidateChecksTheB64TokenGrammar) {
+  const std::string_view refused = "the bearer token is malformed";
+  const std::vector<std::string> bad = {"=",   "==abc", "ab=c", "a b", "a\"b",   "a,b",
+                                        "a@b", "a%b",   "a;b",  "é",   "a\x01b", "ab=\x7f"};
+  for (const std::string& token : bad) {
+    const http::Response r = Handle(ValidateReq(token));
+    EXPECT_EQ(r.status, 401) << token;
+    EXPECT_EQ(r.body, ErrorBody("invalid_token", refused)) << token;
+  }
+  const std::vector<std::string> shaped = {"aZ09-._~+/", "abc=", "abc==", "A.B.C", "z"};
+  for (const std::string& token : shaped) {
+    const http::Response r = Handle(ValidateReq(token));
+    EXPECT_EQ(r.status, 401) << token;
+    EXPECT_NE(r.body, ErrorBody("invalid_token", refused)) << token;
+  }
+  EXPECT_EQ(Handle(ValidateReq(GoodA())).status, 200);
+}
+
 TEST_F(RoutesTest, ValidateWithoutCredentialsIsABareChallenge) {
   Req r;
   r.target = "/validate";
