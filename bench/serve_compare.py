@@ -6,6 +6,9 @@ noise falls on both alike; each figure is the lower of its two rounds. Scenarios
   introspect_cold   POST /introspect, 2,000 distinct ES256 tokens, cache off: parse + verify
   introspect_cached POST /introspect, one token: verified-token cache hits
   validate_cached   GET /validate, one token: cache hits
+Beside wrk's CPU per request (which moves with the shared machine's load), each scenario is
+also counted in user-space instructions per request under callgrind (bench/callgrind_count.py:
+exact, the kernel left out) when valgrind is installed; --no-callgrind skips that.
 Run through bench/serve-compare, which builds both binaries.
 """
 
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 
+import callgrind_count
 import serve_bench as sb
 
 
@@ -35,7 +39,9 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(sb.ROOT / "bench" / "results" / "serve-compare.md"))
+    ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
     args = ap.parse_args()
+    count = not args.no_callgrind and callgrind_count.available()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: run scripts/bootstrap")
     work = pathlib.Path(tempfile.mkdtemp(prefix="tw-bench-compare-"))
@@ -89,21 +95,45 @@ def main() -> int:
                         p.wait(timeout=15)
                     except subprocess.TimeoutExpired:
                         p.kill()
+        instructions = {}
+        if count:
+            for name, cache, mode, tokens in scenarios:
+                listed = tokens.read_text().split()
+                if mode == "validate":
+                    requests = [callgrind_count.validate_request(t) for t in listed]
+                else:
+                    requests = [callgrind_count.introspect_request(t, auth) for t in listed]
+                # Cached scenarios repeat their one token; the cold one sends 300 distinct
+                # tokens (after 20 others), each verified in full.
+                warmup = requests[-20:] if len(requests) > 1 else requests * 20
+                measured = requests[:300] if len(requests) > 1 else requests * 2000
+                for side, binary in binaries.items():
+                    instructions[(name, side)] = callgrind_count.instructions_per_request(
+                        binary, config(sb.free_port(), cache), work, f"{name}-{side}", warmup,
+                        measured)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    lines = ["| scenario | CPU µs/req before | CPU µs/req after | after ÷ before | req/s before | req/s after |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| scenario | CPU µs/req before | CPU µs/req after | after ÷ before | req/s before | "
+             "req/s after | instructions/req before | instructions/req after | after ÷ before |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, *_ in scenarios:
         b, a = best[(name, "before")], best[(name, "after")]
-        lines.append(f"| {name} | {b['cpu_us_per_request']:.1f} | {a['cpu_us_per_request']:.1f} | "
-                     f"{a['cpu_us_per_request'] / b['cpu_us_per_request']:.2f} | "
-                     f"{b['rps']:,.0f} | {a['rps']:,.0f} |")
+        line = (f"| {name} | {b['cpu_us_per_request']:.1f} | {a['cpu_us_per_request']:.1f} | "
+                f"{a['cpu_us_per_request'] / b['cpu_us_per_request']:.2f} | "
+                f"{b['rps']:,.0f} | {a['rps']:,.0f} | ")
+        if instructions:
+            ib, ia = instructions[(name, "before")], instructions[(name, "after")]
+            line += f"{ib:,.0f} | {ia:,.0f} | {ia / ib:.2f} |"
+        else:
+            line += "– | – | – |"
+        lines.append(line)
     text = "\n".join([
         f"# tokenwarden serve, {args.label} ({dt.date.today().isoformat()})", "",
         f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, one worker, rounds "
         f"alternating before/after twice, the lower CPU per request of each kept; load average "
-        f"{os.getloadavg()[0]:.2f} at the end.", "", *lines, "",
+        f"{os.getloadavg()[0]:.2f} at the end. Instructions: user space, callgrind, requests "
+        f"one at a time over one connection (bench/callgrind_count.py).", "", *lines, "",
         "Reproduce: `bench/serve-compare REV` (REV = the baseline commit).", ""])
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
