@@ -20,15 +20,14 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
   }
   // An empty `scp` array still says "these (no) scopes": rendered as "".
   if (!claims.scope.has_value() && (claims.Has("scp") || claims.Has("scope"))) {
-    std::string joined;
-    for (std::string_view s : claims.scopes) {
-      if (!joined.empty()) {
-        joined.push_back(' ');
+    out.append(",\"scope\":\"");
+    for (size_t i = 0; i < claims.scopes.size(); ++i) {
+      if (i > 0) {
+        out.push_back(' ');
       }
-      joined.append(s);
+      base::AppendJsonEscaped(claims.scopes[i], out);
     }
-    out.append(",\"scope\":");
-    base::AppendJsonQuoted(joined, out);
+    out.push_back('"');
   }
   if (!has_token_type) {
     out.append(",\"token_type\":\"Bearer\"");

@@ -540,8 +540,9 @@ std::string_view UnescapeJsonString(std::string_view text, std::string& buffer) 
 
 bool JoinStringArray(std::string_view text, std::string& buffer) {
   buffer.clear();
+  // Only strings with escapes are decoded into `unescaped`; the others are views of `text`,
+  // so the usual array (no escapes) allocates nothing here.
   std::string unescaped;
-  unescaped.reserve(text.size());
   Scanner scan(text, &unescaped);
   if (!scan.Consume('[')) {
     return false;

@@ -192,6 +192,9 @@ TEST(IntrospectionMembersTest, ScopeArrayBecomesAScopeString) {
   EXPECT_EQ(Members(R"({"scope":["a"],"scp":["b"]})"),
             R"(,"scp":["b"],"scope":"a b","token_type":"Bearer")");
   EXPECT_EQ(Members(R"({"scope":[]})"), R"(,"scope":"","token_type":"Bearer")");
+  // Escapes survive the join: decoded to read the scope, escaped again to write it.
+  EXPECT_EQ(Members(R"({"scp":["a\"b","c\u00e9"]})"),
+            R"(,"scp":["a\"b","c\u00e9"],"scope":"a\"b cé","token_type":"Bearer")");
 }
 
 TEST(IntrospectionMembersTest, TokenTypeIsKeptWhenPresent) {
