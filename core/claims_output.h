@@ -22,9 +22,17 @@ namespace tokenwarden {
 // becomes one, made of every granted scope. `"token_type":"Bearer"` is added unless present.
 void AppendIntrospectionMembers(const Claims& claims, std::string& out);
 
+// ScopeText is the granted scopes as one space-separated string, the engine's one answer to
+// "what is this token's scope": a `scope` string as it is, else every scope of a `scope`
+// array and of `scp` (Okta, Entra ID), joined. nullopt when the token has neither claim.
+std::optional<std::string_view> ScopeText(const Claims& claims, std::string& buffer);
+
 // ClaimText renders claim `name` for an HTTP header: a string as its value, an array of
 // strings joined by single spaces, anything else as compact JSON. nullopt when absent. The
-// view lives in `buffer` or the claims.
+// view lives in `buffer` or the claims. Two names are the engine's interpreted claims rather
+// than members: `scope` is ScopeText and `client_id` is Claims::ClientId (client_id, else cid,
+// else azp). A name with dots that is not a top-level claim is a path into nested objects
+// (`realm_access.roles`, `resource_access.my-app.roles`; at most 8 levels).
 std::optional<std::string_view> ClaimText(const Claims& claims, std::string_view name,
                                           std::string& buffer);
 

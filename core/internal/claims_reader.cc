@@ -1,7 +1,9 @@
 #include "core/internal/claims_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <system_error>
 
 #include <simdjson.h>
@@ -569,6 +571,74 @@ bool JoinStringArray(std::string_view text, std::string& buffer) {
     }
     scan.SkipSpace();
   }
+}
+
+bool ListGrants(std::string_view value, std::string_view item) {
+  std::string unescaped;
+  Scanner scan(value, &unescaped);
+  std::string_view text;
+  if (scan.Peek('"')) {
+    if (!scan.String(&text)) {
+      return false;
+    }
+    std::vector<std::string_view> words;
+    AppendSpaceSeparated(text, words);
+    return std::find(words.begin(), words.end(), item) != words.end();
+  }
+  if (!scan.Consume('[')) {
+    return false;
+  }
+  scan.SkipSpace();
+  while (scan.Peek('"')) {
+    unescaped.clear();
+    if (!scan.String(&text)) {
+      return false;
+    }
+    if (text == item) {
+      return true;
+    }
+    scan.SkipSpace();
+    if (!scan.Consume(',')) {
+      return false;
+    }
+    scan.SkipSpace();
+  }
+  return false;
+}
+
+std::optional<std::string_view> FindObjectMember(std::string_view object, std::string_view name,
+                                                 std::string& scratch) {
+  Scanner scan(object, &scratch);
+  scan.SkipSpace();
+  if (!scan.Consume('{')) {
+    return std::nullopt;
+  }
+  scan.SkipSpace();
+  while (scan.Peek('"')) {
+    scratch.clear();
+    std::string_view key;
+    if (!scan.String(&key)) {
+      return std::nullopt;
+    }
+    scan.SkipSpace();
+    if (!scan.Consume(':')) {
+      return std::nullopt;
+    }
+    scan.SkipSpace();
+    const char* start = scan.position();
+    if (!scan.Value(1)) {
+      return std::nullopt;
+    }
+    if (key == name) {
+      return std::string_view(start, static_cast<size_t>(scan.position() - start));
+    }
+    scan.SkipSpace();
+    if (!scan.Consume(',')) {
+      break;
+    }
+    scan.SkipSpace();
+  }
+  return std::nullopt;
 }
 
 void AppendCompactJson(std::string_view text, std::string& out) {

@@ -11,6 +11,7 @@
 #define TOKENWARDEN_CORE_INTERNAL_CLAIMS_READER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,17 @@ std::string_view UnescapeJsonString(std::string_view text, std::string& buffer);
 // JoinStringArray: when `text` (one validated JSON value) is an array of strings, sets
 // `buffer` to their values joined by single spaces and returns true.
 bool JoinStringArray(std::string_view text, std::string& buffer);
+
+// ListGrants reports whether `value` (one validated JSON value) grants `item`: a string whose
+// space-separated words include it, or an array with a string equal to it (RFC 6749 §3.3
+// scope semantics, for claims such as Auth0's `permissions`).
+bool ListGrants(std::string_view value, std::string_view item);
+
+// FindObjectMember returns the JSON text of member `name` of `object` (one validated JSON
+// value; nullopt when it is not an object or has no such member). Names are compared
+// unescaped; `scratch` holds a name that had escapes.
+std::optional<std::string_view> FindObjectMember(std::string_view object, std::string_view name,
+                                                 std::string& scratch);
 
 // AppendCompactJson appends `text`, one validated JSON value, without insignificant
 // whitespace.

@@ -185,6 +185,17 @@ TEST(IntrospectionMembersTest, ScopesOfAnotherTypeAreMalformed) {
   EXPECT_FALSE(reader.Load(R"({"scope":7})"));
 }
 
+// RFC 7662's client_id is the client the token was issued to, from `cid` (Okta) or `azp`
+// when the token has no `client_id`.
+TEST(IntrospectionMembersTest, ClientIdFromCidOrAzp) {
+  EXPECT_EQ(Members(R"({"cid":"0oa1"})"),
+            R"(,"cid":"0oa1","client_id":"0oa1","token_type":"Bearer")");
+  EXPECT_EQ(Members(R"({"azp":"app"})"), R"(,"azp":"app","client_id":"app","token_type":"Bearer")");
+  EXPECT_EQ(Members(R"({"client_id":"c","cid":"x"})"),
+            R"(,"client_id":"c","cid":"x","token_type":"Bearer")");
+  EXPECT_EQ(Members(R"({"sub":"u"})"), R"(,"sub":"u","token_type":"Bearer")");
+}
+
 // IdentityServer and Duende issue `scope` as an array: RFC 7662 wants a string.
 TEST(IntrospectionMembersTest, ScopeArrayBecomesAScopeString) {
   EXPECT_EQ(Members(R"({"sub":"u","scope":["openid","api1"]})"),
@@ -254,6 +265,56 @@ TEST(ClaimTextTest, StringsInArraysAreDecoded) {
   Reader reader;
   ASSERT_TRUE(reader.Load(R"({"g":["a\/b","c\u0020d"]})"));
   EXPECT_EQ(Claim(reader, "g"), "a/b c d");
+}
+
+// `scope` and `client_id` are the engine's interpreted claims: an Okta token (scp, cid) and an
+// IdentityServer token (scope array) get the same headers as a token with the plain claims.
+TEST(ClaimTextTest, ScopeAndClientIdAreTheInterpretedClaims) {
+  Reader okta;
+  ASSERT_TRUE(okta.Load(R"({"scp":["openid","orders:read"],"cid":"0oa1","uid":"00u1"})"));
+  EXPECT_EQ(Claim(okta, "scope"), "openid orders:read");
+  EXPECT_EQ(Claim(okta, "client_id"), "0oa1");
+  EXPECT_EQ(Claim(okta, "scp"), "openid orders:read");
+  Reader entra;
+  ASSERT_TRUE(entra.Load(R"({"scp":"User.Read Mail.Send","azp":"app-1"})"));
+  EXPECT_EQ(Claim(entra, "scope"), "User.Read Mail.Send");
+  EXPECT_EQ(Claim(entra, "client_id"), "app-1");
+  Reader duende;
+  ASSERT_TRUE(duende.Load(R"({"scope":["api1","offline_access"],"client_id":"c","azp":"x"})"));
+  EXPECT_EQ(Claim(duende, "scope"), "api1 offline_access");
+  EXPECT_EQ(Claim(duende, "client_id"), "c");
+  Reader both;
+  ASSERT_TRUE(both.Load(R"({"scope":"a b","scp":["c"]})"));
+  EXPECT_EQ(Claim(both, "scope"), "a b");  // a scope string is the answer, as in /introspect
+  Reader none;
+  ASSERT_TRUE(none.Load(R"({"sub":"u"})"));
+  EXPECT_EQ(Claim(none, "scope"), std::nullopt);
+  EXPECT_EQ(Claim(none, "client_id"), std::nullopt);
+  Reader empty;
+  ASSERT_TRUE(empty.Load(R"({"scp":[]})"));
+  EXPECT_EQ(Claim(empty, "scope"), "");
+}
+
+// Keycloak puts roles in objects: a dotted name reaches into them. A top-level claim whose
+// name has dots (a namespaced URL claim) is found as it is.
+TEST(ClaimTextTest, DottedNamesReachNestedClaims) {
+  Reader reader;
+  ASSERT_TRUE(reader.Load(
+      R"({"realm_access":{"roles":["offline_access","admin"]},)"
+      R"("resource_access":{"my.app":{"roles":["view"]},"account":{"roles":["manage"]}},)"
+      R"("https://example.com/roles":["r1"],"https://example.com":{"x":"wrong"},)"
+      R"("n":{"d\u0065ep":{"v":1}},"s":"flat","o":{"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":1}}}}}}}}}})"));
+  EXPECT_EQ(Claim(reader, "realm_access.roles"), "offline_access admin");
+  EXPECT_EQ(Claim(reader, "resource_access.my.app.roles"), "view");
+  EXPECT_EQ(Claim(reader, "resource_access.account.roles"), "manage");
+  EXPECT_EQ(Claim(reader, "resource_access.account"), R"({"roles":["manage"]})");
+  EXPECT_EQ(Claim(reader, "https://example.com/roles"), "r1");
+  EXPECT_EQ(Claim(reader, "n.deep.v"), "1");  // member names compare unescaped
+  EXPECT_EQ(Claim(reader, "realm_access.missing"), std::nullopt);
+  EXPECT_EQ(Claim(reader, "s.x"), std::nullopt);  // not an object
+  EXPECT_EQ(Claim(reader, "realm_access.roles.x"), std::nullopt);
+  EXPECT_EQ(Claim(reader, "o.a.b.c.d.e.f.g.h"), R"({"i":1})");
+  EXPECT_EQ(Claim(reader, "o.a.b.c.d.e.f.g.h.i"), std::nullopt);  // deeper than 8 levels
 }
 
 // --- HasAnyAudience ------------------------------------------------------------------------
