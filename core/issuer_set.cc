@@ -5,6 +5,8 @@
 
 #include <absl/status/status.h>
 
+#include "core/issuer_match.h"
+
 namespace tokenwarden {
 
 IssuerSetScratch::IssuerSetScratch(const IssuerSet& set) {
@@ -46,9 +48,9 @@ absl::StatusOr<IssuerSet> IssuerSet::Create(std::vector<IssuerEntry> entries) {
   return IssuerSet(std::move(entries));
 }
 
-int IssuerSet::Find(std::string_view iss) const {
+int IssuerSet::Find(std::string_view iss, const Claims& claims) const {
   for (size_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].issuer == iss) {
+    if (entries_[i].issuer == iss || IssuerMatches(entries_[i].validator->policy(), iss, claims)) {
       return static_cast<int>(i);
     }
   }
@@ -70,7 +72,7 @@ IssuerSet::Routing IssuerSet::Route(std::string_view token, IssuerSetScratch& sc
   if (entries_.size() == 1) {
     routing.issuer = 0;
   } else if (scratch.parsed_.claims_parsed() && iss.has_value()) {
-    routing.issuer = Find(*iss);
+    routing.issuer = Find(*iss, scratch.parsed_.claims());
   }
   return routing;
 }

@@ -70,8 +70,8 @@ class IssuerSet {
     // too_large: over every issuer's size limit, so never parsed (token_too_large).
     bool too_large = false;
   };
-  // Route chooses the issuer of `token`: the only one, or the one whose identifier equals the
-  // unverified `iss` exactly. Nothing is trusted yet; the Validator decides. `parse` parses
+  // Route chooses the issuer of `token`: the only one, or the one the unverified `iss` names
+  // (IssuerMatches). Nothing is trusted yet; the Validator decides. `parse` parses
   // even with a single issuer (for a caller that needs the claims, e.g. a revocation).
   Routing Route(std::string_view token, IssuerSetScratch& scratch, bool parse = false) const;
   // Validate validates a routed token with its issuer's Validator (routing.issuer >= 0).
@@ -84,8 +84,9 @@ class IssuerSet {
 
   size_t size() const { return entries_.size(); }
   const IssuerEntry& entry(int issuer) const { return entries_[static_cast<size_t>(issuer)]; }
-  // Find returns the index of the issuer named exactly `iss`, or -1.
-  int Find(std::string_view iss) const;
+  // Find returns the index of the issuer `iss` names (IssuerMatches: its identifier, an
+  // alias, or its tenant template filled from `claims`), or -1.
+  int Find(std::string_view iss, const Claims& claims) const;
 
  private:
   explicit IssuerSet(std::vector<IssuerEntry> entries);

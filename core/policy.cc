@@ -1,12 +1,16 @@
 #include "core/policy.h"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include <absl/strings/ascii.h>
 #include <openssl/mem.h>
 
 #include "base/ascii.h"
 #include "base/base64url.h"
+#include "core/internal/claims_reader.h"
+#include "core/issuer_match.h"
 #include "core/signature.h"
 
 namespace tokenwarden {
@@ -72,8 +76,18 @@ struct Outcome {
 };
 
 // CheckAudience is the one audience rule: the issuer's policy and a request's requirements
-// both use it.
-Outcome CheckAudience(std::span<const std::string> audiences, const Claims& claims) {
+// both use it. With client_id_audience, a token without `aud` is judged by its client_id.
+Outcome CheckAudience(std::span<const std::string> audiences, const Policy& policy,
+                      const Claims& claims) {
+  if (!claims.has_aud && policy.client_id_audience) {
+    if (!claims.client_id.has_value()) {
+      return {Error::kInvalidAudience, "the token has neither aud nor client_id"};
+    }
+    if (std::find(audiences.begin(), audiences.end(), *claims.client_id) != audiences.end()) {
+      return {Error::kOk, "no aud; client_id is an expected audience"};
+    }
+    return {Error::kInvalidAudience, "no aud, and client_id is none of the expected audiences"};
+  }
   if (!claims.has_aud) {
     return {Error::kInvalidAudience, "the token has no aud claim"};
   }
@@ -83,12 +97,53 @@ Outcome CheckAudience(std::span<const std::string> audiences, const Claims& clai
   return {Error::kInvalidAudience, "aud contains none of the expected audiences"};
 }
 
+// Grants: `scope` or `scp` grants `scope`, or one of the policy's scope_claims does.
+bool Grants(const Policy& policy, const Claims& claims, std::string_view scope) {
+  if (claims.HasScope(scope)) {
+    return true;
+  }
+  for (const std::string& name : policy.scope_claims) {
+    const std::optional<std::string_view> value = claims.Find(name);
+    if (value.has_value() && internal::ListGrants(*value, scope)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // CheckScopes is the one scope rule (every scope granted by `scope` or `scp`, string or
-// array); the issuer's policy and a request's requirements both use it.
-bool CheckScopes(std::span<const std::string> scopes, const Claims& claims, Checker& c) {
+// array, or by a scope claim of the policy); the issuer's policy and a request's
+// requirements both use it.
+bool CheckScopes(std::span<const std::string> scopes, const Policy& policy, const Claims& claims,
+                 Checker& c) {
   for (const std::string& scope : scopes) {
-    if (c.Record("scope", claims.HasScope(scope) ? Error::kOk : Error::kInsufficientScope,
+    if (c.Record("scope", Grants(policy, claims, scope) ? Error::kOk : Error::kInsufficientScope,
                  "every required scope must be granted by scope or scp")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// CheckTypeClaims: each of the policy's type claims is present and a string equal to one of
+// its values.
+bool CheckTypeClaims(const Policy& policy, const Claims& claims, Checker& c) {
+  for (const Policy::TypeClaim& rule : policy.type_claims) {
+    const std::optional<std::string_view> value = claims.Find(rule.claim);
+    Error result = Error::kMissingClaim;
+    std::string_view why = "a claim stating the token's type is absent";
+    if (value.has_value()) {
+      std::string buffer;
+      const bool is_string = value->starts_with('"');
+      const std::string_view text =
+          is_string ? internal::UnescapeJsonString(*value, buffer) : std::string_view();
+      const bool listed =
+          is_string && std::find(rule.values.begin(), rule.values.end(), text) != rule.values.end();
+      result = listed ? Error::kOk : Error::kInvalidType;
+      why = listed ? "the token's type claim has an accepted value"
+                   : "the token's type claim says it is another kind of token";
+    }
+    if (c.Record("type_claim", result, why)) {
       return true;
     }
   }
@@ -182,14 +237,17 @@ bool CheckIdentity(const Policy& policy, const Header& header, const Claims& cla
   }
   if (!policy.issuer.has_value()) {
     c.Skip("iss", "no issuer required");
-  } else if (c.Record("iss", claims.iss == *policy.issuer ? Error::kOk : Error::kInvalidIssuer,
+  } else if (c.Record("iss",
+                      claims.iss.has_value() && IssuerMatches(policy, *claims.iss, claims)
+                          ? Error::kOk
+                          : Error::kInvalidIssuer,
                       "iss must equal the expected issuer exactly")) {
     return true;
   }
   if (policy.audiences.empty()) {
     c.Skip("aud", "no audience required");
   } else {
-    const Outcome o = CheckAudience(policy.audiences, claims);
+    const Outcome o = CheckAudience(policy.audiences, policy, claims);
     if (c.Record("aud", o.error, o.why)) {
       return true;
     }
@@ -259,6 +317,27 @@ absl::Status ValidatePolicy(const Policy& policy) {
   if (policy.issuer.has_value() && policy.issuer->empty()) {
     return absl::InvalidArgumentError("issuer must not be empty");
   }
+  const bool template_issuer = policy.issuer.has_value() && IsTenantTemplate(*policy.issuer);
+  if (policy.issuer.has_value() && !template_issuer &&
+      policy.issuer->find(kTenantPlaceholder) != std::string::npos) {
+    return absl::InvalidArgumentError("issuer may hold {tenantid} once at most");
+  }
+  if (!policy.tenants.empty() && !template_issuer) {
+    return absl::InvalidArgumentError("tenants apply only to an issuer with {tenantid}");
+  }
+  for (const std::string& alias : policy.issuer_aliases) {
+    if (alias.empty() || alias.find(kTenantPlaceholder) != std::string::npos) {
+      return absl::InvalidArgumentError("an issuer alias must be a non-empty exact issuer");
+    }
+  }
+  for (const Policy::TypeClaim& rule : policy.type_claims) {
+    if (rule.claim.empty() || rule.values.empty()) {
+      return absl::InvalidArgumentError("a type claim rule needs a claim and values");
+    }
+  }
+  if (policy.client_id_audience && policy.audiences.empty()) {
+    return absl::InvalidArgumentError("client_id_audience needs audiences to compare with");
+  }
   for (const std::string& aud : policy.audiences) {
     if (aud.empty()) {
       return absl::InvalidArgumentError("audience must not be empty");
@@ -315,23 +394,23 @@ Error CheckClaims(const Policy& policy, const Header& header, const Claims& clai
       return c.first();
     }
   }
-  if (CheckOidc(policy, header, claims, now_d, c)) {
+  if (CheckTypeClaims(policy, claims, c) || CheckOidc(policy, header, claims, now_d, c)) {
     return c.first();
   }
-  CheckScopes(policy.required_scopes, claims, c);
+  CheckScopes(policy.required_scopes, policy, claims, c);
   return c.first();
 }
 
-Error CheckRequirements(const Requirements& requirements, const Claims& claims,
-                        std::string_view& detail) {
+Error CheckRequirements(const Requirements& requirements, const Policy& policy,
+                        const Claims& claims, std::string_view& detail) {
   Checker c(nullptr, detail);
   if (!requirements.audiences.empty()) {
-    const Outcome o = CheckAudience(requirements.audiences, claims);
+    const Outcome o = CheckAudience(requirements.audiences, policy, claims);
     if (c.Record("aud", o.error, o.why)) {
       return c.first();
     }
   }
-  CheckScopes(requirements.scopes, claims, c);
+  CheckScopes(requirements.scopes, policy, claims, c);
   return c.first();
 }
 

@@ -28,8 +28,15 @@ struct Policy {
   // algorithms is the allow-list. Empty means every algorithm the key set supports (the key
   // fit rules already stop algorithm confusion); `none` cannot be expressed.
   AlgorithmSet algorithms;
-  // issuer must equal `iss` exactly (RFC 7519 §4.1.1); an absent `iss` fails too.
+  // issuer must equal `iss` exactly (RFC 7519 §4.1.1); an absent `iss` fails too. An issuer
+  // holding kTenantPlaceholder is a multi-tenant template (Entra ID's `common` issuer): `iss`
+  // must equal it with the token's `tid` claim, a GUID, in place of the placeholder.
   std::optional<std::string> issuer;
+  // issuer_aliases are further exact spellings of the same issuer (Google signs ID tokens
+  // with both https://accounts.google.com and accounts.google.com).
+  std::vector<std::string> issuer_aliases;
+  // tenants: with a template issuer, the `tid` values accepted (empty: any tenant).
+  std::vector<std::string> tenants;
   // audiences: `aud` (string or array) must contain at least one of them; absent fails.
   std::vector<std::string> audiences;
   // leeway_seconds is the clock skew allowed on exp, nbf, iat and auth_time (>= 0).
@@ -47,8 +54,25 @@ struct Policy {
   std::optional<std::string> type;
   // required_claims must be present (any value).
   std::vector<std::string> required_claims;
-  // required_scopes must each be granted by `scope` or `scp`.
+  // type_claims are claims that say what kind of token this is; each must be a string equal
+  // to one of its values, else invalid_type (absent: missing_claim). Keycloak's `typ` claim
+  // "Bearer" tells an access token from an ID or refresh token, Cognito's `token_use`
+  // "access" from an ID token: the payload's counterpart of the `typ` header rule above.
+  struct TypeClaim {
+    std::string claim;
+    std::vector<std::string> values;
+  };
+  std::vector<TypeClaim> type_claims;
+  // client_id_audience: a token without `aud` meets the audience rule when its `client_id`
+  // is one of `audiences` (Cognito access tokens name their client there and carry no aud).
+  // A token with `aud` is judged by `aud` alone.
+  bool client_id_audience = false;
+  // required_scopes must each be granted by `scope` or `scp`, or by a scope_claims claim.
   std::vector<std::string> required_scopes;
+  // scope_claims are further claims that grant scopes, each a space-separated string or an
+  // array of strings (Auth0's `permissions`, Entra ID's application `roles`). They count for
+  // required_scopes and a request's scopes, not for the `scope` a response reports.
+  std::vector<std::string> scope_claims;
   // id_token turns on the OIDC Core §3.1.3.7 audience rules: with several audiences `azp`
   // must be present, and a present `azp` must be one of `audiences`.
   bool id_token = false;
@@ -81,10 +105,10 @@ struct Requirements {
   bool empty() const { return scopes.empty() && audiences.empty(); }
 };
 
-// CheckRequirements applies `requirements` to verified `claims`: kOk, or the failure with
-// `detail` (static storage).
-Error CheckRequirements(const Requirements& requirements, const Claims& claims,
-                        std::string_view& detail);
+// CheckRequirements applies `requirements` to verified `claims` of an issuer with `policy`
+// (whose scope_claims grant scopes too): kOk, or the failure with `detail` (static storage).
+Error CheckRequirements(const Requirements& requirements, const Policy& policy,
+                        const Claims& claims, std::string_view& detail);
 
 // TimeClaims are the claims whose verdict changes with time; a verified-token cache hit
 // re-checks them (and the denylist) instead of the whole pipeline.

@@ -157,7 +157,7 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t 
   // of the token, never what one route asked of it.
   const auto finish = [&](Error error) {
     if (error == Error::kOk && !requirements.empty()) {
-      error = CheckRequirements(requirements, out.token.claims, out.detail);
+      error = CheckRequirements(requirements, policy, out.token.claims, out.detail);
       out.token.detail = out.detail;
     }
     return error;

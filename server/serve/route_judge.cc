@@ -140,11 +140,11 @@ void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const 
     if (answer.exp.has_value() && now >= *answer.exp + policy.leeway_seconds) {
       error = Error::kExpired;
     } else {
-      error =
-          CheckRequirements({policy.required_scopes, policy.audiences}, *verdict.claims, detail);
+      error = CheckRequirements({policy.required_scopes, policy.audiences}, policy, *verdict.claims,
+                                detail);
     }
     if (error == Error::kOk) {
-      error = CheckRequirements(requirements, *verdict.claims, detail);
+      error = CheckRequirements(requirements, policy, *verdict.claims, detail);
     }
   }
   verdict.error = error;

@@ -55,8 +55,6 @@ class ServerState {
   std::span<const IssuerRuntime> issuers() const { return issuers_; }
   // issuer_set routes and validates tokens; its indices are those of issuers().
   const IssuerSet& issuer_set() const { return *issuer_set_; }
-  // FindIssuer returns the index of the issuer whose identifier equals `iss` exactly, or -1.
-  int FindIssuer(std::string_view iss) const { return issuer_set_->Find(iss); }
   const ClientRegistry& clients() const { return *clients_; }
 
  private:

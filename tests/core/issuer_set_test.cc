@@ -134,8 +134,8 @@ TEST(IssuerSetTest, CreateRejectsBadSets) {
       IssuerSet::Create({{std::string(kIssA), a}, {std::string(kIssB), b}});
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->size(), 2u);
-  EXPECT_EQ(ok->Find(kIssB), 1);
-  EXPECT_EQ(ok->Find("https://B.example"), -1);
+  EXPECT_EQ(ok->Find(kIssB, Claims{}), 1);
+  EXPECT_EQ(ok->Find("https://B.example", Claims{}), -1);
 }
 
 TEST(IssuerSetTest, OneIssuerRoutesWithoutParsing) {
@@ -206,6 +206,41 @@ TEST(IssuerSetTest, RoutesByExactIss) {
   const std::string alg_none = testing::Assemble(R"({"alg":"none"})", Payload(kIssB), "");
   EXPECT_EQ(set.Validate(set.Route(alg_none, scratch), kNow, scratch, out),
             Error::kUnsupportedAlgorithm);
+}
+
+// Routing asks the same issuer rule as the policy: an alias and a tenant template (filled
+// with the token's tid) route to their issuer, whose Validator then checks iss again.
+TEST(IssuerSetTest, RoutesByAliasAndTenantTemplate) {
+  constexpr std::string_view kTid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  Policy google;
+  google.issuer = "https://accounts.google.com";
+  google.issuer_aliases = {"accounts.google.com"};
+  Policy entra;
+  entra.issuer = "https://login.microsoftonline.com/{tenantid}/v2.0";
+  const auto make = [](const Policy& p, const Signer& s) {
+    absl::StatusOr<std::unique_ptr<Validator>> v =
+        Validator::Create(p, MustJwks(JwksOf({s.key.Jwk(s.kid)})));
+    EXPECT_TRUE(v.ok()) << v.status();
+    return std::shared_ptr<Validator>(*std::move(v));
+  };
+  const IssuerSet set = MustCreate({{std::string(kIssA), MakeValidator(kIssA, SignerA())},
+                                    {*google.issuer, make(google, SignerB())},
+                                    {*entra.issuer, make(entra, SignerC())}});
+  IssuerSetScratch scratch(set);
+  ValidationResult out;
+  Outcome o = RouteAndValidate(set, scratch, Sign(SignerB(), Payload("accounts.google.com")), out);
+  EXPECT_EQ(o.issuer, 1);
+  EXPECT_EQ(o.error, Error::kOk) << out.detail;
+  const std::string tenant_iss = StrCat("https://login.microsoftonline.com/", kTid, "/v2.0");
+  o = RouteAndValidate(
+      set, scratch, Sign(SignerC(), Payload(tenant_iss, StrCat(R"(,"tid":")", kTid, "\""))), out);
+  EXPECT_EQ(o.issuer, 2);
+  EXPECT_EQ(o.error, Error::kOk) << out.detail;
+  // Another tenant's tid does not fill this iss: not routed to the template issuer.
+  const IssuerSet::Routing r = set.Route(
+      Sign(SignerC(), Payload(tenant_iss, R"(,"tid":"9188040d-6c67-4c5b-b112-36a304b66dad")")),
+      scratch);
+  EXPECT_EQ(r.issuer, -1);
 }
 
 TEST(IssuerSetTest, TooLargeOnlyOverEveryIssuersLimit) {

@@ -385,6 +385,124 @@ INSTANTIATE_TEST_SUITE_P(
                    Error::kOk}),
     CaseName);
 
+// --- Provider shapes: issuer aliases and tenant templates, type claims, client_id as the
+// audience, further scope claims ----------------------------------------------------------------
+
+constexpr std::string_view kTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+void Google(Policy& p) {
+  p.issuer = "https://accounts.google.com";
+  p.issuer_aliases = {"accounts.google.com"};
+}
+void EntraCommon(Policy& p) { p.issuer = "https://login.microsoftonline.com/{tenantid}/v2.0"; }
+void EntraOneTenant(Policy& p) {
+  EntraCommon(p);
+  p.tenants = {std::string(kTenant)};
+}
+void KeycloakAccess(Policy& p) { p.type_claims = {{"typ", {"Bearer"}}}; }
+void CognitoAccess(Policy& p) {
+  p.audiences = {"app-client"};
+  p.client_id_audience = true;
+  p.type_claims = {{"token_use", {"access"}}};
+}
+void Auth0Permissions(Policy& p) {
+  p.scope_claims = {"permissions"};
+  p.required_scopes = {"read:orders"};
+}
+
+std::string EntraIss(std::string_view tid) {
+  return StrCat("\"iss\":\"https://login.microsoftonline.com/", tid, "/v2.0\"");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Providers, PolicyRuleTest,
+    ::testing::Values(
+        PolicyCase{"GoogleIssuer", kHeader, Valid(R"("iss":"https://accounts.google.com")"), Google,
+                   Error::kOk},
+        PolicyCase{"GoogleIssuerWithoutScheme", kHeader, Valid(R"("iss":"accounts.google.com")"),
+                   Google, Error::kOk},
+        PolicyCase{"AliasIsExact", kHeader, Valid(R"("iss":"accounts.google.com/")"), Google,
+                   Error::kInvalidIssuer},
+        PolicyCase{"TenantTemplateFilledWithTid", kHeader,
+                   Valid(StrCat(EntraIss(kTenant), ",\"tid\":\"", kTenant, "\"")), EntraCommon,
+                   Error::kOk},
+        PolicyCase{
+            "TenantTemplateOtherTid", kHeader,
+            Valid(StrCat(EntraIss(kTenant), R"(,"tid":"9188040d-6c67-4c5b-b112-36a304b66dad")")),
+            EntraCommon, Error::kInvalidIssuer},
+        PolicyCase{"TenantTemplateNoTid", kHeader, Valid(EntraIss(kTenant)), EntraCommon,
+                   Error::kInvalidIssuer},
+        PolicyCase{"TenantTemplateTidNotAGuid", kHeader,
+                   Valid(StrCat(EntraIss("common"), R"(,"tid":"common")")), EntraCommon,
+                   Error::kInvalidIssuer},
+        PolicyCase{"TenantTemplateTidNotAString", kHeader,
+                   Valid(StrCat(EntraIss("1"), R"(,"tid":1)")), EntraCommon, Error::kInvalidIssuer},
+        PolicyCase{"TenantTemplateLiteralPlaceholder", kHeader,
+                   Valid(R"("iss":"https://login.microsoftonline.com/{tenantid}/v2.0")"),
+                   EntraCommon, Error::kInvalidIssuer},
+        PolicyCase{"TenantListed", kHeader,
+                   Valid(StrCat(EntraIss(kTenant), ",\"tid\":\"", kTenant, "\"")), EntraOneTenant,
+                   Error::kOk},
+        PolicyCase{"TenantNotListed", kHeader,
+                   Valid(StrCat(EntraIss("9188040d-6c67-4c5b-b112-36a304b66dad"),
+                                R"(,"tid":"9188040d-6c67-4c5b-b112-36a304b66dad")")),
+                   EntraOneTenant, Error::kInvalidIssuer},
+        PolicyCase{"KeycloakAccessToken", kHeader, Valid(R"("typ":"Bearer")"), KeycloakAccess,
+                   Error::kOk},
+        PolicyCase{"KeycloakIdToken", kHeader, Valid(R"("typ":"ID")"), KeycloakAccess,
+                   Error::kInvalidType},
+        PolicyCase{"KeycloakRefreshToken", kHeader, Valid(R"("typ":"Refresh")"), KeycloakAccess,
+                   Error::kInvalidType},
+        PolicyCase{"KeycloakTypCaseMatters", kHeader, Valid(R"("typ":"bearer")"), KeycloakAccess,
+                   Error::kInvalidType},
+        PolicyCase{"KeycloakTypNotAString", kHeader, Valid(R"("typ":["Bearer"])"), KeycloakAccess,
+                   Error::kInvalidType},
+        PolicyCase{"KeycloakTypAbsent", kHeader, Valid(), KeycloakAccess, Error::kMissingClaim},
+        PolicyCase{"CognitoAccessToken", kHeader,
+                   Valid(R"("client_id":"app-client","token_use":"access")"), CognitoAccess,
+                   Error::kOk},
+        PolicyCase{"CognitoOtherClient", kHeader,
+                   Valid(R"("client_id":"other","token_use":"access")"), CognitoAccess,
+                   Error::kInvalidAudience},
+        PolicyCase{"CognitoNoClient", kHeader, Valid(R"("token_use":"access")"), CognitoAccess,
+                   Error::kInvalidAudience},
+        PolicyCase{"CognitoIdToken", kHeader, Valid(R"("aud":"app-client","token_use":"id")"),
+                   CognitoAccess, Error::kInvalidType},
+        PolicyCase{"ClientIdDoesNotOverrideAWrongAud", kHeader,
+                   Valid(R"("aud":"other","client_id":"app-client","token_use":"access")"),
+                   CognitoAccess, Error::kInvalidAudience},
+        PolicyCase{"ClientIdIsNotAnAudienceByDefault", kHeader,
+                   Valid(R"("client_id":"app-client")"),
+                   [](Policy& p) { p.audiences = {"app-client"}; }, Error::kInvalidAudience},
+        PolicyCase{"Auth0PermissionsArray", kHeader,
+                   Valid(R"("scope":"openid","permissions":["read:orders","write:orders"])"),
+                   Auth0Permissions, Error::kOk},
+        PolicyCase{"Auth0PermissionsString", kHeader,
+                   Valid(R"("permissions":"write:orders read:orders")"), Auth0Permissions,
+                   Error::kOk},
+        PolicyCase{"Auth0PermissionMissing", kHeader,
+                   Valid(R"("permissions":["write:orders"],"scope":"read:order")"),
+                   Auth0Permissions, Error::kInsufficientScope},
+        PolicyCase{"Auth0PermissionsOfAnotherType", kHeader,
+                   Valid(R"("permissions":{"read:orders":true})"), Auth0Permissions,
+                   Error::kInsufficientScope},
+        PolicyCase{
+            "PermissionsAreNotScopesByDefault", kHeader, Valid(R"("permissions":["read:orders"])"),
+            [](Policy& p) { p.required_scopes = {"read:orders"}; }, Error::kInsufficientScope}),
+    CaseName);
+
+// A request's own scopes are granted by the issuer's scope claims too.
+TEST(PolicyTest, RequirementsUseThePolicysScopeClaims) {
+  TypedToken token(kHeader, Valid(R"("permissions":["a","b"],"scope":"c")"));
+  Policy policy;
+  policy.scope_claims = {"permissions"};
+  const std::vector<std::string> wanted = {"b", "c"};
+  std::string_view detail;
+  EXPECT_EQ(CheckRequirements({wanted, {}}, policy, token.claims(), detail), Error::kOk);
+  EXPECT_EQ(CheckRequirements({wanted, {}}, Policy(), token.claims(), detail),
+            Error::kInsufficientScope);
+}
+
 // --- Policy validation and helpers -------------------------------------------------------------
 
 TEST(PolicyTest, DefaultsAreStrict) {
@@ -411,6 +529,19 @@ TEST(PolicyTest, ValidatePolicyRejectsConfigurationMistakes) {
          p.audiences = {"api", ""};
        }},
       {"zero size limit", [](Policy& p) { p.max_token_bytes = 0; }},
+      {"two placeholders", [](Policy& p) { p.issuer = "https://x/{tenantid}/{tenantid}"; }},
+      {"tenants without a template",
+       [](Policy& p) {
+         p.issuer = "https://x";
+         p.tenants = {"t"};
+       }},
+      {"empty alias", [](Policy& p) { p.issuer_aliases = {""}; }},
+      {"template alias", [](Policy& p) { p.issuer_aliases = {"https://x/{tenantid}"}; }},
+      {"type claim without values",
+       [](Policy& p) {
+         p.type_claims = {{"typ", {}}};
+       }},
+      {"client id audience without audiences", [](Policy& p) { p.client_id_audience = true; }},
   };
   for (const auto& c : kCases) {
     Policy p;
