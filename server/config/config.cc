@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "base/str_cat.h"
+#include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
 #include "server/config/redis_config.h"
@@ -260,47 +261,6 @@ absl::Status ReadAccessLog(element value, std::string_view path, std::string_vie
   return config_reader::VisitObject(value, path, visit);
 }
 
-// IsFramingHeader reports whether `name` is a header the transport writes itself (RFC 9112
-// framing and connection management); copying a claim into it could corrupt the response.
-bool IsFramingHeader(std::string_view name) {
-  for (const char* reserved : {"content-length", "transfer-encoding", "connection", "keep-alive",
-                               "upgrade", "trailer", "te", "content-type"}) {
-    if (absl::EqualsIgnoreCase(base::ToAbsl(name), reserved)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-absl::Status ReadClaimHeaders(element value, std::string_view path, std::vector<ClaimHeader>& out) {
-  out.clear();
-  return config_reader::VisitObject(
-      value, path, [&](std::string_view claim, element v, const std::string&) {
-        // A claim name is arbitrary text: quote it in the path unless it reads plainly.
-        const std::string field =
-            config_reader::IsHttpToken(claim) && claim.find('.') == std::string_view::npos
-                ? FieldPath(path, claim)
-                : base::StrCat(path, "[", Quote(claim), "]");
-        ClaimHeader entry{std::string(claim), ""};
-        absl::Status s = config_reader::ReadString(v, field, entry.header);
-        if (s.ok() && claim.empty()) {
-          s = Invalid(path, "claim names must be non-empty");
-        } else if (s.ok() && !config_reader::IsHttpToken(entry.header)) {
-          s = Invalid(field, "must be an HTTP header name (an RFC 9110 token)");
-        } else if (s.ok() && IsFramingHeader(entry.header)) {
-          s = Invalid(field, base::StrCat(Quote(entry.header), " is set by the server"));
-        }
-        for (size_t i = 0; s.ok() && i < out.size(); ++i) {
-          if (absl::EqualsIgnoreCase(base::ToAbsl(out[i].header), entry.header)) {
-            s = Invalid(field, base::StrCat("header ", Quote(entry.header),
-                                            " is already used for claim ", Quote(out[i].claim)));
-          }
-        }
-        out.push_back(std::move(entry));
-        return s;
-      });
-}
-
 absl::Status ReadRootField(std::string_view key, element v, const std::string& field,
                            std::string_view base_dir, ServerConfig& out,
                            std::string& opaque_issuer_name) {
@@ -332,7 +292,7 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
     return ReadAccessLog(v, field, base_dir, out.access_log);
   }
   if (key == "claim_headers") {
-    return ReadClaimHeaders(v, field, out.claim_headers);
+    return config_reader::ReadClaimHeaders(v, field, out.claim_headers);
   }
   if (key == "redis") {
     return config_reader::ReadRedis(v, field, base_dir, out.redis.emplace());

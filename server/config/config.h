@@ -76,6 +76,12 @@ struct UpstreamIntrospectionConfig {
 };
 
 // IssuerConfig is one trusted issuer. The token's `iss` chooses the entry.
+// ClaimHeader maps a claim to a /validate response header (core ClaimText renders it).
+struct ClaimHeader {
+  std::string claim;   // a claim name, or a dotted path into nested objects ("realm_access.roles")
+  std::string header;  // e.g. "X-Auth-Subject" (a valid HTTP token; no CR/LF)
+};
+
 struct IssuerConfig {
   // Where the keys come from: exactly one of `jwks_file`, `jwks_uri`, `discovery: true`.
   enum class KeySource { kFile, kJwksUri, kDiscovery };
@@ -96,6 +102,12 @@ struct IssuerConfig {
   // opaque: every token naming this issuer is introspected upstream, JWS or not.
   bool opaque = false;
   std::vector<RouteScopeRule> route_scopes;
+  // profile names the provider profile the issuer started from ("" = none); its settings
+  // are already in the fields above (server/config/provider_profile.h).
+  std::string profile;
+  // claim_headers are /validate's headers for this issuer's tokens on top of the top-level
+  // ones (the issuer's mapping wins for a header named in both); a profile sets some.
+  std::vector<ClaimHeader> claim_headers;
 
   bool remote_keys() const { return key_source != KeySource::kFile; }
 };
@@ -175,11 +187,6 @@ struct AccessLogConfig {
 };
 
 // ClaimHeader copies a claim of a valid token into a /validate response header.
-struct ClaimHeader {
-  std::string claim;   // top-level claim name, e.g. "sub"
-  std::string header;  // e.g. "X-Auth-Subject" (a valid HTTP token; no CR/LF)
-};
-
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
   int workers = 0;                                       // 0 = one per CPU

@@ -13,13 +13,16 @@
 #include "core/algorithm.h"
 #include "core/key_set.h"
 #include "core/policy.h"
+#include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
+#include "server/config/provider_profile.h"
 #include "server/config/remote_issuer_config.h"
 
 namespace tokenwarden::server::config_reader {
 namespace {
 
 absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& out) {
+  out = AlgorithmSet();  // replaces a profile's list, never adds to it
   std::vector<std::string> names;
   absl::Status status = ReadStringList(value, path, /*non_empty=*/true, names);
   for (size_t i = 0; status.ok() && i < names.size(); ++i) {
@@ -103,6 +106,83 @@ absl::Status ReadRouteScope(element value, std::string_view path, RouteScopeRule
   return status;
 }
 
+// ReadTypeClaims reads {"claim": ["value", ...]} (a single string is one value).
+absl::Status ReadTypeClaims(element value, std::string_view path,
+                            std::vector<Policy::TypeClaim>& out) {
+  out.clear();
+  return VisitObject(value, path, [&](std::string_view claim, element v, const std::string& field) {
+    Policy::TypeClaim rule{std::string(claim), {}};
+    std::string one;
+    absl::Status s = v.is_string() ? ReadString(v, field, one)
+                                   : ReadStringList(v, field, /*non_empty=*/true, rule.values);
+    if (v.is_string()) {
+      rule.values.push_back(std::move(one));
+    }
+    if (s.ok() && claim.empty()) {
+      s = Invalid(path, "claim names must be non-empty");
+    }
+    out.push_back(std::move(rule));
+    return s;
+  });
+}
+
+// ReadProviderShapeField reads the fields provider profiles set (provider_profile.h).
+absl::Status ReadProviderShapeField(std::string_view key, element v, const std::string& field,
+                                    IssuerConfig& out) {
+  Policy& p = out.policy;
+  if (key == "profile") {
+    return absl::OkStatus();  // applied before the other fields (ReadIssuer)
+  }
+  if (key == "issuer_aliases") {
+    return ReadStringList(v, field, /*non_empty=*/false, p.issuer_aliases);
+  }
+  if (key == "tenants") {
+    return ReadStringList(v, field, /*non_empty=*/true, p.tenants);
+  }
+  if (key == "type_claims") {
+    return ReadTypeClaims(v, field, p.type_claims);
+  }
+  if (key == "client_id_audience") {
+    return ReadBool(v, field, p.client_id_audience);
+  }
+  if (key == "scope_claims") {
+    return ReadStringList(v, field, /*non_empty=*/false, p.scope_claims);
+  }
+  if (key == "claim_headers") {
+    return ReadClaimHeaders(v, field, out.claim_headers);
+  }
+  return absl::NotFoundError("");  // the caller names the field
+}
+
+// ApplyProfile applies the issuer's `profile`, when it names one, before its other fields
+// are read (they replace what it set).
+absl::Status ApplyProfile(element value, std::string_view path, IssuerConfig& out) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return absl::OkStatus();  // VisitObject reports it
+  }
+  element name;
+  if (object.at_key("profile").get(name) != simdjson::SUCCESS) {
+    return absl::OkStatus();
+  }
+  const std::string field = FieldPath(path, "profile");
+  absl::Status s = ReadString(name, field, out.profile);
+  if (!s.ok()) {
+    return s;
+  }
+  const ProviderProfile* profile = FindProviderProfile(out.profile);
+  if (profile == nullptr) {
+    std::string known;
+    for (const ProviderProfile& p : ProviderProfiles()) {
+      base::StrAppend(&known, known.empty() ? "" : ", ", p.name);
+    }
+    return Invalid(
+        field, base::StrCat("unknown profile ", Quote(out.profile), " (profiles: ", known, ")"));
+  }
+  profile->apply(out);
+  return absl::OkStatus();
+}
+
 absl::Status ReadIssuerField(std::string_view key, element v, const std::string& field,
                              IssuerConfig& out) {
   Policy& p = out.policy;
@@ -163,14 +243,20 @@ absl::Status CheckIssuerKeys(std::string_view path, const IssuerConfig& out) {
 
 absl::Status ReadIssuer(element value, std::string_view path, std::string_view base_dir,
                         IssuerConfig& out) {
-  absl::Status status =
-      VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
-        absl::Status s = ReadIssuerField(key, v, field, out);
-        if (absl::IsNotFound(s)) {
-          s = ReadRemoteIssuerField(key, v, field, base_dir, out);
-        }
-        return absl::IsNotFound(s) ? UnknownField(path, key) : s;
-      });
+  absl::Status status = ApplyProfile(value, path, out);
+  if (status.ok()) {
+    status =
+        VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+          absl::Status s = ReadIssuerField(key, v, field, out);
+          if (absl::IsNotFound(s)) {
+            s = ReadProviderShapeField(key, v, field, out);
+          }
+          if (absl::IsNotFound(s)) {
+            s = ReadRemoteIssuerField(key, v, field, base_dir, out);
+          }
+          return absl::IsNotFound(s) ? UnknownField(path, key) : s;
+        });
+  }
   if (status.ok() && !out.policy.issuer.has_value()) {
     status = MissingField(path, "issuer");
   }
@@ -181,6 +267,13 @@ absl::Status ReadIssuer(element value, std::string_view path, std::string_view b
     status = LoadJwksFile(FieldPath(path, "jwks_file"), out.jwks_file, base_dir, out.keys);
     if (status.ok()) {
       status = CheckIssuerKeys(path, out);
+    }
+  }
+  // The provider's own rules first: they name what to change in that provider's terms.
+  if (status.ok() && !out.profile.empty()) {
+    const std::string_view why = FindProviderProfile(out.profile)->check(out);
+    if (!why.empty()) {
+      status = Invalid(FieldPath(path, "profile"), why);
     }
   }
   if (status.ok()) {

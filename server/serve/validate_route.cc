@@ -161,6 +161,36 @@ OriginalRequest OriginalOf(const http::Request& request) {
   return original;
 }
 
+// AddClaimHeaders sends the configured claims of a passing token: the top-level mappings, then
+// its issuer's own (a profile's), which win for a header named in both.
+void AddClaimHeaders(const ServerState& state, const TokenVerdict& verdict, WorkerContext& ctx,
+                     http::Response& response) {
+  const std::vector<ClaimHeader>* own = nullptr;
+  if (verdict.issuer >= 0) {
+    own = &state.issuers()[static_cast<size_t>(verdict.issuer)].config->claim_headers;
+  }
+  const auto add = [&](const ClaimHeader& mapping) {
+    const std::optional<std::string_view> text =
+        ClaimText(*verdict.claims, mapping.claim, ctx.buffer);
+    if (text.has_value()) {
+      // A value with CR/LF cannot be sent as a header; AddHeader drops it.
+      (void)response.AddHeader(mapping.header, *text);
+    }
+  };
+  for (const ClaimHeader& mapping : state.config().claim_headers) {
+    const bool replaced =
+        own != nullptr && std::any_of(own->begin(), own->end(), [&](const ClaimHeader& o) {
+          return base::EqualsIgnoreCase(o.header, mapping.header);
+        });
+    if (!replaced) {
+      add(mapping);
+    }
+  }
+  if (own != nullptr) {
+    std::for_each(own->begin(), own->end(), add);
+  }
+}
+
 // AnswerValidate turns /validate's verdict into the response (and its metrics);
 // `refuse_ambiguous`: the token passed but the original request is ambiguous (400).
 void AnswerValidate(const RouteDeps& deps, http::Response& response, const ServerState& state,
@@ -203,14 +233,7 @@ void AnswerValidate(const RouteDeps& deps, http::Response& response, const Serve
     return;
   }
   response.content_type = "";
-  for (const ClaimHeader& mapping : state.config().claim_headers) {
-    const std::optional<std::string_view> text =
-        ClaimText(*verdict.claims, mapping.claim, ctx.buffer);
-    if (text.has_value()) {
-      // A value with CR/LF cannot be sent as a header; AddHeader drops it.
-      (void)response.AddHeader(mapping.header, *text);
-    }
-  }
+  AddClaimHeaders(state, verdict, ctx, response);
 }
 
 }  // namespace

@@ -561,6 +561,38 @@ TEST_F(RoutesTest, ValidateOkWithClaimHeaders) {
             "X-Auth-Subject: alice\r\nX-Auth-Scope: read\r\nX-Auth-Roles: admin ops\r\n");
 }
 
+// Okta's scp and cid feed the default X-Auth-Scope and X-Auth-Client-Id like scope and
+// client_id do (one claims model: core ClaimText).
+TEST_F(RoutesTest, ValidateClaimHeadersReadOktaClaims) {
+  ServerConfig config = MakeConfig();
+  config.claim_headers = ServerConfig().claim_headers;  // the defaults
+  Publish(std::move(config));
+  const http::Response response = Handle(ValidateReq(
+      TokenA(Claims(kIssA, R"(,"aud":"api","scp":["read","profile"],"cid":"0oa-client")"))));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.headers(),
+            "X-Auth-Subject: alice\r\nX-Auth-Scope: read profile\r\n"
+            "X-Auth-Client-Id: 0oa-client\r\n");
+}
+
+// An issuer's own claim headers (a profile's) come after the top-level ones and replace a
+// top-level mapping of the same header; another issuer's tokens do not get them.
+TEST_F(RoutesTest, ValidateAddsTheIssuersOwnClaimHeaders) {
+  ServerConfig config = MakeConfig();
+  config.issuers[0].claim_headers = {{"realm_access.roles", "x-auth-roles"},
+                                     {"uid", "X-Auth-User-Id"}};
+  Publish(std::move(config));
+  const http::Response a = Handle(ValidateReq(TokenA(Claims(
+      kIssA, R"(,"aud":"api","roles":["top"],"realm_access":{"roles":["r1","r2"]},"uid":"u1")"))));
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.headers(), "X-Auth-Subject: alice\r\nx-auth-roles: r1 r2\r\nX-Auth-User-Id: u1\r\n");
+  const http::Response b = Handle(
+      ValidateReq(TokenB(Claims(kIssB, R"(,"scope":"read write","roles":"top","uid":"u")"))));
+  EXPECT_EQ(b.status, 200);
+  EXPECT_EQ(b.headers(),
+            "X-Auth-Subject: alice\r\nX-Auth-Scope: read write\r\nX-Auth-Roles: top\r\n");
+}
+
 TEST_F(RoutesTest, ValidateAcceptsAnyMethodAndSchemeCase) {
   for (const char* method : {"GET", "POST", "HEAD", "DELETE"}) {
     Req r = ValidateReq(GoodA());
