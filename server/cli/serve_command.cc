@@ -16,7 +16,7 @@ namespace tokenwarden::server::cli {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: tokenwarden serve --config FILE [--check]\n"
+    "usage: tokenwarden serve --config FILE [--check [--online]]\n"
     "       tokenwarden serve --demo [--listen HOST:PORT]\n"
     "\n"
     "Runs the introspection server: POST /introspect (RFC 7662), POST /revoke (RFC 7009),\n"
@@ -26,6 +26,9 @@ constexpr char kUsage[] =
     "options:\n"
     "  --config FILE       the JSON configuration (see examples/serve/README.md)\n"
     "  --check             validate the configuration and its key files, then exit\n"
+    "  --online            with --check: also fetch every issuer's discovery document and\n"
+    "                      keys and try its introspection credentials; one line per issuer,\n"
+    "                      exit 1 when one fails\n"
     "  --demo              serve an embedded demo (in-memory key, sample token, curl lines)\n"
     "  --listen HOST:PORT  override the listen addresses (port 0 picks a free one)\n"
     "  --workers N         override the number of worker threads\n"
@@ -64,6 +67,8 @@ bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options,
       options.demo = true;
     } else if (arg == "--check") {
       options.check = true;
+    } else if (arg == "--online") {
+      options.online = true;
     } else if (arg == "--config") {
       if (!value(v)) {
         return false;
@@ -91,6 +96,10 @@ bool ParseOptions(std::span<const std::string_view> args, ServeOptions& options,
   }
   if (options.check && options.demo) {
     log("--check applies to --config");
+    return false;
+  }
+  if (options.online && !options.check) {
+    log("--online applies to --check");
     return false;
   }
   return true;

@@ -67,6 +67,33 @@ absl::Status Wait(int fd, short events, const Deadline& deadline, const Url& url
   }
 }
 
+// RefusalHint says what to change when the server's certificate was refused for `verify`: an
+// untrusted chain means the issuer's roots are not the ones configured, which only the
+// operator can fix; a name mismatch means the URL or the certificate is wrong. "" otherwise
+// (an expired certificate says so already).
+std::string RefusalHint(long verify, const std::string& ca_file, const Url& url) {
+  switch (verify) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    // A configured root with the issuing CA's name that did not sign the chain: another CA
+    // of the same name, as throwaway test CAs often are.
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+      return ca_file.empty() ? std::string(
+                                   " (the system CA bundle does not trust it: set fetch.ca_file to "
+                                   "the PEM file of the CA that issued it)")
+                             : base::StrCat(" (fetch.ca_file \"", ca_file,
+                                            "\" does not hold the CA that issued it)");
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return base::StrCat(" (the certificate is not for \"", url.host, "\")");
+    default:
+      return "";
+  }
+}
+
 absl::StatusOr<base::UniqueFd> Connect(const Url& url, const Deadline& deadline) {
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
@@ -76,8 +103,8 @@ absl::StatusOr<base::UniqueFd> Connect(const Url& url, const Deadline& deadline)
   const std::string port = base::StrCat(url.port);
   const int gai = getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
   if (gai != 0) {
-    return absl::UnavailableError(
-        base::StrCat(Where(url), ": cannot resolve ", url.host, ": ", gai_strerror(gai)));
+    return absl::UnavailableError(base::StrCat(Where(url), ": DNS: cannot resolve host \"",
+                                               url.host, "\" (", gai_strerror(gai), ")"));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
   absl::Status last = absl::UnavailableError(base::StrCat(Where(url), ": no address"));
@@ -116,7 +143,9 @@ class Connection {
  public:
   Connection(base::UniqueFd fd, const Url& url) : fd_(std::move(fd)), url_(url) {}
 
-  absl::Status Handshake(SSL_CTX* ctx, const Deadline& deadline) {
+  // Handshake runs TLS; `ca_file` (as configured, "" = the system bundle) names the roots in
+  // the message when the chain is refused.
+  absl::Status Handshake(SSL_CTX* ctx, const std::string& ca_file, const Deadline& deadline) {
     ssl_.reset(SSL_new(ctx));
     if (ssl_ == nullptr || SSL_set_fd(ssl_.get(), fd_.get()) != 1) {
       ERR_clear_error();
@@ -147,7 +176,8 @@ class Connection {
       ERR_clear_error();
       if (got_chain && verify != X509_V_OK) {
         return absl::PermissionDeniedError(base::StrCat(
-            Where(url_), ": certificate refused: ", X509_verify_cert_error_string(verify)));
+            Where(url_), ": certificate refused: ", X509_verify_cert_error_string(verify),
+            RefusalHint(verify, ca_file, url_)));
       }
       const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
       return absl::UnavailableError(base::StrCat(
@@ -333,7 +363,7 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
   }
   Connection connection(*std::move(fd), *url);
   if (url->scheme == "https") {
-    absl::Status s = connection.Handshake(ctx_.get(), connect_deadline);
+    absl::Status s = connection.Handshake(ctx_.get(), options_.ca_file, connect_deadline);
     if (!s.ok()) {
       return s;
     }

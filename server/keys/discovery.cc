@@ -5,6 +5,7 @@
 #include <absl/status/status.h>
 #include <simdjson.h>
 
+#include "base/json_escape.h"
 #include "base/str_cat.h"
 
 namespace tokenwarden::server::keys {
@@ -22,6 +23,25 @@ bool IsAllowedUrl(std::string_view url, bool allow_plain_http) {
 
 absl::Status Bad(std::string_view why) {
   return absl::InvalidArgumentError(base::StrCat("discovery document: ", why));
+}
+
+// IssuerMismatch explains a document naming another issuer. The usual case is one spelling
+// with a trailing '/' and one without: both fetch the same document (DiscoveryUrl), so only
+// this comparison tells them apart, and tokens carry the provider's spelling.
+absl::Status IssuerMismatch(std::string_view discovered, std::string_view configured) {
+  std::string quoted;  // JSON-quoted: the value comes from the network and may hold controls
+  base::AppendJsonQuoted(discovered.substr(0, 256), quoted,
+                         base::JsonEscapes{.escape_delete = true});
+  const bool slash_only = discovered.size() == configured.size() + 1
+                              ? discovered.ends_with('/') && discovered.starts_with(configured)
+                              : configured.size() == discovered.size() + 1 &&
+                                    configured.ends_with('/') && configured.starts_with(discovered);
+  return Bad(base::StrCat(
+      "issuer mismatch: discovery says ", quoted, ", which is not the configured issuer \"",
+      configured, "\"",
+      slash_only ? base::StrCat(" (they differ only by a trailing slash: configure ", quoted,
+                                ", exactly as the provider spells it)")
+                 : std::string(" (OpenID Connect Discovery §4.3: they must be identical)")));
 }
 
 }  // namespace
@@ -49,8 +69,7 @@ absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
     return Bad("no issuer");
   }
   if (issuer != expected_issuer) {
-    return Bad(base::StrCat("issuer \"", issuer.substr(0, 256),
-                            "\" is not the configured issuer \"", expected_issuer, "\""));
+    return IssuerMismatch(issuer, expected_issuer);
   }
   DiscoveryDocument out;
   std::string_view jwks_uri;

@@ -33,16 +33,6 @@ std::string Fingerprint(const IssuerConfig& c) {
   return out;
 }
 
-fetch::FetchOptions FetchOptionsOf(const RemoteFetchConfig& c) {
-  fetch::FetchOptions options;
-  options.ca_file = c.ca_file;
-  options.allow_plain_http = c.allow_plain_http;
-  options.connect_timeout_ms = c.connect_timeout_ms;
-  options.timeout_ms = c.timeout_ms;
-  options.max_response_bytes = c.max_response_bytes;
-  return options;
-}
-
 UpstreamAnswer AnswerOf(const upstream::UpstreamOutcome& outcome) {
   UpstreamAnswer answer;
   switch (outcome.kind) {
@@ -62,6 +52,21 @@ UpstreamAnswer AnswerOf(const upstream::UpstreamOutcome& outcome) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<fetch::Fetcher>> MakeHttpsFetcher(const RemoteFetchConfig& config) {
+  fetch::FetchOptions options;
+  options.ca_file = config.ca_file;
+  options.allow_plain_http = config.allow_plain_http;
+  options.connect_timeout_ms = config.connect_timeout_ms;
+  options.timeout_ms = config.timeout_ms;
+  options.max_response_bytes = config.max_response_bytes;
+  absl::StatusOr<std::unique_ptr<fetch::HttpsClient>> client =
+      fetch::HttpsClient::Create(std::move(options));
+  if (!client.ok()) {
+    return client.status();
+  }
+  return std::shared_ptr<fetch::Fetcher>(*std::move(client));
+}
 
 LiveIssuer::~LiveIssuer() {
   // The introspector may ask the key source for the discovered endpoint: stop it first.
@@ -159,15 +164,7 @@ void LiveIssuer::FillGauges(MetricsGauges::Issuer& out) const {
 LiveIssuers::LiveIssuers(Logger log, bool start, MakeFetcher make_fetcher)
     : log_(std::move(log)), start_(start), make_fetcher_(std::move(make_fetcher)) {
   if (!make_fetcher_) {
-    make_fetcher_ =
-        [](const RemoteFetchConfig& config) -> absl::StatusOr<std::shared_ptr<fetch::Fetcher>> {
-      absl::StatusOr<std::unique_ptr<fetch::HttpsClient>> client =
-          fetch::HttpsClient::Create(FetchOptionsOf(config));
-      if (!client.ok()) {
-        return client.status();
-      }
-      return std::shared_ptr<fetch::Fetcher>(*std::move(client));
-    };
+    make_fetcher_ = MakeHttpsFetcher;
   }
 }
 

@@ -90,6 +90,11 @@ class LiveIssuer {
   std::unique_ptr<upstream::OpaqueIntrospector> upstream_;
 };
 
+// MakeHttpsFetcher makes the HTTP client an issuer's `fetch` settings describe (CA file,
+// timeouts, size limit): the one its live issuer and `serve --check --online` use. Fails
+// when the CA file cannot be used.
+absl::StatusOr<std::shared_ptr<fetch::Fetcher>> MakeHttpsFetcher(const RemoteFetchConfig& config);
+
 // LiveIssuers owns the LiveIssuer of every configured live issuer, keyed by the settings that
 // shape it. Thread-safety: all methods may be called from any thread.
 class LiveIssuers {

@@ -9,6 +9,7 @@
 
 #include "base/str_cat.h"
 #include "server/serve/cpu_budget.h"
+#include "server/serve/online_check.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -151,6 +152,8 @@ int ServeProcess::BuildState(const ServerConfig& config) {
   LogWarnings(warnings);
   if (!options_.check) {
     state_.Publish(*std::move(state));
+  } else if (options_.online) {
+    online_issuers_ = config.issuers;
   }
   return 0;
 }
@@ -383,11 +386,27 @@ void ServeProcess::InstallLoop(uv_loop_t& loop) {
       kHousekeepingMs, kHousekeepingMs);
 }
 
+int ServeProcess::CheckOnline() {
+  const std::vector<IssuerVerdict> verdicts = CheckIssuersOnline(online_issuers_, MakeHttpsFetcher);
+  size_t failed = 0;
+  for (const IssuerVerdict& verdict : verdicts) {
+    failed += verdict.ok ? 0 : 1;
+    env_.print(base::StrCat(verdict.line, "\n"));
+  }
+  if (failed > 0) {
+    env_.print(
+        base::StrCat("online check FAILED: ", failed, " of ", verdicts.size(), " issuers\n"));
+    return 1;
+  }
+  env_.print(base::StrCat("online check OK: ", verdicts.size(), " issuers\n"));
+  return 0;
+}
+
 int ServeProcess::Run() {
   if (options_.check) {
     env_.print(base::StrCat("configuration OK: ", issuer_count_, " issuers, ", client_count_,
                             " clients\n"));
-    return 0;
+    return options_.online ? CheckOnline() : 0;
   }
   signal(SIGPIPE, SIG_IGN);
   uv_loop_t loop;

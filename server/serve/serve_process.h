@@ -46,9 +46,10 @@ namespace tokenwarden::server {
 struct ServeOptions {
   std::string config_path;
   bool demo = false;
-  bool check = false;  // validate the configuration, start nothing
-  std::string listen;  // overrides the configuration's listen addresses
-  int workers = -1;    // overrides the configuration's worker count when > 0
+  bool check = false;   // validate the configuration, start nothing
+  bool online = false;  // with check: also ask every issuer (server/serve/online_check.h)
+  std::string listen;   // overrides the configuration's listen addresses
+  int workers = -1;     // overrides the configuration's worker count when > 0
 };
 
 // ServeEnv is where a run writes: `log` takes the runtime log lines (one line, no newline),
@@ -73,7 +74,8 @@ class ServeProcess {
   ~ServeProcess();
 
   // Run serves until SIGTERM/SIGINT and returns the exit status; with options.check it prints
-  // the verdict and returns 0 at once.
+  // the verdict and returns 0 at once, or with options.online too, after asking every issuer
+  // (one line each), 1 when one of them fails.
   int Run();
   // Reload re-reads the configuration file (SIGHUP); a bad one keeps the current state.
   void Reload();
@@ -109,6 +111,7 @@ class ServeProcess {
   void InstallLoop(uv_loop_t& loop);
   void OnStopSignal(int signum);
   void LogWarnings(const std::vector<std::string>& warnings) const;
+  int CheckOnline();
 
   const ServeOptions options_;
   const ServeEnv env_;
@@ -117,6 +120,7 @@ class ServeProcess {
   size_t client_count_ = 0;
   int workers_ = 0;
   uint32_t drain_timeout_ms_ = 10000;
+  std::vector<IssuerConfig> online_issuers_;  // what --check --online asks
   DemoSetup demo_;
   // Declaration order is construction order; destruction runs backwards, so each member may
   // use the ones above it until it dies.

@@ -24,6 +24,28 @@ UpstreamOutcome Error(std::string message) {
 
 }  // namespace
 
+fetch::FetchRequest IntrospectionRequest(std::string_view endpoint, std::string_view token,
+                                         std::string_view client_id, std::string_view client_secret,
+                                         bool client_secret_post) {
+  fetch::FetchRequest request;
+  request.method = "POST";
+  request.url = std::string(endpoint);
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                     {"Accept", "application/json"}};
+  request.body = base::StrCat("token=", base::FormEncode(token), "&token_type_hint=access_token");
+  if (client_secret_post) {
+    base::StrAppend(&request.body, "&client_id=", base::FormEncode(client_id),
+                    "&client_secret=", base::FormEncode(client_secret));
+  } else {
+    // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
+    request.headers.emplace_back(
+        "Authorization",
+        base::StrCat("Basic ", base::Base64Encode(base::StrCat(base::FormEncode(client_id), ":",
+                                                               base::FormEncode(client_secret)))));
+  }
+  return request;
+}
+
 absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
     UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log, Clock clock) {
   if (fetcher == nullptr) {
@@ -254,23 +276,8 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   if (endpoint.empty()) {
     return fail("the introspection endpoint is not known yet (discovery has not succeeded)");
   }
-  fetch::FetchRequest request;
-  request.method = "POST";
-  request.url = endpoint;
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                     {"Accept", "application/json"}};
-  request.body = base::StrCat("token=", base::FormEncode(token), "&token_type_hint=access_token");
-  if (config_.client_secret_post) {
-    base::StrAppend(&request.body, "&client_id=", base::FormEncode(config_.client_id),
-                    "&client_secret=", base::FormEncode(config_.client_secret));
-  } else {
-    // RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and encoded.
-    request.headers.emplace_back(
-        "Authorization", base::StrCat("Basic ", base::Base64Encode(base::StrCat(
-                                                    base::FormEncode(config_.client_id), ":",
-                                                    base::FormEncode(config_.client_secret)))));
-  }
-  absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(request);
+  absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(IntrospectionRequest(
+      endpoint, token, config_.client_id, config_.client_secret, config_.client_secret_post));
   if (!response.ok()) {
     return fail(std::string(response.status().message()));
   }

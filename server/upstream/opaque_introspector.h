@@ -71,6 +71,14 @@ struct UpstreamStats {
   size_t entries = 0;
 };
 
+// IntrospectionRequest is the RFC 7662 §2.1 request asking `endpoint` about `token`, with
+// tokenwarden's client credentials: in the body (`client_secret_post`) or as Basic
+// authorization, id and secret form-encoded first (RFC 6749 §2.3.1). `serve --check --online`
+// sends the same request, so what it proves about the credentials holds for real lookups.
+fetch::FetchRequest IntrospectionRequest(std::string_view endpoint, std::string_view token,
+                                         std::string_view client_id, std::string_view client_secret,
+                                         bool client_secret_post);
+
 class OpaqueIntrospector {
  public:
   using Logger = std::function<void(std::string_view line)>;

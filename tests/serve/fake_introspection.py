@@ -9,6 +9,33 @@ import threading
 import urllib.parse
 
 
+def send_json(handler: http.server.BaseHTTPRequestHandler, status: int, obj: dict) -> None:
+    """Answers `handler`'s request with `obj` as JSON, never cacheable."""
+    data = json.dumps(obj).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Cache-Control", "no-store")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def basic_matches(header: str, client_id: str, client_secret: str) -> bool:
+    """Whether an Authorization value is Basic with exactly these credentials.
+
+    RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials.
+    """
+    if not header.startswith("Basic "):
+        return False
+    try:
+        raw = base64.b64decode(header[6:], validate=True).decode("utf-8")
+    except ValueError:
+        return False
+    cid, sep, secret = raw.partition(":")
+    return (sep == ":" and urllib.parse.unquote_plus(cid) == client_id
+            and urllib.parse.unquote_plus(secret) == client_secret)
+
+
 class FakeIntrospection:
     """POST /introspect on http://127.0.0.1:<port>, RFC 7662 §2.
 
@@ -54,13 +81,7 @@ class FakeIntrospection:
                 self._send(200, answer)
 
             def _send(self, status: int, obj: dict) -> None:
-                data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, obj)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -73,16 +94,7 @@ class FakeIntrospection:
         return f"http://127.0.0.1:{self.port}/introspect"
 
     def _authorized(self, header: str) -> bool:
-        # RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials.
-        if not header.startswith("Basic "):
-            return False
-        try:
-            raw = base64.b64decode(header[6:], validate=True).decode("utf-8")
-        except ValueError:
-            return False
-        cid, sep, secret = raw.partition(":")
-        return (sep == ":" and urllib.parse.unquote_plus(cid) == self.client_id
-                and urllib.parse.unquote_plus(secret) == self.client_secret)
+        return basic_matches(header, self.client_id, self.client_secret)
 
     def calls(self, token: str) -> int:
         with self.lock:

@@ -123,7 +123,43 @@ TEST_F(HttpsClientTest, RefusesAnUntrustedChain) {
   EXPECT_EQ(response.status().code(), absl::StatusCode::kPermissionDenied) << response.status();
   EXPECT_NE(std::string(response.status().message()).find("certificate refused"),
             std::string::npos);
+  // The message says which roots refused it, so the user knows what to change.
+  EXPECT_NE(std::string(response.status().message())
+                .find("(fetch.ca_file \"" + pki_.ca_pem_path() +
+                      "\" does not hold the CA that issued it)"),
+            std::string::npos)
+      << response.status();
   EXPECT_EQ(server.requests(), 0);
+}
+
+TEST_F(HttpsClientTest, SaysToSetTheCaFileWhenTheSystemBundleRefuses) {
+  if (access(kSystemCaBundle, R_OK) != 0) {
+    GTEST_SKIP() << "no system CA bundle on this machine";
+  }
+  const TestLeaf leaf = pki_.Localhost();
+  TestHttpsServer server(&leaf);
+  absl::StatusOr<std::unique_ptr<HttpsClient>> client = HttpsClient::Create(FetchOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<FetchResponse> response = (*client)->Fetch(Get(server.Url("/")));
+  ASSERT_FALSE(response.ok());
+  EXPECT_NE(std::string(response.status().message())
+                .find("(the system CA bundle does not trust it: set fetch.ca_file"),
+            std::string::npos)
+      << response.status();
+}
+
+TEST_F(HttpsClientTest, NamesAHostThatDoesNotResolve) {
+  // RFC 6761 §6.4: .invalid never resolves.
+  absl::StatusOr<FetchResponse> response =
+      Client()->Fetch(Get("https://idp.no-such-host.invalid/jwks?secret=1"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
+  const std::string message(response.status().message());
+  EXPECT_EQ(message.rfind("https://idp.no-such-host.invalid/jwks: DNS: cannot resolve host "
+                          "\"idp.no-such-host.invalid\" (",
+                          0),
+            0u)
+      << message;
 }
 
 TEST_F(HttpsClientTest, RefusesTheSystemBundleForAPrivateCa) {
@@ -145,9 +181,17 @@ TEST_F(HttpsClientTest, RefusesTheWrongHostName) {
   absl::StatusOr<FetchResponse> response = Client()->Fetch(Get(server.Url("/")));
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), absl::StatusCode::kPermissionDenied) << response.status();
+  EXPECT_NE(
+      std::string(response.status().message()).find("(the certificate is not for \"127.0.0.1\")"),
+      std::string::npos)
+      << response.status();
   response = Client()->Fetch(Get("https://localhost:" + std::to_string(server.port()) + "/"));
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), absl::StatusCode::kPermissionDenied) << response.status();
+  EXPECT_NE(
+      std::string(response.status().message()).find("(the certificate is not for \"localhost\")"),
+      std::string::npos)
+      << response.status();
 }
 
 TEST_F(HttpsClientTest, RefusesAnExpiredCertificate) {

@@ -42,6 +42,43 @@ TEST(DiscoveryTest, TheKeysMayLiveOnAnotherHost) {
   EXPECT_EQ(doc->jwks_uri, "https://keys.cdn.example:8443/o/k.json");
 }
 
+TEST(DiscoveryTest, SaysWhenOnlyATrailingSlashDiffers) {
+  // Both spellings fetch the same document, so this message is where a user learns which one
+  // the provider uses; both directions are named.
+  const std::string with_slash = std::string(
+      ParseDiscovery(R"({"issuer":"https://op.example/","jwks_uri":"https://j.example"})", kIssuer,
+                     false)
+          .status()
+          .message());
+  EXPECT_NE(with_slash.find("issuer mismatch: discovery says \"https://op.example/\", which is "
+                            "not the configured issuer \"https://op.example\""),
+            std::string::npos)
+      << with_slash;
+  EXPECT_NE(with_slash.find("only by a trailing slash: configure \"https://op.example/\""),
+            std::string::npos)
+      << with_slash;
+  const std::string without_slash = std::string(
+      ParseDiscovery(R"({"issuer":"https://op.example","jwks_uri":"https://j.example"})",
+                     "https://op.example/", false)
+          .status()
+          .message());
+  EXPECT_NE(without_slash.find("only by a trailing slash: configure \"https://op.example\""),
+            std::string::npos)
+      << without_slash;
+  // Another issuer altogether is not called a slash difference, and a control character the
+  // network sent is escaped, never written to a terminal.
+  const std::string other = std::string(
+      ParseDiscovery(
+          R"({"issuer":"https://op.example.evil\u001b[2J","jwks_uri":"https://j.example"})",
+          kIssuer, false)
+          .status()
+          .message());
+  EXPECT_EQ(other.find("trailing slash"), std::string::npos) << other;
+  EXPECT_NE(other.find("must be identical"), std::string::npos) << other;
+  EXPECT_EQ(other.find('\x1b'), std::string::npos) << other;
+  EXPECT_NE(other.find("\\u001b[2J"), std::string::npos) << other;
+}
+
 TEST(DiscoveryTest, Refuses) {
   const struct {
     const char* json;
@@ -107,7 +144,8 @@ TEST(DiscoveryTest, ErrorsQuoteABoundedIssuer) {
   absl::StatusOr<DiscoveryDocument> doc = ParseDiscovery(
       R"({"issuer":")" + huge + R"(","jwks_uri":"https://op.example/j"})", kIssuer, false);
   ASSERT_FALSE(doc.ok());
-  EXPECT_LT(doc.status().message().size(), 400u);
+  // 256 bytes of it, and the fixed text around (the mismatch explained) stays under 256 more.
+  EXPECT_LT(doc.status().message().size(), 512u);
 }
 
 }  // namespace
