@@ -10,8 +10,6 @@ Nothing is skipped: without Node or the provider's node_modules every test fails
 from __future__ import annotations
 
 import base64
-import datetime
-import ipaddress
 import json
 import os
 import shutil
@@ -26,15 +24,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 HERE = Path(__file__).resolve().parent
 PROVIDER_DIR = HERE / "provider"
 sys.path.insert(0, str(HERE.parent / "serve"))
 
+from jwks_https import make_tls  # noqa: E402  (tests/serve/jwks_https.py)
 from servekit import SLOW, Server, basic  # noqa: E402
 
 JWT_API = "https://api.jwt.test"
@@ -56,39 +52,6 @@ def rsa_private_jwk(kid: str) -> dict:
     return {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": b64u(pub.n),
             "e": b64u(pub.e), "d": b64u(n.d), "p": b64u(n.p), "q": b64u(n.q),
             "dp": b64u(n.dmp1), "dq": b64u(n.dmq1), "qi": b64u(n.iqmp)}
-
-
-def make_tls(directory: Path) -> tuple[Path, Path, Path]:
-    """A test CA and a leaf for 127.0.0.1/localhost; returns (ca.pem, cert.pem, key.pem)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tokenwarden e2e CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                         critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(leaf_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_pem, cert_pem, key_pem = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
-    ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_pem.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_pem.write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-    return ca_pem, cert_pem, key_pem
 
 
 def free_port() -> int:
