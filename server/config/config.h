@@ -48,9 +48,11 @@ struct KeyRefreshConfig {
   int64_t min_refresh_seconds = 60;
   int64_t max_refresh_seconds = 86400;
   int64_t default_refresh_seconds = 3600;  // when the response has no Cache-Control/Expires
+  // At most one unknown-kid refetch starts per this interval; a kid seen during it gets the
+  // refetch scheduled for its end.
   int64_t unknown_kid_cooldown_seconds = 30;
-  // How long a request whose kid is unknown waits for the refetch it triggered (or joined);
-  // 0: it fails as key_not_found at once and the refetch runs in the background.
+  // How long a request whose kid is unknown may wait for a refetch that starts after it
+  // arrived; past that (or with 0) it is answered 503 with Retry-After, never key_not_found.
   int64_t unknown_kid_wait_ms = 2000;
   int64_t max_stale_seconds = 86400;  // stale-if-error limit, from the last good fetch
   std::string fallback_jwks_file;     // as written; loaded into fallback_keys

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <random>
 #include <utility>
 
@@ -110,13 +111,13 @@ void IssuerKeySource::Stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
-  std::vector<std::function<void()>> waiters;
+  std::vector<Waiter> waiters;
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiters.swap(waiters_);
   }
-  for (const auto& done : waiters) {
-    done();
+  for (const Waiter& waiter : waiters) {
+    waiter.done(RefetchResult{.fetched = false});
   }
 }
 
@@ -140,23 +141,49 @@ void IssuerKeySource::Attach(std::weak_ptr<Validator> validator) {
   validators_.push_back(std::move(validator));
 }
 
-bool IssuerKeySource::RequestRefetch(std::function<void()> done) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!started_ || stop_) {
-    return false;
+int64_t IssuerKeySource::RefetchStartMs(int64_t now) const {
+  int64_t start = refetch_due_ms_ != kNoRefetch
+                      ? refetch_due_ms_
+                      : std::max(now, last_refetch_ms_ + config_.cooldown_ms);
+  if (!in_flight_) {
+    start = std::min(start, next_fetch_ms_);  // a refresh due sooner settles the kid as well
   }
-  // A fetch requested or under way: join it (concurrent misses share one fetch).
-  if (!in_flight_ && !refetch_requested_) {
-    const int64_t now = NowMs();
-    if (now - last_refetch_ms_ < config_.cooldown_ms) {
-      return false;
-    }
-    last_refetch_ms_ = now;
-    refetch_requested_ = true;
+  return std::max(start, now);
+}
+
+int64_t IssuerKeySource::NextStartMs() const { return std::min(next_fetch_ms_, refetch_due_ms_); }
+
+RefetchTicket IssuerKeySource::RequestRefetch(int64_t max_wait_ms,
+                                              std::function<void(const RefetchResult&)> done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RefetchTicket ticket;
+  if (!started_ || stop_) {
+    return ticket;
+  }
+  const int64_t now = NowMs();
+  if (refetch_due_ms_ == kNoRefetch) {
+    // The first unknown kid since the last refetch started: one more, at the cooldown's end
+    // at the earliest. Every kid seen until it starts shares it.
+    refetch_due_ms_ = std::max(now, last_refetch_ms_ + config_.cooldown_ms);
     wake_.notify_all();
   }
-  waiters_.push_back(std::move(done));
-  return true;
+  ticket.due_in_ms = RefetchStartMs(now) - now;
+  if (done == nullptr || ticket.due_in_ms > max_wait_ms || waiters_.size() >= kMaxRefetchWaiters) {
+    return ticket;
+  }
+  // A fetch under way started before this request: only the next one can settle its kid.
+  waiters_.push_back(Waiter{fetches_started_, std::move(done)});
+  ticket.queued = true;
+  return ticket;
+}
+
+int64_t IssuerKeySource::RefetchDueInMs() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (in_flight_ && refetch_due_ms_ == kNoRefetch) {
+    return 0;
+  }
+  const int64_t now = NowMs();
+  return RefetchStartMs(now) - now;
 }
 
 std::shared_ptr<const KeySet> IssuerKeySource::Current() const {
@@ -176,7 +203,7 @@ KeySourceStatus IssuerKeySource::Status() const {
               (stale_counted_ || now > fresh_until_ms_);
   out.using_fallback = config_.fallback != nullptr && published_ == config_.fallback;
   out.last_success_unix = status_.last_success_unix;
-  out.next_attempt_in_ms = started_ ? std::max<int64_t>(0, next_fetch_ms_ - now) : 0;
+  out.next_attempt_in_ms = started_ ? std::max<int64_t>(0, NextStartMs() - now) : 0;
   out.jwks_uri = jwks_uri_;
   out.introspection_endpoint = introspection_endpoint_;
   return out;
@@ -348,28 +375,40 @@ void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
 void IssuerKeySource::Run() {
   for (;;) {
     bool conditional = false;
+    uint64_t number = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      while (!stop_ && !refetch_requested_ && NowMs() < next_fetch_ms_) {
-        wake_.wait_for(lock, std::chrono::milliseconds(next_fetch_ms_ - NowMs()));
+      for (int64_t now = NowMs(); !stop_ && now < NextStartMs(); now = NowMs()) {
+        wake_.wait_for(lock, std::chrono::milliseconds(NextStartMs() - now));
       }
       if (stop_) {
         return;
       }
-      refetch_requested_ = false;
+      if (refetch_due_ms_ != kNoRefetch) {
+        // This fetch settles the unknown kids seen so far, whether it is their refetch or a
+        // refresh that came first: the cooldown runs from here.
+        last_refetch_ms_ = NowMs();
+        refetch_due_ms_ = kNoRefetch;
+      }
+      number = ++fetches_started_;
       in_flight_ = true;
       conditional = remote_ != nullptr && !etag_.empty();
     }
     Outcome outcome = FetchOnce(conditional);
-    std::vector<std::function<void()>> waiters;
+    const RefetchResult result{.fetched = outcome.kind != Outcome::Kind::kFailure};
+    std::vector<Waiter> settled;
     {
       std::lock_guard<std::mutex> lock(mu_);
       Apply(std::move(outcome), NowMs());
       in_flight_ = false;
-      waiters.swap(waiters_);
+      // Only the waiters queued before this fetch started; the others wait for the next.
+      const auto later = std::stable_partition(waiters_.begin(), waiters_.end(),
+                                               [&](const Waiter& w) { return w.after < number; });
+      settled.assign(std::make_move_iterator(waiters_.begin()), std::make_move_iterator(later));
+      waiters_.erase(waiters_.begin(), later);
     }
-    for (const auto& done : waiters) {
-      done();
+    for (const Waiter& waiter : settled) {
+      waiter.done(result);
     }
   }
 }

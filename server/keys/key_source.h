@@ -6,7 +6,9 @@
 //   - refreshes when the set's freshness (Cache-Control / Expires, clamped to [min, max], the
 //     default when the response gives none) is 90% spent, with If-None-Match: a 304 or an
 //     identical body keeps the published set (and the validators' caches);
-//   - RequestRefetch for a token with an unknown kid: one fetch per cooldown, coalesced;
+//   - RequestRefetch for a token with an unknown kid: a fetch that starts after the request
+//     arrived, at most one per cooldown (due at the cooldown's end when one is cooling down),
+//     shared by every request that arrives before it starts (refetch.h);
 //   - failures keep the last good set until max_stale after the last success (stale-if-error),
 //     then drop it; retries back off exponentially with jitter, after one quick retry of a
 //     transient failure; an optional fallback set serves only while no good remote set does.
@@ -35,6 +37,7 @@
 #include "core/key_set.h"
 #include "core/validator.h"
 #include "server/fetch/fetcher.h"
+#include "server/keys/refetch.h"
 
 namespace tokenwarden::server::keys {
 
@@ -59,7 +62,7 @@ struct KeySourceConfig {
   int64_t min_refresh_ms = 60000;
   int64_t max_refresh_ms = 86400000;
   int64_t default_refresh_ms = 3600000;
-  int64_t cooldown_ms = 30000;
+  int64_t cooldown_ms = 30000;  // between the starts of two unknown-kid refetches
   int64_t max_stale_ms = 86400000;
   int64_t quick_retry_ms = 1000;
   int64_t backoff_initial_ms = 1000;
@@ -92,6 +95,10 @@ class IssuerKeySource {
  public:
   using Logger = std::function<void(std::string_view line)>;
 
+  // kMaxRefetchWaiters bounds the requests waiting for one refetch (each is a parked
+  // connection, already bounded by limits.max_connections); more are answered at once.
+  static constexpr size_t kMaxRefetchWaiters = 16384;
+
   static absl::StatusOr<std::unique_ptr<IssuerKeySource>> Create(
       KeySourceConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log);
   ~IssuerKeySource();  // Stop()s
@@ -99,19 +106,33 @@ class IssuerKeySource {
   // Start runs the fetch thread (the first fetch at once).
   void Start();
   // Stop wakes the thread and joins it; a fetch under way ends within its own timeout.
-  // Pending RequestRefetch callbacks run (with nothing changed). Idempotent.
+  // Queued RequestRefetch callbacks run with `fetched` false. Idempotent.
   void Stop();
 
   // Attach makes `validator` follow the published set (now, and on every change).
   void Attach(std::weak_ptr<Validator> validator);
-  // RequestRefetch: see the file comment. `done` runs on the fetch thread.
-  bool RequestRefetch(std::function<void()> done);
+  // RequestRefetch asks for a fetch that starts after this call, because a token named a kid
+  // the published set lacks. Every request shares the one due: now, or the end of the
+  // cooldown since the last such fetch started (a refresh that comes first serves instead),
+  // so junk kids cost the issuer at most one fetch per cooldown. `done` is queued when that
+  // fetch starts within `max_wait_ms` (and fewer than kMaxRefetchWaiters wait); it then runs
+  // on the fetch thread when the fetch ends. A null `done` only schedules the fetch.
+  RefetchTicket RequestRefetch(int64_t max_wait_ms, std::function<void(const RefetchResult&)> done);
+  // RefetchDueInMs is how long until a fetch that settles a kid seen now starts: 0 while one
+  // is under way for kids already seen, else as RequestRefetch would answer. For Retry-After.
+  int64_t RefetchDueInMs() const;
   // Current is the published set (KeySet::Empty() when none).
   std::shared_ptr<const KeySet> Current() const;
   KeySourceStatus Status() const;
 
  private:
   struct Outcome;
+  // Waiter is one queued RequestRefetch: `after` is the number of fetches started when it was
+  // queued, so the fetch numbered after + 1 is the first to start after it.
+  struct Waiter {
+    uint64_t after = 0;
+    std::function<void(const RefetchResult&)> done;
+  };
   IssuerKeySource(KeySourceConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log);
   void Run();
   Outcome FetchOnce(bool conditional);
@@ -120,6 +141,10 @@ class IssuerKeySource {
   void Publish(std::shared_ptr<const KeySet> keys);     // mu_ held
   void Count(KeyEvent event, std::string_view detail);  // mu_ held
   int64_t NowMs() const;
+  // mu_ held: NextStartMs is when Run starts its next fetch (a refresh or a refetch);
+  // RefetchStartMs when the fetch that settles a kid seen at `now` starts.
+  int64_t NextStartMs() const;
+  int64_t RefetchStartMs(int64_t now) const;
   bool WaitMs(int64_t ms);  // false when stopping
 
   const KeySourceConfig config_;
@@ -139,8 +164,11 @@ class IssuerKeySource {
   std::string jwks_uri_;
   std::string introspection_endpoint_;
   std::vector<std::weak_ptr<Validator>> validators_;
-  std::vector<std::function<void()>> waiters_;
-  bool refetch_requested_ = false;
+  std::vector<Waiter> waiters_;
+  // refetch_due_ms_: when the requested unknown-kid refetch starts; kNoRefetch when none is.
+  static constexpr int64_t kNoRefetch = INT64_MAX;
+  int64_t refetch_due_ms_ = kNoRefetch;
+  uint64_t fetches_started_ = 0;
   bool in_flight_ = false;
   bool stale_counted_ = false;
   bool dropped_ = false;

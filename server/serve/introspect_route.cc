@@ -43,7 +43,7 @@ void IntrospectRoute(RouteContext& routes, const http::Request& request, http::R
         base::StrCat("token=", TokenDigest(token), " result=", verdict.outcome.Name());
   }
   if (unavailable) {
-    Unavailable(response);
+    Unavailable(response, verdict);
     return;
   }
   // RFC 7662 §2.2 / §4: an inactive token gets {"active":false} and nothing else, whatever the

@@ -84,8 +84,16 @@ void LiveIssuer::Attach(const std::shared_ptr<Validator>& validator) {
   }
 }
 
-bool LiveIssuer::RequestRefetch(std::function<void()> done) {
-  return keys_ != nullptr && keys_->RequestRefetch(std::move(done));
+keys::RefetchTicket LiveIssuer::RequestRefetch(
+    int64_t max_wait_ms, std::function<void(const keys::RefetchResult&)> done) {
+  if (keys_ == nullptr) {
+    return keys::RefetchTicket();
+  }
+  return keys_->RequestRefetch(max_wait_ms, std::move(done));
+}
+
+int64_t LiveIssuer::RefetchDueInMs() const {
+  return keys_ == nullptr ? 0 : keys_->RefetchDueInMs();
 }
 
 std::optional<UpstreamAnswer> LiveIssuer::CachedAnswer(std::string_view token) {

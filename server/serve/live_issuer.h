@@ -23,6 +23,7 @@
 #include "base/mutex.h"
 #include "core/validator.h"
 #include "server/config/config.h"
+#include "server/keys/refetch.h"
 #include "server/serve/metrics.h"
 #include "server/upstream/shared_result_store.h"
 
@@ -61,10 +62,15 @@ class LiveIssuer {
   // Attach makes `validator` follow the key source: it gets the current set now (the empty
   // set until the first fetch) and every change after.
   void Attach(const std::shared_ptr<Validator>& validator);
-  // RequestRefetch asks for an early fetch because a token named an unknown kid. false: the
-  // cooldown holds and no fetch is under way (`done` is dropped: fail the token now). true:
-  // `done` runs on a fetch thread when the fetch ends.
-  bool RequestRefetch(std::function<void()> done);
+  // RequestRefetch asks for a key fetch that starts after this call, because a token named a
+  // kid the published set lacks (keys::IssuerKeySource::RequestRefetch): `done` runs on a
+  // fetch thread when that fetch ends, if the ticket says it is queued. Without a key source,
+  // nothing is queued.
+  keys::RefetchTicket RequestRefetch(int64_t max_wait_ms,
+                                     std::function<void(const keys::RefetchResult&)> done);
+  // RefetchDueInMs is how long until a fetch that settles an unknown kid starts (0: under
+  // way), for Retry-After.
+  int64_t RefetchDueInMs() const;
 
   // Upstream introspection (issuers with `introspection` only).
   bool has_upstream() const { return upstream_ != nullptr; }

@@ -15,6 +15,10 @@ std::string_view Outcome::Name() const {
       return "inactive";
     case ServerOutcome::kIssuerUnavailable:
       return "issuer_unavailable";
+    case ServerOutcome::kKeyRefetchPending:
+      return "key_refetch_pending";
+    case ServerOutcome::kKeyRefetchFailed:
+      return "key_refetch_failed";
   }
   return "unknown";
 }

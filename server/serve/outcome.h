@@ -15,14 +15,18 @@
 
 namespace tokenwarden::server {
 
-// ServerOutcome are the judgements only the server makes.
+// ServerOutcome are the judgements only the server makes. Append only: the metrics keep one
+// counter per value.
 enum class ServerOutcome : uint8_t {
   kUnknownIssuer,       // "unknown_issuer": no trusted issuer has this `iss`
   kOutsideCallerScope,  // "outside_caller_scope": valid, but not the caller's to see
   kInactive,            // "inactive": the issuer's introspection endpoint said so
   kIssuerUnavailable,   // "issuer_unavailable": no usable keys, or the endpoint failed
+  // The token's kid is not in its issuer's published keys, and no refetch has settled it yet:
+  kKeyRefetchPending,  // "key_refetch_pending": the refetch is due later (cooldown) or is slow
+  kKeyRefetchFailed,   // "key_refetch_failed": the refetch failed (the issuer is unreachable)
 };
-inline constexpr size_t kNumServerOutcomes = 4;
+inline constexpr size_t kNumServerOutcomes = 6;
 
 class Outcome {
  public:

@@ -30,7 +30,7 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
   }
   if (verdict.unavailable()) {
     // Whether the token is live is unknown: the caller must retry, not believe it revoked.
-    Unavailable(response);
+    Unavailable(response, verdict);
     return;
   }
   if (verdict.error != Error::kOk && verdict.error != Error::kInsufficientScope &&

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <span>
+#include <string>
 #include <utility>
 
 #include <openssl/sha.h>
@@ -50,10 +51,12 @@ std::string TokenDigest(std::string_view token) {
   return base::HexEncode(std::span<const uint8_t>(digest, 6));
 }
 
-void Unavailable(http::Response& response) {
+void Unavailable(http::Response& response, const TokenVerdict& verdict) {
   SetError(response, 503, "temporarily_unavailable",
-           "the token's issuer cannot be reached; retry later");
-  response.AddHeader("Retry-After", "5");
+           verdict.description.empty() ? "the token's issuer cannot be reached; retry later"
+                                       : verdict.description);
+  const int64_t retry_after = verdict.retry_after_seconds > 0 ? verdict.retry_after_seconds : 5;
+  response.AddHeader("Retry-After", std::to_string(retry_after));
   response.AddHeader("Cache-Control", "no-store");  // an answer about now, not about the token
 }
 

@@ -65,10 +65,10 @@ class RouteContext {
   WorkerContext& worker(int index) { return *workers_[static_cast<size_t>(index)]; }
 
   // Judge decides on `token` for a route: a JWT by its issuer's Validator — waiting once for
-  // a key refetch when its kid is unknown —, an opaque token (or any token of an `opaque`
-  // issuer) by the issuer's introspection endpoint. false: the request was deferred, and the
-  // route returns at once without touching the response; it runs again (Resume) when the
-  // wait is over. `requirements` gives the request's own requirements for the chosen issuer.
+  // a key refetch when its kid is unknown (AwaitKeys) —, an opaque token (or any token of an
+  // `opaque` issuer) by the issuer's introspection endpoint. false: the request was deferred, and
+  // the route returns at once without touching the response; it runs again (Resume) when the wait
+  // is over. `requirements` gives the request's own requirements for the chosen issuer.
   bool Judge(const http::Request& request, std::string_view token, int64_t now,
              const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
              const RequirementsFor& requirements = {});
@@ -76,8 +76,8 @@ class RouteContext {
                      const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
                      const RequirementsFor& requirements = {});
   // AnswersUnavailable tells whether a verdict the issuer could not reach is answered 503
-  // (else as an inactive / invalid token): always for missing keys; for an upstream failure,
-  // as the issuer's introspection.on_upstream_error says.
+  // (else as an inactive / invalid token): always for missing keys or an unsettled kid; for
+  // an upstream failure, as the issuer's introspection.on_upstream_error says.
   static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                  bool introspect);
   // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
@@ -85,9 +85,13 @@ class RouteContext {
   absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
-              std::optional<UpstreamAnswer> answer, std::string token);
+              WorkerContext::Resumed resumed);
 
  private:
+  // AwaitKeys settles a JWT whose kid the published keys of `live` lack: by waiting for a
+  // refetch (false: deferred, as Judge), by the refetch it waited for, or as unavailable.
+  bool AwaitKeys(const http::Request& request, LiveIssuer& live, int64_t wait_ms,
+                 WorkerContext& ctx, TokenVerdict& verdict);
   // JudgeAnswer judges an active upstream answer by the issuer's policy and the request's
   // requirements (the core's claim rules, on the answer read by the core's claims reader).
   static void JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
@@ -105,8 +109,10 @@ void SetError(http::Response& response, int status, std::string_view code,
 // TokenDigest is a short, non-reversible name of a token for logs: the first 12 hex digits
 // of its SHA-256.
 std::string TokenDigest(std::string_view token);
-// Unavailable answers 503: the token's issuer cannot judge it now.
-void Unavailable(http::Response& response);
+// Unavailable answers 503 temporarily_unavailable for an unavailable `verdict`: its issuer
+// cannot judge the token now. The description and Retry-After are the verdict's when it has
+// them (else a generic text and 5 s).
+void Unavailable(http::Response& response, const TokenVerdict& verdict);
 // OpaqueRevocationKey is the denylist key of a token judged by `issuer`'s introspection
 // endpoint: the digest of the issuer and the whole token (there is no verified jti).
 Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token);

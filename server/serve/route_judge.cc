@@ -1,9 +1,10 @@
 // Judging tokens whose issuer lives outside the process: a JWT with a kid the current key set
-// lacks waits for one refetch of its issuer's keys (rate-limited by the key source's
-// cooldown; tokens arriving during the cooldown fail as key_not_found at once); an opaque
-// token is asked of its issuer's introspection endpoint (cached, single-flight). Both waits
-// defer the request off the event loop and run the route again when they end.
+// lacks is settled by a refetch of its issuer's keys that starts after it arrived (AwaitKeys);
+// an opaque token is asked of its issuer's introspection endpoint (cached, single-flight).
+// Both waits defer the request off the event loop and run the route again when they end.
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,17 +12,37 @@
 
 #include "core/denylist.h"
 #include "server/http/deferred.h"
+#include "server/keys/refetch.h"
 #include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
 namespace tokenwarden::server {
+namespace {
+
+// RetryAfterSeconds rounds a wait up to whole seconds, at least 1 (RFC 9110 §10.2.3).
+int64_t RetryAfterSeconds(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
+
+// KeyPending makes `verdict` a 503: the kid is unsettled, because its refetch `failed` or has
+// not run yet, and a refetch that may settle it starts in `due_in_ms`.
+void KeyPending(TokenVerdict& verdict, bool failed, int64_t due_in_ms) {
+  if (failed) {
+    verdict.Fail(Judge::kKeysUnavailable, Error::kKeyNotFound, ServerOutcome::kKeyRefetchFailed,
+                 "the token's key is not among its issuer's keys, which cannot be fetched now");
+  } else {
+    verdict.Fail(Judge::kKeysUnavailable, Error::kKeyNotFound, ServerOutcome::kKeyRefetchPending,
+                 "the token's key is not among its issuer's keys yet; they are being fetched");
+  }
+  verdict.retry_after_seconds = RetryAfterSeconds(due_in_ms);
+  verdict.claims = nullptr;
+}
+
+}  // namespace
 
 void RouteContext::Resume(const http::Request& request, http::Response& response,
-                          std::optional<UpstreamAnswer> answer, std::string token) {
+                          WorkerContext::Resumed resumed) {
   WorkerContext& ctx = worker(request.worker);
+  ctx.resumed = std::move(resumed);
   ctx.resumed.active = true;
-  ctx.resumed.answer = std::move(answer);
-  ctx.resumed.token = std::move(token);
   redispatch_(request, response);
   ctx.resumed = WorkerContext::Resumed();
 }
@@ -48,30 +69,45 @@ bool RouteContext::Judge(const http::Request& request, std::string_view token, i
     verdict.claims = nullptr;
     return true;
   }
-  if (ctx.resumed.active || request.deferrer == nullptr) {
-    return true;  // already waited once for this request
+  return AwaitKeys(request, *issuer.live, issuer.config->refresh.unknown_kid_wait_ms, ctx, verdict);
+}
+
+bool RouteContext::AwaitKeys(const http::Request& request, LiveIssuer& live, int64_t wait_ms,
+                             WorkerContext& ctx, TokenVerdict& verdict) {
+  // An unknown kid may be a key the issuer published after our last fetch, and a client told
+  // 401 throws its token away: key_not_found stands only once a fetch that started after this
+  // request arrived has succeeded without the kid. Until then the request waits for that
+  // fetch (at most keys.unknown_kid_wait_ms) or is answered 503 with Retry-After. The fetch is
+  // shared and cooled down by the key source, so junk kids cannot make the issuer busy.
+  if (ctx.resumed.active) {
+    if (ctx.resumed.refetch.has_value() && ctx.resumed.refetch->fetched) {
+      return true;  // the issuer's current set lacks the kid: key_not_found
+    }
+    KeyPending(verdict, /*failed=*/ctx.resumed.refetch.has_value(), live.RefetchDueInMs());
+    return true;
   }
-  // An unknown kid may be a key the issuer published after our last fetch: ask for one
-  // refetch (coalesced with any under way, rate-limited by the cooldown) and wait for it at
-  // most keys.unknown_kid_wait_ms, then judge again; 0 means answer now.
-  const int64_t wait_ms = issuer.config->refresh.unknown_kid_wait_ms;
-  if (wait_ms == 0) {
-    (void)issuer.live->RequestRefetch([] {});
+  if (wait_ms == 0 || request.deferrer == nullptr) {
+    KeyPending(verdict, /*failed=*/false, live.RequestRefetch(0, nullptr).due_in_ms);
     return true;
   }
   auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer(
       static_cast<uint32_t>(wait_ms), [this](const http::Request& again, http::Response& out) {
-        Resume(again, out, std::nullopt, std::string());
+        Resume(again, out, WorkerContext::Resumed());  // no refetch result: timed out
       }));
-  const bool waiting = issuer.live->RequestRefetch([this, later] {
-    later->Resume([this](const http::Request& again, http::Response& response) {
-      Resume(again, response, std::nullopt, std::string());
-    });
-  });
-  if (!waiting) {
-    request.deferrer->Cancel(*later);  // cooldown: key_not_found now
+  const keys::RefetchTicket ticket =
+      live.RequestRefetch(wait_ms, [this, later](const keys::RefetchResult& result) {
+        later->Resume([this, result](const http::Request& again, http::Response& response) {
+          WorkerContext::Resumed resumed;
+          resumed.refetch = result;
+          Resume(again, response, std::move(resumed));
+        });
+      });
+  if (ticket.queued) {
+    return false;
   }
-  return !waiting;
+  request.deferrer->Cancel(*later);  // the refetch is due later than this request may wait
+  KeyPending(verdict, /*failed=*/false, ticket.due_in_ms);
+  return true;
 }
 
 bool RouteContext::JudgeUpstream(const http::Request& request, std::string_view token, int index,
@@ -99,11 +135,17 @@ bool RouteContext::JudgeUpstream(const http::Request& request, std::string_view 
     auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer(
         wait_ms,
         [this, copy = std::string(token)](const http::Request& again, http::Response& out) {
-          Resume(again, out, UpstreamAnswer{}, copy);  // kError: the upstream did not answer
+          WorkerContext::Resumed resumed;  // kError: the upstream did not answer
+          resumed.answer = UpstreamAnswer{};
+          resumed.token = copy;
+          Resume(again, out, std::move(resumed));
         }));
     issuer.live->Lookup(token, [this, later, copy = std::string(token)](const UpstreamAnswer& a) {
       later->Resume([this, a, copy](const http::Request& again, http::Response& response) {
-        Resume(again, response, a, copy);
+        WorkerContext::Resumed resumed;
+        resumed.answer = a;
+        resumed.token = copy;
+        Resume(again, response, std::move(resumed));
       });
     });
     return false;
@@ -154,7 +196,7 @@ void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const 
 bool RouteContext::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                       bool introspect) {
   if (verdict.judge != Judge::kUpstreamUnavailable) {
-    return true;  // no usable keys: always unavailable
+    return true;  // no usable keys, or a kid awaiting its refetch: always unavailable
   }
   const IssuerConfig& config = *state.issuers()[static_cast<size_t>(verdict.issuer)].config;
   switch (config.introspection->on_error) {

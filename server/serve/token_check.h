@@ -27,7 +27,8 @@ enum class Judge : uint8_t {
   kNobody,               // no trusted issuer: `iss` unknown (or unreadable)
   kValidator,            // the issuer's Validator: signature, policy and requirements
   kUpstream,             // the issuer's introspection endpoint (opaque token / issuer)
-  kKeysUnavailable,      // the issuer has no usable keys: not the token's fault
+  kKeysUnavailable,      // the issuer's keys cannot judge the token now: none are usable,
+                         // or its kid awaits a refetch (not the token's fault)
   kUpstreamUnavailable,  // the issuer's introspection endpoint failed: not the token's fault
 };
 
@@ -38,6 +39,9 @@ struct TokenVerdict {
   Outcome outcome = Error::kMalformed;  // the metrics label
   // description overrides ErrorSummary(error) in responses when set (static storage).
   std::string_view description;
+  // retry_after_seconds: when an unavailable verdict is worth asking again (Retry-After);
+  // 0: the server's default.
+  int64_t retry_after_seconds = 0;
   // claims are the judged token's claims (the Validator's typed view, or the upstream's
   // answer read by the same reader), valid until the worker's next check; null when none.
   const Claims* claims = nullptr;

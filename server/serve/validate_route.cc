@@ -204,7 +204,7 @@ void AnswerValidate(const RouteDeps& deps, http::Response& response, const Serve
   }
   if (verdict.unavailable() &&
       RouteContext::AnswersUnavailable(verdict, state, /*introspect=*/false)) {
-    Unavailable(response);
+    Unavailable(response, verdict);
     return;
   }
   if (refuse_ambiguous) {

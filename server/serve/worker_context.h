@@ -20,6 +20,7 @@
 #include "core/issuer_set.h"
 #include "core/validator.h"
 #include "server/http/form_params.h"
+#include "server/keys/refetch.h"
 #include "server/serve/live_issuer.h"
 #include "server/serve/server_state.h"
 
@@ -47,11 +48,13 @@ class WorkerContext {
   int index() const { return index_; }
 
   // Resumed is set while a deferred request runs again (RouteContext::Resume): it must not wait a
-  // second time, and `answer` is what the upstream said about `token` meanwhile.
+  // second time, and `answer` is what the upstream said about `token` meanwhile, `refetch` how
+  // the key refetch it waited for ended (unset: the wait timed out first).
   struct Resumed {
     bool active = false;
     std::optional<UpstreamAnswer> answer;
     std::string token;
+    std::optional<keys::RefetchResult> refetch;
   };
   Resumed resumed;
   // upstream_json keeps the upstream answer that `upstream_claims` views into alive.

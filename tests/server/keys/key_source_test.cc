@@ -1,6 +1,8 @@
 // IssuerKeySource with a scripted fetcher: discovery then JWK Set, publication into attached
 // Validators, ETag revalidation, rotation, failures (stale-if-error, max staleness, fallback),
-// unknown-kid refetches (coalesced, cooled down), the quick retry and the backoff.
+// unknown-kid refetches (coalesced, cooled down, scheduled for the cooldown's end, settling
+// only requests that arrived before they started, under a junk-kid flood), the quick retry and
+// the backoff.
 #include "server/keys/key_source.h"
 
 #include <atomic>
@@ -9,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -146,6 +149,17 @@ class KeySourceTest : public ::testing::Test {
   bool Loaded() {
     return Eventually([&] { return source_->Status().usable; });
   }
+  // Refetched asks for a refetch, waits for it to end and tells whether it fetched; nullopt
+  // when it was not queued (or never ended).
+  std::optional<bool> Refetched(int64_t max_wait_ms = 5000) {
+    auto ended = std::make_shared<std::atomic<int>>(0);  // 1: failed, 2: fetched
+    const RefetchTicket ticket = source_->RequestRefetch(
+        max_wait_ms, [ended](const RefetchResult& r) { *ended = r.fetched ? 2 : 1; });
+    if (!ticket.queued || !Eventually([&] { return ended->load() != 0; })) {
+      return std::nullopt;
+    }
+    return ended->load() == 2;
+  }
 
   std::shared_ptr<FakeFetcher> fetcher_ = std::make_shared<FakeFetcher>();
   std::shared_ptr<Validator> validator_;
@@ -223,9 +237,9 @@ TEST_F(KeySourceTest, RotationReplacesTheSetOnAnUnknownKidRefetch) {
   Start();
   ASSERT_TRUE(Loaded());
   Serve(JwksB());
-  std::atomic<bool> done{false};
-  ASSERT_TRUE(source_->RequestRefetch([&] { done = true; }));
-  ASSERT_TRUE(Eventually([&] { return done.load(); }));
+  // The first unknown kid is fetched for at once (the first fetch is no refetch).
+  EXPECT_EQ(source_->RefetchDueInMs(), 0);
+  EXPECT_EQ(Refetched(), std::optional<bool>(true));
   EXPECT_EQ(Check(EcKeyB(), "b"), Error::kOk);
   EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kKeyNotFound);
   EXPECT_EQ(Events(KeyEvent::kRotated), 1u);
@@ -233,24 +247,19 @@ TEST_F(KeySourceTest, RotationReplacesTheSetOnAnUnknownKidRefetch) {
 }
 
 TEST_F(KeySourceTest, RefetchesCoalesceAndCoolDown) {
+  config_.cooldown_ms = 500;
   Serve(JwksA());
   Start();
   ASSERT_TRUE(Loaded());
+  ASSERT_EQ(Refetched(), std::optional<bool>(true));
   const int before = fetcher_->Count(kJwksUri);
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
-  fetcher_->Set([&](const fetch::FetchRequest&) {
-    std::unique_lock<std::mutex> lock(gate_mu);
-    gate_cv.wait(lock, [&] { return open; });
-    return Reply(200, JwksB());
-  });
+  // Within the cooldown every miss is queued for the one refetch due at its end.
   std::atomic<int> callbacks{0};
-  std::vector<std::thread> misses;
   std::atomic<int> accepted{0};
+  std::vector<std::thread> misses;
   for (int i = 0; i < 8; ++i) {
     misses.emplace_back([&] {
-      if (source_->RequestRefetch([&] { ++callbacks; })) {
+      if (source_->RequestRefetch(2000, [&](const RefetchResult&) { ++callbacks; }).queued) {
         ++accepted;
       }
     });
@@ -259,18 +268,149 @@ TEST_F(KeySourceTest, RefetchesCoalesceAndCoolDown) {
     t.join();
   }
   EXPECT_EQ(accepted.load(), 8) << "every miss joins the one fetch";
+  ASSERT_TRUE(Eventually([&] { return callbacks.load() == 8; }));
+  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
+  // A miss now is a cooldown away from its refetch, further than it may wait: not queued
+  // (its caller answers 503), and no fetch starts before the cooldown's end.
+  const RefetchTicket ticket =
+      source_->RequestRefetch(100, [&](const RefetchResult&) { ++callbacks; });
+  EXPECT_FALSE(ticket.queued);
+  EXPECT_GT(ticket.due_in_ms, 100);
+  EXPECT_LE(ticket.due_in_ms, 500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
+  EXPECT_EQ(callbacks.load(), 8);
+}
+
+TEST_F(KeySourceTest, AKidSeenDuringTheCooldownIsFetchedForAtItsEnd) {
+  config_.cooldown_ms = 300;
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  ASSERT_EQ(Refetched(), std::optional<bool>(true));
+  const auto first = fetcher_->times().back();
+  // The issuer rotates; a token of the new key arrives during the cooldown. It is queued for
+  // the refetch at the cooldown's end (within its wait), never told "no such key" at once.
+  Serve(JwksB());
+  const int64_t due_in_ms = source_->RefetchDueInMs();
+  EXPECT_GT(due_in_ms, 0);
+  EXPECT_LE(due_in_ms, 300);
+  EXPECT_EQ(Check(EcKeyB(), "b"), Error::kKeyNotFound);
+  EXPECT_EQ(Refetched(/*max_wait_ms=*/1000), std::optional<bool>(true));
+  EXPECT_EQ(Check(EcKeyB(), "b"), Error::kOk);
+  const auto second = fetcher_->times().back();
+  EXPECT_GE(second - first, std::chrono::milliseconds(295)) << "not before the cooldown's end";
+  EXPECT_LT(second - first, std::chrono::milliseconds(1000)) << "but at its end";
+}
+
+TEST_F(KeySourceTest, AMissDuringAFetchWaitsForTheNextFetch) {
+  // A fetch under way may have read the JWK Set before the request's key was published, so
+  // only a fetch that starts after the request can settle its kid.
+  config_.cooldown_ms = 1000;
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<int> entered{0};
+  fetcher_->Set([&](const fetch::FetchRequest&) {
+    ++entered;
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return open; });
+    return Reply(200, JwksA());
+  });
+  std::atomic<int> first{0};
+  std::atomic<int> second{0};
+  ASSERT_TRUE(source_->RequestRefetch(5000, [&](const RefetchResult&) { ++first; }).queued);
+  ASSERT_TRUE(Eventually([&] { return entered.load() == 1; }));  // under way now
+  ASSERT_TRUE(source_->RequestRefetch(5000, [&](const RefetchResult&) { ++second; }).queued);
+  // Its fetch is the next one, a cooldown after the one under way started.
+  EXPECT_GT(source_->RefetchDueInMs(), 500);
+  EXPECT_LE(source_->RefetchDueInMs(), 1000);
   {
     std::lock_guard<std::mutex> lock(gate_mu);
     open = true;
   }
   gate_cv.notify_all();
-  ASSERT_TRUE(Eventually([&] { return callbacks.load() == 8; }));
-  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
-  // Within the cooldown no miss starts another fetch; the caller fails the token at once.
-  EXPECT_FALSE(source_->RequestRefetch([&] { ++callbacks; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(fetcher_->Count(kJwksUri), before + 1);
-  EXPECT_EQ(callbacks.load(), 8);
+  ASSERT_TRUE(Eventually([&] { return first.load() == 1; }));
+  EXPECT_EQ(second.load(), 0) << "settled by a fetch that started before it asked";
+  ASSERT_TRUE(Eventually([&] { return second.load() == 1; }));
+  EXPECT_EQ(entered.load(), 2);
+}
+
+TEST_F(KeySourceTest, AFailedRefetchTellsItsWaitersNothingWasLearnt) {
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  fetcher_->Set([](const fetch::FetchRequest&) {
+    return absl::StatusOr<fetch::FetchResponse>(absl::UnavailableError("connection refused"));
+  });
+  EXPECT_EQ(Refetched(), std::optional<bool>(false));
+  EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk) << "the last good set stays";
+}
+
+TEST_F(KeySourceTest, AJunkFloodCostsOneFetchPerCooldownAndDelaysARotationAtMostThat) {
+  config_.cooldown_ms = 200;
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  const int before = fetcher_->Count(kJwksUri);
+  const auto flood_start = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false};
+  std::atomic<int> asked{0};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 4; ++t) {
+    flood.emplace_back([&] {
+      while (!stop) {
+        // As the server does: wait up to 50 ms, else answer 503 and only schedule.
+        (void)source_->RequestRefetch(50, [](const RefetchResult&) {});
+        ++asked;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Serve(JwksB());  // the issuer rotates in the middle of the flood
+  const auto rotated = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Eventually([&] { return Check(EcKeyB(), "b") == Error::kOk; }));
+  const auto accepted = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  stop = true;
+  for (std::thread& t : flood) {
+    t.join();
+  }
+  const auto flood_time = std::chrono::steady_clock::now() - flood_start;
+  EXPECT_LE(accepted - rotated, std::chrono::milliseconds(200 + 100));
+  EXPECT_GT(asked.load(), 500);
+  // The first junk kid is fetched for at once, then one fetch per cooldown at most, each a
+  // cooldown after the one before.
+  const int fetches = fetcher_->Count(kJwksUri) - before;
+  EXPECT_GE(fetches, 4);
+  EXPECT_LE(fetches, 1 + static_cast<int>(flood_time / std::chrono::milliseconds(200)));
+  const auto times = fetcher_->times();
+  for (size_t i = times.size() - static_cast<size_t>(fetches) + 1; i < times.size(); ++i) {
+    EXPECT_GE(times[i] - times[i - 1], std::chrono::milliseconds(195)) << i;
+  }
+}
+
+TEST_F(KeySourceTest, WaitersAreBoundedAndStopTellsThemNothingWasFetched) {
+  Serve(JwksA());
+  Start();
+  ASSERT_TRUE(Loaded());
+  ASSERT_EQ(Refetched(), std::optional<bool>(true));
+  // The next refetch is a cooldown (a minute) away: waiters allowed to wait that long queue
+  // for it, up to the bound.
+  std::atomic<size_t> told{0};
+  size_t queued = 0;
+  for (size_t i = 0; i < IssuerKeySource::kMaxRefetchWaiters + 10; ++i) {
+    const RefetchTicket ticket =
+        source_->RequestRefetch(120000, [&](const RefetchResult& r) { told += r.fetched ? 0 : 1; });
+    queued += ticket.queued ? 1 : 0;
+  }
+  EXPECT_EQ(queued, IssuerKeySource::kMaxRefetchWaiters);
+  source_->Stop();
+  EXPECT_EQ(told.load(), IssuerKeySource::kMaxRefetchWaiters);
 }
 
 TEST_F(KeySourceTest, ZeroUsableKeysIsAFailureNotAReplacement) {
@@ -278,9 +418,8 @@ TEST_F(KeySourceTest, ZeroUsableKeysIsAFailureNotAReplacement) {
   Start();
   ASSERT_TRUE(Loaded());
   Serve(R"({"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","kid":"weak"}]})");
-  std::atomic<bool> done{false};
-  ASSERT_TRUE(source_->RequestRefetch([&] { done = true; }));
-  ASSERT_TRUE(Eventually([&] { return done.load(); }));
+  EXPECT_EQ(Refetched(), std::optional<bool>(false))
+      << "a set without usable keys teaches nothing about a kid";
   EXPECT_EQ(Check(EcKey(Algorithm::kEs256), "a"), Error::kOk);
   const KeySourceStatus status = source_->Status();
   EXPECT_TRUE(status.stale);
@@ -400,7 +539,9 @@ TEST_F(KeySourceTest, StopIsPromptDuringABackoff) {
   const auto start = std::chrono::steady_clock::now();
   source_->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
-  EXPECT_FALSE(source_->RequestRefetch([&] { waiter_ran = true; }));
+  EXPECT_FALSE(
+      source_->RequestRefetch(1000, [&](const RefetchResult&) { waiter_ran = true; }).queued);
+  EXPECT_FALSE(waiter_ran.load());
 }
 
 }  // namespace
