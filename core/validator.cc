@@ -61,7 +61,8 @@ absl::StatusOr<std::unique_ptr<Validator>> Validator::Create(Policy policy,
   }
   auto first = std::make_shared<const ValidatorSnapshot>(
       ValidatorSnapshot{*std::move(verifier), /*generation=*/1});
-  return std::unique_ptr<Validator>(new Validator(std::move(policy), std::move(first), options));
+  return std::unique_ptr<Validator>(
+      new Validator(std::move(policy), std::move(first), std::move(options)));
 }
 
 absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {

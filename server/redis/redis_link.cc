@@ -204,7 +204,7 @@ void RedisLink::OnCommandReady() {
   Setup(command_, /*select=*/true, [this, generation] {
     subscriber_ = RespConnection::Open(
         &loop_, Options(), IfCurrent(generation, &RedisLink::OnSubscriberReady),
-        [this, generation](RespValue push) {
+        [this, generation](const RespValue& push) {
           std::string_view channel;
           std::string_view message;
           if (generation != generation_ || !AsPubSubMessage(push, channel, message)) {

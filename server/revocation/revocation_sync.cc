@@ -84,7 +84,8 @@ void RevocationSync::OnDown() {
 
 void RevocationSync::Load(uint64_t epoch, std::string cursor) {
   link_.Command(
-      {"SCAN", cursor, "MATCH", prefix_ + "revoked:*", "COUNT", std::to_string(kScanCount)},
+      {"SCAN", std::move(cursor), "MATCH", prefix_ + "revoked:*", "COUNT",
+       std::to_string(kScanCount)},
       [this, epoch](absl::StatusOr<RespValue> r) {
         if (epoch != epoch_ || !r.ok()) {
           return;  // the link went down: the next OnUp starts over
@@ -147,7 +148,7 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
   Reconcile(epoch, std::move(entries), 0, next_seq_, 0);
 }
 
-void RevocationSync::Reconcile(uint64_t epoch, std::shared_ptr<std::vector<Entry>> entries,
+void RevocationSync::Reconcile(uint64_t epoch, const std::shared_ptr<std::vector<Entry>>& entries,
                                size_t from, uint64_t covered, size_t refused) {
   if (from >= entries->size()) {
     Finish(epoch, covered, refused);

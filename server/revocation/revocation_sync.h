@@ -84,7 +84,7 @@ class RevocationSync {
                    const redis::RespValue& values);
   // Reconcile pushes `entries[from..]` in pipelined batches, then finishes the sync; queued
   // revocations numbered below `covered` are in `entries`.
-  void Reconcile(uint64_t epoch, std::shared_ptr<std::vector<Entry>> entries, size_t from,
+  void Reconcile(uint64_t epoch, const std::shared_ptr<std::vector<Entry>>& entries, size_t from,
                  uint64_t covered, size_t refused);
   void Finish(uint64_t epoch, uint64_t covered, size_t refused);
   // Flush sends the queued revocations accepted here (synced only).

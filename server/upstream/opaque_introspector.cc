@@ -58,8 +58,9 @@ absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
     return absl::InvalidArgumentError("introspector needs client credentials");
   }
   config.threads = std::max<size_t>(config.threads, 1);
-  std::unique_ptr<OpaqueIntrospector> out(new OpaqueIntrospector(
-      std::move(config), std::move(fetcher), std::move(log), clock ? clock : Clock(&UnixNowMs)));
+  std::unique_ptr<OpaqueIntrospector> out(
+      new OpaqueIntrospector(std::move(config), std::move(fetcher), std::move(log),
+                             clock ? std::move(clock) : Clock(&UnixNowMs)));
   for (size_t i = 0; i < out->config_.threads; ++i) {
     out->threads_.emplace_back([raw = out.get()] { raw->Run(); });
   }
