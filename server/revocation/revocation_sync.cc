@@ -145,7 +145,7 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
   denylist_.ForEach(now, [&](const Denylist::Key& key, int64_t expires_at) {
     entries->push_back(Entry{key, expires_at});
   });
-  Reconcile(epoch, std::move(entries), 0, next_seq_, 0);
+  Reconcile(epoch, entries, 0, next_seq_, 0);
 }
 
 void RevocationSync::Reconcile(uint64_t epoch, const std::shared_ptr<std::vector<Entry>>& entries,
