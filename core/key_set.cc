@@ -1,5 +1,6 @@
 #include "core/key_set.h"
 
+#include <optional>
 #include <utility>
 
 #include <absl/status/status.h>
@@ -7,6 +8,7 @@
 #include <absl/strings/str_join.h>
 #include <simdjson.h>
 
+#include "base/json_syntax.h"
 #include "base/str_cat.h"
 #include "core/internal/jwk.h"
 
@@ -43,6 +45,12 @@ absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromJwks(std::string_view 
   simdjson::dom::parser parser(internal::kMaxKeyFileBytes);
   simdjson::dom::element root;
   if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+    // Say where: a JWK Set is often a file someone saved or edited by hand.
+    if (const std::optional<base::JsonSyntaxError> at =
+            base::FindJsonSyntaxError(json, simdjson::DEFAULT_MAX_DEPTH)) {
+      return absl::InvalidArgumentError(base::StrCat("JWK Set is not valid JSON at line ", at->line,
+                                                     ", column ", at->column, ": ", at->problem));
+    }
     return absl::InvalidArgumentError("JWK Set is not valid JSON");
   }
   simdjson::dom::array entries;

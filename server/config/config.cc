@@ -5,12 +5,15 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <absl/status/status.h>
 #include <absl/strings/match.h>
 #include <simdjson.h>
 
+#include "base/json_syntax.h"
+#include "base/read_file.h"
 #include "base/str_cat.h"
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
@@ -27,7 +30,6 @@ using config_reader::Invalid;
 using config_reader::kMaxFileBytes;
 using config_reader::Quote;
 using config_reader::ReadArray;
-using config_reader::ReadBoundedFile;
 using config_reader::ResolvePath;
 
 // kMaxConfigDepth bounds nesting. The deepest valid field is issuers[].route_scopes[].scopes[]
@@ -381,6 +383,12 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   element root;
   const simdjson::error_code error = parser.parse(json.data(), json.size()).get(root);
   if (error != simdjson::SUCCESS) {
+    // simdjson says what went wrong but not where; a scan of the text finds the spot.
+    if (const std::optional<base::JsonSyntaxError> at =
+            base::FindJsonSyntaxError(json, kMaxConfigDepth)) {
+      return absl::InvalidArgumentError(base::StrCat("config: invalid JSON at line ", at->line,
+                                                     ", column ", at->column, ": ", at->problem));
+    }
     return absl::InvalidArgumentError(
         base::StrCat("config: invalid JSON: ", simdjson::error_message(error)));
   }
@@ -414,7 +422,7 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
 
 absl::StatusOr<ServerConfig> LoadConfigFile(const std::string& path) {
   std::string contents, why;
-  if (!ReadBoundedFile(path, kMaxFileBytes, contents, why)) {
+  if (!base::ReadBoundedFile(path, kMaxFileBytes, contents, why)) {
     return absl::InvalidArgumentError(base::StrCat("config: cannot read ", Quote(path), ": ", why));
   }
   const size_t slash = path.rfind('/');

@@ -1,16 +1,10 @@
 #include "server/config/config_reader.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <system_error>
 #include <unordered_set>
 
 #include "base/json_escape.h"
+#include "base/read_file.h"
 #include "base/str_cat.h"
 
 namespace tokenwarden::server::config_reader {
@@ -164,53 +158,10 @@ absl::Status CheckScopes(const std::vector<std::string>& scopes, std::string_vie
   return absl::OkStatus();
 }
 
-bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out,
-                     std::string& why) {
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    why = std::generic_category().message(errno);
-    return false;
-  }
-  struct stat st {};
-  bool ok = fstat(fd, &st) == 0;
-  if (!ok) {
-    why = std::generic_category().message(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    ok = false;
-    why = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
-  }
-  out.clear();
-  while (ok) {
-    const size_t used = out.size();
-    out.resize(used + 65536);
-    const ssize_t n = read(fd, out.data() + used, out.size() - used);
-    if (n < 0 && errno == EINTR) {
-      out.resize(used);
-      continue;
-    }
-    if (n < 0) {
-      ok = false;
-      why = std::generic_category().message(errno);
-    }
-    out.resize(used + static_cast<size_t>(std::max<ssize_t>(n, 0)));
-    if (out.size() > max_bytes) {
-      ok = false;
-      why = max_bytes >= (size_t{1} << 20) ? base::StrCat("larger than ", max_bytes >> 20, " MiB")
-                                           : base::StrCat("larger than ", max_bytes, " bytes");
-    }
-    if (n <= 0) {
-      break;
-    }
-  }
-  close(fd);
-  return ok;
-}
-
 absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::string_view base_dir,
                           std::shared_ptr<const KeySet>& out) {
   std::string contents, why;
-  if (!ReadBoundedFile(ResolvePath(base_dir, file), kMaxFileBytes, contents, why)) {
+  if (!base::ReadBoundedFile(ResolvePath(base_dir, file), kMaxFileBytes, contents, why)) {
     return Invalid(field, base::StrCat("cannot read ", Quote(file), ": ", why));
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(contents);
@@ -242,7 +193,7 @@ absl::Status ReadSecretFile(element v, const std::string& field, std::string_vie
   if (!s.ok()) {
     return s;
   }
-  if (!ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
+  if (!base::ReadBoundedFile(ResolvePath(base_dir, name), kMaxSecretBytes, out, why)) {
     return Invalid(field, base::StrCat("cannot read ", Quote(name), ": ", why));
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) {

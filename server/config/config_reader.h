@@ -26,10 +26,6 @@ using simdjson::dom::element;
 // kMaxFileBytes bounds the configuration file and each file it names (JWK Sets).
 inline constexpr size_t kMaxFileBytes = 1 << 20;
 
-// ReadBoundedFile reads the regular file `path` into `out`. On failure it returns false with
-// `why` set (strerror text, or "larger than 1 MiB"): the caller names the file in its message.
-bool ReadBoundedFile(const std::string& path, size_t max_bytes, std::string& out, std::string& why);
-
 // ResolvePath makes a relative `path` relative to `base_dir` ("" = the working directory);
 // an absolute one is returned unchanged.
 std::string ResolvePath(std::string_view base_dir, std::string_view path);

@@ -6,6 +6,7 @@
 
 #include <absl/status/status.h>
 
+#include "base/read_file.h"
 #include "base/str_cat.h"
 #include "server/config/config_reader.h"
 
@@ -32,7 +33,7 @@ absl::Status ReadFetch(element value, std::string_view path, std::string_view ba
       std::string contents, why;
       if (s.ok()) {
         out.ca_file = ResolvePath(base_dir, out.ca_file);
-        if (!ReadBoundedFile(out.ca_file, kMaxFileBytes, contents, why)) {
+        if (!base::ReadBoundedFile(out.ca_file, kMaxFileBytes, contents, why)) {
           s = Invalid(field, base::StrCat("cannot read ", Quote(out.ca_file), ": ", why));
         } else if (contents.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
           s = Invalid(field, base::StrCat(Quote(out.ca_file), " holds no PEM certificate"));

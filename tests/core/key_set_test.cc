@@ -109,6 +109,16 @@ TEST(KeySetTest, RejectsDocumentsThatAreNotJwkSets) {
   }
 }
 
+// A JWK Set that is not JSON says where, as for a configuration file.
+TEST(KeySetTest, SaysWhereAJwkSetIsNotJson) {
+  const std::string jwks = StrCat("{\"keys\": [\n  ", RsaKey().Jwk("a"), ",\n]}");
+  absl::StatusOr<std::shared_ptr<const KeySet>> keys = KeySet::FromJwks(jwks);
+  ASSERT_FALSE(keys.ok());
+  EXPECT_EQ(keys.status().message(), "JWK Set is not valid JSON at line 2, column " +
+                                         std::to_string(3 + RsaKey().Jwk("a").size()) +
+                                         ": a comma before ']' (JSON allows no trailing comma)");
+}
+
 TEST(KeySetTest, RejectsMoreThanMaxKeys) {
   std::vector<std::string> jwks;
   const std::string jwk = TestKey::Hmac(std::string(32, 'q')).Jwk();

@@ -92,6 +92,30 @@ def test_invalid_json(tokenwarden_bin, tmp_path):
 def test_missing_config_file(tokenwarden_bin, tmp_path):
     code, _, err = run(tokenwarden_bin, "--config", str(tmp_path / "absent.json"))
     assert code == 2 and "absent.json" in err, err
+    assert "No such file or directory" in err, err  # the errno text: what to act on
+
+
+# Hand-edited configurations, each broken the way people break them: the message says where,
+# as line and column, and what JSON wanted there.
+@pytest.mark.parametrize("text,where", [
+    ('{\n  "issuers": [],\n  "workers": 2,\n}\n',
+     "line 3, column 15: a comma before '}'"),
+    ('{\n  "listen": ["127.0.0.1:0"]\n  "workers": 2\n}\n',
+     "line 3, column 3: expected ',' or '}' after an object member"),
+    ('{\n  // a comment\n  "workers": 2\n}\n',
+     "line 2, column 3: expected a member name in double quotes"),
+    ("{\n  'workers': 2\n}\n",
+     "line 2, column 3: expected a member name in double quotes"),
+    ('{\n  "issuers": [\n', "line 3, column 1: the text ends where a value is expected"),
+    ('{"audiences": ["caf\u00e9" "x"]}', "line 1, column 23: expected ',' or ']'"),
+], ids=["trailing_comma", "missing_comma", "comment", "single_quotes", "truncated", "utf8_column"])
+@pytest.mark.parametrize("check", [False, True], ids=["serve", "check"])
+def test_invalid_json_gives_line_and_column(tokenwarden_bin, tmp_path, text, where, check):
+    path = tmp_path / "tw.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(tokenwarden_bin, "--config", str(path), *(["--check"] if check else []))
+    assert code == 2, (code, out, err)
+    assert f"config: invalid JSON at {where}" in err, err
 
 
 def test_check_accepts_a_good_configuration(tokenwarden_bin, world, tmp_path):

@@ -371,8 +371,37 @@ TEST(ConfigTest, ReportsJsonSyntaxErrors) {
     ASSERT_FALSE(config.ok()) << json;
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
     const std::string message(config.status().message());
-    EXPECT_TRUE(message.starts_with("config: invalid JSON: ")) << message;
-    EXPECT_GT(message.size(), std::string_view("config: invalid JSON: ").size()) << message;
+    EXPECT_TRUE(message.starts_with("config: invalid JSON at line 1, column ")) << message;
+  }
+}
+
+// A configuration is edited by hand: a syntax error says where, as line and column (of the
+// character, not the byte), and what was expected there.
+TEST(ConfigTest, JsonSyntaxErrorsGiveLineAndColumn) {
+  const struct {
+    std::string json;
+    std::string message;
+  } kCases[] = {
+      {"{\n  \"issuers\": [],\n  \"workers\": 2,\n}\n",
+       "config: invalid JSON at line 3, column 15: a comma before '}' (JSON allows no trailing "
+       "comma)"},
+      {"{\n  \"listen\": [\"127.0.0.1:8080\"]\n  \"workers\": 2\n}\n",
+       "config: invalid JSON at line 3, column 3: expected ',' or '}' after an object member"},
+      {"{\n  \"issuers\": [\n    {\"issuer\": \"https://a.example\", jwks_file: \"k.json\"}\n  "
+       "]\n}",
+       "config: invalid JSON at line 3, column 37: expected a member name in double quotes"},
+      {"{\n  // comments are not JSON\n  \"workers\": 2\n}",
+       "config: invalid JSON at line 2, column 3: expected a member name in double quotes"},
+      {"{\n  \"issuers\": [\n    {\"issuer\": \"https://\u00e9.example\"\n",
+       "config: invalid JSON at line 4, column 1: the text ends inside an object: '}' is missing"},
+      {"{\"audiences\": [\"caf\xc3\xa9\", \"x\"\ty]}",
+       "config: invalid JSON at line 1, column 28: expected ',' or ']' after an array item"},
+  };
+  for (const auto& c : kCases) {
+    absl::StatusOr<ServerConfig> config = Parse(c.json);
+    ASSERT_FALSE(config.ok()) << c.json;
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(config.status().message(), c.message) << c.json;
   }
 }
 
@@ -385,7 +414,9 @@ TEST(ConfigTest, BoundsTheDepth) {
   // ...but a document nested deeper than the bound is not parsed at all.
   config = Parse(Config(R"("x": )" + std::string(100, '[') + std::string(100, ']')));
   ASSERT_FALSE(config.ok());
-  EXPECT_TRUE(std::string(config.status().message()).starts_with("config: invalid JSON: "))
+  EXPECT_TRUE(std::string(config.status().message()).starts_with("config: invalid JSON at "))
+      << config.status();
+  EXPECT_TRUE(std::string(config.status().message()).ends_with(": nested too deeply"))
       << config.status();
 }
 
@@ -600,10 +631,11 @@ INSTANTIATE_TEST_SUITE_P(
                               Config(R"("limits": {"max_body_bytes": 18446744073709551615})"),
                               "limits.max_body_bytes: must be between 1 and 16777216"},
                     // simdjson 3.0's DOM rejects integers beyond uint64 while parsing, before any
-                    // field is read; still an error, just not one that names the field.
+                    // field is read; still an error, just one that names a place, not a field.
                     BadConfig{"MaxBodyBeyondUint64",
                               Config(R"("limits": {"max_body_bytes": 18446744073709551616})"),
-                              "config: invalid JSON: ", true}),
+                              "config: invalid JSON at line 1, column 103: an integer beyond 64 "
+                              "bits"}),
     TestName);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -728,7 +760,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "\"bad\"): ",
                   true},
         BadConfig{"NotJson", Jwks("notjson.jwks.json"),
-                  "issuers[0].jwks_file: \"notjson.jwks.json\": JWK Set is not valid JSON"}),
+                  "issuers[0].jwks_file: \"notjson.jwks.json\": JWK Set is not valid JSON at "
+                  "line 1, column 1: expected a value: an object, array, string, number, true, "
+                  "false or null"}),
     TestName);
 
 INSTANTIATE_TEST_SUITE_P(
