@@ -1,11 +1,11 @@
 #include "core/key.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
-#include <openssl/base64.h>
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
 #include <openssl/ec.h>
@@ -14,12 +14,14 @@
 #include <openssl/evp.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "base/base64url.h"
 #include "base/str_cat.h"
 #include "core/internal/hmac.h"
 #include "core/internal/jose_json.h"
 #include "core/internal/jwk.h"
+#include "core/internal/pem.h"
 
 namespace tokenwarden {
 namespace {
@@ -331,6 +333,36 @@ absl::StatusOr<Key> KeyFromEvp(const EVP_PKEY* pkey) {
   }
 }
 
+// KeyFromSpki parses a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
+absl::StatusOr<Key> KeyFromSpki(const std::vector<uint8_t>& der) {
+  CBS cbs;
+  CBS_init(&cbs, der.data(), der.size());
+  bssl::UniquePtr<EVP_PKEY> pkey(EVP_parse_public_key(&cbs));
+  if (!pkey || CBS_len(&cbs) != 0) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("PEM does not hold a valid SubjectPublicKeyInfo");
+  }
+  return KeyFromEvp(pkey.get());
+}
+
+// KeyFromCertificate takes the public key of the X.509 certificate `der`. Nothing about the
+// certificate itself is checked (issuer, dates, extensions): whoever names the file vouches
+// for the key in it, as for a "PUBLIC KEY" block.
+absl::StatusOr<Key> KeyFromCertificate(const std::vector<uint8_t>& der) {
+  const uint8_t* p = der.data();
+  bssl::UniquePtr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (cert == nullptr || p != der.data() + der.size()) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("PEM does not hold a valid X.509 certificate");
+  }
+  bssl::UniquePtr<EVP_PKEY> pkey(X509_get_pubkey(cert.get()));
+  if (pkey == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError("the certificate's public key cannot be read");
+  }
+  return KeyFromEvp(pkey.get());
+}
+
 }  // namespace
 
 Key::Key() = default;
@@ -439,42 +471,27 @@ absl::StatusOr<Key> Key::FromJwk(std::string_view json) {
 }
 
 absl::StatusOr<Key> Key::FromPem(std::string_view pem) {
-  constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----";
-  constexpr std::string_view kEnd = "-----END PUBLIC KEY-----";
-  const size_t begin = pem.find(kBegin);
-  const size_t end = pem.find(kEnd);
-  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) {
-    if (pem.find("-----BEGIN RSA PUBLIC KEY-----") != std::string_view::npos) {
-      return absl::InvalidArgumentError(
-          "PEM is a PKCS#1 \"RSA PUBLIC KEY\"; convert it to a SubjectPublicKeyInfo "
-          "\"PUBLIC KEY\"");
-    }
-    return absl::InvalidArgumentError("no PEM \"PUBLIC KEY\" block found");
+  absl::StatusOr<std::optional<std::vector<uint8_t>>> spki = internal::PemBody(pem, "PUBLIC KEY");
+  if (!spki.ok()) {
+    return spki.status();
   }
-  std::string body;
-  for (char c : pem.substr(begin + kBegin.size(), end - begin - kBegin.size())) {
-    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
-      body.push_back(c);
-    }
+  if (spki->has_value()) {
+    return KeyFromSpki(**spki);
   }
-  size_t der_len = 0;
-  if (!EVP_DecodedLength(&der_len, body.size())) {
-    return absl::InvalidArgumentError("PEM body is not base64");
+  // A certificate (a server's cert.pem, an x5c entry saved as PEM) carries the key too.
+  absl::StatusOr<std::optional<std::vector<uint8_t>>> cert = internal::PemBody(pem, "CERTIFICATE");
+  if (!cert.ok()) {
+    return cert.status();
   }
-  std::vector<uint8_t> der(der_len);
-  if (!EVP_DecodeBase64(der.data(), &der_len, der.size(),
-                        reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError("PEM body is not base64");
+  if (cert->has_value()) {
+    return KeyFromCertificate(**cert);
   }
-  CBS cbs;
-  CBS_init(&cbs, der.data(), der_len);
-  bssl::UniquePtr<EVP_PKEY> pkey(EVP_parse_public_key(&cbs));
-  if (!pkey || CBS_len(&cbs) != 0) {
-    ERR_clear_error();
-    return absl::InvalidArgumentError("PEM does not hold a valid SubjectPublicKeyInfo");
+  if (pem.find("-----BEGIN RSA PUBLIC KEY-----") != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        "PEM is a PKCS#1 \"RSA PUBLIC KEY\"; convert it to a SubjectPublicKeyInfo "
+        "\"PUBLIC KEY\"");
   }
-  return KeyFromEvp(pkey.get());
+  return absl::InvalidArgumentError("no PEM \"PUBLIC KEY\" or \"CERTIFICATE\" block found");
 }
 
 }  // namespace tokenwarden

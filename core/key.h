@@ -41,7 +41,8 @@ class Key {
   static absl::StatusOr<Key> FromJwk(std::string_view json);
 
   // FromPem parses a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) holding an RSA, EC (P-256,
-  // P-384, P-521) or Ed25519 key.
+  // P-384, P-521) or Ed25519 key; without one, it takes the public key of the first PEM
+  // "CERTIFICATE" (X.509), whose own contents (issuer, dates, extensions) are not checked.
   static absl::StatusOr<Key> FromPem(std::string_view pem);
 
   KeyType type() const { return type_; }

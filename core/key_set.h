@@ -32,7 +32,8 @@ class KeySet {
   // the document is not a JWK Set or no key is usable.
   static absl::StatusOr<std::shared_ptr<const KeySet>> FromJwks(std::string_view json);
 
-  // FromKeyFile loads one key: a PEM SubjectPublicKeyInfo, or a single JWK object. Any
+  // FromKeyFile loads one key: a PEM SubjectPublicKeyInfo, the public key of a PEM X.509
+  // certificate (Key::FromPem), or a single JWK object. Any
   // problem with the key is an error. A single-key set ignores the token's kid: the caller
   // named the key explicitly.
   static absl::StatusOr<std::shared_ptr<const KeySet>> FromKeyFile(std::string_view contents);

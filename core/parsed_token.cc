@@ -6,6 +6,7 @@
 
 #include <simdjson.h>
 
+#include "base/ascii.h"
 #include "base/base64url.h"
 #include "core/compact.h"
 #include "core/internal/claims_reader.h"
@@ -43,6 +44,22 @@ bool Decode(std::string_view segment, std::vector<uint8_t>& buf, size_t& len) {
 
 std::string_view Text(const std::vector<uint8_t>& buf, size_t len) {
   return std::string_view(reinterpret_cast<const char*>(buf.data()), len);
+}
+
+// StructureDetail says why `token` is not three canonical base64url segments, naming the
+// mistakes people make most (a pasted Authorization value, an encrypted token) so the message
+// tells them what to do. `split`: the token had exactly three segments. Static storage.
+std::string_view StructureDetail(std::string_view token, bool split) {
+  if (base::StartsWithIgnoreCase(token, "Bearer ")) {
+    return "it starts with \"Bearer \", the HTTP authorization scheme: pass the token alone";
+  }
+  // RFC 7516 §7.1: a compact JWE has five segments (four dots); we verify signatures only.
+  if (!split && std::count(token.begin(), token.end(), '.') == 4) {
+    return "it has five segments, an encrypted token (JWE), which is not supported: only "
+           "signed tokens (JWS) are verified";
+  }
+  return split ? "every segment must be canonical unpadded base64url (RFC 7515 §2)"
+               : "a compact JWS has exactly three segments";
 }
 
 }  // namespace
@@ -97,7 +114,7 @@ void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
   early_stage_ = "structure";
   if (!parts.has_value()) {
     early_error_ = Error::kMalformed;
-    early_detail_ = "a compact JWS has exactly three segments";
+    early_detail_ = StructureDetail(token, /*split=*/false);
     return;
   }
   signing_input_ = parts->signing_input;
@@ -106,7 +123,7 @@ void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
       !Decode(parts->payload, s.payload, payload_len) ||
       !Decode(parts->signature, s.signature, signature_len)) {
     early_error_ = Error::kMalformed;
-    early_detail_ = "every segment must be canonical unpadded base64url (RFC 7515 §2)";
+    early_detail_ = StructureDetail(token, /*split=*/true);
     return;
   }
   decoded_ = true;

@@ -7,24 +7,61 @@
 #include <absl/strings/str_format.h>
 #include <absl/time/time.h>
 
+#include "base/json_escape.h"
 #include "base/str_cat.h"
+#include "base/utf8.h"
 
 namespace tokenwarden {
 namespace {
 
 constexpr size_t kMaxQuoted = 64;
+// kMaxListed bounds how many values of a list (aud, the expected audiences) a message names.
+constexpr size_t kMaxListed = 4;
 
+// Quote renders a claim or configured value for a message: cut after kMaxQuoted bytes (on a
+// character boundary, so the message stays valid UTF-8 and JSON), in double quotes, with
+// quotes, backslashes, control characters and DEL escaped as in JSON (\u00XX): a message
+// reaches terminals, logs and HTTP headers, where a raw control character could forge a line
+// or hide text.
 std::string Quote(std::string_view value) {
-  if (value.size() <= kMaxQuoted) {
-    return base::StrCat("\"", value, "\"");
+  const std::string_view shown = base::Utf8Prefix(value, kMaxQuoted);
+  std::string out;
+  base::AppendJsonQuoted(shown, out, {.short_forms = false, .escape_delete = true});
+  if (shown.size() < value.size()) {
+    out.insert(out.size() - 1, "...");
   }
-  // Cut on a UTF-8 character boundary: never inside a multi-byte sequence (10xxxxxx bytes
-  // continue one), so the message stays valid UTF-8 and valid JSON.
-  size_t cut = kMaxQuoted;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xc0) == 0x80) {
-    --cut;
+  return out;
+}
+
+// QuoteList renders `values` as ["a", "b", ...]: at most kMaxListed of them, each quoted,
+// then how many more there are.
+template <typename List>
+std::string QuoteList(const List& values) {
+  std::string out = "[";
+  size_t shown = 0;
+  for (const auto& value : values) {
+    if (shown == kMaxListed) {
+      base::StrAppend(&out, ", and ", values.size() - kMaxListed, " more");
+      break;
+    }
+    base::StrAppend(&out, shown == 0 ? "" : ", ", Quote(value));
+    ++shown;
   }
-  return base::StrCat("\"", value.substr(0, cut), "...\"");
+  out += "]";
+  return out;
+}
+
+// AudienceDetail names what the audience rules saw: the token's aud (or azp, when the
+// OIDC azp rule failed) and the expected values.
+std::string AudienceDetail(const Claims& c, const Policy& p) {
+  const std::string expected = base::StrCat(", expected one of ", QuoteList(p.audiences));
+  if (!c.has_aud) {
+    return base::StrCat("no aud claim", expected);
+  }
+  if (!c.HasAnyAudience(p.audiences) || !c.azp.has_value()) {
+    return base::StrCat("aud ", QuoteList(c.aud), expected);
+  }
+  return base::StrCat("azp ", Quote(*c.azp), " (the client id)", expected);
 }
 
 std::string TimeAndRelative(double when, int64_t now) {
@@ -61,6 +98,11 @@ std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t
         return c.iss.has_value()
                    ? base::StrCat("iss ", Quote(*c.iss), ", expected ", Quote(*p.issuer))
                    : base::StrCat("no iss claim, expected ", Quote(*p.issuer));
+      }
+      break;
+    case Error::kInvalidAudience:
+      if (t.claims_parsed && !p.audiences.empty()) {
+        return AudienceDetail(c, p);
       }
       break;
     case Error::kInvalidType:

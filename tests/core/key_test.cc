@@ -350,6 +350,43 @@ TEST(KeyTest, ParsesPemWithSurroundingTextAndCrlf) {
   EXPECT_TRUE(Key::FromPem("Comment line\n" + pem + "trailing\n").ok());
 }
 
+// A certificate given as the key (a server's cert.pem, an x5c entry saved as PEM) is used
+// for its public key: the same key, the same algorithms as its "PUBLIC KEY" block.
+TEST(KeyTest, TakesThePublicKeyOfACertificate) {
+  const struct {
+    const TestKey* key;
+    KeyType type;
+    AlgorithmSet algorithms;
+  } kCases[] = {
+      {&RsaKey(), KeyType::kRsa, kRsaAlgorithms},
+      {&EcKey(Algorithm::kEs256), KeyType::kEc, SetOf({Algorithm::kEs256})},
+      {&EcKey(Algorithm::kEs384), KeyType::kEc, SetOf({Algorithm::kEs384})},
+      {&Ed25519Key(), KeyType::kOkp, SetOf({Algorithm::kEdDsa})},
+  };
+  for (const auto& c : kCases) {
+    const std::string cert = c.key->CertificatePem();
+    ASSERT_NE(cert.find("-----BEGIN CERTIFICATE-----"), std::string::npos) << cert;
+    absl::StatusOr<Key> key = Key::FromPem(cert);
+    ASSERT_TRUE(key.ok()) << key.status();
+    EXPECT_EQ(key->type(), c.type);
+    EXPECT_EQ(key->algorithms(), c.algorithms);
+    EXPECT_EQ(key->Describe(), Key::FromPem(c.key->Pem())->Describe());
+    // With text before it and a chain after it: the first certificate counts.
+    EXPECT_TRUE(Key::FromPem("subject=CN = x\n" + cert + EcKeyB().CertificatePem()).ok());
+  }
+}
+
+TEST(KeyTest, RejectsBrokenCertificates) {
+  ExpectStatus(Key::FromPem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+               absl::StatusCode::kInvalidArgument, "X.509 certificate");
+  ExpectStatus(Key::FromPem("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n"),
+               absl::StatusCode::kInvalidArgument, "base64");
+  // A certificate of a key too weak to verify with is refused for the key's reason.
+  ExpectStatus(Key::FromPem(Rsa1024().CertificatePem()), absl::StatusCode::kInvalidArgument,
+               "1024");
+  ExpectStatus(Key::FromPem("nothing here"), absl::StatusCode::kInvalidArgument, "CERTIFICATE");
+}
+
 TEST(KeyTest, RejectsPkcs1RsaPublicKeyWithClearMessage) {
   std::string pem = RsaKey().Pem();
   // The header and footer of a PKCS#1 RSAPublicKey; the message must say how to convert.

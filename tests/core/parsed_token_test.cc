@@ -107,6 +107,39 @@ TEST(ParsedTokenTest, StructureFailuresStopBeforeThePayload) {
   }
 }
 
+// The structure failures people actually meet get a detail that says what to do: a compact
+// JWE (five segments, RFC 7516 §7.1) is not supported, and a pasted Authorization value
+// still carries its "Bearer " scheme. Both stay `malformed`, the stable code.
+TEST(ParsedTokenTest, StructureDetailNamesJweAndBearerPrefix) {
+  const std::string good = Token();
+  const std::vector<std::string> segs = testing::Segments(good);
+  const std::string jwe = StrCat(B64(R"({"alg":"RSA-OAEP-256","enc":"A256GCM"})"),
+                                 ".ZW5jcnlwdGVkX2tleQ.aXY.Y2lwaGVydGV4dA.dGFn");
+  const struct {
+    std::string token;
+    std::string_view needle;
+  } kCases[] = {
+      {jwe, "encrypted token (JWE), which is not supported"},
+      {StrCat("Bearer ", good), "starts with \"Bearer \""},
+      {StrCat("bearer ", good), "starts with \"Bearer \""},
+      {StrCat("Bearer ", segs[0], ".", segs[1]), "starts with \"Bearer \""},
+      {StrCat("Bearer ", jwe), "starts with \"Bearer \""},
+      {StrCat(segs[0], ".", segs[1]), "exactly three segments"},
+      {StrCat(good, ".", segs[2]), "exactly three segments"},  // four
+      {StrCat(good, ".a.b.c"), "exactly three segments"},      // six
+      {StrCat(segs[0], "*.", segs[1], ".", segs[2]), "base64url"},
+  };
+  ParsedToken parsed;
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.token);
+    parsed.Parse(c.token, kMax);
+    EXPECT_EQ(parsed.early_error(), Error::kMalformed);
+    EXPECT_EQ(parsed.early_stage(), "structure");
+    EXPECT_NE(parsed.early_detail().find(c.needle), std::string_view::npos)
+        << parsed.early_detail();
+  }
+}
+
 TEST(ParsedTokenTest, HeaderFailuresStillReadThePayload) {
   const std::vector<std::pair<std::string_view, Error>> cases = {
       {"{", Error::kMalformed},

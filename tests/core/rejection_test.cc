@@ -119,6 +119,94 @@ TEST_F(DescribeRejectionTest, NamesMissingRequiredClaim) {
   EXPECT_NE(Describe(Error::kMissingClaim).find("\"jti\""), std::string::npos);
 }
 
+// invalid_audience names what the token carried and what was expected, so a user sees at
+// once whether the token was minted for another API or the configuration lists the wrong
+// value.
+TEST_F(DescribeRejectionTest, NamesTheTokensAudienceAndTheExpectedOnes) {
+  Policy policy;
+  policy.audiences = {"api://orders", "orders"};
+  const auto describe = [&](std::string_view aud_member) {
+    const std::string payload = StrCat(R"({"exp":)", kNow + 60, aud_member, "}");
+    EXPECT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), payload), policy),
+              Error::kInvalidAudience)
+        << payload;
+    return Describe(Error::kInvalidAudience);
+  };
+  EXPECT_EQ(describe(R"(,"aud":["api://billing","web"])"),
+            "the token is not meant for this audience: aud [\"api://billing\", \"web\"], "
+            "expected one of [\"api://orders\", \"orders\"]");
+  EXPECT_EQ(describe(R"(,"aud":"api://billing")"),
+            "the token is not meant for this audience: aud [\"api://billing\"], "
+            "expected one of [\"api://orders\", \"orders\"]");
+  EXPECT_EQ(describe(R"(,"aud":[])"),
+            "the token is not meant for this audience: aud [], "
+            "expected one of [\"api://orders\", \"orders\"]");
+  EXPECT_EQ(describe(""),
+            "the token is not meant for this audience: no aud claim, "
+            "expected one of [\"api://orders\", \"orders\"]");
+}
+
+TEST_F(DescribeRejectionTest, BoundsAudienceListsAndEscapesControlCharacters) {
+  Policy policy;
+  policy.audiences = {"e1", "e2", "e3", "e4", "e5", "e6"};
+  const std::string long_aud(300, 'a');
+  const std::string payload =
+      StrCat(R"({"exp":)", kNow + 60, R"(,"aud":["x\u0001y\nz\u007f","q\"b\\","3",")", long_aud,
+             R"(","5","6","7","8","9"]})");
+  ASSERT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), payload), policy),
+            Error::kInvalidAudience);
+  const std::string message = Describe(Error::kInvalidAudience);
+  // Four values of each list, then a count; a long value is cut.
+  EXPECT_NE(message.find(R"(aud ["x\u0001y\u000az\u007f", "q\"b\\", "3", ")"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find(StrCat(std::string(64, 'a'), "...\", and 5 more]")), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find(long_aud), std::string::npos) << message;
+  EXPECT_NE(message.find(R"(expected one of ["e1", "e2", "e3", "e4", and 2 more])"),
+            std::string::npos)
+      << message;
+  for (const char c : message) {
+    EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << message;
+  }
+  EXPECT_LT(message.size(), 512u);
+}
+
+// OIDC Core §3.1.3.7: with the audience fine, an azp that is not an expected audience is the
+// failure; the message names azp, not aud.
+TEST_F(DescribeRejectionTest, NamesAzpWhenTheAzpRuleFailed) {
+  Policy policy;
+  policy.audiences = {"client-1"};
+  policy.id_token = true;
+  ASSERT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                        StrCat(R"({"exp":)", kNow + 60,
+                               R"(,"aud":["client-1","other"],"azp":"client-2"})")),
+                policy),
+            Error::kInvalidAudience);
+  EXPECT_EQ(Describe(Error::kInvalidAudience),
+            "the token is not meant for this audience: azp \"client-2\" (the client id), "
+            "expected one of [\"client-1\"]");
+}
+
+TEST_F(DescribeRejectionTest, EscapesControlCharactersInQuotedClaims) {
+  Policy policy;
+  policy.issuer = "https://issuer.example";
+  ASSERT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                        StrCat(R"({"exp":)", kNow + 60, R"(,"iss":"evil\r\nX-Injected: 1"})")),
+                policy),
+            Error::kInvalidIssuer);
+  EXPECT_EQ(Describe(Error::kInvalidIssuer),
+            "the token's issuer is not the expected one: iss \"evil\\u000d\\u000aX-Injected: "
+            "1\", expected \"https://issuer.example\"");
+}
+
+TEST_F(DescribeRejectionTest, NamesJweInsteadOfTheSegmentCount) {
+  ASSERT_EQ(Run("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXY.Y3Q.dGFn"), Error::kMalformed);
+  EXPECT_EQ(Describe(Error::kMalformed),
+            "the token is not a well-formed compact JWS carrying a JWT: it has five segments, an "
+            "encrypted token (JWE), which is not supported: only signed tokens (JWS) are "
+            "verified");
+}
+
 TEST_F(DescribeRejectionTest, FallsBackToSummaryForMalformedToken) {
   ASSERT_EQ(Run("not-a-token"), Error::kMalformed);
   const std::string message = Describe(Error::kMalformed);

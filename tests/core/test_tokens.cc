@@ -1,5 +1,6 @@
 #include "tests/core/test_tokens.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -19,6 +20,7 @@
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "base/base64.h"
 #include "base/base64url.h"
@@ -298,7 +300,7 @@ std::string TestKey::Jwk(std::optional<std::string_view> kid, std::string_view e
   return out;
 }
 
-std::string TestKey::SpkiDer() const {
+bssl::UniquePtr<EVP_PKEY> TestKey::Evp() const {
   bssl::UniquePtr<EVP_PKEY> pkey;
   switch (type_) {
     case KeyType::kRsa:
@@ -310,11 +312,19 @@ std::string TestKey::SpkiDer() const {
       EXPECT_EQ(EVP_PKEY_set1_EC_KEY(pkey.get(), ec_.get()), 1);
       break;
     case KeyType::kOkp:
-      pkey.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, ed25519_public_, 32));
+      pkey.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, ed25519_private_, 32));
       break;
     case KeyType::kOct:
-      ADD_FAILURE() << "an HMAC key has no SubjectPublicKeyInfo";
-      return "";
+      ADD_FAILURE() << "an HMAC key has no public half";
+      break;
+  }
+  return pkey;
+}
+
+std::string TestKey::SpkiDer() const {
+  const bssl::UniquePtr<EVP_PKEY> pkey = Evp();
+  if (pkey == nullptr) {
+    return "";
   }
   bssl::ScopedCBB cbb;
   uint8_t* der = nullptr;
@@ -327,15 +337,48 @@ std::string TestKey::SpkiDer() const {
   return out;
 }
 
-std::string TestKey::Pem() const {
-  const std::string der = SpkiDer();
+namespace {
+
+// PemOf wraps `der` in a PEM block labelled `label` (RFC 7468: base64 in 64-character lines).
+std::string PemOf(std::string_view label, std::string_view der) {
   const std::string b64 = base::Base64Encode(der);
-  std::string out = "-----BEGIN PUBLIC KEY-----\n";
+  std::string out = base::StrCat("-----BEGIN ", label, "-----\n");
   for (size_t i = 0; i < b64.size(); i += 64) {
     base::StrAppend(&out, std::string_view(b64).substr(i, 64), "\n");
   }
-  out += "-----END PUBLIC KEY-----\n";
+  base::StrAppend(&out, "-----END ", label, "-----\n");
   return out;
+}
+
+}  // namespace
+
+std::string TestKey::Pem() const { return PemOf("PUBLIC KEY", SpkiDer()); }
+
+std::string TestKey::CertificatePem() const {
+  const bssl::UniquePtr<EVP_PKEY> pkey = Evp();
+  bssl::UniquePtr<X509> cert(X509_new());
+  if (pkey == nullptr || cert == nullptr) {
+    ADD_FAILURE() << "cannot make a certificate";
+    return "";
+  }
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  const auto* cn = reinterpret_cast<const uint8_t*>("tokenwarden-test");
+  EXPECT_EQ(X509_set_version(cert.get(), X509_VERSION_3), 1);
+  EXPECT_EQ(ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1), 1);
+  EXPECT_EQ(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0), 1);
+  EXPECT_EQ(X509_set_issuer_name(cert.get(), name), 1);
+  EXPECT_NE(X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0), nullptr);
+  EXPECT_NE(X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600), nullptr);
+  EXPECT_EQ(X509_set_pubkey(cert.get(), pkey.get()), 1);
+  // Ed25519 signs the whole message: no separate digest.
+  const EVP_MD* md = type_ == KeyType::kOkp ? nullptr : EVP_sha256();
+  EXPECT_GT(X509_sign(cert.get(), pkey.get(), md), 0);
+  uint8_t* der = nullptr;
+  const int der_len = i2d_X509(cert.get(), &der);
+  EXPECT_GT(der_len, 0);
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(std::max(der_len, 0)));
+  OPENSSL_free(der);
+  return PemOf("CERTIFICATE", out);
 }
 
 Key TestKey::PublicKey(std::optional<std::string_view> kid) const {

@@ -74,6 +74,9 @@ class TestKey {
   std::string SpkiDer() const;
   // Pem returns the PEM "PUBLIC KEY" block (64-character lines, trailing newline).
   std::string Pem() const;
+  // CertificatePem returns a self-signed X.509 certificate for the key (CN tokenwarden-test,
+  // valid for an hour from now) as a PEM "CERTIFICATE" block. Asymmetric keys only.
+  std::string CertificatePem() const;
   // PublicKey loads the public half as a tokenwarden Key (through Key::FromJwk).
   Key PublicKey(std::optional<std::string_view> kid = std::nullopt) const;
 
@@ -85,6 +88,8 @@ class TestKey {
 
  private:
   TestKey();
+  // Evp returns the key (private half included) as an EVP_PKEY; null for an oct key.
+  bssl::UniquePtr<EVP_PKEY> Evp() const;
 
   KeyType type_ = KeyType::kRsa;
   bssl::UniquePtr<RSA> rsa_;
