@@ -65,16 +65,41 @@ IssuerSet::Routing IssuerSet::Route(std::string_view token, IssuerSetScratch& sc
     routing.issuer = 0;
     return routing;
   }
+  const ParsedToken& parsed = scratch.parsed_;
   scratch.parsed_.Parse(token, max_token_bytes_);
-  routing.parsed = &scratch.parsed_;
-  routing.too_large = scratch.parsed_.early_error() == Error::kTokenTooLarge;
-  const std::optional<std::string_view>& iss = scratch.parsed_.claims().iss;
+  routing.parsed = &parsed;
   if (entries_.size() == 1) {
     routing.issuer = 0;
-  } else if (scratch.parsed_.claims_parsed() && iss.has_value()) {
-    routing.issuer = Find(*iss, scratch.parsed_.claims());
+  } else if (parsed.early_error() == Error::kTokenTooLarge) {
+    routing.error = Error::kTokenTooLarge;
+    routing.detail = parsed.early_detail();
+  } else if (!parsed.claims_parsed()) {
+    // Not even the payload could be read (structure, base64url, JSON): say why, rather than
+    // blame an issuer the token never named.
+    routing.error = Error::kMalformed;
+    routing.detail =
+        parsed.claims_detail().empty() ? parsed.early_detail() : parsed.claims_detail();
+  } else {
+    const std::optional<std::string_view>& iss = parsed.claims().iss;
+    routing.issuer = iss.has_value() ? Find(*iss, parsed.claims()) : -1;
+    if (routing.issuer < 0) {
+      routing.error = Error::kInvalidIssuer;
+      routing.detail =
+          iss.has_value() ? "iss names no trusted issuer" : "the token has no iss claim";
+    }
   }
   return routing;
+}
+
+bool IssuerSet::Disowns(const Routing& routing, const ValidationResult& result) const {
+  // With several issuers Route already chose by `iss`; on a cache hit `iss` was vouched for.
+  if (entries_.size() != 1 || routing.issuer != 0 || result.parsed == nullptr ||
+      !result.parsed->claims_parsed()) {
+    return false;
+  }
+  // The same rule as Route's: the identifier, an alias or the tenant template (Find).
+  const Claims& claims = result.parsed->claims();
+  return !claims.iss.has_value() || Find(*claims.iss, claims) != 0;
 }
 
 std::optional<Validator::Revocation> IssuerSet::RevocationFor(const Routing& routing, int64_t now,

@@ -67,13 +67,23 @@ class IssuerSet {
     std::string_view token;
     int issuer = -1;
     const ParsedToken* parsed = nullptr;
-    // too_large: over every issuer's size limit, so never parsed (token_too_large).
-    bool too_large = false;
+    // error says why no issuer was chosen (issuer < 0): kTokenTooLarge (over every issuer's
+    // size limit, never parsed), kMalformed (the payload cannot be read, so it names no
+    // issuer; `detail` says why) or kInvalidIssuer (`iss` absent or not one of ours).
+    Error error = Error::kOk;
+    std::string_view detail;  // static storage or the parse's
   };
   // Route chooses the issuer of `token`: the only one, or the one the unverified `iss` names
   // (IssuerMatches). Nothing is trusted yet; the Validator decides. `parse` parses
   // even with a single issuer (for a caller that needs the claims, e.g. a revocation).
   Routing Route(std::string_view token, IssuerSetScratch& scratch, bool parse = false) const;
+  // Disowns reports whether a token that Validate rejected turns out to name no issuer of this
+  // set, so that the caller answers as Route's kInvalidIssuer: a single issuer routes without
+  // reading the token, and its Validator's rejection may have any cause, but a token whose
+  // unverified `iss` (read by the validation's parse) is absent or another issuer's is
+  // "issuer not trusted" whatever else is wrong with it, with one issuer as with several.
+  // False on a cache hit (its `iss` was vouched for) and when the payload was unreadable.
+  bool Disowns(const Routing& routing, const ValidationResult& result) const;
   // Validate validates a routed token with its issuer's Validator (routing.issuer >= 0).
   Error Validate(const Routing& routing, int64_t now, IssuerSetScratch& scratch,
                  ValidationResult& out, const Requirements& requirements = {}) const;

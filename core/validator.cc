@@ -152,6 +152,7 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t 
                      const Requirements& requirements) const {
   out.cache_hit = false;
   out.detail = {};
+  out.parsed = nullptr;
   const ValidatorSnapshot& snap = *scratch.reader_.Get(published_);
   const Policy& policy = snap.verifier.policy();
   // A request's requirements come last, on a hit as on a miss: the cache holds what is true
@@ -177,6 +178,7 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t 
     scratch.verify_.parsed().Parse(token, policy.max_token_bytes);
     parsed = &scratch.verify_.parsed();
   }
+  out.parsed = parsed;
   const Error error = snap.verifier.Verify(*parsed, now, out.token);
   out.header_json = out.token.header_json;
   out.payload_json = out.token.payload_json;

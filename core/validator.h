@@ -26,6 +26,7 @@
 #include "core/denylist.h"
 #include "core/error.h"
 #include "core/key_set.h"
+#include "core/parsed_token.h"
 #include "core/policy.h"
 #include "core/snapshot.h"
 #include "core/token_cache.h"
@@ -59,6 +60,10 @@ struct ValidationResult {
   const Claims& claims() const { return token.claims; }
   // detail names the failed rule (static storage), or is empty.
   std::string_view detail;
+  // parsed is the parse this validation read (the caller's, or the scratch's), null on a
+  // cache hit. Nothing in it is vouched for unless the result is kOk; IssuerSet reads the
+  // unverified `iss` of a rejected token from it.
+  const ParsedToken* parsed = nullptr;
 };
 
 class Validator;

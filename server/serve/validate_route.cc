@@ -9,6 +9,7 @@
 
 #include "base/ascii.h"
 #include "base/str_cat.h"
+#include "base/utf8.h"
 #include "core/claims_output.h"
 #include "server/serve/endpoints.h"
 #include "server/serve/request_path.h"
@@ -19,16 +20,45 @@ namespace tokenwarden::server {
 
 namespace {
 
-// QuotedSafe replaces characters RFC 6750 §3 forbids in error_description / scope values.
+// QuotedSafe renders `text` in the characters RFC 6750 §3 allows in error_description and
+// scope values (%x20-21 / %x23-5B / %x5D-7E: no '"', no '\', nothing outside ASCII): "§"
+// (the core's details cite RFC sections) becomes "section ", any other non-ASCII character
+// one '?', a quote, backslash or control character an apostrophe.
 std::string QuotedSafe(std::string_view text) {
-  // RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E (no '"', no '\').
-  std::string out(text);
-  for (char& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
-      c = '\'';
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xa7) {
+      out += "section ";
+      ++i;
+    } else if (u >= 0x80) {
+      if ((u & 0xc0) != 0x80) {
+        out += '?';  // one per character: continuation bytes (10xxxxxx) add nothing
+      }
+    } else if (u < 0x20 || u == 0x7f || u == '"' || u == '\\') {
+      out += '\'';
+    } else {
+      out += static_cast<char>(u);
     }
   }
+  return out;
+}
+
+// kMaxDescriptionBytes bounds an error_description: one sentence, never a dump of input.
+constexpr size_t kMaxDescriptionBytes = 200;
+
+// Description is the error_description for a rejected token: the server's own words when it
+// judged, else the core's summary of the code, and for a malformed token also the core's
+// detail (which part is wrong: the segments, base64url, the JSON, a JWE, a "Bearer " prefix),
+// the one thing a client can act on. Bounded, cut on a UTF-8 character boundary.
+std::string Description(const TokenVerdict& verdict) {
+  std::string out(verdict.description.empty() ? ErrorSummary(verdict.error) : verdict.description);
+  if (verdict.description.empty() && verdict.error == Error::kMalformed &&
+      !verdict.result.detail.empty()) {
+    base::StrAppend(&out, ": ", verdict.result.detail);
+  }
+  out.resize(base::Utf8Prefix(out, kMaxDescriptionBytes).size());
   return out;
 }
 
@@ -227,9 +257,7 @@ void AnswerValidate(const RouteDeps& deps, http::Response& response, const Serve
     return;
   }
   if (verdict.error != Error::kOk) {
-    const std::string_view description =
-        verdict.description.empty() ? ErrorSummary(verdict.error) : verdict.description;
-    Challenge(response, 401, "invalid_token", description);
+    Challenge(response, 401, "invalid_token", Description(verdict));
     return;
   }
   response.content_type = "";
@@ -266,7 +294,11 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
   }
   if (!IsB64Token(token)) {
     deps.metrics->CountValidation(ctx.index(), Error::kMalformed);
-    Challenge(response, 401, "invalid_token", "the bearer token is malformed");
+    // "Bearer Bearer eyJ...": a client that prefixes a header value it already prefixed.
+    Challenge(response, 401, "invalid_token",
+              base::StartsWithIgnoreCase(token, "Bearer ")
+                  ? "the bearer token is malformed: the Bearer scheme is given twice"
+                  : "the bearer token is malformed");
     return;
   }
   // This request's own scopes, for the issuer the token turns out to be from: the issuer's

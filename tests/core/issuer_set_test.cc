@@ -146,7 +146,7 @@ TEST(IssuerSetTest, OneIssuerRoutesWithoutParsing) {
     const IssuerSet::Routing r = set.Route(token, scratch);
     EXPECT_EQ(r.issuer, 0);
     EXPECT_EQ(r.parsed, nullptr);
-    EXPECT_FALSE(r.too_large);
+    EXPECT_EQ(r.error, Error::kOk);
     EXPECT_EQ(r.token, token);
   }
   EXPECT_EQ(scratch.payload_reads(), 0u);
@@ -165,40 +165,122 @@ TEST(IssuerSetTest, OneIssuerRoutesWithoutParsing) {
   EXPECT_EQ(scratch.payload_reads() - before, 1u);
 }
 
+// With one issuer nothing is read before validation; a rejected token whose iss names
+// another issuer (or none) is disowned, as Route would have with several: "issuer not
+// trusted", whatever else the Validator found first. No parse beyond the Validator's.
+TEST(IssuerSetTest, OneIssuerDisownsTokensOfOtherIssuers) {
+  const IssuerSet set = OneIssuer();
+  IssuerSetScratch scratch(set);
+  const Signer a = SignerA();
+  const struct {
+    std::string token;
+    Error error;  // the Validator's own verdict
+    bool disowned;
+  } kCases[] = {
+      {Sign(a, Payload(kIssB)), Error::kInvalidIssuer, true},  // our key, their iss
+      {Sign(SignerB(), Payload(kIssB)), Error::kKeyNotFound, true},
+      {MintAlg(a.alg, EcKeyB(), Payload(kIssB), "a"), Error::kInvalidSignature, true},
+      {testing::Assemble(R"({"alg":"none"})", Payload(kIssB), ""), Error::kUnsupportedAlgorithm,
+       true},
+      {Sign(a, testing::ValidClaims()), Error::kInvalidIssuer, true},  // no iss
+      {Sign(SignerB(), Payload(kIssA)), Error::kKeyNotFound, false},   // ours, wrong key
+      {Sign(a, Payload(kIssA, R"(,"nbf":99999999999)")), Error::kNotYetValid, false},
+      {Sign(a, R"({"iss":"https://b.example","exp":"x"})"), Error::kMalformed, false},
+      {"garbage", Error::kMalformed, false},
+      {Sign(a, Payload(kIssA)), Error::kOk, false},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.token);
+    ValidationResult out;
+    const uint64_t before = scratch.payload_reads();
+    const IssuerSet::Routing r = set.Route(c.token, scratch);
+    EXPECT_EQ(set.Validate(r, kNow, scratch, out), c.error) << out.detail;
+    EXPECT_EQ(set.Disowns(r, out), c.disowned);
+    EXPECT_LE(scratch.payload_reads() - before, 1u);
+    // A parsed routing (a revocation's) is disowned alike.
+    const IssuerSet::Routing parsed = set.Route(c.token, scratch, /*parse=*/true);
+    EXPECT_EQ(set.Validate(parsed, kNow, scratch, out), c.error);
+    EXPECT_EQ(set.Disowns(parsed, out), c.disowned);
+  }
+
+  // A cache hit's iss was vouched for when it was cached: never disowned, even rejected.
+  const std::string token = Sign(a, Payload(kIssA));
+  ValidationResult out;
+  ASSERT_EQ(set.Validate(set.Route(token, scratch), kNow, scratch, out), Error::kOk);
+  const IssuerSet::Routing r = set.Route(token, scratch);
+  EXPECT_EQ(set.Validate(r, kNow + 7200, scratch, out), Error::kExpired);
+  EXPECT_TRUE(out.cache_hit);
+  EXPECT_FALSE(set.Disowns(r, out));
+}
+
+// With several issuers Route has already chosen by iss: Disowns never applies.
+TEST(IssuerSetTest, SeveralIssuersNeverDisown) {
+  const IssuerSet set = ThreeIssuers();
+  IssuerSetScratch scratch(set);
+  ValidationResult out;
+  const std::string token = Sign(SignerA(), Payload(kIssB));  // routing views it
+  const IssuerSet::Routing r = set.Route(token, scratch);
+  ASSERT_EQ(r.issuer, 1);
+  EXPECT_EQ(set.Validate(r, kNow, scratch, out), Error::kKeyNotFound);
+  EXPECT_FALSE(set.Disowns(r, out));
+}
+
+// The routing's detail for a token that cannot be routed says what is wrong with it.
+TEST(IssuerSetTest, UnroutableTokenSaysWhy) {
+  const IssuerSet set = ThreeIssuers();
+  IssuerSetScratch scratch(set);
+  const IssuerSet::Routing jwe = set.Route("eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d", scratch);
+  EXPECT_EQ(jwe.error, Error::kMalformed);
+  EXPECT_NE(jwe.detail.find("JWE"), std::string_view::npos) << jwe.detail;
+  const std::string token = Sign(SignerA(), testing::ValidClaims());
+  const IssuerSet::Routing no_iss = set.Route(token, scratch);
+  EXPECT_EQ(no_iss.error, Error::kInvalidIssuer);
+  EXPECT_EQ(no_iss.detail, "the token has no iss claim");
+}
+
 TEST(IssuerSetTest, RoutesByExactIss) {
   const IssuerSet set = ThreeIssuers();
   IssuerSetScratch scratch(set);
-  const std::vector<std::pair<std::string, int>> cases = {
-      {Sign(SignerA(), Payload(kIssA)), 0},
-      {Sign(SignerB(), Payload(kIssB)), 1},
-      {Sign(SignerC(), Payload(kIssC)), 2},
+  constexpr Error kOk = Error::kOk;
+  constexpr Error kUnknown = Error::kInvalidIssuer;
+  constexpr Error kMalformed = Error::kMalformed;
+  const struct {
+    std::string token;
+    int issuer;
+    Error error;  // why no issuer was chosen
+  } kCases[] = {
+      {Sign(SignerA(), Payload(kIssA)), 0, kOk},
+      {Sign(SignerB(), Payload(kIssB)), 1, kOk},
+      {Sign(SignerC(), Payload(kIssC)), 2, kOk},
       // The unescaped value is what is compared.
-      {Sign(SignerB(), Payload(R"(https:\/\/b.example)")), 1},
+      {Sign(SignerB(), Payload(R"(https:\/\/b.example)")), 1, kOk},
       // A bad header does not stop routing; the Validator rejects it.
-      {testing::Assemble(R"({"alg":"none"})", Payload(kIssB), ""), 1},
-      {Sign(SignerA(), Payload("https://a.example/")), -1},
-      {Sign(SignerA(), Payload("https://a.example/x")), -1},
-      {Sign(SignerA(), Payload("https://a.exampl")), -1},
-      {Sign(SignerA(), Payload("HTTPS://A.EXAMPLE")), -1},
-      {Sign(SignerA(), Payload("https://A.example")), -1},
-      {Sign(SignerA(), Payload(" https://a.example")), -1},
-      {Sign(SignerA(), Payload("")), -1},
-      {Sign(SignerA(), testing::ValidClaims()), -1},                      // no iss
-      {Sign(SignerA(), R"({"iss":["https://a.example"]})"), -1},          // not a string
-      {Sign(SignerA(), R"({"iss":"https://a.example","exp":"x"})"), -1},  // malformed payload
-      {"garbage", -1},
-      {"a.b", -1},
-      {"a.b.c", -1},
-      {"", -1},
+      {testing::Assemble(R"({"alg":"none"})", Payload(kIssB), ""), 1, kOk},
+      {Sign(SignerA(), Payload("https://a.example/")), -1, kUnknown},
+      {Sign(SignerA(), Payload("https://a.example/x")), -1, kUnknown},
+      {Sign(SignerA(), Payload("https://a.exampl")), -1, kUnknown},
+      {Sign(SignerA(), Payload("HTTPS://A.EXAMPLE")), -1, kUnknown},
+      {Sign(SignerA(), Payload("https://A.example")), -1, kUnknown},
+      {Sign(SignerA(), Payload(" https://a.example")), -1, kUnknown},
+      {Sign(SignerA(), Payload("")), -1, kUnknown},
+      {Sign(SignerA(), testing::ValidClaims()), -1, kUnknown},  // no iss
+      // A payload that cannot be read names no issuer: malformed, not "unknown issuer".
+      {Sign(SignerA(), R"({"iss":["https://a.example"]})"), -1, kMalformed},  // not a string
+      {Sign(SignerA(), R"({"iss":"https://a.example","exp":"x"})"), -1, kMalformed},
+      {"garbage", -1, kMalformed},
+      {"a.b", -1, kMalformed},
+      {"a.b.c", -1, kMalformed},
+      {"", -1, kMalformed},
   };
-  for (const auto& [token, issuer] : cases) {
-    SCOPED_TRACE(token);
-    const IssuerSet::Routing r = set.Route(token, scratch);
-    EXPECT_EQ(r.issuer, issuer);
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.token);
+    const IssuerSet::Routing r = set.Route(c.token, scratch);
+    EXPECT_EQ(r.issuer, c.issuer);
     EXPECT_NE(r.parsed, nullptr);
-    EXPECT_FALSE(r.too_large);
-    if (issuer >= 0) {
-      EXPECT_EQ(r.parsed->claims().iss, set.entry(issuer).issuer);
+    EXPECT_EQ(r.error, c.error);
+    EXPECT_EQ(r.detail.empty(), c.error == kOk);
+    if (c.issuer >= 0) {
+      EXPECT_EQ(r.parsed->claims().iss, set.entry(c.issuer).issuer);
     }
   }
 
@@ -251,7 +333,7 @@ TEST(IssuerSetTest, TooLargeOnlyOverEveryIssuersLimit) {
   // Over A's limit, under the largest: routed to A, whose Validator refuses it.
   const std::string big_a = SizedToken(SignerA(), kIssA, 3000);
   IssuerSet::Routing r = set.Route(big_a, scratch);
-  EXPECT_FALSE(r.too_large);
+  EXPECT_EQ(r.error, Error::kOk);
   EXPECT_EQ(r.issuer, 0);
   EXPECT_EQ(set.Validate(r, kNow, scratch, out), Error::kTokenTooLarge);
 
@@ -259,7 +341,7 @@ TEST(IssuerSetTest, TooLargeOnlyOverEveryIssuersLimit) {
   const std::string big_c = SizedToken(SignerC(), kIssC, 5900);
   ASSERT_LE(big_c.size(), 6000u);
   r = set.Route(big_c, scratch);
-  EXPECT_FALSE(r.too_large);
+  EXPECT_EQ(r.error, Error::kOk);
   ASSERT_EQ(r.issuer, 2);
   EXPECT_EQ(set.Validate(r, kNow, scratch, out), Error::kOk);
 
@@ -268,7 +350,7 @@ TEST(IssuerSetTest, TooLargeOnlyOverEveryIssuersLimit) {
   ASSERT_GT(huge.size(), 6000u);
   const uint64_t before = scratch.payload_reads();
   r = set.Route(huge, scratch);
-  EXPECT_TRUE(r.too_large);
+  EXPECT_EQ(r.error, Error::kTokenTooLarge);
   EXPECT_EQ(r.issuer, -1);
   EXPECT_EQ(scratch.payload_reads(), before);
 }

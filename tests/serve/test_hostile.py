@@ -470,7 +470,7 @@ def test_invalid_tokens_get_their_code_and_are_counted(serve, world):
     head, body, sig = token.split(".")
     kinds = {
         "malformed": "abc.d%ef.ghi",
-        "unknown_issuer": "an-opaque-token-no-issuer-takes",
+        "unknown_issuer": world.token("a", aud="api-a", iss="https://unknown.test"),
         "expired": world.token("a", aud="api-a", exp=now - 100),
         "not_yet_valid": world.token("a", aud="api-a", nbf=now + 3600),
         "invalid_audience": world.token("a", aud="elsewhere"),

@@ -259,6 +259,43 @@ def test_unknown_issuer_is_401(shared, world):
     assert "issuer" in params["error_description"]
 
 
+# A compact JWE: five segments (RFC 7516 §7.1), all b64token characters.
+JWE = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXY.Y3Q.dGFn"
+
+
+def test_malformed_description_carries_the_cores_detail(shared, world):
+    # The challenge keeps to RFC 6750's characters (expect_invalid parses it strictly); the
+    # JSON body carries the same sentence.
+    params = expect_invalid(validate(shared, JWE))
+    assert "encrypted token (JWE), which is not supported" in params["error_description"], params
+    assert "JWE" in validate(shared, JWE).json()["error_description"]
+    params = expect_invalid(validate(shared, "abc.d~f.ghi"))
+    assert "base64url (RFC 7515 section 2)" in params["error_description"], params
+    assert "RFC 7515 \u00a72" in validate(shared, "abc.d~f.ghi").json()["error_description"]
+    # Nothing of the token is echoed.
+    assert "dGFn" not in validate(shared, JWE).header("WWW-Authenticate")
+
+
+def test_one_issuer_says_issuer_not_trusted_as_two_do(shared, serve, world):
+    cfg = world.config()
+    cfg["issuers"] = cfg["issuers"][:1]  # issuer A only
+    del cfg["bearer_callers"]            # it names issuer B
+    one = serve(cfg)
+    foreign = [
+        world.token("b", iss="https://other.test"),   # B's key and kid: unknown to A
+        world.token("a", iss="https://other.test"),   # A's own key, another iss
+        world.token("a", iss=None),                   # no iss at all
+    ]
+    for token in foreign:
+        params = expect_invalid(validate(one, token))
+        assert params["error_description"] == "the token's issuer is not trusted", params
+        # Exactly what the two-issuer server says about the same token.
+        assert params == expect_invalid(validate(shared, token))
+    assert one.metrics().get("tokenwarden_validations_total", result="unknown_issuer") == 3
+    assert one.metrics().get("tokenwarden_validations_total", result="invalid_issuer") == 0
+    expect_ok(validate(one, world.token("a")))
+
+
 def test_issuer_a_token_signed_with_issuer_b_key_is_401(shared, world):
     # Same kid as issuer A's key, issuer B's private key.
     for token in (twkit.mint("ES256", world.key_b, world.claims("a")),

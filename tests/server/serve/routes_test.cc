@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "base/ascii.h"
+#include "base/str_cat.h"
 #include "core/algorithm.h"
 #include "core/denylist.h"
 #include "core/error.h"
@@ -31,6 +32,7 @@
 namespace tokenwarden::server {
 namespace {
 
+using ::tokenwarden::base::StrCat;
 using ::tokenwarden::testing::EcKey;
 using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
@@ -693,6 +695,88 @@ TEST_F(RoutesTest, ValidateInvalidTokenChallenges) {
   EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"unknown_issuer\"}", 1));
   EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"invalid_signature\"}", 1));
   EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"invalid_audience\"}", 1));
+}
+
+// A malformed token's error_description carries the core's detail (which part is wrong):
+// the only thing that tells a client what to fix. In the header it keeps to RFC 6750 §3's
+// characters ("§" spelled out); in the JSON body it is the core's text as is.
+TEST_F(RoutesTest, ValidateMalformedCarriesTheCoresDetail) {
+  constexpr std::string_view kSummary = "the token is not a well-formed compact JWS carrying a JWT";
+  const std::string jwe = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXY.Y3Q.dGFn";
+  const std::string jwe_detail = StrCat(kSummary,
+                                        ": it has five segments, an encrypted token (JWE), which "
+                                        "is not supported: only signed tokens (JWS) are verified");
+  for (const bool one_issuer : {false, true}) {
+    SCOPED_TRACE(one_issuer ? "one issuer" : "two issuers");
+    if (one_issuer) {
+      ServerConfig config = MakeConfig();
+      config.issuers.pop_back();
+      Publish(std::move(config));
+    }
+    const http::Response r = Handle(ValidateReq(jwe));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(HeaderOf(r, "WWW-Authenticate"), Challenge("invalid_token", jwe_detail));
+    EXPECT_EQ(r.body, ErrorBody("invalid_token", jwe_detail));
+
+    const http::Response b64 = Handle(ValidateReq("abc.d~f.ghi"));
+    EXPECT_EQ(
+        HeaderOf(b64, "WWW-Authenticate"),
+        Challenge("invalid_token", StrCat(kSummary,
+                                          ": every segment must be canonical unpadded base64url "
+                                          "(RFC 7515 section 2)")));
+    EXPECT_EQ(b64.body,
+              ErrorBody("invalid_token", StrCat(kSummary,
+                                                ": every segment must be canonical unpadded "
+                                                "base64url (RFC 7515 \xc2\xa7"
+                                                "2)")));
+  }
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"malformed\"}", 4));
+  // A scheme given twice is not passed to the core (a space is no token character), but the
+  // description still says what is wrong.
+  EXPECT_EQ(HeaderOf(Handle(ValidateReq(StrCat("Bearer ", GoodA()))), "WWW-Authenticate"),
+            Challenge("invalid_token",
+                      "the bearer token is malformed: the Bearer scheme is given twice"));
+}
+
+// With several issuers a token whose payload cannot be read names no issuer: it is malformed
+// (as with one issuer), not "issuer not trusted".
+TEST_F(RoutesTest, ValidateUnreadableTokenIsMalformedWithSeveralIssuers) {
+  for (const std::string& token : {std::string("opaque-looking-token"), std::string("a.b.c"),
+                                   TokenA("{\"iss\":\"https://a.example\",\"exp\":\"soon\"}")}) {
+    const http::Response r = Handle(ValidateReq(token));
+    EXPECT_EQ(r.status, 401) << token;
+    const std::optional<std::string> challenge = HeaderOf(r, "WWW-Authenticate");
+    ASSERT_TRUE(challenge.has_value());
+    EXPECT_NE(challenge->find("well-formed compact JWS"), std::string::npos) << *challenge;
+  }
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"malformed\"}", 3));
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"unknown_issuer\"}", 0));
+}
+
+// With one issuer configured, a token of another issuer is answered as with two: "issuer not
+// trusted", counted as unknown_issuer, whatever the Validator met first (another kid, our key
+// under a foreign iss, no iss at all).
+TEST_F(RoutesTest, OneIssuerSaysIssuerNotTrustedAsTwoDo) {
+  ServerConfig config = MakeConfig();
+  config.issuers.pop_back();  // issuer A only
+  Publish(std::move(config));
+  const std::string untrusted = Challenge("invalid_token", "the token's issuer is not trusted");
+  for (const std::string& token : {GoodB(), TokenA(Claims(kIssB, ",\"aud\":\"api\"")),
+                                   TokenA("{\"sub\":\"alice\",\"aud\":\"api\",\"exp\":1700003600}"),
+                                   TokenB(Claims("https://evil.example", ",\"aud\":\"api\""))}) {
+    const http::Response r = Handle(ValidateReq(token));
+    EXPECT_EQ(r.status, 401) << token;
+    EXPECT_EQ(HeaderOf(r, "WWW-Authenticate"), untrusted) << token;
+    EXPECT_EQ(Introspect(token).body, kInactive);
+  }
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"unknown_issuer\"}", 8));
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"invalid_issuer\"}", 0));
+  // The issuer's own tokens are judged as before.
+  EXPECT_EQ(Handle(ValidateReq(GoodA())).status, 200);
+  const http::Response expired =
+      Handle(ValidateReq(TokenA(Claims(kIssA, ",\"aud\":\"api\"", kNow - 1))));
+  EXPECT_EQ(HeaderOf(expired, "WWW-Authenticate"),
+            Challenge("invalid_token", ErrorSummary(Error::kExpired)));
 }
 
 TEST_F(RoutesTest, ValidateTwoAuthorizationHeaders) {
