@@ -1,9 +1,10 @@
 #include "server/cli/verify_command.h"
 
-#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
@@ -11,7 +12,9 @@
 #include <absl/strings/strip.h>
 
 #include "base/json_escape.h"
+#include "base/read_file.h"
 #include "base/str_cat.h"
+#include "base/utf8.h"
 #include "core/key_set.h"
 #include "core/rejection.h"
 #include "core/verifier.h"
@@ -25,31 +28,31 @@ namespace {
 // limit is still reported as token_too_large, this only stops unbounded reads.
 constexpr size_t kMaxInputBytes = 4 << 20;
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(base::StrCat("cannot read ", path));
-  }
-  std::string contents(kMaxInputBytes + 1, '\0');
-  in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
-  if (in.bad()) {
-    return absl::DataLossError(base::StrCat("error reading ", path));
-  }
-  contents.resize(static_cast<size_t>(in.gcount()));
-  if (contents.size() > kMaxInputBytes) {
-    return absl::InvalidArgumentError(base::StrCat(path, " is larger than 4 MiB"));
-  }
-  return contents;
+// QuotePath renders a path the user gave for a message: shortened, in quotes, with control
+// characters escaped (it is printed on a terminal).
+std::string QuotePath(std::string_view path) {
+  std::string out;
+  base::AppendJsonQuoted(base::Utf8Prefix(path, 256), out,
+                         {.short_forms = false, .escape_delete = true});
+  return out;
+}
+
+// NamesReadableFile reports whether `arg` is the path of a readable regular file: a TOKEN
+// argument that is one was almost certainly meant as the token's file.
+bool NamesReadableFile(const std::string& arg) {
+  struct stat st {};
+  return stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(arg.c_str(), R_OK) == 0;
 }
 
 absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(const VerifyOptions& o) {
   const std::string& path = o.jwks_path.has_value() ? *o.jwks_path : *o.key_path;
-  absl::StatusOr<std::string> contents = ReadFile(path);
-  if (!contents.ok()) {
-    return contents.status();
+  std::string contents, why;
+  // Pipes too: `--jwks <(curl ...)` hands the command a /dev/fd path.
+  if (!base::ReadBoundedFile(path, kMaxInputBytes, contents, why, base::FileKinds::kStreamsToo)) {
+    return absl::NotFoundError(base::StrCat("cannot read ", QuotePath(path), ": ", why));
   }
   absl::StatusOr<std::shared_ptr<const KeySet>> keys =
-      o.jwks_path.has_value() ? KeySet::FromJwks(*contents) : KeySet::FromKeyFile(*contents);
+      o.jwks_path.has_value() ? KeySet::FromJwks(contents) : KeySet::FromKeyFile(contents);
   if (!keys.ok()) {
     return absl::InvalidArgumentError(base::StrCat(path, ": ", keys.status().message()));
   }
@@ -110,6 +113,13 @@ int VerifyCommand(std::span<const std::string_view> args, Io& io) {
   ExplainTrace trace;
   const Error error =
       verifier->Verify(token, now, scratch, result, options->explain ? &trace : nullptr);
+  if (error == Error::kMalformed && options->token.has_value() && *options->token != "-" &&
+      NamesReadableFile(*options->token)) {
+    return Usage(io, base::StrCat("TOKEN ", QuotePath(*options->token),
+                                  " is a file path; pass the token itself, or - to read it "
+                                  "from stdin: tokenwarden verify ... - < ",
+                                  QuotePath(*options->token)));
+  }
   if (options->explain) {
     WriteAll(io.out,
              FormatExplain(error, result, trace, verifier->policy(), verifier->keys(), now));

@@ -4,6 +4,7 @@
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 
+#include "base/ascii.h"
 #include "base/str_cat.h"
 
 namespace tokenwarden::server::cli {
@@ -15,7 +16,7 @@ const char kVerifyUsage[] =
     "Prints one JSON object; exit 0 valid, 1 invalid, 2 usage or key error.\n"
     "\n"
     "  --jwks PATH            JWK Set file with the verification keys\n"
-    "  --key PATH             one key: PEM SubjectPublicKeyInfo or a single JWK\n"
+    "  --key PATH             one key: PEM public key or certificate, or a single JWK\n"
     "  --issuer ISS           required iss (exact)\n"
     "  --audience AUD         accepted audience (repeatable)\n"
     "  --algorithms LIST      comma-separated allow-list (default: what the keys support)\n"
@@ -97,6 +98,21 @@ constexpr std::string_view kValueOptions[] = {
     "--jwks", "--key",   "--issuer",       "--audience",      "--algorithms", "--leeway", "--now",
     "--type", "--nonce", "--access-token", "--require-claim", "--scope",      "--max-age"};
 
+// RefuseUrl fails when `path` (the value of --jwks or --key) is an http(s) URL: verify reads
+// local files only, and "cannot read https://...: No such file or directory" would not say
+// what to do instead.
+absl::Status RefuseUrl(std::string_view option, const std::optional<std::string>& path) {
+  if (!path.has_value() || !(base::StartsWithIgnoreCase(*path, "https://") ||
+                             base::StartsWithIgnoreCase(*path, "http://"))) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(base::StrCat(
+      option, " is a URL, and verify does not fetch URLs: download it (curl -fsS -o ",
+      option == "--jwks" ? "jwks.json" : "key.pem",
+      " URL) and pass the file, or use tokenwarden serve, which fetches and refreshes keys "
+      "(jwks_uri or discovery)"));
+}
+
 bool TakesValue(std::string_view name) {
   for (std::string_view option : kValueOptions) {
     if (option == name) {
@@ -162,6 +178,13 @@ absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_vie
   }
   if (o.jwks_path.has_value() == o.key_path.has_value()) {
     return absl::InvalidArgumentError("give exactly one of --jwks PATH and --key PATH");
+  }
+  absl::Status url = RefuseUrl("--jwks", o.jwks_path);
+  if (url.ok()) {
+    url = RefuseUrl("--key", o.key_path);
+  }
+  if (!url.ok()) {
+    return url;
   }
   o.policy.id_token = o.policy.nonce.has_value() || o.policy.access_token.has_value() ||
                       o.policy.max_age_seconds.has_value();

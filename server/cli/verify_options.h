@@ -28,8 +28,9 @@ struct VerifyOptions {
 // ParseVerifyOptions parses the arguments after `verify`. Errors are usage errors (exit 2)
 // naming the culprit: unknown options, missing values, bad numbers, a negative leeway, an
 // algorithm list naming `none` or an unknown algorithm, both or neither of --jwks and --key,
-// more than one TOKEN. --nonce, --access-token and --max-age make the policy an ID-token
-// policy (OIDC azp rules), since only ID tokens carry those.
+// an http(s) URL as --jwks or --key (verify reads local files only), more than one TOKEN.
+// --nonce, --access-token and --max-age make the policy an ID-token policy (OIDC azp rules),
+// since only ID tokens carry those.
 absl::StatusOr<VerifyOptions> ParseVerifyOptions(std::span<const std::string_view> args);
 
 // kVerifyUsage is the --help text.

@@ -160,7 +160,8 @@ TEST(VerifyCommandTest, ReportsEachErrorCode) {
 
 TEST(VerifyCommandTest, EscapesMessageAsJson) {
   // The issuer goes into the message; quotes, backslashes and control characters must stay
-  // valid JSON.
+  // valid JSON, and the message itself shows control characters as escapes, never raw (it is
+  // also printed by --explain on a terminal).
   const std::string claims =
       StrCat(R"({"iss":"evil\"quote\\back\nline\u0001ctl","exp":)", kNow + 60, "}");
   const Result r = Verify(Es256(claims), {"--issuer", "https://issuer.example"});
@@ -168,10 +169,12 @@ TEST(VerifyCommandTest, EscapesMessageAsJson) {
   JsonObject json(r.out);
   ASSERT_TRUE(json.ok()) << r.out;
   EXPECT_EQ(json.String("error"), "invalid_issuer");
-  EXPECT_NE(json.String("message").find("evil\"quote\\back\nline\x01"
-                                        "ctl"),
-            std::string::npos)
-      << json.String("message");
+  const std::string message = json.String("message");
+  EXPECT_NE(message.find(R"("evil\"quote\\back\u000aline\u0001ctl")"), std::string::npos)
+      << message;
+  for (const char c : message) {
+    EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20) << message;
+  }
 }
 
 // Regression, fixed (core/rejection.cc, Quote via DescribeRejection): long claim values are
@@ -248,11 +251,95 @@ std::vector<UsageCase> UsageCases() {
       {"JwksGivenAsKey", {"--key", jwks}},
       {"EmptyIssuer", {"--key", Es256Pem(), "--issuer", ""}},
       {"EmptyAudience", {"--key", Es256Pem(), "--audience="}},
+      {"JwksUrl", {"--jwks", "https://idp.example/.well-known/jwks.json"}},
   };
 }
 
 INSTANTIATE_TEST_SUITE_P(Errors, VerifyCommandUsageTest, ::testing::ValuesIn(UsageCases()),
                          [](const ::testing::TestParamInfo<UsageCase>& p) { return p.param.name; });
+
+// "cannot read FILE" says why, in the system's words, for --key and --jwks alike.
+TEST(VerifyCommandTest, UnreadableKeyFileSaysWhy) {
+  const std::string missing = StrCat(::testing::TempDir(), "tw_does_not_exist.pem");
+  for (const char* option : {"--key", "--jwks"}) {
+    const Result r = RunWith({option, missing, Es256(ValidClaims())});
+    EXPECT_EQ(r.code, kExitUsage);
+    EXPECT_EQ(r.err, StrCat("tokenwarden verify: cannot read \"", missing,
+                            "\": No such file or directory\n"));
+    const Result dir = RunWith({option, ::testing::TempDir(), Es256(ValidClaims())});
+    EXPECT_NE(dir.err.find(": is a directory"), std::string::npos) << dir.err;
+  }
+}
+
+// A TOKEN that names a readable file was meant as the token's file: say so, with the way to
+// pass it, instead of "malformed".
+TEST(VerifyCommandTest, TokenThatIsAFilePathGetsAHint) {
+  const std::string path = WriteTemp(Es256(ValidClaims()), ".jwt");
+  const Result r = Verify(path);
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, StrCat("tokenwarden verify: TOKEN \"", path,
+                          "\" is a file path; pass the token itself, or - to read it from stdin: "
+                          "tokenwarden verify ... - < \"",
+                          path, "\"\n"));
+  // The hint's way works.
+  ASSERT_TRUE(testing::ReadFile(path).has_value());
+  const Result piped =
+      RunWith({"--key", Es256Pem(), "--now", StrCat(kNow), "-"}, *testing::ReadFile(path));
+  EXPECT_EQ(piped.code, kExitValid) << piped.out << piped.err;
+  // A path that is not a file is only a malformed token.
+  EXPECT_EQ(Verify(StrCat(path, ".absent")).code, kExitInvalid);
+}
+
+// A token pasted with its Authorization scheme is malformed, and the message says why; it is
+// never stripped and accepted.
+TEST(VerifyCommandTest, BearerPrefixIsMalformedWithAHint) {
+  for (const std::string& token :
+       {StrCat("Bearer ", Es256(ValidClaims())), StrCat("bearer ", Es256(ValidClaims()))}) {
+    for (const bool stdin_token : {false, true}) {
+      const Result r = stdin_token
+                           ? RunWith({"--key", Es256Pem(), "--now", StrCat(kNow)}, token + "\n")
+                           : Verify(token);
+      EXPECT_EQ(r.code, kExitInvalid);
+      JsonObject json(r.out);
+      ASSERT_TRUE(json.ok()) << r.out;
+      EXPECT_EQ(json.String("error"), "malformed");
+      EXPECT_EQ(json.String("message"),
+                "the token is not a well-formed compact JWS carrying a JWT: it starts with "
+                "\"Bearer \", the HTTP authorization scheme: pass the token alone");
+    }
+  }
+}
+
+TEST(VerifyCommandTest, EncryptedTokenSaysJweIsNotSupported) {
+  const Result r = Verify("eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXY.Y3Q.dGFn");
+  EXPECT_EQ(r.code, kExitInvalid);
+  JsonObject json(r.out);
+  ASSERT_TRUE(json.ok()) << r.out;
+  EXPECT_EQ(json.String("error"), "malformed");
+  EXPECT_NE(json.String("message").find("encrypted token (JWE), which is not supported"),
+            std::string::npos)
+      << r.out;
+}
+
+// --key takes a certificate for its public key (RSA and EC, as a server's cert.pem holds).
+TEST(VerifyCommandTest, KeyMayBeACertificate) {
+  const struct {
+    const TestKey* key;
+    Algorithm alg;
+  } kCases[] = {{&testing::RsaKey(), Algorithm::kRs256},
+                {&EcKey(Algorithm::kEs256), Algorithm::kEs256}};
+  for (const auto& c : kCases) {
+    const std::string cert = WriteTemp(c.key->CertificatePem(), ".crt");
+    const std::string token = MintAlg(c.alg, *c.key, ValidClaims());
+    const Result ok = RunWith({"--key", cert, "--now", StrCat(kNow), token});
+    EXPECT_EQ(ok.code, kExitValid) << ok.out << ok.err;
+    // And only that key: another key's token does not verify.
+    const Result other = RunWith({"--key", cert, "--now", StrCat(kNow),
+                                  MintAlg(Algorithm::kEs256, testing::EcKeyB(), ValidClaims())});
+    EXPECT_EQ(other.code, kExitInvalid) << other.out << other.err;
+  }
+}
 
 TEST(VerifyCommandTest, UsageErrorBeatsInvalidToken) {
   const Result r = RunWith({"--key", Es256Pem(), "--frobnicate", "not-a-token"});

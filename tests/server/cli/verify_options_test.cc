@@ -185,8 +185,18 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"NeitherJwksNorKey", {}, "--key"},
         UsageCase{"NeitherWithToken", {"TOKEN"}, "--jwks"},
         UsageCase{"TwoTokens", {"--key", "k", "A", "B"}, "TOKEN"},
-        UsageCase{"TokenAndDash", {"--key", "k", "A", "-"}, "TOKEN"}),
+        UsageCase{"TokenAndDash", {"--key", "k", "A", "-"}, "TOKEN"},
+        // verify reads local files only; a URL gets what to do instead.
+        UsageCase{"JwksUrl", {"--jwks", "https://idp.example/jwks"}, "verify does not fetch URLs"},
+        UsageCase{"JwksUrlSaysServe", {"--jwks=HTTPS://idp.example/jwks"}, "tokenwarden serve"},
+        UsageCase{"JwksPlainHttpUrl", {"--jwks", "http://idp.example/jwks"}, "curl"},
+        UsageCase{"KeyUrl", {"--key", "https://idp.example/key.pem"}, "--key is a URL"}),
     [](const ::testing::TestParamInfo<UsageCase>& p) { return p.param.name; });
+
+TEST(VerifyOptionsTest, PathsThatMerelyMentionHttpAreFiles) {
+  EXPECT_EQ(MustParse({"--jwks", "./https/jwks.json"}).jwks_path, "./https/jwks.json");
+  EXPECT_EQ(MustParse({"--key", "http.pem"}).key_path, "http.pem");
+}
 
 TEST(VerifyOptionsTest, UsageTextListsEveryOption) {
   const std::string usage = kVerifyUsage;
