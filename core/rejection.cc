@@ -51,10 +51,16 @@ std::string QuoteList(const List& values) {
   return out;
 }
 
-// AudienceDetail names what the audience rules saw: the token's aud (or azp, when the
-// OIDC azp rule failed) and the expected values.
+// AudienceDetail names what the audience rules saw: the token's aud (its client_id when the
+// policy compares that instead, or azp when the OIDC azp rule failed) and the expected values.
 std::string AudienceDetail(const Claims& c, const Policy& p) {
   const std::string expected = base::StrCat(", expected one of ", QuoteList(p.audiences));
+  if (!c.has_aud && p.client_id_audience) {
+    // Cognito-style access tokens: without aud, client_id is what was compared.
+    return c.client_id.has_value()
+               ? base::StrCat("no aud; client_id ", Quote(*c.client_id), expected)
+               : base::StrCat("neither aud nor client_id", expected);
+  }
   if (!c.has_aud) {
     return base::StrCat("no aud claim", expected);
   }

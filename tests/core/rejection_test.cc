@@ -187,6 +187,28 @@ TEST_F(DescribeRejectionTest, NamesAzpWhenTheAzpRuleFailed) {
             "expected one of [\"client-1\"]");
 }
 
+// With client_id_audience (Cognito access tokens carry no aud) the client_id was compared,
+// so that is what the message names.
+TEST_F(DescribeRejectionTest, NamesClientIdWhenItStandsInForAud) {
+  Policy policy;
+  policy.audiences = {"client-1"};
+  policy.client_id_audience = true;
+  ASSERT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                        StrCat(R"({"exp":)", kNow + 60, R"(,"client_id":"client-2"})")),
+                policy),
+            Error::kInvalidAudience);
+  EXPECT_EQ(Describe(Error::kInvalidAudience),
+            "the token is not meant for this audience: no aud; client_id \"client-2\", "
+            "expected one of [\"client-1\"]");
+  ASSERT_EQ(Run(MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                        StrCat(R"({"exp":)", kNow + 60, "}")),
+                policy),
+            Error::kInvalidAudience);
+  EXPECT_EQ(Describe(Error::kInvalidAudience),
+            "the token is not meant for this audience: neither aud nor client_id, "
+            "expected one of [\"client-1\"]");
+}
+
 TEST_F(DescribeRejectionTest, EscapesControlCharactersInQuotedClaims) {
   Policy policy;
   policy.issuer = "https://issuer.example";
