@@ -129,6 +129,19 @@ Error RecheckTimes(const Policy& policy, const TimeClaims& times, int64_t now,
 Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,
                   Trace* trace, std::string_view& detail);
 
+// CheckIntrospectedClaims applies `policy` to the claims of an active RFC 7662 introspection
+// answer (read by ClaimsJson), at `now`: an opaque token's issuer vouched for it, and its
+// issuer's policy holds as it would for a JWT, with the same rules and predicates as
+// CheckClaims — `iss` (aliases and tenant templates included), `aud`, `exp` (absent:
+// missing_claim under require_exp), `nbf`, `iat`, required_claims, type_claims,
+// required_scopes (scope_claims included), each with the policy's leeway. Two differences, both
+// from what an answer is: `iss` may be absent (RFC 7662 §2.2 makes it optional; the endpoint that
+// answered is the issuer's), but one that names another issuer fails; and the rules about a
+// JWS header or an ID token (typ, nonce, azp, at_hash, max age) do not apply, since there is
+// neither. Returns the first failure with `detail` (static storage), or kOk.
+Error CheckIntrospectedClaims(const Policy& policy, const Claims& claims, int64_t now,
+                              std::string_view& detail);
+
 }  // namespace tokenwarden
 
 #endif  // TOKENWARDEN_CORE_POLICY_H_

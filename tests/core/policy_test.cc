@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "base/str_cat.h"
+#include "core/claims_json.h"
 #include "core/internal/claims_reader.h"
 #include "core/internal/jose_json.h"
 #include "tests/core/test_tokens.h"
@@ -502,6 +503,183 @@ TEST(PolicyTest, RequirementsUseThePolicysScopeClaims) {
   EXPECT_EQ(CheckRequirements({wanted, {}}, Policy(), token.claims(), detail),
             Error::kInsufficientScope);
 }
+
+// --- Introspection answers ---------------------------------------------------------------------
+// An opaque token's claims come from its issuer's RFC 7662 answer, read by the same claims
+// reader (ClaimsJson); the issuer's policy must hold for them as for a JWT.
+
+struct AnswerCase {
+  std::string name;
+  std::string answer;
+  std::function<void(Policy&)> configure;
+  Error want;
+};
+
+class IntrospectedClaimsTest : public ::testing::TestWithParam<AnswerCase> {};
+
+constexpr std::string_view kAnswerIss = "https://op.example";
+
+// Answer returns an active answer of kAnswerIss with exp a minute away, sub, aud "api" and
+// scope "read write", plus `members` (which may repeat none of these).
+std::string Answer(std::string_view members = "") {
+  return StrCat(R"({"active":true,"iss":")", kAnswerIss, R"(","sub":"u","aud":"api","exp":)", T(60),
+                R"(,"scope":"read write")", members.empty() ? "" : ",", members, "}");
+}
+
+// Issuer is the policy of a typical opaque-token issuer: its identifier and audience.
+void AnswerIssuer(Policy& p) {
+  p.issuer = std::string(kAnswerIss);
+  p.audiences = {"api"};
+}
+
+TEST_P(IntrospectedClaimsTest, AppliesTheIssuerPolicy) {
+  const AnswerCase& c = GetParam();
+  ClaimsJson json;
+  ASSERT_EQ(json.Read(c.answer), Error::kOk) << c.answer << ": " << json.detail();
+  Policy policy;
+  c.configure(policy);
+  std::string_view detail;
+  const Error got = CheckIntrospectedClaims(policy, json.claims(), kNow, detail);
+  EXPECT_EQ(got, c.want) << "got " << ErrorCode(got) << ", want " << ErrorCode(c.want) << "\n"
+                         << c.answer;
+  EXPECT_EQ(detail.empty(), c.want == Error::kOk) << detail;
+  // Where the JWT rules can apply to the same claims (an `iss` present, no header or ID-token
+  // rule asked for), the verdict is exactly theirs.
+  const bool comparable = json.claims().iss.has_value() && !policy.type.has_value() &&
+                          !policy.nonce.has_value() && !policy.id_token &&
+                          !policy.max_age_seconds.has_value();
+  if (comparable) {
+    std::string_view jwt_detail;
+    EXPECT_EQ(CheckClaims(policy, Header{}, json.claims(), kNow, nullptr, jwt_detail), got);
+    EXPECT_EQ(jwt_detail, detail);
+  }
+}
+
+std::string AnswerName(const ::testing::TestParamInfo<AnswerCase>& p) { return p.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Answers, IntrospectedClaimsTest,
+    ::testing::Values(
+        AnswerCase{"Typical", Answer(), AnswerIssuer, Error::kOk},
+        AnswerCase{"NoPolicy", R"({"active":true})", [](Policy& p) { p.require_exp = false; },
+                   Error::kOk},
+        // require_exp defaults to true, for answers as for JWTs.
+        AnswerCase{"ExpMissing", R"({"active":true,"sub":"u","aud":"api"})", AnswerIssuer,
+                   Error::kMissingClaim},
+        AnswerCase{"ExpMissingAllowed", R"({"active":true,"sub":"u","aud":"api"})",
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.require_exp = false;
+                   },
+                   Error::kOk},
+        AnswerCase{"ExpEqualsNow", StrCat(R"({"active":true,"exp":)", T(0), "}"), NoPolicy,
+                   Error::kExpired},
+        AnswerCase{"ExpWithinLeeway", StrCat(R"({"active":true,"exp":)", T(-59), "}"),
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kOk},
+        AnswerCase{"ExpAtLeewayEdge", StrCat(R"({"active":true,"exp":)", T(-60), "}"),
+                   [](Policy& p) { p.leeway_seconds = 60; }, Error::kExpired},
+        AnswerCase{"NbfAhead", Answer(StrCat(R"("nbf":)", T(10))), AnswerIssuer,
+                   Error::kNotYetValid},
+        AnswerCase{"NbfAheadWithinLeeway", Answer(StrCat(R"("nbf":)", T(10))),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.leeway_seconds = 10;
+                   },
+                   Error::kOk},
+        AnswerCase{"IatAhead", Answer(StrCat(R"("iat":)", T(5))), AnswerIssuer,
+                   Error::kNotYetValid},
+        // required_claims: ["sub"] holds for answers too.
+        AnswerCase{"RequiredClaimMissing",
+                   StrCat(R"({"active":true,"aud":"api","exp":)", T(60), "}"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.required_claims = {"sub"};
+                   },
+                   Error::kMissingClaim},
+        AnswerCase{"RequiredClaimsPresent", Answer(R"("client_id":"app")"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.required_claims = {"sub", "client_id"};
+                   },
+                   Error::kOk},
+        // RFC 7662 §2.2: iss is optional in an answer; one naming another issuer fails.
+        AnswerCase{"IssAbsent", StrCat(R"({"active":true,"aud":"api","exp":)", T(60), "}"),
+                   AnswerIssuer, Error::kOk},
+        AnswerCase{
+            "IssOther",
+            StrCat(R"({"active":true,"iss":"https://op.example/","aud":"api","exp":)", T(60), "}"),
+            AnswerIssuer, Error::kInvalidIssuer},
+        AnswerCase{"AudMissing", StrCat(R"({"active":true,"exp":)", T(60), "}"), AnswerIssuer,
+                   Error::kInvalidAudience},
+        AnswerCase{"AudOther", StrCat(R"({"active":true,"aud":["web","app"],"exp":)", T(60), "}"),
+                   AnswerIssuer, Error::kInvalidAudience},
+        AnswerCase{"AudInArray", StrCat(R"({"active":true,"aud":["web","api"],"exp":)", T(60), "}"),
+                   AnswerIssuer, Error::kOk},
+        AnswerCase{"ScopeMissing", Answer(),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.required_scopes = {"admin"};
+                   },
+                   Error::kInsufficientScope},
+        AnswerCase{"ScopeGranted", Answer(),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.required_scopes = {"write", "read"};
+                   },
+                   Error::kOk},
+        AnswerCase{"ScopeArray",
+                   StrCat(R"({"active":true,"scope":["read","admin"],"exp":)", T(60), "}"),
+                   [](Policy& p) { p.required_scopes = {"admin"}; }, Error::kOk},
+        // The provider shapes hold for answers as for JWTs: type claims (Keycloak answers a
+        // refresh token as active, with "typ": "Refresh"), issuer aliases, client_id as the
+        // audience, further scope claims.
+        AnswerCase{"TypeClaimOfAnotherKind", Answer(R"("typ":"Refresh")"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.type_claims = {{"typ", {"Bearer"}}};
+                   },
+                   Error::kInvalidType},
+        AnswerCase{"TypeClaimAccepted", Answer(R"("typ":"Bearer")"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.type_claims = {{"typ", {"Bearer"}}};
+                   },
+                   Error::kOk},
+        AnswerCase{"IssuerAlias",
+                   StrCat(R"({"active":true,"iss":"op.example","aud":"api","exp":)", T(60), "}"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.issuer_aliases = {"op.example"};
+                   },
+                   Error::kOk},
+        AnswerCase{"ClientIdAsAudience",
+                   StrCat(R"({"active":true,"client_id":"api","exp":)", T(60), "}"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.client_id_audience = true;
+                   },
+                   Error::kOk},
+        AnswerCase{"ScopeClaim", Answer(R"("permissions":["orders:write"])"),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.scope_claims = {"permissions"};
+                     p.required_scopes = {"orders:write"};
+                   },
+                   Error::kOk},
+        // The header and ID-token rules describe a JWT: an answer has neither to check.
+        AnswerCase{"TypNotApplied", Answer(),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.type = "at+jwt";
+                   },
+                   Error::kOk},
+        AnswerCase{"NonceNotApplied", Answer(),
+                   [](Policy& p) {
+                     AnswerIssuer(p);
+                     p.nonce = "n-0S6";
+                   },
+                   Error::kOk}),
+    AnswerName);
 
 // --- Policy validation and helpers -------------------------------------------------------------
 
