@@ -22,8 +22,7 @@ std::string Fingerprint(const IssuerConfig& c) {
   const KeyRefreshConfig& r = c.refresh;
   base::StrAppend(&out, "\n", r.min_refresh_seconds, "\n", r.max_refresh_seconds, "\n",
                   r.default_refresh_seconds, "\n", r.unknown_kid_cooldown_seconds, "\n",
-                  r.unknown_kid_wait_ms, "\n", r.max_stale_seconds, "\n", r.fallback_jwks_file,
-                  "\n", c.policy.leeway_seconds);
+                  r.unknown_kid_wait_ms, "\n", r.max_stale_seconds, "\n", r.fallback_jwks_file);
   if (c.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
     base::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
@@ -39,7 +38,6 @@ UpstreamAnswer AnswerOf(const upstream::UpstreamOutcome& outcome) {
     case upstream::UpstreamOutcome::Kind::kActive:
       answer.kind = UpstreamAnswer::Kind::kActive;
       answer.json = std::shared_ptr<const std::string>(outcome.result, &outcome.result->json);
-      answer.exp = outcome.result->exp;
       break;
     case upstream::UpstreamOutcome::Kind::kInactive:
       answer.kind = UpstreamAnswer::Kind::kInactive;
@@ -242,7 +240,6 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
     u.client_secret_post = i.client_secret_post;
     u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
     u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
-    u.leeway_s = config.policy.leeway_seconds;
     u.shared = shared_;
     absl::StatusOr<std::unique_ptr<upstream::OpaqueIntrospector>> introspector =
         upstream::OpaqueIntrospector::Create(std::move(u), *fetcher, log_);

@@ -45,7 +45,6 @@ struct UpstreamAnswer {
   Kind kind = Kind::kError;
   // json: the upstream's response object (kActive), the "payload" the routes render.
   std::shared_ptr<const std::string> json;
-  std::optional<int64_t> exp;
 };
 
 // Logger takes one line (no trailing newline) for stderr.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/denylist.h"
+#include "core/policy.h"
 #include "server/http/deferred.h"
 #include "server/keys/refetch.h"
 #include "server/serve/route_context.h"
@@ -169,28 +170,24 @@ void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const 
                                WorkerContext& ctx, TokenVerdict& verdict,
                                const Requirements& requirements) {
   // The upstream's answer is read by the core's claims reader and judged by the core's
-  // rules: the issuer's audiences and scopes, then this request's requirements.
+  // rules: the issuer's whole policy as for a JWT (iss, aud, exp / require_exp, nbf, iat,
+  // required claims and scopes, with its leeway), then this request's requirements.
   ctx.upstream_json = answer.json;
   verdict.result.payload_json = *ctx.upstream_json;
-  if (answer.exp.has_value()) {
-    verdict.result.times.exp = static_cast<double>(*answer.exp);
-  }
   Error error = ctx.upstream_claims.Read(*ctx.upstream_json);
-  std::string_view detail;
+  std::string_view detail = ctx.upstream_claims.detail();
   if (error == Error::kOk) {
-    verdict.claims = &ctx.upstream_claims.claims();
-    if (answer.exp.has_value() && now >= *answer.exp + policy.leeway_seconds) {
-      error = Error::kExpired;
-    } else {
-      error = CheckRequirements({policy.required_scopes, policy.audiences}, policy, *verdict.claims,
-                                detail);
-    }
+    const Claims& claims = ctx.upstream_claims.claims();
+    verdict.claims = &claims;
+    verdict.result.times = TimeClaims{claims.exp, claims.nbf, claims.iat, claims.auth_time};
+    error = CheckIntrospectedClaims(policy, claims, now, detail);
     if (error == Error::kOk) {
-      error = CheckRequirements(requirements, policy, *verdict.claims, detail);
+      error = CheckRequirements(requirements, policy, claims, detail);
     }
   }
   verdict.error = error;
   verdict.outcome = error;
+  verdict.result.detail = detail;
 }
 
 bool RouteContext::AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,

@@ -296,13 +296,12 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
   return OutcomeOf(*std::move(parsed));
 }
 
-UpstreamOutcome OpaqueIntrospector::OutcomeOf(IntrospectionResult parsed) const {
+UpstreamOutcome OpaqueIntrospector::OutcomeOf(IntrospectionResult parsed) {
+  // What the upstream said, as it said it: whether an active answer still meets the issuer's
+  // policy (its exp with the leeway among the rest) is the core's rule, applied by the routes
+  // on every use of the answer, cached or not (core/policy.h, CheckIntrospectedClaims).
   UpstreamOutcome out;
   out.kind = parsed.active ? UpstreamOutcome::Kind::kActive : UpstreamOutcome::Kind::kInactive;
-  if (out.kind == UpstreamOutcome::Kind::kActive && parsed.exp.has_value() &&
-      clock_() / 1000 >= *parsed.exp + config_.leeway_s) {
-    out.kind = UpstreamOutcome::Kind::kInactive;  // "active" but already expired
-  }
   out.result = std::make_shared<const IntrospectionResult>(std::move(parsed));
   return out;
 }

@@ -47,7 +47,6 @@ struct UpstreamConfig {
   bool client_secret_post = false;  // else client_secret_basic
   int64_t cache_ttl_ms = 300000;
   int64_t negative_ttl_ms = 10000;
-  int64_t leeway_s = 0;
   size_t max_entries = 1 << 16;
   // shared: a second tier other instances fill too (server/redis); null = this cache only.
   std::shared_ptr<SharedResultStore> shared;
@@ -117,7 +116,7 @@ class OpaqueIntrospector {
   // long the outcome may be remembered.
   UpstreamOutcome Resolve(const Task& task, int64_t& expires_ms);
   UpstreamOutcome Ask(const std::string& token, const std::string& digest);
-  UpstreamOutcome OutcomeOf(IntrospectionResult parsed) const;
+  static UpstreamOutcome OutcomeOf(IntrospectionResult parsed);
   int64_t ExpiryOf(const UpstreamOutcome& outcome, int64_t now) const;
   void Remember(const std::string& digest, const UpstreamOutcome& outcome,
                 int64_t expires);                                    // mu_ held

@@ -175,11 +175,18 @@ TEST_F(OpaqueIntrospectorTest, InactiveAnswersAreCachedForTheNegativeTtl) {
   EXPECT_FALSE(introspector_->Cached("tok").has_value());
 }
 
-TEST_F(OpaqueIntrospectorTest, ExpiredActiveAnswerIsInactive) {
+TEST_F(OpaqueIntrospectorTest, ExpiredActiveAnswerIsRelayedButNotCached) {
+  // Whether "active" with a past exp is accepted is the issuer's policy (its leeway), judged
+  // by the core on every use (CheckIntrospectedClaims); the introspector reports what the
+  // upstream said and does not keep an answer whose exp has passed.
   fetcher_->Set(
       [](const fetch::FetchRequest&) { return Reply(200, R"({"active":true,"exp":1600000000})"); });
   Make();
-  EXPECT_EQ(Ask("tok").kind, UpstreamOutcome::Kind::kInactive);
+  const UpstreamOutcome outcome = Ask("tok");
+  EXPECT_EQ(outcome.kind, UpstreamOutcome::Kind::kActive);
+  ASSERT_NE(outcome.result, nullptr);
+  EXPECT_EQ(outcome.result->exp, 1600000000);
+  EXPECT_FALSE(introspector_->Cached("tok").has_value());
 }
 
 TEST_F(OpaqueIntrospectorTest, FailuresAreNeverCached) {
