@@ -65,12 +65,22 @@ IssuerSet::Routing IssuerSet::Route(std::string_view token, IssuerSetScratch& sc
     routing.issuer = 0;
     return routing;
   }
-  const ParsedToken& parsed = scratch.parsed_;
   scratch.parsed_.Parse(token, max_token_bytes_);
-  routing.parsed = &parsed;
+  routing.parsed = &scratch.parsed_;
   if (entries_.size() == 1) {
     routing.issuer = 0;
-  } else if (parsed.early_error() == Error::kTokenTooLarge) {
+    return routing;
+  }
+  return ByIss(routing);
+}
+
+IssuerSet::Routing IssuerSet::ByIss(const Routing& parsed_routing) const {
+  Routing routing = parsed_routing;
+  routing.issuer = -1;
+  routing.error = Error::kOk;
+  routing.detail = {};
+  const ParsedToken& parsed = *routing.parsed;
+  if (parsed.early_error() == Error::kTokenTooLarge) {
     routing.error = Error::kTokenTooLarge;
     routing.detail = parsed.early_detail();
   } else if (!parsed.claims_parsed()) {

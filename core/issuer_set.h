@@ -77,6 +77,11 @@ class IssuerSet {
   // (IssuerMatches). Nothing is trusted yet; the Validator decides. `parse` parses
   // even with a single issuer (for a caller that needs the claims, e.g. a revocation).
   Routing Route(std::string_view token, IssuerSetScratch& scratch, bool parse = false) const;
+  // ByIss is `routing`, which must hold a parse, chosen by the token's own `iss` even with a
+  // single issuer: the issuer it names, or -1 with the error and detail Route gives with
+  // several issuers. For a caller that must not let one issuer judge another's token on the
+  // single-issuer shortcut (an issuer judged by its introspection endpoint).
+  Routing ByIss(const Routing& routing) const;
   // Disowns reports whether a token that Validate rejected turns out to name no issuer of this
   // set, so that the caller answers as Route's kInvalidIssuer: a single issuer routes without
   // reading the token, and its Validator's rejection may have any cause, but a token whose

@@ -360,8 +360,19 @@ absl::Status CheckReferences(const ServerConfig& config) {
   if (!config.bearer_callers.has_value()) {
     return absl::OkStatus();
   }
-  absl::Status s =
-      CheckIssuerNames(config, config.bearer_callers->issuers, "bearer_callers.issuers");
+  const std::vector<std::string>& bearer = config.bearer_callers->issuers;
+  absl::Status s = CheckIssuerNames(config, bearer, "bearer_callers.issuers");
+  for (size_t i = 0; s.ok() && i < bearer.size(); ++i) {
+    // A caller's bearer token is verified locally, by keys an opaque-only issuer lacks.
+    const bool keyless = std::any_of(
+        config.issuers.begin(), config.issuers.end(),
+        [&](const IssuerConfig& c) { return c.policy.issuer == bearer[i] && c.keyless(); });
+    if (keyless) {
+      s = Invalid(IndexPath("bearer_callers.issuers", i),
+                  base::StrCat(Quote(bearer[i]),
+                               " has no keys: bearer callers' tokens are verified locally"));
+    }
+  }
   if (!s.ok()) {
     return s;
   }

@@ -85,8 +85,10 @@ struct ClaimHeader {
 };
 
 struct IssuerConfig {
-  // Where the keys come from: exactly one of `jwks_file`, `jwks_uri`, `discovery: true`.
-  enum class KeySource { kFile, kJwksUri, kDiscovery };
+  // Where the keys come from: at most one of `jwks_file`, `jwks_uri`, `discovery: true`;
+  // kNone (none of them) is an issuer of opaque tokens only, whose introspection endpoint
+  // judges every token routed to it.
+  enum class KeySource { kFile, kJwksUri, kDiscovery, kNone };
 
   // policy.issuer is always set (the `issuer` field); the rest of the Policy comes from the
   // fields audiences, algorithms, leeway_seconds, typ, required_claims, required_scopes,
@@ -101,7 +103,8 @@ struct IssuerConfig {
   RemoteFetchConfig fetch;
   KeyRefreshConfig refresh;
   std::optional<UpstreamIntrospectionConfig> introspection;
-  // opaque: every token naming this issuer is introspected upstream, JWS or not.
+  // opaque: every token naming this issuer is introspected upstream, JWS or not. Always set
+  // for an issuer without keys (kNone).
   bool opaque = false;
   std::vector<RouteScopeRule> route_scopes;
   // profile names the provider profile the issuer started from ("" = none); its settings
@@ -111,7 +114,12 @@ struct IssuerConfig {
   // ones (the issuer's mapping wins for a header named in both); a profile sets some.
   std::vector<ClaimHeader> claim_headers;
 
-  bool remote_keys() const { return key_source != KeySource::kFile; }
+  // remote_keys: the keys are fetched (jwks_uri or discovery).
+  bool remote_keys() const {
+    return key_source == KeySource::kJwksUri || key_source == KeySource::kDiscovery;
+  }
+  // keyless: no keys at all; its tokens are judged by its introspection endpoint only.
+  bool keyless() const { return key_source == KeySource::kNone; }
 };
 
 // ClientConfig is one caller allowed to use /introspect and /revoke with client credentials.

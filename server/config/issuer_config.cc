@@ -243,10 +243,12 @@ absl::Status CheckIssuerKeys(std::string_view path, const IssuerConfig& out) {
 
 absl::Status ReadIssuer(element value, std::string_view path, std::string_view base_dir,
                         IssuerConfig& out) {
+  std::vector<std::string_view> written;  // views into the parsed document, alive until return
   absl::Status status = ApplyProfile(value, path, out);
   if (status.ok()) {
     status =
         VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+          written.push_back(key);
           absl::Status s = ReadIssuerField(key, v, field, out);
           if (absl::IsNotFound(s)) {
             s = ReadProviderShapeField(key, v, field, out);
@@ -261,7 +263,7 @@ absl::Status ReadIssuer(element value, std::string_view path, std::string_view b
     status = MissingField(path, "issuer");
   }
   if (status.ok()) {
-    status = CheckIssuerSources(path, out);
+    status = CheckIssuerSources(path, written, out);
   }
   if (status.ok() && !out.jwks_file.empty()) {
     status = LoadJwksFile(FieldPath(path, "jwks_file"), out.jwks_file, base_dir, out.keys);

@@ -1,6 +1,8 @@
 #include "server/config/remote_issuer_config.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,7 +17,7 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 constexpr std::string_view kOneSource =
-    "needs exactly one key source: jwks_file, jwks_uri or \"discovery\": true";
+    "has more than one key source: choose one of jwks_file, jwks_uri and \"discovery\": true";
 
 absl::Status ReadUrl(element value, const std::string& field, std::string& out) {
   absl::Status s = ReadString(value, field, out);
@@ -175,6 +177,43 @@ absl::Status ReadIntrospection(element value, std::string_view path, std::string
   return status;
 }
 
+// CheckKeyless accepts an issuer without a key source as an issuer of opaque tokens only
+// (the Telenor mobile API pattern: client-credentials tokens, introspection, no JWK Set):
+// it needs an introspection endpoint, every token routed to it is introspected, and the
+// members about keys, signatures and JWT headers, which would do nothing, are refused.
+absl::Status CheckKeyless(std::string_view path, std::span<const std::string_view> written,
+                          IssuerConfig& out) {
+  if (!out.introspection.has_value()) {
+    return Invalid(path,
+                   "needs a key source (jwks_file, jwks_uri or \"discovery\": true), or an "
+                   "introspection endpoint (introspection) for an issuer of opaque tokens only");
+  }
+  const auto wrote = [&](std::string_view name) {
+    return std::find(written.begin(), written.end(), name) != written.end();
+  };
+  if (wrote("opaque") && !out.opaque) {
+    return Invalid(FieldPath(path, "opaque"),
+                   "an issuer without keys has every token introspected: leave it out");
+  }
+  if (wrote("keys")) {
+    return Invalid(FieldPath(path, "keys"),
+                   "applies to fetched keys, and this issuer has no key source");
+  }
+  // Only what the entry says itself: a profile's algorithms or typ serve its issuers with
+  // keys, and do nothing here.
+  if (wrote("algorithms")) {
+    return Invalid(FieldPath(path, "algorithms"),
+                   "an issuer without keys verifies no signature: leave it out");
+  }
+  if (wrote("typ")) {
+    return Invalid(FieldPath(path, "typ"),
+                   "an issuer without keys reads no JWT header: leave it out");
+  }
+  out.key_source = IssuerConfig::KeySource::kNone;
+  out.opaque = true;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsAllowedUrl(std::string_view url, bool allow_plain_http) {
@@ -233,11 +272,18 @@ absl::Status ReadRemoteIssuerField(std::string_view key, element v, const std::s
   return absl::NotFoundError("");
 }
 
-absl::Status CheckIssuerSources(std::string_view path, IssuerConfig& out) {
+absl::Status CheckIssuerSources(std::string_view path, std::span<const std::string_view> written,
+                                IssuerConfig& out) {
   const int sources = (out.jwks_file.empty() ? 0 : 1) + (out.jwks_uri.empty() ? 0 : 1) +
                       (out.key_source == IssuerConfig::KeySource::kDiscovery ? 1 : 0);
-  if (sources != 1) {
+  if (sources > 1) {
     return Invalid(path, kOneSource);
+  }
+  if (sources == 0) {
+    absl::Status s = CheckKeyless(path, written, out);
+    if (!s.ok()) {
+      return s;
+    }
   }
   const bool plain = out.fetch.allow_plain_http;
   const std::string& issuer = *out.policy.issuer;

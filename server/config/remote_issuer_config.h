@@ -4,6 +4,7 @@
 #ifndef TOKENWARDEN_SERVER_CONFIG_REMOTE_ISSUER_CONFIG_H_
 #define TOKENWARDEN_SERVER_CONFIG_REMOTE_ISSUER_CONFIG_H_
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -20,10 +21,13 @@ absl::Status ReadRemoteIssuerField(std::string_view key, simdjson::dom::element 
                                    const std::string& field, std::string_view base_dir,
                                    IssuerConfig& out);
 
-// CheckIssuerSources runs once the entry at `path` is read: exactly one key source, remote
-// sources with an explicit `algorithms` list and http(s) URLs as allowed, the introspection
-// client secret loaded, members that only make sense for remote keys refused for a file.
-absl::Status CheckIssuerSources(std::string_view path, IssuerConfig& out);
+// CheckIssuerSources runs once the entry at `path` is read, `written` naming the members it
+// had: at most one key source — none makes an issuer of opaque tokens only (KeySource::kNone,
+// `opaque`), which needs `introspection` and refuses the members about keys —, remote sources
+// with an explicit `algorithms` list and http(s) URLs as allowed, an introspection endpoint
+// where discovery cannot supply one.
+absl::Status CheckIssuerSources(std::string_view path, std::span<const std::string_view> written,
+                                IssuerConfig& out);
 
 // IsAllowedUrl tells whether `url` is an absolute https URL (or http with `allow_plain_http`)
 // with a host. Full parsing happens when the URL is used.

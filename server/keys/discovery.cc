@@ -74,7 +74,11 @@ absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
   DiscoveryDocument out;
   std::string_view jwks_uri;
   if (root["jwks_uri"].get_string().get(jwks_uri) != simdjson::SUCCESS) {
-    return Bad("no jwks_uri");
+    // OpenID Connect Discovery 1.0 §3 requires it. An issuer without keys is configured
+    // without discovery, with introspection.endpoint named.
+    return Bad(
+        "no jwks_uri (an issuer without keys leaves out discovery and names "
+        "introspection.endpoint)");
   }
   if (!IsAllowedUrl(jwks_uri, allow_plain_http)) {
     return Bad("jwks_uri is not an https:// URL");

@@ -1,5 +1,5 @@
-// GET /healthz (the process answers) and GET /readyz (every issuer has usable keys, and
-// Redis, when configured, has synced once): for orchestrators' probes.
+// GET /healthz (the process answers) and GET /readyz (every issuer with keys has usable keys,
+// and Redis, when configured, has synced once): for orchestrators' probes.
 
 #include <string>
 
@@ -18,7 +18,10 @@ void ReadyzRoute(RouteContext& routes, http::Response& response, WorkerContext& 
   const int64_t now = deps.clock();
   std::string missing, issuers;
   for (const IssuerRuntime& issuer : state.issuers()) {
-    const bool has_keys = !issuer.validator->snapshot()->verifier.keys().keys().empty();
+    // An issuer without keys has nothing to load before it can serve: its tokens are asked
+    // of its introspection endpoint as they come, and an upstream failure is a 503 then.
+    const bool has_keys =
+        issuer.config->keyless() || !issuer.validator->snapshot()->verifier.keys().keys().empty();
     const bool ready = has_keys && (issuer.live == nullptr || issuer.live->ready());
     if (!ready) {
       missing.append(missing.empty() ? "" : ",");

@@ -337,12 +337,18 @@ void AppendKeySets(std::string& out, const MetricsGauges& gauges) {
   AppendHeader(out, {"tokenwarden_key_set_age_seconds",
                      "Time since the issuer's key set was loaded.", "gauge"});
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
+    if (issuer.keyless) {
+      continue;  // no key set to be old: a constant 0 keys would read as an outage
+    }
     out.append("tokenwarden_key_set_age_seconds{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
     base::StrAppend(&out, "\"} ", absl::StrFormat("%.3f", issuer.key_set_age_seconds), "\n");
   }
   AppendHeader(out, {"tokenwarden_key_set_keys", "Usable keys in the issuer's key set.", "gauge"});
   for (const MetricsGauges::Issuer& issuer : gauges.issuers) {
+    if (issuer.keyless) {
+      continue;
+    }
     out.append("tokenwarden_key_set_keys{issuer=\"");
     AppendLabelValue(out, issuer.issuer);
     base::StrAppend(&out, "\"} ", issuer.keys, "\n");

@@ -60,6 +60,8 @@ struct MetricsGauges {
   };
   struct Issuer {
     std::string issuer;
+    // keyless: an issuer of opaque tokens only has no key set, so no key-set samples.
+    bool keyless = false;
     double key_set_age_seconds = 0;
     size_t keys = 0;
     // Issuers whose keys are fetched (remote); the rest is left out for jwks_file issuers.

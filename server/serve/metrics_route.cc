@@ -16,6 +16,7 @@ void MetricsRoute(RouteContext& routes, http::Response& response, WorkerContext&
   for (const IssuerRuntime& issuer : state.issuers()) {
     MetricsGauges::Issuer g;
     g.issuer = *issuer.config->policy.issuer;
+    g.keyless = issuer.config->keyless();
     g.key_set_age_seconds = static_cast<double>(now - issuer.keys_loaded_at);
     g.keys = issuer.validator->snapshot()->verifier.keys().keys().size();
     if (issuer.live != nullptr) {

@@ -76,7 +76,11 @@ int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerCont
   if (!any_opaque) {
     return -1;
   }
-  const int issuer = ctx.Route(token, state).issuer;
+  // A JWT goes to an issuer's endpoint only when its own `iss` names that issuer (by the
+  // routing rule: its identifier, an alias or its tenant template), even with a single issuer,
+  // where routing alone reads no claim: a token of another issuer, or of none, is never
+  // handed to this issuer's endpoint.
+  const int issuer = state.issuer_set().ByIss(ctx.Route(token, state, /*parse=*/true)).issuer;
   return issuer >= 0 && state.issuers()[static_cast<size_t>(issuer)].config->opaque ? issuer : -1;
 }
 

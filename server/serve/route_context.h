@@ -117,8 +117,8 @@ void Unavailable(http::Response& response, const TokenVerdict& verdict);
 // endpoint: the digest of the issuer and the whole token (there is no verified jti).
 Denylist::Key OpaqueRevocationKey(std::string_view issuer, std::string_view token);
 // OpaqueIssuerFor returns the issuer whose introspection endpoint judges `token`: the
-// configured opaque_issuer for a token that is not a compact JWS, the token's issuer when
-// that issuer is `opaque`, else -1.
+// configured opaque_issuer for a token that is not a compact JWS; for a JWS, the issuer its
+// unverified `iss` names exactly when that issuer is `opaque` (or has no keys); else -1.
 int OpaqueIssuerFor(std::string_view token, const ServerState& state, WorkerContext& ctx);
 
 }  // namespace tokenwarden::server

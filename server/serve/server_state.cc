@@ -18,15 +18,17 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
   options.denylist = denylist;
   for (size_t i = 0; i < state->config_.issuers.size(); ++i) {
     const IssuerConfig& issuer = state->config_.issuers[i];
-    if (!issuer.remote_keys() && !issuer.policy.algorithms.empty() &&
+    const bool file_keys = issuer.key_source == IssuerConfig::KeySource::kFile;
+    if (file_keys && !issuer.policy.algorithms.empty() &&
         issuer.policy.algorithms.Intersect(issuer.keys->algorithms()).empty()) {
       warnings.push_back(base::StrCat(
           "issuers[", i, "]: no key of ", issuer.jwks_file, " serves the algorithms ",
           issuer.policy.algorithms.ToString(), ": every token of this issuer will be rejected"));
     }
-    // A remote issuer's Validator starts with the empty set; its key source fills it.
-    absl::StatusOr<std::unique_ptr<Validator>> validator = Validator::Create(
-        issuer.policy, issuer.remote_keys() ? KeySet::Empty() : issuer.keys, options);
+    // A remote issuer's Validator starts with the empty set; its key source fills it. An
+    // issuer without keys keeps the empty set: it routes tokens, and never vouches for one.
+    absl::StatusOr<std::unique_ptr<Validator>> validator =
+        Validator::Create(issuer.policy, file_keys ? issuer.keys : KeySet::Empty(), options);
     if (!validator.ok()) {
       return absl::InvalidArgumentError(
           base::StrCat("issuers[", i, "]: ", validator.status().message()));

@@ -68,7 +68,10 @@ struct TokenVerdict {
 using RequirementsFor = std::function<Requirements(int issuer)>;
 
 // CheckToken judges a JWT with its issuer's Validator. `routing` may come from an earlier
-// RouteToken of the same token (its parse is reused); without one, CheckToken routes.
+// RouteToken of the same token (its parse is reused); without one, CheckToken routes. An
+// issuer without keys vouches for no JWT here: its own JWTs are judged by its introspection
+// endpoint (RouteContext::Judge), and one routed to it by a single-issuer configuration is
+// answered as the token's own `iss` routes it with several issuers (not trusted, malformed).
 void CheckToken(std::string_view token, int64_t now, const ServerState& state, WorkerContext& ctx,
                 TokenVerdict& verdict, const RequirementsFor& requirements = {});
 

@@ -213,6 +213,38 @@ TEST(IssuerSetTest, OneIssuerDisownsTokensOfOtherIssuers) {
   EXPECT_FALSE(set.Disowns(r, out));
 }
 
+// ByIss routes by the token's own iss even with one issuer, as Route does with several: an
+// issuer that must never judge another's token (one judged by introspection) asks it.
+TEST(IssuerSetTest, ByIssRoutesByIssEvenWithOneIssuer) {
+  const IssuerSet one = OneIssuer();
+  const IssuerSet three = ThreeIssuers();
+  IssuerSetScratch scratch_one(one);
+  IssuerSetScratch scratch_three(three);
+  const Signer a = SignerA();
+  const struct {
+    std::string token;
+    int issuer;   // what ByIss says with one issuer (A) ...
+    Error error;  // ... and why not, as Route says with three
+  } kCases[] = {
+      {Sign(a, Payload(kIssA)), 0, Error::kOk},
+      {Sign(a, Payload("https://d.example")), -1, Error::kInvalidIssuer},
+      {Sign(a, testing::ValidClaims()), -1, Error::kInvalidIssuer},  // no iss
+      {Sign(a, "not json"), -1, Error::kMalformed},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.token);
+    const IssuerSet::Routing routed = one.Route(c.token, scratch_one, /*parse=*/true);
+    EXPECT_EQ(routed.issuer, 0);  // the shortcut, whatever the token says
+    const IssuerSet::Routing by_iss = one.ByIss(routed);
+    EXPECT_EQ(by_iss.issuer, c.issuer);
+    EXPECT_EQ(by_iss.error, c.error);
+    EXPECT_EQ(by_iss.parsed, routed.parsed);  // the same parse, not a second one
+    const IssuerSet::Routing several = three.Route(c.token, scratch_three);
+    EXPECT_EQ(several.error, c.error);
+    EXPECT_EQ(several.detail, by_iss.detail);
+  }
+}
+
 // With several issuers Route has already chosen by iss: Disowns never applies.
 TEST(IssuerSetTest, SeveralIssuersNeverDisown) {
   const IssuerSet set = ThreeIssuers();

@@ -43,6 +43,7 @@ class FakeIntrospection:
     `hits[token]` counts the calls; with `fail_status` set, every call gets that status instead
     (an issuer in trouble). Callers must authenticate with client_secret_basic as
     (`client_id`, `client_secret`); anything else gets 401 and counts in `unauthorized`.
+    `authorizations` and `bodies` keep what every call sent, as sent.
     """
 
     def __init__(self, client_id: str = "tokenwarden",
@@ -51,6 +52,8 @@ class FakeIntrospection:
         self.client_secret = client_secret
         self.answers: dict[str, dict] = {}
         self.hits: dict[str, int] = {}
+        self.authorizations: list[str | None] = []
+        self.bodies: list[str] = []
         self.unauthorized = 0
         self.fail_status: int | None = None
         self.lock = threading.Lock()
@@ -66,6 +69,9 @@ class FakeIntrospection:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length).decode("utf-8", "replace")
                 fields = urllib.parse.parse_qs(body, keep_blank_values=True)
+                with fake.lock:
+                    fake.authorizations.append(self.headers.get("Authorization"))
+                    fake.bodies.append(body)
                 if fake.fail_status is not None:
                     return self._send(fake.fail_status, {"error": "server_error"})
                 if self.path != "/introspect":

@@ -531,8 +531,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"MissingIssuer", R"({"issuers": [{"jwks_file": "keys.jwks.json"}]})",
                   "issuers[0].issuer: required field is missing"},
         BadConfig{"MissingJwksFile", R"({"issuers": [{"issuer": "https://a.example"}]})",
-                  "issuers[0]: needs exactly one key source: jwks_file, jwks_uri or "
-                  "\"discovery\": true"},
+                  "issuers[0]: needs a key source (jwks_file, jwks_uri or \"discovery\": "
+                  "true), or an introspection endpoint (introspection) for an issuer of opaque "
+                  "tokens only"},
         BadConfig{"MissingClientId",
                   Config(R"("clients": [{"secret_hash": ")" + kSha256Hash + "\"}]"),
                   "clients[0].id: required field is missing"},

@@ -56,6 +56,10 @@ class RemoteIssuerConfigTest : public testing::Test {
 
 constexpr std::string_view kIntrospection =
     R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt"})";
+// kKeyless: an issuer of opaque tokens only — introspection and no key source.
+constexpr std::string_view kKeyless =
+    R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt",)"
+    R"("endpoint":"https://op.example/introspect"})";
 
 TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   absl::StatusOr<ServerConfig> config = Parse(
@@ -125,6 +129,54 @@ TEST_F(RemoteIssuerConfigTest, SecretFromTheEnvironment) {
   EXPECT_EQ(config->opaque_issuer, 0);
 }
 
+TEST_F(RemoteIssuerConfigTest, IntrospectionWithoutKeysIsAnOpaqueOnlyIssuer) {
+  // The Telenor mobile API pattern: client-credentials tokens, introspection with Basic
+  // authentication, no JWK Set anywhere.
+  absl::StatusOr<ServerConfig> config =
+      Parse(std::string(kKeyless) + R"(,"audiences":["api"],"required_claims":["sub"])");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const IssuerConfig& issuer = config->issuers[0];
+  EXPECT_EQ(issuer.key_source, IssuerConfig::KeySource::kNone);
+  EXPECT_TRUE(issuer.keyless());
+  EXPECT_FALSE(issuer.remote_keys());
+  EXPECT_TRUE(issuer.opaque);  // every token routed to it is introspected
+  EXPECT_EQ(issuer.keys, nullptr);
+  EXPECT_TRUE(issuer.policy.algorithms.empty());
+  EXPECT_EQ(issuer.introspection->endpoint, "https://op.example/introspect");
+  EXPECT_EQ(config->opaque_issuer, 0);
+  // Saying "opaque" again changes nothing.
+  config = Parse(std::string(kKeyless) + R"(,"opaque":true)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->issuers[0].keyless());
+}
+
+TEST_F(RemoteIssuerConfigTest, AProfileMayPresetWhatAnIssuerWithoutKeysIgnores) {
+  // Okta's org authorization server keeps its access tokens for Okta to judge, so it is
+  // configured without keys; the okta profile's RS256 allow-list does nothing then, and is
+  // not the entry's own `algorithms`.
+  absl::StatusOr<ServerConfig> config =
+      ParseConfig(R"({"issuers":[{"issuer":"https://example.okta.com","profile":"okta",)" +
+                      std::string(kKeyless) + "}]}",
+                  dir_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->issuers[0].keyless());
+}
+
+TEST_F(RemoteIssuerConfigTest, BearerCallersCannotNameAnIssuerWithoutKeys) {
+  const std::string json =
+      R"({"issuers":[{"issuer":"https://a.example","jwks_file":"fallback.jwks.json"},)"
+      R"({"issuer":"https://op.example",)" +
+      std::string(kKeyless) + "}],";
+  absl::StatusOr<ServerConfig> config = ParseConfig(
+      json + R"("bearer_callers":{"issuers":["https://a.example","https://op.example"]}})", dir_);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(Message(config),
+            "bearer_callers.issuers[1]: \"https://op.example\" has no keys: bearer callers' "
+            "tokens are verified locally");
+  config = ParseConfig(json + R"("bearer_callers":{"issuers":["https://a.example"]}})", dir_);
+  EXPECT_TRUE(config.ok()) << config.status();
+}
+
 struct Rejected {
   const char* name;
   std::string members;
@@ -135,7 +187,23 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
   const std::string alg = R"("algorithms":["ES256"],)";
   const Rejected cases[] = {
       {"two sources", alg + R"("discovery":true,"jwks_uri":"https://op.example/k")",
-       "issuers[0]: needs exactly one key source: jwks_file, jwks_uri or \"discovery\": true"},
+       "issuers[0]: has more than one key source: choose one of jwks_file, jwks_uri and "
+       "\"discovery\": true"},
+      {"file and uri", R"("jwks_file":"fallback.jwks.json","jwks_uri":"https://op.example/k")",
+       "issuers[0]: has more than one key source"},
+      {"no source and no introspection", R"("audiences":["api"])",
+       "issuers[0]: needs a key source (jwks_file, jwks_uri or \"discovery\": true), or an "
+       "introspection endpoint (introspection) for an issuer of opaque tokens only"},
+      {"keyless without endpoint", std::string(kIntrospection),
+       "issuers[0].introspection.endpoint: required field is missing"},
+      {"keyless not opaque", std::string(kKeyless) + R"(,"opaque":false)",
+       "issuers[0].opaque: an issuer without keys has every token introspected: leave it out"},
+      {"keyless with keys", std::string(kKeyless) + R"(,"keys":{"max_stale_seconds":5})",
+       "issuers[0].keys: applies to fetched keys, and this issuer has no key source"},
+      {"keyless with algorithms", alg + std::string(kKeyless),
+       "issuers[0].algorithms: an issuer without keys verifies no signature: leave it out"},
+      {"keyless with typ", R"("typ":"at+jwt",)" + std::string(kKeyless),
+       "issuers[0].typ: an issuer without keys reads no JWT header: leave it out"},
       {"discovery false", alg + R"("discovery":false)",
        "issuers[0].discovery: leave it out for jwks_file / jwks_uri issuers (only true means "
        "something)"},

@@ -79,6 +79,18 @@ TEST(DiscoveryTest, SaysWhenOnlyATrailingSlashDiffers) {
   EXPECT_NE(other.find("\\u001b[2J"), std::string::npos) << other;
 }
 
+TEST(DiscoveryTest, NoJwksUriPointsAtAnIssuerWithoutKeys) {
+  // OpenID Connect Discovery 1.0 §3 requires jwks_uri; a provider that publishes only an
+  // introspection endpoint is configured without discovery (an issuer without keys).
+  absl::StatusOr<DiscoveryDocument> doc = ParseDiscovery(
+      R"({"issuer":"https://op.example","introspection_endpoint":"https://op.example/i"})", kIssuer,
+      false);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(std::string(doc.status().message()),
+            "discovery document: no jwks_uri (an issuer without keys leaves out discovery and "
+            "names introspection.endpoint)");
+}
+
 TEST(DiscoveryTest, Refuses) {
   const struct {
     const char* json;
