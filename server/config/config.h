@@ -68,10 +68,17 @@ struct UpstreamIntrospectionConfig {
   //   kInactiveOnIntrospect:  /introspect answers {"active":false}, /validate 503
   //   kInactive:              both answer as for an inactive token (/validate 401)
   enum class OnError { kUnavailable, kInactiveOnIntrospect, kInactive };
+  // AuthMethod is how tokenwarden authenticates to the endpoint (`auth_method`):
+  //   kBasic:     "client_secret_basic", id and secret form-urlencoded, then joined with ':'
+  //               and Base64-encoded (RFC 6749 §2.3.1; the default)
+  //   kBasicRaw:  "client_secret_basic_raw", id and secret joined as they are (RFC 7617 §2,
+  //               UTF-8), for servers that do not form-decode Basic credentials
+  //   kPost:      "client_secret_post", id and secret as form parameters of the body
+  enum class AuthMethod { kBasic, kBasicRaw, kPost };
   std::string endpoint;  // "" = the discovery document's introspection_endpoint
   std::string client_id;
-  std::string client_secret;        // read from client_secret_file or client_secret_env
-  bool client_secret_post = false;  // auth_method: client_secret_basic (default) or _post
+  std::string client_secret;  // read from client_secret_file or client_secret_env
+  AuthMethod auth_method = AuthMethod::kBasic;
   int64_t cache_ttl_seconds = 300;
   int64_t negative_ttl_seconds = 10;
   OnError on_error = OnError::kUnavailable;

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include <absl/status/status.h>
 
+#include "base/basic_credentials.h"
 #include "base/read_file.h"
 #include "base/str_cat.h"
 #include "server/config/config_reader.h"
@@ -102,24 +104,73 @@ absl::Status ReadKeyRefresh(element value, std::string_view path, std::string_vi
   return status;
 }
 
-absl::Status ReadOnError(element v, const std::string& field,
-                         UpstreamIntrospectionConfig::OnError& out) {
-  std::string mode;
-  absl::Status s = ReadString(v, field, mode);
+// Choice is one accepted spelling of an enumerated member and what it means.
+template <typename T>
+struct Choice {
+  std::string_view name;
+  T value;
+};
+
+// ReadChoice reads a string member that must be one of `choices`; `expected` lists the names
+// a user should write (aliases kept for old configurations go unmentioned).
+template <typename T>
+absl::Status ReadChoice(element v, const std::string& field,
+                        std::initializer_list<Choice<T>> choices, std::string_view expected,
+                        T& out) {
+  std::string name;
+  absl::Status s = ReadString(v, field, name);
   if (!s.ok()) {
     return s;
   }
+  for (const Choice<T>& choice : choices) {
+    if (choice.name == name) {
+      out = choice.value;
+      return absl::OkStatus();
+    }
+  }
+  return Invalid(field, base::StrCat("must be ", expected));
+}
+
+absl::Status ReadOnError(element v, const std::string& field,
+                         UpstreamIntrospectionConfig::OnError& out) {
   using OnError = UpstreamIntrospectionConfig::OnError;
   // "error" is the name this mode had before "unavailable" became the default; configurations
   // written with it keep their meaning.
-  if (mode == "unavailable" || mode == "error") {
-    out = OnError::kUnavailable;
-  } else if (mode == "inactive_on_introspect") {
-    out = OnError::kInactiveOnIntrospect;
-  } else if (mode == "inactive") {
-    out = OnError::kInactive;
-  } else {
-    return Invalid(field, "must be \"unavailable\", \"inactive_on_introspect\" or \"inactive\"");
+  return ReadChoice<OnError>(v, field,
+                             {{"unavailable", OnError::kUnavailable},
+                              {"error", OnError::kUnavailable},
+                              {"inactive_on_introspect", OnError::kInactiveOnIntrospect},
+                              {"inactive", OnError::kInactive}},
+                             "\"unavailable\", \"inactive_on_introspect\" or \"inactive\"", out);
+}
+
+absl::Status ReadAuthMethod(element v, const std::string& field,
+                            UpstreamIntrospectionConfig::AuthMethod& out) {
+  using AuthMethod = UpstreamIntrospectionConfig::AuthMethod;
+  return ReadChoice<AuthMethod>(
+      v, field,
+      {{"client_secret_basic", AuthMethod::kBasic},
+       {"client_secret_basic_raw", AuthMethod::kBasicRaw},
+       {"client_secret_post", AuthMethod::kPost}},
+      "\"client_secret_basic\", \"client_secret_basic_raw\" or \"client_secret_post\"", out);
+}
+
+// CheckRawBasic refuses credentials that Basic without form-encoding cannot carry (RFC 7617
+// §2, base/basic_credentials.h); the encoded form carries anything, so the message points
+// there. The secret is never quoted.
+absl::Status CheckRawBasic(std::string_view path, const UpstreamIntrospectionConfig& out) {
+  constexpr std::string_view kUseEncoded =
+      " (RFC 7617 §2): use client_secret_basic or client_secret_post";
+  if (!base::IsRawBasicUserId(out.client_id)) {
+    return Invalid(FieldPath(path, "client_id"),
+                   base::StrCat("holds ':' or a control character, which "
+                                "client_secret_basic_raw cannot send",
+                                kUseEncoded));
+  }
+  if (!base::IsRawBasicPassword(out.client_secret)) {
+    return Invalid(path, base::StrCat("the client secret holds a control character, which "
+                                      "client_secret_basic_raw cannot send",
+                                      kUseEncoded));
   }
   return absl::OkStatus();
 }
@@ -149,13 +200,7 @@ absl::Status ReadIntrospection(element value, std::string_view path, std::string
                          "client_secret_file or client_secret_env");
         }
         if (key == "auth_method") {
-          std::string method;
-          absl::Status s = ReadString(v, field, method);
-          if (s.ok() && method != "client_secret_basic" && method != "client_secret_post") {
-            s = Invalid(field, "must be \"client_secret_basic\" or \"client_secret_post\"");
-          }
-          out.client_secret_post = method == "client_secret_post";
-          return s;
+          return ReadAuthMethod(v, field, out.auth_method);
         }
         if (key == "cache_ttl_seconds") {
           return ReadInteger(v, field, 0, kDay, out.cache_ttl_seconds);
@@ -173,6 +218,9 @@ absl::Status ReadIntrospection(element value, std::string_view path, std::string
   }
   if (status.ok() && secrets != 1) {
     status = Invalid(path, "needs exactly one of client_secret_file and client_secret_env");
+  }
+  if (status.ok() && out.auth_method == UpstreamIntrospectionConfig::AuthMethod::kBasicRaw) {
+    status = CheckRawBasic(path, out);
   }
   return status;
 }

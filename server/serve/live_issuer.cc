@@ -26,7 +26,7 @@ std::string Fingerprint(const IssuerConfig& c) {
   if (c.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
     base::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
-                    i.client_secret_post ? 1 : 0, "\n", i.cache_ttl_seconds, "\n",
+                    static_cast<int>(i.auth_method), "\n", i.cache_ttl_seconds, "\n",
                     i.negative_ttl_seconds);
   }
   return out;
@@ -64,6 +64,18 @@ absl::StatusOr<std::shared_ptr<fetch::Fetcher>> MakeHttpsFetcher(const RemoteFet
     return client.status();
   }
   return std::shared_ptr<fetch::Fetcher>(*std::move(client));
+}
+
+upstream::ClientAuth ClientAuthOf(UpstreamIntrospectionConfig::AuthMethod method) {
+  switch (method) {
+    case UpstreamIntrospectionConfig::AuthMethod::kBasic:
+      break;
+    case UpstreamIntrospectionConfig::AuthMethod::kBasicRaw:
+      return upstream::ClientAuth::kBasicRaw;
+    case UpstreamIntrospectionConfig::AuthMethod::kPost:
+      return upstream::ClientAuth::kPost;
+  }
+  return upstream::ClientAuth::kBasic;
 }
 
 LiveIssuer::~LiveIssuer() {
@@ -237,7 +249,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
     }
     u.client_id = i.client_id;
     u.client_secret = i.client_secret;
-    u.client_secret_post = i.client_secret_post;
+    u.auth = ClientAuthOf(i.auth_method);
     u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
     u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
     u.shared = shared_;

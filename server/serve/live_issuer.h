@@ -37,7 +37,8 @@ class IssuerKeySource;
 }
 namespace upstream {
 class OpaqueIntrospector;
-}
+enum class ClientAuth;  // opaque_introspector.h
+}  // namespace upstream
 
 // UpstreamAnswer is one upstream introspection outcome as the routes use it.
 struct UpstreamAnswer {
@@ -46,6 +47,10 @@ struct UpstreamAnswer {
   // json: the upstream's response object (kActive), the "payload" the routes render.
   std::shared_ptr<const std::string> json;
 };
+
+// ClientAuthOf is the introspector's spelling of an issuer's `introspection.auth_method`
+// (the configuration and server/upstream do not know each other).
+upstream::ClientAuth ClientAuthOf(UpstreamIntrospectionConfig::AuthMethod method);
 
 // Logger takes one line (no trailing newline) for stderr.
 using Logger = std::function<void(std::string_view line)>;

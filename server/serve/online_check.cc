@@ -35,6 +35,7 @@ struct Findings {
   std::optional<size_t> keys;  // keys usable with the allowed algorithms
   size_t skipped = 0;          // JWK Set entries not loaded
   bool file_keys = false;
+  bool keyless = false;  // an issuer of opaque tokens only: nothing to fetch but its endpoint
   bool introspection_ok = false;
 };
 
@@ -175,7 +176,7 @@ void CheckIntrospection(const IssuerConfig& issuer, fetch::Fetcher& fetcher,
     return;
   }
   absl::StatusOr<fetch::FetchResponse> response = fetcher.Fetch(upstream::IntrospectionRequest(
-      endpoint, RandomToken(), c.client_id, c.client_secret, c.client_secret_post));
+      endpoint, RandomToken(), c.client_id, c.client_secret, ClientAuthOf(c.auth_method)));
   if (!response.ok()) {
     findings.failures.push_back(FetchFailed("introspection", response.status()));
     return;
@@ -212,6 +213,9 @@ std::string VerdictLine(std::string_view issuer, const Findings& f) {
     return base::StrCat("FAIL issuer ", issuer, ": ", absl::StrJoin(f.failures, "; "));
   }
   std::string line = base::StrCat("ok issuer ", issuer);
+  if (f.keyless) {
+    line.append(" no keys (introspection only)");
+  }
   if (f.keys.has_value()) {
     base::StrAppend(&line, " keys ", *f.keys, f.file_keys ? " (jwks_file)" : "");
     if (f.skipped > 0) {
@@ -266,6 +270,7 @@ void Work(const std::shared_ptr<Batch>& batch) {
 IssuerVerdict CheckIssuerOnline(const IssuerConfig& issuer,
                                 const LiveIssuers::MakeFetcher& make_fetcher) {
   Findings findings;
+  findings.keyless = issuer.keyless();
   if (!issuer.remote_keys() && issuer.keys != nullptr) {
     findings.file_keys = true;
     CountUsable(*issuer.keys, issuer.policy, issuer.jwks_file, findings);

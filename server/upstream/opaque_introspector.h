@@ -36,6 +36,13 @@
 
 namespace tokenwarden::server::upstream {
 
+// ClientAuth is how the introspector authenticates to the endpoint (RFC 6749 §2.3.1):
+// kBasic sends id and secret form-urlencoded inside Basic, as §2.3.1 asks; kBasicRaw joins
+// them as they are (RFC 7617 §2, UTF-8), for servers that do not form-decode Basic
+// credentials (the id then must not hold ':', nor either part a control character); kPost
+// sends them as body parameters (client_secret_post).
+enum class ClientAuth { kBasic, kBasicRaw, kPost };
+
 struct UpstreamConfig {
   std::string issuer;
   // endpoint, or (when empty) endpoint_provider() at each call: the discovery document's
@@ -44,7 +51,7 @@ struct UpstreamConfig {
   std::function<std::string()> endpoint_provider;
   std::string client_id;
   std::string client_secret;
-  bool client_secret_post = false;  // else client_secret_basic
+  ClientAuth auth = ClientAuth::kBasic;
   int64_t cache_ttl_ms = 300000;
   int64_t negative_ttl_ms = 10000;
   size_t max_entries = 1 << 16;
@@ -71,12 +78,11 @@ struct UpstreamStats {
 };
 
 // IntrospectionRequest is the RFC 7662 §2.1 request asking `endpoint` about `token`, with
-// tokenwarden's client credentials: in the body (`client_secret_post`) or as Basic
-// authorization, id and secret form-encoded first (RFC 6749 §2.3.1). `serve --check --online`
+// tokenwarden's client credentials sent as `auth` says (ClientAuth). `serve --check --online`
 // sends the same request, so what it proves about the credentials holds for real lookups.
 fetch::FetchRequest IntrospectionRequest(std::string_view endpoint, std::string_view token,
                                          std::string_view client_id, std::string_view client_secret,
-                                         bool client_secret_post);
+                                         ClientAuth auth);
 
 class OpaqueIntrospector {
  public:

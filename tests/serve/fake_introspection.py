@@ -20,10 +20,12 @@ def send_json(handler: http.server.BaseHTTPRequestHandler, status: int, obj: dic
     handler.wfile.write(data)
 
 
-def basic_matches(header: str, client_id: str, client_secret: str) -> bool:
+def basic_matches(header: str, client_id: str, client_secret: str,
+                  form_decode: bool = True) -> bool:
     """Whether an Authorization value is Basic with exactly these credentials.
 
-    RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials.
+    RFC 6749 §2.3.1: id and secret are form-urlencoded inside the Basic credentials. With
+    `form_decode` false, a server that does not decode them: the bytes are compared as sent.
     """
     if not header.startswith("Basic "):
         return False
@@ -32,8 +34,9 @@ def basic_matches(header: str, client_id: str, client_secret: str) -> bool:
     except ValueError:
         return False
     cid, sep, secret = raw.partition(":")
-    return (sep == ":" and urllib.parse.unquote_plus(cid) == client_id
-            and urllib.parse.unquote_plus(secret) == client_secret)
+    if form_decode:
+        cid, secret = urllib.parse.unquote_plus(cid), urllib.parse.unquote_plus(secret)
+    return sep == ":" and cid == client_id and secret == client_secret
 
 
 class FakeIntrospection:
@@ -41,15 +44,20 @@ class FakeIntrospection:
 
     `answers[token]` is the JSON object returned for `token` (anything else: {"active":false});
     `hits[token]` counts the calls; with `fail_status` set, every call gets that status instead
-    (an issuer in trouble). Callers must authenticate with client_secret_basic as
-    (`client_id`, `client_secret`); anything else gets 401 and counts in `unauthorized`.
-    `authorizations` and `bodies` keep what every call sent, as sent.
+    (an issuer in trouble). Callers must authenticate as (`client_id`, `client_secret`) the way
+    `auth` says: "client_secret_basic" (id and secret form-urlencoded inside Basic, RFC 6749
+    §2.3.1), "client_secret_basic_raw" (a server that does not decode: the Basic bytes are
+    compared as they are) or "client_secret_post"; anything else gets 401 and counts in
+    `unauthorized`. `authorizations` and `bodies` keep what every call sent, as sent.
     """
 
     def __init__(self, client_id: str = "tokenwarden",
-                 client_secret: str = "upstream-secret-0123456789abcdef"):
+                 client_secret: str = "upstream-secret-0123456789abcdef",
+                 auth: str = "client_secret_basic"):
+        assert auth in ("client_secret_basic", "client_secret_basic_raw", "client_secret_post")
         self.client_id = client_id
         self.client_secret = client_secret
+        self.auth = auth
         self.answers: dict[str, dict] = {}
         self.hits: dict[str, int] = {}
         self.authorizations: list[str | None] = []
@@ -76,7 +84,7 @@ class FakeIntrospection:
                     return self._send(fake.fail_status, {"error": "server_error"})
                 if self.path != "/introspect":
                     return self._send(404, {"error": "not_found"})
-                if not fake._authorized(self.headers.get("Authorization", "")):
+                if not fake._authorized(self.headers.get("Authorization", ""), fields):
                     with fake.lock:
                         fake.unauthorized += 1
                     return self._send(401, {"error": "invalid_client"})
@@ -99,8 +107,13 @@ class FakeIntrospection:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}/introspect"
 
-    def _authorized(self, header: str) -> bool:
-        return basic_matches(header, self.client_id, self.client_secret)
+    def _authorized(self, header: str, fields: dict) -> bool:
+        if self.auth == "client_secret_post":
+            return (not header and fields.get("client_id") == [self.client_id]
+                    and fields.get("client_secret") == [self.client_secret])
+        return "client_secret" not in fields and basic_matches(
+            header, self.client_id, self.client_secret,
+            form_decode=self.auth == "client_secret_basic")
 
     def calls(self, token: str) -> int:
         with self.lock:

@@ -7,10 +7,14 @@
   whose own `iss` names it; a JWT naming another issuer (or none) never reaches its endpoint.
 * The issuer's policy holds for an active answer exactly as for a JWT: required_claims,
   require_exp (default true), audiences, required_scopes, iss, nbf, with the leeway.
+* tokenwarden's own client authentication at the endpoint: client_secret_basic (RFC 6749
+  §2.3.1 form-encoding), client_secret_basic_raw (for servers that do not decode) and
+  client_secret_post, checked byte for byte on what the endpoint receives.
 """
 
 from __future__ import annotations
 
+import base64
 import secrets
 import subprocess
 import time
@@ -185,7 +189,75 @@ def test_issuer_policy_applies_to_answers(serve, world, upstream, case):
         expect_inactive(reply_introspect)
 
 
+# Credentials with every character that tells the spellings apart: a space, '+', '%', a ':'
+# in the secret, non-ASCII.
+CLIENT_ID = "mobile api+%\u00e6"
+CLIENT_SECRET = "p%41ss+w:rd \u00f8/="
+
+
+def form(value: str) -> str:
+    """RFC 6749 Appendix B, as tokenwarden encodes: unreserved kept, the rest %XX."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-._~") else
+                   "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in value)
+
+
+EXPECTED_BASIC = {
+    "client_secret_basic": "Basic " + base64.b64encode(
+        f"{form(CLIENT_ID)}:{form(CLIENT_SECRET)}".encode()).decode(),
+    "client_secret_basic_raw": "Basic " + base64.b64encode(
+        f"{CLIENT_ID}:{CLIENT_SECRET}".encode("utf-8")).decode(),
+}
+
+
+def test_the_expected_headers_are_what_the_rfcs_say():
+    # The expectations themselves, spelt out once: no shared code with what is tested.
+    assert EXPECTED_BASIC["client_secret_basic"] == (
+        "Basic bW9iaWxlJTIwYXBpJTJCJTI1JUMzJUE2OnAlMjU0MXNzJTJCdyUzQXJkJTIwJUMzJUI4JTJGJTNE")
+    assert EXPECTED_BASIC["client_secret_basic_raw"] == (
+        "Basic bW9iaWxlIGFwaSslw6Y6cCU0MXNzK3c6cmQgw7gvPQ==")
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_basic_raw",
+                                    "client_secret_post"])
+def test_client_authentication_bytes(serve, world, method):
+    fake = FakeIntrospection(CLIENT_ID, CLIENT_SECRET, auth=method)
+    try:
+        server = serve(config(world, serve.dir, fake, introspection={"auth_method": method}))
+        token = opaque_token()
+        fake.answers[token] = answer()
+        expect_active(introspect(server, token, world.auth()))
+        assert fake.unauthorized == 0
+        (authorization,), (body,) = fake.authorizations, fake.bodies
+        prefix = f"token={token}&token_type_hint=access_token"
+        if method == "client_secret_post":
+            assert authorization is None
+            assert body == (f"{prefix}&client_id={form(CLIENT_ID)}"
+                            f"&client_secret={form(CLIENT_SECRET)}")
+        else:
+            assert authorization == EXPECTED_BASIC[method]
+            assert body == prefix
+    finally:
+        fake.close()
+
+
+def test_raw_credentials_at_a_decoding_server_are_refused_there(serve, world):
+    # Why the choice exists: '%41' and '+' mean something else to a server that decodes, so
+    # the wrong spelling is a refused client -- 503 for the token, never "inactive".
+    fake = FakeIntrospection(CLIENT_ID, CLIENT_SECRET, auth="client_secret_basic")
+    try:
+        server = serve(config(world, serve.dir, fake,
+                              introspection={"auth_method": "client_secret_basic_raw"}))
+        token = opaque_token()
+        fake.answers[token] = answer()
+        assert server.get("/validate", [bearer(token)]).status == 503
+        assert fake.unauthorized == 1
+    finally:
+        fake.close()
+
+
 @pytest.mark.parametrize("fields,message", [
+    ({"introspection": {"client_id": "urn:mobile", "auth_method": "client_secret_basic_raw"}},
+     "issuers[2].introspection.client_id: holds ':' or a control character"),
     ({"keys": {"max_stale_seconds": 60}}, "issuers[2].keys: applies to fetched keys"),
     ({"opaque": False}, "issuers[2].opaque: an issuer without keys has every token introspected"),
     ({"algorithms": ["RS256"]}, "issuers[2].algorithms: an issuer without keys verifies no"),

@@ -93,7 +93,7 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   ASSERT_TRUE(issuer.introspection.has_value());
   EXPECT_EQ(issuer.introspection->client_id, "tw");
   EXPECT_EQ(issuer.introspection->client_secret, "s3cr:et+");  // the newline dropped
-  EXPECT_TRUE(issuer.introspection->client_secret_post);
+  EXPECT_EQ(issuer.introspection->auth_method, UpstreamIntrospectionConfig::AuthMethod::kPost);
   EXPECT_EQ(issuer.introspection->cache_ttl_seconds, 5);
   EXPECT_EQ(issuer.introspection->negative_ttl_seconds, 0);
   // "error", the older name of "unavailable", keeps meaning 503 on both routes.
@@ -143,11 +143,23 @@ TEST_F(RemoteIssuerConfigTest, IntrospectionWithoutKeysIsAnOpaqueOnlyIssuer) {
   EXPECT_EQ(issuer.keys, nullptr);
   EXPECT_TRUE(issuer.policy.algorithms.empty());
   EXPECT_EQ(issuer.introspection->endpoint, "https://op.example/introspect");
+  EXPECT_EQ(issuer.introspection->auth_method, UpstreamIntrospectionConfig::AuthMethod::kBasic);
   EXPECT_EQ(config->opaque_issuer, 0);
   // Saying "opaque" again changes nothing.
   config = Parse(std::string(kKeyless) + R"(,"opaque":true)");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_TRUE(config->issuers[0].keyless());
+}
+
+TEST_F(RemoteIssuerConfigTest, AuthMethodBasicRawIsRead) {
+  absl::StatusOr<ServerConfig> config =
+      Parse(R"("introspection":{"client_id":"tw client+%\u00fc","client_secret_file":"secret.txt",)"
+            R"("endpoint":"https://op.example/i","auth_method":"client_secret_basic_raw"})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->issuers[0].introspection->auth_method,
+            UpstreamIntrospectionConfig::AuthMethod::kBasicRaw);
+  // The secret holds ':' and '+', which Basic carries unencoded after the first ':'.
+  EXPECT_EQ(config->issuers[0].introspection->client_secret, "s3cr:et+");
 }
 
 TEST_F(RemoteIssuerConfigTest, AProfileMayPresetWhatAnIssuerWithoutKeysIgnores) {
@@ -204,6 +216,17 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
        "issuers[0].algorithms: an issuer without keys verifies no signature: leave it out"},
       {"keyless with typ", R"("typ":"at+jwt",)" + std::string(kKeyless),
        "issuers[0].typ: an issuer without keys reads no JWT header: leave it out"},
+      {"raw basic id with colon",
+       R"("introspection":{"client_id":"urn:tw","client_secret_file":"secret.txt",)"
+       R"("endpoint":"https://op.example/i","auth_method":"client_secret_basic_raw"})",
+       "issuers[0].introspection.client_id: holds ':' or a control character, which "
+       "client_secret_basic_raw cannot send (RFC 7617 §2): use client_secret_basic or "
+       "client_secret_post"},
+      {"raw basic secret with control",
+       R"("introspection":{"client_id":"tw","client_secret_file":"tab.txt",)"
+       R"("endpoint":"https://op.example/i","auth_method":"client_secret_basic_raw"})",
+       "issuers[0].introspection: the client secret holds a control character, which "
+       "client_secret_basic_raw cannot send"},
       {"discovery false", alg + R"("discovery":false)",
        "issuers[0].discovery: leave it out for jwks_file / jwks_uri issuers (only true means "
        "something)"},
@@ -242,8 +265,8 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
       {"bad auth method",
        alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
              R"("client_secret_file":"secret.txt","auth_method":"jwt"})",
-       "issuers[0].introspection.auth_method: must be \"client_secret_basic\" or "
-       "\"client_secret_post\""},
+       "issuers[0].introspection.auth_method: must be \"client_secret_basic\", "
+       "\"client_secret_basic_raw\" or \"client_secret_post\""},
       {"bad on_error",
        alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
              R"("client_secret_file":"secret.txt","on_upstream_error":"open"})",
@@ -256,6 +279,7 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
        R"("keys":{"fallback_jwks_file":"fallback.jwks.json"})",
        "issuers[0].keys.fallback_jwks_file: no key can verify RS256"},
   };
+  Write("tab.txt", "s3\tcret\n");
   for (const Rejected& c : cases) {
     absl::StatusOr<ServerConfig> config = Parse(c.members);
     ASSERT_FALSE(config.ok()) << c.name;

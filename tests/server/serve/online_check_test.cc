@@ -124,6 +124,33 @@ TEST_F(OnlineCheckTest, AcceptsAWorkingIssuer) {
   EXPECT_NE(fetcher_->requests()[5].body, sent[2].body);
 }
 
+TEST_F(OnlineCheckTest, AnIssuerWithoutKeysIsCheckedAtItsEndpointOnly) {
+  IssuerConfig issuer = DiscoveryIssuer();
+  issuer.key_source = IssuerConfig::KeySource::kNone;
+  issuer.opaque = true;
+  issuer.policy.algorithms = AlgorithmSet();
+  issuer.introspection->endpoint = kIntrospect;
+  issuer.introspection->auth_method = UpstreamIntrospectionConfig::AuthMethod::kBasicRaw;
+  issuer.introspection->client_id = "tw client+%";
+  const IssuerVerdict v = Check(issuer);
+  EXPECT_TRUE(v.ok) << v.line;
+  EXPECT_EQ(v.line,
+            "ok issuer https://op.example no keys (introspection only), introspection "
+            "credentials accepted");
+  const std::vector<fetch::FetchRequest> sent = fetcher_->requests();
+  ASSERT_EQ(sent.size(), 1u);  // no discovery, no key set
+  EXPECT_EQ(sent[0].url, kIntrospect);
+  // The credentials as auth_method says: Base64("tw client+%:s3cret-never-printed"), raw.
+  std::vector<std::string> authorization;
+  for (const auto& [name, value] : sent[0].headers) {
+    if (name == "Authorization") {
+      authorization.push_back(value);
+    }
+  }
+  EXPECT_EQ(authorization,
+            std::vector<std::string>{"Basic dHcgY2xpZW50KyU6czNjcmV0LW5ldmVyLXByaW50ZWQ="});
+}
+
 TEST_F(OnlineCheckTest, NamesWhatIsWrong) {
   const struct {
     const char* url;

@@ -1,6 +1,6 @@
 // Upstream introspection of opaque tokens with a scripted fetcher: the request tokenwarden
-// sends (client_secret_basic / _post), what counts as an answer, the cache (active until
-// min(exp, ttl), inactive for the negative ttl, failures never), single-flight, overload.
+// sends (client_secret_basic, _basic_raw, _post), what counts as an answer, the cache (active
+// until min(exp, ttl), inactive for the negative ttl, failures never), single-flight, overload.
 #include "server/upstream/opaque_introspector.h"
 
 #include <atomic>
@@ -122,8 +122,36 @@ TEST_F(OpaqueIntrospectorTest, SendsClientSecretBasicWithFormEncodedCredentials)
   EXPECT_EQ(authorization, "Basic dHclMjBjbGllbnQ6czMlM0FjciUyQmV0JTIwJUMzJUJD");
 }
 
+TEST_F(OpaqueIntrospectorTest, SendsClientSecretBasicRawAsWritten) {
+  config_.auth = ClientAuth::kBasicRaw;
+  Make();
+  Ask("t");
+  const fetch::FetchRequest request = fetcher_->last();
+  EXPECT_EQ(request.body, "token=t&token_type_hint=access_token");
+  std::vector<std::string> authorization;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "Authorization") {
+      authorization.push_back(value);
+    }
+  }
+  // base64("tw client:s3:cr+et \xc3\xbc"): the bytes as configured, nothing escaped.
+  EXPECT_EQ(authorization, std::vector<std::string>{"Basic dHcgY2xpZW50OnMzOmNyK2V0IMO8"});
+}
+
+TEST_F(OpaqueIntrospectorTest, RawBasicRefusesCredentialsItCannotCarry) {
+  config_.auth = ClientAuth::kBasicRaw;
+  config_.client_id = "urn:tw";  // the server would split the user-id at this ':'
+  EXPECT_FALSE(OpaqueIntrospector::Create(config_, fetcher_, nullptr).ok());
+  config_.client_id = "tw";
+  config_.client_secret = "s3\tcret";
+  EXPECT_FALSE(OpaqueIntrospector::Create(config_, fetcher_, nullptr).ok());
+  config_.auth = ClientAuth::kBasic;  // form-encoded, both travel as escapes
+  config_.client_id = "urn:tw";
+  EXPECT_TRUE(OpaqueIntrospector::Create(config_, fetcher_, nullptr).ok());
+}
+
 TEST_F(OpaqueIntrospectorTest, SendsClientSecretPostInTheBody) {
-  config_.client_secret_post = true;
+  config_.auth = ClientAuth::kPost;
   Make();
   Ask("t");
   const fetch::FetchRequest request = fetcher_->last();
