@@ -15,9 +15,11 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -277,3 +279,15 @@ def test_an_issuer_without_keys_cannot_authenticate_bearer_callers(serve, world,
     done = check(tokenwarden_bin, serve.write(cfg))
     assert done.returncode == 2, done
     assert f'bearer_callers.issuers[0]: "{ISS_O}" has no keys' in done.stderr, done.stderr
+
+
+def test_the_documented_sample_is_valid_as_written(serve, tokenwarden_bin):
+    # examples/serve/README.md, "Issuers of opaque tokens only": the entry a user would paste.
+    readme = (Path(__file__).resolve().parents[2] / "examples/serve/README.md").read_text()
+    section = readme.split("### Issuers of opaque tokens only", 1)[1]
+    sample = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    secret = sample["introspection"]["client_secret_file"]
+    (serve.dir / secret).write_text("a-secret-0123456789\n")
+    done = check(tokenwarden_bin, serve.write({"issuers": [sample]}))
+    assert done.returncode == 0, done.stderr
+    assert "configuration OK: 1 issuers" in done.stdout
