@@ -15,7 +15,7 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
   options.cache = state->config_.cache.enabled;
   options.cache_options.max_entries = state->config_.cache.max_entries;
   options.cache_options.max_bytes = state->config_.cache.max_bytes;
-  options.denylist = denylist;
+  options.denylist = std::move(denylist);
   for (size_t i = 0; i < state->config_.issuers.size(); ++i) {
     const IssuerConfig& issuer = state->config_.issuers[i];
     const bool file_keys = issuer.key_source == IssuerConfig::KeySource::kFile;
