@@ -49,7 +49,9 @@ absl::StatusOr<IntrospectionResult> ParseIntrospectionResponse(std::string_view 
       if (key == "exp") {
         out.exp = number;
       }
-    } else if (key == "aud") {
+    } else if (key == "aud" || key == "scope") {
+      // RFC 7662 makes scope a string; an array of strings is read as the token's own scope
+      // array would be (IdentityServer's JWTs carry one), by the same claims reader.
       bool ok = value.is_string();
       simdjson::dom::array items;
       if (!ok && value.get_array().get(items) == simdjson::SUCCESS) {
@@ -59,10 +61,10 @@ absl::StatusOr<IntrospectionResult> ParseIntrospectionResponse(std::string_view 
         }
       }
       if (!ok) {
-        return Bad("\"aud\" is neither a string nor an array of strings");
+        return Bad(base::StrCat("\"", key, "\" is neither a string nor an array of strings"));
       }
-    } else if (key == "scope" || key == "client_id" || key == "username" || key == "token_type" ||
-               key == "sub" || key == "iss" || key == "jti") {
+    } else if (key == "client_id" || key == "username" || key == "token_type" || key == "sub" ||
+               key == "iss" || key == "jti") {
       if (!value.is_string()) {
         return Bad(base::StrCat("\"", key, "\" is not a string"));
       }

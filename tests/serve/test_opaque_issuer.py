@@ -165,6 +165,10 @@ POLICY = {
     "no_iss": ({}, {"iss": None}, 200),  # RFC 7662 §2.2: optional in an answer
     "scope_missing": ({"required_scopes": ["sms.read"]}, {}, 403),
     "scope_granted": ({"required_scopes": ["sms.send"]}, {"scope": "sms.read sms.send"}, 200),
+    # A scope array (as IdentityServer puts in its JWTs) is read like the string form.
+    "scope_array_granted": ({"required_scopes": ["sms.send"]}, {"scope": ["sms.read", "sms.send"]},
+                            200),
+    "scope_array_missing": ({"required_scopes": ["sms.send"]}, {"scope": ["sms.read"]}, 403),
     "expired": ({}, {"exp": -10}, 401),
     "expired_within_leeway": ({"leeway_seconds": 30}, {"exp": -10}, 200),
     "nbf_ahead": ({}, {"nbf": 60}, 401),

@@ -314,6 +314,8 @@ TEST(IntrospectionResponseTest, AcceptsStandardShapes) {
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->active);
   EXPECT_TRUE(ParseIntrospectionResponse(R"({"active":true,"aud":["a","b"]})").ok());
+  // A scope array is read like a JWT's (one claims model): accepted, as strings only.
+  EXPECT_TRUE(ParseIntrospectionResponse(R"({"active":true,"scope":["a","b"]})").ok());
 }
 
 TEST(IntrospectionResponseTest, RefusesWhatIsNotAnAnswer) {
@@ -325,7 +327,8 @@ TEST(IntrospectionResponseTest, RefusesWhatIsNotAnAnswer) {
            R"({"active":true,"exp":"1"})",
            R"({"active":true,"exp":1.5})",
            R"({"active":true,"aud":[1]})",
-           R"({"active":true,"scope":["a"]})",
+           R"({"active":true,"scope":["a",1]})",
+           R"({"active":true,"scope":7})",
            R"({"active":false,"active":true})",
            R"({"active":true)",
        }) {
