@@ -5,6 +5,16 @@
 
 namespace tokenwarden {
 
+namespace {
+
+// HasJoinedScope: the token's scope is reported as its joined scopes (no `scope` string, but
+// a `scope` array or `scp`); the one rule ScopeText and the introspection members share.
+bool HasJoinedScope(const Claims& claims) {
+  return !claims.scope.has_value() && (claims.Has("scp") || claims.Has("scope"));
+}
+
+}  // namespace
+
 void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
   bool has_token_type = false;
   for (const ClaimMember& m : claims.members) {
@@ -20,12 +30,15 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
   }
   // A `scope` string was copied above; otherwise the joined scopes (ScopeText). An empty
   // `scp` array still says "these (no) scopes": rendered as "".
-  if (!claims.scope.has_value()) {
-    std::string joined;
-    if (const std::optional<std::string_view> scope = ScopeText(claims, joined)) {
-      out.append(",\"scope\":");
-      base::AppendJsonQuoted(*scope, out);
+  if (HasJoinedScope(claims)) {  // escaped straight into `out`: no joined copy
+    out.append(",\"scope\":\"");
+    for (size_t i = 0; i < claims.scopes.size(); ++i) {
+      if (i > 0) {
+        out.push_back(' ');
+      }
+      base::AppendJsonEscaped(claims.scopes[i], out);
     }
+    out.push_back('"');
   }
   // RFC 7662's client_id from Okta's `cid` or the OIDC `azp` when the token has no
   // `client_id` of its own: the same client Claims::ClientId names everywhere else.
@@ -83,11 +96,8 @@ std::optional<std::string_view> FindPath(std::string_view object, std::string_vi
 }  // namespace
 
 std::optional<std::string_view> ScopeText(const Claims& claims, std::string& buffer) {
-  if (claims.scope.has_value()) {
-    return claims.scope;
-  }
-  if (!claims.Has("scp") && !claims.Has("scope")) {
-    return std::nullopt;
+  if (!HasJoinedScope(claims)) {
+    return claims.scope;  // the scope string, or nullopt without any scope claim
   }
   buffer.clear();
   for (std::string_view s : claims.scopes) {

@@ -112,11 +112,11 @@ absl::Status ReadTypeClaims(element value, std::string_view path,
   out.clear();
   return VisitObject(value, path, [&](std::string_view claim, element v, const std::string& field) {
     Policy::TypeClaim rule{std::string(claim), {}};
-    std::string one;
-    absl::Status s = v.is_string() ? ReadString(v, field, one)
-                                   : ReadStringList(v, field, /*non_empty=*/true, rule.values);
+    absl::Status s;
     if (v.is_string()) {
-      rule.values.push_back(std::move(one));
+      s = ReadString(v, field, rule.values.emplace_back());
+    } else {
+      s = ReadStringList(v, field, /*non_empty=*/true, rule.values);
     }
     if (s.ok() && claim.empty()) {
       s = Invalid(path, "claim names must be non-empty");
