@@ -7,12 +7,24 @@
 #ifndef TOKENWARDEN_BASE_ASCII_H_
 #define TOKENWARDEN_BASE_ASCII_H_
 
+#include <string>
 #include <string_view>
 
 namespace tokenwarden::base {
 
 // AsciiLower maps 'A'-'Z' to 'a'-'z' and leaves every other byte alone (no locale).
 inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+// AsciiLowerCopy is `s` with AsciiLower applied to every byte.
+inline std::string AsciiLowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = AsciiLower(c);
+  }
+  return out;
+}
+
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 
 // EqualsIgnoreCase compares `a` and `b` with ASCII letters folded to lowercase.
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -41,6 +41,15 @@ struct RemoteFetchConfig {
   uint32_t connect_timeout_ms = 5000;
   uint32_t timeout_ms = 10000;
   size_t max_response_bytes = 1 << 20;
+  // connect_to: connections for HOST:PORT go to TO_HOST:TO_PORT instead (curl's
+  // --connect-to); the Host header and the certificate check keep the URL's host.
+  struct ConnectTo {
+    std::string host;  // lower case; an IPv6 literal without brackets
+    uint16_t port = 0;
+    std::string to_host;
+    uint16_t to_port = 0;
+  };
+  std::vector<ConnectTo> connect_to;
 };
 
 // KeyRefreshConfig is the key lifecycle of a remote issuer (`keys` object), in seconds.

@@ -6,9 +6,12 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <absl/status/status.h>
 
+#include "base/ascii.h"
 #include "base/basic_credentials.h"
 #include "base/read_file.h"
 #include "base/str_cat.h"
@@ -27,6 +30,63 @@ absl::Status ReadUrl(element value, const std::string& field, std::string& out) 
     s = Invalid(field, "must be an absolute https:// URL");
   }
   return s;
+}
+
+// ParseHostPort reads "HOST:PORT": HOST a DNS name, an IPv4 address or a bracketed IPv6
+// address (kept without its brackets, lower case), PORT 1 to 65535.
+bool ParseHostPort(std::string_view text, std::string& host, uint16_t& port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size() || colon + 6 < text.size()) {
+    return false;
+  }
+  uint32_t number = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (!base::IsAsciiDigit(c)) {
+      return false;
+    }
+    number = number * 10 + static_cast<uint32_t>(c - '0');
+  }
+  std::string_view name = text.substr(0, colon);
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+    if (name.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+      return false;
+    }
+  } else if (name.empty() || name.size() > 253 ||
+             name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789.-") != std::string_view::npos) {
+    return false;
+  }
+  if (number == 0 || number > 65535) {
+    return false;
+  }
+  host = base::AsciiLowerCopy(name);
+  port = static_cast<uint16_t>(number);
+  return true;
+}
+
+constexpr size_t kMaxConnectTo = 64;
+
+absl::Status ReadConnectTo(element value, std::string_view path,
+                           std::vector<RemoteFetchConfig::ConnectTo>& out) {
+  return VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
+    RemoteFetchConfig::ConnectTo entry;
+    std::string target;
+    absl::Status s = ReadString(v, field, target);
+    if (s.ok() && !ParseHostPort(key, entry.host, entry.port)) {
+      s = Invalid(field, "the member name must be HOST:PORT (a bracketed IPv6 address as HOST)");
+    }
+    if (s.ok() && !ParseHostPort(target, entry.to_host, entry.to_port)) {
+      s = Invalid(field, "must be HOST:PORT (a bracketed IPv6 address as HOST)");
+    }
+    if (s.ok() && out.size() == kMaxConnectTo) {
+      s = Invalid(field, base::StrCat("more than ", kMaxConnectTo, " entries"));
+    }
+    if (s.ok()) {
+      out.push_back(std::move(entry));
+    }
+    return s;
+  });
 }
 
 absl::Status ReadFetch(element value, std::string_view path, std::string_view base_dir,
@@ -56,6 +116,9 @@ absl::Status ReadFetch(element value, std::string_view path, std::string_view ba
     }
     if (key == "max_response_bytes") {
       return ReadNumber(v, field, 1024, 16 << 20, out.max_response_bytes);
+    }
+    if (key == "connect_to") {
+      return ReadConnectTo(v, field, out.connect_to);
     }
     return UnknownField(path, key);
   });

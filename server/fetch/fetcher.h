@@ -18,6 +18,17 @@
 
 namespace tokenwarden::server::fetch {
 
+// ConnectTo sends the connections for one origin's host and port to another address, as
+// curl's --connect-to does: split DNS, an egress proxy's address, a local stand-in of the
+// issuer. Only where the TCP connection goes changes: the Host header, the TLS server name
+// and the certificate's host-name check still use the URL's host.
+struct ConnectTo {
+  std::string host;  // as in Url::host: lower case, an IPv6 literal without brackets
+  uint16_t port = 0;
+  std::string to_host;  // a DNS name or an IP literal (without brackets)
+  uint16_t to_port = 0;
+};
+
 // FetchOptions are per issuer (each issuer may have its own private CA).
 struct FetchOptions {
   // ca_file: PEM bundle of trusted roots; "" = the system bundle
@@ -29,6 +40,7 @@ struct FetchOptions {
   uint32_t timeout_ms = 10000;          // the whole exchange, from the start of the call
   size_t max_response_bytes = 1 << 20;  // response body, after de-chunking
   size_t max_header_bytes = 16384;      // status line + response headers
+  std::vector<ConnectTo> connect_to;    // the first entry matching host and port applies
 };
 
 struct FetchRequest {

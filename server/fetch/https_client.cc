@@ -10,7 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <absl/status/status.h>
@@ -94,17 +96,30 @@ std::string RefusalHint(long verify, const std::string& ca_file, const Url& url)
   }
 }
 
-absl::StatusOr<base::UniqueFd> Connect(const Url& url, const Deadline& deadline) {
+// Connect opens the TCP connection for `url`: to its host and port, or to the address a
+// connect_to entry names for them.
+absl::StatusOr<base::UniqueFd> Connect(const Url& url, std::span<const ConnectTo> connect_to,
+                                       const Deadline& deadline) {
+  std::string_view host = url.host;
+  uint16_t port_number = url.port;
+  for (const ConnectTo& entry : connect_to) {
+    if (entry.host == url.host && entry.port == url.port) {
+      host = entry.to_host;
+      port_number = entry.to_port;
+      break;
+    }
+  }
+  const std::string host_string(host);
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV | (IsIpAddress(url.host) ? AI_NUMERICHOST : 0);
+  hints.ai_flags = AI_NUMERICSERV | (IsIpAddress(host) ? AI_NUMERICHOST : 0);
   addrinfo* found = nullptr;
-  const std::string port = base::StrCat(url.port);
-  const int gai = getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
+  const std::string port = base::StrCat(port_number);
+  const int gai = getaddrinfo(host_string.c_str(), port.c_str(), &hints, &found);
   if (gai != 0) {
-    return absl::UnavailableError(base::StrCat(Where(url), ": DNS: cannot resolve host \"",
-                                               url.host, "\" (", gai_strerror(gai), ")"));
+    return absl::UnavailableError(base::StrCat(Where(url), ": DNS: cannot resolve host \"", host,
+                                               "\" (", gai_strerror(gai), ")"));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
   absl::Status last = absl::UnavailableError(base::StrCat(Where(url), ": no address"));
@@ -357,7 +372,7 @@ absl::StatusOr<FetchResponse> HttpsClient::Fetch(const FetchRequest& request) {
   if (connect_deadline.at > deadline.at) {
     connect_deadline = deadline;
   }
-  absl::StatusOr<base::UniqueFd> fd = Connect(*url, connect_deadline);
+  absl::StatusOr<base::UniqueFd> fd = Connect(*url, options_.connect_to, connect_deadline);
   if (!fd.ok()) {
     return fd.status();
   }

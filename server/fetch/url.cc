@@ -22,14 +22,6 @@ bool IsHostChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = base::AsciiLower(c);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string Url::HostHeader() const {
@@ -62,7 +54,7 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
   if (sep == std::string_view::npos) {
     return Bad("is not absolute (scheme://host/...)");
   }
-  url.scheme = Lower(text.substr(0, sep));
+  url.scheme = base::AsciiLowerCopy(text.substr(0, sep));
   if (url.scheme != "https" && url.scheme != "http") {
     return Bad("scheme must be https or http");
   }
@@ -97,7 +89,7 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
     const size_t colon = authority.rfind(':');
     host = authority.substr(0, colon);
     port = colon == std::string_view::npos ? "" : authority.substr(colon + 1);
-    for (char c : Lower(host)) {
+    for (char c : base::AsciiLowerCopy(host)) {
       if (!IsHostChar(c)) {
         return Bad("has an invalid host name");
       }
@@ -106,7 +98,7 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
   if (host.empty()) {
     return Bad("has no host");
   }
-  url.host = Lower(host);
+  url.host = base::AsciiLowerCopy(host);
   url.port = url.scheme == "https" ? 443 : 80;
   if (authority.find(':', url.ipv6_literal ? authority.find(']') : 0) != std::string_view::npos) {
     unsigned value = 0;

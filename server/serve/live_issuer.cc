@@ -58,6 +58,9 @@ absl::StatusOr<std::shared_ptr<fetch::Fetcher>> MakeHttpsFetcher(const RemoteFet
   options.connect_timeout_ms = config.connect_timeout_ms;
   options.timeout_ms = config.timeout_ms;
   options.max_response_bytes = config.max_response_bytes;
+  for (const RemoteFetchConfig::ConnectTo& entry : config.connect_to) {
+    options.connect_to.push_back({entry.host, entry.port, entry.to_host, entry.to_port});
+  }
   absl::StatusOr<std::unique_ptr<fetch::HttpsClient>> client =
       fetch::HttpsClient::Create(std::move(options));
   if (!client.ok()) {

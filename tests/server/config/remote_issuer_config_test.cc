@@ -65,7 +65,8 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   absl::StatusOr<ServerConfig> config = Parse(
       R"("discovery":true,"algorithms":["RS256","ES256"],)"
       R"("fetch":{"ca_file":"ca.pem","allow_plain_http":true,"connect_timeout_ms":100,)"
-      R"("timeout_ms":200,"max_response_bytes":4096},)"
+      R"("timeout_ms":200,"max_response_bytes":4096,)"
+      R"("connect_to":{"Login.Example:443":"127.0.0.1:8443","[::1]:8443":"[::1]:9443"}},)"
       R"("keys":{"min_refresh_seconds":1,"max_refresh_seconds":600,"default_refresh_seconds":60,)"
       R"("unknown_kid_cooldown_seconds":2,"unknown_kid_wait_ms":0,"max_stale_seconds":0,)"
       R"("fallback_jwks_file":"fallback.jwks.json"},)"
@@ -82,6 +83,14 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   EXPECT_EQ(issuer.fetch.connect_timeout_ms, 100u);
   EXPECT_EQ(issuer.fetch.timeout_ms, 200u);
   EXPECT_EQ(issuer.fetch.max_response_bytes, 4096u);
+  ASSERT_EQ(issuer.fetch.connect_to.size(), 2u);
+  EXPECT_EQ(issuer.fetch.connect_to[0].host, "login.example");
+  EXPECT_EQ(issuer.fetch.connect_to[0].port, 443);
+  EXPECT_EQ(issuer.fetch.connect_to[0].to_host, "127.0.0.1");
+  EXPECT_EQ(issuer.fetch.connect_to[0].to_port, 8443);
+  EXPECT_EQ(issuer.fetch.connect_to[1].host, "::1");
+  EXPECT_EQ(issuer.fetch.connect_to[1].to_host, "::1");
+  EXPECT_EQ(issuer.fetch.connect_to[1].to_port, 9443);
   EXPECT_EQ(issuer.refresh.min_refresh_seconds, 1);
   EXPECT_EQ(issuer.refresh.max_refresh_seconds, 600);
   EXPECT_EQ(issuer.refresh.default_refresh_seconds, 60);
@@ -237,6 +246,16 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
        "issuers[0].jwks_uri: must be an absolute https:// URL"},
       {"unknown fetch member", alg + R"("discovery":true,"fetch":{"verify":false})",
        "issuers[0].fetch: unknown field \"verify\""},
+      {"connect_to without a port",
+       alg + R"("discovery":true,"fetch":{"connect_to":{"a.example":"b:1"}})",
+       "issuers[0].fetch.connect_to.a.example: the member name must be HOST:PORT"},
+      {"connect_to port 0", alg + R"("discovery":true,"fetch":{"connect_to":{"a:443":"b:0"}})",
+       "issuers[0].fetch.connect_to.a:443: must be HOST:PORT"},
+      {"connect_to port too big",
+       alg + R"("discovery":true,"fetch":{"connect_to":{"a:443":"b:65536"}})",
+       "issuers[0].fetch.connect_to.a:443: must be HOST:PORT"},
+      {"connect_to not a string", alg + R"("discovery":true,"fetch":{"connect_to":{"a:443":443}})",
+       "issuers[0].fetch.connect_to.a:443: must be a non-empty string"},
       {"missing ca file", alg + R"("discovery":true,"fetch":{"ca_file":"nope.pem"})",
        "issuers[0].fetch.ca_file: cannot read"},
       {"ca file not PEM", alg + R"("discovery":true,"fetch":{"ca_file":"secret.txt"})",

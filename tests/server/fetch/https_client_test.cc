@@ -194,6 +194,33 @@ TEST_F(HttpsClientTest, RefusesTheWrongHostName) {
       << response.status();
 }
 
+// connect_to moves only the TCP connection: the request still says the URL's Host, and the
+// certificate must still be for the URL's host name.
+TEST_F(HttpsClientTest, ConnectToChangesOnlyWhereTheConnectionGoes) {
+  const TestLeaf leaf = pki_.Issue({"login.issuer.example"}, {});
+  TestHttpsServer server(&leaf);
+  FetchOptions options;
+  options.connect_to = {{"login.issuer.example", 443, "127.0.0.1", server.port()},
+                        {"other.example", 443, "127.0.0.1", server.port()}};
+  std::unique_ptr<HttpsClient> client = Client(options);
+  absl::StatusOr<FetchResponse> response =
+      client->Fetch(Get("https://login.issuer.example/common/keys"));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "ok");
+  const std::string request = server.last_request();
+  EXPECT_EQ(request.rfind("GET /common/keys HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("\r\nHost: login.issuer.example\r\n"), std::string::npos) << request;
+
+  // Same address, but the URL's host is not the certificate's: refused as always.
+  response = client->Fetch(Get("https://other.example/"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kPermissionDenied) << response.status();
+  // An entry is for its host and port only: another port is resolved as usual.
+  response = client->Fetch(Get("https://login.issuer.example:8443/"));
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable) << response.status();
+}
+
 TEST_F(HttpsClientTest, RefusesAnExpiredCertificate) {
   const TestLeaf leaf = pki_.Issue({"localhost"}, {"127.0.0.1"}, -7200, -3600);
   TestHttpsServer server(&leaf);
