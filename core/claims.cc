@@ -8,7 +8,10 @@ std::optional<std::string_view> Claims::ClientId() const {
   if (client_id.has_value()) {
     return client_id;
   }
-  return cid.has_value() ? cid : azp;
+  if (cid.has_value()) {
+    return cid;
+  }
+  return azp.has_value() ? azp : appid;
 }
 
 bool Claims::Has(std::string_view name) const { return Find(name).has_value(); }

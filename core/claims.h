@@ -31,8 +31,9 @@ struct Claims {
   std::optional<std::string_view> jti;
   std::optional<std::string_view> azp;
   std::optional<std::string_view> client_id;
-  std::optional<std::string_view> cid;  // Okta's client id claim
-  std::optional<std::string_view> sid;  // OIDC session id
+  std::optional<std::string_view> cid;    // Okta's client id claim
+  std::optional<std::string_view> appid;  // Entra ID v1's client id claim
+  std::optional<std::string_view> sid;    // OIDC session id
   std::optional<std::string_view> nonce;
   std::optional<std::string_view> at_hash;
   // scope is the `scope` claim when it is a string (RFC 8693 §4.2); IdentityServer/Duende
@@ -55,7 +56,7 @@ struct Claims {
   std::span<const ClaimMember> members;
 
   // ClientId is the client the token was issued to: `client_id` (RFC 9068, RFC 8693), else
-  // `cid` (Okta), else `azp` (OIDC, Keycloak, Entra ID v2).
+  // `cid` (Okta), else `azp` (OIDC, Keycloak, Entra ID v2), else `appid` (Entra ID v1).
   std::optional<std::string_view> ClientId() const;
   // Has reports whether a top-level claim named `name` is present.
   bool Has(std::string_view name) const;

@@ -26,7 +26,7 @@ constexpr std::array<ErrorInfo, kNumErrors> kErrors = {{
     {"not_yet_valid", "the token is not valid yet"},
     {"invalid_issuer", "the token's issuer is not the expected one"},
     {"invalid_audience", "the token is not meant for this audience"},
-    {"invalid_type", "the token's typ header is not the expected type"},
+    {"invalid_type", "the token is not the expected kind (its typ header or a type claim)"},
     {"invalid_nonce", "the token's nonce does not match"},
     {"invalid_at_hash", "the token's at_hash does not match the access token"},
     {"missing_claim", "a required claim is missing"},

@@ -40,11 +40,16 @@ std::optional<std::string_view> TenantOf(const Claims& claims) {
   return value;
 }
 
-bool TemplateMatches(const Policy& policy, std::string_view iss, const Claims& claims) {
-  const std::string_view pattern = *policy.issuer;
+// FilledEquals: `iss` equals `pattern` (one placeholder) with `tid` in its place.
+bool FilledEquals(std::string_view pattern, std::string_view tid, std::string_view iss) {
   const size_t at = pattern.find(kTenantPlaceholder);
   const std::string_view before = pattern.substr(0, at);
   const std::string_view after = pattern.substr(at + kTenantPlaceholder.size());
+  return iss.size() == before.size() + tid.size() + after.size() && iss.starts_with(before) &&
+         iss.substr(before.size(), tid.size()) == tid && iss.ends_with(after);
+}
+
+bool TemplateMatches(const Policy& policy, std::string_view iss, const Claims& claims) {
   const std::optional<std::string_view> tid = TenantOf(claims);
   if (!tid.has_value() || !IsGuid(*tid)) {
     return false;
@@ -53,8 +58,7 @@ bool TemplateMatches(const Policy& policy, std::string_view iss, const Claims& c
       std::find(policy.tenants.begin(), policy.tenants.end(), *tid) == policy.tenants.end()) {
     return false;
   }
-  return iss.size() == before.size() + tid->size() + after.size() && iss.starts_with(before) &&
-         iss.substr(before.size(), tid->size()) == *tid && iss.ends_with(after);
+  return FilledEquals(*policy.issuer, *tid, iss);
 }
 
 }  // namespace
@@ -63,6 +67,29 @@ bool IsTenantTemplate(std::string_view issuer) {
   const size_t at = issuer.find(kTenantPlaceholder);
   return at != std::string_view::npos &&
          issuer.find(kTenantPlaceholder, at + kTenantPlaceholder.size()) == std::string_view::npos;
+}
+
+bool KeyIssuerMatches(std::string_view key_issuer, const Policy& policy, std::string_view iss,
+                      const Claims& claims) {
+  const std::optional<std::string_view> tid = TenantOf(claims);
+  const bool has_tenant = tid.has_value() && IsGuid(*tid);
+  // The key's issuer for this token, spelled out.
+  std::string effective(key_issuer);
+  if (IsTenantTemplate(key_issuer)) {
+    if (!has_tenant) {
+      return false;
+    }
+    effective.replace(effective.find(kTenantPlaceholder), kTenantPlaceholder.size(), *tid);
+  }
+  if (effective == iss) {
+    return true;
+  }
+  if (!policy.issuer.has_value()) {
+    return false;
+  }
+  return IsTenantTemplate(*policy.issuer)
+             ? has_tenant && FilledEquals(*policy.issuer, *tid, effective)
+             : *policy.issuer == effective;
 }
 
 bool IssuerMatches(const Policy& policy, std::string_view iss, const Claims& claims) {

@@ -24,6 +24,15 @@ inline constexpr std::string_view kTenantPlaceholder = "{tenantid}";
 // the policy names no issuer.
 bool IssuerMatches(const Policy& policy, std::string_view iss, const Claims& claims);
 
+// KeyIssuerMatches reports whether a signing key's `issuer` member (Entra ID publishes one
+// on each key of its v2 key sets) fits the token: the member, a tenant template filled with
+// the token's GUID `tid`, equals the token's `iss`, or equals `policy`'s issuer filled the
+// same way (a v1 token, iss https://sts.windows.net/{tid}/, verified by the keys of the v2
+// issuer configured for it). A key of one issuer then cannot vouch for a token naming
+// another, even where several issuers share one JWK Set.
+bool KeyIssuerMatches(std::string_view key_issuer, const Policy& policy, std::string_view iss,
+                      const Claims& claims);
+
 // IsTenantTemplate reports whether `issuer` holds the placeholder exactly once.
 bool IsTenantTemplate(std::string_view issuer);
 

@@ -157,6 +157,11 @@ class KeyBuilder {
       key.kid_ = std::string(*kid);
     }
   }
+  static void SetIssuer(Key& key, std::optional<std::string_view> issuer) {
+    if (issuer.has_value()) {
+      key.issuer_ = std::string(*issuer);
+    }
+  }
   static void RestrictTo(Key& key, Algorithm alg) {
     key.algorithms_ = AlgorithmSet();
     key.algorithms_.Add(alg);
@@ -403,8 +408,9 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
   if (HasDuplicateNames(names, scratch)) {
     return absl::InvalidArgumentError("JWK repeats a member name");
   }
-  std::optional<std::string_view> kty, kid, alg;
-  for (auto [name, out] : {std::pair{"kty", &kty}, {"kid", &kid}, {"alg", &alg}}) {
+  std::optional<std::string_view> kty, kid, alg, issuer;
+  for (auto [name, out] :
+       {std::pair{"kty", &kty}, {"kid", &kid}, {"alg", &alg}, {"issuer", &issuer}}) {
     absl::Status status = GetString(jwk, name, *out);
     if (!status.ok()) {
       return status;
@@ -448,6 +454,7 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
     KeyBuilder::RestrictTo(*key, *only);
   }
   KeyBuilder::SetKid(*key, kid);
+  KeyBuilder::SetIssuer(*key, issuer);
   return key;
 }
 

@@ -47,6 +47,9 @@ class Key {
 
   KeyType type() const { return type_; }
   const std::optional<std::string>& kid() const { return kid_; }
+  // issuer is the JWK's `issuer` member, Microsoft Entra ID's extension: the issuer whose
+  // tokens this key may verify, possibly a {tenantid} template (KeyIssuerMatches).
+  const std::optional<std::string>& issuer() const { return issuer_; }
   AlgorithmSet algorithms() const { return algorithms_; }
   // bits is the RSA modulus size, the EC group order size, 256 for Ed25519, 8 x secret length.
   int bits() const { return bits_; }
@@ -67,6 +70,7 @@ class Key {
 
   KeyType type_ = KeyType::kRsa;
   std::optional<std::string> kid_;
+  std::optional<std::string> issuer_;
   AlgorithmSet algorithms_;
   int bits_ = 0;
   bssl::UniquePtr<RSA> rsa_;

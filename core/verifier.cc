@@ -9,6 +9,7 @@
 #include <simdjson.h>
 
 #include "base/str_cat.h"
+#include "core/issuer_match.h"
 #include "core/signature.h"
 
 namespace tokenwarden {
@@ -129,7 +130,12 @@ bool VerifySignatureStage(const Policy& policy, const KeySet& keys, const Parsed
     }
   }
   if (out.key == nullptr) {
-    return !p.Fail("signature", Error::kInvalidSignature, "the signature does not verify", true);
+    // Microsoft signs Graph tokens over a hashed form of the header's nonce (internal and
+    // undocumented), so no standard verifier accepts them: say so rather than just "bad".
+    const bool microsoft_api = parsed.header_json().find("\"nonce\":") != std::string_view::npos;
+    return !p.Fail("signature", Error::kInvalidSignature,
+                   microsoft_api ? kDetailMicrosoftApiToken : "the signature does not verify",
+                   true);
   }
   p.Pass("signature", "verified");
   return true;
@@ -153,6 +159,11 @@ Error Verifier::Verify(const ParsedToken& parsed, int64_t now, VerifiedToken& ou
   out.claims = parsed.claims();
   out.claims_parsed = true;
   p.Pass("claims", "a JSON object with well-typed registered claims");
+  if (out.key != nullptr && out.key->issuer().has_value() &&
+      !KeyIssuerMatches(*out.key->issuer(), policy_, out.claims.iss.value_or(""), out.claims)) {
+    p.Fail("key_issuer", Error::kInvalidIssuer, kDetailKeyOfAnotherIssuer, false);
+    return p.first();
+  }
 
   std::string_view claim_detail;
   const Error policy_error = CheckClaims(policy_, out.header, out.claims, now, trace, claim_detail);

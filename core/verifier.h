@@ -61,6 +61,15 @@ class VerifyScratch {
   ParsedToken parsed_;
 };
 
+// Details a caller may show a client, because they tell it what to do about the token (a
+// server's error_description): the token is for a Microsoft API, or was signed by a key of
+// another issuer.
+inline constexpr std::string_view kDetailMicrosoftApiToken =
+    "its header has a nonce: a token for Microsoft Graph or another Microsoft API, which only "
+    "that API can validate";
+inline constexpr std::string_view kDetailKeyOfAnotherIssuer =
+    "the signing key's issuer member names another issuer than the token's iss";
+
 // VerifiedToken is what Verify learned about a token. Views point into the token and the
 // VerifyScratch, which must both outlive it and not be reused meanwhile. On a rejection the
 // fields parsed before the failing step are still set (for reports); `detail` says which rule

@@ -333,6 +333,9 @@ class ClaimReader {
     if (Is(name, "cid")) {
       return Text(out_.cid, "claim \"cid\" is not a string");
     }
+    if (Is(name, "appid")) {
+      return Text(out_.appid, "claim \"appid\" is not a string");
+    }
     if (Is(name, "sid")) {
       return Text(out_.sid, "claim \"sid\" is not a string");
     }

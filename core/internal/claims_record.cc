@@ -200,6 +200,7 @@ void Fields(Archive& a, H& h, C& c, ClaimsStorage& storage) {
   a.Text(c.azp);
   a.Text(c.client_id);
   a.Text(c.cid);
+  a.Text(c.appid);
   a.Text(c.sid);
   a.Text(c.nonce);
   a.Text(c.at_hash);

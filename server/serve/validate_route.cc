@@ -11,6 +11,7 @@
 #include "base/str_cat.h"
 #include "base/utf8.h"
 #include "core/claims_output.h"
+#include "core/verifier.h"
 #include "server/serve/endpoints.h"
 #include "server/serve/request_path.h"
 #include "server/serve/route_context.h"
@@ -51,11 +52,14 @@ constexpr size_t kMaxDescriptionBytes = 200;
 // Description is the error_description for a rejected token: the server's own words when it
 // judged, else the core's summary of the code, and for a malformed token also the core's
 // detail (which part is wrong: the segments, base64url, the JSON, a JWE, a "Bearer " prefix),
-// the one thing a client can act on. Bounded, cut on a UTF-8 character boundary.
+// the one thing a client can act on; so are the core's details meant for clients (a token for
+// a Microsoft API, a key of another issuer). Bounded, cut on a UTF-8 character boundary.
 std::string Description(const TokenVerdict& verdict) {
   std::string out(verdict.description.empty() ? ErrorSummary(verdict.error) : verdict.description);
-  if (verdict.description.empty() && verdict.error == Error::kMalformed &&
-      !verdict.result.detail.empty()) {
+  const std::string_view detail = verdict.result.detail;
+  const bool for_client = verdict.error == Error::kMalformed ||
+                          detail == kDetailMicrosoftApiToken || detail == kDetailKeyOfAnotherIssuer;
+  if (verdict.description.empty() && for_client && !detail.empty()) {
     base::StrAppend(&out, ": ", verdict.result.detail);
   }
   out.resize(base::Utf8Prefix(out, kMaxDescriptionBytes).size());

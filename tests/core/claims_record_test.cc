@@ -55,7 +55,7 @@ constexpr std::string_view kRichHeader =
     R"({"alg":"HS256","kid":"k\u0031","typ":"at+jwt","cty":"J\/WT"})";
 constexpr std::string_view kRichPayload =
     R"({"iss":"https:\/\/issuer.example","sub":"us\u00e9r \"1\"","jti":"j-1","azp":"azp-1",)"
-    R"("cid":"okta-client","sid":"s\/1","nonce":"n-1","at_hash":"h\u0041sh",)"
+    R"("cid":"okta-client","appid":"entra-v1","sid":"s\/1","nonce":"n-1","at_hash":"h\u0041sh",)"
     R"("scope":"read  wr\u0069te","scp":["admin","ops"],"cnf":{"jkt":"abc", "x":[1,2]},)"
     R"("exp":1700003600.5,"nbf":1699999999.25,"iat":1700000000,"auth_time":1.6999e9,)"
     R"("aud":["api\u002d1","api-2"],"big":123456789012345678901234567890,)"
@@ -77,7 +77,7 @@ bool InsideAny(std::string_view view, std::initializer_list<std::string_view> re
 std::vector<std::string_view> ViewsOf(const Header& h, const Claims& c) {
   std::vector<std::string_view> views;
   for (const auto* v : {&h.kid, &h.typ, &h.cty, &c.iss, &c.sub, &c.jti, &c.azp, &c.client_id,
-                        &c.cid, &c.sid, &c.nonce, &c.at_hash, &c.scope, &c.cnf}) {
+                        &c.cid, &c.appid, &c.sid, &c.nonce, &c.at_hash, &c.scope, &c.cnf}) {
     if (v->has_value()) {
       views.push_back(**v);
     }

@@ -378,8 +378,10 @@ TEST_F(JoseJsonTest, ReadsClientIdInOrderOfPreference) {
   EXPECT_EQ(claims_.ClientId(), "ci");
   ASSERT_EQ(Payload(R"({"azp":"a","cid":"c"})"), Error::kOk);
   EXPECT_EQ(claims_.ClientId(), "c");
-  ASSERT_EQ(Payload(R"({"azp":"a"})"), Error::kOk);
+  ASSERT_EQ(Payload(R"({"azp":"a","appid":"v1"})"), Error::kOk);
   EXPECT_EQ(claims_.ClientId(), "a");
+  ASSERT_EQ(Payload(R"({"appid":"v1"})"), Error::kOk);  // Entra ID v1 access tokens
+  EXPECT_EQ(claims_.ClientId(), "v1");
   ASSERT_EQ(Payload(R"({"sub":"u"})"), Error::kOk);
   EXPECT_EQ(claims_.ClientId(), std::nullopt);
 }
@@ -442,7 +444,7 @@ std::vector<JsonCase> WrongTypeCases() {
       {"iss", "string"},   {"sub", "string"},     {"jti", "string"},       {"azp", "string"},
       {"nonce", "string"}, {"at_hash", "string"}, {"client_id", "string"}, {"cid", "string"},
       {"sid", "string"},   {"scope", "strings"},  {"aud", "strings"},      {"scp", "strings"},
-      {"cnf", "object"},
+      {"cnf", "object"},   {"appid", "string"},
   };
   const struct {
     std::string_view name;

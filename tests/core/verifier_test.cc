@@ -320,6 +320,55 @@ TEST_F(VerifierTest, RejectsSignatureFromKeyOutsideTheSet) {
             Error::kInvalidSignature);
 }
 
+// Entra ID's keys carry an `issuer` member: such a key verifies only tokens whose iss fits
+// it, exactly or as a {tenantid} template filled from the token's GUID tid.
+TEST_F(VerifierTest, KeyIssuerMemberLimitsWhichTokensTheKeyVerifies) {
+  const std::string tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  const std::string other = "0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e";
+  std::unique_ptr<Verifier> verifier = MakeVerifier(MustJwks(JwksOf({
+      RsaKey().Jwk("template", R"("issuer":"https://login.microsoftonline.com/{tenantid}/v2.0")"),
+      RsaKeyB().Jwk("fixed",
+                    StrCat(R"("issuer":"https://login.microsoftonline.com/)", tenant, R"(/v2.0")")),
+  })));
+  ASSERT_NE(verifier, nullptr);
+  auto claims = [&](std::string_view tid, std::string_view iss_tenant) {
+    return StrCat(R"({"sub":"u","exp":)", kNow + 60, R"(,"tid":")", tid,
+                  R"(","iss":"https://login.microsoftonline.com/)", iss_tenant, R"(/v2.0"})");
+  };
+  EXPECT_EQ(
+      Run(*verifier, MintAlg(Algorithm::kRs256, RsaKey(), claims(tenant, tenant), "template")),
+      Error::kOk);
+  EXPECT_EQ(Run(*verifier, MintAlg(Algorithm::kRs256, RsaKey(), claims(other, other), "template")),
+            Error::kOk);
+  // The template is filled from tid: an iss of another tenant does not fit.
+  EXPECT_EQ(Run(*verifier, MintAlg(Algorithm::kRs256, RsaKey(), claims(other, tenant), "template")),
+            Error::kInvalidIssuer);
+  EXPECT_EQ(out_.detail, kDetailKeyOfAnotherIssuer);
+  EXPECT_EQ(Run(*verifier, MintAlg(Algorithm::kRs256, RsaKeyB(), claims(tenant, tenant), "fixed")),
+            Error::kOk);
+  EXPECT_EQ(Run(*verifier, MintAlg(Algorithm::kRs256, RsaKeyB(), claims(other, other), "fixed")),
+            Error::kInvalidIssuer);
+  // A token without iss cannot fit a key that names its issuer.
+  EXPECT_EQ(Run(*verifier, MintAlg(Algorithm::kRs256, RsaKeyB(), ValidClaims(), "fixed")),
+            Error::kInvalidIssuer);
+  // A non-string issuer member makes the key malformed, not silently unrestricted.
+  EXPECT_FALSE(Key::FromJwk(RsaKey().Jwk("k", R"("issuer":7)")).ok());
+}
+
+// Microsoft Graph's tokens carry a nonce in the header and are signed over a hashed form of
+// it: their signatures fail everywhere but at Graph, and the detail says what they are. A
+// header nonce changes nothing else: a good signature still verifies.
+TEST_F(VerifierTest, SaysWhenAFailedSignatureIsAMicrosoftApiToken) {
+  const std::string header = R"({"alg":"RS256","kid":"rsa-1","typ":"JWT","nonce":"AbC-1"})";
+  EXPECT_EQ(RunAll(Mint(header, ValidClaims(), RsaKey(), Algorithm::kRs256)), Error::kOk);
+  EXPECT_EQ(RunAll(Mint(header, ValidClaims(), RsaKeyB(), Algorithm::kRs256)),
+            Error::kInvalidSignature);
+  EXPECT_EQ(out_.detail, kDetailMicrosoftApiToken);
+  EXPECT_EQ(RunAll(MintAlg(Algorithm::kRs256, RsaKeyB(), ValidClaims(), "rsa-1")),
+            Error::kInvalidSignature);
+  EXPECT_EQ(out_.detail, "the signature does not verify");
+}
+
 // RFC 8725 §3.2 / RFC 7515 §4.1.3-4.1.6: jwk, jku, x5u and x5c in the header are never used.
 TEST_F(VerifierTest, NeverUsesKeyEmbeddedInHeader) {
   const TestKey& attacker = RsaKeyB();
