@@ -526,6 +526,37 @@ def test_nginx_answers_503_when_tokenwarden_is_unreachable(app, world, tmp_path)
         stop_nginx(proc)
 
 
+class Unavailable(http.server.BaseHTTPRequestHandler):
+    """A tokenwarden answering 503 with its own Retry-After (an issuer down, a key being
+    fetched)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = b'{"error":"temporarily_unavailable"}'
+        self.send_response(503)
+        self.send_header("Retry-After", "17")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_nginx_passes_tokenwardens_retry_after_on_503(app, world, tmp_path):
+    with app_server(Unavailable) as tokenwarden:
+        proc, base = start_gateway(tmp_path, tokenwarden, app)
+        try:
+            reply = request(base, "GET", "/x", [bearer(world.token("a"))])
+            assert reply.status == 503, reply
+            assert reply.all("Retry-After") == ["17"], reply
+        finally:
+            stop_nginx(proc)
+
+
 # --------------------------------------------------------------------------
 # systemd
 # --------------------------------------------------------------------------
