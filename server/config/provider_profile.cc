@@ -126,15 +126,31 @@ void ApplyTelenorIdPlus(IssuerConfig& i) {
 }
 
 // --- Telenor CONNECT ID: ID tokens are JWTs, access tokens opaque (introspected).
-void ApplyTelenorConnect(IssuerConfig&) {}
 std::string_view CheckTelenorConnect(const IssuerConfig& i) {
   if (!i.introspection.has_value()) {
     return "CONNECT ID access tokens are opaque: configure introspection";
   }
+  // Its JWTs are ID tokens, whose aud is the client's id: without audiences one would pass
+  // /validate as if it were an access token.
+  if (HasKeys(i) && i.policy.audiences.empty()) {
+    return "CONNECT ID's JWTs are ID tokens (aud is a client id): list the audiences your API "
+           "accepts, so that an ID token is never taken for an access token";
+  }
   return {};
 }
 
-constexpr std::array<ProviderProfile, 9> kProfiles = {{
+// --- Telenor Norway's mobile APIs (api.telenor.no): opaque client-credentials tokens, checked
+// by introspection with Basic client authentication; no discovery, no JWK Set.
+void ApplyNothing(IssuerConfig&) {}
+std::string_view CheckTelenorMobileApi(const IssuerConfig& i) {
+  if (HasKeys(i) || !i.introspection.has_value()) {
+    return "the Telenor mobile APIs' access tokens are opaque: configure introspection "
+           "(with its endpoint) and no key source";
+  }
+  return {};
+}
+
+constexpr std::array<ProviderProfile, 10> kProfiles = {{
     {"okta", ApplyOkta, CheckOkta},
     {"entra", ApplyEntra, CheckEntra},
     {"auth0", ApplyAuth0, CheckAuth0},
@@ -143,7 +159,8 @@ constexpr std::array<ProviderProfile, 9> kProfiles = {{
     {"google", ApplyGoogle, CheckGoogle},
     {"identityserver", ApplyIdentityServer, CheckNothing},
     {"telenorid-plus", ApplyTelenorIdPlus, CheckNothing},
-    {"telenor-connect", ApplyTelenorConnect, CheckTelenorConnect},
+    {"telenor-connect", ApplyNothing, CheckTelenorConnect},
+    {"telenor-mobile-api", ApplyNothing, CheckTelenorMobileApi},
 }};
 
 }  // namespace

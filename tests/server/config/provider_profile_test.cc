@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -77,9 +78,9 @@ TEST(ProviderProfileTest, EveryProfileIsListedOnceAndFound) {
     EXPECT_EQ(std::count(names.begin(), names.end(), p.name), 0) << p.name;
     names.emplace_back(p.name);
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"okta", "entra", "auth0", "cognito", "keycloak", "google",
-                                      "identityserver", "telenorid-plus", "telenor-connect"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"okta", "entra", "auth0", "cognito", "keycloak",
+                                             "google", "identityserver", "telenorid-plus",
+                                             "telenor-connect", "telenor-mobile-api"}));
   EXPECT_EQ(FindProviderProfile("Okta"), nullptr);
 }
 
@@ -188,10 +189,43 @@ TEST(ProviderProfileTest, IdentityServerAndTelenorIdPlusWantAtJwt) {
   }
 }
 
-TEST(ProviderProfileTest, TelenorConnectNeedsIntrospection) {
+constexpr std::string_view kIntrospection =
+    R"("introspection":{"endpoint":"https://op.example/introspect","client_id":"api",)"
+    R"("client_secret_env":"TW_PROFILE_TEST_SECRET"})";
+
+TEST(ProviderProfileTest, TelenorConnectNeedsIntrospectionAndAudiences) {
+  setenv("TW_PROFILE_TEST_SECRET", "not-a-real-secret", 1);
+  const std::string iss = "https://connect.telenordigital.com/oauth";
+  EXPECT_EQ(Message(Issuer(iss, R"("profile":"telenor-connect")")),
+            "issuers[0].profile: CONNECT ID access tokens are opaque: configure introspection");
+  // Its JWTs are ID tokens: without audiences, one would pass for an access token.
+  EXPECT_EQ(Message(Issuer(
+                iss, std::string(R"("profile":"telenor-connect",)") + std::string(kIntrospection))),
+            "issuers[0].profile: CONNECT ID's JWTs are ID tokens (aud is a client id): list the "
+            "audiences your API accepts, so that an ID token is never taken for an access token");
+  absl::StatusOr<ServerConfig> c =
+      Issuer(iss, std::string(R"("profile":"telenor-connect","audiences":["my-api"],)") +
+                      std::string(kIntrospection));
+  EXPECT_TRUE(c.ok()) << c.status();
+}
+
+// The mobile APIs' tokens are opaque: introspection, and no key source.
+TEST(ProviderProfileTest, TelenorMobileApiIsOpaqueOnly) {
+  setenv("TW_PROFILE_TEST_SECRET", "not-a-real-secret", 1);
+  const std::string want =
+      "issuers[0].profile: the Telenor mobile APIs' access tokens are opaque: configure "
+      "introspection (with its endpoint) and no key source";
   EXPECT_EQ(
-      Message(Issuer("https://connect.telenordigital.com/oauth", R"("profile":"telenor-connect")")),
-      "issuers[0].profile: CONNECT ID access tokens are opaque: configure introspection");
+      Message(Issuer("https://api.telenor.no", std::string(R"("profile":"telenor-mobile-api",)") +
+                                                   std::string(kIntrospection))),
+      want);
+  absl::StatusOr<ServerConfig> c = ParseConfig(
+      std::string(
+          R"({"issuers":[{"issuer":"https://api.telenor.no","profile":"telenor-mobile-api",)") +
+          std::string(kIntrospection) + "}]}",
+      Dir());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->issuers[0].remote_keys());
 }
 
 // An issuer's own fields replace what its profile set, whatever their order in the file.
@@ -218,7 +252,8 @@ TEST(ProviderProfileTest, ExplicitFieldsReplaceTheProfile) {
 TEST(ProviderProfileTest, UnknownProfileListsTheKnownOnes) {
   EXPECT_EQ(Message(Issuer("https://a.example", R"("profile":"azure")")),
             "issuers[0].profile: unknown profile \"azure\" (profiles: okta, entra, auth0, "
-            "cognito, keycloak, google, identityserver, telenorid-plus, telenor-connect)");
+            "cognito, keycloak, google, identityserver, telenorid-plus, telenor-connect, "
+            "telenor-mobile-api)");
   EXPECT_FALSE(Issuer("https://a.example", R"("profile":7)").ok());
 }
 
@@ -241,23 +276,28 @@ TEST(ProviderProfileTest, ProviderShapeFieldsWithoutAProfile) {
   EXPECT_FALSE(Issuer("https://a.example", R"("claim_headers":{"sub":"Content-Length"})").ok());
 }
 
-// Each provider's sample configuration (examples/providers/NAME.json) loads as it is, and
-// uses the profile it is named after.
+// Each provider's sample configuration (examples/providers/NAME.json, or NAME-VARIANT.json)
+// loads as it is and uses the profile it is named after; every profile has a sample.
 TEST(ProviderProfileTest, SampleConfigurationsLoadVerbatim) {
-  setenv("TELENOR_CONNECT_SECRET", "not-a-real-secret", 1);
-  size_t samples = 0;
+  for (const char* name : {"TELENOR_CONNECT_SECRET", "OKTA_INTROSPECTION_SECRET",
+                           "DUENDE_API_SECRET", "TELENOR_API_INTROSPECTION_SECRET"}) {
+    setenv(name, "not-a-real-secret", 1);
+  }
+  std::set<std::string> profiles;
   for (const auto& entry :
        std::filesystem::directory_iterator(std::string(TW_SOURCE_DIR) + "/examples/providers")) {
     if (entry.path().extension() != ".json") {
       continue;
     }
-    ++samples;
     absl::StatusOr<ServerConfig> config = LoadConfigFile(entry.path().string());
     ASSERT_TRUE(config.ok()) << entry.path() << ": " << config.status();
     ASSERT_FALSE(config->issuers.empty());
-    EXPECT_EQ(config->issuers[0].profile, entry.path().stem().string());
+    const std::string stem = entry.path().stem().string();
+    const std::string& profile = config->issuers[0].profile;
+    EXPECT_TRUE(stem == profile || stem.starts_with(profile + "-")) << stem << ": " << profile;
+    profiles.insert(profile);
   }
-  EXPECT_EQ(samples, ProviderProfiles().size());
+  EXPECT_EQ(profiles.size(), ProviderProfiles().size());
 }
 
 }  // namespace
