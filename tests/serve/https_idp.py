@@ -24,8 +24,8 @@ from cryptography.x509.oid import NameOID
 from fake_introspection import basic_matches, send_json
 
 
-def make_tls(directory: Path) -> tuple[Path, Path, Path]:
-    """A test CA and a leaf for 127.0.0.1/localhost; returns (ca.pem, cert.pem, key.pem)."""
+def make_tls(directory: Path, hosts: tuple[str, ...] = ("localhost",)) -> tuple[Path, Path, Path]:
+    """A test CA and a leaf for 127.0.0.1 and `hosts`; returns (ca.pem, cert.pem, key.pem)."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tokenwarden e2e CA")])
@@ -39,13 +39,14 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
           .sign(ca_key, hashes.SHA256()))
     leaf_key = ec.generate_private_key(ec.SECP256R1())
     leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
             .issuer_name(ca_name).public_key(leaf_key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(hours=1))
             .not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                [*(x509.DNSName(h) for h in hosts),
+                 x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                 critical=False)
             .sign(ca_key, hashes.SHA256()))
     directory.mkdir(parents=True, exist_ok=True)
@@ -56,6 +57,41 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
                                                serialization.PrivateFormat.PKCS8,
                                                serialization.NoEncryption()))
     return ca_pem, cert_pem, key_pem
+
+
+class TlsHandler(http.server.BaseHTTPRequestHandler):
+    """A request handler for a server socket wrapped by `serve_tls`; never logs requests."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        # The handshake runs here, on the handler's thread, so a client that refuses the
+        # certificate (or never speaks) stalls no one else.
+        self.request.settimeout(10)
+        self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, *args) -> None:  # never print tokens or credentials
+        pass
+
+
+def serve_tls(handler: type, cert: Path, key: Path):
+    """Serves `handler` over TLS on 127.0.0.1:0 on a daemon thread; returns (httpd, thread)."""
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:
+            pass  # a client refusing our certificate is what some tests want
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd = Server(("127.0.0.1", 0), handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True,
+                                       do_handshake_on_connect=False)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return httpd, thread
 
 
 class HttpsIdp:
@@ -82,19 +118,7 @@ class HttpsIdp:
         self.lock = threading.Lock()
         idp = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def setup(self) -> None:
-                # The handshake runs here, on the handler's thread, so a client that refuses
-                # the certificate (or never speaks) stalls no one else.
-                self.request.settimeout(10)
-                self.request.do_handshake()
-                super().setup()
-
-            def log_message(self, *args) -> None:  # never print tokens or credentials
-                pass
-
+        class Handler(TlsHandler):
             def do_GET(self) -> None:
                 with idp.lock:
                     idp.hits += 1
@@ -125,17 +149,7 @@ class HttpsIdp:
             def _send(self, status: int, obj: dict) -> None:
                 send_json(self, status, obj)
 
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request, client_address) -> None:
-                pass  # a client refusing our certificate is what some tests want
-
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert, key)
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True,
-                                                do_handshake_on_connect=False)
+        self.httpd, self.thread = serve_tls(Handler, cert, key)
         self.port = self.httpd.server_address[1]
         self.issuer = f"https://127.0.0.1:{self.port}"
         self.discovery: dict | None = {
@@ -143,8 +157,6 @@ class HttpsIdp:
             "jwks_uri": f"{self.issuer}/jwks",
             "introspection_endpoint": f"{self.issuer}/introspect",
         }
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
 
     def close(self) -> None:
         self.httpd.shutdown()
