@@ -1,6 +1,7 @@
 #include "core/policy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
@@ -182,18 +183,19 @@ Outcome CheckAtHash(const Policy& policy, const Header& header, const Claims& cl
 }
 
 // The time predicates, shared by CheckClaims and RecheckTimes so a cache hit can never
-// judge a token differently from a full validation.
-bool IsExpired(double exp, double now, double leeway) { return now >= exp + leeway; }
-bool IsBeforeNbf(double nbf, double now, double leeway) { return now < nbf - leeway; }
-bool IsIssuedInFuture(double iat, double now, double leeway) { return iat > now + leeway; }
+// judge a token differently from a full validation. Each is the negation of its "must hold"
+// rule, so a comparison with NaN (a caller's `now` gone wrong) fails the token.
+bool IsExpired(double exp, double now, double leeway) { return !(now < exp + leeway); }
+bool IsBeforeNbf(double nbf, double now, double leeway) { return !(now >= nbf - leeway); }
+bool IsIssuedInFuture(double iat, double now, double leeway) { return !(iat <= now + leeway); }
 bool IsTooOld(double auth_time, double now, double max_age, double leeway) {
-  return now > auth_time + max_age + leeway;
+  return !(now <= auth_time + max_age + leeway);
 }
 
 // CheckTimes applies exp, nbf and iat. Comparisons are in doubles: NumericDates may be
 // fractional, and a huge value (1e300) is simply far away.
 bool CheckTimes(const Policy& policy, const Claims& claims, double now, Checker& c) {
-  const auto leeway = static_cast<double>(policy.leeway_seconds);
+  const double leeway = policy.leeway_seconds;
   if (!claims.exp.has_value() || !policy.check_exp) {
     if (!claims.exp.has_value() && policy.require_exp) {
       if (c.Record("exp", Error::kMissingClaim, "the token has no exp claim")) {
@@ -316,7 +318,7 @@ bool CheckOidc(const Policy& policy, const Header& header, const Claims& claims,
   } else {
     const bool too_old =
         IsTooOld(*claims.auth_time, now, static_cast<double>(*policy.max_age_seconds),
-                 static_cast<double>(policy.leeway_seconds));
+                 policy.leeway_seconds);
     if (c.Record("auth_time", too_old ? Error::kTooOld : Error::kOk,
                  "must hold: now <= auth_time + max_age + leeway")) {
       return true;
@@ -328,8 +330,9 @@ bool CheckOidc(const Policy& policy, const Header& header, const Claims& claims,
 }  // namespace
 
 absl::Status ValidatePolicy(const Policy& policy) {
-  if (policy.leeway_seconds < 0) {
-    return absl::InvalidArgumentError("leeway must not be negative");
+  // Written so that NaN fails too: every time rule would silently pass with a NaN leeway.
+  if (!(policy.leeway_seconds >= 0) || !std::isfinite(policy.leeway_seconds)) {
+    return absl::InvalidArgumentError("leeway must be a finite, non-negative number of seconds");
   }
   if (policy.max_age_seconds.has_value() && *policy.max_age_seconds < 0) {
     return absl::InvalidArgumentError("max age must not be negative");
@@ -377,37 +380,35 @@ std::string NormalizeType(std::string_view typ) {
   return out;
 }
 
-Error RecheckTimes(const Policy& policy, const TimeClaims& t, int64_t now,
+Error RecheckTimes(const Policy& policy, const TimeClaims& t, double now,
                    std::string_view& detail) {
-  const auto n = static_cast<double>(now);
-  const auto leeway = static_cast<double>(policy.leeway_seconds);
-  if (policy.check_exp && t.exp.has_value() && IsExpired(*t.exp, n, leeway)) {
+  const double leeway = policy.leeway_seconds;
+  if (policy.check_exp && t.exp.has_value() && IsExpired(*t.exp, now, leeway)) {
     detail = "must hold: now < exp + leeway";
     return Error::kExpired;
   }
-  if (policy.check_nbf && t.nbf.has_value() && IsBeforeNbf(*t.nbf, n, leeway)) {
+  if (policy.check_nbf && t.nbf.has_value() && IsBeforeNbf(*t.nbf, now, leeway)) {
     detail = "must hold: now >= nbf - leeway";
     return Error::kNotYetValid;
   }
-  if (policy.check_iat && t.iat.has_value() && IsIssuedInFuture(*t.iat, n, leeway)) {
+  if (policy.check_iat && t.iat.has_value() && IsIssuedInFuture(*t.iat, now, leeway)) {
     detail = "must hold: iat <= now + leeway";
     return Error::kNotYetValid;
   }
   if (policy.max_age_seconds.has_value() && t.auth_time.has_value() &&
-      IsTooOld(*t.auth_time, n, static_cast<double>(*policy.max_age_seconds), leeway)) {
+      IsTooOld(*t.auth_time, now, static_cast<double>(*policy.max_age_seconds), leeway)) {
     detail = "must hold: now <= auth_time + max_age + leeway";
     return Error::kTooOld;
   }
   return Error::kOk;
 }
 
-Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,
+Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, double now,
                   Trace* trace, std::string_view& detail) {
   Checker c(trace, detail);
-  const auto now_d = static_cast<double>(now);
-  if (CheckIdentity(policy, header, claims, c) || CheckTimes(policy, claims, now_d, c) ||
+  if (CheckIdentity(policy, header, claims, c) || CheckTimes(policy, claims, now, c) ||
       CheckRequiredClaims(policy, claims, c) || CheckTypeClaims(policy, claims, c) ||
-      CheckOidc(policy, header, claims, now_d, c)) {
+      CheckOidc(policy, header, claims, now, c)) {
     return c.first();
   }
   CheckScopes(policy.required_scopes, policy, claims, c);

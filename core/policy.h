@@ -39,8 +39,10 @@ struct Policy {
   std::vector<std::string> tenants;
   // audiences: `aud` (string or array) must contain at least one of them; absent fails.
   std::vector<std::string> audiences;
-  // leeway_seconds is the clock skew allowed on exp, nbf, iat and auth_time (>= 0).
-  int64_t leeway_seconds = 0;
+  // leeway_seconds is the clock skew allowed on exp, nbf, iat and auth_time: finite, >= 0, and
+  // fractional where the caller's API has fractions (PyJWT's leeway=1.5, jose's
+  // clockTolerance), since NumericDates are compared as doubles.
+  double leeway_seconds = 0;
   // require_exp rejects a token without `exp` (missing_claim).
   bool require_exp = true;
   // check_exp / check_nbf / check_iat apply the time rule of a present claim. Only the
@@ -119,14 +121,14 @@ struct TimeClaims {
 // RecheckTimes applies the time rules of `policy` to a token that passed every check before:
 // expired, not_yet_valid (nbf, iat) and too_old (auth_time with max age). Same predicates as
 // CheckClaims. `detail` is set on failure (static storage).
-Error RecheckTimes(const Policy& policy, const TimeClaims& times, int64_t now,
+Error RecheckTimes(const Policy& policy, const TimeClaims& times, double now,
                    std::string_view& detail);
 
 // CheckClaims applies every rule of `policy` that follows the signature check to a token
-// with `header` and `claims`, at `now` (Unix seconds). Returns the first failure, with
-// `detail` saying which rule (static storage), or kOk. With a `trace` every check is reported
-// and evaluation continues after a failure.
-Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, int64_t now,
+// with `header` and `claims`, at `now` (Unix seconds, fractions kept). Returns the first
+// failure, with `detail` saying which rule (static storage), or kOk. With a `trace` every check
+// is reported and evaluation continues after a failure.
+Error CheckClaims(const Policy& policy, const Header& header, const Claims& claims, double now,
                   Trace* trace, std::string_view& detail);
 
 // CheckIntrospectedClaims applies `policy` to the claims of an active RFC 7662 introspection

@@ -70,27 +70,27 @@ std::string AudienceDetail(const Claims& c, const Policy& p) {
   return base::StrCat("azp ", Quote(*c.azp), " (the client id)", expected);
 }
 
-std::string TimeAndRelative(double when, int64_t now) {
-  return base::StrCat(FormatUnixTime(when), " (", FormatRelative(when - double(now)), ")");
+std::string TimeAndRelative(double when, double now) {
+  return base::StrCat(FormatUnixTime(when), " (", FormatRelative(when - now), ")");
 }
 
-std::string Detail(Error error, const VerifiedToken& t, const Policy& p, int64_t now) {
+std::string Detail(Error error, const VerifiedToken& t, const Policy& p, double now) {
   const Claims& c = t.claims;
+  // %g: a whole leeway prints as "30", a fractional one (from a binding) as "1.5".
+  const std::string leeway = absl::StrFormat("%g", p.leeway_seconds);
   switch (error) {
     case Error::kExpired:
       if (c.exp.has_value()) {
-        return base::StrCat("exp ", TimeAndRelative(*c.exp, now), ", leeway ", p.leeway_seconds,
-                            " s");
+        return base::StrCat("exp ", TimeAndRelative(*c.exp, now), ", leeway ", leeway, " s");
       }
       break;
     case Error::kNotYetValid:
-      if (c.nbf.has_value() && double(now) < *c.nbf - double(p.leeway_seconds)) {
-        return base::StrCat("nbf ", TimeAndRelative(*c.nbf, now), ", leeway ", p.leeway_seconds,
-                            " s");
+      if (c.nbf.has_value() && now < *c.nbf - p.leeway_seconds) {
+        return base::StrCat("nbf ", TimeAndRelative(*c.nbf, now), ", leeway ", leeway, " s");
       }
       if (c.iat.has_value()) {
         return base::StrCat("iat ", TimeAndRelative(*c.iat, now), " is in the future, leeway ",
-                            p.leeway_seconds, " s");
+                            leeway, " s");
       }
       break;
     case Error::kTooOld:
@@ -191,7 +191,7 @@ std::string FormatRelative(double seconds_from_now) {
 }
 
 std::string DescribeRejection(Error error, const VerifiedToken& token, const Policy& policy,
-                              int64_t now) {
+                              double now) {
   const std::string detail = Detail(error, token, policy, now);
   if (detail.empty()) {
     return std::string(ErrorSummary(error));

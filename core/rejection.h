@@ -15,7 +15,7 @@ namespace tokenwarden {
 // 2024-05-01T00:00:00Z was 3 h ago (leeway 0 s)". It never quotes the token, and quotes claim
 // values only shortened. Cold path: allocates.
 std::string DescribeRejection(Error error, const VerifiedToken& token, const Policy& policy,
-                              int64_t now);
+                              double now);
 
 // FormatUnixTime renders `seconds` as an RFC 3339 UTC time, e.g. "2024-05-01T00:00:00Z";
 // values beyond the calendar range render as the number.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/str_cat.h"
+#include "core/clock.h"
 #include "core/internal/claims_record.h"
 
 namespace tokenwarden {
@@ -13,12 +14,12 @@ TimeClaims TimesOf(const Claims& c) { return TimeClaims{c.exp, c.nbf, c.iat, c.a
 
 // ExpiresAt is how long a revocation must last: until the token would be rejected as expired
 // anyway (exp + leeway), for ever without exp.
-int64_t ExpiresAt(const std::optional<double>& exp, int64_t leeway) {
+int64_t ExpiresAt(const std::optional<double>& exp, double leeway) {
   constexpr auto kForever = std::numeric_limits<int64_t>::max();
-  if (!exp.has_value() || *exp + static_cast<double>(leeway) >= 9.2e18) {
+  if (!exp.has_value() || *exp + leeway >= 9.2e18) {
     return kForever;
   }
-  return static_cast<int64_t>(*exp + static_cast<double>(leeway)) + 1;
+  return WholeSeconds(*exp + leeway) + 1;
 }
 
 }  // namespace
@@ -83,23 +84,23 @@ absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
   return absl::OkStatus();
 }
 
-Error Validator::ValidateCached(std::string_view token, uint64_t hash, int64_t now,
+Error Validator::ValidateCached(std::string_view token, uint64_t hash, double now,
                                 const ValidatorSnapshot& snap, ValidatorScratch& scratch,
                                 ValidationResult& out, bool& hit) const {
   Error result = Error::kOk;
   ValidatorScratch::HitState& h = *scratch.hit_;
-  hit = cache_->Lookup(token, hash, snap.generation, *scratch.cache_reader_,
-                       [&](const CachedToken& c) {
-                         out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
-                         result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
-                         if (result == Error::kOk && denylist_->Contains(c.deny_key, now)) {
-                           result = Error::kRevoked;
-                           out.detail = "the token is on the revocation denylist";
-                         }
-                         h.header_copy.assign(c.header_json);
-                         h.payload_copy.assign(c.payload_json);
-                         h.record_copy.assign(c.record);
-                       });
+  hit = cache_->Lookup(
+      token, hash, snap.generation, *scratch.cache_reader_, [&](const CachedToken& c) {
+        out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
+        result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
+        if (result == Error::kOk && denylist_->Contains(c.deny_key, WholeSeconds(now))) {
+          result = Error::kRevoked;
+          out.detail = "the token is on the revocation denylist";
+        }
+        h.header_copy.assign(c.header_json);
+        h.payload_copy.assign(c.payload_json);
+        h.record_copy.assign(c.record);
+      });
   if (!hit) {
     return result;
   }
@@ -137,17 +138,17 @@ void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorS
   cache_->Insert(token, hash, snap.generation, facts, now);
 }
 
-Error Validator::Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
+Error Validator::Validate(std::string_view token, double now, ValidatorScratch& scratch,
                           ValidationResult& out, const Requirements& requirements) const {
   return Run(token, nullptr, now, scratch, out, requirements);
 }
 
-Error Validator::Validate(const ParsedToken& parsed, int64_t now, ValidatorScratch& scratch,
+Error Validator::Validate(const ParsedToken& parsed, double now, ValidatorScratch& scratch,
                           ValidationResult& out, const Requirements& requirements) const {
   return Run(parsed.token(), &parsed, now, scratch, out, requirements);
 }
 
-Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t now,
+Error Validator::Run(std::string_view token, const ParsedToken* parsed, double now,
                      ValidatorScratch& scratch, ValidationResult& out,
                      const Requirements& requirements) const {
   out.cache_hit = false;
@@ -192,12 +193,12 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, int64_t 
   if (!denylist_->empty() || cacheable) {
     const Denylist::Key key =
         Denylist::KeyFor(out.token.claims.iss, out.token.claims.jti, out.token.signing_input);
-    if (denylist_->Contains(key, now)) {
+    if (denylist_->Contains(key, WholeSeconds(now))) {
       out.detail = "the token is on the revocation denylist";
       return Error::kRevoked;
     }
     if (cacheable) {
-      Remember(token, hash, snap, out, key, scratch, now);
+      Remember(token, hash, snap, out, key, scratch, WholeSeconds(now));
     }
   }
   return finish(Error::kOk);

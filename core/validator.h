@@ -106,14 +106,16 @@ class Validator {
                                                            std::shared_ptr<const KeySet> keys,
                                                            ValidatorOptions options = {});
 
-  // Validate checks `token` at `now`, then this request's `requirements` (CheckRequirements).
-  // A cache hit re-checks the time claims, the denylist and the requirements; everything else
-  // was decided for this policy and key set when the entry was made. A hit parses nothing.
-  Error Validate(std::string_view token, int64_t now, ValidatorScratch& scratch,
+  // Validate checks `token` at `now` (Unix seconds, fraction kept for the time rules; the
+  // denylist and the cache count whole seconds), then this request's `requirements`
+  // (CheckRequirements). A cache hit re-checks the time claims, the denylist and the
+  // requirements; everything else was decided for this policy and key set when the entry was
+  // made. A hit parses nothing.
+  Error Validate(std::string_view token, double now, ValidatorScratch& scratch,
                  ValidationResult& out, const Requirements& requirements = {}) const;
   // Validate checks a token already parsed (IssuerSet routed it): the same, without parsing
   // it again. `parsed` must outlive `out`.
-  Error Validate(const ParsedToken& parsed, int64_t now, ValidatorScratch& scratch,
+  Error Validate(const ParsedToken& parsed, double now, ValidatorScratch& scratch,
                  ValidationResult& out, const Requirements& requirements = {}) const;
 
   // UpdateKeys publishes `keys` with the same policy as a new generation: in-flight
@@ -158,10 +160,10 @@ class Validator {
   Validator(Policy policy, std::shared_ptr<const ValidatorSnapshot> first,
             ValidatorOptions options);
   // Run is both Validates: `parsed` is null when the token still needs parsing (on a miss).
-  Error Run(std::string_view token, const ParsedToken* parsed, int64_t now,
+  Error Run(std::string_view token, const ParsedToken* parsed, double now,
             ValidatorScratch& scratch, ValidationResult& out,
             const Requirements& requirements) const;
-  Error ValidateCached(std::string_view token, uint64_t hash, int64_t now,
+  Error ValidateCached(std::string_view token, uint64_t hash, double now,
                        const ValidatorSnapshot& snap, ValidatorScratch& scratch,
                        ValidationResult& out, bool& hit) const;
   // Remember puts a verified token into the cache with its claims record.

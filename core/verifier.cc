@@ -67,7 +67,7 @@ absl::StatusOr<Verifier> Verifier::Create(Policy policy, std::shared_ptr<const K
   return Verifier(std::move(policy), std::move(keys));
 }
 
-Error Verifier::Verify(std::string_view token, int64_t now, VerifyScratch& scratch,
+Error Verifier::Verify(std::string_view token, double now, VerifyScratch& scratch,
                        VerifiedToken& out, Trace* trace) const {
   scratch.parsed().Parse(token, policy_.max_token_bytes);
   return Verify(scratch.parsed(), now, out, trace);
@@ -143,7 +143,7 @@ bool VerifySignatureStage(const Policy& policy, const KeySet& keys, const Parsed
 
 }  // namespace
 
-Error Verifier::Verify(const ParsedToken& parsed, int64_t now, VerifiedToken& out,
+Error Verifier::Verify(const ParsedToken& parsed, double now, VerifiedToken& out,
                        Trace* trace) const {
   out = VerifiedToken{};
   Pipeline p(trace, out);

@@ -101,14 +101,14 @@ class Verifier {
   // warn about it at configuration time. Errors are configuration errors with a message.
   static absl::StatusOr<Verifier> Create(Policy policy, std::shared_ptr<const KeySet> keys);
 
-  // Verify checks `token` at `now` (Unix seconds). On kOk, `out` holds views into `token` and
-  // `scratch`; both must outlive `out`. With a `trace`, every check is reported (see Trace).
-  // Does not allocate once `scratch` is warm.
-  Error Verify(std::string_view token, int64_t now, VerifyScratch& scratch, VerifiedToken& out,
+  // Verify checks `token` at `now` (Unix seconds; a fraction is kept, as NumericDates may have
+  // one). On kOk, `out` holds views into `token` and `scratch`; both must outlive `out`. With a
+  // `trace`, every check is reported (see Trace). Does not allocate once `scratch` is warm.
+  Error Verify(std::string_view token, double now, VerifyScratch& scratch, VerifiedToken& out,
                Trace* trace = nullptr) const;
   // Verify checks a token already parsed (by IssuerSet's routing, say) without parsing it
   // again; `out` then views into `parsed`, which must outlive it.
-  Error Verify(const ParsedToken& parsed, int64_t now, VerifiedToken& out,
+  Error Verify(const ParsedToken& parsed, double now, VerifiedToken& out,
                Trace* trace = nullptr) const;
 
   const Policy& policy() const { return policy_; }

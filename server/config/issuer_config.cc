@@ -202,7 +202,7 @@ absl::Status ReadIssuerField(std::string_view key, element v, const std::string&
     return ReadAlgorithms(v, field, p.algorithms);
   }
   if (key == "leeway_seconds") {
-    return ReadInteger(v, field, 0, 3600, p.leeway_seconds);
+    return ReadNumber(v, field, 0, 3600, p.leeway_seconds);  // whole seconds in a configuration
   }
   if (key == "typ") {
     std::string type;

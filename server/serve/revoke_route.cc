@@ -42,9 +42,10 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
   }
   const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::optional<double> exp = verdict.result.times.exp;
-  const int64_t expires_at = exp.has_value()
-                                 ? static_cast<int64_t>(*exp) + issuer.config->policy.leeway_seconds
-                                 : std::numeric_limits<int64_t>::max();
+  const int64_t expires_at =
+      exp.has_value()
+          ? static_cast<int64_t>(*exp) + static_cast<int64_t>(issuer.config->policy.leeway_seconds)
+          : std::numeric_limits<int64_t>::max();
   const Denylist::Key key = OpaqueRevocationKey(*issuer.config->policy.issuer, token);
   const absl::Status status = routes.RecordRevocation(key, expires_at, now);
   if (!status.ok()) {

@@ -1,7 +1,9 @@
 #include "core/policy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -126,6 +128,10 @@ INSTANTIATE_TEST_SUITE_P(
                    [](Policy& p) { p.leeway_seconds = 60; }, Error::kOk},
         PolicyCase{"ExpAtLeewayEdge", kHeader, "{\"exp\":" + T(-60) + "}",
                    [](Policy& p) { p.leeway_seconds = 60; }, Error::kExpired},
+        PolicyCase{"ExpWithinFractionalLeeway", kHeader, "{\"exp\":" + T(-1) + "}",
+                   [](Policy& p) { p.leeway_seconds = 1.5; }, Error::kOk},
+        PolicyCase{"ExpBeyondFractionalLeeway", kHeader, "{\"exp\":" + T(-2) + "}",
+                   [](Policy& p) { p.leeway_seconds = 1.5; }, Error::kExpired},
         PolicyCase{"ExpMissing", kHeader, R"({"sub":"u"})", NoPolicy, Error::kMissingClaim},
         PolicyCase{"ExpMissingAllowed", kHeader, R"({"sub":"u"})",
                    [](Policy& p) { p.require_exp = false; }, Error::kOk},
@@ -700,6 +706,8 @@ TEST(PolicyTest, ValidatePolicyRejectsConfigurationMistakes) {
     std::function<void(Policy&)> configure;
   } kCases[] = {
       {"negative leeway", [](Policy& p) { p.leeway_seconds = -1; }},
+      {"NaN leeway", [](Policy& p) { p.leeway_seconds = std::nan(""); }},
+      {"infinite leeway", [](Policy& p) { p.leeway_seconds = HUGE_VAL; }},
       {"negative max age", [](Policy& p) { p.max_age_seconds = -1; }},
       {"empty issuer", [](Policy& p) { p.issuer = ""; }},
       {"empty audience",
@@ -728,6 +736,39 @@ TEST(PolicyTest, ValidatePolicyRejectsConfigurationMistakes) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.name;
     EXPECT_FALSE(status.message().empty()) << c.name;
   }
+}
+
+// `now` keeps its fraction: half a second after a fractional exp is expired, and so is an
+// integral exp 0.85 s ago. A NaN `now` (a caller's clock gone wrong) fails every time rule
+// rather than passing them all.
+TEST(PolicyTest, TimeRulesUseTheFractionalNowAndFailOnNaN) {
+  TypedToken token(kHeader, "{\"exp\":" + T(10) + ".5,\"nbf\":" + T(-10) + ".5}");
+  const double exp = static_cast<double>(kNow + 10) + 0.5;
+  Policy policy;
+  std::string_view detail;
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), exp - 0.2, nullptr, detail),
+            Error::kOk);
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), exp + 0.2, nullptr, detail),
+            Error::kExpired);
+  TypedToken whole(kHeader, "{\"exp\":" + T(0) + "}");
+  EXPECT_EQ(CheckClaims(policy, whole.header(), whole.claims(), static_cast<double>(kNow) - 0.1,
+                        nullptr, detail),
+            Error::kOk);
+  EXPECT_EQ(CheckClaims(policy, whole.header(), whole.claims(), static_cast<double>(kNow) + 0.85,
+                        nullptr, detail),
+            Error::kExpired);
+  const TimeClaims times{token.claims().exp, token.claims().nbf, std::nullopt, std::nullopt};
+  EXPECT_EQ(RecheckTimes(policy, times, exp - 0.2, detail), Error::kOk);
+  EXPECT_EQ(RecheckTimes(policy, times, exp + 0.2, detail), Error::kExpired);
+
+  const double nan = std::nan("");
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), nan, nullptr, detail),
+            Error::kExpired);
+  EXPECT_EQ(RecheckTimes(policy, times, nan, detail), Error::kExpired);
+  policy.check_exp = false;
+  EXPECT_EQ(CheckClaims(policy, token.header(), token.claims(), nan, nullptr, detail),
+            Error::kNotYetValid);
+  EXPECT_EQ(RecheckTimes(policy, times, nan, detail), Error::kNotYetValid);
 }
 
 TEST(PolicyTest, ValidatePolicyAcceptsZeroLimits) {

@@ -94,6 +94,28 @@ TEST(ValidatorTest, CacheHitReappliesExpiry) {
   EXPECT_TRUE(r.cache_hit);
 }
 
+// The bindings validate at the fractional time, with a fractional leeway (PyJWT's and jose's
+// comparisons): both reach the time rules unrounded, on a miss and on a cache hit.
+TEST(ValidatorTest, TimeAndLeewayKeepTheirFractionsOnMissAndHit) {
+  Policy policy;
+  policy.leeway_seconds = 1.5;
+  absl::StatusOr<std::unique_ptr<Validator>> v = Validator::Create(policy, KeysAandB());
+  ASSERT_TRUE(v.ok()) << v.status();
+  ValidatorScratch scratch(**v);
+  ValidationResult r;
+  const std::string token =
+      MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), Claims("f", kNow + 10), "a");
+  const double exp = static_cast<double>(kNow + 10);
+  ASSERT_EQ((*v)->Validate(token, exp + 1.4, scratch, r), Error::kOk);
+  EXPECT_FALSE(r.cache_hit);
+  EXPECT_EQ((*v)->Validate(token, exp + 1.6, scratch, r), Error::kExpired);
+  EXPECT_TRUE(r.cache_hit);
+  auto fresh = MakeValidator(KeysAandB(), /*cache=*/false);
+  ValidatorScratch fresh_scratch(*fresh);
+  EXPECT_EQ(fresh->Validate(token, exp - 0.1, fresh_scratch, r), Error::kOk);
+  EXPECT_EQ(fresh->Validate(token, exp + 0.1, fresh_scratch, r), Error::kExpired);
+}
+
 TEST(ValidatorTest, InvalidTokensAreNotCached) {
   auto v = MakeValidator(KeysAandB());
   ValidatorScratch scratch(*v);
