@@ -132,7 +132,7 @@ ValidatorHandle::Lease::~Lease() {
   handle_.pool_.push_back(std::move(scratch_));
 }
 
-void ValidatorHandle::Validate(std::string_view token, int64_t now, Outcome& out) const {
+void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out) const {
   Lease lease(*this);
   ValidationResult result;
   out.error = validator_->Validate(token, now, lease.scratch(), result);

@@ -37,7 +37,8 @@ struct HandleOptions {
   std::vector<std::string> audiences;
   // algorithms: names such as "RS256"; empty allows every algorithm the keys support.
   std::vector<std::string> algorithms;
-  int64_t leeway_seconds = 0;
+  // leeway_seconds keeps its fraction (PyJWT's leeway=1.5, jose's clockTolerance).
+  double leeway_seconds = 0;
   std::optional<std::string> type;
   std::vector<std::string> required_claims;
   std::vector<std::string> required_scopes;
@@ -62,8 +63,11 @@ class ValidatorHandle {
     Error error = Error::kOk;
     bool cache_hit = false;
     std::string header_json;
-    std::string payload_json;  // set on success, and on claim failures after a good signature
-    std::string_view detail;   // static storage
+    // payload_json is set on success, and on failures after a good signature. Those include a
+    // payload the core refused (not JSON, a BOM, invalid UTF-8): a binding that attaches it to
+    // its error must expect it not to parse.
+    std::string payload_json;
+    std::string_view detail;  // static storage
     // missing_claim names the absent claim of a kMissingClaim failure ("exp", a required
     // claim, "nonce", ...), or is empty.
     std::string missing_claim;
@@ -71,8 +75,9 @@ class ValidatorHandle {
 
   static absl::StatusOr<std::unique_ptr<ValidatorHandle>> Create(const HandleOptions& options);
 
-  // Validate judges `token` at `now` (Unix seconds). Thread-safe.
-  void Validate(std::string_view token, int64_t now, Outcome& out) const;
+  // Validate judges `token` at `now` (Unix seconds; pass the fraction, e.g. UnixNowFractional:
+  // PyJWT and jose compare against the fractional time). Thread-safe.
+  void Validate(std::string_view token, double now, Outcome& out) const;
   // UpdateKeys replaces the key set (a JWK Set rotation); in-flight validations finish on the
   // old one and cached verdicts of the old one stop serving. Thread-safe.
   absl::Status UpdateKeys(std::string_view keys_text);

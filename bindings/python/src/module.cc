@@ -21,6 +21,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "bindings/common/validator_handle.h"
+#include "core/algorithm.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "json_to_python.h"
@@ -57,9 +58,12 @@ PyObject* MakeError(const ValidatorHandle::Outcome& out) {
   if (!out.payload_json.empty()) {
     payload = JsonToPython(out.payload_json);
     if (payload == nullptr) {
-      return nullptr;
+      // The payload is only an attachment: a claims set Python cannot represent must not
+      // replace the rejection with an unrelated JSONDecodeError or UnicodeDecodeError.
+      PyErr_Clear();
     }
-  } else {
+  }
+  if (payload == nullptr) {
     Py_INCREF(Py_None);  // (Py_NewRef is 3.10+)
     payload = Py_None;
   }
@@ -100,10 +104,11 @@ std::string_view TokenBytes(nb::handle token) {
   throw nb::type_error("a token must be str or bytes");
 }
 
-// NowOf reads an optional Unix time (int or float; floored like the core's clock).
-int64_t NowOf(nb::handle now) {
+// NowOf reads an optional Unix time (int or float), fraction kept: PyJWT compares exp with
+// the fractional time.time(), so a token whose exp passed 0.85 s ago is expired.
+double NowOf(nb::handle now) {
   if (now.is_none()) {
-    return UnixNow();
+    return UnixNowFractional();
   }
   const double value = PyFloat_AsDouble(now.ptr());
   if (value == -1.0 && PyErr_Occurred()) {
@@ -112,7 +117,27 @@ int64_t NowOf(nb::handle now) {
   if (!std::isfinite(value)) {
     throw nb::value_error("now must be a finite number of seconds");
   }
-  return static_cast<int64_t>(std::floor(value));
+  return value;
+}
+
+// CheckKeys loads key text as a Validator would, raising ValueError with the core's reason when
+// it holds no usable key (PyJWK refuses such a JWK at construction, as PyJWT does).
+void CheckKeys(const std::string& keys) {
+  absl::StatusOr<std::shared_ptr<const KeySet>> loaded = bindings::LoadKeys(keys);
+  if (!loaded.ok()) {
+    throw nb::value_error(std::string(loaded.status().message()).c_str());
+  }
+}
+
+// AlgorithmNames lists the `alg` names the core implements, so that the PyJWT layer can drop
+// the names it does not know from an allow-list (as PyJWT ignores them) without a copy of them.
+nb::tuple AlgorithmNames() {
+  nb::list names;
+  for (int i = 0; i < kNumAlgorithms; ++i) {
+    const std::string_view name = AlgorithmName(static_cast<Algorithm>(i));
+    names.append(nb::str(name.data(), name.size()));
+  }
+  return nb::steal<nb::tuple>(PySequence_Tuple(names.ptr()));
 }
 
 nb::object Steal(PyObject* object) {
@@ -125,7 +150,7 @@ nb::object Steal(PyObject* object) {
 class Validator {
  public:
   Validator(std::string keys, std::optional<std::string> issuer, std::vector<std::string> audiences,
-            std::vector<std::string> algorithms, int64_t leeway, std::optional<std::string> typ,
+            std::vector<std::string> algorithms, double leeway, std::optional<std::string> typ,
             std::vector<std::string> required_claims, std::vector<std::string> scopes,
             bool require_exp, bool check_exp, bool check_nbf, bool check_iat, size_t cache_entries,
             size_t max_token_bytes) {
@@ -172,7 +197,7 @@ class Validator {
   }
 
   nb::list ValidateMany(nb::handle tokens, nb::handle now_arg) const {
-    const int64_t now = NowOf(now_arg);
+    const double now = NowOf(now_arg);
     nb::list items = nb::steal<nb::list>(PySequence_List(tokens.ptr()));
     if (!items.is_valid()) {
       throw nb::python_error();
@@ -210,7 +235,7 @@ class Validator {
 
   bool Revoke(nb::handle token, nb::handle now_arg) {
     const std::string_view bytes = TokenBytes(token);
-    const int64_t now = NowOf(now_arg);
+    const int64_t now = WholeSeconds(NowOf(now_arg));  // the denylist counts whole seconds
     absl::StatusOr<bool> revoked;
     {
       nb::gil_scoped_release release;
@@ -225,7 +250,7 @@ class Validator {
  private:
   void Run(nb::handle token, nb::handle now_arg, ValidatorHandle::Outcome& out) const {
     const std::string_view bytes = TokenBytes(token);
-    const int64_t now = NowOf(now_arg);
+    const double now = NowOf(now_arg);
     nb::gil_scoped_release release;
     handle_->Validate(bytes, now, out);
   }
@@ -240,9 +265,11 @@ NB_MODULE(_native, m) {
   using tokenwarden::python::Validator;
   m.doc() = "tokenwarden's C++ core (use the tokenwarden package, not this module)";
   m.def("_set_error_factory", &tokenwarden::python::SetErrorFactory, nb::arg("factory"));
+  m.def("_check_keys", &tokenwarden::python::CheckKeys, nb::arg("keys"));
+  m.attr("ALGORITHMS") = tokenwarden::python::AlgorithmNames();
   nb::class_<Validator>(m, "Validator")
       .def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
-                    std::vector<std::string>, int64_t, std::optional<std::string>,
+                    std::vector<std::string>, double, std::optional<std::string>,
                     std::vector<std::string>, std::vector<std::string>, bool, bool, bool, bool,
                     size_t, size_t>(),
            nb::arg("keys"), nb::arg("issuer").none(), nb::arg("audiences"), nb::arg("algorithms"),

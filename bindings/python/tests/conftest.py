@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 from typing import Any, Dict
@@ -14,6 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 ISSUER = "https://issuer.example"
 AUDIENCE = "api://orders"
 HMAC_SECRET = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+
+def hs256_token(payload: bytes) -> str:
+    """A token over raw payload bytes (JSON or not), validly signed with HMAC_SECRET."""
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = b64(b'{"alg":"HS256"}') + "." + b64(payload)
+    mac = hmac.new(HMAC_SECRET, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + b64(mac)
 
 
 class Keys:

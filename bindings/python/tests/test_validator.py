@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import datetime as dt
 import json
 import time
 
 import pytest
 
 import tokenwarden
-from conftest import AUDIENCE, ISSUER
+from conftest import AUDIENCE, ISSUER, hs256_token
 
 ALGS = ["RS256", "PS256", "ES256", "ES384", "EdDSA", "HS256"]
 
@@ -113,6 +114,49 @@ def test_validate_many_returns_claims_or_errors(keys):
     assert isinstance(out[1], tokenwarden.ExpiredTokenError)
     assert isinstance(out[2], tokenwarden.MalformedTokenError)
     assert v.validate_many([]) == []
+
+
+# Validly signed payloads the core refuses: not JSON, a BOM, bytes that are not UTF-8 (0xff;
+# an encoded surrogate).
+REFUSED_PAYLOADS = [b"not json", b'\xef\xbb\xbf{"a":1}', b'{"a":"\xff"}', b'{"a":"\xed\xa0\x80"}']
+
+
+@pytest.mark.parametrize("payload", REFUSED_PAYLOADS)
+def test_a_refused_payload_is_a_malformed_token_error(keys, payload):
+    # Regression (issue 19): attaching such a payload to the error raised JSONDecodeError or
+    # UnicodeDecodeError instead, from validate and from validate_many alike.
+    v = tokenwarden.Validator(keys.jwks, algorithms=["HS256"], require_exp=False)
+    token = hs256_token(payload)
+    with pytest.raises(tokenwarden.MalformedTokenError) as info:
+        v.validate(token)
+    assert info.value.payload is None
+    [out] = v.validate_many([token])
+    assert isinstance(out, tokenwarden.MalformedTokenError)
+
+
+def test_now_and_leeway_keep_their_fractions(keys):
+    # Regression (issue 19): both were cut to whole seconds (leeway rounded up, now down).
+    token = keys.mint(exp=2_000_000_000)
+    for leeway in (1.5, dt.timedelta(milliseconds=1500)):
+        v = make(keys, leeway=leeway)
+        assert v.validate(token, now=2_000_000_001.4)
+        with pytest.raises(tokenwarden.ExpiredTokenError):
+            v.validate(token, now=2_000_000_001.6)  # a cache hit: re-checked with the fraction
+    fractional = keys.mint(exp=2_000_000_000.5)
+    v = make(keys)
+    assert v.validate(fractional, now=2_000_000_000.2)
+    with pytest.raises(tokenwarden.ExpiredTokenError):
+        v.validate(fractional, now=2_000_000_000.7)
+
+
+def test_the_default_clock_keeps_its_fraction(keys):
+    # Once the second is 0.9 old, exp = now - 0.85 lies in the same whole second as now: only
+    # a fractional clock sees that it has passed.
+    while time.time() % 1 < 0.9:
+        time.sleep(0.005)
+    token = keys.mint(exp=time.time() - 0.85, iat=None)
+    with pytest.raises(tokenwarden.ExpiredTokenError):
+        make(keys, cache=False).validate(token)
 
 
 def test_keys_in_every_form(keys):

@@ -28,6 +28,9 @@ _native._set_error_factory(_make_error)
 #: Default bound on a compact token, as in the core (16 KiB).
 DEFAULT_MAX_TOKEN_BYTES = 16384
 
+#: The ``alg`` names the core implements (``algorithms`` may name only these).
+ALGORITHMS = _native.ALGORITHMS
+
 
 def _strings(value: Union[None, str, Iterable[str]], name: str) -> List[str]:
     if value is None:
@@ -40,16 +43,16 @@ def _strings(value: Union[None, str, Iterable[str]], name: str) -> List[str]:
     return out
 
 
-def _leeway_seconds(leeway: Union[int, float, _dt.timedelta]) -> int:
-    """Whole seconds: the core compares NumericDates with integral leeway. A fractional
-    leeway rounds up (never stricter than asked)."""
+def _leeway_seconds(leeway: Union[int, float, _dt.timedelta]) -> float:
+    """Seconds with their fraction (a timedelta too, as PyJWT takes it): the core compares
+    NumericDates, the time and the leeway as doubles, so leeway=1.5 stays 1.5."""
     if isinstance(leeway, _dt.timedelta):
         leeway = leeway.total_seconds()
     if isinstance(leeway, bool) or not isinstance(leeway, (int, float)):
         raise TypeError("leeway must be seconds (int, float) or a timedelta")
-    if leeway < 0 or not _math.isfinite(leeway):
+    if not leeway >= 0 or not _math.isfinite(leeway):
         raise ValueError("leeway must be a finite, non-negative number of seconds")
-    return int(_math.ceil(leeway))
+    return float(leeway)
 
 
 class Validator(_native.Validator):
@@ -62,7 +65,8 @@ class Validator(_native.Validator):
         audience: ``aud`` must contain it (or one of them, for a sequence).
         algorithms: the allow-list, e.g. ``["RS256"]``; empty or None allows every
             algorithm the keys can verify (``none`` never).
-        leeway: clock skew allowed on exp, nbf and iat (seconds or timedelta).
+        leeway: clock skew allowed on exp, nbf and iat (seconds or timedelta; fractions
+            count).
         typ: the required ``typ`` header, e.g. ``"at+jwt"`` (RFC 9068).
         required_claims: claims that must be present.
         scopes: scopes that ``scope`` / ``scp`` must grant.
@@ -106,5 +110,5 @@ class Validator(_native.Validator):
         self._update_keys(_key_text(jwks))
 
 
-__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES"] + [
+__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES", "ALGORITHMS"] + [
     name for name in dir() if name.endswith("Error")]
