@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import http.server
 import json
+import math
 import pathlib
 import subprocess
 import threading
 
+import jwt as pyjwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 import tokenwarden
 import tokenwarden.jwt as tjwt
@@ -22,12 +25,17 @@ class Endpoint:
         self.body = b"{}"
         self.status = 200
         self.location = None
+        self.raw = None  # bytes: sent as the whole response instead (a broken one)
         self.hits = 0
         endpoint = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 endpoint.hits += 1
+                if endpoint.raw is not None:
+                    self.wfile.write(endpoint.raw)
+                    self.close_connection = True
+                    return
                 self.send_response(endpoint.status)
                 if endpoint.location:
                     self.send_header("Location", endpoint.location)
@@ -97,6 +105,81 @@ def test_fetch_failures_are_client_errors(keys, endpoint):
     endpoint.publish({"keys": []})
     with pytest.raises(tjwt.PyJWKClientError):
         tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).get_signing_keys()
+
+
+# Regressions of issue 19.
+
+@pytest.mark.parametrize("raw", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"keys\"",            # cut short
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"k",  # a cut chunk
+])
+def test_a_cut_off_response_is_a_connection_error(endpoint, raw):
+    # http.client.IncompleteRead (or, read in pieces, a silently short body taken for bad
+    # JSON) must be PyJWKClientConnectionError, as in PyJWT.
+    endpoint.raw = raw
+    client = tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True)
+    with pytest.raises(tjwt.PyJWKClientConnectionError, match="IncompleteRead"):
+        client.fetch_data()
+
+
+def test_an_http_error_response_is_closed(endpoint):
+    endpoint.status = 503
+    with pytest.raises(tjwt.PyJWKClientConnectionError) as info:
+        tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True).fetch_data()
+    assert info.value.__cause__.code == 503
+    assert info.value.__cause__.fp is None or info.value.__cause__.fp.closed
+
+
+@pytest.mark.parametrize("cooldown", [math.inf, math.nan, -1])
+def test_cooldown_must_be_finite_and_not_negative_as_in_pyjwt(cooldown):
+    with pytest.raises(pyjwt.PyJWKClientError):
+        pyjwt.PyJWKClient("https://issuer.example/jwks", cooldown_duration=cooldown)
+    with pytest.raises(tjwt.PyJWKClientError, match="Cooldown"):
+        tjwt.PyJWKClient("https://issuer.example/jwks", cooldown_duration=cooldown)
+
+
+def test_jwk_set_cache_as_in_pyjwt(keys, endpoint):
+    endpoint.publish(keys.jwks)
+    client = tjwt.PyJWKClient(endpoint.url, allow_insecure_http=True)
+    assert client.jwk_set_cache is not None and client.jwk_set_cache.get() is None
+    fetched = client.get_jwk_set()
+    assert client.jwk_set_cache.get() is fetched
+    client.get_jwk_set()
+    assert endpoint.hits == 1
+    assert tjwt.PyJWKClient(endpoint.url, cache_jwk_set=False,
+                            allow_insecure_http=True).jwk_set_cache is None
+
+
+def _rsa_jwk(kid):
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    return dict(json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(public)), kid=kid)
+
+
+def test_pyjwkset_skips_what_pyjwt_skips():
+    good = _rsa_jwk("good")
+    members = [good, dict(good, n="AAAA", kid="malformed-rsa"), "not a key", 7, None,
+               {"kty": "oct", "k": "", "kid": "empty-hmac"}, {"kty": "EC", "crv": "P-1"}]
+    for module in (pyjwt, tjwt):
+        assert [k.key_id for k in module.PyJWKSet(members).keys] == ["good"], module.__name__
+        for bad in members[1], members[5]:
+            with pytest.raises(module.InvalidKeyError):
+                module.PyJWK(bad)
+
+
+def test_pyjwk_key_is_the_cryptography_key_as_in_pyjwt(keys):
+    private = ec.generate_private_key(ec.SECP256R1())
+    for jwk in (json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key())),
+                json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private))):
+        ours, theirs = tjwt.PyJWK(jwk), pyjwt.PyJWK(jwk)
+        assert type(ours.key) is type(theirs.key)
+        assert ours.key is ours.key
+    # So that code mixing both libraries can sign with one and verify with the other.
+    signer = tjwt.PyJWK(json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private)))
+    token = pyjwt.encode({"sub": "x"}, signer.key, algorithm="ES256")
+    verifier = tjwt.PyJWK(json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key())))
+    assert tjwt.decode(token, verifier.key, algorithms=["ES256"]) == {"sub": "x"}
+    hmac_jwk = {"kty": "oct", "k": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY"}
+    assert tjwt.PyJWK(hmac_jwk).key == pyjwt.PyJWK(hmac_jwk).key == b"0123456789abcdef" * 2
 
 
 def test_only_the_module_init_is_exported():

@@ -10,7 +10,7 @@ import jwt as pyjwt
 import pytest
 
 import tokenwarden.jwt as tjwt
-from conftest import AUDIENCE, HMAC_SECRET, ISSUER
+from conftest import AUDIENCE, HMAC_SECRET, ISSUER, hs256_token
 
 NOW = int(time.time())
 
@@ -158,3 +158,80 @@ def test_algorithms_are_required_and_unverified_decode_is_explicit(keys):
 def test_encode_is_pyjwts(keys):
     token = tjwt.encode({"sub": "x", "exp": NOW + 60}, HMAC_SECRET, algorithm="HS256")
     assert tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"])["sub"] == "x"
+
+
+# Regressions of issue 19: each compared with PyJWT where PyJWT decides the same question.
+
+@pytest.mark.parametrize("payload", [b"not json", b'{"a":"\xff"}', b"[1]"])
+def test_an_unreadable_payload_is_a_decode_error_as_in_pyjwt(payload):
+    token = hs256_token(payload)
+    with pytest.raises(pyjwt.DecodeError):
+        pyjwt.decode(token, HMAC_SECRET, algorithms=["HS256"])
+    with pytest.raises(tjwt.DecodeError):  # not JSONDecodeError / UnicodeDecodeError
+        tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"])
+
+
+@pytest.mark.parametrize("payload", [b'\xef\xbb\xbf{"a":1}', b'{"a":"\xed\xa0\x80"}'])
+def test_a_payload_only_the_core_refuses_is_a_decode_error(payload):
+    # PyJWT reads a BOM and an encoded surrogate; the core does not (README: strict parsing).
+    with pytest.raises(tjwt.DecodeError):
+        tjwt.decode(hs256_token(payload), HMAC_SECRET, algorithms=["HS256"])
+
+
+@pytest.mark.parametrize("algorithms", [
+    ["none", "HS256"], ["ES256K", "HS256"], ["Ed25519", "HS256"], ["HS256", "nonsense"],
+    ["none"], ["ES256K"], ["Ed25519", "HS384"],
+])
+def test_unknown_names_in_algorithms_are_ignored_as_in_pyjwt(keys, algorithms):
+    token = keys.mint("HS256", kid=None)
+    want = outcome(pyjwt, token, HMAC_SECRET, algorithms, dict(audience=AUDIENCE))
+    got = outcome(tjwt, token, HMAC_SECRET, algorithms, dict(audience=AUDIENCE))
+    assert got == want
+
+
+def test_a_token_alg_the_core_lacks_is_refused_even_when_listed(keys):
+    head, body, sig = keys.mint("HS256", kid=None).split(".")
+    for alg in ("ES256K", "none", "Ed25519"):
+        forged = pyjwt.utils.base64url_encode(
+            f'{{"alg":"{alg}","typ":"JWT"}}'.encode()).decode() + f".{body}.{sig}"
+        with pytest.raises(tjwt.InvalidAlgorithmError):
+            tjwt.decode(forged, HMAC_SECRET, algorithms=[alg, "HS256"], audience=AUDIENCE)
+
+
+@pytest.mark.parametrize("audience", [b"api", bytearray(b"api"), [], [b"api"], [b"api", "api"],
+                                      ("x", "api"), {"api"}])
+@pytest.mark.parametrize("aud", ["api", None, ["api", "b"]])
+def test_audience_of_any_iterable_as_in_pyjwt(audience, aud):
+    # audience=b"api" raised TypeError, which `except jwt.InvalidTokenError` does not catch.
+    token = pyjwt.encode({"exp": NOW + 600, **({} if aud is None else {"aud": aud})},
+                         HMAC_SECRET, algorithm="HS256")
+    want = outcome(pyjwt, token, HMAC_SECRET, ["HS256"], dict(audience=audience))
+    got = outcome(tjwt, token, HMAC_SECRET, ["HS256"], dict(audience=audience))
+    assert got == want
+
+
+def _wait_for_fraction(low):
+    """Sleeps until the current second is at least `low` old (at most a second)."""
+    while time.time() % 1 < low:
+        time.sleep(0.005)
+
+
+def test_fractional_leeway_and_time_as_in_pyjwt():
+    # exp a whole second ahead of the last second boundary, now 1.6 to 1.9 s past it: expired
+    # with leeway 1.5 (PyJWT; whole seconds made it 2 and accepted), valid with 2.
+    _wait_for_fraction(0.6)
+    exp = int(time.time()) - 1
+    token = pyjwt.encode({"exp": exp}, HMAC_SECRET, algorithm="HS256")
+    for leeway in (1.5, dt.timedelta(seconds=1.5), 2, dt.timedelta(seconds=2)):
+        want = outcome(pyjwt, token, HMAC_SECRET, ["HS256"], dict(leeway=leeway))
+        got = outcome(tjwt, token, HMAC_SECRET, ["HS256"], dict(leeway=leeway))
+        assert got == want, leeway
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], dict(leeway=1.5))[1] == \
+        "ExpiredSignatureError"
+
+
+def test_exp_that_passed_a_fraction_ago_is_expired_as_in_pyjwt():
+    _wait_for_fraction(0.9)  # exp = now - 0.85 then lies in the same whole second as now
+    token = pyjwt.encode({"exp": time.time() - 0.85}, HMAC_SECRET, algorithm="HS256")
+    assert outcome(pyjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")

@@ -14,7 +14,7 @@ import json
 import threading
 from typing import Any, Container, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .. import Validator
+from .. import ALGORITHMS, Validator, _leeway_seconds
 from .. import _errors as tw
 from .._keys import key_text
 from . import exceptions as ex
@@ -26,6 +26,7 @@ _DEFAULT_OPTIONS = {
     "require": [],
 }
 _HMAC = ("HS256", "HS384", "HS512")
+_KNOWN_ALGORITHMS = frozenset(ALGORITHMS)
 _MAX_VALIDATORS = 64
 
 _validators: "collections.OrderedDict[Tuple[Any, ...], Tuple[Validator, Any]]" = (
@@ -144,7 +145,7 @@ def _key_identity(key: Any) -> Any:
 
 
 def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
-               audiences: Tuple[str, ...], leeway: Any, options: Dict[str, Any]) -> Validator:
+               audiences: Tuple[str, ...], leeway: float, options: Dict[str, Any]) -> Validator:
     require = tuple(options["require"] or ())
     flags = (bool(options["verify_exp"]), bool(options["verify_nbf"]),
              bool(options["verify_iat"]))
@@ -210,10 +211,12 @@ def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
 
 
 def _check_pyjwt_rules(payload: Dict[str, Any], options: Dict[str, Any],
-                       audience: Any, issuer: Any, subject: Optional[str]) -> None:
+                       audience: Any, audiences: Tuple[str, ...], issuer: Any,
+                       subject: Optional[str]) -> None:
     """PyJWT's rules that are about Python values rather than token validity: null
-    required claims, an aud the caller did not ask about, strict_aud, issuer containers,
-    and the sub / jti types."""
+    required claims, an aud the caller did not ask about, an audience with no string in it
+    (b"api", []: nothing can match, as in PyJWT), strict_aud, issuer containers, and the
+    sub / jti types."""
     for claim in options["require"] or ():
         if payload.get(claim) is None:
             raise ex.MissingRequiredClaimError(claim)
@@ -221,6 +224,10 @@ def _check_pyjwt_rules(payload: Dict[str, Any], options: Dict[str, Any],
         if audience is None:
             if payload.get("aud"):
                 raise ex.InvalidAudienceError("Invalid audience")
+        elif not audiences:
+            if not payload.get("aud"):
+                raise ex.MissingRequiredClaimError("aud")
+            raise ex.InvalidAudienceError("Audience doesn't match")
         elif options.get("strict_aud", False):
             if not isinstance(audience, str):
                 raise ex.InvalidAudienceError("Invalid audience (strict)")
@@ -278,7 +285,10 @@ def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]
         if not algorithms:
             raise ex.DecodeError('It is required that you pass in a value for the '
                                  '"algorithms" argument when calling decode().')
-        algs = list(algorithms)
+        # PyJWT only tests the token's alg for membership, so a name it does not know
+        # ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: drop it. A token
+        # with such an alg is then refused by the core (InvalidAlgorithmError).
+        algs = [a for a in algorithms if a in _KNOWN_ALGORITHMS]
     if isinstance(jwt, str):
         token: Union[str, bytes] = jwt
     elif isinstance(jwt, (bytes, bytearray)):
@@ -291,9 +301,13 @@ def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]
         raise TypeError("audience must be a string, iterable or None")
     audiences: Tuple[str, ...] = ()
     if merged["verify_aud"] and audience is not None:
-        audiences = (audience,) if isinstance(audience, str) else tuple(audience)
+        # PyJWT compares the token's (string) audiences with the members of `audience`: a
+        # member that is not a string, such as the ints of b"api", can never match.
+        audiences = ((audience,) if isinstance(audience, str) else
+                     tuple(a for a in audience if isinstance(a, str)))
     core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
-    validator = _validator(key, algs, core_issuer, audiences, leeway, merged)
+    seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
+    validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
     try:
         if complete:
             header, payload = validator.validate_complete(token)
@@ -301,7 +315,7 @@ def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]
             header, payload = None, validator.validate(token)
     except tw.InvalidTokenError as error:
         raise _translate(error, key) from None
-    _check_pyjwt_rules(payload, merged, audience, issuer, subject)
+    _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
     return header, payload, token
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterator, List, Optional
 
-from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError
+from .. import _native
+from ._crypto_key import cryptography_key
+from .exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
 
 _CURVE_ALG = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
 _SUPPORTED = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
               "EdDSA", "Ed25519", "HS256", "HS384", "HS512"}
+# What a key is for, not what it is: the core would refuse an "enc" key for verification, but
+# PyJWT's PyJWK holds it anyway (PyJWKClient.get_signing_keys leaves it out later).
+_USAGE_MEMBERS = ("use", "key_ops")
 
 
 def _algorithm_for(jwk: Dict[str, Any]) -> str:
@@ -34,8 +39,12 @@ def _algorithm_for(jwk: Dict[str, Any]) -> str:
 
 
 class PyJWK:
-    """One JWK. ``key`` is what ``decode`` accepts (this object itself); ``algorithm_name``
-    is the algorithm a token verified with it must use."""
+    """One JWK, read by the core when it is made: a JWK the core cannot use (a malformed RSA
+    modulus, an empty or short HMAC secret, a weak key) raises InvalidKeyError here, as PyJWT
+    raises for the keys it cannot build. ``algorithm_name`` is the algorithm a token verified
+    with it must use; ``key`` is the ``cryptography`` key object (bytes for an HMAC secret),
+    as PyJWT's, when ``cryptography`` is installed, else this PyJWK (which ``decode`` also
+    takes)."""
 
     def __init__(self, jwk_data: Dict[str, Any], algorithm: Optional[str] = None) -> None:
         if not isinstance(jwk_data, dict) or not jwk_data.get("kty"):
@@ -49,6 +58,15 @@ class PyJWK:
             raise PyJWKError(f"Unable to find an algorithm for key: {jwk_data}")
         self.algorithm_name = algorithm
         self._text = json.dumps(jwk_data)
+        material = {k: v for k, v in jwk_data.items() if k not in _USAGE_MEMBERS}
+        try:
+            _native._check_keys(json.dumps(material))
+            key = cryptography_key(jwk_data)
+        except (ValueError, KeyError, TypeError) as e:
+            raise InvalidKeyError(f"Unable to construct key from JWK: {e}") from None
+        # One object for the life of this PyJWK: decode keeps one core validator per key
+        # object, so the same object must come back each time.
+        self._key: Any = self if key is None else key
 
     @staticmethod
     def from_dict(obj: Dict[str, Any], algorithm: Optional[str] = None) -> "PyJWK":
@@ -59,8 +77,8 @@ class PyJWK:
         return PyJWK(json.loads(data), algorithm)
 
     @property
-    def key(self) -> "PyJWK":
-        return self
+    def key(self) -> Any:
+        return self._key
 
     @property
     def key_type(self) -> Optional[str]:
@@ -79,7 +97,8 @@ class PyJWK:
 
 
 class PyJWKSet:
-    """A JWK Set; keys that are not usable for verification are left out."""
+    """A JWK Set; members that are not JWK objects, and keys that are not usable for
+    verification, are left out (as PyJWT skips them)."""
 
     def __init__(self, keys: List[Dict[str, Any]]) -> None:
         if not keys:
@@ -88,9 +107,11 @@ class PyJWKSet:
             raise PyJWKSetError("Invalid JWK Set value")
         self.keys: List[PyJWK] = []
         for key in keys:
+            if not isinstance(key, dict):
+                continue
             try:
                 self.keys.append(PyJWK(key))
-            except PyJWKError:
+            except PyJWTError:
                 continue
         if not self.keys:
             raise PyJWKSetError("The JWK Set did not contain any usable keys.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import threading
 import time
 import urllib.error
@@ -18,6 +19,31 @@ from ._decode import get_unverified_header
 
 #: A JWK Set larger than this is refused (real issuers publish a few KiB).
 MAX_JWKS_BYTES = 1 << 20
+
+
+class JWKSetCache:
+    """PyJWKClient's cache of the last JWK Set (PyJWT's class and attribute names): ``get``
+    returns the set until ``lifespan`` seconds after ``put``, then None."""
+
+    def __init__(self, lifespan: float) -> None:
+        self.lifespan = lifespan
+        self._set: Optional[PyJWKSet] = None
+        self._stored_at = 0.0
+
+    def put(self, jwk_set: Optional[Any]) -> None:
+        """Store a PyJWKSet or the JWK Set dict it is read from; None empties the cache."""
+        if jwk_set is not None and not isinstance(jwk_set, PyJWKSet):
+            if not isinstance(jwk_set, dict):
+                raise PyJWKSetError("Invalid JWK Set value")
+            jwk_set = PyJWKSet.from_dict(jwk_set)
+        self._set = jwk_set
+        self._stored_at = time.monotonic()
+
+    def get(self) -> Optional[PyJWKSet]:
+        return None if self.is_expired() else self._set
+
+    def is_expired(self) -> bool:
+        return self._set is not None and time.monotonic() > self._stored_at + self.lifespan
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -62,16 +88,25 @@ class PyJWKClient:
         if cache_jwk_set and lifespan <= 0:
             raise PyJWKClientError(
                 f'Lifespan must be greater than 0, the input is "{lifespan}"')
+        # PyJWT's checks and messages. NaN passes a `< 0` test, and either NaN or infinity
+        # would stop every refetch for an unknown kid, so a rotated-in key would never be seen.
+        if cooldown_duration < 0:
+            raise PyJWKClientError(
+                "Cooldown duration must be greater than or equal to 0, "
+                f'the input is "{cooldown_duration}"')
+        if not math.isfinite(cooldown_duration):
+            raise PyJWKClientError(
+                f'Cooldown duration must be finite, the input is "{cooldown_duration}"')
         self.uri = uri
         self.allow_insecure_http = allow_insecure_http
         self.headers = dict(headers or {})
         self.timeout = timeout
         self.ssl_context = ssl_context
-        self.lifespan = lifespan if cache_jwk_set else 0.0
+        #: The JWK Set cache (None with cache_jwk_set=False), as PyJWT's attribute.
+        self.jwk_set_cache: Optional[JWKSetCache] = (
+            JWKSetCache(lifespan) if cache_jwk_set else None)
         self.cooldown_duration = cooldown_duration
         self._lock = threading.Lock()
-        self._set: Optional[PyJWKSet] = None
-        self._fetched_at = 0.0
         self._last_refetch = float("-inf")
 
     def fetch_data(self) -> Any:
@@ -88,6 +123,12 @@ class PyJWKClient:
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 body = response.read(MAX_JWKS_BYTES + 1)
+                # read(n) hands back what arrived when the connection closed before the
+                # Content-Length was reached; PyJWT's read() raises IncompleteRead there. A
+                # cut-off set is a failed fetch, not an endpoint that answered with bad JSON.
+                missing = getattr(response, "length", None)
+                if missing and len(body) <= MAX_JWKS_BYTES:
+                    raise http.client.IncompleteRead(body, missing)
         except urllib.error.HTTPError as e:
             e.close()
             raise PyJWKClientConnectionError(
@@ -104,11 +145,12 @@ class PyJWKClient:
             raise PyJWKClientError(f"The JWKS endpoint did not return JSON: {e}") from e
 
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        with self._lock:
-            fresh = (self._set is not None and self.lifespan > 0
-                     and time.monotonic() - self._fetched_at < self.lifespan)
-            if fresh and not refresh:
-                return self._set  # type: ignore[return-value]
+        cache = self.jwk_set_cache
+        if cache is not None and not refresh:
+            with self._lock:
+                cached = cache.get()
+            if cached is not None:
+                return cached
         data = self.fetch_data()
         if not isinstance(data, dict):
             raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
@@ -116,9 +158,9 @@ class PyJWKClient:
             jwk_set = PyJWKSet.from_dict(data)
         except PyJWKSetError as e:
             raise PyJWKClientError(str(e)) from e
-        with self._lock:
-            self._set = jwk_set
-            self._fetched_at = time.monotonic()
+        if cache is not None:
+            with self._lock:
+                cache.put(jwk_set)
         return jwk_set
 
     def get_signing_keys(self, refresh: bool = False) -> List[PyJWK]:
