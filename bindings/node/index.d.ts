@@ -16,7 +16,7 @@ export interface VerifierOptions {
   audience?: string | string[];
   /** Allowed algorithms; default: every algorithm the keys support. */
   algorithms?: string[];
-  /** Clock skew allowed on exp/nbf/iat, in seconds (whole seconds; fractions are dropped). */
+  /** Clock skew allowed on exp/nbf/iat, in seconds (fractions count). */
   leeway?: number;
   /** Required `typ` header (e.g. 'at+jwt'), case-insensitive, "application/" optional. */
   typ?: string;

@@ -56,7 +56,7 @@ export interface JWTVerifyOptions {
   issuer?: string | string[];
   audience?: string | string[];
   algorithms?: string[];
-  /** Seconds, or a period such as '30s' or '5m'; applied in whole seconds (rounded down). */
+  /** Seconds (fractions count, as in jose), or a period such as '30s' or '5m'. */
   clockTolerance?: string | number;
   typ?: string;
   requiredClaims?: string[];

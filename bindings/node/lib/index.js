@@ -8,7 +8,7 @@ const jose = require('./jose');
 // nowOf reads the `now` call option: Unix seconds, a Date, or undefined (the clock).
 function nowOf(options) {
   const now = options.now;
-  if (now instanceof Date) return Math.floor(now.getTime() / 1000);
+  if (now instanceof Date) return now.getTime() / 1000; // fraction kept: the core compares doubles
   return now;
 }
 

@@ -280,8 +280,8 @@ function prepare(options) {
   }
   if (finite('clockTolerance option', tolerance) < 0) throw new TypeError('Invalid clockTolerance option input');
   post.tolerance = tolerance;
-  // The core counts whole seconds: a fractional tolerance is rounded down.
-  if (tolerance > 0) opts.leeway = Math.floor(tolerance);
+  // Fraction kept (jose's clockTolerance 1.5 is 1.5): the core compares times as doubles.
+  if (tolerance > 0) opts.leeway = tolerance;
   if (typ !== undefined) {
     if (typeof typ !== 'string') throw new TypeError('"typ" option must be a string');
     opts.typ = typ;
@@ -460,6 +460,10 @@ async function jwtVerify(jwt, key, options = {}) {
   if (currentDate !== undefined) {
     if (!(currentDate instanceof Date)) throw new TypeError('Invalid currentDate option input');
     now = finite('currentDate option', Math.floor(currentDate.getTime() / 1000));
+  } else {
+    // jose's own clock: the current time floored to seconds (its epoch()), so a fractional
+    // exp or nbf is judged as jose judges it. (Verifier.verify keeps the fraction.)
+    now = Math.floor(Date.now() / 1000);
   }
   const r = verifierFor(key, prepared).verifyFull(jwt, now);
   if (!Array.isArray(r)) throw joseError(r);
@@ -469,7 +473,7 @@ async function jwtVerify(jwt, key, options = {}) {
   }
   const { post } = prepared;
   if (post.issuers !== undefined || post.subject !== undefined || post.maxAge !== undefined) {
-    check(payload, post, now ?? Math.floor(Date.now() / 1000));
+    check(payload, post, now);
   }
   const result = { payload, protectedHeader: JSON.parse(r[0]) };
   if (resolved !== undefined) result.key = resolved;

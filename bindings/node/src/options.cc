@@ -109,9 +109,8 @@ bindings::HandleOptions ToHandleOptions(const Napi::Object& options) {
       // Likewise an empty list would allow every algorithm the keys support.
       o.algorithms = NonEmpty(env, name, Strings(env, name, v));
     } else if (name == "leeway") {
-      // Whole seconds: the core compares against integer `now` with an integer leeway.
-      o.leeway_seconds =
-          static_cast<int64_t>(std::floor(Number(env, name, v, 0, 1e12, /*integer=*/false)));
+      // Fraction kept: the core compares NumericDates and `now` as doubles.
+      o.leeway_seconds = Number(env, name, v, 0, 1e12, /*integer=*/false);
     } else if (name == "typ") {
       o.type = String(env, name, v);
     } else if (name == "requiredClaims") {

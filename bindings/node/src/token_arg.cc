@@ -28,20 +28,20 @@ std::string_view TokenReader::Read(napi_env env, napi_value value) {
   return std::string_view(buffer_.data(), copied);
 }
 
-int64_t ReadNow(napi_env env, napi_value value) {
+double ReadNow(napi_env env, napi_value value) {
   napi_valuetype type = napi_undefined;
   if (value != nullptr) {
     napi_typeof(env, value, &type);
   }
   if (type == napi_undefined) {
-    return UnixNow();
+    return UnixNowFractional();
   }
   double seconds = 0;
   if (type != napi_number || napi_get_value_double(env, value, &seconds) != napi_ok ||
       !std::isfinite(seconds)) {
     throw Napi::TypeError::New(env, "tokenwarden: now must be a finite number of Unix seconds");
   }
-  return static_cast<int64_t>(std::floor(seconds));
+  return seconds;
 }
 
 }  // namespace tokenwarden::node

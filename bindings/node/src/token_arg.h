@@ -31,9 +31,9 @@ class TokenReader {
   std::string buffer_;
 };
 
-// ReadNow returns `value` as Unix seconds (floored), or the current time when it is
-// undefined. Throws a TypeError for anything but a finite number.
-int64_t ReadNow(napi_env env, napi_value value);
+// ReadNow returns `value` as Unix seconds, fraction kept, or the current time (with its
+// fraction) when it is undefined. Throws a TypeError for anything but a finite number.
+double ReadNow(napi_env env, napi_value value);
 
 }  // namespace tokenwarden::node
 

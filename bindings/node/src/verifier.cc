@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "core/clock.h"
 #include "src/options.h"
 #include "src/outcome.h"
 #include "src/verify_worker.h"
@@ -49,7 +50,7 @@ NativeVerifier::NativeVerifier(const Napi::CallbackInfo& info)
 napi_value NativeVerifier::VerifyOnThread(const Napi::CallbackInfo& info, bool with_header) {
   const napi_env env = info.Env();
   const std::string_view token = reader_.Read(env, info[0]);
-  const int64_t now = ReadNow(env, info[1]);
+  const double now = ReadNow(env, info[1]);
   handle_->Validate(token, now, outcome_);
   return ResultValue(env, outcome_, with_header);
 }
@@ -65,7 +66,7 @@ Napi::Value NativeVerifier::VerifyFull(const Napi::CallbackInfo& info) {
 Napi::Value NativeVerifier::VerifyAsync(const Napi::CallbackInfo& info) {
   const napi_env env = info.Env();
   std::string token(reader_.Read(env, info[0]));
-  const int64_t now = ReadNow(env, info[1]);
+  const double now = ReadNow(env, info[1]);
   const bool with_header = info[2].ToBoolean().Value();
   return Napi::Value(env, QueueVerify(env, handle_, std::move(token), now, with_header));
 }
@@ -86,7 +87,8 @@ Napi::Value NativeVerifier::UpdateKeys(const Napi::CallbackInfo& info) {
 Napi::Value NativeVerifier::Revoke(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const std::string_view token = reader_.Read(env, info[0]);
-  const int64_t now = ReadNow(env, info[1]);
+  // The denylist counts whole seconds.
+  const int64_t now = WholeSeconds(ReadNow(env, info[1]));
   const absl::StatusOr<bool> revoked = handle_->Revoke(token, now);
   if (!revoked.ok()) {
     throw Napi::Error::New(env, "tokenwarden: " + std::string(revoked.status().message()));

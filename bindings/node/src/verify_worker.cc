@@ -12,7 +12,7 @@ namespace {
 struct VerifyWork {
   std::shared_ptr<const bindings::ValidatorHandle> handle;
   std::string token;
-  int64_t now = 0;
+  double now = 0;
   bool with_header = false;
   bindings::ValidatorHandle::Outcome out;
   napi_deferred deferred = nullptr;
@@ -51,7 +51,7 @@ void Complete(napi_env env, napi_status status, void* data) {
 }  // namespace
 
 napi_value QueueVerify(napi_env env, std::shared_ptr<const bindings::ValidatorHandle> handle,
-                       std::string token, int64_t now, bool with_header) {
+                       std::string token, double now, bool with_header) {
   auto w = std::make_unique<VerifyWork>();
   w->handle = std::move(handle);
   w->token = std::move(token);

@@ -17,7 +17,7 @@
 namespace tokenwarden::node {
 
 napi_value QueueVerify(napi_env env, std::shared_ptr<const bindings::ValidatorHandle> handle,
-                       std::string token, int64_t now, bool with_header);
+                       std::string token, double now, bool with_header);
 
 }  // namespace tokenwarden::node
 

@@ -70,6 +70,28 @@ describe('valid tokens', () => {
     assert.ok(verifier({ leeway: 5 }).verify(token, { now: NOW + 14 }));
   });
 
+  // Regression (issue 19): `now` and `leeway` were cut to whole seconds before the core, which
+  // compares NumericDates as doubles: leeway 1.5 acted as 1, now 0.7 s past exp as exp itself.
+  test('now and leeway keep their fractions, cache hits included', async () => {
+    const token = await mint(keys.ES256, { exp: NOW + 10 });
+    const tolerant = verifier({ leeway: 1.5 });
+    assert.ok(tolerant.verify(token, { now: NOW + 11.4 }));
+    await rejects(tolerant, token, 'expired', { now: NOW + 11.6 }); // a cache hit re-checks
+    const fractional = await mint(keys.ES256, { exp: NOW + 10.5 });
+    const v = verifier();
+    assert.ok(v.verify(fractional, { now: NOW + 10.2 }));
+    await rejects(v, fractional, 'expired', { now: NOW + 10.7 });
+    await rejects(v, fractional, 'expired', { now: new Date((NOW + 10.7) * 1000) });
+  });
+
+  test('the default clock keeps its fraction: exp 0.85 s ago is expired', async () => {
+    // Once the second is 0.9 old, exp = now - 0.85 lies in the same whole second as now, so
+    // only a fractional clock sees that it has passed.
+    while ((Date.now() / 1000) % 1 < 0.9) await new Promise((r) => setTimeout(r, 5));
+    const token = await mint(keys.HS256, { exp: Date.now() / 1000 - 0.85, iat: undefined });
+    await rejects(verifier({ cache: 0 }), token, 'expired');
+  });
+
   test('typ, scopes, required claims that are present', async () => {
     const v = verifier({ typ: 'at+jwt', scopes: ['read'], requiredClaims: ['email'] });
     const token = await mint(keys.RS256, { scope: 'read write', email: 'a@b.c' }, { typ: 'application/at+jwt' });
