@@ -124,10 +124,70 @@ function claimFailed(payload, claim) {
 }
 
 const NOT_A_NUMBER = /^claim "(exp|nbf|iat)" is not a number$/;
+const PAYLOAD_NOT_JSON = 'the payload is not valid UTF-8 JSON within the nesting limit';
+const PAYLOAD_NOT_OBJECT = 'the JWT payload is not a JSON object';
+const SET_SYMMETRIC = 'Unsupported "alg" value for a JSON Web Key Set';
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+const isSymmetric = (alg) => typeof alg === 'string' && alg.startsWith('HS');
+
+// joseClaims is the claims set jose itself would read from the payload of `jwt` (strict UTF-8
+// with a leading BOM dropped, as its TextDecoder does, then JSON.parse), or undefined where
+// jose fails too. Only asked after the core refused the payload as malformed, to pick jose's
+// class for that refusal; the verdict stays the core's.
+function joseClaims(jwt) {
+  try {
+    const claims = JSON.parse(strictDecoder.decode(Buffer.from(jwt.split('.')[1], 'base64url')));
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// malformedError is jose's class for a payload the core refused: JWTInvalid where jose cannot
+// read a claims set either, JWTClaimValidationFailed (reason "invalid") for an exp/nbf/iat
+// that is not a number to jose either, and otherwise JWSInvalid, the class of every other
+// malformed token: jose would have read it, and the core's parsing is stricter (a BOM, lone
+// surrogate escapes, repeated names, numbers beyond a double).
+function malformedError(f, ctx, payload) {
+  const m = NOT_A_NUMBER.exec(f.detail);
+  if (m === null && f.detail !== PAYLOAD_NOT_JSON && f.detail !== PAYLOAD_NOT_OBJECT) {
+    return new JWSInvalid(`Invalid Compact JWS: ${f.detail}`);
+  }
+  const claims = joseClaims(ctx.jwt);
+  if (claims === undefined) return new JWTInvalid('JWT Claims Set must be a top-level JSON object');
+  if (m !== null && typeof claims[m[1]] !== 'number') {
+    return new JWTClaimValidationFailed(`"${m[1]}" claim must be a number`, payload, m[1], 'invalid');
+  }
+  return new JWSInvalid(`Invalid Compact JWS: ${f.detail}`);
+}
+
+function headerAlg(jwt) {
+  try {
+    return protectedHeaderOf(jwt).alg;
+  } catch {
+    return undefined;
+  }
+}
+
+// algorithmError picks jose's class for an alg the core refused (unsupported, or outside the
+// allow-list it was given), in jose's order: the caller's "algorithms" option first
+// (JOSEAlgNotAllowed), then a key set's refusal of symmetric and unknown algorithms
+// (JOSENotSupported), then the key lookup (JWKSNoMatchingKey: without an "algorithms" option
+// the core's allow-list is what the keys support, so an alg outside it has no key).
+function algorithmError(code, ctx) {
+  const alg = headerAlg(ctx.jwt);
+  if (ctx.algorithms !== undefined && !ctx.algorithms.includes(alg)) {
+    return new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+  }
+  if (code === 'unsupported_algorithm') return new JOSENotSupported('Unsupported "alg" value');
+  if (ctx.set && isSymmetric(alg)) return new JOSENotSupported(SET_SYMMETRIC);
+  return new JWKSNoMatchingKey();
+}
 
 // joseError maps the addon's failure object {code, summary, detail, claim?, payload?} to the
-// error jose throws for the same defect.
-function joseError(f) {
+// error jose throws for the same defect. `ctx`: {jwt, algorithms (the caller's option), set
+// (the key is a JWK Set)}.
+function joseError(f, ctx) {
   const payload = parsePayload(f);
   let e;
   switch (f.code) {
@@ -171,10 +231,8 @@ function joseError(f) {
       e = new JWKSNoMatchingKey();
       break;
     case 'algorithm_not_allowed':
-      e = new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
-      break;
     case 'unsupported_algorithm':
-      e = new JOSENotSupported('Unsupported "alg" value');
+      e = algorithmError(f.code, ctx);
       break;
     case 'unsupported_critical_header':
       // jose: JOSENotSupported for an extension it does not recognize.
@@ -183,17 +241,9 @@ function joseError(f) {
     case 'revoked':
       e = new JWTInvalid('the token has been revoked');
       break;
-    case 'malformed': {
-      const m = NOT_A_NUMBER.exec(f.detail);
-      if (m) {
-        e = new JWTClaimValidationFailed(`"${m[1]}" claim must be a number`, payload, m[1], 'invalid');
-      } else if (f.detail.startsWith('the JWT payload is not') || f.detail.startsWith('the payload is not')) {
-        e = new JWTInvalid('JWT Claims Set must be a top-level JSON object');
-      } else {
-        e = new JWSInvalid(`Invalid Compact JWS: ${f.detail}`);
-      }
+    case 'malformed':
+      e = malformedError(f, ctx, payload);
       break;
-    }
     default: // token_too_large
       e = new JWSInvalid(`${f.summary}`);
   }
@@ -339,13 +389,22 @@ function textOf(key) {
   return keysText(key, 'key');
 }
 
+// isKeySet: the key is a JWK Set (our createLocalJWKSet / createRemoteJWKSet, or the object).
+const isKeySet = (key) => (typeof key === 'function' && key[LOCAL] !== undefined) || isJwkSet(key);
+
+// setAlgorithms is the allow-list a JWK Set verifies with: jose's key sets refuse symmetric
+// algorithms (an HS256 token never meets an "oct" member of a set), so they are left out of
+// the caller's list, or of every algorithm when there is none.
+const setAlgorithms = (opts) => (opts.algorithms ?? [...ALGORITHMS]).filter((a) => !isSymmetric(a));
+
 function verifierFor(key, prepared) {
   const h = holderFor(key);
   let v = h.verifiers.get(prepared.key);
   if (v === undefined) {
     h.text ??= textOf(key);
+    const opts = isKeySet(key) ? { ...prepared.opts, algorithms: setAlgorithms(prepared.opts) } : prepared.opts;
     try {
-      v = new native.Verifier({ ...prepared.opts, jwks: h.text });
+      v = new native.Verifier({ ...opts, jwks: h.text });
     } catch (cause) {
       if (cause instanceof TypeError) throw cause;
       const set = typeof key === 'function' || Array.isArray(key?.keys) || /"keys"\s*:/.test(h.text);
@@ -465,8 +524,15 @@ async function jwtVerify(jwt, key, options = {}) {
     // exp or nbf is judged as jose judges it. (Verifier.verify keeps the fraction.)
     now = Math.floor(Date.now() / 1000);
   }
+  const ctx = { jwt, algorithms: options.algorithms, set: isKeySet(key) };
+  if (ctx.set && setAlgorithms(prepared.opts).length === 0) {
+    // Only symmetric algorithms allowed with a key set: jose refuses every token, and the core
+    // cannot be given an empty allow-list (that would mean "all").
+    protectedHeaderOf(jwt); // JWSInvalid first, for a token that is not one
+    throw algorithmError('algorithm_not_allowed', ctx);
+  }
   const r = verifierFor(key, prepared).verifyFull(jwt, now);
-  if (!Array.isArray(r)) throw joseError(r);
+  if (!Array.isArray(r)) throw joseError(r, ctx);
   const payload = JSON.parse(r[1]);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new JWTInvalid('JWT Claims Set must be a top-level JSON object');

@@ -29,10 +29,11 @@ export async function mint(key, claims = {}, header = {}) {
     .sign(key.privateKey);
 }
 
-// rawHs256 signs any header/payload JSON with an HMAC secret, bypassing jose's checks (for
-// crit, none, duplicate members...).
+// rawHs256 signs any header/payload with an HMAC secret, bypassing jose's checks (for crit,
+// none, duplicate members...): objects are JSON-encoded, strings and bytes taken as they are.
 export function rawHs256(secret, header, payload) {
-  const enc = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  const raw = (v) => typeof v === 'string' || v instanceof Uint8Array;
+  const enc = (v) => Buffer.from(raw(v) ? v : JSON.stringify(v)).toString('base64url');
   const input = `${enc(header)}.${enc(payload)}`;
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }

@@ -7,7 +7,7 @@ import * as jose from 'jose';
 
 import * as tw from '../lib/jose.mjs';
 import { jwtVerify as rootJwtVerify, errors as rootErrors } from '../lib/index.mjs';
-import { ALGS, AUDIENCE, ISSUER, NOW, makeKey, mint, tamper } from './helpers.mjs';
+import { ALGS, AUDIENCE, ISSUER, NOW, makeKey, mint, rawHs256, tamper } from './helpers.mjs';
 
 const keys = Object.fromEntries(await Promise.all(ALGS.map(async (a) => [a, await makeKey(a)])));
 const asymmetric = ALGS.filter((a) => !a.startsWith('HS'));
@@ -201,5 +201,94 @@ describe('jwtVerify details', () => {
   test('algorithms naming only algorithms we lack reject every token', async () => {
     await assert.rejects(tw.jwtVerify(await mint(keys.ES256), tw.createLocalJWKSet(jwks), { algorithms: ['ES256K'] }),
       { code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+  });
+});
+
+// Regressions of issue 19: where jose and ours disagreed, or ours and the README did.
+describe('jose parity regressions', () => {
+  const rsa = keys.RS256;
+  const secret = keys.HS256.secret;
+  const withOct = { keys: [keys.HS256.jwk, rsa.jwk] };
+
+  test('a JWK Set never verifies a symmetric algorithm, oct member or not', async () => {
+    // jose: JWK Sets are for asymmetric keys; an HS* alg is JOSENotSupported before any lookup.
+    const hs = await mint(keys.HS256);
+    for (const algorithms of [undefined, ['HS256', 'RS256'], ['HS256']]) {
+      const options = { ...base, algorithms };
+      const ours = await same(hs, jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct), options,
+        `HS256 token, set with an oct member, algorithms ${algorithms}`);
+      assert.equal(ours.code, 'ERR_JOSE_NOT_SUPPORTED');
+      // A plain JWK Set object (ours only) follows the same rule.
+      await assert.rejects(tw.jwtVerify(hs, withOct, options), { code: 'ERR_JOSE_NOT_SUPPORTED' });
+    }
+    // The set's asymmetric keys still verify, and an algorithms option still comes first.
+    await same(await mint(rsa), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct), base, 'RS256 token');
+    await same(await mint(rsa), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct),
+      { ...base, algorithms: ['HS256'] }, 'RS256 token, only HS256 allowed');
+  });
+
+  test('a swapped header alg gives what jose gives with a key set', async () => {
+    const set = { keys: [rsa.jwk, keys.ES256.jwk] };
+    const [, payload, signature] = (await mint(rsa)).split('.');
+    for (const alg of ['PS256', 'RS384', 'ES256', 'HS256', 'none']) {
+      const header = Buffer.from(JSON.stringify({ alg, kid: rsa.kid })).toString('base64url');
+      const token = `${header}.${payload}.${signature}`;
+      for (const algorithms of [undefined, ['RS256'], ['RS256', alg]]) {
+        await same(token, jose.createLocalJWKSet(set), tw.createLocalJWKSet(set), { ...base, algorithms },
+          `RS256 token relabelled ${alg}, algorithms ${algorithms}`);
+      }
+    }
+    // A single key: an alg the key cannot serve is JWKSNoMatchingKey (README; jose: TypeError).
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256' })).toString('base64url');
+    for (const key of [rsa.verifyKey, KeyObject.from(rsa.verifyKey), rsa.jwk]) {
+      await assert.rejects(tw.jwtVerify(`${header}.${payload}.${signature}`, key, base),
+        { code: 'ERR_JWKS_NO_MATCHING_KEY', twCode: 'algorithm_not_allowed' });
+    }
+  });
+
+  test('payloads jose cannot read are JWTInvalid, as in jose', async () => {
+    const bodies = [Buffer.from('not json'), Buffer.from('[1,2]'),
+      Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d])]; // {"a":"<CESU surrogate>"}
+    for (const body of bodies) {
+      const token = rawHs256(secret, { alg: 'HS256' }, body);
+      const ours = await same(token, secret, secret, {}, `payload ${JSON.stringify(body.toString())}`);
+      assert.equal(ours.code, 'ERR_JWT_INVALID');
+      assert.equal(ours.twCode, 'malformed');
+    }
+  });
+
+  test('payloads only the core refuses are JWSInvalid, the README class for malformed', async () => {
+    // jose reads each of these; the core's parsing is stricter (README, Differences from jose).
+    const exp = NOW + 600;
+    const bodies = [
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`{"exp":${exp}}`)]), // a BOM
+      Buffer.from(`{"exp":${exp},"a":"\\ud800"}`), // a lone surrogate escape
+      Buffer.from(`{"exp":${exp},"a":1,"a":2}`), // a repeated name
+      Buffer.from(`{"exp":1${'0'.repeat(400)}}`), // a NumericDate beyond a double
+    ];
+    for (const body of bodies) {
+      const token = rawHs256(secret, { alg: 'HS256' }, body);
+      assert.equal((await outcome(() => jose.jwtVerify(token, secret))).ok, true, body.toString());
+      const ours = await outcome(() => tw.jwtVerify(token, secret));
+      assert.equal(ours.name, 'JWSInvalid', `${body.toString().slice(0, 40)}: ${JSON.stringify(ours)}`);
+      assert.equal(ours.twCode, 'malformed');
+    }
+  });
+
+  test('clockTolerance keeps its fraction', async () => {
+    const token = await mint(rsa, { exp: NOW - 2 });
+    for (const clockTolerance of [1.5, 2, 2.5, '2s', '3s']) {
+      await same(token, rsa.jwk, rsa.jwk, { ...base, clockTolerance }, `exp 2 s ago, tolerance ${clockTolerance}`);
+    }
+    const ours = await outcome(() => tw.jwtVerify(token, rsa.jwk, { ...base, clockTolerance: 2.5 }));
+    assert.equal(ours.ok, true); // whole seconds would have made 2.5 a 2: expired
+  });
+
+  test("without currentDate the clock is jose's: now floored to the second", async () => {
+    // exp half a second into this second: jose's floored clock has not reached it yet.
+    while ((Date.now() / 1000) % 1 < 0.6) await new Promise((r) => setTimeout(r, 5));
+    const exp = Math.floor(Date.now() / 1000) + 0.5;
+    const token = await mint(rsa, { exp, iat: undefined });
+    await same(token, rsa.jwk, rsa.jwk, {}, 'exp a fraction ago, within the same second');
   });
 });
