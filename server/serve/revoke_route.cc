@@ -2,12 +2,14 @@
 // limits; the revocation is in effect at once, durable before the answer, and shared with the
 // other instances (RouteContext::RecordRevocation).
 
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <optional>
 #include <string_view>
 
 #include "base/str_cat.h"
+#include "core/clock.h"
 #include "core/denylist.h"
 #include "server/serve/caller_auth.h"
 #include "server/serve/endpoints.h"
@@ -42,10 +44,11 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
   }
   const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::optional<double> exp = verdict.result.times.exp;
+  // The entry may go once the token has expired: rounded up (a fractional exp keeps its last
+  // fraction of a second covered) and saturating (an exp beyond int64 is "never").
   const int64_t expires_at =
-      exp.has_value()
-          ? static_cast<int64_t>(*exp) + static_cast<int64_t>(issuer.config->policy.leeway_seconds)
-          : std::numeric_limits<int64_t>::max();
+      exp.has_value() ? WholeSeconds(std::ceil(*exp + issuer.config->policy.leeway_seconds))
+                      : std::numeric_limits<int64_t>::max();
   const Denylist::Key key = OpaqueRevocationKey(*issuer.config->policy.issuer, token);
   const absl::Status status = routes.RecordRevocation(key, expires_at, now);
   if (!status.ok()) {

@@ -67,6 +67,18 @@ def test_revoked_token_is_inactive_and_rejected(serve, world):
     assert server.metrics().get("tokenwarden_denylist_entries") == 1
 
 
+def test_tokens_expiring_beyond_int64_or_fractionally_stay_revoked(serve, world):
+    # An exp past int64's range once became a denylist entry that had already expired (an
+    # out-of-range conversion), so the revocation was silently lost; a fractional exp was cut
+    # down, leaving the token's last fraction of a second unrevoked.
+    server = serve(world.config())
+    for exp in (1e19, 1e300, time.time() + 600.75):
+        token = world.token("a", exp=exp)
+        expect_active(introspect(server, token, world.auth()))
+        assert revoke(server, token, world.auth()).status == 200
+        expect_revoked_everywhere(server, world, token)
+
+
 def test_client_secret_post_and_token_type_hint(serve, world):
     server = serve(world.config())
     token = world.token("b")
