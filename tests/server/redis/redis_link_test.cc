@@ -94,8 +94,11 @@ class RedisLinkTest : public ::testing::Test {
     std::lock_guard<std::mutex> lock(mu_);
     return messages_;
   }
-  bool Up() {
-    return Eventually([&] { return link_->up(); });
+  // Up waits until the link is up and its on_up hook has run `ups` times in all: the hook
+  // runs on the link's thread just after up() turns true, so checking the count at once
+  // raced with it (a TSan run saw 0).
+  bool Up(int ups = 1) {
+    return Eventually([&] { return link_->up() && ups_.load() == ups; });
   }
 
   FakeRedis fake_;  // declared first: outlives the link
@@ -194,7 +197,7 @@ TEST_F(RedisLinkTest, WhileDownCommandsFailAtOnce) {
   ASSERT_TRUE(Eventually([&] { return link_->errors() >= errors + 2; }));  // still retrying
   EXPECT_EQ(ups_.load(), 1);
   fake_.SetListening(true);
-  ASSERT_TRUE(Up());
+  ASSERT_TRUE(Up(2));
   EXPECT_EQ(ups_.load(), 2);
 }
 
