@@ -28,8 +28,13 @@ void* operator new(size_t size) {
   }
   return p;
 }
+// These replacements pair malloc with free themselves; GCC, seeing gtest's `new` and this
+// `delete` inlined into one function at -O1 and above, takes the free for a mismatch.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 #endif
 
 namespace tokenwarden::server::http {
