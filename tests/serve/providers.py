@@ -352,14 +352,13 @@ class Cognito(Provider):
                         "X-Auth-Username": "alice"}
 
     def __init__(self):
-        super().__init__()
         # Cognito signs ID tokens and access tokens with two different keys.
         self.id_key = twkit.gen_rsa("cognito-id", 2048, "cognito-id-key")
-        self.publish_keys()
+        super().__init__()
 
     def jwks(self):
-        keys = self.keys + ([self.id_key] if hasattr(self, "id_key") else [])
-        return {"keys": [{"alg": "RS256", **k.jwk(), "use": "sig"} for k in keys]}
+        return {"keys": [{"alg": "RS256", **k.jwk(), "use": "sig"}
+                         for k in [*self.keys, self.id_key]]}
 
     def build_sites(self) -> None:
         super().build_sites()
