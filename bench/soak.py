@@ -43,18 +43,21 @@ function setup(thread) threads = threads or {}; threads[#threads + 1] = thread e
 function request()
   n = n + 1
   local k = n % 10
+  -- Each kind of request is one in ten, so it walks its token list by n / 10: indexing by n
+  -- itself would only ever reach a tenth of a list whose length is a multiple of ten.
+  local i = math.floor(n / 10)
   if k < 5 then
     return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. one[1]})
   elseif k == 5 then
-    return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. many[(n % #many) + 1]})
+    return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. many[(i % #many) + 1]})
   elseif k == 6 then
-    return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. bad[(n % #bad) + 1]})
+    return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. bad[(i % #bad) + 1]})
   elseif k == 7 then
-    return wrk.format("POST", "/introspect", form, "token=" .. many[(n % #many) + 1])
+    return wrk.format("POST", "/introspect", form, "token=" .. many[(i % #many) + 1])
   elseif k == 8 then
-    return wrk.format("POST", "/introspect", form, "token=" .. bad[(n % #bad) + 1])
+    return wrk.format("POST", "/introspect", form, "token=" .. bad[(i % #bad) + 1])
   end
-  return wrk.format("POST", "/revoke", form, "token=" .. revocable[(n % #revocable) + 1])
+  return wrk.format("POST", "/revoke", form, "token=" .. revocable[(i % #revocable) + 1])
 end
 function response(status, headers, body)
   local c = math.floor(status / 100)

@@ -153,9 +153,9 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
   return absl::OkStatus();
 }
 
-bool Denylist::Contains(const Key& key, int64_t now) const {
+std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const {
   if (empty()) {
-    return false;
+    return std::nullopt;
   }
   for (size_t set : SetsOf(key)) {
     for (size_t i = 0; i < kWays; ++i) {
@@ -163,11 +163,11 @@ bool Denylist::Contains(const Key& key, int64_t now) const {
       int64_t e;
       Read(slots_[set + i], k, e);
       if (Live(e, now) && k == key) {
-        return true;
+        return e;
       }
     }
   }
-  return false;
+  return std::nullopt;
 }
 
 size_t Denylist::Purge(int64_t now) {

@@ -53,7 +53,10 @@ class Denylist {
   absl::Status Add(const Key& key, int64_t expires_at, int64_t now);
 
   // Contains reports whether `key` is revoked at `now` (entries live while now < expires_at).
-  bool Contains(const Key& key, int64_t now) const;
+  bool Contains(const Key& key, int64_t now) const { return RevokedUntil(key, now).has_value(); }
+  // RevokedUntil is the expiry of `key`'s live entry at `now`, if it has one: a repeated
+  // revocation that would not extend it has nothing new to record.
+  std::optional<int64_t> RevokedUntil(const Key& key, int64_t now) const;
 
   // empty is one relaxed load: validation skips the revocation digest while nothing is revoked.
   bool empty() const { return size_.load(std::memory_order_relaxed) == 0; }

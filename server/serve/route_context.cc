@@ -1,6 +1,7 @@
 #include "server/serve/route_context.h"
 
 #include <algorithm>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -24,6 +25,12 @@ RouteContext::~RouteContext() = default;
 
 absl::Status RouteContext::RecordRevocation(const Denylist::Key& key, int64_t expires_at,
                                             int64_t now) {
+  // A repeated revocation of a token already revoked at least that long changes nothing: it
+  // must not cost an fsync, a log line and a Redis message each time it is repeated.
+  const std::optional<int64_t> until = deps_.denylist->RevokedUntil(key, now);
+  if (until.has_value() && *until >= expires_at) {
+    return absl::OkStatus();
+  }
   absl::Status status = deps_.denylist->Add(key, expires_at, now);
   if (status.ok() && deps_.revocation_log != nullptr) {
     status = deps_.revocation_log->Append(key, expires_at);

@@ -47,6 +47,16 @@ TEST(DenylistTest, ReAddKeepsTheLaterExpiry) {
   ASSERT_TRUE(list.Add(KeyN(1), kNow + 10, kNow).ok());
   EXPECT_TRUE(list.Contains(KeyN(1), kNow + 50));
   EXPECT_EQ(list.size(), 1u);
+  EXPECT_EQ(list.RevokedUntil(KeyN(1), kNow), kNow + 100);
+}
+
+TEST(DenylistTest, RevokedUntilIsTheLiveEntrysExpiry) {
+  Denylist list(64);
+  EXPECT_EQ(list.RevokedUntil(KeyN(1), kNow), std::nullopt);
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 10, kNow).ok());
+  EXPECT_EQ(list.RevokedUntil(KeyN(1), kNow + 9), kNow + 10);
+  EXPECT_EQ(list.RevokedUntil(KeyN(1), kNow + 10), std::nullopt);  // expired
+  EXPECT_EQ(list.RevokedUntil(KeyN(2), kNow), std::nullopt);
 }
 
 TEST(DenylistTest, AlreadyExpiredIsNotStored) {

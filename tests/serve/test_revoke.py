@@ -67,6 +67,21 @@ def test_revoked_token_is_inactive_and_rejected(serve, world):
     assert server.metrics().get("tokenwarden_denylist_entries") == 1
 
 
+def test_repeating_a_revocation_records_nothing_new(serve, world):
+    # Each recorded revocation costs an fsync, a log line and (with Redis) a message; a caller
+    # repeating one must not make the log, or the memory held until compaction, grow.
+    server = serve(world.config())
+    token = world.token("a")
+    log = serve.dir / "revocations.log"
+    assert revoke(server, token, world.auth()).status == 200
+    lines = log.read_text().count("\n")
+    for _ in range(50):
+        assert revoke(server, token, world.auth()).status == 200
+    assert log.read_text().count("\n") == lines
+    assert server.metrics().get("tokenwarden_denylist_entries") == 1
+    expect_revoked_everywhere(server, world, token)
+
+
 def test_tokens_expiring_beyond_int64_or_fractionally_stay_revoked(serve, world):
     # An exp past int64's range once became a denylist entry that had already expired (an
     # out-of-range conversion), so the revocation was silently lost; a fractional exp was cut
