@@ -9,7 +9,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { ALGS } from './differential/generate.mjs';
+import { cases } from './differential/cases.mjs';
+import { ALGS, DEFAULT_SEED } from './differential/generate.mjs';
 import { MUTATIONS } from './differential/mutations.mjs';
 import { describeDisagreement, runAll, validateAllowList } from './differential/run.mjs';
 import { README, allowEntries, renderDifferences, rewrite } from './differential/readme.mjs';
@@ -29,6 +30,14 @@ describe('differential against jose.jwtVerify', () => {
     for (const alg of Object.keys(ALGS)) {
       assert.ok((result.validAccepted[alg] ?? 0) >= 4, `${alg}: valid tokens were not accepted by both`);
     }
+  });
+
+  test('the generator is deterministic: one seed, one list of cases', () => {
+    // PS*/ES* signatures are randomized by the signer; every other byte follows the seed.
+    const [a, b] = [cases(DEFAULT_SEED, 1), cases(DEFAULT_SEED, 1)];
+    const shape = (c) => JSON.stringify([c.category, c.variant, c.alg, c.options, c.forms, /^(PS|ES)/.test(c.alg) ? '' : c.token]);
+    assert.deepEqual(a.map(shape), b.map(shape));
+    assert.notDeepEqual(cases(DEFAULT_SEED + 1, 1).map(shape), a.map(shape));
   });
 
   test('allow.json is well-formed', () => {

@@ -26,4 +26,3 @@ export function cases(seed, perPair = PER_PAIR) {
   }
   return out;
 }
-

@@ -397,4 +397,3 @@ export const MUTATIONS = [
     return `kid ${JSON.stringify(v)}`;
   } },
 ];
-
