@@ -298,13 +298,30 @@ function textOf(key) {
 // isKeySet: the key is a JWK Set (our createLocalJWKSet, or the object).
 const isKeySet = (key) => (typeof key === 'function' && key[LOCAL] !== undefined) || isJwkSet(key);
 
-// setKeysOf is the members of key set `key` as the native verifier sees them (the text taken
-// at first use), for jose's choice of a member (jose_order.js).
-function setKeysOf(key) {
-  const h = holderFor(key);
+// setKeysOf is the members of key set `key` (holder `h`) as the native verifier sees them
+// (the text taken at first use), for jose's choice of a member (jose_order.js).
+function setKeysOf(h, key) {
   h.text ??= textOf(key);
   h.setKeys ??= JSON.parse(h.text).keys;
   return h.setKeys;
+}
+
+const MAX_MEMBER_VERDICTS = 64;
+
+// memberError is keyStageError for a token the core accepted with the key set of holder `h`
+// (its setKeys read): the error jose's key set throws for the token's alg and kid, or
+// undefined. The verdict depends on those two alone, so each set keeps it (the class: every
+// throw is a fresh error) and the accept path stays as fast as before.
+function memberError(h, header) {
+  h.memberVerdicts ??= new Map();
+  const k = header.kid === undefined ? header.alg : `${header.alg}\u0000${header.kid}`;
+  let Err = h.memberVerdicts.get(k);
+  if (Err === undefined) {
+    if (h.memberVerdicts.size >= MAX_MEMBER_VERDICTS) h.memberVerdicts.clear();
+    Err = keyStageError(header, h.setKeys)?.constructor ?? null;
+    h.memberVerdicts.set(k, Err);
+  }
+  return Err === null ? undefined : new Err();
 }
 
 // setAlgorithms is the allow-list a JWK Set verifies with: jose's key sets refuse symmetric
@@ -312,8 +329,8 @@ function setKeysOf(key) {
 // the caller's list, or of every algorithm when there is none.
 const setAlgorithms = (opts) => (opts.algorithms ?? [...ALGORITHMS]).filter((a) => !isSymmetric(a));
 
-function verifierFor(key, prepared) {
-  const h = holderFor(key);
+// verifierFor is the native verifier for `key` (holder `h`) and `prepared` options, built once.
+function verifierFor(h, key, prepared) {
   let v = h.verifiers.get(prepared.key);
   if (v === undefined) {
     h.text ??= textOf(key);
@@ -428,7 +445,9 @@ async function jwtVerify(jwt, key, options = {}) {
   if (typeof jwt !== 'string') throw new JWSInvalid('Compact JWS must be a string or Uint8Array');
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const prepared = prepare(options);
-  const ctx = { jwt, algorithms: options.algorithms, setKeys: isKeySet(key) ? setKeysOf(key) : undefined };
+  // A key set is verified natively, never called; any other key function is called below.
+  const set = isKeySet(key) ? holderFor(key) : undefined;
+  const ctx = { jwt, algorithms: options.algorithms, setKeys: set === undefined ? undefined : setKeysOf(set, key) };
   if (prepared.post.noAlgorithm || (ctx.setKeys !== undefined && setAlgorithms(prepared.opts).length === 0)) {
     // No algorithm is left to give the core (only names it lacks; or, with a key set, only
     // symmetric ones), and an empty allow-list would mean "all": jose refuses every token
@@ -452,13 +471,13 @@ async function jwtVerify(jwt, key, options = {}) {
     // exp or nbf is judged as jose judges it. (Verifier.verify keeps the fraction.)
     now = Math.floor(Date.now() / 1000);
   }
-  const r = verifierFor(key, prepared).verifyFull(jwt, now);
+  const r = verifierFor(set ?? holderFor(key), key, prepared).verifyFull(jwt, now);
   if (!Array.isArray(r)) throw joseError(r, ctx);
   const protectedHeader = JSON.parse(r[0]);
-  if (ctx.setKeys !== undefined) {
+  if (set !== undefined) {
     // jose's key set verifies only with exactly one member that fits (no kid and two RSA
     // members: JWKSMultipleMatchingKeys); the core tries each, so this is checked here too.
-    const error = keyStageError(protectedHeader, ctx.setKeys);
+    const error = memberError(set, protectedHeader);
     if (error !== undefined) throw error;
   }
   const payload = JSON.parse(r[1]);

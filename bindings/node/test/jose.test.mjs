@@ -294,6 +294,12 @@ describe('jose parity regressions', () => {
       assert.equal(ours.code, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS');
       await assert.rejects(tw.jwtVerify(token, set, base), tw.errors.JWKSMultipleMatchingKeys); // a plain JWK Set
     }
+    // The verdict is kept per set and alg/kid: a repeat refuses too, and a kid still verifies.
+    const twSet = tw.createLocalJWKSet(set);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(tw.jwtVerify(noKid, twSet, base), { code: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' });
+      assert.equal((await tw.jwtVerify(await mint(rsa), twSet, base)).payload.sub, 'user-1');
+    }
     // Our createLocalJWKSet as jose's key function picks members by the same rule.
     await assert.rejects(jose.jwtVerify(noKid, tw.createLocalJWKSet(set), base), { code: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' });
     // One member that fits (kid given, or the only one of its type) still verifies.
