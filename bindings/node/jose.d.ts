@@ -131,6 +131,7 @@ export class JOSEAlgNotAllowed extends JOSEError {}
 export class JOSENotSupported extends JOSEError {}
 export class JWKInvalid extends JOSEError {}
 export class JWKSInvalid extends JOSEError {}
+export class JWKSMultipleMatchingKeys extends JOSEError {}
 export class JWKSNoMatchingKey extends JOSEError {}
 export class JWKSTimeout extends JOSEError {}
 
@@ -145,6 +146,7 @@ export const errors: {
   JOSENotSupported: typeof JOSENotSupported;
   JWKInvalid: typeof JWKInvalid;
   JWKSInvalid: typeof JWKSInvalid;
+  JWKSMultipleMatchingKeys: typeof JWKSMultipleMatchingKeys;
   JWKSNoMatchingKey: typeof JWKSNoMatchingKey;
   JWKSTimeout: typeof JWKSTimeout;
 };

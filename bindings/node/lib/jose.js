@@ -6,105 +6,19 @@ const { KeyObject, createPublicKey, createSecretKey } = require('node:crypto');
 const native = require('./native');
 const { keysText, isCryptoKey } = require('./keys');
 
-// ---------------------------------------------------------------------------------------
-// Errors: jose's class names, codes and fields; each also carries .twCode (the core's stable
-// code) and .twDetail (the rule that failed).
-
-class JOSEError extends Error {
-  static code = 'ERR_JOSE_GENERIC';
-  code = 'ERR_JOSE_GENERIC';
-  constructor(message, options) {
-    super(message, options);
-    this.name = this.constructor.name;
-    Error.captureStackTrace?.(this, this.constructor);
-  }
-}
-class JWTClaimValidationFailed extends JOSEError {
-  static code = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
-  code = 'ERR_JWT_CLAIM_VALIDATION_FAILED';
-  claim;
-  reason;
-  payload;
-  constructor(message, payload, claim = 'unspecified', reason = 'unspecified') {
-    super(message, { cause: { claim, reason, payload } });
-    this.claim = claim;
-    this.reason = reason;
-    this.payload = payload;
-  }
-}
-class JWTExpired extends JOSEError {
-  static code = 'ERR_JWT_EXPIRED';
-  code = 'ERR_JWT_EXPIRED';
-  claim;
-  reason;
-  payload;
-  constructor(message, payload, claim = 'unspecified', reason = 'unspecified') {
-    super(message, { cause: { claim, reason, payload } });
-    this.claim = claim;
-    this.reason = reason;
-    this.payload = payload;
-  }
-}
-class JOSEAlgNotAllowed extends JOSEError {
-  static code = 'ERR_JOSE_ALG_NOT_ALLOWED';
-  code = 'ERR_JOSE_ALG_NOT_ALLOWED';
-}
-class JOSENotSupported extends JOSEError {
-  static code = 'ERR_JOSE_NOT_SUPPORTED';
-  code = 'ERR_JOSE_NOT_SUPPORTED';
-}
-class JWSInvalid extends JOSEError {
-  static code = 'ERR_JWS_INVALID';
-  code = 'ERR_JWS_INVALID';
-}
-class JWTInvalid extends JOSEError {
-  static code = 'ERR_JWT_INVALID';
-  code = 'ERR_JWT_INVALID';
-}
-class JWKInvalid extends JOSEError {
-  static code = 'ERR_JWK_INVALID';
-  code = 'ERR_JWK_INVALID';
-}
-class JWKSInvalid extends JOSEError {
-  static code = 'ERR_JWKS_INVALID';
-  code = 'ERR_JWKS_INVALID';
-}
-class JWKSNoMatchingKey extends JOSEError {
-  static code = 'ERR_JWKS_NO_MATCHING_KEY';
-  code = 'ERR_JWKS_NO_MATCHING_KEY';
-  constructor(message = 'no applicable key found in the JSON Web Key Set', options) {
-    super(message, options);
-  }
-}
-class JWKSTimeout extends JOSEError {
-  static code = 'ERR_JWKS_TIMEOUT';
-  code = 'ERR_JWKS_TIMEOUT';
-  constructor(message = 'request timed out', options) {
-    super(message, options);
-  }
-}
-class JWSSignatureVerificationFailed extends JOSEError {
-  static code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
-  code = 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED';
-  constructor(message = 'signature verification failed', options) {
-    super(message, options);
-  }
-}
-
-const errors = {
-  JOSEError,
-  JWKSTimeout,
+const {
+  errors,
   JWTClaimValidationFailed,
   JWTExpired,
-  JWTInvalid,
-  JWSInvalid,
-  JWSSignatureVerificationFailed,
-  JOSEAlgNotAllowed,
   JOSENotSupported,
+  JWSInvalid,
+  JWTInvalid,
   JWKInvalid,
   JWKSInvalid,
   JWKSNoMatchingKey,
-};
+  JWSSignatureVerificationFailed,
+} = require('./jose_errors');
+const { ALGORITHMS, headerStageError, joseHeader, keySetCandidates, keyStageError } = require('./jose_order');
 
 function parsePayload(f) {
   if (f.payload === undefined) return undefined;
@@ -126,9 +40,8 @@ function claimFailed(payload, claim) {
 const NOT_A_NUMBER = /^claim "(exp|nbf|iat)" is not a number$/;
 const PAYLOAD_NOT_JSON = 'the payload is not valid UTF-8 JSON within the nesting limit';
 const PAYLOAD_NOT_OBJECT = 'the JWT payload is not a JSON object';
-const SET_SYMMETRIC = 'Unsupported "alg" value for a JSON Web Key Set';
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
-const isSymmetric = (alg) => typeof alg === 'string' && alg.startsWith('HS');
+const isSymmetric = (alg) => alg.startsWith('HS');
 
 // joseClaims is the claims set jose itself would read from the payload of `jwt` (strict UTF-8
 // with a leading BOM dropped, as its TextDecoder does, then JSON.parse), or undefined where
@@ -161,33 +74,30 @@ function malformedError(f, ctx, payload) {
   return new JWSInvalid(`Invalid Compact JWS: ${f.detail}`);
 }
 
-function headerAlg(jwt) {
-  try {
-    return protectedHeaderOf(jwt).alg;
-  } catch {
-    return undefined;
-  }
-}
-
-// algorithmError picks jose's class for an alg the core refused (unsupported, or outside the
-// allow-list it was given), in jose's order: the caller's "algorithms" option first
-// (JOSEAlgNotAllowed), then a key set's refusal of symmetric and unknown algorithms
-// (JOSENotSupported), then the key lookup (JWKSNoMatchingKey: without an "algorithms" option
-// the core's allow-list is what the keys support, so an alg outside it has no key).
-function algorithmError(code, ctx) {
-  const alg = headerAlg(ctx.jwt);
-  if (ctx.algorithms !== undefined && !ctx.algorithms.includes(alg)) {
-    return new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
-  }
-  if (code === 'unsupported_algorithm') return new JOSENotSupported('Unsupported "alg" value');
-  if (ctx.set && isSymmetric(alg)) return new JOSENotSupported(SET_SYMMETRIC);
+// algorithmError is jose's class for an alg the core refused (unsupported, or outside the
+// allow-list it was given) once jose's own checks of the header passed (jose_order.js): an
+// alg jose knows and the core does not (Ed25519) is JOSENotSupported; any other is an alg the
+// key cannot serve (a single RSA key and an ES256 token), JWKSNoMatchingKey (jose: TypeError).
+function algorithmError(ctx) {
+  const { alg } = joseHeader(ctx.jwt);
+  if (!ALGORITHMS.has(alg)) return new JOSENotSupported('Unsupported "alg" value');
   return new JWKSNoMatchingKey();
 }
 
 // joseError maps the addon's failure object {code, summary, detail, claim?, payload?} to the
-// error jose throws for the same defect. `ctx`: {jwt, algorithms (the caller's option), set
-// (the key is a JWK Set)}.
+// error jose throws for the same token: the one of jose's checks of the header and key step
+// that fails first (jose runs them before any other), else jose's class for the core's
+// reason. `ctx`: {jwt, algorithms (the caller's option), setKeys (the JWK Set's members, or
+// undefined for a single key)}.
 function joseError(f, ctx) {
+  const e = headerStageError(ctx.jwt, ctx) ?? coreError(f, ctx);
+  e.twCode = f.code;
+  e.twDetail = f.detail;
+  return e;
+}
+
+// coreError is jose's class for the core's reason `f.code`.
+function coreError(f, ctx) {
   const payload = parsePayload(f);
   let e;
   switch (f.code) {
@@ -232,7 +142,7 @@ function joseError(f, ctx) {
       break;
     case 'algorithm_not_allowed':
     case 'unsupported_algorithm':
-      e = algorithmError(f.code, ctx);
+      e = algorithmError(ctx);
       break;
     case 'unsupported_critical_header':
       // jose: JOSENotSupported for an extension it does not recognize.
@@ -247,8 +157,6 @@ function joseError(f, ctx) {
     default: // token_too_large
       e = new JWSInvalid(`${f.summary}`);
   }
-  e.twCode = f.code;
-  e.twDetail = f.detail;
   return e;
 }
 
@@ -276,18 +184,16 @@ function finite(label, v) {
 // Options: jose's jwtVerify options become the native Verifier's (its policy) plus the few
 // checks done here after a successful verification (several issuers, subject, maxTokenAge).
 
-const ALGORITHMS = new Set([
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
-  'HS256', 'HS384', 'HS512',
-]);
-
 function stringList(name, v) {
-  if (typeof v === 'string') return [v];
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) {
+  const list = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string')) {
     throw new TypeError(`"${name}" option must be a string or an array of strings`);
   }
-  if (v.length === 0) throw new TypeError(`"${name}" option must not be an empty array`);
-  return v;
+  if (list.length === 0) throw new TypeError(`"${name}" option must not be an empty array`);
+  // The core refuses an empty issuer or audience, so this is an error in the options (not,
+  // as the core's refusal would be reported, in the key).
+  if (list.includes('')) throw new TypeError(`"${name}" option must not be an empty string`);
+  return list;
 }
 
 function prepare(options) {
@@ -389,16 +295,42 @@ function textOf(key) {
   return keysText(key, 'key');
 }
 
-// isKeySet: the key is a JWK Set (our createLocalJWKSet / createRemoteJWKSet, or the object).
+// isKeySet: the key is a JWK Set (our createLocalJWKSet, or the object).
 const isKeySet = (key) => (typeof key === 'function' && key[LOCAL] !== undefined) || isJwkSet(key);
+
+// setKeysOf is the members of key set `key` (holder `h`) as the native verifier sees them
+// (the text taken at first use), for jose's choice of a member (jose_order.js).
+function setKeysOf(h, key) {
+  h.text ??= textOf(key);
+  h.setKeys ??= JSON.parse(h.text).keys;
+  return h.setKeys;
+}
+
+const MAX_MEMBER_VERDICTS = 64;
+
+// memberError is keyStageError for a token the core accepted with the key set of holder `h`
+// (its setKeys read): the error jose's key set throws for the token's alg and kid, or
+// undefined. The verdict depends on those two alone, so each set keeps it (the class: every
+// throw is a fresh error) and the accept path stays as fast as before.
+function memberError(h, header) {
+  h.memberVerdicts ??= new Map();
+  const k = header.kid === undefined ? header.alg : `${header.alg}\u0000${header.kid}`;
+  let Err = h.memberVerdicts.get(k);
+  if (Err === undefined) {
+    if (h.memberVerdicts.size >= MAX_MEMBER_VERDICTS) h.memberVerdicts.clear();
+    Err = keyStageError(header, h.setKeys)?.constructor ?? null;
+    h.memberVerdicts.set(k, Err);
+  }
+  return Err === null ? undefined : new Err();
+}
 
 // setAlgorithms is the allow-list a JWK Set verifies with: jose's key sets refuse symmetric
 // algorithms (an HS256 token never meets an "oct" member of a set), so they are left out of
 // the caller's list, or of every algorithm when there is none.
 const setAlgorithms = (opts) => (opts.algorithms ?? [...ALGORITHMS]).filter((a) => !isSymmetric(a));
 
-function verifierFor(key, prepared) {
-  const h = holderFor(key);
+// verifierFor is the native verifier for `key` (holder `h`) and `prepared` options, built once.
+function verifierFor(h, key, prepared) {
   let v = h.verifiers.get(prepared.key);
   if (v === undefined) {
     h.text ??= textOf(key);
@@ -426,9 +358,6 @@ function isJwkSet(jwks) {
     jwks.keys.every((k) => k !== null && typeof k === 'object' && !Array.isArray(k));
 }
 
-const KTY = { R: 'RSA', P: 'RSA', E: 'EC', H: 'oct' };
-const ktyOf = (alg) => (alg === 'EdDSA' ? 'OKP' : KTY[alg?.[0]]);
-
 function createLocalJWKSet(jwks) {
   if (!isJwkSet(jwks)) throw new JWKSInvalid('JSON Web Key Set malformed');
   const snapshot = structuredClone(jwks);
@@ -445,14 +374,13 @@ function createLocalJWKSet(jwks) {
     return key;
   };
   // Called only by code other than this module's jwtVerify (e.g. jose's own jwtVerify).
+  // jose's rule for picking the member: exactly one must fit alg and kid.
   const getKey = async (protectedHeader, token) => {
     const { alg, kid } = { ...protectedHeader, ...token?.header };
-    const kty = ktyOf(alg);
-    if (!ALGORITHMS.has(alg) || kty === 'oct') throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
-    const jwk = snapshot.keys.find((k) => k.kty === kty && (kid === undefined || k.kid === kid) &&
-      (k.alg === undefined || k.alg === alg) && (k.use === undefined || k.use === 'sig'));
-    if (jwk === undefined) throw new JWKSNoMatchingKey();
-    return keyObjectOf(jwk);
+    if (!ALGORITHMS.has(alg) || alg.startsWith('HS')) throw new JOSENotSupported('Unsupported "alg" value for a JSON Web Key Set');
+    const error = keyStageError({ alg, kid }, snapshot.keys);
+    if (error !== undefined) throw error;
+    return keyObjectOf(keySetCandidates(snapshot.keys, alg, kid)[0]);
   };
   Object.defineProperty(getKey, 'jwks', { value: () => structuredClone(snapshot) });
   Object.defineProperty(getKey, LOCAL, { value: text });
@@ -494,6 +422,17 @@ function check(payload, post, now) {
       e.twCode = 'too_old';
       throw e;
     }
+    // The core has judged "iat in the future" already, as iat > now + leeway: rounding
+    // now + leeway to a double can let an iat through that lies a fraction of a microsecond
+    // beyond it, which jose's now - iat < -tolerance (exact for times this close) refuses
+    // (found by the differential: iat now + 0.7, clockTolerance 0.7). jose's form only ever
+    // refuses more, never less.
+    if (now - payload.iat < -post.tolerance) {
+      const e = new JWTClaimValidationFailed(
+        '"iat" claim timestamp check failed (it should be in the past)', payload, 'iat', 'check_failed');
+      e.twCode = 'not_yet_valid';
+      throw e;
+    }
   }
 }
 
@@ -506,7 +445,15 @@ async function jwtVerify(jwt, key, options = {}) {
   if (typeof jwt !== 'string') throw new JWSInvalid('Compact JWS must be a string or Uint8Array');
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const prepared = prepare(options);
-  if (prepared.post.noAlgorithm) throw new JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+  // A key set is verified natively, never called; any other key function is called below.
+  const set = isKeySet(key) ? holderFor(key) : undefined;
+  const ctx = { jwt, algorithms: options.algorithms, setKeys: set === undefined ? undefined : setKeysOf(set, key) };
+  if (prepared.post.noAlgorithm || (ctx.setKeys !== undefined && setAlgorithms(prepared.opts).length === 0)) {
+    // No algorithm is left to give the core (only names it lacks; or, with a key set, only
+    // symmetric ones), and an empty allow-list would mean "all": jose refuses every token
+    // too, with the first reason its checks find.
+    throw headerStageError(jwt, ctx) ?? algorithmError(ctx);
+  }
   let resolved;
   if (typeof key === 'function' && key[LOCAL] === undefined) {
     const parts = jwt.split('.');
@@ -524,15 +471,15 @@ async function jwtVerify(jwt, key, options = {}) {
     // exp or nbf is judged as jose judges it. (Verifier.verify keeps the fraction.)
     now = Math.floor(Date.now() / 1000);
   }
-  const ctx = { jwt, algorithms: options.algorithms, set: isKeySet(key) };
-  if (ctx.set && setAlgorithms(prepared.opts).length === 0) {
-    // Only symmetric algorithms allowed with a key set: jose refuses every token, and the core
-    // cannot be given an empty allow-list (that would mean "all").
-    protectedHeaderOf(jwt); // JWSInvalid first, for a token that is not one
-    throw algorithmError('algorithm_not_allowed', ctx);
-  }
-  const r = verifierFor(key, prepared).verifyFull(jwt, now);
+  const r = verifierFor(set ?? holderFor(key), key, prepared).verifyFull(jwt, now);
   if (!Array.isArray(r)) throw joseError(r, ctx);
+  const protectedHeader = JSON.parse(r[0]);
+  if (set !== undefined) {
+    // jose's key set verifies only with exactly one member that fits (no kid and two RSA
+    // members: JWKSMultipleMatchingKeys); the core tries each, so this is checked here too.
+    const error = memberError(set, protectedHeader);
+    if (error !== undefined) throw error;
+  }
   const payload = JSON.parse(r[1]);
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new JWTInvalid('JWT Claims Set must be a top-level JSON object');
@@ -541,7 +488,7 @@ async function jwtVerify(jwt, key, options = {}) {
   if (post.issuers !== undefined || post.subject !== undefined || post.maxAge !== undefined) {
     check(payload, post, now);
   }
-  const result = { payload, protectedHeader: JSON.parse(r[0]) };
+  const result = { payload, protectedHeader };
   if (resolved !== undefined) result.key = resolved;
   return result;
 }

@@ -13,6 +13,7 @@ export const {
   JOSENotSupported,
   JWKInvalid,
   JWKSInvalid,
+  JWKSMultipleMatchingKeys,
   JWKSNoMatchingKey,
   JWKSTimeout,
 } = cjs.errors;

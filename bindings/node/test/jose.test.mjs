@@ -284,6 +284,73 @@ describe('jose parity regressions', () => {
     assert.equal(ours.ok, true); // whole seconds would have made 2.5 a 2: expired
   });
 
+  // Found by the differential (test/differential.test.mjs), each a regression here.
+  test('a key set refuses a token without kid that two members fit, as jose', async () => {
+    const other = await makeKey('RS256', 'rs256-2');
+    const set = { keys: [rsa.jwk, other.jwk, keys.ES256.jwk] };
+    const noKid = await mint(rsa, {}, { kid: undefined });
+    for (const [token, label] of [[noKid, 'valid'], [tamper(noKid), 'bad signature']]) {
+      const ours = await same(token, jose.createLocalJWKSet(set), tw.createLocalJWKSet(set), base, `no kid, ${label}`);
+      assert.equal(ours.code, 'ERR_JWKS_MULTIPLE_MATCHING_KEYS');
+      await assert.rejects(tw.jwtVerify(token, set, base), tw.errors.JWKSMultipleMatchingKeys); // a plain JWK Set
+    }
+    // The verdict is kept per set and alg/kid: a repeat refuses too, and a kid still verifies.
+    const twSet = tw.createLocalJWKSet(set);
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(tw.jwtVerify(noKid, twSet, base), { code: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' });
+      assert.equal((await tw.jwtVerify(await mint(rsa), twSet, base)).payload.sub, 'user-1');
+    }
+    // Our createLocalJWKSet as jose's key function picks members by the same rule.
+    await assert.rejects(jose.jwtVerify(noKid, tw.createLocalJWKSet(set), base), { code: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' });
+    // One member that fits (kid given, or the only one of its type) still verifies.
+    await same(await mint(rsa), jose.createLocalJWKSet(set), tw.createLocalJWKSet(set), base, 'kid given');
+    await same(await mint(keys.ES256, {}, { kid: undefined }), jose.createLocalJWKSet(set), tw.createLocalJWKSet(set),
+      base, 'ES256 without kid: one EC member');
+  });
+
+  test("jose's checks of the header come first when a token has several defects", async () => {
+    const exp = NOW + 600;
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`{"exp":${exp}}`)]);
+    const cases = [
+      // An HS256 token to a key set: JOSENotSupported before jose reads the payload (BOM).
+      [rawHs256(secret, { alg: 'HS256' }, bom), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct), 'ERR_JOSE_NOT_SUPPORTED'],
+      // A malformed crit: JWSInvalid before the core's "unsupported crit".
+      [rawHs256(secret, { alg: 'HS256', crit: [''] }, { exp }), secret, secret, 'ERR_JWS_INVALID'],
+      // No alg, or not a string: JWSInvalid, before any allow-list or key lookup.
+      [rawHs256(secret, { typ: 'JWT' }, { exp }), secret, secret, 'ERR_JWS_INVALID'],
+      [rawHs256(secret, { alg: 256 }, { exp }), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct), 'ERR_JWS_INVALID'],
+      // A kid that is not a string finds no member of a set (the core: malformed).
+      [await mint(rsa, {}, { kid: 7 }), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct), 'ERR_JWKS_NO_MATCHING_KEY'],
+      // none with a key set: a set refuses the alg.
+      [rawHs256(secret, { alg: 'none' }, { exp }).replace(/[^.]+$/, ''), jose.createLocalJWKSet(withOct), tw.createLocalJWKSet(withOct),
+        'ERR_JOSE_NOT_SUPPORTED'],
+    ];
+    for (const [token, joseKey, ourKey, code] of cases) {
+      const ours = await same(token, joseKey, ourKey, {}, `several defects, expecting ${code}`);
+      assert.equal(ours.code, code);
+    }
+  });
+
+  test('an iat just beyond now + clockTolerance is refused as jose refuses it (maxTokenAge)', async () => {
+    // iat now + 0.2 with tolerance 0.2: now + 0.2 rounds up past the iat double, so iat <=
+    // now + tolerance holds; jose's now - iat < -tolerance does not.
+    const now = 1767225600;
+    const token = await mint(rsa, { iat: now + 0.2, exp: now + 600 });
+    for (const maxTokenAge of [60, 1.5]) {
+      const options = { ...base, currentDate: new Date(now * 1000), clockTolerance: 0.2, maxTokenAge };
+      const ours = await same(token, rsa.jwk, rsa.jwk, options, `iat now + 0.2, maxTokenAge ${maxTokenAge}`);
+      assert.equal(ours.claim, 'iat');
+      assert.equal(ours.twCode, 'not_yet_valid');
+    }
+  });
+
+  test('an empty audience or issuer is a TypeError, not a key error', async () => {
+    const token = await mint(rsa);
+    for (const options of [{ audience: '' }, { audience: [AUDIENCE, ''] }, { issuer: '' }, { issuer: [ISSUER, ''] }]) {
+      await assert.rejects(tw.jwtVerify(token, rsa.jwk, options), TypeError, JSON.stringify(options));
+    }
+  });
+
   test("without currentDate the clock is jose's: now floored to the second", async () => {
     // exp half a second into this second: jose's floored clock has not reached it yet.
     while ((Date.now() / 1000) % 1 < 0.6) await new Promise((r) => setTimeout(r, 5));
