@@ -3,8 +3,8 @@
 
 A source is skipped when a clean pass (no warning, no error) was recorded for exactly the
 same inputs: the clang-tidy binary and its version, the .clang-tidy file, the extra
-arguments, the compile command (with the checkout's path taken out, so clones share the
-record), and the content of the source and of every header its last compile read (ninja's
+arguments, the compile command (without the precompiled header, which clang-tidy does not
+use; with the checkout's path taken out, so clones share the record), and the content of the source and of every header its last compile read (ninja's
 dependency log of the build the compile commands come from). Any change to one of them runs
 clang-tidy on that source again. Sources with warnings are never recorded, so they are
 reported on every run. A source whose dependencies ninja does not know (not built yet) always
@@ -22,12 +22,30 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shlex
 import subprocess
 import sys
 import time
 
 KEEP_DAYS = 14  # records not used for this long are removed
+# The build's precompiled header (cmake/PrecompiledHeaders.cmake): GCC's, which clang cannot
+# read, and clang-tidy should see each source include what it uses.
+PCH_FLAGS = re.compile(r" -Winvalid-pch| -include \S*cmake_pch\.hxx")
+
+
+def without_pch(build: pathlib.Path) -> tuple[pathlib.Path, list[dict]]:
+    """The build's compile commands minus the PCH flags, written beside it for clang-tidy -p."""
+    entries = json.loads((build / "compile_commands.json").read_text())
+    for entry in entries:
+        if "command" in entry:
+            entry["command"] = PCH_FLAGS.sub("", entry["command"])
+        else:
+            entry["arguments"] = shlex.split(PCH_FLAGS.sub("", shlex.join(entry["arguments"])))
+    folder = build / "clang-tidy"
+    folder.mkdir(exist_ok=True)
+    (folder / "compile_commands.json").write_text(json.dumps(entries))
+    return folder, entries
 
 
 def ninja_deps(build: pathlib.Path) -> dict[str, list[str]]:
@@ -110,7 +128,8 @@ def main() -> int:
     prune(args.cache)
     version = subprocess.run([args.tidy, "--version"], capture_output=True, text=True).stdout
     salt = "\0".join([version, pathlib.Path(".clang-tidy").read_text(), *args.extra_arg])
-    entries = {e["file"]: e for e in json.loads((build / "compile_commands.json").read_text())}
+    tidy_db, all_entries = without_pch(build)
+    entries = {e["file"]: e for e in all_entries}
     deps = ninja_deps(build)
     hasher = Hasher()
 
@@ -127,7 +146,7 @@ def main() -> int:
         else:
             todo.append((source, key))
 
-    command = [args.tidy, "-p", str(build), "--quiet",
+    command = [args.tidy, "-p", str(tidy_db), "--quiet",
                *(f"--extra-arg={a}" for a in args.extra_arg)]
 
     def run(item: tuple[str, str | None]) -> tuple[str, str | None, int, str]:
