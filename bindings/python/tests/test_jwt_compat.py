@@ -3,11 +3,17 @@ exception classes (so an application changes one import line)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import time
 
 import jwt as pyjwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import tokenwarden.jwt as tjwt
 from conftest import AUDIENCE, HMAC_SECRET, ISSUER, hs256_token
@@ -235,3 +241,81 @@ def test_exp_that_passed_a_fraction_ago_is_expired_as_in_pyjwt():
     token = pyjwt.encode({"exp": time.time() - 0.85}, HMAC_SECRET, algorithm="HS256")
     assert outcome(pyjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
     assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+
+
+# Found by PyJWT's own suite (tests/pyjwt_suite) and the differential (tests/differential).
+
+def test_an_openssh_ecdsa_key_is_never_an_hmac_secret():
+    # GHSA-ffqj-6fqr-9h24: a token HMAC-signed with the verifier's public key text. An
+    # "ecdsa-sha2-nistp256 ..." key was read as an HMAC secret, so with HS256 allowed next to
+    # ES256 the forged token verified; a PEM block after other text was too.
+    private = ec.generate_private_key(ec.SECP256R1())
+    ssh = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                            serialization.PublicFormat.OpenSSH)
+    pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    good = pyjwt.encode({"sub": "x"}, private, algorithm="ES256")
+    for key in (ssh, ssh.decode(), b"comment\n" + pem):
+        forged = hs256_with(key, {"sub": "admin"})
+        with pytest.raises(tjwt.InvalidKeyError):
+            tjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+        with pytest.raises(pyjwt.InvalidKeyError):
+            pyjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+    assert tjwt.decode(good, ssh, algorithms=["ES256", "HS256"]) == {"sub": "x"}
+
+
+def hs256_with(secret, claims):
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    raw = secret.encode() if isinstance(secret, str) else secret
+    signing_input = b64(b'{"alg":"HS256"}') + "." + b64(json.dumps(claims).encode())
+    return signing_input + "." + b64(hmac.new(raw, signing_input.encode(),
+                                              hashlib.sha256).digest())
+
+
+def test_a_fractional_exp_is_truncated_as_pyjwt_truncates_it():
+    # PyJWT compares int(exp): exp = now + 0.5 truncates to a second already begun, so PyJWT
+    # says expired; the core alone compared 0.5 s ahead and accepted.
+    _wait_for_fraction(0.1)
+    while time.time() % 1 > 0.4:
+        time.sleep(0.01)
+    token = pyjwt.encode({"exp": time.time() + 0.5}, HMAC_SECRET, algorithm="HS256")
+    assert outcome(pyjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+    # With leeway covering the truncation both accept it.
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], dict(leeway=2))[0] == "ok"
+
+
+def test_pyjwt_class_with_options_as_in_pyjwt():
+    token = pyjwt.encode({"exp": NOW - 100, "sub": "x"}, HMAC_SECRET, algorithm="HS256")
+    for module in (pyjwt, tjwt):
+        # Instance options are the defaults of each decode ...
+        assert module.PyJWT(options={"verify_exp": False}).decode(
+            token, HMAC_SECRET, algorithms=["HS256"])["sub"] == "x"
+        with pytest.raises(module.ExpiredSignatureError):
+            module.PyJWT().decode(token, HMAC_SECRET, algorithms=["HS256"])
+        # ... and verify_signature=False given to the constructor turns the claim checks off
+        # but not the signature check (it follows the call's options only).
+        lenient = module.PyJWT(options={"verify_signature": False})
+        assert lenient.options["verify_exp"] is False and lenient.options["strict_aud"] is False
+        with pytest.raises(module.InvalidSignatureError):
+            lenient.decode(token[:-4] + "AAAA", HMAC_SECRET, algorithms=["HS256"])
+
+
+def test_pyjwt_warnings_for_unknown_arguments():
+    token = pyjwt.encode({"exp": NOW + 100}, HMAC_SECRET, algorithm="HS256")
+    with pytest.warns(tjwt.warnings.RemovedInPyjwt3Warning, match="foo"):
+        tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"], foo="bar")
+    with pytest.warns(tjwt.warnings.RemovedInPyjwt3Warning, match="foo"):
+        tjwt.decode_complete(token, HMAC_SECRET, algorithms=["HS256"], foo="bar")
+    with pytest.warns(DeprecationWarning, match="verify"):
+        tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"], verify=False)
+
+
+def test_required_claims_are_checked_without_the_signature_too():
+    token = pyjwt.encode({"sub": "x"}, HMAC_SECRET, algorithm="HS256")
+    options = {"verify_signature": False, "require": ["exp"]}
+    for module in (pyjwt, tjwt):
+        with pytest.raises(module.MissingRequiredClaimError):
+            module.decode(token, options=options)

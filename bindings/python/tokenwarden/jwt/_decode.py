@@ -1,4 +1,4 @@
-"""decode / decode_complete / get_unverified_header with PyJWT's signatures, on the core.
+"""The verifying path under PyJWT's decode functions (api_jwt.py), and get_unverified_header.
 
 Each distinct (key, algorithms, claim options) gets one core Validator, kept in a small LRU,
 so repeated decodes cost one native call (and hit the verified-token cache when the token
@@ -11,8 +11,11 @@ import binascii
 import collections
 import datetime as _dt
 import json
+import math
 import threading
-from typing import Any, Container, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+import time
+from typing import (Any, Container, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
 from .. import ALGORITHMS, Validator, _leeway_seconds
 from .. import _errors as tw
@@ -20,11 +23,13 @@ from .._keys import key_text
 from . import exceptions as ex
 from .api_jwk import PyJWK
 
-_DEFAULT_OPTIONS = {
+DEFAULT_OPTIONS = {
     "verify_signature": True, "verify_exp": True, "verify_nbf": True, "verify_iat": True,
     "verify_aud": True, "verify_iss": True, "verify_sub": True, "verify_jti": True,
-    "require": [],
+    "require": [], "strict_aud": False, "enforce_minimum_key_length": False,
 }
+_CLAIM_CHECKS = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss",
+                 "verify_sub", "verify_jti")
 _HMAC = ("HS256", "HS384", "HS512")
 _KNOWN_ALGORITHMS = frozenset(ALGORITHMS)
 _MAX_VALIDATORS = 64
@@ -34,13 +39,16 @@ _validators: "collections.OrderedDict[Tuple[Any, ...], Tuple[Validator, Any]]" =
 _validators_lock = threading.Lock()
 
 
-def _merge_options(options: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    merged = dict(options or {})
+def merge_options(base: Dict[str, Any], options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """PyJWT's merge: `options` over `base`; with verify_signature off, each claim check not
+    named in `options` is off too. Neither argument is changed."""
+    if options is None:
+        return base
+    merged = dict(options)
     if not merged.get("verify_signature", True):
-        for name in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss",
-                     "verify_sub", "verify_jti"):
+        for name in _CLAIM_CHECKS:
             merged.setdefault(name, False)
-    return {**_DEFAULT_OPTIONS, **merged}
+    return {**base, **merged}
 
 
 def _b64decode(segment: bytes, name: str) -> bytes:
@@ -80,18 +88,29 @@ def get_unverified_header(jwt: Union[str, bytes]) -> Dict[str, Any]:
     return value
 
 
+# OpenSSH public key types (PyJWT's list, cryptography's): text starting with one is a key,
+# never an HMAC secret.
+_SSH_KEY_PREFIXES = (b"ssh-ed25519", b"ssh-rsa", b"ssh-dss", b"ecdsa-sha2-nistp256",
+                     b"ecdsa-sha2-nistp384", b"ecdsa-sha2-nistp521")
+
+
 def _key_material(key: Any, algorithms: Sequence[str]) -> str:
     """The key text for the core. Text that is not a PEM/SSH key is an HMAC secret, as in
-    PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules)."""
+    PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules), and
+    text holding a PEM block anywhere is never taken as a secret either (PyJWT's rule)."""
     if isinstance(key, PyJWK):
         return key._text
     if isinstance(key, (str, bytes, bytearray)):
         raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
         stripped = raw.strip()
-        if stripped.startswith(b"-----BEGIN") or stripped.startswith(b"ssh-"):
+        if stripped.startswith(b"-----BEGIN") or stripped.startswith(_SSH_KEY_PREFIXES):
             return _pem_spki(stripped)
         if not raw:
-            raise ex.InvalidKeyError("No key was given to verify the signature with")
+            raise ex.InvalidKeyError("HMAC key must not be empty.")
+        if b"-----BEGIN " in raw:
+            raise ex.InvalidKeyError(
+                "The specified key is an asymmetric key or x509 certificate and should not "
+                "be used as an HMAC secret.")
         if not any(a in _HMAC for a in algorithms):
             raise ex.InvalidKeyError("Could not parse the provided public key.")
         k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
@@ -116,7 +135,7 @@ def _pem_spki(pem: bytes) -> str:
             "only SubjectPublicKeyInfo PEM keys are read without the cryptography package"
         ) from None
     try:
-        if pem.startswith(b"ssh-"):
+        if pem.startswith(_SSH_KEY_PREFIXES):
             public = serialization.load_ssh_public_key(pem)
         elif b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             public = x509.load_pem_x509_certificate(pem).public_key()
@@ -203,6 +222,8 @@ def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
                else ex.InvalidAudienceError("Audience doesn't match"))
     elif code == "missing_claim":
         out = ex.MissingRequiredClaimError(error.claim or "")
+    elif code == "unsupported_critical_header":
+        out = ex.InvalidTokenError(f"Unsupported critical extension: {error}")  # PyJWT's words
     else:
         out = ex.InvalidTokenError(str(error))
     out.code = code
@@ -261,23 +282,36 @@ def _unverified(jwt: Union[str, bytes]) -> Dict[str, Any]:
             "signature": _b64decode(signature_seg, "crypto")}
 
 
-def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
-            options: Optional[Dict[str, Any]], detached_payload: Optional[bytes],
-            audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
-            complete: bool) -> Optional[Tuple[Any, Dict[str, Any], Union[str, bytes]]]:
-    """The verifying part of decode and decode_complete: (header or None, payload, token),
-    or None when verify_signature is off (the caller decodes without checks)."""
+def _truncated_exp_check(payload: Dict[str, Any], now: float, leeway: float) -> None:
+    """PyJWT compares int(exp), the claim truncated toward zero, with the time: a token whose
+    exp is 100.7 is expired from 100.0 on. The core compares the exact value; this makes
+    tokenwarden.jwt never accept what PyJWT calls expired. (nbf and iat, truncated by PyJWT,
+    only make the core the stricter one: README, differences.)"""
+    exp = payload.get("exp")
+    if isinstance(exp, float) and math.isfinite(exp) and int(exp) <= now - leeway:
+        raise ex.ExpiredSignatureError("Signature has expired")
+
+
+def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+           merged: Dict[str, Any], verify_signature: bool, detached_payload: Optional[bytes],
+           audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
+           complete: bool) -> Dict[str, Any]:
+    """PyJWT's decode_complete: {"header", "payload", "signature"} of `jwt` verified with
+    `key` and checked under `merged` options (verify_signature as PyJWT takes it: from the
+    call's own options only). The header is only read when `complete`."""
     if detached_payload is not None:
         raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
-    merged = _merge_options(options)
-    if not merged["verify_signature"]:
-        checks = [n for n in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud",
-                              "verify_iss") if merged[n]]
+    if not verify_signature:
+        checks = [n for n in _CLAIM_CHECKS[:5] if merged[n]]
         if checks:
             raise ex.PyJWTError(
                 "tokenwarden checks claims only on verified tokens; with verify_signature "
                 f"False, set {', '.join(checks)} False too")
-        return None
+        decoded = _unverified(jwt)
+        for claim in merged["require"] or ():  # presence, which PyJWT checks here too
+            if decoded["payload"].get(claim) is None:
+                raise ex.MissingRequiredClaimError(claim)
+        return decoded
     if isinstance(key, PyJWK):
         allowed = list(algorithms) if algorithms else [key.algorithm_name]
         algs = [a for a in allowed if a == key.algorithm_name]
@@ -308,52 +342,19 @@ def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]
     core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
     seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
     validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
+    now = time.time()  # one clock reading for the core and the exp rule below
     try:
         if complete:
-            header, payload = validator.validate_complete(token)
+            header, payload = validator.validate_complete(token, now)
         else:
-            header, payload = None, validator.validate(token)
+            header, payload = None, validator.validate(token, now)
     except tw.InvalidTokenError as error:
         raise _translate(error, key) from None
+    if merged["verify_exp"]:
+        _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
-    return header, payload, token
-
-
-def decode_complete(jwt: Union[str, bytes], key: Any = "",
-                    algorithms: Optional[Sequence[str]] = None,
-                    options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
-                    detached_payload: Optional[bytes] = None,
-                    audience: Union[None, str, Iterable[str]] = None,
-                    issuer: Union[None, str, Container[str]] = None,
-                    subject: Optional[str] = None,
-                    leeway: Union[int, float, _dt.timedelta] = 0,
-                    **kwargs: Any) -> Dict[str, Any]:
-    """Like decode, returning {"header", "payload", "signature"}."""
-    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
-                       subject, leeway, complete=True)
-    if verified is None:
-        return _unverified(jwt)
-    header, payload, token = verified
     signature_seg = token.rsplit("." if isinstance(token, str) else b".", 1)[1]
     if isinstance(signature_seg, str):
         signature_seg = signature_seg.encode("ascii")
     return {"header": header, "payload": payload,
-            "signature": _b64decode(signature_seg, "crypto")}
-
-
-def decode(jwt: Union[str, bytes], key: Any = "", algorithms: Optional[Sequence[str]] = None,
-           options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
-           detached_payload: Optional[bytes] = None,
-           audience: Union[None, str, Iterable[str]] = None,
-           subject: Optional[str] = None,
-           issuer: Union[None, str, Container[str]] = None,
-           leeway: Union[int, float, _dt.timedelta] = 0, **kwargs: Any) -> Dict[str, Any]:
-    """Verify `jwt` with `key` and return its claims, as ``jwt.decode`` of PyJWT does.
-
-    The signature, alg allow-list and claim checks are tokenwarden's core (strict RFC 7519 /
-    RFC 8725 rules; see the README for where that differs from PyJWT)."""
-    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
-                       subject, leeway, complete=False)
-    if verified is None:
-        return _unverified(jwt)["payload"]
-    return verified[1]
+            "signature": _b64decode(signature_seg, "crypto") if complete else b""}
