@@ -137,8 +137,15 @@ def test_hmac_secrets_and_key_forms(keys):
                           fromlist=["PrivateFormat"]).PrivateFormat.PKCS8,
         encryption_algorithm=__import__("cryptography.hazmat.primitives.serialization",
                                         fromlist=["NoEncryption"]).NoEncryption())
-    for key in (keys.private["RS256"].public_key(), private_pem):
-        assert tjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)["sub"] == "user-1"
+    assert tjwt.decode(rs, keys.private["RS256"].public_key(), algorithms=["RS256"],
+                       audience=AUDIENCE)["sub"] == "user-1"
+    # PyJWT cannot verify with an RSA private key (AttributeError); tokenwarden refuses it
+    # rather than accept tokens PyJWT rejects (differential: rsa-private-key).
+    for key in (keys.private["RS256"], private_pem):
+        with pytest.raises(AttributeError):
+            pyjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)
+        with pytest.raises(tjwt.InvalidKeyError, match="private key"):
+            tjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)
 
 
 def test_decode_complete_and_unverified_header(keys):
@@ -319,3 +326,39 @@ def test_required_claims_are_checked_without_the_signature_too():
     for module in (pyjwt, tjwt):
         with pytest.raises(module.MissingRequiredClaimError):
             module.decode(token, options=options)
+
+
+def _forged_header(token, header):
+    return pyjwt.utils.base64url_encode(json.dumps(header).encode()).decode() + token[
+        token.index("."):]
+
+
+@pytest.mark.parametrize("case", [
+    "bytearray-token", "bytearray-key", "jwk-dict-key", "empty-audience", "empty-issuer",
+    "kid-number", "crit-empty", "alg-missing", "alg-list",
+])
+def test_what_the_differential_found_matches_pyjwt(case):
+    # Each of these was an accept where PyJWT rejects (bytearray token and key, a JWK dict
+    # as the key), a configuration error for a plain mismatch ("" as audience or issuer:
+    # InvalidKeyError), or a DecodeError where PyJWT names the header rule.
+    token = pyjwt.encode({"exp": NOW + 600, "aud": AUDIENCE, "iss": ISSUER}, HMAC_SECRET,
+                         algorithm="HS256")
+    key, kwargs = HMAC_SECRET, {}
+    if case == "bytearray-token":
+        token = bytearray(token.encode())
+    elif case == "bytearray-key":
+        key = bytearray(HMAC_SECRET)
+    elif case == "jwk-dict-key":
+        key = {"kty": "oct", "k": pyjwt.utils.base64url_encode(HMAC_SECRET).decode()}
+    elif case == "empty-audience":
+        kwargs = {"audience": ""}
+    elif case == "empty-issuer":
+        kwargs = {"audience": AUDIENCE, "issuer": ""}
+    else:
+        header = {"kid-number": {"alg": "HS256", "kid": 7}, "crit-empty": {"alg": "HS256",
+                  "crit": []}, "alg-missing": {"typ": "JWT"}, "alg-list": {"alg": ["HS256"]}}
+        token = _forged_header(token, header[case])
+        kwargs = {"audience": AUDIENCE}
+    want = outcome(pyjwt, token, key, ["HS256"], kwargs)
+    got = outcome(tjwt, token, key, ["HS256"], kwargs)
+    assert want[0] == "error" and got == want

@@ -9,13 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
-import datetime as _dt
 import json
 import math
 import threading
 import time
-from typing import (Any, Container, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
-                    Union)
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .. import ALGORITHMS, Validator, _leeway_seconds
 from .. import _errors as tw
@@ -99,9 +97,15 @@ def _key_material(key: Any, algorithms: Sequence[str]) -> str:
     PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules), and
     text holding a PEM block anywhere is never taken as a secret either (PyJWT's rule)."""
     if isinstance(key, PyJWK):
+        if key.key_type == "RSA" and "d" in key._jwk_data:
+            raise ex.InvalidKeyError(_RSA_PRIVATE)
         return key._text
-    if isinstance(key, (str, bytes, bytearray)):
-        raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if not isinstance(key, (str, bytes)) and isinstance(key, (bytearray, dict, list, tuple)):
+        # PyJWT reads str and bytes keys only (TypeError for the rest); a JWK is a PyJWK.
+        raise TypeError(f"Expected a string value, a key object or a PyJWK, not "
+                        f"{type(key).__name__}")
+    if isinstance(key, (str, bytes)):
+        raw = key.encode("utf-8") if isinstance(key, str) else key
         stripped = raw.strip()
         if stripped.startswith(b"-----BEGIN") or stripped.startswith(_SSH_KEY_PREFIXES):
             return _pem_spki(stripped)
@@ -115,10 +119,26 @@ def _key_material(key: Any, algorithms: Sequence[str]) -> str:
             raise ex.InvalidKeyError("Could not parse the provided public key.")
         k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
         return json.dumps({"kty": "oct", "k": k})
+    _refuse_rsa_private(key)
     try:
         return key_text(key)
     except TypeError as e:
         raise ex.InvalidKeyError(str(e)) from None
+
+
+# PyJWT's RSA and RSA-PSS verification calls key.verify, which an RSA private key does not
+# have (AttributeError); EC and Ed25519 private keys verify through their public half there.
+# Refused here, so that tokenwarden never accepts a token PyJWT cannot verify.
+_RSA_PRIVATE = "An RSA private key cannot verify a signature; give its public key"
+
+
+def _refuse_rsa_private(key: Any) -> None:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError:
+        return
+    if isinstance(key, rsa.RSAPrivateKey):
+        raise ex.InvalidKeyError(_RSA_PRIVATE)
 
 
 def _pem_spki(pem: bytes) -> str:
@@ -140,7 +160,9 @@ def _pem_spki(pem: bytes) -> str:
         elif b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             public = x509.load_pem_x509_certificate(pem).public_key()
         elif b"PRIVATE KEY" in pem.split(b"\n", 1)[0]:
-            public = serialization.load_pem_private_key(pem, password=None).public_key()
+            private = serialization.load_pem_private_key(pem, password=None)
+            _refuse_rsa_private(private)
+            public = private.public_key()
         else:
             public = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError) as e:
@@ -156,10 +178,6 @@ def _key_identity(key: Any) -> Any:
         return key._text
     if isinstance(key, (str, bytes)):
         return key
-    if isinstance(key, bytearray):
-        return bytes(key)
-    if isinstance(key, dict):
-        return json.dumps(key, sort_keys=True)
     return ("object", id(key))
 
 
@@ -192,12 +210,39 @@ def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
     return validator
 
 
-def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
+def _header_error(token: Union[str, bytes], algorithms: Sequence[str]) -> Optional[ex.PyJWTError]:
+    """For a token the core calls malformed: the class PyJWT raises when the header is a JSON
+    object it rejects before looking at the payload (a non-string kid, a bad crit, an alg
+    that is missing or not allowed, b64 false), else None. Only picks the class of a
+    rejection; never accepts."""
+    try:
+        header = get_unverified_header(token)
+    except ex.PyJWTError as e:
+        return e if not isinstance(e, ex.DecodeError) else None
+    crit = header.get("crit", ["b64"])
+    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+        return ex.InvalidTokenError("Invalid 'crit' header: must be a non-empty list")
+    if header.get("b64", True) is False:
+        return ex.DecodeError('It is required that you pass in a value for the '
+                              '"detached_payload" argument to decode a message having the '
+                              'b64 header set to false.')
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg or alg not in algorithms:
+        return ex.InvalidAlgorithmError("The specified alg value is not allowed")
+    return None
+
+
+def _translate(error: tw.InvalidTokenError, key: Any, token: Union[str, bytes],
+               algorithms: Sequence[str]) -> ex.PyJWTError:
     """The PyJWT exception for a core rejection, carrying the core's code and detail."""
     code = error.code
     payload = error.payload or {}
     out: ex.PyJWTError
-    if code in ("malformed", "token_too_large"):
+    header_error = (_header_error(token, algorithms)
+                    if code in ("malformed", "unsupported_critical_header") else None)
+    if header_error is not None:
+        out = header_error
+    elif code in ("malformed", "token_too_large"):
         out = ex.DecodeError(f"Invalid token: {error}")
     elif code == "unsupported_algorithm":
         out = ex.InvalidAlgorithmError("Algorithm not supported")
@@ -254,14 +299,15 @@ def _check_pyjwt_rules(payload: Dict[str, Any], options: Dict[str, Any],
                 raise ex.InvalidAudienceError("Invalid audience (strict)")
             if not isinstance(payload.get("aud"), str):
                 raise ex.InvalidAudienceError("Invalid claim format in token (strict)")
-    if options["verify_iss"] and issuer is not None and not isinstance(issuer, str):
+    if options["verify_iss"] and issuer is not None and not (isinstance(issuer, str) and issuer):
+        # Containers, and "" (which the core does not take as an expected issuer).
         if "iss" not in payload:
             raise ex.MissingRequiredClaimError("iss")
         iss = payload["iss"]
         if not isinstance(iss, str):
             raise ex.InvalidIssuerError("Payload Issuer (iss) must be a string")
         try:
-            if iss not in issuer:
+            if iss != issuer if isinstance(issuer, str) else iss not in issuer:
                 raise ex.InvalidIssuerError("Invalid issuer")
         except TypeError:
             raise ex.InvalidIssuerError('Issuer param must be "str" or "Container[str]"') from None
@@ -323,12 +369,9 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         # ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: drop it. A token
         # with such an alg is then refused by the core (InvalidAlgorithmError).
         algs = [a for a in algorithms if a in _KNOWN_ALGORITHMS]
-    if isinstance(jwt, str):
-        token: Union[str, bytes] = jwt
-    elif isinstance(jwt, (bytes, bytearray)):
-        token = bytes(jwt)
-    else:
+    if not isinstance(jwt, (str, bytes)):  # PyJWT takes str and bytes only (no bytearray)
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
+    token: Union[str, bytes] = jwt
     if not algs:
         raise ex.InvalidAlgorithmError("The specified alg value is not allowed")
     if audience is not None and not isinstance(audience, (str, Iterable)):
@@ -336,10 +379,11 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
     audiences: Tuple[str, ...] = ()
     if merged["verify_aud"] and audience is not None:
         # PyJWT compares the token's (string) audiences with the members of `audience`: a
-        # member that is not a string, such as the ints of b"api", can never match.
-        audiences = ((audience,) if isinstance(audience, str) else
-                     tuple(a for a in audience if isinstance(a, str)))
-    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
+        # member that is not a string, such as the ints of b"api", can never match, nor can
+        # "" (a token's empty aud counts as no aud in PyJWT; the core takes no "" either).
+        audiences = tuple(a for a in ((audience,) if isinstance(audience, str) else audience)
+                          if isinstance(a, str) and a)
+    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) and issuer else None
     seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
     validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
     now = time.time()  # one clock reading for the core and the exp rule below
@@ -349,7 +393,7 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         else:
             header, payload = None, validator.validate(token, now)
     except tw.InvalidTokenError as error:
-        raise _translate(error, key) from None
+        raise _translate(error, key, token, algorithms or [key.algorithm_name]) from None
     if merged["verify_exp"]:
         _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
