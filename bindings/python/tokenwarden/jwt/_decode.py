@@ -338,67 +338,81 @@ def _truncated_exp_check(payload: Dict[str, Any], now: float, leeway: float) -> 
         raise ex.ExpiredSignatureError("Signature has expired")
 
 
+def _unverified_checked(jwt: Union[str, bytes], merged: Dict[str, Any]) -> Dict[str, Any]:
+    checks = [n for n in _CLAIM_CHECKS[:5] if merged[n]]
+    if checks:
+        raise ex.PyJWTError(
+            "tokenwarden checks claims only on verified tokens; with verify_signature "
+            f"False, set {', '.join(checks)} False too")
+    decoded = _unverified(jwt)
+    for claim in merged["require"] or ():  # presence, which PyJWT checks here too
+        if decoded["payload"].get(claim) is None:
+            raise ex.MissingRequiredClaimError(claim)
+    return decoded
+
+
+def _core_algorithms(key: Any, algorithms: Optional[Sequence[str]]) -> List[str]:
+    """The allow-list the core gets: a PyJWK's own algorithm, or the names in `algorithms`
+    the core implements. PyJWT only tests the token's alg for membership, so a name it does
+    not know ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: it is dropped,
+    and a token with such an alg is refused by the core (InvalidAlgorithmError)."""
+    if isinstance(key, PyJWK):
+        allowed = list(algorithms) if algorithms else [key.algorithm_name]
+        return [a for a in allowed if a == key.algorithm_name]
+    if not algorithms:
+        raise ex.DecodeError('It is required that you pass in a value for the '
+                             '"algorithms" argument when calling decode().')
+    return [a for a in algorithms if a in _KNOWN_ALGORITHMS]
+
+
+def _core_audiences(audience: Any, merged: Dict[str, Any]) -> Tuple[str, ...]:
+    """The audiences the core matches. PyJWT compares the token's (string) audiences with the
+    members of `audience`: a member that is not a string, such as the ints of b"api", can
+    never match, nor can "" (a token's empty aud counts as no aud in PyJWT; the core takes no
+    "" either)."""
+    if audience is not None and not isinstance(audience, (str, Iterable)):
+        raise TypeError("audience must be a string, iterable or None")
+    if not merged["verify_aud"] or audience is None:
+        return ()
+    return tuple(a for a in ((audience,) if isinstance(audience, str) else audience)
+                 if isinstance(a, str) and a)
+
+
 def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
            merged: Dict[str, Any], verify_signature: bool, detached_payload: Optional[bytes],
            audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
            complete: bool) -> Dict[str, Any]:
     """PyJWT's decode_complete: {"header", "payload", "signature"} of `jwt` verified with
     `key` and checked under `merged` options (verify_signature as PyJWT takes it: from the
-    call's own options only). The header is only read when `complete`."""
+    call's own options only). The header and signature are only read when `complete`."""
     if detached_payload is not None:
         raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
     if not verify_signature:
-        checks = [n for n in _CLAIM_CHECKS[:5] if merged[n]]
-        if checks:
-            raise ex.PyJWTError(
-                "tokenwarden checks claims only on verified tokens; with verify_signature "
-                f"False, set {', '.join(checks)} False too")
-        decoded = _unverified(jwt)
-        for claim in merged["require"] or ():  # presence, which PyJWT checks here too
-            if decoded["payload"].get(claim) is None:
-                raise ex.MissingRequiredClaimError(claim)
-        return decoded
-    if isinstance(key, PyJWK):
-        allowed = list(algorithms) if algorithms else [key.algorithm_name]
-        algs = [a for a in allowed if a == key.algorithm_name]
-    else:
-        if not algorithms:
-            raise ex.DecodeError('It is required that you pass in a value for the '
-                                 '"algorithms" argument when calling decode().')
-        # PyJWT only tests the token's alg for membership, so a name it does not know
-        # ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: drop it. A token
-        # with such an alg is then refused by the core (InvalidAlgorithmError).
-        algs = [a for a in algorithms if a in _KNOWN_ALGORITHMS]
+        return _unverified_checked(jwt, merged)
+    algs = _core_algorithms(key, algorithms)
     if not isinstance(jwt, (str, bytes)):  # PyJWT takes str and bytes only (no bytearray)
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
-    token: Union[str, bytes] = jwt
     if not algs:
         raise ex.InvalidAlgorithmError("The specified alg value is not allowed")
-    if audience is not None and not isinstance(audience, (str, Iterable)):
-        raise TypeError("audience must be a string, iterable or None")
-    audiences: Tuple[str, ...] = ()
-    if merged["verify_aud"] and audience is not None:
-        # PyJWT compares the token's (string) audiences with the members of `audience`: a
-        # member that is not a string, such as the ints of b"api", can never match, nor can
-        # "" (a token's empty aud counts as no aud in PyJWT; the core takes no "" either).
-        audiences = tuple(a for a in ((audience,) if isinstance(audience, str) else audience)
-                          if isinstance(a, str) and a)
+    audiences = _core_audiences(audience, merged)
     core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) and issuer else None
     seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
     validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
     now = time.time()  # one clock reading for the core and the exp rule below
     try:
         if complete:
-            header, payload = validator.validate_complete(token, now)
+            header, payload = validator.validate_complete(jwt, now)
         else:
-            header, payload = None, validator.validate(token, now)
+            header, payload = None, validator.validate(jwt, now)
     except tw.InvalidTokenError as error:
-        raise _translate(error, key, token, algorithms or [key.algorithm_name]) from None
+        raise _translate(error, key, jwt, algorithms or [key.algorithm_name]) from None
     if merged["verify_exp"]:
         _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
-    signature_seg = token.rsplit("." if isinstance(token, str) else b".", 1)[1]
+    if not complete:
+        return {"header": None, "payload": payload, "signature": b""}
+    signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
     if isinstance(signature_seg, str):
         signature_seg = signature_seg.encode("ascii")
     return {"header": header, "payload": payload,
-            "signature": _b64decode(signature_seg, "crypto") if complete else b""}
+            "signature": _b64decode(signature_seg, "crypto")}
