@@ -233,7 +233,7 @@ def _header_error(token: Union[str, bytes], algorithms: Sequence[str]) -> Option
 
 
 def _translate(error: tw.InvalidTokenError, key: Any, token: Union[str, bytes],
-               algorithms: Sequence[str]) -> ex.PyJWTError:
+               algorithms: Sequence[str], strict_aud: bool) -> ex.PyJWTError:
     """The PyJWT exception for a core rejection, carrying the core's code and detail."""
     code = error.code
     payload = error.payload or {}
@@ -263,8 +263,9 @@ def _translate(error: tw.InvalidTokenError, key: Any, token: Union[str, bytes],
         out = (ex.MissingRequiredClaimError("iss") if "iss" not in payload
                else ex.InvalidIssuerError("Invalid issuer"))
     elif code == "invalid_audience":
-        out = (ex.MissingRequiredClaimError("aud") if not payload.get("aud")
-               else ex.InvalidAudienceError("Audience doesn't match"))
+        out = (ex.MissingRequiredClaimError("aud") if not payload.get("aud") else
+               ex.InvalidAudienceError("Audience doesn't match" +
+                                       (" (strict)" if strict_aud else "")))
     elif code == "missing_claim":
         out = ex.MissingRequiredClaimError(error.claim or "")
     elif code == "unsupported_critical_header":
@@ -405,7 +406,8 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         else:
             header, payload = None, validator.validate(jwt, now)
     except tw.InvalidTokenError as error:
-        raise _translate(error, key, jwt, algorithms or [key.algorithm_name]) from None
+        raise _translate(error, key, jwt, algorithms or [key.algorithm_name],
+                         bool(merged.get("strict_aud"))) from None
     if merged["verify_exp"]:
         _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
