@@ -362,3 +362,17 @@ def test_what_the_differential_found_matches_pyjwt(case):
     want = outcome(pyjwt, token, key, ["HS256"], kwargs)
     got = outcome(tjwt, token, key, ["HS256"], kwargs)
     assert want[0] == "error" and got == want
+
+
+def test_an_alg_not_allowed_is_reported_before_a_key_that_does_not_fit(keys):
+    # PyJWT tests the token's alg against `algorithms` before it reads the key: an HS256
+    # token checked with a secret and algorithms=["RS256"] is InvalidAlgorithmError there;
+    # tokenwarden said InvalidKeyError (a secret cannot serve RS256).
+    token = pyjwt.encode({"exp": NOW + 600}, HMAC_SECRET, algorithm="HS256")
+    for key, algorithms in ((HMAC_SECRET, ["RS256"]), (keys.pem("ES256"), ["EdDSA"])):
+        want = outcome(pyjwt, token, key, algorithms, {})
+        assert outcome(tjwt, token, key, algorithms, {}) == want == (
+            "error", "InvalidAlgorithmError")
+    # A key that cannot serve an allowed alg is still InvalidKeyError.
+    assert outcome(tjwt, token, keys.pem("ES256"), ["HS256"], {}) == ("error",
+                                                                        "InvalidKeyError")

@@ -415,6 +415,11 @@ def key_forms(g: Generator) -> Iterator[Case]:
         yield Case("key.pyjwk", token, _pyjwk(alg, jwk), kw)
         yield Case("key.jwk-dict", token, jwk, kw)
         yield Case("key.pyjwk-no-algorithms", token, _pyjwk(alg, jwk), {"audience": AUDIENCE})
+        # A key that cannot serve the allowed algorithm, for a token whose alg is not
+        # allowed either: which does the library report?
+        unfit = {"HS256": "RS256", "HS384": "ES256", "HS512": "EdDSA"}.get(alg, "HS256")
+        yield Case("key.unfit-alg-not-allowed", token, private if alg in HMAC else g.pem[alg],
+                   decode_kwargs(unfit, audience=AUDIENCE))
         other = {"HS256": "HS512", "HS384": "HS256", "HS512": "HS384"}.get(alg)
         wrong = g.private[other] if other else g.pem["ES256" if alg != "ES256" else "ES384"]
         yield Case("key.wrong", token, wrong, kw)

@@ -210,15 +210,16 @@ def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
     return validator
 
 
-def _header_error(token: Union[str, bytes], algorithms: Sequence[str]) -> Optional[ex.PyJWTError]:
-    """For a token the core calls malformed: the class PyJWT raises when the header is a JSON
-    object it rejects before looking at the payload (a non-string kid, a bad crit, an alg
-    that is missing or not allowed, b64 false), else None. Only picks the class of a
-    rejection; never accepts."""
+def _header_error(token: Union[str, bytes], algorithms: Sequence[str],
+                  structure: bool = False) -> Optional[ex.PyJWTError]:
+    """The error PyJWT raises for `token`'s header before it looks at the key or the payload
+    (a non-string kid, a bad crit, an alg that is missing or not allowed, b64 false; with
+    `structure`, also a header that is not a base64url JSON object), else None. Picks the
+    class of a rejection the core or the key already made; never accepts."""
     try:
         header = get_unverified_header(token)
     except ex.PyJWTError as e:
-        return e if not isinstance(e, ex.DecodeError) else None
+        return e if structure or not isinstance(e, ex.DecodeError) else None
     crit = header.get("crit", ["b64"])
     if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
         return ex.InvalidTokenError("Invalid 'crit' header: must be a non-empty list")
@@ -398,7 +399,13 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
     audiences = _core_audiences(audience, merged)
     core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) and issuer else None
     seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
-    validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
+    allowed = algorithms or [key.algorithm_name]
+    try:
+        validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
+    except ex.InvalidKeyError as key_error:
+        # PyJWT reads the token and tests its alg against `algorithms` before the key: a
+        # token whose alg is not allowed is InvalidAlgorithmError whatever the key.
+        raise (_header_error(jwt, allowed, structure=True) or key_error) from None
     now = time.time()  # one clock reading for the core and the exp rule below
     try:
         if complete:
@@ -406,8 +413,7 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         else:
             header, payload = None, validator.validate(jwt, now)
     except tw.InvalidTokenError as error:
-        raise _translate(error, key, jwt, algorithms or [key.algorithm_name],
-                         bool(merged.get("strict_aud"))) from None
+        raise _translate(error, key, jwt, allowed, bool(merged.get("strict_aud"))) from None
     if merged["verify_exp"]:
         _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
