@@ -376,3 +376,14 @@ def test_an_alg_not_allowed_is_reported_before_a_key_that_does_not_fit(keys):
     # A key that cannot serve an allowed alg is still InvalidKeyError.
     assert outcome(tjwt, token, keys.pem("ES256"), ["HS256"], {}) == ("error",
                                                                         "InvalidKeyError")
+
+
+def test_encode_takes_our_pyjwk_as_pyjwt_takes_its_own():
+    # PyJWT's encode signs with its own PyJWK (and its algorithm); code that mixes both
+    # libraries hands it ours.
+    private = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private))
+    token = tjwt.encode({"sub": "x"}, tjwt.PyJWK(jwk))
+    assert pyjwt.get_unverified_header(token)["alg"] == "ES256"
+    public = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    assert tjwt.decode(token, tjwt.PyJWK(public)) == {"sub": "x"}
