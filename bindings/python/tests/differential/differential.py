@@ -59,12 +59,13 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def decode(module: Any, case: Any) -> Tuple[str, Any]:
-    """(OK, claims) or (exception class name, None)."""
+    """(OK, claims) or (OK, decode_complete's dict), or (exception class name, None)."""
     try:
         key = case.key_for(module)
+        function = module.decode_complete if case.complete else module.decode
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PyJWT's short-key and deprecation warnings
-            return OK, module.decode(case.token, key, **case.kwargs)
+            return OK, function(case.token, key, **case.kwargs)
     except Exception as e:  # noqa: BLE001 - the class is what is compared
         return type(e).__name__, None
 
@@ -81,8 +82,8 @@ def run(cases: List[Any]) -> List[Tuple[Any, Tuple[str, Any], Tuple[str, Any]]]:
 
 def verdicts(results: List[Any]) -> Dict[Tuple[str, str, str], List[Any]]:
     """(category, PyJWT's outcome, tokenwarden's outcome) -> the cases, for every case the
-    two libraries decided differently. Accepting both with different claims is the outcome
-    pair (OK, "ok, other claims")."""
+    two libraries decided differently. Accepting both with different claims (or, from
+    decode_complete, a different header or signature) is the pair (OK, "ok, other claims")."""
     out: Dict[Tuple[str, str, str], List[Any]] = collections.defaultdict(list)
     for case, (theirs, their_claims), (ours, our_claims) in results:
         if theirs == ours == OK:
