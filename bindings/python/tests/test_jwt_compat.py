@@ -387,3 +387,29 @@ def test_encode_takes_our_pyjwk_as_pyjwt_takes_its_own():
     assert pyjwt.get_unverified_header(token)["alg"] == "ES256"
     public = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
     assert tjwt.decode(token, tjwt.PyJWK(public)) == {"sub": "x"}
+
+
+@pytest.mark.parametrize("mutant", ["crit-unknown", "crit-absent-member", "signature-junk",
+                                    "signature-noncanonical", "payload-over-padded"])
+def test_unverified_decoding_refuses_what_pyjwt_refuses(mutant):
+    # verify_signature False decoded headers with any crit and segments in any base64 form
+    # Python's decoder takes; PyJWT applies its header and base64url rules there too.
+    header = {"crit-unknown": {"alg": "HS256", "crit": ["x"], "x": 1},
+              "crit-absent-member": {"alg": "HS256", "crit": ["b64"]}}.get(mutant)
+    token = pyjwt.encode({"sub": "x"}, HMAC_SECRET, algorithm="HS256",
+                         headers={k: v for k, v in (header or {}).items() if k != "alg"})
+    head, body, sig = token.split(".")
+    if mutant == "signature-junk":
+        token = f"{head}.{body}.{sig[:-2]}!!"
+    elif mutant == "signature-noncanonical":  # 43 characters: the last has 2 unused bits
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        token = f"{head}.{body}.{sig[:-1]}{alphabet[alphabet.index(sig[-1]) ^ 1]}"
+    elif mutant == "payload-over-padded":
+        token = f"{head}.{body}===.{sig}"
+    options = {"verify_signature": False}
+    for module in (pyjwt, tjwt):
+        with pytest.raises(module.InvalidTokenError):
+            module.decode(token, options=options)
+        if mutant.startswith("crit"):
+            with pytest.raises(module.InvalidTokenError):
+                module.get_unverified_header(token)

@@ -456,3 +456,31 @@ def headers(g: Generator) -> Iterator[Case]:
 ALL = [valid, signatures, alg_swaps, times, time_types, audiences, issuers, subjects, required,
        unicode, duplicates, base64url, numbers, sizes, json_forms, token_forms, key_forms,
        headers]
+
+
+def unverified(g: Generator) -> Iterator[Case]:
+    """verify_signature False: both only decode (tokenwarden refuses claim checks then, so
+    none are asked for; require is checked by both)."""
+    for alg in ("HS256", "ES256", "RS256"):
+        claims = g.claims(NOWS[1], exp=int(NOWS[1]) - 100, sub=g.pick([5, "s", None]))
+        token = g.token(alg, claims)
+        head, body, sig = token.split(".")
+        mutants = {"valid": token, "bad-signature": f"{head}.{body}.{sig[::-1]}",
+                   "no-signature": f"{head}.{body}.", "padded-payload":
+                   f"{head}.{body}{'=' * (-len(body) % 4)}.{sig}",
+                   "kid-number": g.token(alg, claims, header={"alg": alg, "kid": 1}),
+                   "crit-unknown": g.token(alg, claims, header={"alg": alg, "crit": ["x"],
+                                                                "x": 1}),
+                   "crit-absent-member": g.token(alg, claims, header={"alg": alg,
+                                                                      "crit": ["b64"]}),
+                   "payload-not-object": g.token(alg, b"[1]"),
+                   "duplicate-members": g.token(alg, _raw_payload(g, b'"x":1,"x":2'))}
+        for form, mutant in mutants.items():
+            for options in ({"verify_signature": False},
+                            {"verify_signature": False, "require": ["exp", "jti"]},
+                            {"verify_signature": False, "require": ["nbf", "nonce"]}):
+                yield Case(f"unverified.{form}", mutant, g.pick(["", g.verify_key(alg)]),
+                           {"options": options})
+
+
+ALL.append(unverified)

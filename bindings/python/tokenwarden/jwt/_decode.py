@@ -49,11 +49,26 @@ def merge_options(base: Dict[str, Any], options: Optional[Mapping[str, Any]]) ->
     return {**base, **merged}
 
 
+_BASE64URL_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
 def _b64decode(segment: bytes, name: str) -> bytes:
+    """A segment decoded by PyJWT's rules (for what the core does not read: unverified
+    decodes, the header to pick a key, the signature decode_complete returns): up to two
+    '=' of padding when the length is then a multiple of 4, the base64url alphabet, and
+    canonical, so that no string decodes here that PyJWT refuses."""
+    stripped = segment.rstrip(b"=")
+    padding = len(segment) - len(stripped)
+    if (padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1
+            or not _BASE64URL_ALPHABET.issuperset(stripped)):
+        raise ex.DecodeError(f"Invalid {name} padding")
     try:
-        return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+        decoded = base64.urlsafe_b64decode(stripped + b"=" * (-len(stripped) % 4))
     except (TypeError, binascii.Error):
         raise ex.DecodeError(f"Invalid {name} padding") from None
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped:
+        raise ex.DecodeError(f"Invalid {name} padding")
+    return decoded
 
 
 def _split(token: Union[str, bytes]) -> Tuple[bytes, bytes, bytes]:
@@ -78,11 +93,21 @@ def _json_object(raw: bytes, name: str) -> Dict[str, Any]:
 
 
 def get_unverified_header(jwt: Union[str, bytes]) -> Dict[str, Any]:
-    """The header, not verified (to pick a key, as PyJWT)."""
+    """The header, not verified (to pick a key), after PyJWT's header rules: a string kid,
+    and a crit that is a non-empty list of the extensions PyJWT understands (b64), each
+    present (RFC 7515 §4.1.11)."""
     header, _, _ = _split(jwt)
     value = _json_object(_b64decode(header, "header"), "header")
     if "kid" in value and not isinstance(value["kid"], str):
         raise ex.InvalidTokenError("Key ID header parameter must be a string")
+    crit = value.get("crit", ["b64"])
+    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+        raise ex.InvalidTokenError("Invalid 'crit' header: must be a non-empty list of strings")
+    for extension in value.get("crit", ()):
+        if extension != "b64":
+            raise ex.InvalidTokenError(f"Unsupported critical extension: {extension}")
+        if extension not in value:
+            raise ex.InvalidTokenError(f"Critical extension '{extension}' is missing from headers")
     return value
 
 
@@ -220,9 +245,6 @@ def _header_error(token: Union[str, bytes], algorithms: Sequence[str],
         header = get_unverified_header(token)
     except ex.PyJWTError as e:
         return e if structure or not isinstance(e, ex.DecodeError) else None
-    crit = header.get("crit", ["b64"])
-    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
-        return ex.InvalidTokenError("Invalid 'crit' header: must be a non-empty list")
     if header.get("b64", True) is False:
         return ex.DecodeError('It is required that you pass in a value for the '
                               '"detached_payload" argument to decode a message having the '
