@@ -413,3 +413,13 @@ def test_unverified_decoding_refuses_what_pyjwt_refuses(mutant):
         if mutant.startswith("crit"):
             with pytest.raises(module.InvalidTokenError):
                 module.get_unverified_header(token)
+
+
+def test_algorithms_as_one_string_and_keys_that_are_no_key_as_in_pyjwt():
+    token = pyjwt.encode({"exp": NOW + 600}, HMAC_SECRET, algorithm="HS256")
+    # A common slip: algorithms="HS256". PyJWT allows HS256 then (a substring test).
+    assert outcome(tjwt, token, HMAC_SECRET, "HS256", {}) == outcome(
+        pyjwt, token, HMAC_SECRET, "HS256", {})
+    for key in (None, 7, object()):  # TypeError in both, as before a key is read
+        assert outcome(tjwt, token, key, ["HS256"], {}) == outcome(
+            pyjwt, token, key, ["HS256"], {}) == ("error", "TypeError")

@@ -484,3 +484,27 @@ def unverified(g: Generator) -> Iterator[Case]:
 
 
 ALL.append(unverified)
+
+
+def arguments(g: Generator) -> Iterator[Case]:
+    """Decode arguments of unusual types: leeways, allow-lists, keys."""
+    now = NOWS[1]
+    for exp_offset in (-3, 3, 600):
+        token = g.token("HS256", g.claims(now, exp=int(now) + exp_offset))
+        for leeway, form in ((-1, "negative"), (-0.5, "negative"), (float("nan"), "nan"),
+                             (float("inf"), "inf"), ("5", "string"), (True, "bool"),
+                             (None, "none")):
+            yield Case(f"leeway.{form}", token, g.private["HS256"],
+                       decode_kwargs("HS256", audience=AUDIENCE, leeway=leeway), now)
+    token = g.token("HS256", g.claims(now))
+    for algorithms, form in (("HS256", "string"), ("HS256,RS256", "string"), ("HS", "string"),
+                             (("HS256",), "tuple"), ({"HS256"}, "set"), ([], "empty"),
+                             (None, "none"), (["hs256"], "lowercase"), ([b"HS256"], "bytes")):
+        yield Case(f"algorithms.{form}", token, g.private["HS256"],
+                   {"algorithms": algorithms, "audience": AUDIENCE})
+    for key, form in ((None, "none"), (7, "int"), (object(), "object"), ("", "empty"),
+                      (b"", "empty")):
+        yield Case(f"key.{form}", token, key, decode_kwargs("HS256", audience=AUDIENCE))
+
+
+ALL.append(arguments)

@@ -145,10 +145,7 @@ def _key_material(key: Any, algorithms: Sequence[str]) -> str:
         k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
         return json.dumps({"kty": "oct", "k": k})
     _refuse_rsa_private(key)
-    try:
-        return key_text(key)
-    except TypeError as e:
-        raise ex.InvalidKeyError(str(e)) from None
+    return key_text(key)  # TypeError for what is no key (None, a number), as in PyJWT
 
 
 # PyJWT's RSA and RSA-PSS verification calls key.verify, which an RSA private key does not
@@ -413,6 +410,10 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
     if not verify_signature:
         return _unverified_checked(jwt, merged)
+    if isinstance(algorithms, str):
+        # PyJWT tests `alg in algorithms`, a substring test for a string: "HS256" allows
+        # HS256 there, and so it does here; "HS256,RS256" allows nothing here.
+        algorithms = [algorithms]
     algs = _core_algorithms(key, algorithms)
     if not isinstance(jwt, (str, bytes)):  # PyJWT takes str and bytes only (no bytearray)
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
