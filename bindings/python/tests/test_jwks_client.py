@@ -8,6 +8,8 @@ import math
 import pathlib
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 
 import jwt as pyjwt
 import pytest
@@ -16,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 import tokenwarden
 import tokenwarden.jwt as tjwt
 from conftest import AUDIENCE
+from tokenwarden.jwt import jwks_client
 
 
 class Endpoint:
@@ -76,19 +79,54 @@ def test_signing_key_from_jwt_verifies(keys, endpoint):
         tjwt.decode(keys.mint("RS256"), key, audience=AUDIENCE)
 
 
-def test_unknown_kid_refetches_once_per_cooldown(keys, endpoint):
+def test_unknown_kid_refetches_once_per_cooldown(keys, endpoint, monkeypatch):
+    # As PyJWT: the cooldown runs from the last successful fetch of any kind (the first one
+    # too), so a rotated-in key waits for it; then one refetch finds the key.
+    clock = [1000.0]
+    monkeypatch.setattr(jwks_client.time, "monotonic", lambda: clock[0])
     only_rsa = {"keys": [k for k in keys.jwks["keys"] if k["kty"] == "RSA"]}
     endpoint.publish(only_rsa)
     client = tjwt.PyJWKClient(endpoint.url, cooldown_duration=60, allow_insecure_http=True)
     client.get_signing_key("k-RS256")
     endpoint.publish(keys.jwks)  # rotation: the EC key appears
+    with pytest.raises(tjwt.PyJWKClientError):
+        client.get_signing_key("k-ES256")
+    assert endpoint.hits == 1  # within the first fetch's cooldown: no refetch
+    clock[0] += 61
     assert client.get_signing_key("k-ES256").key_id == "k-ES256"
     assert endpoint.hits == 2
+    for _ in range(2):
+        with pytest.raises(tjwt.PyJWKClientError):
+            client.get_signing_key("k-nowhere")
+    assert endpoint.hits == 2  # the rotation's refetch started the cooldown again
+    # Without a JWK Set cache there is nothing to protect: every miss refetches (PyJWT).
+    uncached = tjwt.PyJWKClient(endpoint.url, cache_jwk_set=False, cooldown_duration=60,
+                                allow_insecure_http=True)
     with pytest.raises(tjwt.PyJWKClientError):
-        client.get_signing_key("k-nowhere")
-    with pytest.raises(tjwt.PyJWKClientError):
-        client.get_signing_key("k-nowhere")
-    assert endpoint.hits == 2  # the rotation's refetch started the cooldown: no more
+        uncached.get_signing_key("k-nowhere")
+    assert endpoint.hits == 4
+
+
+def test_fetches_go_through_urllib_build_opener_without_file_handlers(monkeypatch):
+    # PyJWT fetches through urllib.request.build_opener (code mocking it for PyJWT mocks it
+    # here); file:, ftp: and data: handlers are replaced by refusing ones all the same.
+    seen = []
+    real = urllib.request.build_opener
+
+    def spy(*handlers):
+        opener = real(*handlers)
+        seen.append(opener)
+        return opener
+
+    monkeypatch.setattr(urllib.request, "build_opener", spy)
+    client = tjwt.PyJWKClient("https://127.0.0.1:1/jwks", timeout=2)
+    with pytest.raises(tjwt.PyJWKClientConnectionError):
+        client.fetch_data()
+    assert len(seen) == 1
+    opener = seen[0]
+    for scheme in ("file", "ftp", "data"):
+        with pytest.raises(urllib.error.URLError, match="never fetched"):
+            opener.open(f"{scheme}:/etc/passwd" if scheme != "data" else "data:,x")
 
 
 def test_fetch_failures_are_client_errors(keys, endpoint):

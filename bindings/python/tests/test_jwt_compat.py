@@ -3,11 +3,17 @@ exception classes (so an application changes one import line)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import json
 import time
 
 import jwt as pyjwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import tokenwarden.jwt as tjwt
 from conftest import AUDIENCE, HMAC_SECRET, ISSUER, hs256_token
@@ -131,8 +137,15 @@ def test_hmac_secrets_and_key_forms(keys):
                           fromlist=["PrivateFormat"]).PrivateFormat.PKCS8,
         encryption_algorithm=__import__("cryptography.hazmat.primitives.serialization",
                                         fromlist=["NoEncryption"]).NoEncryption())
-    for key in (keys.private["RS256"].public_key(), private_pem):
-        assert tjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)["sub"] == "user-1"
+    assert tjwt.decode(rs, keys.private["RS256"].public_key(), algorithms=["RS256"],
+                       audience=AUDIENCE)["sub"] == "user-1"
+    # PyJWT cannot verify with an RSA private key (AttributeError); tokenwarden refuses it
+    # rather than accept tokens PyJWT rejects (differential: rsa-private-key).
+    for key in (keys.private["RS256"], private_pem):
+        with pytest.raises(AttributeError):
+            pyjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)
+        with pytest.raises(tjwt.InvalidKeyError, match="private key"):
+            tjwt.decode(rs, key, algorithms=["RS256"], audience=AUDIENCE)
 
 
 def test_decode_complete_and_unverified_header(keys):
@@ -235,3 +248,177 @@ def test_exp_that_passed_a_fraction_ago_is_expired_as_in_pyjwt():
     token = pyjwt.encode({"exp": time.time() - 0.85}, HMAC_SECRET, algorithm="HS256")
     assert outcome(pyjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
     assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+
+
+# Found by PyJWT's own suite (tests/pyjwt_suite) and the differential (tests/differential).
+
+def test_an_openssh_ecdsa_key_is_never_an_hmac_secret():
+    # GHSA-ffqj-6fqr-9h24: a token HMAC-signed with the verifier's public key text. An
+    # "ecdsa-sha2-nistp256 ..." key was read as an HMAC secret, so with HS256 allowed next to
+    # ES256 the forged token verified; a PEM block after other text was too.
+    private = ec.generate_private_key(ec.SECP256R1())
+    ssh = private.public_key().public_bytes(serialization.Encoding.OpenSSH,
+                                            serialization.PublicFormat.OpenSSH)
+    pem = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    good = pyjwt.encode({"sub": "x"}, private, algorithm="ES256")
+    for key in (ssh, ssh.decode(), b"comment\n" + pem):
+        forged = hs256_with(key, {"sub": "admin"})
+        with pytest.raises(tjwt.InvalidKeyError):
+            tjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+        with pytest.raises(pyjwt.InvalidKeyError):
+            pyjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+    assert tjwt.decode(good, ssh, algorithms=["ES256", "HS256"]) == {"sub": "x"}
+
+
+def hs256_with(secret, claims):
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    raw = secret.encode() if isinstance(secret, str) else secret
+    signing_input = b64(b'{"alg":"HS256"}') + "." + b64(json.dumps(claims).encode())
+    return signing_input + "." + b64(hmac.new(raw, signing_input.encode(),
+                                              hashlib.sha256).digest())
+
+
+def test_a_fractional_exp_is_truncated_as_pyjwt_truncates_it():
+    # PyJWT compares int(exp): exp = now + 0.5 truncates to a second already begun, so PyJWT
+    # says expired; the core alone compared 0.5 s ahead and accepted.
+    while time.time() % 1 > 0.4:  # so that exp's fraction, 0.5 later, stays below 1
+        time.sleep(0.01)
+    token = pyjwt.encode({"exp": time.time() + 0.5}, HMAC_SECRET, algorithm="HS256")
+    assert outcome(pyjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], {}) == ("error", "ExpiredSignatureError")
+    # With leeway covering the truncation both accept it.
+    assert outcome(tjwt, token, HMAC_SECRET, ["HS256"], dict(leeway=2))[0] == "ok"
+
+
+def test_pyjwt_class_with_options_as_in_pyjwt():
+    token = pyjwt.encode({"exp": NOW - 100, "sub": "x"}, HMAC_SECRET, algorithm="HS256")
+    for module in (pyjwt, tjwt):
+        # Instance options are the defaults of each decode ...
+        assert module.PyJWT(options={"verify_exp": False}).decode(
+            token, HMAC_SECRET, algorithms=["HS256"])["sub"] == "x"
+        with pytest.raises(module.ExpiredSignatureError):
+            module.PyJWT().decode(token, HMAC_SECRET, algorithms=["HS256"])
+        # ... and verify_signature=False given to the constructor turns the claim checks off
+        # but not the signature check (it follows the call's options only).
+        lenient = module.PyJWT(options={"verify_signature": False})
+        assert lenient.options["verify_exp"] is False and lenient.options["strict_aud"] is False
+        with pytest.raises(module.InvalidSignatureError):
+            lenient.decode(token[:-4] + "AAAA", HMAC_SECRET, algorithms=["HS256"])
+
+
+def test_pyjwt_warnings_for_unknown_arguments():
+    token = pyjwt.encode({"exp": NOW + 100}, HMAC_SECRET, algorithm="HS256")
+    with pytest.warns(tjwt.warnings.RemovedInPyjwt3Warning, match="foo"):
+        tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"], foo="bar")
+    with pytest.warns(tjwt.warnings.RemovedInPyjwt3Warning, match="foo"):
+        tjwt.decode_complete(token, HMAC_SECRET, algorithms=["HS256"], foo="bar")
+    with pytest.warns(DeprecationWarning, match="verify"):
+        tjwt.decode(token, HMAC_SECRET, algorithms=["HS256"], verify=False)
+
+
+def test_required_claims_are_checked_without_the_signature_too():
+    token = pyjwt.encode({"sub": "x"}, HMAC_SECRET, algorithm="HS256")
+    options = {"verify_signature": False, "require": ["exp"]}
+    for module in (pyjwt, tjwt):
+        with pytest.raises(module.MissingRequiredClaimError):
+            module.decode(token, options=options)
+
+
+def _forged_header(token, header):
+    return pyjwt.utils.base64url_encode(json.dumps(header).encode()).decode() + token[
+        token.index("."):]
+
+
+@pytest.mark.parametrize("case", [
+    "bytearray-token", "bytearray-key", "jwk-dict-key", "empty-audience", "empty-issuer",
+    "kid-number", "crit-empty", "alg-missing", "alg-list",
+])
+def test_what_the_differential_found_matches_pyjwt(case):
+    # Each of these was an accept where PyJWT rejects (bytearray token and key, a JWK dict
+    # as the key), a configuration error for a plain mismatch ("" as audience or issuer:
+    # InvalidKeyError), or a DecodeError where PyJWT names the header rule.
+    token = pyjwt.encode({"exp": NOW + 600, "aud": AUDIENCE, "iss": ISSUER}, HMAC_SECRET,
+                         algorithm="HS256")
+    key, kwargs = HMAC_SECRET, {}
+    if case == "bytearray-token":
+        token = bytearray(token.encode())
+    elif case == "bytearray-key":
+        key = bytearray(HMAC_SECRET)
+    elif case == "jwk-dict-key":
+        key = {"kty": "oct", "k": pyjwt.utils.base64url_encode(HMAC_SECRET).decode()}
+    elif case == "empty-audience":
+        kwargs = {"audience": ""}
+    elif case == "empty-issuer":
+        kwargs = {"audience": AUDIENCE, "issuer": ""}
+    else:
+        header = {"kid-number": {"alg": "HS256", "kid": 7}, "crit-empty": {"alg": "HS256",
+                  "crit": []}, "alg-missing": {"typ": "JWT"}, "alg-list": {"alg": ["HS256"]}}
+        token = _forged_header(token, header[case])
+        kwargs = {"audience": AUDIENCE}
+    want = outcome(pyjwt, token, key, ["HS256"], kwargs)
+    got = outcome(tjwt, token, key, ["HS256"], kwargs)
+    assert want[0] == "error" and got == want
+
+
+def test_an_alg_not_allowed_is_reported_before_a_key_that_does_not_fit(keys):
+    # PyJWT tests the token's alg against `algorithms` before it reads the key: an HS256
+    # token checked with a secret and algorithms=["RS256"] is InvalidAlgorithmError there;
+    # tokenwarden said InvalidKeyError (a secret cannot serve RS256).
+    token = pyjwt.encode({"exp": NOW + 600}, HMAC_SECRET, algorithm="HS256")
+    for key, algorithms in ((HMAC_SECRET, ["RS256"]), (keys.pem("ES256"), ["EdDSA"])):
+        want = outcome(pyjwt, token, key, algorithms, {})
+        assert outcome(tjwt, token, key, algorithms, {}) == want == (
+            "error", "InvalidAlgorithmError")
+    # A key that cannot serve an allowed alg is still InvalidKeyError.
+    assert outcome(tjwt, token, keys.pem("ES256"), ["HS256"], {}) == ("error",
+                                                                        "InvalidKeyError")
+
+
+def test_encode_takes_our_pyjwk_as_pyjwt_takes_its_own():
+    # PyJWT's encode signs with its own PyJWK (and its algorithm); code that mixes both
+    # libraries hands it ours.
+    private = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private))
+    token = tjwt.encode({"sub": "x"}, tjwt.PyJWK(jwk))
+    assert pyjwt.get_unverified_header(token)["alg"] == "ES256"
+    public = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    assert tjwt.decode(token, tjwt.PyJWK(public)) == {"sub": "x"}
+
+
+@pytest.mark.parametrize("mutant", ["crit-unknown", "crit-absent-member", "signature-junk",
+                                    "signature-noncanonical", "payload-over-padded"])
+def test_unverified_decoding_refuses_what_pyjwt_refuses(mutant):
+    # verify_signature False decoded headers with any crit and segments in any base64 form
+    # Python's decoder takes; PyJWT applies its header and base64url rules there too.
+    header = {"crit-unknown": {"alg": "HS256", "crit": ["x"], "x": 1},
+              "crit-absent-member": {"alg": "HS256", "crit": ["b64"]}}.get(mutant)
+    token = pyjwt.encode({"sub": "x"}, HMAC_SECRET, algorithm="HS256",
+                         headers={k: v for k, v in (header or {}).items() if k != "alg"})
+    head, body, sig = token.split(".")
+    if mutant == "signature-junk":
+        token = f"{head}.{body}.{sig[:-2]}!!"
+    elif mutant == "signature-noncanonical":  # 43 characters: the last has 2 unused bits
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        token = f"{head}.{body}.{sig[:-1]}{alphabet[alphabet.index(sig[-1]) ^ 1]}"
+    elif mutant == "payload-over-padded":
+        token = f"{head}.{body}===.{sig}"
+    options = {"verify_signature": False}
+    for module in (pyjwt, tjwt):
+        with pytest.raises(module.InvalidTokenError):
+            module.decode(token, options=options)
+        if mutant.startswith("crit"):
+            with pytest.raises(module.InvalidTokenError):
+                module.get_unverified_header(token)
+
+
+def test_algorithms_as_one_string_and_keys_that_are_no_key_as_in_pyjwt():
+    token = pyjwt.encode({"exp": NOW + 600}, HMAC_SECRET, algorithm="HS256")
+    # A common slip: algorithms="HS256". PyJWT allows HS256 then (a substring test).
+    assert outcome(tjwt, token, HMAC_SECRET, "HS256", {}) == outcome(
+        pyjwt, token, HMAC_SECRET, "HS256", {})
+    for key in (None, 7, object()):  # TypeError in both, as before a key is read
+        assert outcome(tjwt, token, key, ["HS256"], {}) == outcome(
+            pyjwt, token, key, ["HS256"], {}) == ("error", "TypeError")

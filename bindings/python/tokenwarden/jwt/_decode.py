@@ -1,4 +1,4 @@
-"""decode / decode_complete / get_unverified_header with PyJWT's signatures, on the core.
+"""The verifying path under PyJWT's decode functions (api_jwt.py), and get_unverified_header.
 
 Each distinct (key, algorithms, claim options) gets one core Validator, kept in a small LRU,
 so repeated decodes cost one native call (and hit the verified-token cache when the token
@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
-import datetime as _dt
 import json
+import math
 import threading
-from typing import Any, Container, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .. import ALGORITHMS, Validator, _leeway_seconds
 from .. import _errors as tw
@@ -20,11 +21,13 @@ from .._keys import key_text
 from . import exceptions as ex
 from .api_jwk import PyJWK
 
-_DEFAULT_OPTIONS = {
+DEFAULT_OPTIONS = {
     "verify_signature": True, "verify_exp": True, "verify_nbf": True, "verify_iat": True,
     "verify_aud": True, "verify_iss": True, "verify_sub": True, "verify_jti": True,
-    "require": [],
+    "require": [], "strict_aud": False, "enforce_minimum_key_length": False,
 }
+_CLAIM_CHECKS = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss",
+                 "verify_sub", "verify_jti")
 _HMAC = ("HS256", "HS384", "HS512")
 _KNOWN_ALGORITHMS = frozenset(ALGORITHMS)
 _MAX_VALIDATORS = 64
@@ -34,20 +37,38 @@ _validators: "collections.OrderedDict[Tuple[Any, ...], Tuple[Validator, Any]]" =
 _validators_lock = threading.Lock()
 
 
-def _merge_options(options: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    merged = dict(options or {})
+def merge_options(base: Dict[str, Any], options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """PyJWT's merge: `options` over `base`; with verify_signature off, each claim check not
+    named in `options` is off too. Neither argument is changed."""
+    if options is None:
+        return base
+    merged = dict(options)
     if not merged.get("verify_signature", True):
-        for name in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss",
-                     "verify_sub", "verify_jti"):
+        for name in _CLAIM_CHECKS:
             merged.setdefault(name, False)
-    return {**_DEFAULT_OPTIONS, **merged}
+    return {**base, **merged}
+
+
+_BASE64URL_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def _b64decode(segment: bytes, name: str) -> bytes:
+    """A segment decoded by PyJWT's rules (for what the core does not read: unverified
+    decodes, the header to pick a key, the signature decode_complete returns): up to two
+    '=' of padding when the length is then a multiple of 4, the base64url alphabet, and
+    canonical, so that no string decodes here that PyJWT refuses."""
+    stripped = segment.rstrip(b"=")
+    padding = len(segment) - len(stripped)
+    if (padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1
+            or not _BASE64URL_ALPHABET.issuperset(stripped)):
+        raise ex.DecodeError(f"Invalid {name} padding")
     try:
-        return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
+        decoded = base64.urlsafe_b64decode(stripped + b"=" * (-len(stripped) % 4))
     except (TypeError, binascii.Error):
         raise ex.DecodeError(f"Invalid {name} padding") from None
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=") != stripped:
+        raise ex.DecodeError(f"Invalid {name} padding")
+    return decoded
 
 
 def _split(token: Union[str, bytes]) -> Tuple[bytes, bytes, bytes]:
@@ -72,34 +93,74 @@ def _json_object(raw: bytes, name: str) -> Dict[str, Any]:
 
 
 def get_unverified_header(jwt: Union[str, bytes]) -> Dict[str, Any]:
-    """The header, not verified (to pick a key, as PyJWT)."""
+    """The header, not verified (to pick a key), after PyJWT's header rules: a string kid,
+    and a crit that is a non-empty list of the extensions PyJWT understands (b64), each
+    present (RFC 7515 §4.1.11)."""
     header, _, _ = _split(jwt)
     value = _json_object(_b64decode(header, "header"), "header")
     if "kid" in value and not isinstance(value["kid"], str):
         raise ex.InvalidTokenError("Key ID header parameter must be a string")
+    crit = value.get("crit", ["b64"])
+    if not isinstance(crit, list) or not crit or not all(isinstance(c, str) for c in crit):
+        raise ex.InvalidTokenError("Invalid 'crit' header: must be a non-empty list of strings")
+    for extension in value.get("crit", ()):
+        if extension != "b64":
+            raise ex.InvalidTokenError(f"Unsupported critical extension: {extension}")
+        if extension not in value:
+            raise ex.InvalidTokenError(f"Critical extension '{extension}' is missing from headers")
     return value
+
+
+# OpenSSH public key types (PyJWT's list, cryptography's): text starting with one is a key,
+# never an HMAC secret.
+_SSH_KEY_PREFIXES = (b"ssh-ed25519", b"ssh-rsa", b"ssh-dss", b"ecdsa-sha2-nistp256",
+                     b"ecdsa-sha2-nistp384", b"ecdsa-sha2-nistp521")
 
 
 def _key_material(key: Any, algorithms: Sequence[str]) -> str:
     """The key text for the core. Text that is not a PEM/SSH key is an HMAC secret, as in
-    PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules)."""
+    PyJWT; an asymmetric key never serves as an HMAC secret (the core's key-fit rules), and
+    text holding a PEM block anywhere is never taken as a secret either (PyJWT's rule)."""
     if isinstance(key, PyJWK):
+        if key.key_type == "RSA" and "d" in key._jwk_data:
+            raise ex.InvalidKeyError(_RSA_PRIVATE)
         return key._text
-    if isinstance(key, (str, bytes, bytearray)):
-        raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    if not isinstance(key, (str, bytes)) and isinstance(key, (bytearray, dict, list, tuple)):
+        # PyJWT reads str and bytes keys only (TypeError for the rest); a JWK is a PyJWK.
+        raise TypeError(f"Expected a string value, a key object or a PyJWK, not "
+                        f"{type(key).__name__}")
+    if isinstance(key, (str, bytes)):
+        raw = key.encode("utf-8") if isinstance(key, str) else key
         stripped = raw.strip()
-        if stripped.startswith(b"-----BEGIN") or stripped.startswith(b"ssh-"):
+        if stripped.startswith(b"-----BEGIN") or stripped.startswith(_SSH_KEY_PREFIXES):
             return _pem_spki(stripped)
         if not raw:
-            raise ex.InvalidKeyError("No key was given to verify the signature with")
+            raise ex.InvalidKeyError("HMAC key must not be empty.")
+        if b"-----BEGIN " in raw:
+            raise ex.InvalidKeyError(
+                "The specified key is an asymmetric key or x509 certificate and should not "
+                "be used as an HMAC secret.")
         if not any(a in _HMAC for a in algorithms):
             raise ex.InvalidKeyError("Could not parse the provided public key.")
         k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
         return json.dumps({"kty": "oct", "k": k})
+    _refuse_rsa_private(key)
+    return key_text(key)  # TypeError for what is no key (None, a number), as in PyJWT
+
+
+# PyJWT's RSA and RSA-PSS verification calls key.verify, which an RSA private key does not
+# have (AttributeError); EC and Ed25519 private keys verify through their public half there.
+# Refused here, so that tokenwarden never accepts a token PyJWT cannot verify.
+_RSA_PRIVATE = "An RSA private key cannot verify a signature; give its public key"
+
+
+def _refuse_rsa_private(key: Any) -> None:
     try:
-        return key_text(key)
-    except TypeError as e:
-        raise ex.InvalidKeyError(str(e)) from None
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError:
+        return
+    if isinstance(key, rsa.RSAPrivateKey):
+        raise ex.InvalidKeyError(_RSA_PRIVATE)
 
 
 def _pem_spki(pem: bytes) -> str:
@@ -116,12 +177,14 @@ def _pem_spki(pem: bytes) -> str:
             "only SubjectPublicKeyInfo PEM keys are read without the cryptography package"
         ) from None
     try:
-        if pem.startswith(b"ssh-"):
+        if pem.startswith(_SSH_KEY_PREFIXES):
             public = serialization.load_ssh_public_key(pem)
         elif b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             public = x509.load_pem_x509_certificate(pem).public_key()
         elif b"PRIVATE KEY" in pem.split(b"\n", 1)[0]:
-            public = serialization.load_pem_private_key(pem, password=None).public_key()
+            private = serialization.load_pem_private_key(pem, password=None)
+            _refuse_rsa_private(private)
+            public = private.public_key()
         else:
             public = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError) as e:
@@ -137,10 +200,6 @@ def _key_identity(key: Any) -> Any:
         return key._text
     if isinstance(key, (str, bytes)):
         return key
-    if isinstance(key, bytearray):
-        return bytes(key)
-    if isinstance(key, dict):
-        return json.dumps(key, sort_keys=True)
     return ("object", id(key))
 
 
@@ -173,12 +232,37 @@ def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
     return validator
 
 
-def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
+def _header_error(token: Union[str, bytes], algorithms: Sequence[str],
+                  structure: bool = False) -> Optional[ex.PyJWTError]:
+    """The error PyJWT raises for `token`'s header before it looks at the key or the payload
+    (a non-string kid, a bad crit, an alg that is missing or not allowed, b64 false; with
+    `structure`, also a header that is not a base64url JSON object), else None. Picks the
+    class of a rejection the core or the key already made; never accepts."""
+    try:
+        header = get_unverified_header(token)
+    except ex.PyJWTError as e:
+        return e if structure or not isinstance(e, ex.DecodeError) else None
+    if header.get("b64", True) is False:
+        return ex.DecodeError('It is required that you pass in a value for the '
+                              '"detached_payload" argument to decode a message having the '
+                              'b64 header set to false.')
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg or alg not in algorithms:
+        return ex.InvalidAlgorithmError("The specified alg value is not allowed")
+    return None
+
+
+def _translate(error: tw.InvalidTokenError, key: Any, token: Union[str, bytes],
+               algorithms: Sequence[str], strict_aud: bool) -> ex.PyJWTError:
     """The PyJWT exception for a core rejection, carrying the core's code and detail."""
     code = error.code
     payload = error.payload or {}
     out: ex.PyJWTError
-    if code in ("malformed", "token_too_large"):
+    header_error = (_header_error(token, algorithms)
+                    if code in ("malformed", "unsupported_critical_header") else None)
+    if header_error is not None:
+        out = header_error
+    elif code in ("malformed", "token_too_large"):
         out = ex.DecodeError(f"Invalid token: {error}")
     elif code == "unsupported_algorithm":
         out = ex.InvalidAlgorithmError("Algorithm not supported")
@@ -199,10 +283,13 @@ def _translate(error: tw.InvalidTokenError, key: Any) -> ex.PyJWTError:
         out = (ex.MissingRequiredClaimError("iss") if "iss" not in payload
                else ex.InvalidIssuerError("Invalid issuer"))
     elif code == "invalid_audience":
-        out = (ex.MissingRequiredClaimError("aud") if not payload.get("aud")
-               else ex.InvalidAudienceError("Audience doesn't match"))
+        out = (ex.MissingRequiredClaimError("aud") if not payload.get("aud") else
+               ex.InvalidAudienceError("Audience doesn't match" +
+                                       (" (strict)" if strict_aud else "")))
     elif code == "missing_claim":
         out = ex.MissingRequiredClaimError(error.claim or "")
+    elif code == "unsupported_critical_header":
+        out = ex.InvalidTokenError(f"Unsupported critical extension: {error}")  # PyJWT's words
     else:
         out = ex.InvalidTokenError(str(error))
     out.code = code
@@ -233,14 +320,15 @@ def _check_pyjwt_rules(payload: Dict[str, Any], options: Dict[str, Any],
                 raise ex.InvalidAudienceError("Invalid audience (strict)")
             if not isinstance(payload.get("aud"), str):
                 raise ex.InvalidAudienceError("Invalid claim format in token (strict)")
-    if options["verify_iss"] and issuer is not None and not isinstance(issuer, str):
+    if options["verify_iss"] and issuer is not None and not (isinstance(issuer, str) and issuer):
+        # Containers, and "" (which the core does not take as an expected issuer).
         if "iss" not in payload:
             raise ex.MissingRequiredClaimError("iss")
         iss = payload["iss"]
         if not isinstance(iss, str):
             raise ex.InvalidIssuerError("Payload Issuer (iss) must be a string")
         try:
-            if iss not in issuer:
+            if iss != issuer if isinstance(issuer, str) else iss not in issuer:
                 raise ex.InvalidIssuerError("Invalid issuer")
         except TypeError:
             raise ex.InvalidIssuerError('Issuer param must be "str" or "Container[str]"') from None
@@ -261,99 +349,101 @@ def _unverified(jwt: Union[str, bytes]) -> Dict[str, Any]:
             "signature": _b64decode(signature_seg, "crypto")}
 
 
-def _verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
-            options: Optional[Dict[str, Any]], detached_payload: Optional[bytes],
-            audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
-            complete: bool) -> Optional[Tuple[Any, Dict[str, Any], Union[str, bytes]]]:
-    """The verifying part of decode and decode_complete: (header or None, payload, token),
-    or None when verify_signature is off (the caller decodes without checks)."""
-    if detached_payload is not None:
-        raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
-    merged = _merge_options(options)
-    if not merged["verify_signature"]:
-        checks = [n for n in ("verify_exp", "verify_nbf", "verify_iat", "verify_aud",
-                              "verify_iss") if merged[n]]
-        if checks:
-            raise ex.PyJWTError(
-                "tokenwarden checks claims only on verified tokens; with verify_signature "
-                f"False, set {', '.join(checks)} False too")
-        return None
+def _truncated_exp_check(payload: Dict[str, Any], now: float, leeway: float) -> None:
+    """PyJWT compares int(exp), the claim truncated toward zero, with the time: a token whose
+    exp is 100.7 is expired from 100.0 on. The core compares the exact value; this makes
+    tokenwarden.jwt never accept what PyJWT calls expired. (nbf and iat, truncated by PyJWT,
+    only make the core the stricter one: README, differences.)"""
+    exp = payload.get("exp")
+    if isinstance(exp, float) and math.isfinite(exp) and int(exp) <= now - leeway:
+        raise ex.ExpiredSignatureError("Signature has expired")
+
+
+def _unverified_checked(jwt: Union[str, bytes], merged: Dict[str, Any]) -> Dict[str, Any]:
+    checks = [n for n in _CLAIM_CHECKS[:5] if merged[n]]
+    if checks:
+        raise ex.PyJWTError(
+            "tokenwarden checks claims only on verified tokens; with verify_signature "
+            f"False, set {', '.join(checks)} False too")
+    decoded = _unverified(jwt)
+    for claim in merged["require"] or ():  # presence, which PyJWT checks here too
+        if decoded["payload"].get(claim) is None:
+            raise ex.MissingRequiredClaimError(claim)
+    return decoded
+
+
+def _core_algorithms(key: Any, algorithms: Optional[Sequence[str]]) -> List[str]:
+    """The allow-list the core gets: a PyJWK's own algorithm, or the names in `algorithms`
+    the core implements. PyJWT only tests the token's alg for membership, so a name it does
+    not know ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: it is dropped,
+    and a token with such an alg is refused by the core (InvalidAlgorithmError)."""
     if isinstance(key, PyJWK):
         allowed = list(algorithms) if algorithms else [key.algorithm_name]
-        algs = [a for a in allowed if a == key.algorithm_name]
-    else:
-        if not algorithms:
-            raise ex.DecodeError('It is required that you pass in a value for the '
-                                 '"algorithms" argument when calling decode().')
-        # PyJWT only tests the token's alg for membership, so a name it does not know
-        # ("none", "ES256K", "Ed25519") allows nothing and refuses nothing: drop it. A token
-        # with such an alg is then refused by the core (InvalidAlgorithmError).
-        algs = [a for a in algorithms if a in _KNOWN_ALGORITHMS]
-    if isinstance(jwt, str):
-        token: Union[str, bytes] = jwt
-    elif isinstance(jwt, (bytes, bytearray)):
-        token = bytes(jwt)
-    else:
+        return [a for a in allowed if a == key.algorithm_name]
+    if not algorithms:
+        raise ex.DecodeError('It is required that you pass in a value for the '
+                             '"algorithms" argument when calling decode().')
+    return [a for a in algorithms if a in _KNOWN_ALGORITHMS]
+
+
+def _core_audiences(audience: Any, merged: Dict[str, Any]) -> Tuple[str, ...]:
+    """The audiences the core matches. PyJWT compares the token's (string) audiences with the
+    members of `audience`: a member that is not a string, such as the ints of b"api", can
+    never match, nor can "" (a token's empty aud counts as no aud in PyJWT; the core takes no
+    "" either)."""
+    if audience is not None and not isinstance(audience, (str, Iterable)):
+        raise TypeError("audience must be a string, iterable or None")
+    if not merged["verify_aud"] or audience is None:
+        return ()
+    return tuple(a for a in ((audience,) if isinstance(audience, str) else audience)
+                 if isinstance(a, str) and a)
+
+
+def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+           merged: Dict[str, Any], verify_signature: bool, detached_payload: Optional[bytes],
+           audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
+           complete: bool) -> Dict[str, Any]:
+    """PyJWT's decode_complete: {"header", "payload", "signature"} of `jwt` verified with
+    `key` and checked under `merged` options (verify_signature as PyJWT takes it: from the
+    call's own options only). The header and signature are only read when `complete`."""
+    if detached_payload is not None:
+        raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
+    if not verify_signature:
+        return _unverified_checked(jwt, merged)
+    if isinstance(algorithms, str):
+        # PyJWT tests `alg in algorithms`, a substring test for a string: "HS256" allows
+        # HS256 there, and so it does here; "HS256,RS256" allows nothing here.
+        algorithms = [algorithms]
+    algs = _core_algorithms(key, algorithms)
+    if not isinstance(jwt, (str, bytes)):  # PyJWT takes str and bytes only (no bytearray)
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
     if not algs:
         raise ex.InvalidAlgorithmError("The specified alg value is not allowed")
-    if audience is not None and not isinstance(audience, (str, Iterable)):
-        raise TypeError("audience must be a string, iterable or None")
-    audiences: Tuple[str, ...] = ()
-    if merged["verify_aud"] and audience is not None:
-        # PyJWT compares the token's (string) audiences with the members of `audience`: a
-        # member that is not a string, such as the ints of b"api", can never match.
-        audiences = ((audience,) if isinstance(audience, str) else
-                     tuple(a for a in audience if isinstance(a, str)))
-    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) else None
+    audiences = _core_audiences(audience, merged)
+    core_issuer = issuer if merged["verify_iss"] and isinstance(issuer, str) and issuer else None
     seconds = _leeway_seconds(leeway)  # ValueError / TypeError here, not as a key error
-    validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
+    allowed = algorithms or [key.algorithm_name]
+    try:
+        validator = _validator(key, algs, core_issuer, audiences, seconds, merged)
+    except ex.InvalidKeyError as key_error:
+        # PyJWT reads the token and tests its alg against `algorithms` before the key: a
+        # token whose alg is not allowed is InvalidAlgorithmError whatever the key.
+        raise (_header_error(jwt, allowed, structure=True) or key_error) from None
+    now = time.time()  # one clock reading for the core and the exp rule below
     try:
         if complete:
-            header, payload = validator.validate_complete(token)
+            header, payload = validator.validate_complete(jwt, now)
         else:
-            header, payload = None, validator.validate(token)
+            header, payload = None, validator.validate(jwt, now)
     except tw.InvalidTokenError as error:
-        raise _translate(error, key) from None
+        raise _translate(error, key, jwt, allowed, bool(merged.get("strict_aud"))) from None
+    if merged["verify_exp"]:
+        _truncated_exp_check(payload, now, seconds)
     _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
-    return header, payload, token
-
-
-def decode_complete(jwt: Union[str, bytes], key: Any = "",
-                    algorithms: Optional[Sequence[str]] = None,
-                    options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
-                    detached_payload: Optional[bytes] = None,
-                    audience: Union[None, str, Iterable[str]] = None,
-                    issuer: Union[None, str, Container[str]] = None,
-                    subject: Optional[str] = None,
-                    leeway: Union[int, float, _dt.timedelta] = 0,
-                    **kwargs: Any) -> Dict[str, Any]:
-    """Like decode, returning {"header", "payload", "signature"}."""
-    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
-                       subject, leeway, complete=True)
-    if verified is None:
-        return _unverified(jwt)
-    header, payload, token = verified
-    signature_seg = token.rsplit("." if isinstance(token, str) else b".", 1)[1]
+    if not complete:
+        return {"header": None, "payload": payload, "signature": b""}
+    signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
     if isinstance(signature_seg, str):
         signature_seg = signature_seg.encode("ascii")
     return {"header": header, "payload": payload,
             "signature": _b64decode(signature_seg, "crypto")}
-
-
-def decode(jwt: Union[str, bytes], key: Any = "", algorithms: Optional[Sequence[str]] = None,
-           options: Optional[Dict[str, Any]] = None, verify: Optional[bool] = None,
-           detached_payload: Optional[bytes] = None,
-           audience: Union[None, str, Iterable[str]] = None,
-           subject: Optional[str] = None,
-           issuer: Union[None, str, Container[str]] = None,
-           leeway: Union[int, float, _dt.timedelta] = 0, **kwargs: Any) -> Dict[str, Any]:
-    """Verify `jwt` with `key` and return its claims, as ``jwt.decode`` of PyJWT does.
-
-    The signature, alg allow-list and claim checks are tokenwarden's core (strict RFC 7519 /
-    RFC 8725 rules; see the README for where that differs from PyJWT)."""
-    verified = _verify(jwt, key, algorithms, options, detached_payload, audience, issuer,
-                       subject, leeway, complete=False)
-    if verified is None:
-        return _unverified(jwt)["payload"]
-    return verified[1]

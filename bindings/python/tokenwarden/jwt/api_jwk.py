@@ -58,6 +58,8 @@ class PyJWK:
             raise PyJWKError(f"Unable to find an algorithm for key: {jwk_data}")
         self.algorithm_name = algorithm
         self._text = json.dumps(jwk_data)
+        if jwk_data["kty"] == "oct" and not jwk_data.get("k"):
+            raise InvalidKeyError("HMAC key must not be empty.")  # PyJWT's words
         material = {k: v for k, v in jwk_data.items() if k not in _USAGE_MEMBERS}
         try:
             _native._check_keys(json.dumps(material))

@@ -46,9 +46,21 @@ class JWKSetCache:
         return self._set is not None and time.monotonic() > self._stored_at + self.lifespan
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class _NoRedirectHandler(urllib.request.HTTPRedirectHandler):
+    """PyJWT's name. A moved JWK Set is a configuration change, not something to follow."""
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
-        return None  # a moved JWK Set is a configuration change, not something to follow
+        return None
+
+
+def _refusing(base: type, scheme: str) -> urllib.request.BaseHandler:
+    """A handler that takes the place of urllib's default one for `scheme` (build_opener
+    leaves out a default when given a subclass of it) and refuses to open anything."""
+
+    def refuse(self: Any, req: Any) -> Any:
+        raise urllib.error.URLError(f"{scheme}: URLs are never fetched for a JWK Set")
+
+    return type(f"_No{base.__name__}", (base,), {f"{scheme}_open": refuse})()
 
 
 def _check_uri(uri: Any, allow_insecure_http: bool) -> None:
@@ -106,20 +118,25 @@ class PyJWKClient:
         self.jwk_set_cache: Optional[JWKSetCache] = (
             JWKSetCache(lifespan) if cache_jwk_set else None)
         self.cooldown_duration = cooldown_duration
-        self._lock = threading.Lock()
-        self._last_refetch = float("-inf")
+        # PyJWT's names: one lock around a whole key lookup, so concurrent misses of the same
+        # unknown kid cause one refetch, and the time of the last successful fetch.
+        self._client_lock = threading.RLock()
+        self._last_successful_fetch: Optional[float] = None
 
     def fetch_data(self) -> Any:
         # Checked again here: `uri` is a public attribute a caller may have changed.
         _check_uri(self.uri, self.allow_insecure_http)
         request = urllib.request.Request(url=self.uri, headers=self.headers)
-        # Only the HTTP(S) handlers: no file:, ftp: or data: handler exists to be reached.
-        opener = urllib.request.OpenerDirector()
-        for handler in (urllib.request.HTTPHandler(),
-                        urllib.request.HTTPSHandler(context=self.ssl_context),
-                        urllib.request.HTTPDefaultErrorHandler(),
-                        urllib.request.HTTPErrorProcessor(), _NoRedirect()):
-            opener.add_handler(handler)
+        # build_opener, as PyJWT (proxies from the environment, and code that mocks it for
+        # PyJWT mocks it here), with the file:, ftp: and data: handlers replaced by refusing
+        # ones: the scheme check above is the rule, this a second lock.
+        handlers: List[Any] = [
+            _NoRedirectHandler(), _refusing(urllib.request.FileHandler, "file"),
+            _refusing(urllib.request.FTPHandler, "ftp"),
+            _refusing(urllib.request.DataHandler, "data")]
+        if self.ssl_context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.ssl_context))
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 body = response.read(MAX_JWKS_BYTES + 1)
@@ -127,7 +144,7 @@ class PyJWKClient:
                 # Content-Length was reached; PyJWT's read() raises IncompleteRead there. A
                 # cut-off set is a failed fetch, not an endpoint that answered with bad JSON.
                 missing = getattr(response, "length", None)
-                if missing and len(body) <= MAX_JWKS_BYTES:
+                if isinstance(missing, int) and missing and len(body) <= MAX_JWKS_BYTES:
                     raise http.client.IncompleteRead(body, missing)
         except urllib.error.HTTPError as e:
             e.close()
@@ -140,14 +157,16 @@ class PyJWKClient:
             raise PyJWKClientConnectionError(
                 f"the JWK Set at {self.uri} is larger than {MAX_JWKS_BYTES} bytes")
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except ValueError as e:
             raise PyJWKClientError(f"The JWKS endpoint did not return JSON: {e}") from e
+        self._last_successful_fetch = time.monotonic()
+        return data
 
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
         cache = self.jwk_set_cache
         if cache is not None and not refresh:
-            with self._lock:
+            with self._client_lock:
                 cached = cache.get()
             if cached is not None:
                 return cached
@@ -159,7 +178,7 @@ class PyJWKClient:
         except PyJWKSetError as e:
             raise PyJWKClientError(str(e)) from e
         if cache is not None:
-            with self._lock:
+            with self._client_lock:
                 cache.put(jwk_set)
         return jwk_set
 
@@ -171,18 +190,21 @@ class PyJWKClient:
         return keys
 
     def get_signing_key(self, kid: str) -> PyJWK:
-        key = self._match(self.get_signing_keys(), kid)
-        if key is None:
-            with self._lock:
-                now = time.monotonic()
-                may_refetch = now - self._last_refetch >= self.cooldown_duration
-                if may_refetch:
-                    self._last_refetch = now
-            if may_refetch:
-                key = self._match(self.get_signing_keys(refresh=True), kid)
-        if key is None:
-            raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
-        return key
+        """The signing key with `kid`. On a miss the set is fetched again, unless the last
+        successful fetch (any fetch: the first, a cache expiry, a refetch) is less than
+        ``cooldown_duration`` ago, as in PyJWT; without a JWK Set cache every miss
+        refetches."""
+        with self._client_lock:
+            key = self._match(self.get_signing_keys(), kid)
+            if key is None:
+                last = self._last_successful_fetch
+                cooling_down = (self.jwk_set_cache is not None and last is not None and
+                                time.monotonic() - last < self.cooldown_duration)
+                if not cooling_down:
+                    key = self._match(self.get_signing_keys(refresh=True), kid)
+            if key is None:
+                raise PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+            return key
 
     def get_signing_key_from_jwt(self, token: "str | bytes") -> PyJWK:
         header = get_unverified_header(token)
