@@ -7,7 +7,14 @@
 #     test run compiles the core once per configuration rather than again in each binding.
 #     The environment, not a cache variable, so a later build without it falls back.
 #   - unset (a user's `pip install` / `npm install`): the core is built from source here.
+# Either way abseil and simdjson are linked from static archives (cmake/StaticDeps.cmake): a
+# binding's module must load on machines without them (wheels, npm prebuilds).
 get_filename_component(_tw_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+# Found here, before the core's own find_package calls (which then reuse these targets), so
+# that the targets StaticDeps.cmake repoints are the ones every part of the module links.
+find_package(absl REQUIRED)
+find_package(simdjson REQUIRED)
+include("${_tw_root}/cmake/StaticDeps.cmake")
 if(NOT "$ENV{TW_BINDINGS_CORE_DIR}" STREQUAL "")
   set(_tw_targets "$ENV{TW_BINDINGS_CORE_DIR}/tokenwarden-bindings-targets.cmake")
   if(NOT EXISTS "${_tw_targets}")
@@ -16,9 +23,7 @@ if(NOT "$ENV{TW_BINDINGS_CORE_DIR}" STREQUAL "")
                         "(cmake --preset release && cmake --build --preset release --target "
                         "tokenwarden_binding_common), or unset it to build the core here")
   endif()
-  # What the imported targets refer to by name.
-  find_package(absl REQUIRED)
-  find_package(simdjson REQUIRED)
+  # What the imported targets refer to by name (abseil and simdjson: found above).
   include("${_tw_root}/cmake/BoringSSL.cmake")
   include("${_tw_targets}")
   add_library(tokenwarden_binding_common INTERFACE)
