@@ -1,14 +1,16 @@
 'use strict';
-// Loads the addon that scripts/build.js (npm install) puts in build/Release.
-const path = require('node:path');
+// Loads the addon: a source build's (scripts/build.js) or the tarball's prebuilt one
+// (lib/addon_file.js says which).
+const { addonFile } = require('./addon_file');
 
-const file = path.join(__dirname, '..', 'build', 'Release', 'tokenwarden.node');
+const file = addonFile();
 try {
   module.exports = require(file);
 } catch (cause) {
   throw new Error(
-    `tokenwarden: cannot load the native addon ${file}; build it with ` +
-      '`npm --prefix bindings/node install` (or `npm run build` in bindings/node)',
+    `tokenwarden: cannot load the native addon ${file}; reinstall the package (npm install ` +
+      'builds the addon when no prebuilt one fits this platform), or in a checkout run ' +
+      '`npm --prefix bindings/node install`',
     { cause },
   );
 }
