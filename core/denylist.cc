@@ -105,9 +105,9 @@ void Denylist::Read(const Slot& slot, Key& key, int64_t& expires_at) {
   }
 }
 
-absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
+absl::StatusOr<bool> Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
   if (!Live(expires_at, now)) {
-    return absl::OkStatus();  // already expired: validation rejects it without us
+    return false;  // already expired: validation rejects it without us
   }
   base::MutexLock lock(&mu_);
   const std::array<size_t, 2> sets = SetsOf(key);
@@ -122,10 +122,11 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
       int64_t e;
       Read(slots_[set + i], k, e);
       if (Live(e, now) && k == key) {
-        if (expires_at > e) {
-          Write(slots_[set + i], key, expires_at);
+        if (expires_at <= e) {
+          return false;
         }
-        return absl::OkStatus();
+        Write(slots_[set + i], key, expires_at);
+        return true;
       }
       if (!Live(e, now)) {
         ++free_count;
@@ -150,7 +151,7 @@ absl::Status Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
   if (old_expiry == 0) {
     size_.fetch_add(1, std::memory_order_relaxed);
   }
-  return absl::OkStatus();
+  return true;
 }
 
 std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const {

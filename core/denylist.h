@@ -12,6 +12,7 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 
 #include "base/mutex.h"
 #include "core/internal/token_hash.h"
@@ -49,13 +50,13 @@ class Denylist {
   Denylist& operator=(const Denylist&) = delete;
 
   // Add revokes `key` until `expires_at` (Unix seconds; pass exp + leeway, or INT64_MAX for a
-  // token without exp). Re-adding keeps the later expiry.
-  absl::Status Add(const Key& key, int64_t expires_at, int64_t now);
+  // token without exp). Re-adding keeps the later expiry. True when it stored something new
+  // (an entry, or a later expiry): a repeated revocation has nothing new to record.
+  absl::StatusOr<bool> Add(const Key& key, int64_t expires_at, int64_t now);
 
   // Contains reports whether `key` is revoked at `now` (entries live while now < expires_at).
   bool Contains(const Key& key, int64_t now) const { return RevokedUntil(key, now).has_value(); }
-  // RevokedUntil is the expiry of `key`'s live entry at `now`, if it has one: a repeated
-  // revocation that would not extend it has nothing new to record.
+  // RevokedUntil is the expiry of `key`'s live entry at `now`, if it has one.
   std::optional<int64_t> RevokedUntil(const Key& key, int64_t now) const;
 
   // empty is one relaxed load: validation skips the revocation digest while nothing is revoked.

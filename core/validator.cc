@@ -205,7 +205,7 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
 }
 
 absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now) {
-  return denylist_->Add(key, expires_at, now);
+  return denylist_->Add(key, expires_at, now).status();
 }
 
 void Validator::Purge(int64_t now) {
@@ -242,7 +242,7 @@ absl::StatusOr<bool> Validator::RevokeToken(std::string_view token, int64_t now,
   if (!revocation.has_value()) {
     return false;
   }
-  absl::Status status = denylist_->Add(revocation->key, revocation->expires_at, now);
+  absl::Status status = denylist_->Add(revocation->key, revocation->expires_at, now).status();
   if (!status.ok()) {
     return status;
   }

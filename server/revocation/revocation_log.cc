@@ -141,7 +141,7 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
       ++r.expired;
       return absl::OkStatus();
     }
-    absl::Status s = denylist.Add(key, expires_at, now);
+    absl::Status s = denylist.Add(key, expires_at, now).status();
     if (absl::IsResourceExhausted(s)) {
       return absl::ResourceExhaustedError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line ", line_no, ": the denylist is full (capacity ",

@@ -250,7 +250,7 @@ bool RevocationSync::Remember(const Entry& e, int64_t now) {
   if (e.expires_at <= now || denylist_.Contains(e.key, now)) {
     return false;
   }
-  absl::Status s = denylist_.Add(e.key, e.expires_at, now);
+  absl::Status s = denylist_.Add(e.key, e.expires_at, now).status();
   if (!s.ok()) {
     // Rate-limited: a full denylist refuses every arrival of a burst.
     if (logger_ && refused_.fetch_add(1, std::memory_order_relaxed) < 10) {

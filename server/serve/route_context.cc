@@ -1,7 +1,6 @@
 #include "server/serve/route_context.h"
 
 #include <algorithm>
-#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -25,13 +24,13 @@ RouteContext::~RouteContext() = default;
 
 absl::Status RouteContext::RecordRevocation(const Denylist::Key& key, int64_t expires_at,
                                             int64_t now) {
-  // A repeated revocation of a token already revoked at least that long changes nothing: it
-  // must not cost an fsync, a log line and a Redis message each time it is repeated.
-  const std::optional<int64_t> until = deps_.denylist->RevokedUntil(key, now);
-  if (until.has_value() && *until >= expires_at) {
+  const absl::StatusOr<bool> added = deps_.denylist->Add(key, expires_at, now);
+  if (added.ok() && !*added) {
+    // Already revoked at least that long: a repeat must not cost an fsync, a log line and a
+    // Redis message each time.
     return absl::OkStatus();
   }
-  absl::Status status = deps_.denylist->Add(key, expires_at, now);
+  absl::Status status = added.status();
   if (status.ok() && deps_.revocation_log != nullptr) {
     status = deps_.revocation_log->Append(key, expires_at);
   }

@@ -79,7 +79,7 @@ TEST(DenylistTest, FullRefusesInsteadOfDropping) {
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(list.Add(KeyN(i), kNow + 100, kNow).ok());
   }
-  const absl::Status status = list.Add(KeyN(99), kNow + 100, kNow);
+  const absl::Status status = list.Add(KeyN(99), kNow + 100, kNow).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   for (int i = 0; i < 4; ++i) {
     EXPECT_TRUE(list.Contains(KeyN(i), kNow));
