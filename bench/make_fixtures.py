@@ -9,8 +9,10 @@ re-generated without touching anything that reads them.  Written into DIR (defau
 bench/fixtures/):
 
   <alg>.pub.pem          public key, SubjectPublicKeyInfo PEM   (rs256, ps256, es256, es384, eddsa)
-  hs256.secret           the 32-byte HMAC secret, raw bytes
-  hs256.secret.b64url    the same secret, base64url without padding (no newline)
+  <alg>.key.pem          its private key, PKCS #8 PEM: throwaway keys made for the benchmark,
+                         kept so bench/make_distinct.py can sign token sets with them
+  hs<n>.secret           the HMAC secrets (32, 48 and 64 bytes for HS256/384/512), raw bytes
+  hs<n>.secret.b64url    the same secret, base64url without padding (no newline)
   <alg>.jwt              one compact JWS per algorithm (no trailing newline)
   jwks.json              a JWK Set with every public key and the oct key, each with its kid
   sizes/<alg>_<n>.jwt    HS256 and ES256 tokens padded to about n bytes (n = 300 1024 2048 4096)
@@ -38,7 +40,8 @@ EXP = 4102444800  # 2100-01-01T00:00:00Z
 NOW = IAT + 60    # the clock a deterministic verifier should use
 SIZES = (300, 1024, 2048, 4096)
 SIZED_ALGS = ("HS256", "ES256")
-ALGS = ("RS256", "PS256", "ES256", "ES384", "EdDSA", "HS256")
+ALGS = ("RS256", "PS256", "ES256", "ES384", "EdDSA", "HS256", "HS384", "HS512")
+HMAC_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 
 def b64url(data: bytes) -> str:
@@ -59,14 +62,14 @@ def make_key(alg: str):
     if alg == "EdDSA":
         k = ed25519.Ed25519PrivateKey.generate()
         return k, k.public_key()
-    if alg == "HS256":
-        return secrets.token_bytes(32), None
+    if alg in HMAC_BYTES:
+        return secrets.token_bytes(HMAC_BYTES[alg]), None
     raise ValueError(alg)
 
 
 def public_jwk(alg: str, kid: str, signing_key, public_key) -> dict:
     """A JWK for the verification key; built from PyJWT's converters, then given kid/alg/use."""
-    if alg == "HS256":
+    if alg in HMAC_BYTES:
         jwk = {"kty": "oct", "k": b64url(signing_key)}
     elif alg in ("RS256", "PS256"):
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public_key))
@@ -162,6 +165,10 @@ def main() -> int:
             pem = public_key.public_bytes(serialization.Encoding.PEM,
                                           serialization.PublicFormat.SubjectPublicKeyInfo)
             write(out / key_file, pem)
+            write(out / f"{tag}.key.pem",
+                  signing_key.private_bytes(serialization.Encoding.PEM,
+                                            serialization.PrivateFormat.PKCS8,
+                                            serialization.NoEncryption()))
             verify_key = public_key
             key_format = "spki-pem"
         jwks["keys"].append(public_jwk(alg, kid, signing_key, public_key))
@@ -171,7 +178,7 @@ def main() -> int:
         write(out / f"{tag}.jwt", token.encode())
         entry = {"token": f"{tag}.jwt", "key": key_file, "key_format": key_format, "kid": kid,
                  "iss": ISS, "aud": AUD, "now": NOW, "token_bytes": len(token)}
-        if alg == "HS256":
+        if alg in HMAC_BYTES:
             entry["key_b64url"] = f"{tag}.secret.b64url"
         manifest["algs"][alg] = entry
 
