@@ -174,6 +174,7 @@ UpstreamStats OpaqueIntrospector::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   UpstreamStats out = stats_;
   out.entries = cache_.size();
+  out.connections = fetcher_->Connections();
   return out;
 }
 

@@ -57,6 +57,7 @@ struct UpstreamConfig {
   size_t max_entries = 1 << 16;
   // shared: a second tier other instances fill too (server/redis); null = this cache only.
   std::shared_ptr<SharedResultStore> shared;
+  // threads: upstream calls at once; the fetcher keeps at most as many connections.
   size_t threads = 2;
   size_t max_queue = 1024;
 };
@@ -75,6 +76,7 @@ struct UpstreamStats {
   uint64_t coalesced = 0;   // lookups that joined a call under way
   uint64_t overloaded = 0;  // lookups refused: the queue was full
   size_t entries = 0;
+  fetch::ConnectionStats connections;  // the fetcher's, to the endpoint
 };
 
 // IntrospectionRequest is the RFC 7662 §2.1 request asking `endpoint` about `token`, with
