@@ -75,6 +75,9 @@ struct UpstreamStats {
   uint64_t cache_hits = 0;
   uint64_t coalesced = 0;   // lookups that joined a call under way
   uint64_t overloaded = 0;  // lookups refused: the queue was full
+  // A full cache: passes over it for expired answers (at most one a second), and answers
+  // still in force dropped to make room.
+  uint64_t sweeps = 0, evicted = 0;
   size_t entries = 0;
   fetch::ConnectionStats connections;  // the fetcher's, to the endpoint
 };
@@ -144,6 +147,7 @@ class OpaqueIntrospector {
   std::unordered_map<std::string, std::vector<std::function<void(const UpstreamOutcome&)>>>
       waiting_;
   UpstreamStats stats_;
+  int64_t next_sweep_ms_ = 0;  // no pass over a full cache before this
 };
 
 }  // namespace tokenwarden::server::upstream
