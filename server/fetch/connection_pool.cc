@@ -75,15 +75,21 @@ absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::Acquire(const std::s
 }
 
 void ConnectionPool::Release(const std::string& origin, std::unique_ptr<Connection> connection) {
+  bool first_idle = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     --in_use_;
     if (connection != nullptr && !stop_) {
+      first_idle = idle_.empty();
       idle_.push_back(Idle{origin, std::move(connection), Clock::now()});
     }
   }
   freed_.notify_one();
-  changed_.notify_all();
+  if (first_idle) {
+    // The reaper sleeps until the oldest idle connection expires; a newer one expires later,
+    // so only an empty pool's first one needs to wake it (not every call).
+    changed_.notify_one();
+  }
 }
 
 void ConnectionPool::KeepSession(const std::string& origin, bssl::UniquePtr<SSL_SESSION> session) {

@@ -73,7 +73,7 @@ class ConnectionPool {
   const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mu_;
   std::condition_variable freed_;    // a slot came back
-  std::condition_variable changed_;  // the reaper's wake-up: new idle connection, or stop
+  std::condition_variable changed_;  // the reaper's wake-up: a first idle connection, or stop
   bool stop_ = false;
   size_t in_use_ = 0;
   std::deque<Idle> idle_;  // oldest first
