@@ -71,25 +71,38 @@ struct Case {
   std::unique_ptr<Validator> cold;    // cache off
   std::unique_ptr<Validator> cached;  // cache on, holding every token of the set
   std::optional<FloorInputs> floor;
-  size_t longest = 0;  // index of the longest token: a scratch's warm-up
-  std::string error;   // why the case cannot run; empty when it can
+  size_t longest = 0;       // index of the longest token: a scratch's warm-up
+  std::string error;        // why the case cannot run; empty when it can
+  std::string cache_error;  // why BM_CacheHit cannot run (the cache misses tokens)
 };
 
-// CheckCase validates every token of `c` cold and into the cache, then again from the cache,
-// and verifies every floor input: a benchmark of a path that fails measures nothing.
-std::string CheckCase(const Case& c) {
-  ValidatorScratch cold(*c.cold);
-  ValidatorScratch cached(*c.cached);
+// CheckCache validates every token of `c` into the cache, then again: every one must now come
+// from the cache, or BM_CacheHit would time misses.
+std::string CheckCache(const Case& c) {
+  ValidatorScratch scratch(*c.cached);
   ValidationResult result;
   for (const std::string& t : c.tokens) {
-    if (c.cold->Validate(t, kNow, cold, result) != Error::kOk ||
-        c.cached->Validate(t, kNow, cached, result) != Error::kOk) {
-      return "a token of the set does not validate";
-    }
+    (void)c.cached->Validate(t, kNow, scratch, result);
   }
+  size_t misses = 0;
   for (const std::string& t : c.tokens) {
-    if (c.cached->Validate(t, kNow, cached, result) != Error::kOk || !result.cache_hit) {
-      return "the cache does not hold every token of the set";
+    misses += c.cached->Validate(t, kNow, scratch, result) != Error::kOk || !result.cache_hit;
+  }
+  if (misses == 0) {
+    return "";
+  }
+  return std::to_string(misses) + " of " + std::to_string(c.tokens.size()) +
+         " tokens missed the cache after they were validated into it";
+}
+
+// CheckCase validates every token of `c` cold and verifies every floor input: a benchmark of
+// a path that fails measures nothing.
+std::string CheckCase(const Case& c) {
+  ValidatorScratch cold(*c.cold);
+  ValidationResult result;
+  for (const std::string& t : c.tokens) {
+    if (c.cold->Validate(t, kNow, cold, result) != Error::kOk) {
+      return "a token of the set does not validate";
     }
   }
   FloorVerifier floor(*c.floor);
@@ -134,6 +147,7 @@ void BuildCase(const std::string& alg_name, Case& c) {
   }
   c.floor = std::move(*floor);
   c.error = c.tokens.empty() ? "no tokens" : CheckCase(c);
+  c.cache_error = c.error.empty() ? CheckCache(c) : c.error;
 }
 
 // GetCase returns the case of `alg` over `file` (a fixture token) or, with `file` empty, over
@@ -211,6 +225,10 @@ void BM_Cold(benchmark::State& state, std::string alg, std::string file) {
 
 void BM_CacheHit(benchmark::State& state, std::string alg, std::string file) {
   const Case& c = GetCase(alg, file);
+  if (!c.cache_error.empty()) {
+    state.SkipWithError(c.cache_error.c_str());
+    return;
+  }
   RunValidator(state, c, *c.cached, c.tokens, Error::kOk, true);
 }
 
