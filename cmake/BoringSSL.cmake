@@ -14,8 +14,19 @@ file(READ "${CMAKE_CURRENT_LIST_DIR}/boringssl/CMakeLists.txt" _bssl_recipe)
 file(READ "${CMAKE_CURRENT_LIST_DIR}/boringssl/VERSION" _bssl_version_raw)
 string(SHA256 _bssl_hash "${_bssl_recipe}${_bssl_version_raw}")
 string(SUBSTRING "${_bssl_hash}" 0 12 _bssl_hash)
-set(TW_BORINGSSL_ROOT "${_tw_cache}/boringssl/${_bssl_version}-${_bssl_hash}"
-    CACHE PATH "BoringSSL install prefix (from scripts/build-boringssl)")
+# The recipe is read, not included: CMake must be told that a change to it means reconfiguring.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             "${CMAKE_CURRENT_LIST_DIR}/boringssl/CMakeLists.txt"
+             "${CMAKE_CURRENT_LIST_DIR}/boringssl/VERSION")
+set(_bssl_derived "${_tw_cache}/boringssl/${_bssl_version}-${_bssl_hash}")
+# A build tree keeps cache entries across configures, so a plain CACHE default would keep the
+# prefix of the recipe the tree was first configured with, and go on linking that older build
+# after the recipe (its flags, say) changed. A path of the derived shape is therefore
+# re-derived on every configure; any other path (-DTW_BORINGSSL_ROOT=...) is kept.
+if(NOT TW_BORINGSSL_ROOT OR TW_BORINGSSL_ROOT MATCHES "/boringssl/[^/]+-[0-9a-f]+$")
+  set(TW_BORINGSSL_ROOT "${_bssl_derived}"
+      CACHE PATH "BoringSSL install prefix (from scripts/build-boringssl)" FORCE)
+endif()
 
 if(NOT EXISTS "${TW_BORINGSSL_ROOT}/.complete")
   message(FATAL_ERROR "BoringSSL not found at ${TW_BORINGSSL_ROOT}: run scripts/bootstrap")
