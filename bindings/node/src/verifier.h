@@ -39,7 +39,6 @@ class NativeVerifier : public Napi::ObjectWrap<NativeVerifier> {
   std::shared_ptr<bindings::ValidatorHandle> handle_;
   // Reused by every synchronous call (they all run on this object's JS thread).
   TokenReader reader_;
-  bindings::ValidatorHandle::Outcome outcome_;
 };
 
 }  // namespace tokenwarden::node

@@ -2,7 +2,9 @@
 // -----------------------------------------------------------------------------
 // tokenwarden._native: the core's Validator for Python (nanobind). The Python package
 // (tokenwarden/__init__.py) subclasses Validator to accept friendlier arguments and installs
-// the exception factory; everything judged here is judged by the core, with the GIL released.
+// the exception factory; everything judged here is judged by the core. The GIL is released
+// around a validation that may verify a public-key signature (tens of microseconds), and
+// kept for an HMAC one, which costs about what releasing and taking the GIL back does.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -33,6 +35,7 @@ namespace {
 
 using bindings::HandleOptions;
 using bindings::ValidatorHandle;
+using bindings::Verdict;
 
 // The callable that builds an exception from (code, message, detail, claim); set once by the
 // package at import. Kept for the life of the process (never released at shutdown).
@@ -46,10 +49,10 @@ void SetErrorFactory(nb::object factory) {
   g_error_factory = factory.release().ptr();
 }
 
-// MakeError returns a new exception instance for a failed outcome (or nullptr with an error
+// MakeError returns a new exception instance for a failed verdict (or nullptr with an error
 // set when even that fails): factory(code, message, detail, claim, payload), where payload is
 // the claims when the signature verified and a claim check failed, else None.
-PyObject* MakeError(const ValidatorHandle::Outcome& out) {
+PyObject* MakeError(const Verdict& out) {
   if (g_error_factory == nullptr) {
     PyErr_SetString(PyExc_RuntimeError, "tokenwarden: the error factory is not installed");
     return nullptr;
@@ -78,7 +81,7 @@ PyObject* MakeError(const ValidatorHandle::Outcome& out) {
   return exc;
 }
 
-[[noreturn]] void RaiseFor(const ValidatorHandle::Outcome& out) {
+[[noreturn]] void RaiseFor(const Verdict& out) {
   PyObject* exc = MakeError(out);
   if (exc != nullptr) {
     PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
@@ -176,9 +179,11 @@ class Validator {
     handle_ = *std::move(handle);
   }
 
+  // Validate and ValidateComplete convert the verdict where the core left it (the call's
+  // scratch), with the GIL held again.
   nb::object Validate(nb::handle token, nb::handle now) const {
-    ValidatorHandle::Outcome out;
-    Run(token, now, out);
+    ValidatorHandle::Call call(*handle_);
+    const Verdict out = Run(call, token, now);
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
@@ -186,8 +191,8 @@ class Validator {
   }
 
   nb::object ValidateComplete(nb::handle token, nb::handle now) const {
-    ValidatorHandle::Outcome out;
-    Run(token, now, out);
+    ValidatorHandle::Call call(*handle_);
+    const Verdict out = Run(call, token, now);
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
@@ -216,8 +221,8 @@ class Validator {
     }
     nb::list results;
     for (const ValidatorHandle::Outcome& out : outcomes) {
-      results.append(
-          Steal(out.error == Error::kOk ? JsonToPython(out.payload_json) : MakeError(out)));
+      results.append(Steal(out.error == Error::kOk ? JsonToPython(out.payload_json)
+                                                   : MakeError(out.verdict())));
     }
     return results;
   }
@@ -248,11 +253,17 @@ class Validator {
   }
 
  private:
-  void Run(nb::handle token, nb::handle now_arg, ValidatorHandle::Outcome& out) const {
+  // Run validates `token` in `call`; the verdict's views live as long as `call` and `token`.
+  Verdict Run(ValidatorHandle::Call& call, nb::handle token, nb::handle now_arg) const {
     const std::string_view bytes = TokenBytes(token);
     const double now = NowOf(now_arg);
-    nb::gil_scoped_release release;
-    handle_->Validate(bytes, now, out);
+    if (handle_->MayVerifyPublicKey()) {
+      nb::gil_scoped_release release;
+      call.Run(bytes, now);
+    } else {
+      call.Run(bytes, now);
+    }
+    return call.verdict();
   }
 
   std::unique_ptr<ValidatorHandle> handle_;
