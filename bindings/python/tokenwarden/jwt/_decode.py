@@ -435,6 +435,18 @@ class _Plan:
 
     def run(self, jwt: Union[str, bytes], complete: bool) -> Dict[str, Any]:
         """verify()'s result for `jwt`, a str or bytes."""
+        header, payload = self.claims(jwt, complete)
+        if not complete:
+            return {"header": None, "payload": payload, "signature": b""}
+        signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
+        if isinstance(signature_seg, str):
+            signature_seg = signature_seg.encode("ascii")
+        return {"header": header, "payload": payload,
+                "signature": _b64decode(signature_seg, "crypto")}
+
+    def claims(self, jwt: Union[str, bytes], complete: bool) -> Tuple[Any, Dict[str, Any]]:
+        """(header, payload) of `jwt` (a str or bytes) verified and checked; the header is
+        None unless `complete`."""
         now = time.time()  # one clock reading for the core and the exp rule below
         try:
             if complete:
@@ -443,7 +455,7 @@ class _Plan:
                 header, payload = None, self.validator.validate(jwt, now)
         except tw.InvalidTokenError as error:
             raise _translate(error, self.key, jwt, self.allowed, self.strict_aud) from None
-        if self.check_exp:
+        if self.check_exp and isinstance(payload.get("exp"), float):
             _truncated_exp_check(payload, now, self.seconds)
         if not self.types_only:
             _check_pyjwt_rules(payload, self.options, self.audience, self.audiences,
@@ -453,13 +465,7 @@ class _Plan:
                 raise ex.InvalidSubjectError("Subject must be a string")
             if self.check_jti and not isinstance(payload.get("jti", ""), str):
                 raise ex.InvalidJTIError("JWT ID must be a string")
-        if not complete:
-            return {"header": None, "payload": payload, "signature": b""}
-        signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
-        if isinstance(signature_seg, str):
-            signature_seg = signature_seg.encode("ascii")
-        return {"header": header, "payload": payload,
-                "signature": _b64decode(signature_seg, "crypto")}
+        return header, payload
 
 
 def _plan(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
@@ -515,34 +521,33 @@ _PLAIN = (str, type(None))
 
 def _plan_key(options: Dict[str, Any], key: Any, algorithms: Any, audience: Any, issuer: Any,
               subject: Any, leeway: Any) -> Optional[Tuple[Any, ...]]:
-    """What identifies a plan, or None for arguments the plans leave to the general path. Each
-    value comes with its class, so that equal values of different types (1 and True, a list
-    and a tuple) never share a plan."""
+    """What identifies a plan, or None for arguments the plans leave to the general path. A
+    list and a tuple of the same names are the same to every rule (membership, iteration);
+    values that are equal across types where a rule tells the types apart (a str secret and
+    a PyJWK's text, 0 and False as a leeway) never meet in one key."""
     if (issuer.__class__ not in _PLAIN or subject.__class__ not in _PLAIN
             or (leeway.__class__ is not int and leeway.__class__ is not float)):
         return None
     if audience.__class__ is list or audience.__class__ is tuple:
-        audience = (audience.__class__, tuple(audience))
+        audience = tuple(audience)
     elif audience.__class__ not in _PLAIN:
         return None
-    if algorithms.__class__ is list or algorithms.__class__ is tuple:
-        algorithms = (algorithms.__class__, tuple(algorithms))
-    if key.__class__ is str or key.__class__ is bytes:
-        identity = (key.__class__, key)
-    elif isinstance(key, PyJWK):  # its algorithm is the allow-list when algorithms is None
-        identity = (PyJWK, key._text, key.algorithm_name)
-    else:
-        identity = ("object", id(key))  # the plan keeps the key, so the id stays its own
-    return (id(options), identity, algorithms, audience, issuer, subject, leeway,
-            leeway.__class__)
+    if algorithms.__class__ is list:
+        algorithms = tuple(algorithms)
+    if key.__class__ is not str and key.__class__ is not bytes:
+        if isinstance(key, PyJWK):  # its algorithm is the allow-list when algorithms is None
+            key = (PyJWK, key._text, key.algorithm_name)
+        else:
+            key = ("object", id(key))  # the plan keeps the key, so the id stays its own
+    return (id(options), key, algorithms, audience, issuer, subject, leeway)
 
 
 def planned(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
             options: Dict[str, Any], audience: Any, issuer: Any, subject: Optional[str],
-            leeway: Any, complete: bool) -> Dict[str, Any]:
-    """verify(jwt, key, algorithms, options, True, None, audience, issuer, subject, leeway,
-    complete), the signature verified and no per-call options, through the plan kept for
-    these arguments (made on the first call)."""
+            leeway: Any) -> _Plan:
+    """The plan of verify(jwt, key, algorithms, options, True, None, audience, issuer,
+    subject, leeway, ...) — the signature verified, no per-call options — kept for these
+    arguments (made on the first call), checked to fit `jwt`'s type."""
     try:
         plan_key = _plan_key(options, key, algorithms, audience, issuer, subject, leeway)
         plan = None if plan_key is None else _plans.get(plan_key)
@@ -558,4 +563,4 @@ def planned(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]
         _plans[plan_key] = plan
     elif jwt.__class__ is not str and jwt.__class__ is not bytes:
         raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
-    return plan.run(jwt, complete)
+    return plan

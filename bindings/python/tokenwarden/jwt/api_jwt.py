@@ -64,7 +64,7 @@ class PyJWT:
         """Like decode, returning {"header", "payload", "signature"}."""
         if options is None and verify is None and detached_payload is None and not kwargs:
             return _decode.planned(jwt, key, algorithms, self.options, audience, issuer,
-                                   subject, leeway, complete=True)
+                                   subject, leeway).run(jwt, True)
         _warn_unsupported(kwargs, "decode_complete")
         return self._decode(jwt, key, algorithms, options, verify, detached_payload, audience,
                             issuer, subject, leeway, complete=True)
@@ -85,7 +85,7 @@ class PyJWT:
             # The common call, straight to the plan kept for these arguments (what _decode
             # would do: the instance options, the signature verified).
             return _decode.planned(jwt, key, algorithms, self.options, audience, issuer,
-                                   subject, leeway, complete=False)["payload"]
+                                   subject, leeway).claims(jwt, False)[1]
         _warn_unsupported(kwargs, "decode")
         return self._decode(jwt, key, algorithms, options, verify, detached_payload, audience,
                             issuer, subject, leeway, complete=False)["payload"]
