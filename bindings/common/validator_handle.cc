@@ -134,13 +134,12 @@ ValidatorHandle::Lease::~Lease() {
   handle_.pool_.push_back(std::move(scratch_));
 }
 
-Error ValidatorHandle::Call::Run(std::string_view token, double now) {
-  error_ = handle_.validator_->Validate(token, now, lease_.scratch(), result_);
+void ValidatorHandle::Call::Run(std::string_view token, double now) {
+  error_ = handle_.validator_->Validate(token, now, scratch_, result_);
   missing_claim_.clear();
   if (error_ == Error::kMissingClaim) {
     missing_claim_ = MissingClaim(handle_.validator_->policy(), result_.token);
   }
-  return error_;
 }
 
 Verdict ValidatorHandle::Call::verdict() const {
@@ -149,8 +148,9 @@ Verdict ValidatorHandle::Call::verdict() const {
 
 void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out) const {
   Call call(*this);
-  out.error = call.Run(token, now);
+  call.Run(token, now);
   const Verdict verdict = call.verdict();
+  out.error = verdict.error;
   out.cache_hit = call.result().cache_hit;
   out.detail = verdict.detail;
   out.header_json.assign(verdict.header_json);

@@ -104,24 +104,29 @@ class ValidatorHandle {
     Verdict verdict() const { return {error, header_json, payload_json, detail, missing_claim}; }
   };
 
-  // Call is one synchronous validation read in place: it leases a scratch for its lifetime,
-  // so the views of verdict() and result() point into that scratch and nothing is copied.
-  // Make one per validation, on the stack. Run may happen on another thread than the one
-  // that made the Call (Python releases its lock around it), never concurrently with a read.
+  // Call is one synchronous validation read in place: it leases a scratch for its lifetime
+  // (or uses the caller's own, from NewScratch), so the views of verdict() and result() point
+  // into that scratch and nothing is copied. Make one per validation, on the stack. Run may
+  // happen on another thread than the one that made the Call (Python releases its lock
+  // around it), never concurrently with a read.
   class Call {
    public:
-    explicit Call(const ValidatorHandle& handle) : handle_(handle), lease_(handle) {}
+    explicit Call(const ValidatorHandle& handle)
+        : handle_(handle), lease_(std::in_place, handle), scratch_(lease_->scratch()) {}
+    Call(const ValidatorHandle& handle, ValidatorScratch& own) : handle_(handle), scratch_(own) {}
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
 
-    // Run judges `token` at `now` (as Validate). `token` must outlive the reads of verdict().
-    Error Run(std::string_view token, double now);
+    // Run judges `token` at `now` (as Validate); verdict() says how. `token` must outlive
+    // the reads of verdict().
+    void Run(std::string_view token, double now);
     Verdict verdict() const;
     const ValidationResult& result() const { return result_; }
 
    private:
     const ValidatorHandle& handle_;
-    Lease lease_;
+    std::optional<Lease> lease_;
+    ValidatorScratch& scratch_;
     ValidationResult result_;
     Error error_ = Error::kOk;
     std::string missing_claim_;  // set on kMissingClaim only
@@ -132,6 +137,12 @@ class ValidatorHandle {
   // Validate judges `token` at `now` (Unix seconds; pass the fraction, e.g. UnixNowFractional:
   // PyJWT and jose compare against the fractional time) into `out`, a copy. Thread-safe.
   void Validate(std::string_view token, double now, Outcome& out) const;
+  // NewScratch makes a scratch for a caller that keeps one of its own, used by one thread at
+  // a time (a JS object's synchronous calls): its Calls skip the pool's lock. It must be
+  // destroyed before this handle.
+  std::unique_ptr<ValidatorScratch> NewScratch() const {
+    return std::make_unique<ValidatorScratch>(*validator_);
+  }
   // MayVerifyPublicKey says whether a validation may cost a public-key signature check, i.e.
   // whether the effective allow-list (the policy's, else every algorithm of the current keys)
   // holds an algorithm other than HMAC. A binding holding an interpreter lock releases it

@@ -163,7 +163,7 @@ TEST(ValidatorHandleTest, CallReadsTheVerdictInPlaceAsOutcomeCopiesIt) {
     ValidatorHandle::Outcome out;
     (*handle)->Validate(*token, kNow, out);
     ValidatorHandle::Call call(**handle);
-    EXPECT_EQ(call.Run(*token, kNow), out.error);
+    call.Run(*token, kNow);
     const Verdict verdict = call.verdict();
     EXPECT_EQ(verdict.error, out.error);
     EXPECT_EQ(verdict.payload_json, out.payload_json);
@@ -172,14 +172,34 @@ TEST(ValidatorHandleTest, CallReadsTheVerdictInPlaceAsOutcomeCopiesIt) {
     EXPECT_EQ(verdict.missing_claim, out.missing_claim);
   }
   ValidatorHandle::Call call(**handle);
-  ASSERT_EQ(call.Run(good, kNow), Error::kOk);
+  call.Run(good, kNow);
+  ASSERT_EQ(call.verdict().error, Error::kOk);
   EXPECT_EQ(call.verdict().payload_json, Claims(R"(,"jti":"j1")"));
   // Another call meanwhile takes another scratch: the first call's views stay as they were.
   ValidatorHandle::Call other(**handle);
-  ASSERT_EQ(other.Run(missing, kNow), Error::kMissingClaim);
+  other.Run(missing, kNow);
+  ASSERT_EQ(other.verdict().error, Error::kMissingClaim);
   EXPECT_EQ(other.verdict().missing_claim, "jti");
   EXPECT_EQ(call.verdict().payload_json, Claims(R"(,"jti":"j1")"));
   EXPECT_EQ(call.verdict().missing_claim, "");
+}
+
+// A caller's own scratch (NewScratch) serves Call after Call, as a leased one does.
+TEST(ValidatorHandleTest, CallOnTheCallersOwnScratch) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  std::unique_ptr<ValidatorScratch> own = (*handle)->NewScratch();
+  const std::string good = Token(Claims());
+  const std::string bad = Token(Claims(), "k2");
+  for (int i = 0; i < 3; ++i) {  // the second good one is a cache hit
+    ValidatorHandle::Call call(**handle, *own);
+    call.Run(good, kNow);
+    ASSERT_EQ(call.verdict().error, Error::kOk);
+    EXPECT_EQ(call.verdict().payload_json, Claims());
+    ValidatorHandle::Call other(**handle, *own);
+    other.Run(bad, kNow);
+    EXPECT_EQ(other.verdict().error, Error::kKeyNotFound);
+  }
 }
 
 // Whether a validation may cost a public-key verification follows the effective allow-list:
