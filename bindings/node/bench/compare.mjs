@@ -1,6 +1,7 @@
 // tokenwarden's Node binding against jose, jsonwebtoken and fast-jwt on the same distinct tokens.
 //
-//   node bench/compare.mjs [--seconds S] [--runs N] [--algs A,B] [--json OUT]   (from bindings/node)
+//   node bench/compare.mjs [--seconds S] [--runs N] [--algs A,B] [--rows tw-cold,jose]
+//                          [--json OUT]                                  (from bindings/node)
 //
 // Input: bench/make_distinct.py's token sets (build/bench/distinct/<alg>.jwts: 1,000 distinct
 // tokens per algorithm, signed with the keys of bench/fixtures), validated round-robin; the
@@ -39,8 +40,10 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     algs: { type: 'string', default: 'RS256,ES256,EdDSA,HS256' },
     json: { type: 'string' },
+    rows: { type: 'string' },
   },
 });
+const WANTED = opts.rows === undefined ? null : new Set(opts.rows.split(','));
 const SECONDS = Number(opts.seconds);
 const RUNS = Number(opts.runs);
 
@@ -156,6 +159,7 @@ async function measureAlg(alg) {
   const fns = await implementations(alg, manifest, manifest.algs[alg]);
   const out = {};
   for (const [id, , kind] of ROWS) {
+    if (WANTED !== null && !WANTED.has(id)) continue;
     const fn = fns[id];
     if (fn === null) {
       out[id] = null;
@@ -197,4 +201,6 @@ if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify(doc, null, 2)}\n`);
 const fmt = (n) => (n === null ? 'unsupported' : n.toLocaleString('en-US'));
 console.log(`| implementation | ${algs.join(' | ')} |`);
 console.log(`|---|${algs.map(() => '---:').join('|')}|`);
-for (const [id, label] of ROWS) console.log(`| ${label} | ${algs.map((a) => fmt(results[a][id])).join(' | ')} |`);
+for (const [id, label] of ROWS) {
+  if (id in results[algs[0]]) console.log(`| ${label} | ${algs.map((a) => fmt(results[a][id])).join(' | ')} |`);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tokenwarden's Python binding against PyJWT and joserfc on the same distinct tokens.
 
-    python bindings/python/bench/compare.py [--seconds S] [--runs N] [--algs A,B] [--json OUT]
+    python bindings/python/bench/compare.py [--seconds S] [--runs N] [--algs A,B]
+                                            [--rows "validate cold,PyJWT"] [--json OUT]
     python bindings/python/bench/compare.py --peers-only --json OUT   (what the Debian run is)
 
 Input: bench/make_distinct.py's token sets (build/bench/distinct/<alg>.jwts: 1,000 distinct
@@ -83,7 +84,11 @@ def accepts_all(fn, tokens, name: str) -> None:
             raise SystemExit(f"compare: {name} returned {claims!r}")
 
 
-def peer_rows(alg: str, seconds: float, runs: int) -> dict:
+def wanted(rows, name: str) -> bool:
+    return rows is None or name in rows
+
+
+def peer_rows(alg: str, seconds: float, runs: int, rows_wanted=None) -> dict:
     """PyJWT and joserfc, whichever this interpreter has (joserfc is absent from Debian's)."""
     import jwt as pyjwt
     from cryptography.hazmat.primitives import serialization
@@ -97,8 +102,11 @@ def peer_rows(alg: str, seconds: float, runs: int) -> dict:
     def pyjwt_decode(t):
         return pyjwt.decode(t, key, algorithms=[alg], audience=aud, issuer=iss)
 
-    accepts_all(pyjwt_decode, tokens, "PyJWT")
-    rows["PyJWT"] = rate(pyjwt_decode, tokens, seconds, runs)
+    if wanted(rows_wanted, "PyJWT"):
+        accepts_all(pyjwt_decode, tokens, "PyJWT")
+        rows["PyJWT"] = rate(pyjwt_decode, tokens, seconds, runs)
+    if not wanted(rows_wanted, "joserfc"):
+        return rows
     try:
         from joserfc import jwt as jose_jwt
         from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
@@ -122,7 +130,7 @@ def peer_rows(alg: str, seconds: float, runs: int) -> dict:
     return rows
 
 
-def tokenwarden_rows(alg: str, seconds: float, runs: int) -> dict:
+def tokenwarden_rows(alg: str, seconds: float, runs: int, rows_wanted=None) -> dict:
     import tokenwarden
     import tokenwarden.jwt as tjwt
     from tokenwarden.jwt import _decode
@@ -137,14 +145,18 @@ def tokenwarden_rows(alg: str, seconds: float, runs: int) -> dict:
     for name, cache in (("validate cold", False), ("validate cached", True)):
         v = tokenwarden.Validator(jwks, issuer=iss, audience=aud, algorithms=[alg], cache=cache)
         accepts_all(v.validate, tokens, name)
-        rows[name] = rate(v.validate, tokens, seconds, runs)
-        if not cache:
-            rows["validate cold, single token"] = rate(v.validate, tokens[:1], seconds, runs)
+        if wanted(rows_wanted, name):
+            rows[name] = rate(v.validate, tokens, seconds, runs)
+        single = "validate cold, single token"
+        if not cache and wanted(rows_wanted, single):
+            rows[single] = rate(v.validate, tokens[:1], seconds, runs)
 
     def decode(t):
         return tjwt.decode(t, key, algorithms=[alg], audience=aud, issuer=iss)
 
     for name, cache in (("jwt.decode cold", False), ("jwt.decode cached", True)):
+        if not wanted(rows_wanted, name):
+            continue
         # The drop-in keeps its validators (and their caches) between calls: start afresh.
         _decode._VALIDATOR_CACHE = cache
         _decode._validators.clear()
@@ -187,8 +199,10 @@ def main() -> None:
     ap.add_argument("--json", help="also write the results here ('-': stdout, alone)")
     ap.add_argument("--peers-only", action="store_true",
                     help="measure PyJWT (and joserfc when present) only")
+    ap.add_argument("--rows", help="comma-separated row names to measure (default: all)")
     args = ap.parse_args()
     algs = [a for a in args.algs.split(",") if a]
+    rows_wanted = None if args.rows is None else set(args.rows.split(","))
     if args.peers_only:
         doc = {"versions": versions(),
                "calls_per_second": {a: peer_rows(a, args.seconds, args.runs) for a in algs}}
@@ -197,10 +211,10 @@ def main() -> None:
         return
     results = {}
     for alg in algs:
-        results[alg] = tokenwarden_rows(alg, args.seconds, args.runs)
-        results[alg].update(peer_rows(alg, args.seconds, args.runs))
+        results[alg] = tokenwarden_rows(alg, args.seconds, args.runs, rows_wanted)
+        results[alg].update(peer_rows(alg, args.seconds, args.runs, rows_wanted))
         print(f"compare: {alg} done", file=sys.stderr, flush=True)
-    debian = debian_rows(args)
+    debian = debian_rows(args) if wanted(rows_wanted, "PyJWT (Debian)") else {}
     for alg, row in debian.get("calls_per_second", {}).items():
         results[alg]["PyJWT (Debian)"] = row["PyJWT"]
     doc = {"versions": versions(), "debian_versions": debian.get("versions", {}),
