@@ -8,7 +8,8 @@
 // first token alone, repeated, is the secondary "single token" row. Every implementation
 // checks the signature, alg, exp, iss and aud, and is used as its documentation recommends:
 //   tokenwarden  Verifier.verify with cache: 0 (cold; the headline) and with its cache (every
-//                token already cached: hits); verifyAsync (cold) with WINDOW calls in flight
+//                token already cached: hits), also with sharedPayloads (one frozen object per
+//                token, fast-jwt's cache contract); verifyAsync (cold) with WINDOW in flight
 //   jose         jwtVerify with a key imported once (importSPKI; the secret as a Uint8Array),
 //                awaited one call at a time; and WINDOW calls at a time (Promise.all batches)
 //   jsonwebtoken verify with a KeyObject made once (crypto.createPublicKey/createSecretKey),
@@ -114,6 +115,7 @@ const ROWS = [
   ['tw-cold', 'tokenwarden verify, cold (cache: 0)', 'sync'],
   ['tw-cold-single', 'tokenwarden verify, cold, single token', 'sync-single'],
   ['tw-cached', 'tokenwarden verify, cached (hits)', 'sync'],
+  ['tw-shared', 'tokenwarden verify, cached, sharedPayloads (hits)', 'sync'],
   ['tw-async', `tokenwarden verifyAsync, cold, ${WINDOW} in flight (wall)`, 'concurrent'],
   ['jose', 'jose jwtVerify, awaited one at a time', 'awaited'],
   ['jose-concurrent', `jose jwtVerify, ${WINDOW} in flight (wall)`, 'concurrent'],
@@ -130,6 +132,7 @@ async function implementations(alg, manifest, entry) {
   const opts = { issuer: iss, audience: aud, algorithms: [alg] };
   const cold = new Verifier({ jwks, ...opts, cache: 0 });
   const cached = new Verifier({ jwks, ...opts });
+  const shared = new Verifier({ jwks, ...opts, sharedPayloads: true });
   const joseKey = secret ? new Uint8Array(raw) : await jose.importSPKI(raw.toString('utf8'), alg);
   const keyObject = secret ? createSecretKey(raw) : createPublicKey(raw);
   const fastOpts = { key: secret ? raw : raw.toString('utf8'), algorithms: [alg], allowedIss: iss,
@@ -141,6 +144,7 @@ async function implementations(alg, manifest, entry) {
     'tw-cold': (t) => cold.verify(t),
     'tw-cold-single': (t) => cold.verify(t),
     'tw-cached': (t) => cached.verify(t),
+    'tw-shared': (t) => shared.verify(t),
     'tw-async': (t) => cold.verifyAsync(t),
     jose: joseVerify,
     'jose-concurrent': joseVerify,

@@ -147,7 +147,7 @@ def tokenwarden_rows(alg: str, seconds: float, runs: int, rows_wanted=None) -> d
         accepts_all(v.validate, tokens, name)
         if wanted(rows_wanted, name):
             rows[name] = rate(v.validate, tokens, seconds, runs)
-        single = "validate cold, single token"
+        single = "validate cold (single token)"
         if not cache and wanted(rows_wanted, single):
             rows[single] = rate(v.validate, tokens[:1], seconds, runs)
 
