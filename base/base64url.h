@@ -27,6 +27,10 @@ std::optional<size_t> Base64UrlDecodedLength(size_t encoded_len);
 // unspecified).
 [[nodiscard]] bool Base64UrlDecode(std::string_view in, uint8_t* out);
 
+// Base64UrlDecodeScalarForTesting is Base64UrlDecode without its vector path (AVX2 where the
+// CPU has it), for tests and fuzzers that hold the two to the same answers.
+[[nodiscard]] bool Base64UrlDecodeScalarForTesting(std::string_view in, uint8_t* out);
+
 // Base64UrlDecodeToString is the allocating form for cold paths (JWK members, at_hash).
 std::optional<std::string> Base64UrlDecodeToString(std::string_view in);
 

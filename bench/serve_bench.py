@@ -13,6 +13,8 @@ Scenarios
   introspect_invalid  POST /introspect, 2,000 tokens with bad signatures
   validate_cached     GET /validate (Authorization: Bearer), one token
   introspect_half     introspect_cached paced by wrk's delay() to half its max rate: p99 there
+  opaque_misses       distinct opaque tokens (all misses): req/s through tokenwarden ÷ the
+                      capacity of its HTTPS introspection endpoint (bench/opaque_bench.py)
 Afterwards: tokenwarden's RSS and the total requests it served.
 """
 
@@ -99,10 +101,16 @@ local mode = os.getenv("TW_MODE")
 local auth = os.getenv("TW_AUTH")
 local pause = tonumber(os.getenv("TW_DELAY_MS") or "0")
 local i = math.random(#tokens)
+local run = os.getenv("TW_RUN") or ""
 request = function()
   i = i + 1
   local t = tokens[(i % #tokens) + 1]
-  if mode == "introspect" then
+  if mode == "opaque" then
+    -- A new opaque token every request: each one a cache miss at tokenwarden.
+    return wrk.format("POST", "/introspect", {["Authorization"] = auth,
+      ["Content-Type"] = "application/x-www-form-urlencoded"},
+      "token=" .. run .. "-" .. i .. "-" .. t)
+  elseif mode == "introspect" then
     return wrk.format("POST", "/introspect", {["Authorization"] = auth,
       ["Content-Type"] = "application/x-www-form-urlencoded"}, "token=" .. t)
   elseif mode == "validate" then
@@ -141,18 +149,22 @@ def start_tokenwarden(binary: str, config: dict, work: pathlib.Path, name: str):
     raise SystemExit(f"tokenwarden ({name}) did not start")
 
 
-def start_nginx(work: pathlib.Path, port: int):
-    conf = work / "nginx.conf"
+def start_nginx(work: pathlib.Path, port: int, http: str = "", name: str = "nginx"):
+    """nginx with one worker and no master. `http` holds the http block's own directives and
+    its server block, listening on `port`; by default a server answering 200 at /static."""
+    http = http or (f'server {{ listen 127.0.0.1:{port}; '
+                    f'location /static {{ return 200 "ok\\n"; }} }}')
+    conf = work / f"{name}.conf"
     conf.write_text(f"""
 daemon off; master_process off; worker_processes 1;
-error_log {work}/nginx-error.log; pid {work}/nginx.pid;
-events {{ worker_connections 1024; }}
+error_log {work}/{name}-error.log; pid {work}/{name}.pid;
+events {{ worker_connections 4096; }}
 http {{
   access_log off;
   client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;
   fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
   keepalive_requests 1000000;
-  server {{ listen 127.0.0.1:{port}; location /static {{ return 200 "ok\\n"; }} }}
+  {http}
 }}
 """)
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)],
@@ -164,19 +176,28 @@ http {{
         except OSError:
             time.sleep(0.05)
     proc.kill()
-    raise SystemExit("nginx did not start")
+    raise SystemExit(f"{name} did not start")
+
+
+def write_report(path: pathlib.Path, text: str) -> None:
+    """Writes `text` to `path` (its folder made when missing) and prints it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(text)
 
 
 def run_wrk(args, port: int, pid: int, mode: str, tokens: pathlib.Path, auth: str,
-            work: pathlib.Path, delay_ms: int = 0, connections: int = 0) -> dict:
+            work: pathlib.Path, delay_ms: int = 0, connections: int = 0,
+            scheme: str = "http") -> dict:
     script = work / "bench.lua"
     script.write_text(WRK_SCRIPT)
     result = work / "result.json"
     env = dict(os.environ, TW_TOKENS=str(tokens), TW_MODE=mode, TW_AUTH=auth,
-               TW_RESULT=str(result), TW_DELAY_MS=str(delay_ms))
+               TW_RESULT=str(result), TW_DELAY_MS=str(delay_ms),
+               TW_RUN=secrets.token_urlsafe(8))
     before = cpu_seconds(pid)
     subprocess.run(["wrk", "-t", str(args.threads), "-c", str(connections or args.connections),
-                    "-d", f"{args.seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                    "-d", f"{args.seconds}s", "-s", str(script), f"{scheme}://127.0.0.1:{port}"],
                    env=env, check=True, stdout=subprocess.DEVNULL)
     cpu = cpu_seconds(pid) - before
     r = json.loads(result.read_text())
@@ -191,6 +212,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--endpoint-rate", type=int, default=5000,
+                    help="opaque_misses: the introspection endpoint's capacity, req/s")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = ap.parse_args()
     for tool in ("wrk", "nginx"):
@@ -265,6 +288,10 @@ def main() -> int:
                 p.kill()
         shutil.rmtree(work, ignore_errors=True)
 
+    # Distinct opaque tokens: its own endpoint, its own reference (the endpoint's capacity).
+    import opaque_bench
+    opaque = opaque_bench.measure(argparse.Namespace(**vars(args), rounds=1),
+                                  {"tokenwarden": args.binary}, secret_hash, auth)
     ref = results["nginx_static"]
     lines = [
         "| scenario | req/s | ÷ nginx req/s | p50 µs | p99 µs | CPU µs/req | ÷ nginx CPU | non-2xx | socket errors |",
@@ -291,12 +318,20 @@ def main() -> int:
         f"introspect_cached, {results['introspect_cached']['rps'] / 2:,.0f}). tokenwarden RSS "
         f"after {total:,} requests with the default cache: {rss:.1f} MB.",
         "",
-        "Reproduce: `bench/serve` (options: --seconds, --connections, --threads).",
+        "opaque_misses: every request a new opaque token, so every one an upstream RFC 7662 "
+        f"call to a local nginx over TLS held to {args.endpoint_rate:,} req/s (its capacity, "
+        "measured with the same wrk script straight at it):",
+        "",
+        *opaque_bench.table(opaque),
+        "",
+        "Reproduce: `bench/serve` (options: --seconds, --connections, --threads, "
+        "--endpoint-rate).",
         ""])
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "serve.md").write_text(text)
-    (out / "serve.json").write_text(json.dumps({"results": results, "rss_mb": rss,
+    (out / "serve.json").write_text(json.dumps({"results": results, "opaque_misses": opaque,
+                                                "rss_mb": rss,
                                                 "requests": total, "args": vars(args)},
                                                indent=1))
     print(text)

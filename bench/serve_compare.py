@@ -135,10 +135,7 @@ def main() -> int:
         f"{os.getloadavg()[0]:.2f} at the end. Instructions: user space, callgrind, requests "
         f"one at a time over one connection (bench/callgrind_count.py).", "", *lines, "",
         "Reproduce: `bench/serve-compare REV` (REV = the baseline commit).", ""])
-    out = pathlib.Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(text)
+    sb.write_report(pathlib.Path(args.out), text)
     return 0
 
 

@@ -1,6 +1,9 @@
 #include "core/key.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/nid.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "base/base64url.h"
@@ -374,6 +378,78 @@ Key::Key() = default;
 Key::Key(Key&&) noexcept = default;
 Key& Key::operator=(Key&&) noexcept = default;
 Key::~Key() = default;
+
+namespace {
+
+// FingerprintHasher feeds SHA-256 length-prefixed fields, so no two field lists hash alike.
+class FingerprintHasher {
+ public:
+  FingerprintHasher() { SHA256_Init(&ctx_); }
+  void Field(std::string_view bytes) {
+    const uint64_t size = bytes.size();
+    SHA256_Update(&ctx_, &size, sizeof size);
+    SHA256_Update(&ctx_, bytes.data(), bytes.size());
+  }
+  void OptionalField(const std::optional<std::string>& text) {
+    const uint8_t present = text.has_value() ? 1 : 0;
+    SHA256_Update(&ctx_, &present, 1);
+    Field(text.has_value() ? std::string_view(*text) : std::string_view());
+  }
+  void Number(const BIGNUM* n) {
+    std::string bytes(BN_num_bytes(n), '\0');
+    BN_bn2bin(n, reinterpret_cast<uint8_t*>(bytes.data()));
+    Field(std::string_view(bytes));
+  }
+  KeyFingerprint Finish() {
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256_Final(digest, &ctx_);
+    KeyFingerprint out;
+    std::copy(digest, digest + out.size(), out.begin());
+    return out;
+  }
+
+ private:
+  SHA256_CTX ctx_;
+};
+
+}  // namespace
+
+KeyFingerprint Key::Fingerprint() const {
+  FingerprintHasher h;
+  const auto type = static_cast<uint8_t>(type_);
+  h.Field(std::string_view(reinterpret_cast<const char*>(&type), 1));
+  std::string algs;
+  for (int i = 0; i < kNumAlgorithms; ++i) {
+    algs.push_back(algorithms_.Contains(static_cast<Algorithm>(i)) ? '1' : '0');
+  }
+  h.Field(std::string_view(algs));
+  h.OptionalField(kid_);
+  h.OptionalField(issuer_);
+  switch (type_) {
+    case KeyType::kRsa:
+      h.Number(RSA_get0_n(rsa_.get()));
+      h.Number(RSA_get0_e(rsa_.get()));
+      break;
+    case KeyType::kEc: {
+      const EC_GROUP* group = EC_KEY_get0_group(ec_.get());
+      uint8_t point[1 + 2 * 66];
+      const size_t len =
+          EC_POINT_point2oct(group, EC_KEY_get0_public_key(ec_.get()),
+                             POINT_CONVERSION_UNCOMPRESSED, point, sizeof point, nullptr);
+      const std::string curve = std::to_string(EC_GROUP_get_curve_name(group));
+      h.Field(curve);
+      h.Field(std::string_view(reinterpret_cast<const char*>(point), len));
+      break;
+    }
+    case KeyType::kOkp:
+      h.Field(std::string_view(reinterpret_cast<const char*>(ed25519_.data()), ed25519_.size()));
+      break;
+    case KeyType::kOct:
+      h.Field(std::string_view(secret_));
+      break;
+  }
+  return h.Finish();
+}
 
 std::string Key::Describe() const {
   std::string_view type;

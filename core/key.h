@@ -20,6 +20,11 @@ namespace internal {
 struct HmacState;
 }  // namespace internal
 
+// KeyFingerprint identifies a key by everything that decides what it verifies: its type,
+// material, algorithms, kid and issuer member (128 bits of a SHA-256 over them). Two keys
+// with equal fingerprints accept exactly the same tokens.
+using KeyFingerprint = std::array<uint8_t, 16>;
+
 // Key is one verification key, its BoringSSL object built once at load so that verifying
 // costs no import or parse. The algorithms it may verify are fixed at load by the key-fit
 // rules (RFC 7518 §3, RFC 8725 §3.1): RSA >= 2048 bits for RS*/PS*; EC P-256/P-384/P-521 for
@@ -53,6 +58,9 @@ class Key {
   AlgorithmSet algorithms() const { return algorithms_; }
   // bits is the RSA modulus size, the EC group order size, 256 for Ed25519, 8 x secret length.
   int bits() const { return bits_; }
+  // Fingerprint computes the key's KeyFingerprint (a hash per call: KeySet keeps them).
+  KeyFingerprint Fingerprint() const;
+
   // Describe says what the key is, e.g. `RSA 2048-bit key "k1"`, for messages.
   std::string Describe() const;
 

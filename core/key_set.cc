@@ -1,5 +1,6 @@
 #include "core/key_set.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -18,7 +19,12 @@ KeySet::KeySet(std::vector<Key> keys, std::vector<std::string> skipped, bool sel
     : keys_(std::move(keys)), skipped_(std::move(skipped)), select_by_kid_(select_by_kid) {
   for (const Key& key : keys_) {
     algorithms_ = algorithms_.Union(key.algorithms());
+    fingerprints_.push_back(key.Fingerprint());
   }
+}
+
+bool KeySet::Holds(const KeyFingerprint& f) const {
+  return std::find(fingerprints_.begin(), fingerprints_.end(), f) != fingerprints_.end();
 }
 
 absl::StatusOr<std::shared_ptr<const KeySet>> KeySet::FromKeys(std::vector<Key> keys,

@@ -49,6 +49,12 @@ class KeySet {
   static std::shared_ptr<const KeySet> Empty();
 
   std::span<const Key> keys() const { return keys_; }
+  // fingerprint is `key`'s KeyFingerprint; `key` must be one of keys().
+  const KeyFingerprint& fingerprint(const Key& key) const {
+    return fingerprints_[static_cast<size_t>(&key - keys_.data())];
+  }
+  // Holds reports whether some key of the set has fingerprint `f`.
+  bool Holds(const KeyFingerprint& f) const;
   bool empty() const { return keys_.empty(); }
   // skipped lists, one line per key, why a JWK Set entry was not loaded.
   std::span<const std::string> skipped() const { return skipped_; }
@@ -66,6 +72,7 @@ class KeySet {
   KeySet(std::vector<Key> keys, std::vector<std::string> skipped, bool select_by_kid);
 
   std::vector<Key> keys_;
+  std::vector<KeyFingerprint> fingerprints_;  // parallel to keys_
   std::vector<std::string> skipped_;
   AlgorithmSet algorithms_;
   bool select_by_kid_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <simdjson.h>
@@ -25,6 +26,14 @@ struct ParsedToken::Impl {
   std::vector<uint8_t> signature;
   internal::HeaderStorage header_storage;
   internal::ClaimsStorage claims_storage;
+  // The last header segment that parsed cleanly, and what it parsed to. One issuer's tokens
+  // share a handful of headers byte for byte ({"alg","kid","typ"}), and a header is a pure
+  // function of its bytes, so an identical segment reuses the decode and the parse: its
+  // `header` bytes, `header_doc` and `header_storage` are untouched until the next miss.
+  std::string memo_segment;
+  Header memo_header;
+  size_t memo_len = 0;
+  bool memo_valid = false;
 };
 
 namespace {
@@ -118,8 +127,12 @@ void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
     return;
   }
   signing_input_ = parts->signing_input;
-  size_t header_len = 0, payload_len = 0, signature_len = 0;
-  if (!Decode(parts->header, s.header, header_len) ||
+  const bool memo_hit = s.memo_valid && parts->header == s.memo_segment;
+  if (!memo_hit) {
+    s.memo_valid = false;  // the buffers below are about to change
+  }
+  size_t header_len = s.memo_len, payload_len = 0, signature_len = 0;
+  if ((!memo_hit && !Decode(parts->header, s.header, header_len)) ||
       !Decode(parts->payload, s.payload, payload_len) ||
       !Decode(parts->signature, s.signature, signature_len)) {
     early_error_ = Error::kMalformed;
@@ -132,6 +145,17 @@ void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
   payload_json_ = Text(s.payload, payload_len);
   claims_error_ =
       internal::ReadClaimsJson(payload_json_, claims_, s.claims_storage, claims_detail_);
+  if (memo_hit) {
+    header_ = s.memo_header;
+    header_parsed_ = true;
+    early_stage_ = {};
+    return;
+  }
+  ParseHeader(parts->header, header_len);
+}
+
+void ParsedToken::ParseHeader(std::string_view segment, size_t header_len) {
+  Impl& s = *impl_;
   early_stage_ = "header";
   simdjson::dom::element root;
   if (s.parser.parse_into_document(s.header_doc, s.header.data(), header_len, false).get(root) !=
@@ -144,6 +168,10 @@ void ParsedToken::Parse(std::string_view token, size_t max_bytes) {
   header_parsed_ = early_error_ == Error::kOk;
   if (header_parsed_) {
     early_stage_ = {};
+    s.memo_segment.assign(segment);
+    s.memo_header = header_;
+    s.memo_len = header_len;
+    s.memo_valid = true;
   }
 }
 

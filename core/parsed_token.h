@@ -74,6 +74,8 @@ class ParsedToken {
 
  private:
   void Reset(std::string_view token);
+  // ParseHeader parses the decoded header (`header_len` bytes of `segment`) and remembers it.
+  void ParseHeader(std::string_view segment, size_t header_len);
   std::unique_ptr<Impl> impl_;
   std::string_view token_;
   Error early_error_ = Error::kOk;

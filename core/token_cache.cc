@@ -7,6 +7,8 @@
 
 #include <openssl/rand.h>
 
+#include "core/key_set.h"
+
 namespace tokenwarden {
 
 namespace internal {
@@ -46,6 +48,7 @@ struct TokenCache::Entry {
   uint64_t generation;
   double exp, nbf, iat, auth_time;  // NaN when absent
   std::array<uint8_t, 32> deny_key;
+  KeyFingerprint key;
   uint32_t token_len, header_len, payload_len, record_len;
   std::atomic<uint8_t> referenced{0};
 
@@ -81,14 +84,13 @@ TokenCache::~TokenCache() {
   }
 }
 
-const TokenCache::Entry* TokenCache::Find(std::string_view token, uint64_t hash,
-                                          uint64_t generation) const {
+const TokenCache::Entry* TokenCache::Find(std::string_view token, uint64_t hash) const {
   const size_t set = (hash & set_mask_) * kWays;
   for (size_t i = 0; i < kWays; ++i) {
     // seq_cst pairs with the epoch announce (see EpochDomain); a plain load on x86.
     Entry* e = slots_[set + i].load(std::memory_order_seq_cst);
-    if (e != nullptr && e->hash == hash && e->generation == generation &&
-        e->token_len == token.size() && std::memcmp(e->data(), token.data(), token.size()) == 0) {
+    if (e != nullptr && e->hash == hash && e->token_len == token.size() &&
+        std::memcmp(e->data(), token.data(), token.size()) == 0) {
       // Write the CLOCK bit only when it is clear, so a hot entry's line stays shared.
       if (e->referenced.load(std::memory_order_relaxed) == 0) {
         e->referenced.store(1, std::memory_order_relaxed);
@@ -109,6 +111,8 @@ CachedToken TokenCache::View(const Entry& e) {
   t.iat = Unpack(e.iat);
   t.auth_time = Unpack(e.auth_time);
   t.deny_key = e.deny_key;
+  t.generation = e.generation;
+  t.key = e.key;
   return t;
 }
 
@@ -144,8 +148,9 @@ void TokenCache::EvictForBytes(size_t needed) {
   }
 }
 
-bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generation,
-                        const CachedToken& facts, int64_t now) {
+bool TokenCache::Insert(std::string_view token, uint64_t hash, const CachedToken& facts,
+                        int64_t now) {
+  const uint64_t generation = facts.generation;
   const size_t data_len =
       token.size() + facts.header_json.size() + facts.payload_json.size() + facts.record.size();
   if (sizeof(Entry) + data_len > options_.max_bytes) {
@@ -159,6 +164,7 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
                              Pack(facts.iat),
                              Pack(facts.auth_time),
                              facts.deny_key,
+                             facts.key,
                              static_cast<uint32_t>(token.size()),
                              static_cast<uint32_t>(facts.header_json.size()),
                              static_cast<uint32_t>(facts.payload_json.size()),
@@ -186,7 +192,7 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
   }
   for (size_t i = 0; i < kWays && victim == kWays; ++i) {
     const Entry* cur = slots_[set + i].load(std::memory_order_relaxed);
-    if (cur == nullptr || cur->generation != generation ||
+    if (cur == nullptr || cur->generation < generation ||
         (!std::isnan(cur->exp) && cur->exp <= static_cast<double>(now))) {
       victim = i;
     }
@@ -209,11 +215,11 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, uint64_t generati
   return true;
 }
 
-void TokenCache::EvictOtherGenerations(uint64_t keep_generation) {
+void TokenCache::EvictKeysNotHeld(const KeySet& keys) {
   base::MutexLock lock(&mu_);
   for (size_t i = 0; i < num_slots_; ++i) {
     const Entry* e = slots_[i].load(std::memory_order_relaxed);
-    if (e != nullptr && e->generation != keep_generation) {
+    if (e != nullptr && !keys.Holds(e->key)) {
       Replace(i, nullptr);
     }
   }

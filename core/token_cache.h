@@ -14,8 +14,11 @@
 #include "base/mutex.h"
 #include "core/internal/epoch.h"
 #include "core/internal/token_hash.h"
+#include "core/key.h"
 
 namespace tokenwarden {
+
+class KeySet;
 
 // TokenCacheOptions bound the verified-token cache.
 struct TokenCacheOptions {
@@ -35,6 +38,10 @@ struct CachedToken {
   std::optional<double> exp, nbf, iat, auth_time;
   // deny_key is the token's revocation key (Denylist::KeyFor).
   std::array<uint8_t, 32> deny_key{};
+  // generation is the key set snapshot that verified the token, `key` the fingerprint of the
+  // key that did: after a rotation an entry stays good exactly while that key still fits.
+  uint64_t generation = 0;
+  KeyFingerprint key{};
 };
 
 // TokenCache is the verified-token cache shared by all threads: a set-associative table (4 ways)
@@ -44,10 +51,11 @@ struct CachedToken {
 // evictions take a mutex (they follow a signature check, which costs far more). Old entries
 // are freed by epoch-based reclamation once no reader can hold them.
 //
-// An entry belongs to one `generation` (the key set + policy snapshot that verified it): a
-// lookup with another generation misses, so rotating keys or reloading an issuer invalidates
-// everything verified before. Entries never serve past exp (callers re-check times); expired
-// ones are evicted first.
+// An entry remembers the `generation` (key set snapshot) that verified it and the fingerprint
+// of the key that did; a lookup hands both back, and the caller decides whether a rotation
+// since then matters (Validator: only when that key no longer fits the token). A rotation
+// evicts the entries of removed keys and no others. Entries never serve past exp (callers
+// re-check times); expired ones are evicted first.
 // Thread-safety: all methods may be called concurrently; a Reader belongs to one thread.
 class TokenCache {
   struct Entry;
@@ -71,16 +79,15 @@ class TokenCache {
   // Hash returns the cache's seeded hash of `token`.
   uint64_t Hash(std::string_view token) const { return internal::TokenHash(token, seed_); }
 
-  // Lookup finds `token` verified under `generation` and calls `on_hit(const CachedToken&)`
-  // while the entry is pinned (the views die when it returns). Returns whether it hit.
+  // Lookup finds `token` and calls `on_hit(const CachedToken&)` while the entry is pinned
+  // (the views die when it returns). Returns whether it found one.
   template <typename OnHit>
-  bool Lookup(std::string_view token, uint64_t hash, uint64_t generation, Reader& reader,
-              OnHit&& on_hit) const {
+  bool Lookup(std::string_view token, uint64_t hash, Reader& reader, OnHit&& on_hit) const {
     if (!reader.participant_.registered()) {
       return false;
     }
     internal::EpochDomain::Guard guard(reader.participant_);
-    const Entry* e = Find(token, hash, generation);
+    const Entry* e = Find(token, hash);
     if (e == nullptr) {
       return false;
     }
@@ -88,15 +95,14 @@ class TokenCache {
     return true;
   }
 
-  // Insert remembers `token` as verified under `generation` with `facts`; the texts are
+  // Insert remembers `token` with `facts` (verified under facts.generation); the texts are
   // copied. Replaces an entry for the same token. Skips (returns false) tokens whose entry
-  // alone would exceed the byte budget.
-  bool Insert(std::string_view token, uint64_t hash, uint64_t generation, const CachedToken& facts,
-              int64_t now);
+  // alone would exceed the byte budget. Entries of older generations are evicted first.
+  bool Insert(std::string_view token, uint64_t hash, const CachedToken& facts, int64_t now);
 
-  // EvictGeneration drops every entry not of `keep_generation` (after a key set change, to
-  // free memory at once rather than on reuse).
-  void EvictOtherGenerations(uint64_t keep_generation);
+  // EvictKeysNotHeld drops every entry whose key `keys` no longer holds (after a rotation,
+  // to free memory at once: such entries could never serve again).
+  void EvictKeysNotHeld(const KeySet& keys);
 
   // Purge drops entries expired at `now` (exp <= now).
   void Purge(int64_t now);
@@ -112,7 +118,7 @@ class TokenCache {
  private:
   static constexpr size_t kWays = 4;
 
-  const Entry* Find(std::string_view token, uint64_t hash, uint64_t generation) const;
+  const Entry* Find(std::string_view token, uint64_t hash) const;
   static CachedToken View(const Entry& e);
   // Replace swaps slot `i` to `next` (may be null) and retires the old entry. Caller holds mu_.
   void Replace(size_t i, Entry* next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

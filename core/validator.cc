@@ -1,5 +1,6 @@
 #include "core/validator.h"
 
+#include <array>
 #include <limits>
 #include <utility>
 
@@ -20,6 +21,16 @@ int64_t ExpiresAt(const std::optional<double>& exp, double leeway) {
     return kForever;
   }
   return WholeSeconds(*exp + leeway) + 1;
+}
+
+// KeyStillFits reports whether the key with fingerprint `key`, which verified a cached token
+// under an older key set, is the first key `keys` would try for that token now. Verifying
+// afresh would then accept the token with that same key (same material, algorithms, kid and
+// issuer member), so the cached verdict stands. Otherwise — the key is gone, or another
+// candidate comes first and might verify too — the token is verified afresh.
+bool KeyStillFits(const KeySet& keys, const Header& header, const KeyFingerprint& key) {
+  std::array<const Key*, 1> first;
+  return keys.Select(header.alg, header.kid, first) == 1 && keys.fingerprint(*first[0]) == key;
 }
 
 }  // namespace
@@ -67,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Validator>> Validator::Create(Policy policy,
 }
 
 absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
-  absl::StatusOr<Verifier> verifier = Verifier::Create(policy_, std::move(keys));
+  absl::StatusOr<Verifier> verifier = Verifier::Create(policy_, keys);
   if (!verifier.ok()) {
     return verifier.status();
   }
@@ -79,7 +90,9 @@ absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
         ValidatorSnapshot{*std::move(verifier), generation}));
   }
   if (cache_ != nullptr) {
-    cache_->EvictOtherGenerations(generation);
+    // Entries of keys still in the set keep serving (ValidateCached checks that their key
+    // still fits each token); those of removed keys go now.
+    cache_->EvictKeysNotHeld(*keys);
   }
   return absl::OkStatus();
 }
@@ -89,25 +102,30 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
                                 ValidationResult& out, bool& hit) const {
   Error result = Error::kOk;
   ValidatorScratch::HitState& h = *scratch.hit_;
-  hit = cache_->Lookup(
-      token, hash, snap.generation, *scratch.cache_reader_, [&](const CachedToken& c) {
-        out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
-        result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
-        if (result == Error::kOk && denylist_->Contains(c.deny_key, WholeSeconds(now))) {
-          result = Error::kRevoked;
-          out.detail = "the token is on the revocation denylist";
-        }
-        h.header_copy.assign(c.header_json);
-        h.payload_copy.assign(c.payload_json);
-        h.record_copy.assign(c.record);
-      });
+  uint64_t generation = 0;
+  KeyFingerprint key{};
+  hit = cache_->Lookup(token, hash, *scratch.cache_reader_, [&](const CachedToken& c) {
+    out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
+    result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
+    if (result == Error::kOk && denylist_->Contains(c.deny_key, WholeSeconds(now))) {
+      result = Error::kRevoked;
+      out.detail = "the token is on the revocation denylist";
+    }
+    generation = c.generation;
+    key = c.key;
+    h.header_copy.assign(c.header_json);
+    h.payload_copy.assign(c.payload_json);
+    h.record_copy.assign(c.record);
+  });
   if (!hit) {
     return result;
   }
   VerifiedToken& t = out.token;
   if (!internal::ReadClaimsRecord(h.record_copy, h.header_copy, h.payload_copy, t.header, t.claims,
-                                  h.storage)) {
-    hit = false;  // cannot happen (records are ours); verify afresh rather than guess
+                                  h.storage) ||
+      (generation != snap.generation && !KeyStillFits(snap.verifier.keys(), t.header, key))) {
+    hit = false;  // a corrupt record cannot happen (records are ours); verify afresh
+    out.detail = {};
     return Error::kOk;
   }
   out.cache_hit = true;
@@ -127,6 +145,8 @@ void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorS
   internal::WriteClaimsRecord(out.token.header, out.token.claims, out.header_json, out.payload_json,
                               record);
   CachedToken facts;
+  facts.generation = snap.generation;
+  facts.key = snap.verifier.keys().fingerprint(*out.token.key);
   facts.header_json = out.header_json;
   facts.payload_json = out.payload_json;
   facts.record = record;
@@ -135,7 +155,7 @@ void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorS
   facts.iat = out.times.iat;
   facts.auth_time = out.times.auth_time;
   facts.deny_key = key;
-  cache_->Insert(token, hash, snap.generation, facts, now);
+  cache_->Insert(token, hash, facts, now);
 }
 
 Error Validator::Validate(std::string_view token, double now, ValidatorScratch& scratch,

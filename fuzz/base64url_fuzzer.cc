@@ -1,5 +1,6 @@
 // Strict base64url against a plain reference decoder written from RFC 4648 §5 (no padding,
-// canonical trailing bits), plus the encode/decode round trip.
+// canonical trailing bits), on both the vector and the scalar path, plus the encode/decode
+// round trip.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -64,6 +65,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::optional<std::string> want = Reference(in);
   if (got.has_value() != want.has_value() || (got.has_value() && *got != *want)) {
     __builtin_trap();
+  }
+  // The scalar path alone must agree too: Base64UrlDecode takes the AVX2 path for the
+  // 32-character blocks of longer inputs where the CPU has it.
+  if (const std::optional<size_t> len = tokenwarden::base::Base64UrlDecodedLength(size)) {
+    std::string scalar(*len, '\0');
+    const bool ok = tokenwarden::base::Base64UrlDecodeScalarForTesting(
+        in, reinterpret_cast<uint8_t*>(scalar.data()));
+    if (ok != want.has_value() || (ok && scalar != *want)) {
+      __builtin_trap();
+    }
   }
   const std::string encoded = tokenwarden::base::Base64UrlEncode(in);
   const std::optional<std::string> back = tokenwarden::base::Base64UrlDecodeToString(encoded);

@@ -186,7 +186,9 @@ class Reader {
   bool ok_ = true;
 };
 
-// Fields lists what a record holds, once, for both directions.
+// Fields lists what a record holds, once, for both directions. It must name every member of
+// Header and Claims: ReadClaimsRecord relies on it to overwrite a reused view entirely (the
+// record tests compare a restored view with the original, field by field).
 template <typename Archive, typename H, typename C>
 void Fields(Archive& a, H& h, C& c, ClaimsStorage& storage) {
   a.Alg(h.alg);
@@ -230,8 +232,8 @@ bool ReadClaimsRecord(std::string_view record, std::string_view header_json,
                       std::string_view payload_json, Header& header, Claims& claims,
                       ClaimsStorage& storage) {
   Reader reader(record, header_json, payload_json);
-  header = Header{};
-  claims = Claims{};
+  // No reset first: Fields assigns every member of Header and Claims (a failed read leaves
+  // values the caller discards), and zeroing the ~400-byte Claims was a sixth of a cache hit.
   Fields(reader, header, claims, storage);
   return reader.ok();
 }

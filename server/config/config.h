@@ -50,6 +50,11 @@ struct RemoteFetchConfig {
     uint16_t to_port = 0;
   };
   std::vector<ConnectTo> connect_to;
+  // Not read from `fetch`: the introspection client's kept connections, set from
+  // `introspection` (fetch/fetcher.h, FetchOptions). 0: a connection per exchange, as key
+  // fetches and `serve --check --online` have.
+  uint32_t max_connections = 0;
+  uint32_t idle_timeout_ms = 4000;
 };
 
 // KeyRefreshConfig is the key lifecycle of a remote issuer (`keys` object), in seconds.
@@ -91,6 +96,12 @@ struct UpstreamIntrospectionConfig {
   int64_t cache_ttl_seconds = 300;
   int64_t negative_ttl_seconds = 10;
   OnError on_error = OnError::kUnavailable;
+  // max_connections: upstream calls at once (the introspector's threads), each on a
+  // connection kept open for the next call; idle_timeout_ms: how long one may wait unused.
+  // Calls at once bound the rate: an endpoint answering in 10 ms serves 16 connections at
+  // most 1,600 calls a second (Little's law), 2 (the fixed count before) only 200.
+  uint32_t max_connections = 16;
+  uint32_t idle_timeout_ms = 4000;
 };
 
 // IssuerConfig is one trusted issuer. The token's `iss` chooses the entry.

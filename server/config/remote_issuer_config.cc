@@ -274,6 +274,12 @@ absl::Status ReadIntrospection(element value, std::string_view path, std::string
         if (key == "on_upstream_error") {
           return ReadOnError(v, field, out.on_error);
         }
+        if (key == "max_connections") {
+          return ReadNumber(v, field, 1, 64, out.max_connections);
+        }
+        if (key == "idle_timeout_ms") {
+          return ReadNumber(v, field, 100, 600000, out.idle_timeout_ms);
+        }
         return UnknownField(path, key);
       });
   if (status.ok() && out.client_id.empty()) {

@@ -41,13 +41,23 @@ struct FetchOptions {
   size_t max_response_bytes = 1 << 20;  // response body, after de-chunking
   size_t max_header_bytes = 16384;      // status line + response headers
   std::vector<ConnectTo> connect_to;    // the first entry matching host and port applies
+  // max_connections > 0 keeps connections open between exchanges (HTTP/1.1 keep-alive, TLS
+  // sessions resumed for new ones; connection_pool.h): at most this many at once, a caller
+  // beyond them waits within its timeout_ms. 0: a new connection for every exchange, with
+  // `Connection: close` (what key fetches use: one request every few minutes).
+  size_t max_connections = 0;
+  // idle_timeout_ms closes a kept connection this long after its last exchange: 4 s is below
+  // the shortest keep-alive timeouts servers commonly default to (5 s: Apache httpd,
+  // Node.js), so tokenwarden, not the server, usually ends an idle connection.
+  uint32_t idle_timeout_ms = 4000;
 };
 
 struct FetchRequest {
   std::string method = "GET";
   std::string url;  // absolute http(s) URL
   // Extra request headers (If-None-Match, Authorization, Content-Type, Accept...). The client
-  // adds Host, Content-Length (when there is a body), Connection: close and User-Agent.
+  // adds Host, Content-Length (when there is a body), User-Agent and, unless it keeps
+  // connections (FetchOptions::max_connections), Connection: close.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
@@ -60,6 +70,14 @@ struct FetchResponse {
 
   // Header returns the first field named `name` (case-insensitive), if any.
   std::optional<std::string_view> Header(std::string_view name) const;
+};
+
+// ConnectionStats counts a fetcher's connections since it was made.
+struct ConnectionStats {
+  uint64_t opened = 0;   // new connections (TCP, and TLS for https)
+  uint64_t resumed = 0;  // of those, TLS handshakes that resumed an earlier session
+  uint64_t reused = 0;   // exchanges on a connection kept from an earlier one
+  uint64_t retried = 0;  // exchanges sent again on a new connection: a kept one had closed
 };
 
 // Fetcher performs one exchange. Errors (never a partial response):
@@ -76,6 +94,8 @@ class Fetcher {
  public:
   virtual ~Fetcher() = default;
   virtual absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) = 0;
+  // Connections counts the connections made and reused (zeros for fetchers without any).
+  virtual ConnectionStats Connections() const { return {}; }
 };
 
 }  // namespace tokenwarden::server::fetch

@@ -91,7 +91,9 @@ struct ResponseParser::Callbacks {
   static int OnMessageComplete(llhttp_t* p) {
     State& s = Of(p);
     s.owner->complete_ = true;
-    return HPE_PAUSED;  // one response per connection: anything after it is ignored
+    // Read now: llhttp resets its flags once the message is over.
+    s.owner->keep_alive_ = llhttp_should_keep_alive(p) == 1;
+    return HPE_PAUSED;  // one response per parser: what follows is not this exchange's
   }
 };
 
@@ -124,11 +126,16 @@ ResponseParser::~ResponseParser() = default;
 
 absl::Status ResponseParser::Feed(std::string_view data) {
   if (complete_) {
+    extra_input_ = extra_input_ || !data.empty();
     return absl::OkStatus();
   }
   State& s = *state_;
   const llhttp_errno_t err = llhttp_execute(&s.parser, data.data(), data.size());
-  if (err == HPE_OK || (err == HPE_PAUSED && complete_)) {
+  if (err == HPE_OK) {
+    return absl::OkStatus();
+  }
+  if (err == HPE_PAUSED && complete_) {
+    extra_input_ = llhttp_get_error_pos(&s.parser) != data.data() + data.size();
     return absl::OkStatus();
   }
   if (!s.error.ok()) {

@@ -3,7 +3,8 @@
 // ResponseParser reads one HTTP/1.1 response with llhttp (the parser the server uses for
 // requests, here in response mode and strict): status, header fields, and a body framed by
 // Content-Length, chunked coding, or the end of the connection — with limits on the head and
-// the body. The client sends `Connection: close`, so one response per connection.
+// the body. One response per parser: after it, the connection may carry the next exchange
+// only when reusable() says so.
 #ifndef TOKENWARDEN_SERVER_FETCH_RESPONSE_PARSER_H_
 #define TOKENWARDEN_SERVER_FETCH_RESPONSE_PARSER_H_
 
@@ -32,6 +33,11 @@ class ResponseParser {
   // kDataLoss when the response is incomplete.
   absl::Status Finish();
   bool complete() const { return complete_; }
+  // reusable: the response is complete, its framing ended it without the end of the
+  // connection, it did not ask to close (`Connection: close`, or HTTP/1.0 without keep-alive;
+  // RFC 9112 §9.3), and no byte arrived after it. Anything else leaves the connection in a
+  // state the next exchange must not inherit.
+  bool reusable() const { return complete_ && keep_alive_ && !extra_input_; }
   // Take returns the parsed response once complete().
   FetchResponse Take() { return std::move(response_); }
 
@@ -41,6 +47,8 @@ class ResponseParser {
   std::unique_ptr<State> state_;
   FetchResponse response_;
   bool complete_ = false;
+  bool keep_alive_ = false;   // llhttp's verdict when the response completed
+  bool extra_input_ = false;  // bytes fed after the response's end
 };
 
 }  // namespace tokenwarden::server::fetch

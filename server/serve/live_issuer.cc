@@ -27,7 +27,7 @@ std::string Fingerprint(const IssuerConfig& c) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
     base::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
                     static_cast<int>(i.auth_method), "\n", i.cache_ttl_seconds, "\n",
-                    i.negative_ttl_seconds);
+                    i.negative_ttl_seconds, "\n", i.max_connections, "\n", i.idle_timeout_ms);
   }
   return out;
 }
@@ -58,6 +58,8 @@ absl::StatusOr<std::shared_ptr<fetch::Fetcher>> MakeHttpsFetcher(const RemoteFet
   options.connect_timeout_ms = config.connect_timeout_ms;
   options.timeout_ms = config.timeout_ms;
   options.max_response_bytes = config.max_response_bytes;
+  options.max_connections = config.max_connections;
+  options.idle_timeout_ms = config.idle_timeout_ms;
   for (const RemoteFetchConfig::ConnectTo& entry : config.connect_to) {
     options.connect_to.push_back({entry.host, entry.port, entry.to_host, entry.to_port});
   }
@@ -179,6 +181,10 @@ void LiveIssuer::FillGauges(MetricsGauges::Issuer& out) const {
     out.upstream = {{"active", s.active},       {"inactive", s.inactive},
                     {"error", s.errors},        {"cached", s.cache_hits},
                     {"coalesced", s.coalesced}, {"overloaded", s.overloaded}};
+    out.upstream_connections = {{"opened", s.connections.opened},
+                                {"resumed", s.connections.resumed},
+                                {"reused", s.connections.reused},
+                                {"retried", s.connections.retried}};
   }
 }
 
@@ -256,8 +262,19 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
     u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
     u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
     u.shared = shared_;
+    // Every cache miss is a call: the introspector's own client keeps its connections, one
+    // per thread at most; key fetches keep a connection each.
+    u.threads = i.max_connections;
+    RemoteFetchConfig kept = config.fetch;
+    kept.max_connections = i.max_connections;
+    kept.idle_timeout_ms = i.idle_timeout_ms;
+    absl::StatusOr<std::shared_ptr<fetch::Fetcher>> upstream_fetcher = make_fetcher_(kept);
+    if (!upstream_fetcher.ok()) {
+      return absl::InvalidArgumentError(
+          base::StrCat("fetch: ", upstream_fetcher.status().message()));
+    }
     absl::StatusOr<std::unique_ptr<upstream::OpaqueIntrospector>> introspector =
-        upstream::OpaqueIntrospector::Create(std::move(u), *fetcher, log_);
+        upstream::OpaqueIntrospector::Create(std::move(u), *std::move(upstream_fetcher), log_);
     if (!introspector.ok()) {
       return introspector.status();
     }

@@ -151,6 +151,15 @@ void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
                          emit("result", c.label, c.value);
                        }
                      });
+  AppendIssuerSeries(out, gauges, "tokenwarden_upstream_connections_total",
+                     "Connections to the issuer's introspection endpoint: opened (resumed: of "
+                     "those, TLS sessions resumed), reused for a later call, retried (a call sent "
+                     "again after a kept connection closed).",
+                     "counter", [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       for (const MetricsGauges::Counted& c : issuer.upstream_connections) {
+                         emit("event", c.label, c.value);
+                       }
+                     });
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ struct MetricsGauges {
     std::vector<Counted> key_events;  // refreshed, unchanged, rotated, failed, ...
     // Upstream introspection (issuers with `introspection`), by result.
     std::vector<Counted> upstream;
+    // Its connections to the endpoint: opened, resumed, reused, retried.
+    std::vector<Counted> upstream_connections;
   };
   std::vector<Issuer> issuers;
   size_t cache_entries = 0;

@@ -15,6 +15,9 @@
 namespace tokenwarden::server::upstream {
 namespace {
 
+// kSweepIntervalMs: the least time between two passes over a full cache.
+constexpr int64_t kSweepIntervalMs = 1000;
+
 UpstreamOutcome Error(std::string message) {
   UpstreamOutcome out;
   out.kind = UpstreamOutcome::Kind::kError;
@@ -174,6 +177,7 @@ UpstreamStats OpaqueIntrospector::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   UpstreamStats out = stats_;
   out.entries = cache_.size();
+  out.connections = fetcher_->Connections();
   return out;
 }
 
@@ -262,9 +266,17 @@ void OpaqueIntrospector::Remember(const std::string& digest, const UpstreamOutco
     return;  // failures, and a zero ttl, are not remembered
   }
   if (cache_.size() >= config_.max_entries) {
-    std::erase_if(cache_, [now](const auto& item) { return item.second.expires_ms <= now; });
+    // A pass reads every entry, under the lock the workers' lookups take: once per insert,
+    // a stream of new tokens into a full cache (distinct opaque tokens at line rate) paid
+    // it on every miss and stalled. At most one a second; between them, a victim.
+    if (now >= next_sweep_ms_) {
+      std::erase_if(cache_, [now](const auto& item) { return item.second.expires_ms <= now; });
+      next_sweep_ms_ = now + kSweepIntervalMs;
+      ++stats_.sweeps;
+    }
     if (cache_.size() >= config_.max_entries) {
       cache_.erase(cache_.begin());  // an arbitrary victim: the hash spreads them evenly
+      ++stats_.evicted;
     }
   }
   cache_[digest] = Entry{outcome, expires};

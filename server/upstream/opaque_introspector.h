@@ -57,6 +57,7 @@ struct UpstreamConfig {
   size_t max_entries = 1 << 16;
   // shared: a second tier other instances fill too (server/redis); null = this cache only.
   std::shared_ptr<SharedResultStore> shared;
+  // threads: upstream calls at once; the fetcher keeps at most as many connections.
   size_t threads = 2;
   size_t max_queue = 1024;
 };
@@ -74,7 +75,11 @@ struct UpstreamStats {
   uint64_t cache_hits = 0;
   uint64_t coalesced = 0;   // lookups that joined a call under way
   uint64_t overloaded = 0;  // lookups refused: the queue was full
+  // A full cache: passes over it for expired answers (at most one a second), and answers
+  // still in force dropped to make room.
+  uint64_t sweeps = 0, evicted = 0;
   size_t entries = 0;
+  fetch::ConnectionStats connections;  // the fetcher's, to the endpoint
 };
 
 // IntrospectionRequest is the RFC 7662 §2.1 request asking `endpoint` about `token`, with
@@ -142,6 +147,7 @@ class OpaqueIntrospector {
   std::unordered_map<std::string, std::vector<std::function<void(const UpstreamOutcome&)>>>
       waiting_;
   UpstreamStats stats_;
+  int64_t next_sweep_ms_ = 0;  // no pass over a full cache before this
 };
 
 }  // namespace tokenwarden::server::upstream

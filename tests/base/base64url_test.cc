@@ -165,6 +165,43 @@ TEST(Base64UrlTest, RejectsEveryByteOutsideTheAlphabetInEveryPosition) {
   }
 }
 
+// Inputs of 32 characters and more take the vector path (AVX2 where the CPU has it) for their
+// whole 32-character blocks; it must give the scalar path's verdict and bytes exactly.
+TEST(Base64UrlTest, VectorPathRejectsEveryOutsiderInEveryBlockPosition) {
+  const std::string base = std::string(kAlphabet) + std::string(kAlphabet.substr(0, 36));  // 100
+  for (size_t pos = 0; pos < 64; ++pos) {
+    for (int b = 0; b < 256; ++b) {
+      std::string in = base;
+      in[pos] = static_cast<char>(b);
+      const bool in_alphabet = kAlphabet.find(static_cast<char>(b)) != std::string_view::npos;
+      std::vector<uint8_t> vec(75), scalar(75);
+      const bool vec_ok = Base64UrlDecode(in, vec.data());
+      ASSERT_EQ(vec_ok, in_alphabet) << "byte " << b << " at " << pos;
+      ASSERT_EQ(Base64UrlDecodeScalarForTesting(in, scalar.data()), in_alphabet);
+      if (vec_ok) {
+        ASSERT_EQ(vec, scalar) << "byte " << b << " at " << pos;
+      }
+    }
+  }
+}
+
+TEST(Base64UrlTest, VectorAndScalarPathsAgreeOnEveryLengthAndByte) {
+  // Every length across three blocks, over a byte pattern that reaches all 64 values in
+  // every position of a block.
+  for (size_t bytes = 0; bytes <= 80; ++bytes) {
+    std::vector<uint8_t> data(bytes);
+    for (size_t i = 0; i < bytes; ++i) {
+      data[i] = static_cast<uint8_t>(i * 37 + bytes * 11);
+    }
+    const std::string encoded = Base64UrlEncode(data);
+    std::vector<uint8_t> vec(bytes + 8, 0xAA), scalar(bytes + 8, 0xAA);
+    ASSERT_TRUE(Base64UrlDecode(encoded, vec.data())) << bytes;
+    ASSERT_TRUE(Base64UrlDecodeScalarForTesting(encoded, scalar.data())) << bytes;
+    EXPECT_EQ(std::vector<uint8_t>(vec.begin(), vec.begin() + static_cast<long>(bytes)), data);
+    EXPECT_EQ(vec, scalar) << "the vector path wrote past the decoded length at " << bytes;
+  }
+}
+
 TEST(Base64UrlTest, EncodesWithoutPadding) {
   for (size_t n = 0; n < 10; ++n) {
     EXPECT_EQ(Base64UrlEncode(std::string(n, 'a')).find('='), std::string::npos);

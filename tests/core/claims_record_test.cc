@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,8 +115,23 @@ Written Write(const Header& header, const Claims& claims, std::string_view heade
 // must equal the original, with every view inside those copies.
 void ExpectReadBack(const Written& w) {
   const ExactBuffer record(w.record), header_json(w.header_json), payload_json(w.payload_json);
-  Header header;
+  // A cache hit reads into a view reused from the thread's last token: start from one with
+  // every member set, so a member the read forgot to overwrite shows in the comparison.
+  static const std::string_view kStale = "stale";
+  static const std::string_view kStaleList[] = {kStale};
+  static const ClaimMember kStaleMembers[] = {{kStale, kStale}};
+  Header header{Algorithm::kPs512, kStale, kStale, kStale, true};
   Claims claims;
+  for (std::optional<std::string_view>* text :
+       {&claims.iss, &claims.sub, &claims.jti, &claims.azp, &claims.client_id, &claims.cid,
+        &claims.appid, &claims.sid, &claims.nonce, &claims.at_hash, &claims.scope, &claims.cnf}) {
+    *text = kStale;
+  }
+  claims.exp = claims.nbf = claims.iat = claims.auth_time = 1.0;
+  claims.has_aud = true;
+  claims.aud = kStaleList;
+  claims.scopes = kStaleList;
+  claims.members = kStaleMembers;
   ClaimsStorage storage;
   ASSERT_TRUE(ReadClaimsRecord(record.view(), header_json.view(), payload_json.view(), header,
                                claims, storage));

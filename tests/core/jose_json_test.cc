@@ -564,6 +564,15 @@ TEST(HasDuplicateNamesTest, ComparesWholeNames) {
   const std::vector<std::string_view> names = {"a", "ab", "abc",
                                                "b", "ba", std::string_view("a\0", 2)};
   EXPECT_FALSE(internal::HasDuplicateNames(names, scratch));
+  // The short-list path compares eight-byte prefixes first: names alike in their first eight
+  // bytes are told apart by the rest, and equal long names are still duplicates.
+  const std::vector<std::string_view> long_names = {"abcdefgh1", "abcdefgh2", "abcdefgh",
+                                                    std::string_view("abcdefgh\0", 9)};
+  EXPECT_FALSE(internal::HasDuplicateNames(long_names, scratch));
+  const std::vector<std::string_view> repeated = {"abcdefgh1", "x", "abcdefgh1"};
+  EXPECT_TRUE(internal::HasDuplicateNames(repeated, scratch));
+  const std::vector<std::string_view> empty_twice = {"", "a", ""};
+  EXPECT_TRUE(internal::HasDuplicateNames(empty_twice, scratch));
 }
 
 }  // namespace

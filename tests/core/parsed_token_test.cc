@@ -274,6 +274,43 @@ TEST(ParsedTokenTest, ReuseAcrossTokensLeavesNothingStale) {
   }
 }
 
+// One issuer's tokens repeat a few header segments byte for byte, so a ParsedToken reuses the
+// last clean header parse for an identical segment. Whatever came in between, every parse must
+// read exactly as a fresh ParsedToken reads the same token.
+TEST(ParsedTokenTest, RepeatedHeaderSegmentsReadAsAFreshParse) {
+  const std::string h1 = R"({"alg":"RS256","kid":"k1","typ":"at+jwt"})";
+  const std::string h2 = R"({"alg":"ES256","kid":"k2"})";
+  const std::string none = R"({"alg":"none"})";
+  const std::vector<std::string> tokens = {
+      Token(h1, R"({"sub":"a"})"),
+      Token(h1, R"({"sub":"b","iss":"https://x.example"})"),
+      Token(h2, R"({"sub":"c"})"),
+      Token(h1, R"({"sub":1})"),      // payload malformed, header fine
+      Token(none, R"({"sub":"d"})"),  // header refused
+      Token(h1, R"({"sub":"e"})"),
+      StrCat(B64(h1), ".", B64(R"({"sub":"f"})"), ".sig=="),  // signature not base64url
+      StrCat(B64(h1), ".", B64(R"({"sub":"g"})"), "."),
+      Token(h1, R"({"sub":"h"})"),
+      StrCat(B64(h1), "x.", B64(R"({"sub":"i"})"), ".c2ln"),  // a longer, broken segment
+      Token(h1, R"({"sub":"j"})"),
+  };
+  ParsedToken reused;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    SCOPED_TRACE(i);
+    ParsedToken fresh;
+    fresh.Parse(tokens[i], kMax);
+    reused.Parse(tokens[i], kMax);
+    EXPECT_EQ(reused.early_error(), fresh.early_error());
+    EXPECT_EQ(reused.early_stage(), fresh.early_stage());
+    EXPECT_EQ(reused.early_detail(), fresh.early_detail());
+    EXPECT_EQ(reused.header_parsed(), fresh.header_parsed());
+    EXPECT_EQ(reused.header_json(), fresh.header_json());
+    EXPECT_EQ(reused.claims_parsed(), fresh.claims_parsed());
+    EXPECT_EQ(DescribeToken(reused.header(), reused.claims()),
+              DescribeToken(fresh.header(), fresh.claims()));
+  }
+}
+
 TEST(ParsedTokenTest, ReuseAcrossGrowingAndShrinkingSizes) {
   ParsedToken parsed;
   for (size_t pad : {0, 4000, 10, 12000, 1, 7000, 0}) {

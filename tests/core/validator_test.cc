@@ -191,6 +191,40 @@ TEST(ValidatorTest, RotatedOutKeyStopsValidatingEvenFromCache) {
   EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
 }
 
+// A rotation drops only what it must: tokens of a key that stays keep hitting the cache
+// (no cold burst at every JWKS refresh), while a token whose key changed under the same kid,
+// or now has another key tried first, is verified afresh.
+TEST(ValidatorTest, RotationKeepsCachedTokensOfKeysThatStay) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const std::string by_b = MintAlg(Algorithm::kEs256, EcKeyB(), Claims("8"), "b");
+  ASSERT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+  ASSERT_FALSE(r.cache_hit);
+
+  ASSERT_TRUE(v->UpdateKeys(KeysBOnly()).ok());  // "a" rotated out, "b" stays
+  EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+  EXPECT_TRUE(r.cache_hit);
+  EXPECT_EQ(r.token.claims.jti, "8");
+  ASSERT_TRUE(v->UpdateKeys(KeysAandB()).ok());  // and "a" back in
+  EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+  EXPECT_TRUE(r.cache_hit);
+
+  // kid "b" now names other material: the cached verdict must not survive.
+  ASSERT_TRUE(v->UpdateKeys(MustJwks(JwksOf({EcKey(Algorithm::kEs256).Jwk("b")}))).ok());
+  EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kInvalidSignature);
+  EXPECT_FALSE(r.cache_hit);
+
+  // Back to "b", then a set where another key with kid "b" is tried first: verified afresh
+  // (with the real "b", second in line), not served from the cache.
+  ASSERT_TRUE(v->UpdateKeys(KeysBOnly()).ok());
+  ASSERT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+  ASSERT_TRUE(
+      v->UpdateKeys(MustJwks(JwksOf({EcKey(Algorithm::kEs256).Jwk("b"), EcKeyB().Jwk("b")}))).ok());
+  EXPECT_EQ(v->Validate(by_b, kNow, scratch, r), Error::kOk);
+  EXPECT_FALSE(r.cache_hit);
+}
+
 // A remote issuer's Validator starts with the empty set before its first fetch: every token
 // fails as key_not_found until keys arrive, then validates without a new Validator.
 TEST(ValidatorTest, EmptyKeySetFindsNoKeyUntilKeysArrive) {

@@ -72,7 +72,8 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
       R"("fallback_jwks_file":"fallback.jwks.json"},)"
       R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt",)"
       R"("auth_method":"client_secret_post","cache_ttl_seconds":5,"negative_ttl_seconds":0,)"
-      R"("on_upstream_error":"error"},"opaque":true)");
+      R"("on_upstream_error":"error","max_connections":16,"idle_timeout_ms":1500},)"
+      R"("opaque":true)");
   ASSERT_TRUE(config.ok()) << config.status();
   const IssuerConfig& issuer = config->issuers[0];
   EXPECT_EQ(issuer.key_source, IssuerConfig::KeySource::kDiscovery);
@@ -105,6 +106,8 @@ TEST_F(RemoteIssuerConfigTest, DiscoveryWithEveryMember) {
   EXPECT_EQ(issuer.introspection->auth_method, UpstreamIntrospectionConfig::AuthMethod::kPost);
   EXPECT_EQ(issuer.introspection->cache_ttl_seconds, 5);
   EXPECT_EQ(issuer.introspection->negative_ttl_seconds, 0);
+  EXPECT_EQ(issuer.introspection->max_connections, 16u);
+  EXPECT_EQ(issuer.introspection->idle_timeout_ms, 1500u);
   // "error", the older name of "unavailable", keeps meaning 503 on both routes.
   EXPECT_EQ(issuer.introspection->on_error, UpstreamIntrospectionConfig::OnError::kUnavailable);
   EXPECT_TRUE(issuer.introspection->endpoint.empty());  // from the discovery document
@@ -135,6 +138,8 @@ TEST_F(RemoteIssuerConfigTest, SecretFromTheEnvironment) {
       R"("client_secret_env":"TW_TEST_UPSTREAM_SECRET","endpoint":"https://op.example/introspect"})");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->issuers[0].introspection->client_secret, "from-env");
+  EXPECT_EQ(config->issuers[0].introspection->max_connections, 16u);
+  EXPECT_EQ(config->issuers[0].introspection->idle_timeout_ms, 4000u);
   EXPECT_EQ(config->opaque_issuer, 0);
 }
 
@@ -291,6 +296,14 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
              R"("client_secret_file":"secret.txt","on_upstream_error":"open"})",
        "issuers[0].introspection.on_upstream_error: must be \"unavailable\", "
        "\"inactive_on_introspect\" or \"inactive\""},
+      {"no connections",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret_file":"secret.txt","max_connections":0})",
+       "issuers[0].introspection.max_connections: must be between 1 and 64"},
+      {"idle timeout too short",
+       alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
+             R"("client_secret_file":"secret.txt","idle_timeout_ms":10})",
+       "issuers[0].introspection.idle_timeout_ms: must be between 100 and 600000"},
       {"opaque without introspection", alg + R"("discovery":true,"opaque":true)",
        "issuers[0].opaque: needs an introspection endpoint (introspection)"},
       {"fallback unusable",

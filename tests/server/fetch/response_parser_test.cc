@@ -223,5 +223,39 @@ TEST(ResponseParserTest, BoundsTheBodyInEveryFraming) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// Reusable reports whether `input`, fed whole and then `after`, leaves a connection that
+// may carry the next exchange (the input is not ended: a kept connection stays open).
+bool Reusable(std::string_view input, std::string_view after = "") {
+  ResponseParser parser(kHead, kBody);
+  EXPECT_TRUE(parser.Feed(input).ok());
+  EXPECT_TRUE(parser.Feed(after).ok());
+  EXPECT_TRUE(parser.complete()) << input;
+  return parser.reusable();
+}
+
+TEST(ResponseParserTest, SaysWhenTheConnectionMayCarryTheNextExchange) {
+  EXPECT_TRUE(Reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  EXPECT_TRUE(
+      Reusable("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+  EXPECT_TRUE(Reusable("HTTP/1.1 401 X\r\nContent-Length: 0\r\n\r\n"));
+  EXPECT_TRUE(Reusable("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"));
+  // The server asks to close, or HTTP/1.0 closes by default (RFC 9112 §9.3).
+  EXPECT_FALSE(Reusable("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+  EXPECT_FALSE(Reusable("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 2\r\n\r\nok"));
+  EXPECT_FALSE(Reusable("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  // Bytes after the response, in the same piece or a later one: nobody asked for them.
+  EXPECT_FALSE(Reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1"));
+  EXPECT_FALSE(Reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", "x"));
+}
+
+TEST(ResponseParserTest, ABodyEndedByTheCloseLeavesNothingToReuse) {
+  ResponseParser parser(kHead, kBody);
+  ASSERT_TRUE(parser.Feed("HTTP/1.1 200 OK\r\n\r\nuntil the end").ok());
+  EXPECT_FALSE(parser.complete());
+  ASSERT_TRUE(parser.Finish().ok());
+  EXPECT_TRUE(parser.complete());
+  EXPECT_FALSE(parser.reusable());
+}
+
 }  // namespace
 }  // namespace tokenwarden::server::fetch

@@ -93,7 +93,8 @@ TestLeaf TestPki::Issue(const std::vector<std::string>& dns_names,
 }
 
 std::string HttpResponse(int status, const std::string& body,
-                         const std::vector<std::pair<std::string, std::string>>& headers) {
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         bool close) {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\n";
   for (const auto& [name, value] : headers) {
     out += name + ": " + value + "\r\n";
@@ -101,7 +102,7 @@ std::string HttpResponse(int status, const std::string& body,
   if (status != 304 && status != 204) {
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
-  return out + "Connection: close\r\n\r\n" + body;
+  return out + (close ? "Connection: close\r\n\r\n" : "\r\n") + body;
 }
 
 TestHttpsServer::TestHttpsServer(const TestLeaf* leaf, uint16_t max_version)
@@ -170,31 +171,45 @@ void TestHttpsServer::Run() {
     }
     timeval timeout = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    Serve(fd);
-    close(fd);
+    ++connections_;
+    const int open = ++open_;
+    for (int seen = max_open_.load();
+         open > seen && !max_open_.compare_exchange_weak(seen, open);) {
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    open_fds_.insert(fd);
+    connection_threads_.emplace_back([this, fd] {  // SIGPIPE stays blocked: inherited
+      Serve(fd);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        open_fds_.erase(fd);
+      }
+      --open_;
+      close(fd);
+      ++closed_;
+    });
+  }
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const int fd : open_fds_) {
+      shutdown(fd, SHUT_RDWR);
+    }
+    threads.swap(connection_threads_);
+  }
+  for (std::thread& t : threads) {
+    t.join();
   }
 }
 
-void TestHttpsServer::Serve(int fd) {
-  bssl::UniquePtr<SSL> ssl;
-  if (tls_) {
-    ssl.reset(SSL_new(ctx_.get()));
-    SSL_set_fd(ssl.get(), fd);
-    if (SSL_accept(ssl.get()) != 1) {
-      ERR_clear_error();
-      return;  // e.g. the client refused our certificate
-    }
-  }
-  auto read = [&](char* buf, size_t len) -> long {
-    return tls_ ? SSL_read(ssl.get(), buf, static_cast<int>(len)) : recv(fd, buf, len, 0);
-  };
+std::string TestHttpsServer::ReadRequest(SSL* ssl, int fd) {
   std::string request;
   char buf[4096];
   size_t need = std::string::npos;
   while (need == std::string::npos || request.size() < need) {
-    const long n = read(buf, sizeof(buf));
+    const long n = ssl != nullptr ? SSL_read(ssl, buf, sizeof(buf)) : recv(fd, buf, sizeof(buf), 0);
     if (n <= 0) {
-      return;
+      return "";
     }
     request.append(buf, static_cast<size_t>(n));
     const size_t end = request.find("\r\n\r\n");
@@ -207,24 +222,54 @@ void TestHttpsServer::Serve(int fd) {
       need = end + 4 + body;
     }
   }
-  Responder responder;
-  int delay_ms = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_request_ = request;
-    responder = responder_;
-    delay_ms = delay_ms_;
-  }
-  ++requests_;
-  if (delay_ms > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-  }
-  const std::string reply = responder(request);
+  return request;
+}
+
+void TestHttpsServer::Serve(int fd) {
+  bssl::UniquePtr<SSL> ssl;
   if (tls_) {
-    SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size()));
+    ssl.reset(SSL_new(ctx_.get()));
+    SSL_set_fd(ssl.get(), fd);
+    if (SSL_accept(ssl.get()) != 1) {
+      ERR_clear_error();
+      return;  // e.g. the client refused our certificate
+    }
+    if (SSL_session_reused(ssl.get()) == 1) {
+      ++resumed_;
+    }
+  }
+  for (;;) {
+    const std::string request = ReadRequest(ssl.get(), fd);
+    if (request.empty()) {
+      return;
+    }
+    Responder responder;
+    int delay_ms = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_request_ = request;
+      responder = responder_;
+      delay_ms = delay_ms_;
+    }
+    ++requests_;
+    if (delay_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    }
+    const std::string reply = responder(request);
+    if (reply.empty()) {
+      return;
+    }
+    if (tls_) {
+      SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size()));
+    } else {
+      send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    }
+    if (!keep_alive_ || reply.find("\r\nConnection: close\r\n") != std::string::npos) {
+      break;
+    }
+  }
+  if (tls_) {
     SSL_shutdown(ssl.get());
-  } else {
-    send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
   }
 }
 

@@ -420,6 +420,7 @@ TEST(MetricsTest, LiveIssuerSeries) {
   live.consecutive_failures = 4;
   live.key_events = {{"refreshed", 1}, {"failed", 4}};
   live.upstream = {{"active", 7}, {"error", 1}};
+  live.upstream_connections = {{"opened", 2}, {"reused", 40}};
   gauges.issuers.push_back(live);
   gauges.issuers.push_back(IssuerGauge("https://file.example", 1, 1));
   const std::string text = metrics.Render(gauges);
@@ -430,6 +431,10 @@ TEST(MetricsTest, LiveIssuerSeries) {
            "tokenwarden_jwks_consecutive_failures{issuer=\"https://live.example\"} 4\n",
            "tokenwarden_upstream_introspection_total{issuer=\"https://live.example\","
            "result=\"active\"} 7\n",
+           "tokenwarden_upstream_connections_total{issuer=\"https://live.example\","
+           "event=\"opened\"} 2\n",
+           "tokenwarden_upstream_connections_total{issuer=\"https://live.example\","
+           "event=\"reused\"} 40\n",
        }) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
@@ -466,6 +471,7 @@ TEST(MetricsTest, EveryFamilyHasHelpAndType) {
       {"tokenwarden_jwks_fallback", "gauge"},
       {"tokenwarden_jwks_consecutive_failures", "gauge"},
       {"tokenwarden_upstream_introspection_total", "counter"},
+      {"tokenwarden_upstream_connections_total", "counter"},
       {"tokenwarden_request_duration_seconds", "histogram"},
   };
   EXPECT_EQ(e.types, expected);

@@ -217,6 +217,33 @@ TEST_F(OpaqueIntrospectorTest, ExpiredActiveAnswerIsRelayedButNotCached) {
   EXPECT_FALSE(introspector_->Cached("tok").has_value());
 }
 
+// Regression: a full cache was swept for expired answers on every new answer, a pass over
+// every entry under the lock the workers' lookups take; distinct tokens at line rate (every
+// one a miss) filled the default 65,536 entries in seconds and then stalled every lookup.
+TEST_F(OpaqueIntrospectorTest, AFullCacheIsSweptAtMostOnceASecond) {
+  config_.max_entries = 8;
+  fetcher_->Set([](const fetch::FetchRequest&) { return Reply(200, R"({"active":true})"); });
+  Make();
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(Ask("fill-" + std::to_string(i)).kind, UpstreamOutcome::Kind::kActive);
+  }
+  EXPECT_EQ(introspector_->Stats().sweeps, 0u);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(Ask("new-" + std::to_string(i)).kind, UpstreamOutcome::Kind::kActive);
+  }
+  UpstreamStats stats = introspector_->Stats();
+  EXPECT_EQ(stats.sweeps, 1u);
+  EXPECT_EQ(stats.evicted, 100u);  // every answer in force: each new one takes a place
+  EXPECT_EQ(stats.entries, 8u);
+  // A second later the next pass is due, and finds what has expired by then.
+  now_ms_ += 60000;
+  ASSERT_EQ(Ask("later").kind, UpstreamOutcome::Kind::kActive);
+  stats = introspector_->Stats();
+  EXPECT_EQ(stats.sweeps, 2u);
+  EXPECT_EQ(stats.evicted, 100u);
+  EXPECT_EQ(stats.entries, 1u);
+}
+
 TEST_F(OpaqueIntrospectorTest, FailuresAreNeverCached) {
   fetcher_->Set([](const fetch::FetchRequest&) { return Reply(500, "oops"); });
   Make();
