@@ -108,7 +108,9 @@ absl::StatusOr<std::unique_ptr<ValidatorHandle>> ValidatorHandle::Create(
   if (!validator.ok()) {
     return validator.status();
   }
-  return std::unique_ptr<ValidatorHandle>(new ValidatorHandle(*std::move(validator)));
+  std::unique_ptr<ValidatorHandle> handle(new ValidatorHandle(*std::move(validator)));
+  handle->NoteKeys(handle->validator_->snapshot()->verifier.keys());
+  return handle;
 }
 
 ValidatorHandle::ValidatorHandle(std::unique_ptr<Validator> validator)
@@ -132,18 +134,38 @@ ValidatorHandle::Lease::~Lease() {
   handle_.pool_.push_back(std::move(scratch_));
 }
 
-void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out) const {
-  Lease lease(*this);
-  ValidationResult result;
-  out.error = validator_->Validate(token, now, lease.scratch(), result);
-  out.cache_hit = result.cache_hit;
-  out.detail = result.detail;
-  out.header_json.assign(result.header_json);
-  out.payload_json.assign(result.payload_json);
-  out.missing_claim.clear();
-  if (out.error == Error::kMissingClaim) {
-    out.missing_claim = MissingClaim(validator_->policy(), result.token);
+void ValidatorHandle::Call::Run(std::string_view token, double now) {
+  error_ = handle_.validator_->Validate(token, now, scratch_, result_);
+  missing_claim_.clear();
+  if (error_ == Error::kMissingClaim) {
+    missing_claim_ = MissingClaim(handle_.validator_->policy(), result_.token);
   }
+}
+
+Verdict ValidatorHandle::Call::verdict() const {
+  return {error_, result_.header_json, result_.payload_json, result_.detail, missing_claim_};
+}
+
+void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out) const {
+  Call call(*this);
+  call.Run(token, now);
+  const Verdict verdict = call.verdict();
+  out.error = verdict.error;
+  out.cache_hit = call.result().cache_hit;
+  out.detail = verdict.detail;
+  out.header_json.assign(verdict.header_json);
+  out.payload_json.assign(verdict.payload_json);
+  out.missing_claim.assign(verdict.missing_claim);
+}
+
+void ValidatorHandle::NoteKeys(const KeySet& keys) {
+  AlgorithmSet hmac;
+  hmac.Add(Algorithm::kHs256);
+  hmac.Add(Algorithm::kHs384);
+  hmac.Add(Algorithm::kHs512);
+  const AlgorithmSet& allowed = validator_->policy().algorithms;
+  const AlgorithmSet effective = allowed.empty() ? keys.algorithms() : allowed;
+  may_verify_public_key_.store(effective.Intersect(hmac) != effective, std::memory_order_relaxed);
 }
 
 absl::Status ValidatorHandle::UpdateKeys(std::string_view keys_text) {
@@ -151,7 +173,14 @@ absl::Status ValidatorHandle::UpdateKeys(std::string_view keys_text) {
   if (!keys.ok()) {
     return keys.status();
   }
-  return validator_->UpdateKeys(*std::move(keys));
+  const std::shared_ptr<const KeySet> serving = *std::move(keys);
+  const absl::Status status = validator_->UpdateKeys(serving);
+  if (status.ok()) {
+    // Only a hint on whether to release a lock: a validation racing the rotation may read the
+    // old one, which costs time, never a wrong verdict.
+    NoteKeys(*serving);
+  }
+  return status;
 }
 
 absl::StatusOr<bool> ValidatorHandle::Revoke(std::string_view token, int64_t now) {

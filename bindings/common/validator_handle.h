@@ -6,11 +6,14 @@
 // no validation rule of its own: every verdict is the core's.
 //
 //   absl::StatusOr<std::unique_ptr<ValidatorHandle>> h = ValidatorHandle::Create(options);
-//   ValidatorHandle::Outcome out;
-//   (*h)->Validate(token, now, out);  // any thread; out.payload_json on success
+//   ValidatorHandle::Call call(**h);    // a synchronous call reads the result in place
+//   call.Run(token, now);               // any thread; call.verdict().payload_json on success
+//   ValidatorHandle::Outcome out;       // a result that outlives the call (async work): copies
+//   (*h)->Validate(token, now, out);
 #ifndef TOKENWARDEN_BINDINGS_COMMON_VALIDATOR_HANDLE_H_
 #define TOKENWARDEN_BINDINGS_COMMON_VALIDATOR_HANDLE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -55,41 +58,22 @@ struct HandleOptions {
 // one JWK or a PEM key (KeySet::FromKeyFile; a single key ignores the token's kid).
 absl::StatusOr<std::shared_ptr<const KeySet>> LoadKeys(std::string_view text);
 
+// Verdict is one validation's result as views, into an Outcome or into a Call's scratch:
+// what a binding turns into its return value or its exception.
+struct Verdict {
+  Error error = Error::kOk;
+  std::string_view header_json;
+  // payload_json is set on success, and on failures after a good signature. Those include a
+  // payload the core refused (not JSON, a BOM, invalid UTF-8): a binding that attaches it to
+  // its error must expect it not to parse.
+  std::string_view payload_json;
+  std::string_view detail;  // static storage
+  // missing_claim names the absent claim of a kMissingClaim failure ("exp", a required
+  // claim, "nonce", ...), or is empty.
+  std::string_view missing_claim;
+};
+
 class ValidatorHandle {
- public:
-  // Outcome is one Validate's result. The views point into the handle's scratch copy and
-  // stay valid until the Outcome is destroyed or reused.
-  struct Outcome {
-    Error error = Error::kOk;
-    bool cache_hit = false;
-    std::string header_json;
-    // payload_json is set on success, and on failures after a good signature. Those include a
-    // payload the core refused (not JSON, a BOM, invalid UTF-8): a binding that attaches it to
-    // its error must expect it not to parse.
-    std::string payload_json;
-    std::string_view detail;  // static storage
-    // missing_claim names the absent claim of a kMissingClaim failure ("exp", a required
-    // claim, "nonce", ...), or is empty.
-    std::string missing_claim;
-  };
-
-  static absl::StatusOr<std::unique_ptr<ValidatorHandle>> Create(const HandleOptions& options);
-
-  // Validate judges `token` at `now` (Unix seconds; pass the fraction, e.g. UnixNowFractional:
-  // PyJWT and jose compare against the fractional time). Thread-safe.
-  void Validate(std::string_view token, double now, Outcome& out) const;
-  // UpdateKeys replaces the key set (a JWK Set rotation); in-flight validations finish on the
-  // old one and cached verdicts of the old one stop serving. Thread-safe.
-  absl::Status UpdateKeys(std::string_view keys_text);
-  // Revoke puts `token` on this handle's denylist until its exp (plus leeway). False when its
-  // signature does not verify under the current keys (nothing to revoke). Thread-safe.
-  absl::StatusOr<bool> Revoke(std::string_view token, int64_t now);
-
-  const Policy& policy() const { return validator_->policy(); }
-
- private:
-  explicit ValidatorHandle(std::unique_ptr<Validator> validator);
-
   // Lease borrows a scratch for one call and gives it back; a new one is made when every
   // scratch is in use (as many as threads ever validated at once).
   class Lease {
@@ -105,7 +89,82 @@ class ValidatorHandle {
     std::unique_ptr<ValidatorScratch> scratch_;
   };
 
+ public:
+  // Outcome is one Validate's result, copied out of the scratch: it stays valid until it is
+  // destroyed or reused, on any thread (a binding's asynchronous work keeps it).
+  // Its fields mean what Verdict's do.
+  struct Outcome {
+    Error error = Error::kOk;
+    bool cache_hit = false;
+    std::string header_json;
+    std::string payload_json;
+    std::string_view detail;  // static storage
+    std::string missing_claim;
+
+    Verdict verdict() const { return {error, header_json, payload_json, detail, missing_claim}; }
+  };
+
+  // Call is one synchronous validation read in place: it leases a scratch for its lifetime
+  // (or uses the caller's own, from NewScratch), so the views of verdict() and result() point
+  // into that scratch and nothing is copied. Make one per validation, on the stack. Run may
+  // happen on another thread than the one that made the Call (Python releases its lock
+  // around it), never concurrently with a read.
+  class Call {
+   public:
+    explicit Call(const ValidatorHandle& handle)
+        : handle_(handle), lease_(std::in_place, handle), scratch_(lease_->scratch()) {}
+    Call(const ValidatorHandle& handle, ValidatorScratch& own) : handle_(handle), scratch_(own) {}
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+
+    // Run judges `token` at `now` (as Validate); verdict() says how. `token` must outlive
+    // the reads of verdict().
+    void Run(std::string_view token, double now);
+    Verdict verdict() const;
+    const ValidationResult& result() const { return result_; }
+
+   private:
+    const ValidatorHandle& handle_;
+    std::optional<Lease> lease_;
+    ValidatorScratch& scratch_;
+    ValidationResult result_;
+    Error error_ = Error::kOk;
+    std::string missing_claim_;  // set on kMissingClaim only
+  };
+
+  static absl::StatusOr<std::unique_ptr<ValidatorHandle>> Create(const HandleOptions& options);
+
+  // Validate judges `token` at `now` (Unix seconds; pass the fraction, e.g. UnixNowFractional:
+  // PyJWT and jose compare against the fractional time) into `out`, a copy. Thread-safe.
+  void Validate(std::string_view token, double now, Outcome& out) const;
+  // NewScratch makes a scratch for a caller that keeps one of its own, used by one thread at
+  // a time (a JS object's synchronous calls): its Calls skip the pool's lock. It must be
+  // destroyed before this handle.
+  std::unique_ptr<ValidatorScratch> NewScratch() const {
+    return std::make_unique<ValidatorScratch>(*validator_);
+  }
+  // MayVerifyPublicKey says whether a validation may cost a public-key signature check, i.e.
+  // whether the effective allow-list (the policy's, else every algorithm of the current keys)
+  // holds an algorithm other than HMAC. A binding holding an interpreter lock releases it
+  // around a validation only then: an HMAC validation costs about as much as the release.
+  bool MayVerifyPublicKey() const { return may_verify_public_key_.load(std::memory_order_relaxed); }
+  // UpdateKeys replaces the key set (a JWK Set rotation); in-flight validations finish on the
+  // old one and cached verdicts of the old one stop serving. Thread-safe.
+  absl::Status UpdateKeys(std::string_view keys_text);
+  // Revoke puts `token` on this handle's denylist until its exp (plus leeway). False when its
+  // signature does not verify under the current keys (nothing to revoke). Thread-safe.
+  absl::StatusOr<bool> Revoke(std::string_view token, int64_t now);
+
+  const Policy& policy() const { return validator_->policy(); }
+
+ private:
+  explicit ValidatorHandle(std::unique_ptr<Validator> validator);
+
+  // NoteKeys sets may_verify_public_key_ for the key set `keys` about to serve.
+  void NoteKeys(const KeySet& keys);
+
   std::unique_ptr<Validator> validator_;
+  std::atomic<bool> may_verify_public_key_{true};
   mutable base::Mutex pool_mu_;
   mutable std::vector<std::unique_ptr<ValidatorScratch>> pool_ ABSL_GUARDED_BY(pool_mu_);
 };

@@ -14,6 +14,7 @@ namespace tokenwarden::bindings {
 namespace {
 
 using ::tokenwarden::base::StrCat;
+using ::tokenwarden::testing::HmacKey;
 using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;
@@ -146,6 +147,91 @@ TEST(ValidatorHandleTest, RevokedTokensFailEvenFromTheCache) {
   revoked = (*handle)->Revoke(Token(Claims(), "k9"), kNow);
   ASSERT_TRUE(revoked.ok());
   EXPECT_FALSE(*revoked);
+}
+
+// A Call is read in place: its views point into the leased scratch, and say what an Outcome
+// (the copy) says, failures included.
+TEST(ValidatorHandleTest, CallReadsTheVerdictInPlaceAsOutcomeCopiesIt) {
+  HandleOptions o = Options();
+  o.required_claims = {"jti"};
+  o.cache_entries = 0;
+  auto handle = ValidatorHandle::Create(o);
+  ASSERT_TRUE(handle.ok());
+  const std::string good = Token(Claims(R"(,"jti":"j1")"));
+  const std::string missing = Token(Claims());
+  for (const std::string* token : {&good, &missing}) {
+    ValidatorHandle::Outcome out;
+    (*handle)->Validate(*token, kNow, out);
+    ValidatorHandle::Call call(**handle);
+    call.Run(*token, kNow);
+    const Verdict verdict = call.verdict();
+    EXPECT_EQ(verdict.error, out.error);
+    EXPECT_EQ(verdict.payload_json, out.payload_json);
+    EXPECT_EQ(verdict.header_json, out.header_json);
+    EXPECT_EQ(verdict.detail, out.detail);
+    EXPECT_EQ(verdict.missing_claim, out.missing_claim);
+  }
+  ValidatorHandle::Call call(**handle);
+  call.Run(good, kNow);
+  ASSERT_EQ(call.verdict().error, Error::kOk);
+  EXPECT_EQ(call.verdict().payload_json, Claims(R"(,"jti":"j1")"));
+  // Another call meanwhile takes another scratch: the first call's views stay as they were.
+  ValidatorHandle::Call other(**handle);
+  other.Run(missing, kNow);
+  ASSERT_EQ(other.verdict().error, Error::kMissingClaim);
+  EXPECT_EQ(other.verdict().missing_claim, "jti");
+  EXPECT_EQ(call.verdict().payload_json, Claims(R"(,"jti":"j1")"));
+  EXPECT_EQ(call.verdict().missing_claim, "");
+}
+
+// A caller's own scratch (NewScratch) serves Call after Call, as a leased one does.
+TEST(ValidatorHandleTest, CallOnTheCallersOwnScratch) {
+  auto handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  std::unique_ptr<ValidatorScratch> own = (*handle)->NewScratch();
+  const std::string good = Token(Claims());
+  const std::string bad = Token(Claims(), "k2");
+  for (int i = 0; i < 3; ++i) {  // the second good one is a cache hit
+    ValidatorHandle::Call call(**handle, *own);
+    call.Run(good, kNow);
+    ASSERT_EQ(call.verdict().error, Error::kOk);
+    EXPECT_EQ(call.verdict().payload_json, Claims());
+    ValidatorHandle::Call other(**handle, *own);
+    other.Run(bad, kNow);
+    EXPECT_EQ(other.verdict().error, Error::kKeyNotFound);
+  }
+}
+
+// Whether a validation may cost a public-key verification follows the effective allow-list:
+// the policy's, or every algorithm of the current keys when the policy names none.
+TEST(ValidatorHandleTest, MayVerifyPublicKeyFollowsTheEffectiveAllowList) {
+  HandleOptions hmac = Options();
+  hmac.keys = JwksOf({HmacKey().Jwk("h1")});
+  hmac.algorithms = {"HS256", "HS512"};
+  auto handle = ValidatorHandle::Create(hmac);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_FALSE((*handle)->MayVerifyPublicKey());
+  hmac.algorithms = {};
+  handle = ValidatorHandle::Create(hmac);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_FALSE((*handle)->MayVerifyPublicKey());
+  // A rotation to keys with an RSA key makes RS256 possible: the allow-list is the keys'.
+  ASSERT_TRUE((*handle)->UpdateKeys(JwksOf({HmacKey().Jwk("h1"), RsaKey().Jwk("k1")})).ok());
+  EXPECT_TRUE((*handle)->MayVerifyPublicKey());
+  ASSERT_TRUE((*handle)->UpdateKeys(JwksOf({HmacKey().Jwk("h2")})).ok());
+  EXPECT_FALSE((*handle)->MayVerifyPublicKey());
+  // A refused rotation changes nothing.
+  EXPECT_FALSE((*handle)->UpdateKeys(R"({"keys":[]})").ok());
+  EXPECT_FALSE((*handle)->MayVerifyPublicKey());
+  HandleOptions mixed = Options();
+  mixed.keys = JwksOf({HmacKey().Jwk("h1"), RsaKey().Jwk("k1")});
+  mixed.algorithms = {"HS256", "RS256"};
+  handle = ValidatorHandle::Create(mixed);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  EXPECT_TRUE((*handle)->MayVerifyPublicKey());
+  handle = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(handle.ok());
+  EXPECT_TRUE((*handle)->MayVerifyPublicKey());
 }
 
 // Host threads share one handle without owning scratches (the tsan preset checks the pool).

@@ -1,6 +1,6 @@
 // File: bindings/node/src/outcome.h
 // -----------------------------------------------------------------------------
-// Turning a ValidatorHandle::Outcome into what the JS layer receives. Success is the payload
+// Turning a validation's Verdict into what the JS layer receives. Success is the payload
 // JSON string (or [header, payload] strings), which lib/ parses with JSON.parse (faster than
 // building objects here). A failure is a plain object {code, summary, detail, claim?,
 // payload?} that lib/ turns into a TokenError or a jose-style error; being an object rather
@@ -15,8 +15,7 @@
 namespace tokenwarden::node {
 
 // ResultValue is the success value or the failure object of `out`.
-napi_value ResultValue(napi_env env, const bindings::ValidatorHandle::Outcome& out,
-                       bool with_header);
+napi_value ResultValue(napi_env env, const bindings::Verdict& out, bool with_header);
 
 }  // namespace tokenwarden::node
 

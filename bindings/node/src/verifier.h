@@ -37,9 +37,10 @@ class NativeVerifier : public Napi::ObjectWrap<NativeVerifier> {
   napi_value VerifyOnThread(const Napi::CallbackInfo& info, bool with_header);
 
   std::shared_ptr<bindings::ValidatorHandle> handle_;
-  // Reused by every synchronous call (they all run on this object's JS thread).
+  // Reused by every synchronous call (they all run on this object's JS thread); the scratch
+  // is destroyed before handle_ (declared after it), as NewScratch requires.
   TokenReader reader_;
-  bindings::ValidatorHandle::Outcome outcome_;
+  std::unique_ptr<ValidatorScratch> scratch_;
 };
 
 }  // namespace tokenwarden::node

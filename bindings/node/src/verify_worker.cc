@@ -33,7 +33,7 @@ void Complete(napi_env env, napi_status status, void* data) {
   bool ok = status == napi_ok;
   try {
     if (ok) {
-      value = ResultValue(env, w->out, w->with_header);
+      value = ResultValue(env, w->out.verdict(), w->with_header);
     } else {
       value = Napi::Error::New(env, "tokenwarden: verification was cancelled").Value();
     }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, createSecretKey } from 'node:crypto';
 import * as jose from 'jose';
 
-import { Verifier, TokenError, ERROR_CODES } from '../lib/index.mjs';
+import { Verifier, TokenError, ERROR_CODES, jwtVerify as twJwtVerify } from '../lib/index.mjs';
 import { ALGS, AUDIENCE, ISSUER, NOW, makeKey, mint, rawHs256, tamper } from './helpers.mjs';
 
 const keys = Object.fromEntries(await Promise.all(ALGS.map(async (a) => [a, await makeKey(a)])));
@@ -101,6 +101,24 @@ describe('valid tokens', () => {
   test('audience list and requireExp false', async () => {
     const v = verifier({ audience: ['other', AUDIENCE], requireExp: false });
     assert.ok(v.verify(await mint(keys.EdDSA, { exp: undefined })));
+  });
+
+  // The addon hands ASCII payloads to V8 as Latin-1 and the rest as UTF-8: either way the
+  // payload is the one signed, on every path (sync, complete, async, a failure's payload).
+  test('ASCII and non-ASCII payloads come back as signed', async () => {
+    const v = verifier({ cache: 0 });
+    for (const extra of [{ note: 'plain ascii ~!' }, { note: 'café', 名前: '値', e: '😀' },
+      { note: '\u0000 control \t and \u007f', last: 'ÿ' }]) {
+      const token = await mint(keys.HS256, extra);
+      const { payload } = await jose.jwtVerify(token, keys.HS256.verifyKey);
+      assert.deepEqual(v.verify(token), payload);
+      assert.deepEqual(v.verify(token, { complete: true }).payload, payload);
+      assert.deepEqual(await v.verifyAsync(token), payload);
+      // A failure after a good signature carries the payload (the jose API shows it).
+      const expired = await mint(keys.HS256, { ...extra, exp: NOW - 10 });
+      await assert.rejects(twJwtVerify(expired, keys.HS256.verifyKey),
+        (e) => e.code === 'ERR_JWT_EXPIRED' && e.payload.note === extra.note);
+    }
   });
 });
 

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "py_str.h"
+
 namespace tokenwarden::python {
 namespace {
 
@@ -32,8 +34,7 @@ PyObject* Convert(element e) {
       // temporary that is already gone.
       const simdjson::dom::object object = e.get_object().value_unsafe();
       for (auto field : object) {
-        PyObject* key = PyUnicode_FromStringAndSize(field.key.data(),
-                                                    static_cast<Py_ssize_t>(field.key.size()));
+        PyObject* key = MemberName(field.key);
         PyObject* value = key == nullptr ? nullptr : Convert(field.value);
         if (value == nullptr || PyDict_SetItem(dict, key, value) != 0) {
           Py_XDECREF(key);
@@ -64,8 +65,7 @@ PyObject* Convert(element e) {
       return list;
     }
     case element_type::STRING: {
-      std::string_view s = e.get_string().value_unsafe();
-      return PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+      return NewStr(e.get_string().value_unsafe());
     }
     case element_type::INT64:
       return PyLong_FromLongLong(e.get_int64().value_unsafe());

@@ -2,7 +2,9 @@
 // -----------------------------------------------------------------------------
 // tokenwarden._native: the core's Validator for Python (nanobind). The Python package
 // (tokenwarden/__init__.py) subclasses Validator to accept friendlier arguments and installs
-// the exception factory; everything judged here is judged by the core, with the GIL released.
+// the exception factory; everything judged here is judged by the core. The GIL is released
+// around a validation that may verify a public-key signature (tens of microseconds), and
+// kept for an HMAC one, which costs about what releasing and taking the GIL back does.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -33,6 +35,7 @@ namespace {
 
 using bindings::HandleOptions;
 using bindings::ValidatorHandle;
+using bindings::Verdict;
 
 // The callable that builds an exception from (code, message, detail, claim); set once by the
 // package at import. Kept for the life of the process (never released at shutdown).
@@ -46,10 +49,10 @@ void SetErrorFactory(nb::object factory) {
   g_error_factory = factory.release().ptr();
 }
 
-// MakeError returns a new exception instance for a failed outcome (or nullptr with an error
+// MakeError returns a new exception instance for a failed verdict (or nullptr with an error
 // set when even that fails): factory(code, message, detail, claim, payload), where payload is
 // the claims when the signature verified and a claim check failed, else None.
-PyObject* MakeError(const ValidatorHandle::Outcome& out) {
+PyObject* MakeError(const Verdict& out) {
   if (g_error_factory == nullptr) {
     PyErr_SetString(PyExc_RuntimeError, "tokenwarden: the error factory is not installed");
     return nullptr;
@@ -78,7 +81,7 @@ PyObject* MakeError(const ValidatorHandle::Outcome& out) {
   return exc;
 }
 
-[[noreturn]] void RaiseFor(const ValidatorHandle::Outcome& out) {
+[[noreturn]] void RaiseFor(const Verdict& out) {
   PyObject* exc = MakeError(out);
   if (exc != nullptr) {
     PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
@@ -101,7 +104,10 @@ std::string_view TokenBytes(nb::handle token) {
   if (PyBytes_Check(token.ptr())) {
     return {PyBytes_AS_STRING(token.ptr()), static_cast<size_t>(PyBytes_GET_SIZE(token.ptr()))};
   }
-  throw nb::type_error("a token must be str or bytes");
+  // Raised as a Python error (not nb::type_error): ValidateMethod, outside nanobind's
+  // dispatcher, passes on python_error only.
+  PyErr_SetString(PyExc_TypeError, "a token must be str or bytes");
+  throw nb::python_error();
 }
 
 // NowOf reads an optional Unix time (int or float), fraction kept: PyJWT compares exp with
@@ -115,7 +121,8 @@ double NowOf(nb::handle now) {
     throw nb::python_error();
   }
   if (!std::isfinite(value)) {
-    throw nb::value_error("now must be a finite number of seconds");
+    PyErr_SetString(PyExc_ValueError, "now must be a finite number of seconds");
+    throw nb::python_error();
   }
   return value;
 }
@@ -176,9 +183,11 @@ class Validator {
     handle_ = *std::move(handle);
   }
 
+  // Validate and ValidateComplete convert the verdict where the core left it (the call's
+  // scratch), with the GIL held again.
   nb::object Validate(nb::handle token, nb::handle now) const {
-    ValidatorHandle::Outcome out;
-    Run(token, now, out);
+    ValidatorHandle::Call call(*handle_);
+    const Verdict out = Run(call, token, now);
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
@@ -186,8 +195,8 @@ class Validator {
   }
 
   nb::object ValidateComplete(nb::handle token, nb::handle now) const {
-    ValidatorHandle::Outcome out;
-    Run(token, now, out);
+    ValidatorHandle::Call call(*handle_);
+    const Verdict out = Run(call, token, now);
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
@@ -216,8 +225,8 @@ class Validator {
     }
     nb::list results;
     for (const ValidatorHandle::Outcome& out : outcomes) {
-      results.append(
-          Steal(out.error == Error::kOk ? JsonToPython(out.payload_json) : MakeError(out)));
+      results.append(Steal(out.error == Error::kOk ? JsonToPython(out.payload_json)
+                                                   : MakeError(out.verdict())));
     }
     return results;
   }
@@ -248,15 +257,94 @@ class Validator {
   }
 
  private:
-  void Run(nb::handle token, nb::handle now_arg, ValidatorHandle::Outcome& out) const {
+  // Run validates `token` in `call`; the verdict's views live as long as `call` and `token`.
+  Verdict Run(ValidatorHandle::Call& call, nb::handle token, nb::handle now_arg) const {
     const std::string_view bytes = TokenBytes(token);
     const double now = NowOf(now_arg);
-    nb::gil_scoped_release release;
-    handle_->Validate(bytes, now, out);
+    if (handle_->MayVerifyPublicKey()) {
+      nb::gil_scoped_release release;
+      call.Run(bytes, now);
+    } else {
+      call.Run(bytes, now);
+    }
+    return call.verdict();
   }
 
   std::unique_ptr<ValidatorHandle> handle_;
 };
+
+// TokenAndNow reads validate's arguments, (token, now=None), positional or by keyword, as
+// nanobind's dispatcher would; false with a TypeError set when they do not fit.
+bool TokenAndNow(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject*& token,
+                 PyObject*& now) {
+  token = nargs > 0 ? args[0] : nullptr;
+  now = nargs > 1 ? args[1] : Py_None;
+  const Py_ssize_t num_keywords = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+  if (nargs > 2) {
+    PyErr_SetString(PyExc_TypeError, "validate() takes at most 2 arguments (token, now)");
+    return false;
+  }
+  for (Py_ssize_t i = 0; i < num_keywords; ++i) {
+    PyObject* name = PyTuple_GET_ITEM(kwnames, i);
+    if (nargs < 1 && token == nullptr && PyUnicode_CompareWithASCIIString(name, "token") == 0) {
+      token = args[nargs + i];
+    } else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "now") == 0) {
+      now = args[nargs + i];
+    } else {
+      PyErr_Format(PyExc_TypeError, "validate() got an unexpected or repeated argument %R", name);
+      return false;
+    }
+  }
+  if (token == nullptr) {
+    PyErr_SetString(PyExc_TypeError, "validate() missing its argument: token");
+    return false;
+  }
+  return true;
+}
+
+// ValidateMethod is Validator.validate as a plain METH_FASTCALL method. nanobind's general
+// dispatcher (keyword matching, the default of `now`, the cast of self) cost about 5% of an
+// HS256 validation, on the binding's hottest call; CPython's method descriptor checks that
+// `self` is a Validator before this runs.
+PyObject* ValidateMethod(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
+                         PyObject* kwnames) noexcept {
+  PyObject* token = nullptr;
+  PyObject* now = nullptr;
+  if (!TokenAndNow(args, nargs, kwnames, token, now)) {
+    return nullptr;
+  }
+  if (!nb::inst_ready(self)) {  // a subclass whose __init__ never reached ours
+    PyErr_SetString(PyExc_TypeError, "tokenwarden: this Validator was not initialized");
+    return nullptr;
+  }
+  try {
+    return nb::inst_ptr<Validator>(self)->Validate(token, now).release().ptr();
+  } catch (nb::python_error& e) {
+    e.restore();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+constexpr char kValidateDoc[] =
+    "validate($self, token, now=None)\n--\n\nValidate a compact JWS and return its claims as a "
+    "dict; raises an InvalidTokenError subclass carrying the stable error code.";
+
+// g_validate_method must outlive the type it is installed on: static storage.
+PyMethodDef g_validate_method = {
+    "validate", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&ValidateMethod)),
+    METH_FASTCALL | METH_KEYWORDS, kValidateDoc};
+
+void InstallValidate(nb::handle cls) {
+  PyObject* descr =
+      PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(cls.ptr()), &g_validate_method);
+  if (descr == nullptr || PyObject_SetAttrString(cls.ptr(), "validate", descr) != 0) {
+    Py_XDECREF(descr);
+    throw nb::python_error();
+  }
+  Py_DECREF(descr);
+}
 
 }  // namespace
 }  // namespace tokenwarden::python
@@ -267,18 +355,15 @@ NB_MODULE(_native, m) {
   m.def("_set_error_factory", &tokenwarden::python::SetErrorFactory, nb::arg("factory"));
   m.def("_check_keys", &tokenwarden::python::CheckKeys, nb::arg("keys"));
   m.attr("ALGORITHMS") = tokenwarden::python::AlgorithmNames();
-  nb::class_<Validator>(m, "Validator")
-      .def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
-                    std::vector<std::string>, double, std::optional<std::string>,
-                    std::vector<std::string>, std::vector<std::string>, bool, bool, bool, bool,
-                    size_t, size_t>(),
-           nb::arg("keys"), nb::arg("issuer").none(), nb::arg("audiences"), nb::arg("algorithms"),
-           nb::arg("leeway"), nb::arg("typ").none(), nb::arg("required_claims"), nb::arg("scopes"),
-           nb::arg("require_exp"), nb::arg("check_exp"), nb::arg("check_nbf"), nb::arg("check_iat"),
-           nb::arg("cache_entries"), nb::arg("max_token_bytes"))
-      .def("validate", &Validator::Validate, nb::arg("token"), nb::arg("now") = nb::none(),
-           "Validate a compact JWS and return its claims as a dict; raises an "
-           "InvalidTokenError subclass carrying the stable error code.")
+  nb::class_<Validator> cls(m, "Validator");
+  cls.def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
+                   std::vector<std::string>, double, std::optional<std::string>,
+                   std::vector<std::string>, std::vector<std::string>, bool, bool, bool, bool,
+                   size_t, size_t>(),
+          nb::arg("keys"), nb::arg("issuer").none(), nb::arg("audiences"), nb::arg("algorithms"),
+          nb::arg("leeway"), nb::arg("typ").none(), nb::arg("required_claims"), nb::arg("scopes"),
+          nb::arg("require_exp"), nb::arg("check_exp"), nb::arg("check_nbf"), nb::arg("check_iat"),
+          nb::arg("cache_entries"), nb::arg("max_token_bytes"))
       .def("validate_complete", &Validator::ValidateComplete, nb::arg("token"),
            nb::arg("now") = nb::none(), "Like validate, but return (header, payload).")
       .def("validate_many", &Validator::ValidateMany, nb::arg("tokens"),
@@ -289,4 +374,5 @@ NB_MODULE(_native, m) {
       .def("revoke", &Validator::Revoke, nb::arg("token"), nb::arg("now") = nb::none(),
            "Deny a token whose signature verifies until its exp; False when it does not "
            "verify (nothing to revoke).");
+  tokenwarden::python::InstallValidate(cls);  // validate(token, now=None), see ValidateMethod
 }

@@ -283,3 +283,33 @@ def test_a_token_issued_this_instant_is_not_in_the_future(keys):
         v.validate(token)  # raises NotYetValidError if the clock lags
         checked += 1
     assert checked > 1000
+
+
+def test_validate_takes_token_and_now_by_position_or_keyword(keys):
+    # validate is a plain CPython method (module.cc: ValidateMethod), not nanobind's
+    # dispatcher: the same signature, and TypeError for calls that do not fit it.
+    v = make(keys)
+    token = keys.mint("HS256")
+    now = time.time()
+    expected = v.validate(token)
+    assert v.validate(token, now) == expected
+    assert v.validate(token, now=now) == expected
+    assert v.validate(token=token, now=now) == expected
+    assert v.validate(token=token) == expected
+    assert v.validate(token, None) == expected
+    with pytest.raises(tokenwarden.ExpiredTokenError):
+        v.validate(token, now + 3600)
+    for bad_call in (lambda: v.validate(), lambda: v.validate(token, now, 1),
+                     lambda: v.validate(token, token=token), lambda: v.validate(token, when=now),
+                     lambda: v.validate(7), lambda: tokenwarden.Validator.validate(object(), token)):
+        with pytest.raises(TypeError):
+            bad_call()
+    with pytest.raises(ValueError):
+        v.validate(token, float("nan"))
+
+    class NeverInitialized(tokenwarden.Validator):
+        def __init__(self) -> None:  # does not call the base's
+            pass
+
+    with pytest.raises(TypeError):
+        NeverInitialized().validate(token)

@@ -6,8 +6,9 @@
     claims = v.validate(token)          # dict, or raises tokenwarden.InvalidTokenError
     claims.code                          # (on the exception) "expired", "invalid_signature", ...
 
-Every check is the core's (the same code as the tokenwarden server and CLI); verification
-runs with the GIL released. For a PyJWT-compatible API, see ``tokenwarden.jwt``.
+Every check is the core's (the same code as the tokenwarden server and CLI); a verification
+that may check a public-key signature runs with the GIL released (an HMAC one, about a
+microsecond, keeps it). For a PyJWT-compatible API, see ``tokenwarden.jwt``.
 """
 
 from __future__ import annotations

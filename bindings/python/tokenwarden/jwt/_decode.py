@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import collections
+import copy
 import json
 import math
 import threading
@@ -31,6 +32,9 @@ _CLAIM_CHECKS = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify
 _HMAC = ("HS256", "HS384", "HS512")
 _KNOWN_ALGORITHMS = frozenset(ALGORITHMS)
 _MAX_VALIDATORS = 64
+# The verified-token cache of the validators made from now on (Validator's `cache`). Only
+# benchmarks change it, to time every decode cold (bindings/python/bench/compare.py).
+_VALIDATOR_CACHE: Union[bool, int] = True
 
 _validators: "collections.OrderedDict[Tuple[Any, ...], Tuple[Validator, Any]]" = (
     collections.OrderedDict())
@@ -194,10 +198,11 @@ def _pem_spki(pem: bytes) -> str:
 
 
 def _key_identity(key: Any) -> Any:
-    """What identifies a key in the validator cache without re-reading it: the text itself,
-    or for key objects the object (the cache entry keeps it alive, so its id stays unique)."""
+    """What identifies a key in the validator cache without re-reading it: the text itself
+    (a PyJWK's marked as such: the same text as a str key is an HMAC secret), or for key
+    objects the object (the cache entry keeps it alive, so its id stays unique)."""
     if isinstance(key, PyJWK):
-        return key._text
+        return (PyJWK, key._text)
     if isinstance(key, (str, bytes)):
         return key
     return ("object", id(key))
@@ -218,8 +223,8 @@ def _validator(key: Any, algorithms: List[str], issuer: Optional[str],
     try:
         validator = Validator(text, issuer=issuer, audience=list(audiences),
                               algorithms=algorithms, leeway=leeway, required_claims=require,
-                              require_exp="exp" in require, _check_exp=flags[0],
-                              _check_nbf=flags[1], _check_iat=flags[2])
+                              require_exp="exp" in require, cache=_VALIDATOR_CACHE,
+                              _check_exp=flags[0], _check_nbf=flags[1], _check_iat=flags[2])
     except ValueError as e:
         message = str(e)
         if "algorithm" in message:
@@ -399,17 +404,75 @@ def _core_audiences(audience: Any, merged: Dict[str, Any]) -> Tuple[str, ...]:
                  if isinstance(a, str) and a)
 
 
-def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
-           merged: Dict[str, Any], verify_signature: bool, detached_payload: Optional[bytes],
-           audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
-           complete: bool) -> Dict[str, Any]:
-    """PyJWT's decode_complete: {"header", "payload", "signature"} of `jwt` verified with
-    `key` and checked under `merged` options (verify_signature as PyJWT takes it: from the
-    call's own options only). The header and signature are only read when `complete`."""
-    if detached_payload is not None:
-        raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
-    if not verify_signature:
-        return _unverified_checked(jwt, merged)
+class _Plan:
+    """What one decode's arguments decide before any token is read: the core Validator, the
+    allow-list errors are judged against, and the PyJWT rules left to check on the payload.
+    Made once per distinct arguments (plans below), so that a repeated call costs the
+    native validation and a few dictionary reads."""
+
+    __slots__ = ("validator", "key", "options", "audience", "audiences", "issuer", "subject",
+                 "seconds", "allowed", "strict_aud", "check_exp", "types_only", "check_sub",
+                 "check_jti")
+
+    def __init__(self, validator: Validator, key: Any, options: Dict[str, Any], audience: Any,
+                 audiences: Tuple[str, ...], issuer: Any, subject: Optional[str],
+                 seconds: float, allowed: Sequence[str]) -> None:
+        self.validator, self.key, self.options = validator, key, options
+        self.audience, self.audiences, self.issuer, self.subject = (
+            audience, audiences, issuer, subject)
+        self.seconds, self.allowed = seconds, allowed
+        self.strict_aud = bool(options.get("strict_aud"))
+        self.check_exp = bool(options["verify_exp"])
+        self.check_sub, self.check_jti = bool(options["verify_sub"]), bool(options["verify_jti"])
+        # When _check_pyjwt_rules can only fail on the types of sub and jti: nothing required,
+        # the audience matched by the core (or not checked), the issuer a plain string (or
+        # none), no expected subject. run() then reads those two claims itself.
+        self.types_only = (
+            not options["require"] and subject is None
+            and (not options["verify_aud"] or (bool(audiences) and not self.strict_aud))
+            and (not options["verify_iss"] or issuer is None
+                 or (isinstance(issuer, str) and bool(issuer))))
+
+    def run(self, jwt: Union[str, bytes], complete: bool) -> Dict[str, Any]:
+        """verify()'s result for `jwt`, a str or bytes."""
+        header, payload = self.claims(jwt, complete)
+        if not complete:
+            return {"header": None, "payload": payload, "signature": b""}
+        signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
+        if isinstance(signature_seg, str):
+            signature_seg = signature_seg.encode("ascii")
+        return {"header": header, "payload": payload,
+                "signature": _b64decode(signature_seg, "crypto")}
+
+    def claims(self, jwt: Union[str, bytes], complete: bool) -> Tuple[Any, Dict[str, Any]]:
+        """(header, payload) of `jwt` (a str or bytes) verified and checked; the header is
+        None unless `complete`."""
+        now = time.time()  # one clock reading for the core and the exp rule below
+        try:
+            if complete:
+                header, payload = self.validator.validate_complete(jwt, now)
+            else:
+                header, payload = None, self.validator.validate(jwt, now)
+        except tw.InvalidTokenError as error:
+            raise _translate(error, self.key, jwt, self.allowed, self.strict_aud) from None
+        if self.check_exp and isinstance(payload.get("exp"), float):
+            _truncated_exp_check(payload, now, self.seconds)
+        if not self.types_only:
+            _check_pyjwt_rules(payload, self.options, self.audience, self.audiences,
+                               self.issuer, self.subject)
+        else:  # _check_pyjwt_rules' last two rules, as they read there
+            if self.check_sub and not isinstance(payload.get("sub", ""), str):
+                raise ex.InvalidSubjectError("Subject must be a string")
+            if self.check_jti and not isinstance(payload.get("jti", ""), str):
+                raise ex.InvalidJTIError("JWT ID must be a string")
+        return header, payload
+
+
+def _plan(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+          merged: Dict[str, Any], audience: Any, issuer: Any, subject: Optional[str],
+          leeway: Any) -> _Plan:
+    """The plan of a verifying decode, raising what PyJWT raises for such arguments (`jwt` is
+    read only to choose between two of those errors)."""
     if isinstance(algorithms, str):
         # PyJWT tests `alg in algorithms`, a substring test for a string: "HS256" allows
         # HS256 there, and so it does here; "HS256,RS256" allows nothing here.
@@ -429,21 +492,75 @@ def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]]
         # PyJWT reads the token and tests its alg against `algorithms` before the key: a
         # token whose alg is not allowed is InvalidAlgorithmError whatever the key.
         raise (_header_error(jwt, allowed, structure=True) or key_error) from None
-    now = time.time()  # one clock reading for the core and the exp rule below
-    try:
-        if complete:
-            header, payload = validator.validate_complete(jwt, now)
+    return _Plan(validator, key, merged, audience, audiences, issuer, subject, seconds, allowed)
+
+
+def verify(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+           merged: Dict[str, Any], verify_signature: bool, detached_payload: Optional[bytes],
+           audience: Any, issuer: Any, subject: Optional[str], leeway: Any,
+           complete: bool) -> Dict[str, Any]:
+    """PyJWT's decode_complete: {"header", "payload", "signature"} of `jwt` verified with
+    `key` and checked under `merged` options (verify_signature as PyJWT takes it: from the
+    call's own options only). The header and signature are only read when `complete`."""
+    if detached_payload is not None:
+        raise ex.DecodeError("tokenwarden does not support detached payloads (RFC 7797)")
+    if not verify_signature:
+        return _unverified_checked(jwt, merged)
+    return _plan(jwt, key, algorithms, merged, audience, issuer, subject, leeway).run(
+        jwt, complete)
+
+
+# Plans of recent verifying decodes that passed no per-call options, by their arguments (the
+# instance options by identity, and checked equal to a copy kept in the plan, so that changes
+# made to them in place are seen). Bounded: emptied when full. Read and written under the
+# GIL; two threads missing at once both make a plan, and one of them stays.
+_plans: Dict[Tuple[Any, ...], _Plan] = {}
+_MAX_PLANS = 64
+_PLAIN = (str, type(None))
+
+
+def _plan_key(options: Dict[str, Any], key: Any, algorithms: Any, audience: Any, issuer: Any,
+              subject: Any, leeway: Any) -> Optional[Tuple[Any, ...]]:
+    """What identifies a plan, or None for arguments the plans leave to the general path. A
+    list and a tuple of the same names are the same to every rule (membership, iteration);
+    values that are equal across types where a rule tells the types apart (a str secret and
+    a PyJWK's text, 0 and False as a leeway) never meet in one key."""
+    if (issuer.__class__ not in _PLAIN or subject.__class__ not in _PLAIN
+            or (leeway.__class__ is not int and leeway.__class__ is not float)):
+        return None
+    if audience.__class__ is list or audience.__class__ is tuple:
+        audience = tuple(audience)
+    elif audience.__class__ not in _PLAIN:
+        return None
+    if algorithms.__class__ is list:
+        algorithms = tuple(algorithms)
+    if key.__class__ is not str and key.__class__ is not bytes:
+        if isinstance(key, PyJWK):  # its algorithm is the allow-list when algorithms is None
+            key = (PyJWK, key._text, key.algorithm_name)
         else:
-            header, payload = None, validator.validate(jwt, now)
-    except tw.InvalidTokenError as error:
-        raise _translate(error, key, jwt, allowed, bool(merged.get("strict_aud"))) from None
-    if merged["verify_exp"]:
-        _truncated_exp_check(payload, now, seconds)
-    _check_pyjwt_rules(payload, merged, audience, audiences, issuer, subject)
-    if not complete:
-        return {"header": None, "payload": payload, "signature": b""}
-    signature_seg = jwt.rsplit("." if isinstance(jwt, str) else b".", 1)[1]
-    if isinstance(signature_seg, str):
-        signature_seg = signature_seg.encode("ascii")
-    return {"header": header, "payload": payload,
-            "signature": _b64decode(signature_seg, "crypto")}
+            key = ("object", id(key))  # the plan keeps the key, so the id stays its own
+    return (id(options), key, algorithms, audience, issuer, subject, leeway)
+
+
+def planned(jwt: Union[str, bytes], key: Any, algorithms: Optional[Sequence[str]],
+            options: Dict[str, Any], audience: Any, issuer: Any, subject: Optional[str],
+            leeway: Any) -> _Plan:
+    """The plan of verify(jwt, key, algorithms, options, True, None, audience, issuer,
+    subject, leeway, ...) — the signature verified, no per-call options — kept for these
+    arguments (made on the first call), checked to fit `jwt`'s type."""
+    try:
+        plan_key = _plan_key(options, key, algorithms, audience, issuer, subject, leeway)
+        plan = None if plan_key is None else _plans.get(plan_key)
+    except TypeError:  # an unhashable member: no plan for these arguments
+        plan_key = plan = None
+    if plan_key is None:
+        plan = _plan(jwt, key, algorithms, options, audience, issuer, subject, leeway)
+    elif plan is None or plan.options != options:
+        plan = _plan(jwt, key, algorithms, copy.deepcopy(options), audience, issuer, subject,
+                     leeway)
+        if len(_plans) >= _MAX_PLANS:
+            _plans.clear()
+        _plans[plan_key] = plan
+    elif jwt.__class__ is not str and jwt.__class__ is not bytes:
+        raise ex.DecodeError(f"Invalid token type. Token must be a {bytes}")
+    return plan

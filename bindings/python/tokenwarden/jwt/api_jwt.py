@@ -4,6 +4,7 @@ decode, and ``encode`` is PyJWT's own when PyJWT is installed."""
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import warnings
 from typing import Any, Container, Dict, Iterable, Mapping, Optional, Sequence, Union
@@ -40,7 +41,9 @@ class PyJWT:
     merges them. Thread-safe, as the module-level functions."""
 
     def __init__(self, options: Optional[Mapping[str, Any]] = None) -> None:
-        self.options: Dict[str, Any] = dict(_decode.DEFAULT_OPTIONS)
+        # A copy of its own, members too (as PyJWT makes its defaults afresh): the "require"
+        # list changed in place on one instance must not change every other one.
+        self.options: Dict[str, Any] = copy.deepcopy(_decode.DEFAULT_OPTIONS)
         if options is not None:
             self.options = _decode.merge_options(self.options, options)
 
@@ -59,6 +62,9 @@ class PyJWT:
                         leeway: Union[int, float, _dt.timedelta] = 0,
                         **kwargs: Any) -> Dict[str, Any]:
         """Like decode, returning {"header", "payload", "signature"}."""
+        if options is None and verify is None and detached_payload is None and not kwargs:
+            return _decode.planned(jwt, key, algorithms, self.options, audience, issuer,
+                                   subject, leeway).run(jwt, True)
         _warn_unsupported(kwargs, "decode_complete")
         return self._decode(jwt, key, algorithms, options, verify, detached_payload, audience,
                             issuer, subject, leeway, complete=True)
@@ -75,6 +81,11 @@ class PyJWT:
 
         The signature, alg allow-list and claim checks are tokenwarden's core (strict RFC
         7519 / RFC 8725 rules; see the README for where that differs from PyJWT)."""
+        if options is None and verify is None and detached_payload is None and not kwargs:
+            # The common call, straight to the plan kept for these arguments (what _decode
+            # would do: the instance options, the signature verified).
+            return _decode.planned(jwt, key, algorithms, self.options, audience, issuer,
+                                   subject, leeway).claims(jwt, False)[1]
         _warn_unsupported(kwargs, "decode")
         return self._decode(jwt, key, algorithms, options, verify, detached_payload, audience,
                             issuer, subject, leeway, complete=False)["payload"]
