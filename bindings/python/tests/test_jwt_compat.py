@@ -271,6 +271,33 @@ def test_an_openssh_ecdsa_key_is_never_an_hmac_secret():
     assert tjwt.decode(good, ssh, algorithms=["ES256", "HS256"]) == {"sub": "x"}
 
 
+def test_jwk_text_and_der_keys_are_never_hmac_secrets():
+    # Algorithm confusion through a published key in another form: a token HMAC-signed with
+    # the text of the issuer's public JWK (alone, in a set, nested, or a symmetric one), or
+    # with its DER bytes, must not verify when HS256 is allowed beside the real algorithm.
+    private = ec.generate_private_key(ec.SECP256R1())
+    public = private.public_key()
+    jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(public))
+    der = public.public_bytes(serialization.Encoding.DER,
+                              serialization.PublicFormat.SubjectPublicKeyInfo)
+    texts = [json.dumps(jwk), json.dumps({"keys": [jwk]}), " \n" + json.dumps(jwk),
+             json.dumps({"kty": "oct", "k": "c2VjcmV0"}), json.dumps([{"a": {"kty": "EC"}}])]
+    for key in texts + [t.encode() for t in texts] + [der]:
+        forged = hs256_with(key if isinstance(key, bytes) else key.encode(), {"sub": "admin"})
+        with pytest.raises(tjwt.InvalidKeyError):
+            tjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+        with pytest.raises(pyjwt.InvalidKeyError):
+            pyjwt.decode(forged, key, algorithms=["ES256", "HS256"])
+    deep = "[" * 100000 + "]" * 100000
+    with pytest.raises(tjwt.InvalidKeyError):
+        tjwt.decode(hs256_with(deep.encode(), {"sub": "x"}), deep, algorithms=["HS256"])
+    # JSON that holds no JWK, and ordinary text, stay usable secrets.
+    for secret in ('{"purpose": "signing", "version": 2, "note": "rotate yearly"}',
+                   "correct horse battery staple, thirty-two bytes at least"):
+        token = hs256_with(secret.encode(), {"sub": "ok"})
+        assert tjwt.decode(token, secret, algorithms=["HS256"]) == {"sub": "ok"}
+
+
 def hs256_with(secret, claims):
     def b64(data):
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()

@@ -146,10 +146,55 @@ def _key_material(key: Any, algorithms: Sequence[str]) -> str:
                 "be used as an HMAC secret.")
         if not any(a in _HMAC for a in algorithms):
             raise ex.InvalidKeyError("Could not parse the provided public key.")
+        if _looks_like_jwk(raw):
+            raise ex.InvalidKeyError(
+                "The key looks like a JWK, and JWK text is never an HMAC secret (it is public "
+                "for asymmetric keys): load it with PyJWK instead.")
+        if _is_der_key(raw):
+            raise ex.InvalidKeyError(
+                "The specified key is an asymmetric key or x509 certificate and should not "
+                "be used as an HMAC secret.")
         k = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
         return json.dumps({"kty": "oct", "k": k})
     _refuse_rsa_private(key)
     return key_text(key)  # TypeError for what is no key (None, a number), as in PyJWT
+
+
+def _looks_like_jwk(raw: bytes) -> bool:
+    """Whether key text is JSON holding a JWK (an object with "kty", at any depth). Taken as an
+    HMAC secret, a published public JWK would let anyone sign HS256 tokens with its text
+    (algorithm confusion), so PyJWT refuses it and so do we. JSON nested too deep to read is
+    refused when it opens like an object or an array."""
+    try:
+        value = json.loads(raw, parse_int=lambda _: 0)
+    except RecursionError:
+        return raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+    except ValueError:  # not JSON (UnicodeDecodeError included): an ordinary secret
+        return False
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if "kty" in item:
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _is_der_key(raw: bytes) -> bool:
+    """Whether key bytes are a DER public key or certificate: asymmetric, never a secret."""
+    from cryptography import x509
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+    for load in (load_der_public_key, x509.load_der_x509_certificate):
+        try:
+            load(raw)
+            return True
+        except (TypeError, ValueError, UnsupportedAlgorithm):
+            pass
+    return False
 
 
 # PyJWT's RSA and RSA-PSS verification calls key.verify, which an RSA private key does not
