@@ -77,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Validator>> Validator::Create(Policy policy,
       new Validator(std::move(policy), std::move(first), std::move(options)));
 }
 
-absl::Status Validator::UpdateKeys(std::shared_ptr<const KeySet> keys) {
+absl::Status Validator::UpdateKeys(const std::shared_ptr<const KeySet>& keys) {
   absl::StatusOr<Verifier> verifier = Verifier::Create(policy_, keys);
   if (!verifier.ok()) {
     return verifier.status();

@@ -119,9 +119,10 @@ class Validator {
                  ValidationResult& out, const Requirements& requirements = {}) const;
 
   // UpdateKeys publishes `keys` with the same policy as a new generation: in-flight
-  // validations finish on the old snapshot, later ones use the new one, and every cache entry
-  // verified under the old one stops serving.
-  absl::Status UpdateKeys(std::shared_ptr<const KeySet> keys);
+  // validations finish on the old snapshot, later ones use the new one. Cache entries of keys
+  // that left the set are evicted; the others serve on only while their key is still the
+  // first one `keys` offers for their token (otherwise the token is verified afresh).
+  absl::Status UpdateKeys(const std::shared_ptr<const KeySet>& keys);
 
   // Revoke adds `key` to the denylist until `expires_at` (Unix seconds).
   absl::Status Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now);
