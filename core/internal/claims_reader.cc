@@ -18,22 +18,6 @@
 namespace tokenwarden::internal {
 namespace {
 
-// Is compares `key` with a string literal of known length. Every member name is tried against
-// every claim the reader types, so this is a length check and a byte loop the compiler unrolls
-// (GCC called memcmp for each literal instead).
-template <size_t N>
-inline bool Is(std::string_view key, const char (&literal)[N]) {
-  if (key.size() != N - 1) {
-    return false;
-  }
-  for (size_t i = 0; i + 1 < N; ++i) {
-    if (key[i] != literal[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // PlainRun returns how many bytes from `p` (at most to `end`) are plain string content: not a
 // quote, a backslash or a control character. Sixteen bytes per step where SSE2 is there (it is
 // part of x86-64), the last few one by one; never reads past `end`.
@@ -359,62 +343,62 @@ class ClaimReader {
 
   // Read reads the value of member `name` at the scanner's position. kMalformed with detail.
   Error Read(std::string_view name) {
-    if (Is(name, "exp")) {
+    if (IsName(name, "exp")) {
       return Date(out_.exp, "claim \"exp\" is not a number");
     }
-    if (Is(name, "nbf")) {
+    if (IsName(name, "nbf")) {
       return Date(out_.nbf, "claim \"nbf\" is not a number");
     }
-    if (Is(name, "iat")) {
+    if (IsName(name, "iat")) {
       return Date(out_.iat, "claim \"iat\" is not a number");
     }
-    if (Is(name, "auth_time")) {
+    if (IsName(name, "auth_time")) {
       return Date(out_.auth_time, "claim \"auth_time\" is not a number");
     }
-    if (Is(name, "iss")) {
+    if (IsName(name, "iss")) {
       return Text(out_.iss, "claim \"iss\" is not a string");
     }
-    if (Is(name, "sub")) {
+    if (IsName(name, "sub")) {
       return Text(out_.sub, "claim \"sub\" is not a string");
     }
-    if (Is(name, "jti")) {
+    if (IsName(name, "jti")) {
       return Text(out_.jti, "claim \"jti\" is not a string");
     }
-    if (Is(name, "azp")) {
+    if (IsName(name, "azp")) {
       return Text(out_.azp, "claim \"azp\" is not a string");
     }
-    if (Is(name, "client_id")) {
+    if (IsName(name, "client_id")) {
       return Text(out_.client_id, "claim \"client_id\" is not a string");
     }
-    if (Is(name, "cid")) {
+    if (IsName(name, "cid")) {
       return Text(out_.cid, "claim \"cid\" is not a string");
     }
-    if (Is(name, "appid")) {
+    if (IsName(name, "appid")) {
       return Text(out_.appid, "claim \"appid\" is not a string");
     }
-    if (Is(name, "sid")) {
+    if (IsName(name, "sid")) {
       return Text(out_.sid, "claim \"sid\" is not a string");
     }
-    if (Is(name, "nonce")) {
+    if (IsName(name, "nonce")) {
       return Text(out_.nonce, "claim \"nonce\" is not a string");
     }
-    if (Is(name, "at_hash")) {
+    if (IsName(name, "at_hash")) {
       return Text(out_.at_hash, "claim \"at_hash\" is not a string");
     }
-    if (Is(name, "aud")) {
+    if (IsName(name, "aud")) {
       out_.has_aud = true;
       return List(storage_.aud, nullptr, false,
                   "claim \"aud\" is neither a string nor an array of strings");
     }
-    if (Is(name, "scope")) {
+    if (IsName(name, "scope")) {
       return List(storage_.scopes, &out_.scope, true,
                   "claim \"scope\" is neither a string nor an array of strings");
     }
-    if (Is(name, "scp")) {
+    if (IsName(name, "scp")) {
       return List(storage_.scopes, nullptr, true,
                   "claim \"scp\" is neither a string nor an array of strings");
     }
-    if (Is(name, "cnf")) {
+    if (IsName(name, "cnf")) {
       const char* start = scan_.position();
       if (!scan_.Peek('{')) {
         return Fail("claim \"cnf\" is not an object (RFC 7800)");

@@ -23,13 +23,6 @@ bool ReadString(element value, std::optional<std::string_view>& out) {
   return true;
 }
 
-// Is compares `key` with a string literal of known length, which the compiler turns into a
-// length check and one or two word compares (operator== calls memcmp with a runtime length).
-template <size_t N>
-inline bool Is(std::string_view key, const char (&literal)[N]) {
-  return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
-}
-
 Error Malformed(std::string_view& detail, std::string_view why) {
   detail = why;
   return Error::kMalformed;
@@ -74,23 +67,23 @@ Error ReadHeader(element root, Header& out, HeaderStorage& storage, std::string_
   storage.names.clear();
   for (auto [key, value] : object) {
     storage.names.push_back(key);
-    if (Is(key, "alg")) {
+    if (IsName(key, "alg")) {
       if (!ReadString(value, alg)) {
         return Malformed(detail, "header parameter \"alg\" is not a string");
       }
-    } else if (Is(key, "kid")) {
+    } else if (IsName(key, "kid")) {
       if (!ReadString(value, out.kid)) {
         return Malformed(detail, "header parameter \"kid\" is not a string");
       }
-    } else if (Is(key, "typ")) {
+    } else if (IsName(key, "typ")) {
       if (!ReadString(value, out.typ)) {
         return Malformed(detail, "header parameter \"typ\" is not a string");
       }
-    } else if (Is(key, "cty")) {
+    } else if (IsName(key, "cty")) {
       if (!ReadString(value, out.cty)) {
         return Malformed(detail, "header parameter \"cty\" is not a string");
       }
-    } else if (Is(key, "crit")) {
+    } else if (IsName(key, "crit")) {
       // RFC 7515 §4.1.11: a non-empty array of strings; anything else is malformed.
       simdjson::dom::array crit;
       if (value.get_array().get(crit) != simdjson::SUCCESS || crit.size() == 0) {

@@ -20,6 +20,22 @@ inline constexpr size_t kMaxJsonDepth = 64;
 // jose_json_test and the CLI suite).
 inline constexpr size_t kSimdjsonMaxDepth = kMaxJsonDepth;
 
+// IsName compares a member name with a string literal of known length: a length check and a
+// byte loop the compiler unrolls. The readers try every name against each member they type,
+// and GCC called memcmp for each literal instead.
+template <size_t N>
+inline bool IsName(std::string_view name, const char (&literal)[N]) {
+  if (name.size() != N - 1) {
+    return false;
+  }
+  for (size_t i = 0; i + 1 < N; ++i) {
+    if (name[i] != literal[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // HeaderStorage holds the header's member names for the duplicate check; reused across tokens.
 struct HeaderStorage {
   std::vector<std::string_view> names;
