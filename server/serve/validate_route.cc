@@ -13,7 +13,7 @@
 #include "core/claims_output.h"
 #include "core/verifier.h"
 #include "server/serve/endpoints.h"
-#include "server/serve/request_path.h"
+#include "server/serve/original_request.h"
 #include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
@@ -131,68 +131,6 @@ std::string Join(const List& scopes) {
     base::StrAppend(&out, out.empty() ? "" : " ", s);
   }
   return out;
-}
-
-// OriginalRequest is the request the gateway is asking about.
-struct OriginalRequest {
-  std::string_view method;
-  std::string path;        // normalized (request_path.h)
-  bool ambiguous = false;  // the sources disagree or a path is refused: no rule can be chosen
-};
-
-// Agree folds one source of the original method or path into `value`: a repeated header, or
-// two sources that disagree, make the request ambiguous. A gateway that forwards its client's
-// headers would otherwise let the client pick the rule it is judged by (say X-Forwarded-Uri:
-// /public next to the gateway's own X-Original-URI: /admin), so tokenwarden refuses to guess.
-template <typename T>
-void Agree(std::optional<T> source, std::optional<T>& value, bool& ambiguous) {
-  if (!source.has_value()) {
-    return;
-  }
-  if (value.has_value() && *value != *source) {
-    ambiguous = true;
-  }
-  value = std::move(source);
-}
-
-// PathOf normalizes a URI source; a refused path makes the request ambiguous.
-std::optional<std::string> PathOf(std::optional<std::string_view> uri, bool& ambiguous) {
-  if (!uri.has_value()) {
-    return std::nullopt;
-  }
-  std::optional<std::string> path = NormalizeRequestPath(*uri);
-  if (!path.has_value()) {
-    ambiguous = true;
-  }
-  return path;
-}
-
-OriginalRequest OriginalOf(const http::Request& request) {
-  OriginalRequest original;
-  bool& ambiguous = original.ambiguous;
-  for (std::string_view name :
-       {"X-Forwarded-Method", "X-Original-Method", "X-Forwarded-Uri", "X-Original-URI"}) {
-    if (request.HeaderCount(name) > 1) {
-      ambiguous = true;
-    }
-  }
-  std::optional<std::string_view> method;
-  Agree(request.Header("X-Forwarded-Method"), method, ambiguous);
-  Agree(request.Header("X-Original-Method"), method, ambiguous);
-  std::optional<std::string> path;
-  Agree(PathOf(request.Header("X-Forwarded-Uri"), ambiguous), path, ambiguous);
-  Agree(PathOf(request.Header("X-Original-URI"), ambiguous), path, ambiguous);
-  constexpr std::string_view kPrefix = "/validate";
-  if (request.path.size() > kPrefix.size()) {
-    // Envoy ext_authz: /validate + the original path, asked with the original method.
-    Agree(PathOf(request.path.substr(kPrefix.size()), ambiguous), path, ambiguous);
-    Agree(std::optional<std::string_view>(request.method), method, ambiguous);
-  }
-  // With a path from a header but no method header, the method is unknown: only rules
-  // without a method apply.
-  original.method = method.has_value() ? *method : path.has_value() ? "" : request.method;
-  original.path = std::move(path).value_or("");
-  return original;
 }
 
 // AddClaimHeaders sends the configured claims of a passing token: the top-level mappings, then
