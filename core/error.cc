@@ -33,6 +33,13 @@ constexpr std::array<ErrorInfo, kNumErrors> kErrors = {{
     {"insufficient_scope", "the token does not grant a required scope"},
     {"too_old", "the authentication is older than the allowed maximum age"},
     {"revoked", "the token has been revoked"},
+    {"invalid_dpop_proof", "the DPoP proof is not valid for this request"},
+    {"dpop_proof_replayed", "the DPoP proof has been used before"},
+    {"use_dpop_nonce", "the DPoP proof must carry the nonce the server provides"},
+    {"dpop_key_mismatch", "the DPoP proof's key is not the key the token is bound to"},
+    {"proof_of_possession_required",
+     "the token is bound to a key or certificate: present it with its proof"},
+    {"certificate_mismatch", "the client certificate is not the one the token is bound to"},
 }};
 
 }  // namespace

@@ -30,10 +30,17 @@ enum class [[nodiscard]] Error : uint8_t {
   kInsufficientScope,          // "insufficient_scope"
   kTooOld,                     // "too_old"
   kRevoked,                    // "revoked"
+  // Sender-constrained tokens (RFC 9449 DPoP, RFC 8705 mTLS) and their proofs.
+  kInvalidDpopProof,           // "invalid_dpop_proof": the proof fails a check of RFC 9449 §4.3
+  kDpopProofReplayed,          // "dpop_proof_replayed": the proof's jti was seen before
+  kUseDpopNonce,               // "use_dpop_nonce": the proof lacks the server's current nonce
+  kDpopKeyMismatch,            // "dpop_key_mismatch": the proof's key is not the token's cnf.jkt
+  kProofOfPossessionRequired,  // "proof_of_possession_required": a bound token without proof
+  kCertificateMismatch,        // "certificate_mismatch": not the cnf x5t#S256 certificate
 };
 
 // kNumErrors is one past the last enumerator; arrays indexed by Error (metrics) use it.
-inline constexpr int kNumErrors = static_cast<int>(Error::kRevoked) + 1;
+inline constexpr int kNumErrors = static_cast<int>(Error::kCertificateMismatch) + 1;
 
 // ErrorCode returns the wire name of `error`, e.g. "invalid_signature", or "ok" for kOk.
 // Static storage.

@@ -9,36 +9,17 @@
 
 #include "base/ascii.h"
 #include "base/hex.h"
+#include "base/uri_chars.h"
 
 namespace tokenwarden::server::http {
 
 using base::EqualsIgnoreCase;
 using base::HexDigitValue;
+using base::IsUriAlpha;
+using base::IsUriDigit;
+using base::IsUriSubDelim;
+using base::IsUriUnreserved;
 namespace {
-
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsUnreserved(char c) {
-  return IsAlpha(c) || IsDigit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-bool IsSubDelim(char c) {
-  switch (c) {
-    case '!':
-    case '$':
-    case '&':
-    case '\'':
-    case '(':
-    case ')':
-    case '*':
-    case '+':
-    case ',':
-    case ';':
-    case '=':
-      return true;
-    default:
-      return false;
-  }
-}
 
 // PctEncodedAt: s[i] is '%' followed by two hex digits.
 bool PctEncodedAt(std::string_view s, size_t i) {
@@ -57,7 +38,7 @@ bool IsRegName(std::string_view s) {
         return false;
       }
       i += 2;
-    } else if (!IsUnreserved(s[i]) && !IsSubDelim(s[i])) {
+    } else if (!IsUriUnreserved(s[i]) && !IsUriSubDelim(s[i])) {
       return false;
     }
   }
@@ -80,7 +61,7 @@ bool IsIpLiteral(std::string_view s) {
       return false;
     }
     for (++i; i < inner.size(); ++i) {
-      if (!IsUnreserved(inner[i]) && !IsSubDelim(inner[i]) && inner[i] != ':') {
+      if (!IsUriUnreserved(inner[i]) && !IsUriSubDelim(inner[i]) && inner[i] != ':') {
         return false;
       }
     }
@@ -112,7 +93,7 @@ int PortNumber(std::string_view port) {
   }
   int value = 0;
   for (const char c : port) {
-    if (!IsDigit(c)) {
+    if (!IsUriDigit(c)) {
       return -1;
     }
     value = value * 10 + (c - '0');
@@ -124,7 +105,7 @@ int PortNumber(std::string_view port) {
 // '/', '?', and '%' checked separately). Controls, space, non-ASCII, '#' and the delimiters
 // RFC 3986 excludes ('"', '<', '>', '\', '^', '`', '{', '|', '}') are not.
 bool IsTargetChar(char c) {
-  return IsUnreserved(c) || IsSubDelim(c) || c == ':' || c == '@' || c == '/' || c == '?';
+  return IsUriUnreserved(c) || IsUriSubDelim(c) || c == ':' || c == '@' || c == '/' || c == '?';
 }
 
 bool IsPathAndQuery(std::string_view s) {

@@ -32,6 +32,12 @@ constexpr std::string_view kCodes[] = {
     "insufficient_scope",
     "too_old",
     "revoked",
+    "invalid_dpop_proof",
+    "dpop_proof_replayed",
+    "use_dpop_nonce",
+    "dpop_key_mismatch",
+    "proof_of_possession_required",
+    "certificate_mismatch",
 };
 
 TEST(ErrorTest, CodesAreStableInEnumOrder) {
