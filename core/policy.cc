@@ -432,6 +432,12 @@ Error CheckIntrospectedClaims(const Policy& policy, const Claims& claims, int64_
 
 Error CheckRequirements(const Requirements& requirements, const Policy& policy,
                         const Claims& claims, std::string_view& detail) {
+  if (requirements.possession != nullptr) {
+    if (const Error error = CheckPossession(*requirements.possession, claims, detail);
+        error != Error::kOk) {
+      return error;
+    }
+  }
   Checker c(nullptr, detail);
   if (!requirements.audiences.empty()) {
     const Outcome o = CheckAudience(requirements.audiences, policy, claims);

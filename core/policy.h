@@ -15,6 +15,7 @@
 #include "core/claims.h"
 #include "core/error.h"
 #include "core/header.h"
+#include "core/possession.h"
 #include "core/trace.h"
 
 namespace tokenwarden {
@@ -104,7 +105,13 @@ struct Requirements {
   std::span<const std::string> scopes;
   // audiences: when not empty, `aud` must name one of them (invalid_audience).
   std::span<const std::string> audiences;
-  bool empty() const { return scopes.empty() && audiences.empty(); }
+  // possession: what the request proved for a sender-constrained token (core/possession.h),
+  // checked first. Null: the caller does not judge the binding here; /introspect reports
+  // `cnf` to its caller instead (RFC 9449 §6.2), and the PyJWT- and jose-compatible decode
+  // functions never checked it. A resource server judging a request must set it, or a
+  // DPoP- or certificate-bound token passes as a bearer token.
+  const Possession* possession = nullptr;
+  bool empty() const { return scopes.empty() && audiences.empty() && possession == nullptr; }
 };
 
 // CheckRequirements applies `requirements` to verified `claims` of an issuer with `policy`

@@ -59,6 +59,33 @@ TEST(ValidatorTest, SecondValidationIsACacheHitWithTheSameClaims) {
   EXPECT_EQ(v->cache()->entries(), 1u);
 }
 
+TEST(ValidatorTest, ABoundTokenNeedsItsProofOnMissAndHitAlike) {
+  // RFC 9449 §7.2: a DPoP-bound token presented as a bearer token is refused, and a cache hit
+  // must not let the second request skip that.
+  const std::string claims =
+      base::StrCat(R"({"iss":"https://issuer.example","exp":)", kNow + 3600,
+                   R"(,"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}})");
+  const std::string token = MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256), claims, "a");
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  Possession bearer;
+  Possession proven;
+  proven.dpop_jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+  Requirements as_bearer;
+  as_bearer.possession = &bearer;
+  Requirements with_proof;
+  with_proof.possession = &proven;
+  for (const bool hit : {false, true}) {
+    EXPECT_EQ(v->Validate(token, kNow, scratch, r, with_proof), Error::kOk) << r.detail;
+    EXPECT_EQ(r.cache_hit, hit);
+    EXPECT_EQ(v->Validate(token, kNow, scratch, r, as_bearer), Error::kProofOfPossessionRequired);
+    EXPECT_TRUE(r.cache_hit);
+  }
+  // Without possession in the requirements the caller judges the binding (introspection).
+  EXPECT_EQ(v->Validate(token, kNow, scratch, r), Error::kOk);
+}
+
 TEST(ValidatorTest, IntegersBeyond64BitsValidateAndKeepTheirDigits) {
   // PyJWT, jose and jwcrypto sign such claims; they must validate and re-emit digit for digit,
   // from a verification and from a cache hit alike.
