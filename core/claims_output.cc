@@ -2,6 +2,7 @@
 
 #include "base/json_escape.h"
 #include "core/internal/claims_reader.h"
+#include "core/possession.h"
 
 namespace tokenwarden {
 
@@ -49,7 +50,7 @@ void AppendIntrospectionMembers(const Claims& claims, std::string& out) {
     }
   }
   if (!has_token_type) {
-    out.append(",\"token_type\":\"Bearer\"");
+    out.append(IsDpopBound(claims) ? ",\"token_type\":\"DPoP\"" : ",\"token_type\":\"Bearer\"");
   }
 }
 

@@ -19,7 +19,8 @@ namespace tokenwarden {
 // say), each value exactly as the issuer wrote it (minus insignificant whitespace; a big
 // integer keeps every digit). RFC 7662 §2.2's `scope` is a space-separated string: a `scope`
 // string is kept; a `scope` array (IdentityServer, Duende) or `scp` alone (Okta, Entra ID)
-// becomes one, made of every granted scope. `"token_type":"Bearer"` is added unless present.
+// becomes one, made of every granted scope. `"token_type"` is added unless present: "DPoP" for a
+// DPoP-bound token (cnf.jkt, RFC 9449 §6.2), else "Bearer".
 void AppendIntrospectionMembers(const Claims& claims, std::string& out);
 
 // ScopeText is the granted scopes as one space-separated string, the engine's one answer to

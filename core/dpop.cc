@@ -254,6 +254,9 @@ DpopResult VerifyDpopProof(std::string_view proof, const DpopRequest& request,
   DpopResult result;
   result.proof.jkt = *std::move(jkt);
   result.proof.jti = std::string(claims.jti);
+  if (claims.nonce.has_value()) {
+    result.proof.nonce = std::string(*claims.nonce);
+  }
   result.proof.iat = static_cast<int64_t>(std::floor(*claims.iat));
   result.proof.alg = header.alg;
   result.proof.replay_key = ReplayKeyOf(result.proof.jkt, claims.jti);

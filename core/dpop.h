@@ -67,6 +67,9 @@ using DpopReplayKey = std::array<uint8_t, 16>;
 struct DpopProof {
   std::string jkt;  // the RFC 7638 SHA-256 thumbprint of the proof's key, base64url
   std::string jti;
+  // nonce is the proof's `nonce`, for a server that judges its own nonces (several valid at
+  // once) rather than pass the one it expects in DpopRequest::nonce.
+  std::optional<std::string> nonce;
   int64_t iat = 0;
   Algorithm alg = Algorithm::kEs256;
   DpopReplayKey replay_key{};

@@ -48,6 +48,10 @@ Error Fail(Error error, std::string_view why, std::string_view& detail) {
 
 }  // namespace
 
+bool IsDpopBound(const Claims& claims) {
+  return claims.cnf.has_value() && BindingOf(*claims.cnf).jkt.has_value();
+}
+
 std::string CertificateThumbprint(std::string_view der) {
   uint8_t digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const uint8_t*>(der.data()), der.size(), digest);

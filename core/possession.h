@@ -33,6 +33,10 @@ struct Possession {
   bool dpop_required = false;
 };
 
+// IsDpopBound: `claims` carry cnf.jkt (RFC 9449 §6). Introspection then reports token_type
+// "DPoP" (§6.2).
+bool IsDpopBound(const Claims& claims);
+
 // CertificateThumbprint is the x5t#S256 of a DER certificate: base64url SHA-256, unpadded.
 std::string CertificateThumbprint(std::string_view der);
 

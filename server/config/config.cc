@@ -19,6 +19,7 @@
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
 #include "server/config/redis_config.h"
+#include "server/config/sender_constraint_config.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -302,6 +303,12 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "opaque_issuer") {
     return config_reader::ReadString(v, field, opaque_issuer_name);
   }
+  if (key == "dpop") {
+    return config_reader::ReadDpop(v, field, base_dir, out.dpop);
+  }
+  if (key == "client_certificate") {
+    return config_reader::ReadClientCertificate(v, field, out.client_certificate.emplace());
+  }
   return config_reader::UnknownField("", key);
 }
 
@@ -428,6 +435,7 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   if (!status.ok()) {
     return status;
   }
+  config_reader::KeepNonceSecret(config.dpop);
   return config;
 }
 

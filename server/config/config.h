@@ -19,19 +19,55 @@
 
 #include <absl/status/statusor.h>
 
+#include "core/dpop.h"
 #include "core/key_set.h"
 #include "core/policy.h"
 #include "server/config/secret_hash.h"
 
 namespace tokenwarden::server {
 
+// DpopMode is how an issuer, or a route, takes DPoP (RFC 9449):
+//   kOff       the DPoP scheme is refused; DPoP-bound tokens cannot be used at all
+//   kAllowed   DPoP-bound tokens need their proof, other tokens come as Bearer (the default)
+//   kRequired  only DPoP-bound tokens, each with its proof
+enum class DpopMode { kOff, kAllowed, kRequired };
+
 // RouteScopeRule: a request forwarded to /validate whose original method and URI match must
 // carry `scopes` (in addition to the issuer's required scopes). Rules are tried in order;
-// every matching rule applies.
+// every matching rule applies. A rule with `dpop` sets the DPoP mode of the requests it
+// matches instead of the issuer's (the last matching rule with one wins).
 struct RouteScopeRule {
   std::string method;       // "" matches any method; else exact (case-sensitive, e.g. "POST")
   std::string path_prefix;  // matches the original URI's path (before '?') by prefix
   std::vector<std::string> scopes;
+  std::optional<DpopMode> dpop;
+};
+
+// DpopConfig is the `dpop` object: how proofs are judged, for every issuer.
+struct DpopConfig {
+  AlgorithmSet algorithms = DpopAlgorithms();
+  int64_t max_age_seconds = 60;     // a proof's iat at most this old
+  int64_t max_future_seconds = 60;  // and at most this far ahead
+  int64_t leeway_seconds = 0;       // on both
+  size_t replay_cache_entries = 1 << 20;
+  // nonce: proofs must carry a nonce this server issued (RFC 9449 §9); nonce_secret keys
+  // them (from nonce_secret_file / nonce_secret_env, at least 32 bytes: instances behind one
+  // gateway need the same one; random per process when absent), each valid for
+  // nonce_lifetime_seconds and one lifetime more.
+  bool nonce = false;
+  std::string nonce_secret;
+  uint32_t nonce_lifetime_seconds = 300;
+};
+
+// ClientCertificateConfig is the `client_certificate` object: where the gateway that
+// terminates mutual TLS forwards the client's certificate (RFC 8705 certificate-bound tokens).
+struct ClientCertificateConfig {
+  enum class Format {
+    kPem,   // a PEM certificate, URL-encoded (nginx $ssl_client_escaped_cert) or not
+    kXfcc,  // Envoy's x-forwarded-client-cert: its Hash= (or Cert=) of the client element
+  };
+  std::string header;
+  Format format = Format::kPem;
 };
 
 // RemoteFetchConfig is how an issuer's HTTPS endpoints are reached (`fetch` object).
@@ -134,6 +170,7 @@ struct IssuerConfig {
   // for an issuer without keys (kNone).
   bool opaque = false;
   std::vector<RouteScopeRule> route_scopes;
+  DpopMode dpop = DpopMode::kAllowed;
   // profile names the provider profile the issuer started from ("" = none); its settings
   // are already in the fields above (server/config/provider_profile.h).
   std::string profile;
@@ -239,6 +276,8 @@ struct ServerConfig {
   LimitsConfig limits;
   AccessLogConfig access_log;
   std::optional<RedisConfig> redis;  // absent: a single instance
+  DpopConfig dpop;
+  std::optional<ClientCertificateConfig> client_certificate;  // absent: none forwarded
   std::vector<ClaimHeader> claim_headers = {
       {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
 };

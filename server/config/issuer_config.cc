@@ -17,6 +17,7 @@
 #include "server/config/config_reader.h"
 #include "server/config/provider_profile.h"
 #include "server/config/remote_issuer_config.h"
+#include "server/config/sender_constraint_config.h"
 
 namespace tokenwarden::server::config_reader {
 namespace {
@@ -95,13 +96,16 @@ absl::Status ReadRouteScope(element value, std::string_view path, RouteScopeRule
           absl::Status s = ReadStringList(v, field, /*non_empty=*/true, out.scopes);
           return s.ok() ? CheckScopes(out.scopes, field) : s;
         }
+        if (key == "dpop") {
+          return ReadDpopMode(v, field, out.dpop.emplace());
+        }
         return UnknownField(path, key);
       });
   if (status.ok() && !has_prefix) {
     status = MissingField(path, "path_prefix");
   }
-  if (status.ok() && !has_scopes) {
-    status = MissingField(path, "scopes");
+  if (status.ok() && !has_scopes && !out.dpop.has_value()) {
+    status = MissingField(path, "scopes");  // a rule that asks nothing is a mistake
   }
   return status;
 }
@@ -225,6 +229,9 @@ absl::Status ReadIssuerField(std::string_view key, element v, const std::string&
   }
   if (key == "route_scopes") {
     return ReadArray(v, field, /*non_empty=*/false, out.route_scopes, ReadRouteScope);
+  }
+  if (key == "dpop") {
+    return ReadDpopMode(v, field, out.dpop);
   }
   return absl::NotFoundError("");  // the caller names the field
 }

@@ -67,7 +67,7 @@ absl::StatusOr<DemoSetup> MakeDemo(const std::string& listen, const std::string&
   issuer.policy.leeway_seconds = 30;
   issuer.jwks_file = "(in memory)";
   issuer.keys = *std::move(keys);
-  issuer.route_scopes.push_back(RouteScopeRule{"", "/admin", {"orders:admin"}});
+  issuer.route_scopes.push_back(RouteScopeRule{"", "/admin", {"orders:admin"}, std::nullopt});
   config.issuers.push_back(std::move(issuer));
 
   demo.client_id = "demo-gateway";

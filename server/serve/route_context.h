@@ -18,6 +18,7 @@
 #include <absl/status/status.h>
 
 #include "core/denylist.h"
+#include "core/dpop_replay_cache.h"
 #include "server/http/message.h"
 #include "server/revocation/revocation_log.h"
 #include "server/revocation/revocation_sync.h"
@@ -38,6 +39,9 @@ struct RouteDeps {
   StateHolder* state = nullptr;
   Metrics* metrics = nullptr;
   Denylist* denylist = nullptr;
+  // dpop_replay remembers the DPoP proofs /validate accepted (RFC 9449 §11.1); null: a
+  // DPoP request is answered 503 (a server without one cannot tell a replay).
+  DpopReplayCache* dpop_replay = nullptr;
   revocation::RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
   // revocation_sync shares revocations with other instances; null without `redis`.
   revocation::RevocationSync* revocation_sync = nullptr;

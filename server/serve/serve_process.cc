@@ -45,6 +45,8 @@ std::unique_ptr<ServeProcess> ServeProcess::Create(ServeOptions options, ServeEn
   exit_code = p->LoadConfig(config);
   if (exit_code == 0) {
     p->denylist_ = std::make_shared<Denylist>(config.denylist.capacity);
+    // Process-long, like the denylist: a reload must not forget which proofs were used.
+    p->dpop_replay_ = std::make_unique<DpopReplayCache>(config.dpop.replay_cache_entries);
     exit_code = p->OpenRedis(config);
   }
   if (exit_code == 0) {
@@ -241,6 +243,7 @@ void ServeProcess::MakeRoutes(const ServerConfig& config) {
   deps.state = &state_;
   deps.metrics = metrics_.get();
   deps.denylist = denylist_.get();
+  deps.dpop_replay = dpop_replay_.get();
   deps.revocation_log = revocation_log_.get();
   deps.revocation_sync = revocation_sync_.get();
   if (redis_link_ != nullptr) {

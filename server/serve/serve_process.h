@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "core/denylist.h"
+#include "core/dpop_replay_cache.h"
 #include "server/config/config.h"
 #include "server/http/server.h"
 #include "server/redis/redis_link.h"
@@ -126,6 +127,7 @@ class ServeProcess {
   // use the ones above it until it dies.
   DemoFiles demo_files_;  // last to go: after the revocation log has closed its file
   std::shared_ptr<Denylist> denylist_;
+  std::unique_ptr<DpopReplayCache> dpop_replay_;
   // The link object outlives the live issuers, whose introspectors use it through
   // shared_results_; its thread is joined earlier, by link_running_.
   std::unique_ptr<redis::RedisLink> redis_link_;

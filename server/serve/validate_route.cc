@@ -1,7 +1,8 @@
 // /validate: forward authentication for gateways (nginx auth_request, Envoy ext_authz in HTTP
-// mode, Traefik forwardAuth). The token comes from `Authorization: Bearer` (RFC 6750 §2.1) on
-// any method; the answer is 200 with claim headers, 401 with an RFC 6750 §3 challenge, or
-// 403 insufficient_scope.
+// mode, Traefik forwardAuth). The token comes from `Authorization: Bearer` (RFC 6750 §2.1) or
+// `Authorization: DPoP` with a DPoP proof (RFC 9449 §7) on any method; a certificate-bound
+// token needs the client certificate the gateway forwards (RFC 8705). The answer is 200 with
+// claim headers, 401 with the challenges of validate_challenge.h, or 403 insufficient_scope.
 
 #include <algorithm>
 #include <array>
@@ -12,39 +13,17 @@
 #include "base/utf8.h"
 #include "core/claims_output.h"
 #include "core/verifier.h"
+#include "server/serve/dpop_nonce.h"
 #include "server/serve/endpoints.h"
 #include "server/serve/original_request.h"
+#include "server/serve/request_possession.h"
 #include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
+#include "server/serve/validate_challenge.h"
 
 namespace tokenwarden::server {
 
 namespace {
-
-// QuotedSafe renders `text` in the characters RFC 6750 §3 allows in error_description and
-// scope values (%x20-21 / %x23-5B / %x5D-7E: no '"', no '\', nothing outside ASCII): "§"
-// (the core's details cite RFC sections) becomes "section ", any other non-ASCII character
-// one '?', a quote, backslash or control character an apostrophe.
-std::string QuotedSafe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xa7) {
-      out += "section ";
-      ++i;
-    } else if (u >= 0x80) {
-      if ((u & 0xc0) != 0x80) {
-        out += '?';  // one per character: continuation bytes (10xxxxxx) add nothing
-      }
-    } else if (u < 0x20 || u == 0x7f || u == '"' || u == '\\') {
-      out += '\'';
-    } else {
-      out += static_cast<char>(u);
-    }
-  }
-  return out;
-}
 
 // kMaxDescriptionBytes bounds an error_description: one sentence, never a dump of input.
 constexpr size_t kMaxDescriptionBytes = 200;
@@ -57,8 +36,10 @@ constexpr size_t kMaxDescriptionBytes = 200;
 std::string Description(const TokenVerdict& verdict) {
   std::string out(verdict.description.empty() ? ErrorSummary(verdict.error) : verdict.description);
   const std::string_view detail = verdict.result.detail;
-  const bool for_client = verdict.error == Error::kMalformed ||
-                          detail == kDetailMicrosoftApiToken || detail == kDetailKeyOfAnotherIssuer;
+  const bool for_client =
+      verdict.error == Error::kMalformed || verdict.error == Error::kProofOfPossessionRequired ||
+      verdict.error == Error::kDpopKeyMismatch || verdict.error == Error::kCertificateMismatch ||
+      detail == kDetailMicrosoftApiToken || detail == kDetailKeyOfAnotherIssuer;
   if (verdict.description.empty() && for_client && !detail.empty()) {
     base::StrAppend(&out, ": ", verdict.result.detail);
   }
@@ -93,20 +74,6 @@ bool IsB64Token(std::string_view token) {
     all &= kB64TokenChar[static_cast<unsigned char>(token[i])];
   }
   return all != 0;
-}
-
-void Challenge(http::Response& response, int status, std::string_view error,
-               std::string_view description, std::string_view scope = {}) {
-  SetError(response, status, error.empty() ? "invalid_request" : error, description);
-  std::string value = "Bearer realm=\"tokenwarden\"";
-  if (!error.empty()) {
-    base::StrAppend(&value, ", error=\"", error, "\", error_description=\"",
-                    QuotedSafe(description), "\"");
-  }
-  if (!scope.empty()) {
-    base::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
-  }
-  response.AddHeader("WWW-Authenticate", value);
 }
 
 // AddScopes appends the space-separated `list` to `scopes`.
@@ -163,10 +130,46 @@ void AddClaimHeaders(const ServerState& state, const TokenVerdict& verdict, Work
   }
 }
 
+// RequestScopes are this request's own scopes, for the issuer the token turns out to be from:
+// the issuer's per-route rules on the original request, and what the gateway asks in
+// X-Required-Scopes. The core checks them with its one scope rule, on a cache hit as on a
+// miss. An ambiguous original request sets `ambiguous` (answered 400 once the token itself
+// has passed) and asks nothing.
+Requirements RequestScopes(const http::Request& request, const OriginalRequest& original,
+                           const IssuerConfig& config, WorkerContext& ctx, bool& ambiguous) {
+  ctx.required_scopes.clear();
+  if (!config.route_scopes.empty()) {
+    if (original.ambiguous) {
+      ambiguous = true;
+      return Requirements();
+    }
+    for (const RouteScopeRule& rule : config.route_scopes) {
+      if ((rule.method.empty() || rule.method == original.method) &&
+          original.path.starts_with(rule.path_prefix)) {
+        ctx.required_scopes.insert(ctx.required_scopes.end(), rule.scopes.begin(),
+                                   rule.scopes.end());
+      }
+    }
+  }
+  if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
+    AddScopes(*asked, ctx.required_scopes);
+  }
+  return Requirements{ctx.required_scopes, {}};
+}
+
+// ErrorOfVerdict is the `error` attribute of a refused token's challenge: RFC 9449 §7.1 uses
+// invalid_dpop_proof for the proof, invalid_token for everything about the token.
+std::string_view ErrorOfVerdict(Error error) {
+  return error == Error::kInvalidDpopProof || error == Error::kDpopProofReplayed
+             ? "invalid_dpop_proof"
+             : "invalid_token";
+}
+
 // AnswerValidate turns /validate's verdict into the response (and its metrics);
 // `refuse_ambiguous`: the token passed but the original request is ambiguous (400).
 void AnswerValidate(const RouteDeps& deps, http::Response& response, const ServerState& state,
-                    WorkerContext& ctx, const TokenVerdict& verdict, bool refuse_ambiguous) {
+                    WorkerContext& ctx, const TokenVerdict& verdict, bool refuse_ambiguous,
+                    const ChallengeSchemes& schemes) {
   if (verdict.reached_validator() && state.config().cache.enabled) {
     deps.metrics->CountCache(ctx.index(), verdict.result.cache_hit);
   }
@@ -180,7 +183,7 @@ void AnswerValidate(const RouteDeps& deps, http::Response& response, const Serve
     return;
   }
   if (refuse_ambiguous) {
-    Challenge(response, 400, "invalid_request",
+    Challenge(response, schemes, 400, "invalid_request",
               "the original request's method or path is ambiguous: given twice, "
               "differently, or a path applications read differently");
     return;
@@ -194,16 +197,96 @@ void AnswerValidate(const RouteDeps& deps, http::Response& response, const Serve
         verdict.claims == nullptr ||
         std::any_of(issuer_scopes.begin(), issuer_scopes.end(),
                     [&](const std::string& s) { return !verdict.claims->HasScope(s); });
-    Challenge(response, 403, "insufficient_scope", "the token lacks a required scope",
+    Challenge(response, schemes, 403, "insufficient_scope", "the token lacks a required scope",
               Join(issuer_short ? issuer_scopes : ctx.required_scopes));
     return;
   }
   if (verdict.error != Error::kOk) {
-    Challenge(response, 401, "invalid_token", Description(verdict));
+    Challenge(response, schemes, 401, ErrorOfVerdict(verdict.error), Description(verdict));
     return;
   }
   response.content_type = "";
   AddClaimHeaders(state, verdict, ctx, response);
+}
+
+// Presented is the credential of a /validate request: its token and the scheme it came with.
+struct Presented {
+  bool dpop = false;
+  std::string_view token;
+};
+
+// ReadAuthorization reads the one Authorization header (the Bearer or the DPoP scheme, in
+// any case, RFC 9110 §11.1); nullopt with the response filled when the request is refused.
+std::optional<Presented> ReadAuthorization(const http::Request& request, ChallengeSchemes& schemes,
+                                           http::Response& response) {
+  const size_t authorizations = request.HeaderCount("Authorization");
+  if (authorizations == 0) {
+    // RFC 6750 §3.1: no credentials at all -> a bare challenge, no error code.
+    Challenge(response, schemes, 401, "", "a bearer token is required");
+    return std::nullopt;
+  }
+  if (authorizations > 1) {
+    Challenge(response, schemes, 400, "invalid_request", "more than one Authorization header");
+    return std::nullopt;
+  }
+  const std::string_view value = *request.Header("Authorization");
+  Presented presented;
+  if (base::StartsWithIgnoreCase(value, "Bearer ")) {
+    presented.token = base::StripWhitespace(value.substr(7));
+  } else if (base::StartsWithIgnoreCase(value, "DPoP ") && schemes.offer_dpop) {
+    presented.dpop = true;
+    presented.token = base::StripWhitespace(value.substr(5));
+  } else {
+    Challenge(response, schemes, 401, "",
+              schemes.offer_dpop ? "the Authorization scheme must be Bearer or DPoP"
+                                 : "the Authorization scheme must be Bearer");
+    return std::nullopt;
+  }
+  schemes.dpop_request = presented.dpop;
+  return presented;
+}
+
+// RefusePossession answers a request whose DPoP proof or forwarded certificate failed before
+// its token was judged; use_dpop_nonce hands out the current nonce (RFC 9449 §9).
+void RefusePossession(const RouteDeps& deps, const ServerConfig& config, WorkerContext& ctx,
+                      const RequestPossession& possession, const ChallengeSchemes& schemes,
+                      int64_t now, http::Response& response) {
+  deps.metrics->CountValidation(ctx.index(), possession.error);
+  if (deps.log_notes) {
+    base::StrAppend(&response.log_note, " result=", ErrorCode(possession.error));
+  }
+  const std::string_view error = possession.error == Error::kUseDpopNonce ? "use_dpop_nonce"
+                                 : possession.error == Error::kCertificateMismatch
+                                     ? "invalid_token"
+                                     : "invalid_dpop_proof";
+  Challenge(response, schemes, 401, error, possession.detail);
+  if (possession.error == Error::kUseDpopNonce) {
+    response.AddHeader("DPoP-Nonce", CurrentDpopNonce(config.dpop.nonce_secret,
+                                                      config.dpop.nonce_lifetime_seconds, now));
+  }
+}
+
+// SpendProof records a DPoP proof whose request passed everything, once (RFC 9449 §11.1).
+void SpendProof(const RouteDeps& deps, const DpopProof& proof, int64_t now, TokenVerdict& verdict) {
+  const DpopReplayCache::Outcome outcome =
+      deps.dpop_replay == nullptr
+          ? DpopReplayCache::Outcome::kFull
+          : deps.dpop_replay->Remember(proof.replay_key, proof.replay_until, now);
+  if (outcome == DpopReplayCache::Outcome::kReplayed) {
+    verdict.Fail(verdict.judge, Error::kDpopProofReplayed, Error::kDpopProofReplayed,
+                 "the DPoP proof has been used before: make a new one for every request");
+  } else if (outcome == DpopReplayCache::Outcome::kFull) {
+    verdict.Fail(Judge::kUpstreamUnavailable, Error::kDpopProofReplayed, Error::kDpopProofReplayed,
+                 "too many recent DPoP proofs to tell a replay: try again shortly");
+  }
+}
+
+ChallengeSchemes SchemesOf(const ServerConfig& config) {
+  ChallengeSchemes schemes;
+  schemes.offer_bearer = BearerAcceptedAnywhere(config);
+  schemes.offer_dpop = DpopAcceptedAnywhere(config);
+  schemes.dpop_algorithms = config.dpop.algorithms;
+  return schemes;
 }
 
 }  // namespace
@@ -213,73 +296,66 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
   const RouteDeps& deps = routes.deps();
   const ServerState& state = ctx.Refresh(*deps.state);
   const int64_t now = deps.clock();
-  const size_t authorizations = request.HeaderCount("Authorization");
-  if (authorizations == 0) {
-    // RFC 6750 §3.1: no credentials at all -> a bare challenge, no error code.
-    SetError(response, 401, "invalid_request", "a bearer token is required");
-    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
+  ChallengeSchemes schemes = SchemesOf(state.config());
+  const std::optional<Presented> presented = ReadAuthorization(request, schemes, response);
+  if (!presented.has_value()) {
     return;
   }
-  if (authorizations > 1) {
-    Challenge(response, 400, "invalid_request", "more than one Authorization header");
-    return;
-  }
-  const std::string_view value = *request.Header("Authorization");
-  if (!base::StartsWithIgnoreCase(value, "Bearer ")) {
-    SetError(response, 401, "invalid_request", "the Authorization scheme must be Bearer");
-    response.AddHeader("WWW-Authenticate", "Bearer realm=\"tokenwarden\"");
-    return;
-  }
-  const std::string_view token = base::StripWhitespace(value.substr(7));
+  const std::string_view token = presented->token;
   if (deps.log_notes) {
     response.log_note = base::StrCat("token=", TokenDigest(token));
   }
   if (!IsB64Token(token)) {
     deps.metrics->CountValidation(ctx.index(), Error::kMalformed);
     // "Bearer Bearer eyJ...": a client that prefixes a header value it already prefixed.
-    Challenge(response, 401, "invalid_token",
-              base::StartsWithIgnoreCase(token, "Bearer ")
-                  ? "the bearer token is malformed: the Bearer scheme is given twice"
-                  : "the bearer token is malformed");
+    const bool twice =
+        base::StartsWithIgnoreCase(token, "Bearer ") || base::StartsWithIgnoreCase(token, "DPoP ");
+    const std::string_view what = presented->dpop ? "the access token" : "the bearer token";
+    Challenge(response, schemes, 401, "invalid_token",
+              base::StrCat(what, " is malformed",
+                           twice ? base::StrCat(": the ", token.substr(0, token.find(' ')),
+                                                " scheme is given twice")
+                                 : std::string()));
     return;
   }
-  // This request's own scopes, for the issuer the token turns out to be from: the issuer's
-  // per-route rules on the original request, and what the gateway asks in X-Required-Scopes.
-  // The core checks them with its one scope rule, on a cache hit as on a miss.
+  const OriginalRequest original = OriginalOf(request);
+  const RequestPossession possession =
+      CheckRequestPossession(request, presented->dpop, token, original, state.config(), now);
+  if (possession.error != Error::kOk) {
+    RefusePossession(deps, state.config(), ctx, possession, schemes, now, response);
+    return;
+  }
+  Possession proven;
+  proven.dpop_jkt = possession.proof.jkt;
+  proven.certificate_thumbprint = possession.certificate;
+  DpopMode mode = DpopMode::kAllowed;
   bool ambiguous = false;
   const auto requirements = [&](int issuer) {
-    ctx.required_scopes.clear();
     const IssuerConfig& config = *state.issuers()[static_cast<size_t>(issuer)].config;
-    if (!config.route_scopes.empty()) {
-      const OriginalRequest original = OriginalOf(request);
-      if (original.ambiguous) {
-        ambiguous = true;  // answered 400 below, once the token itself has passed
-        return Requirements();
-      }
-      for (const RouteScopeRule& rule : config.route_scopes) {
-        if ((rule.method.empty() || rule.method == original.method) &&
-            original.path.starts_with(rule.path_prefix)) {
-          ctx.required_scopes.insert(ctx.required_scopes.end(), rule.scopes.begin(),
-                                     rule.scopes.end());
-        }
-      }
-    }
-    if (const std::optional<std::string_view> asked = request.Header("X-Required-Scopes")) {
-      AddScopes(*asked, ctx.required_scopes);
-    }
-    return Requirements{ctx.required_scopes, {}};
+    mode = DpopModeFor(config, original);
+    proven.dpop_required = mode == DpopMode::kRequired;
+    Requirements out = RequestScopes(request, original, config, ctx, ambiguous);
+    out.possession = &proven;
+    return out;
   };
   TokenVerdict verdict;
   if (!routes.Judge(request, token, now, state, ctx, verdict, requirements)) {
     response.log_note.clear();
     return;  // deferred: runs again once the issuer has answered
   }
+  if (verdict.error == Error::kOk && presented->dpop && mode == DpopMode::kOff) {
+    verdict.Fail(verdict.judge, Error::kInvalidDpopProof, Error::kInvalidDpopProof,
+                 "this issuer's tokens are not taken with the DPoP scheme here");
+  }
+  if (verdict.error == Error::kOk && presented->dpop) {
+    SpendProof(deps, possession.proof, now, verdict);
+  }
   // An ambiguous original request is refused only once the token itself has passed.
   const bool refuse = ambiguous && verdict.error == Error::kOk;
   if (refuse) {
     verdict.outcome = Error::kMalformed;
   }
-  AnswerValidate(deps, response, state, ctx, verdict, refuse);
+  AnswerValidate(deps, response, state, ctx, verdict, refuse, schemes);
 }
 
 }  // namespace tokenwarden::server

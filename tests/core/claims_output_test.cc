@@ -109,6 +109,15 @@ TEST(IntrospectionMembersTest, EmptyPayloadGetsTokenTypeOnly) {
   EXPECT_EQ(Members("{}"), R"(,"token_type":"Bearer")");
 }
 
+TEST(IntrospectionMembersTest, DpopBoundTokensAreOfTypeDpop) {
+  // RFC 9449 §6.2: introspection tells the resource server the token is DPoP-bound, and its
+  // cnf carries the key's thumbprint for the proof check.
+  EXPECT_EQ(Members(R"({"sub":"u","cnf":{"jkt":"abc"}})"),
+            R"(,"sub":"u","cnf":{"jkt":"abc"},"token_type":"DPoP")");
+  EXPECT_EQ(Members(R"({"cnf":{"x5t#S256":"abc"}})"),
+            R"(,"cnf":{"x5t#S256":"abc"},"token_type":"Bearer")");
+}
+
 TEST(IntrospectionMembersTest, CopiesEveryClaimInOrderWithExactValues) {
   const std::string payload =
       R"({"iss":"https://a.example","sub":"user-1","aud":["api","other"],"exp":1700003600,)"

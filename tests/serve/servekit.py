@@ -162,32 +162,48 @@ _TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _RFC6750_VALUE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 
 
-def parse_challenge(value: str) -> tuple[str, dict[str, str]]:
-    """Parses one challenge `scheme param="v", param="v"` strictly; returns (scheme, params).
+def parse_challenges(value: str) -> list[tuple[str, dict[str, str]]]:
+    """Parses a challenge list strictly (RFC 9110 §11.6.1: `Bearer realm="x", error="y",
+    DPoP algs="ES256"`); returns [(scheme, params), ...] in order.
 
     Every parameter must be a quoted-string without escapes (RFC 6750 §3 forbids '"' and '\\'
-    in its attribute values), no parameter may repeat, and nothing may trail.
+    in its attribute values), no parameter may repeat within a challenge, and nothing may
+    trail.
     """
-    m = re.match(rf"({_TOKEN})(?: +|$)", value)
-    assert m, f"no auth-scheme in {value!r}"
-    scheme, rest = m.group(1), value[m.end():]
-    params: dict[str, str] = {}
+    scheme_re = re.compile(rf"({_TOKEN})(?: *, *(?=.)| +|$)")
     param = re.compile(rf'({_TOKEN})="([^"\\]*)"')
-    while rest:
-        pm = param.match(rest)
-        assert pm, f"bad auth-param at {rest!r} in {value!r}"
-        name = pm.group(1).lower()
-        assert name not in params, f"auth-param {name} repeated in {value!r}"
-        params[name] = pm.group(2)
-        rest = rest[pm.end():]
-        if rest:
-            sep = re.match(r" *, *", rest)
-            assert sep and sep.end() < len(rest), f"bad separator at {rest!r} in {value!r}"
-            rest = rest[sep.end():]
-    for name in ("error", "error_description", "scope"):
-        if name in params:
-            assert _RFC6750_VALUE.fullmatch(params[name]), f"{name} has characters RFC 6750 forbids"
-    return scheme, params
+    challenges: list[tuple[str, dict[str, str]]] = []
+    rest = value
+    while True:
+        m = scheme_re.match(rest)
+        assert m and not param.match(rest), f"no auth-scheme at {rest!r} in {value!r}"
+        scheme, bare, rest = m.group(1), "," in m.group(0), rest[m.end():]
+        params: dict[str, str] = {}
+        while rest and not bare:
+            pm = param.match(rest)
+            if pm is None:
+                break  # the next challenge's scheme
+            name = pm.group(1).lower()
+            assert name not in params, f"auth-param {name} repeated in {value!r}"
+            params[name] = pm.group(2)
+            rest = rest[pm.end():]
+            if rest:
+                sep = re.match(r" *, *", rest)
+                assert sep and sep.end() < len(rest), f"bad separator at {rest!r} in {value!r}"
+                rest = rest[sep.end():]
+        for name in ("error", "error_description", "scope"):
+            if name in params:
+                assert _RFC6750_VALUE.fullmatch(params[name]), \
+                    f"{name} has characters RFC 6750 forbids"
+        challenges.append((scheme, params))
+        if not rest:
+            return challenges
+
+
+def parse_challenge(value: str) -> tuple[str, dict[str, str]]:
+    """The first challenge of `value` (the one a refusal's error is in), strictly parsed; the
+    others (DPoP's, when the server also takes DPoP) must parse too."""
+    return parse_challenges(value)[0]
 
 
 # --------------------------------------------------------------------------

@@ -870,5 +870,62 @@ INSTANTIATE_TEST_SUITE_P(
                   "without spaces, '\"' or '\\')"}),
     TestName);
 
+// --- sender-constrained tokens (issue 21) ----------------------------------------------------
+
+TEST(ConfigTest, DpopDefaultsAllowItWithTheRfcWindow) {
+  absl::StatusOr<ServerConfig> config = Parse(Config());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->issuers[0].dpop, DpopMode::kAllowed);
+  EXPECT_EQ(config->dpop.max_age_seconds, 60);
+  EXPECT_EQ(config->dpop.algorithms, DpopAlgorithms());
+  EXPECT_FALSE(config->dpop.nonce);
+  EXPECT_EQ(config->dpop.nonce_secret.size(), 32u);  // random, for this process alone
+  EXPECT_FALSE(config->client_certificate.has_value());
+}
+
+TEST(ConfigTest, DpopAndClientCertificateFields) {
+  absl::StatusOr<ServerConfig> config = Parse(Config(
+      R"("dpop": {"algorithms": ["ES256", "EdDSA"], "max_age_seconds": 30,
+                  "max_future_seconds": 5, "leeway_seconds": 2, "replay_cache_entries": 4096,
+                  "nonce": true, "nonce_lifetime_seconds": 120},
+         "client_certificate": {"header": "X-Forwarded-Client-Cert", "format": "xfcc"})",
+      R"("dpop": "required",
+         "route_scopes": [{"path_prefix": "/public", "dpop": "off"}])"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->dpop.algorithms.ToString(), "ES256,EdDSA");
+  EXPECT_EQ(config->dpop.max_age_seconds, 30);
+  EXPECT_EQ(config->dpop.max_future_seconds, 5);
+  EXPECT_EQ(config->dpop.leeway_seconds, 2);
+  EXPECT_EQ(config->dpop.replay_cache_entries, 4096u);
+  EXPECT_TRUE(config->dpop.nonce);
+  EXPECT_EQ(config->dpop.nonce_lifetime_seconds, 120u);
+  ASSERT_TRUE(config->client_certificate.has_value());
+  EXPECT_EQ(config->client_certificate->header, "X-Forwarded-Client-Cert");
+  EXPECT_EQ(config->client_certificate->format, ClientCertificateConfig::Format::kXfcc);
+  EXPECT_EQ(config->issuers[0].dpop, DpopMode::kRequired);
+  ASSERT_EQ(config->issuers[0].route_scopes.size(), 1u);
+  EXPECT_EQ(config->issuers[0].route_scopes[0].dpop, DpopMode::kOff);
+  EXPECT_TRUE(config->issuers[0].route_scopes[0].scopes.empty());
+}
+
+TEST(ConfigTest, DpopRefusals) {
+  for (const auto& [json, message] : std::vector<std::pair<std::string, std::string>>{
+           {Config(R"("dpop": {"algorithms": ["HS256"]})"), "not an asymmetric"},
+           {Config(R"("dpop": {"algorithms": ["none"]})"), "not an asymmetric"},
+           {Config(R"("dpop": {"max_age_seconds": 0})"), "max_age_seconds"},
+           {Config(R"("dpop": {"replay_cache_entries": 10})"), "replay_cache_entries"},
+           {Config(R"("dpop": {"nonce_secret": "inline"})"), "unknown"},
+           {Config(R"("dpop": {"color": 1})"), "unknown"},
+           {Config("", R"("dpop": "sometimes")"), "\"off\", \"allowed\" or \"required\""},
+           {Config("", R"("route_scopes": [{"path_prefix": "/a"}])"), "scopes"},
+           {Config(R"("client_certificate": {"format": "pem"})"), "header"},
+           {Config(R"("client_certificate": {"header": "X Bad"})"), "header name"},
+           {Config(R"("client_certificate": {"header": "X-C", "format": "der"})"), "xfcc"}}) {
+    absl::StatusOr<ServerConfig> config = Parse(json);
+    ASSERT_FALSE(config.ok()) << json;
+    EXPECT_NE(Message(config).find(message), std::string::npos) << Message(config);
+  }
+}
+
 }  // namespace
 }  // namespace tokenwarden::server

@@ -162,6 +162,12 @@ std::optional<std::string> HeaderOf(const http::Response& response, std::string_
   return values.empty() ? std::nullopt : std::optional<std::string>(values[0]);
 }
 
+// kDpopOffer follows every Bearer challenge: the issuers here take DPoP too (the default
+// `dpop: allowed`), so a refusal offers that scheme as well (RFC 9449 §7.1).
+constexpr std::string_view kDpopOffer =
+    ", DPoP realm=\"tokenwarden\", algs=\"RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 "
+    "EdDSA\"";
+
 std::string Challenge(std::string_view error, std::string_view description,
                       std::string_view scope = "") {
   std::string out = "Bearer realm=\"tokenwarden\", error=\"" + std::string(error) +
@@ -169,7 +175,7 @@ std::string Challenge(std::string_view error, std::string_view description,
   if (!scope.empty()) {
     out += ", scope=\"" + std::string(scope) + "\"";
   }
-  return out;
+  return out + std::string(kDpopOffer);
 }
 
 std::string ErrorBody(std::string_view code, std::string_view description) {
@@ -216,8 +222,8 @@ ServerConfig MakeConfig(std::string_view extra_scope_a = "") {
   }
   a.jwks_file = "a.json";
   a.keys = MustJwks(JwksOf({RsaKey().Jwk("a1")}));
-  a.route_scopes.push_back(RouteScopeRule{"POST", "/admin", {"admin"}});
-  a.route_scopes.push_back(RouteScopeRule{"", "/orders", {"orders:read"}});
+  a.route_scopes.push_back(RouteScopeRule{"POST", "/admin", {"admin"}, std::nullopt});
+  a.route_scopes.push_back(RouteScopeRule{"", "/orders", {"orders:read"}, std::nullopt});
   config.issuers.push_back(std::move(a));
 
   IssuerConfig b;
@@ -641,7 +647,8 @@ TEST_F(RoutesTest, ValidateWithoutCredentialsIsABareChallenge) {
   r.target = "/validate";
   const http::Response response = Handle(r);
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(HeaderOf(response, "WWW-Authenticate"), "Bearer realm=\"tokenwarden\"");
+  EXPECT_EQ(HeaderOf(response, "WWW-Authenticate"),
+            "Bearer realm=\"tokenwarden\"" + std::string(kDpopOffer));
   EXPECT_EQ(response.body, ErrorBody("invalid_request", "a bearer token is required"));
 
   Req basic;
@@ -649,7 +656,8 @@ TEST_F(RoutesTest, ValidateWithoutCredentialsIsABareChallenge) {
   basic.Header("Authorization", Basic("rs-all", "s3cret"));
   const http::Response b = Handle(basic);
   EXPECT_EQ(b.status, 401);
-  EXPECT_EQ(HeaderOf(b, "WWW-Authenticate"), "Bearer realm=\"tokenwarden\"");
+  EXPECT_EQ(HeaderOf(b, "WWW-Authenticate"),
+            "Bearer realm=\"tokenwarden\"" + std::string(kDpopOffer));
 }
 
 TEST_F(RoutesTest, ValidateInvalidTokenChallenges) {
