@@ -77,15 +77,22 @@ std::string PemCertificateThumbprint(std::string_view pem) {
   }
   constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
   constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  const size_t begin = text->find(kBegin);
-  const size_t end = text->find(kEnd);
-  if (begin == std::string::npos || end == std::string::npos || end < begin ||
-      text->find(kBegin, begin + 1) != std::string::npos) {
-    return {};  // not one certificate: a chain names no single client
+  std::string_view armored = *text;
+  const size_t begin = armored.find(kBegin);
+  if (begin != std::string_view::npos) {
+    const size_t end = armored.find(kEnd);
+    if (end == std::string_view::npos || end < begin ||
+        armored.find(kBegin, begin + 1) != std::string_view::npos) {
+      return {};  // not one certificate: a chain names no single client
+    }
+    armored = armored.substr(begin + kBegin.size(), end - begin - kBegin.size());
+  } else {
+    // Traefik's passTLSClientCert sends the base64 body alone, and the peer's chain comma-
+    // separated after it: TLS puts the client's own certificate first (RFC 8446 §4.4.2).
+    armored = armored.substr(0, armored.find(','));
   }
   std::string body;
-  for (const char c :
-       std::string_view(*text).substr(begin + kBegin.size(), end - begin - kBegin.size())) {
+  for (const char c : armored) {
     if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
       body += c;
     }

@@ -3,7 +3,8 @@
 // The client certificate a gateway that terminates mutual TLS forwards to /validate, as the
 // x5t#S256 thumbprint a certificate-bound token names (RFC 8705 §3.1). Two forms:
 //   pem   a PEM certificate, URL-encoded (nginx: proxy_set_header X-SSL-Client-Cert
-//         $ssl_client_escaped_cert;) or plain;
+//         $ssl_client_escaped_cert;) or plain, or its base64 body alone (Traefik's
+//         passTLSClientCert, whose chain follows comma-separated: the first is the client's);
 //   xfcc  Envoy's x-forwarded-client-cert: exactly one element (forward_client_cert_details
 //         SANITIZE_SET: the edge proxy's own, about its client), whose Hash= (hex SHA-256 of
 //         the DER certificate) or, without one, Cert= (a URL-encoded PEM) is used.

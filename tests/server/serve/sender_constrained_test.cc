@@ -332,6 +332,25 @@ TEST(ClientCertificateTest, EnvoyXfcc) {
             thumbprint);
 }
 
+TEST(ClientCertificateTest, TraefikBodyWithoutDelimiters) {
+  const std::string pem = EcKey(Algorithm::kEs256).CertificatePem();
+  std::string body;
+  for (const std::string_view line : {std::string_view(pem)}) {
+    const size_t start = line.find('\n') + 1;
+    const size_t end = line.find("-----END");
+    for (const char c : line.substr(start, end - start)) {
+      if (c != '\n') {
+        body += c == '+' ? std::string("%2B") : c == '/' ? std::string("%2F") : std::string(1, c);
+      }
+    }
+  }
+  EXPECT_EQ(PemCertificateThumbprint(body), PemCertificateThumbprint(pem));
+  // The chain after the client's own certificate does not change whose it is.
+  EXPECT_EQ(PemCertificateThumbprint(body + "," + body.substr(0, 40)),
+            PemCertificateThumbprint(pem));
+  EXPECT_EQ(PemCertificateThumbprint("bm90IGEgY2VydGlmaWNhdGU"), "");
+}
+
 TEST(DpopNonceTest, ValidForItsSlotAndTheNext) {
   const std::string secret(32, 's');
   const std::string nonce = CurrentDpopNonce(secret, 60, 1000);
