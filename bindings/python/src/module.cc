@@ -5,6 +5,7 @@
 // the exception factory; everything judged here is judged by the core. The GIL is released
 // around a validation that may verify a public-key signature (tens of microseconds), and
 // kept for an HMAC one, which costs about what releasing and taking the GIL back does.
+// DPoP proof verification is registered from dpop.cc.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -26,6 +27,8 @@
 #include "core/algorithm.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "dpop.h"
+#include "error_factory.h"
 #include "json_to_python.h"
 
 namespace nb = nanobind;
@@ -36,59 +39,6 @@ namespace {
 using bindings::HandleOptions;
 using bindings::ValidatorHandle;
 using bindings::Verdict;
-
-// The callable that builds an exception from (code, message, detail, claim); set once by the
-// package at import. Kept for the life of the process (never released at shutdown).
-PyObject* g_error_factory = nullptr;
-
-void SetErrorFactory(nb::object factory) {
-  if (!PyCallable_Check(factory.ptr())) {
-    throw nb::type_error("the error factory must be callable");
-  }
-  Py_XDECREF(g_error_factory);
-  g_error_factory = factory.release().ptr();
-}
-
-// MakeError returns a new exception instance for a failed verdict (or nullptr with an error
-// set when even that fails): factory(code, message, detail, claim, payload), where payload is
-// the claims when the signature verified and a claim check failed, else None.
-PyObject* MakeError(const Verdict& out) {
-  if (g_error_factory == nullptr) {
-    PyErr_SetString(PyExc_RuntimeError, "tokenwarden: the error factory is not installed");
-    return nullptr;
-  }
-  PyObject* payload = nullptr;
-  if (!out.payload_json.empty()) {
-    payload = JsonToPython(out.payload_json);
-    if (payload == nullptr) {
-      // The payload is only an attachment: a claims set Python cannot represent must not
-      // replace the rejection with an unrelated JSONDecodeError or UnicodeDecodeError.
-      PyErr_Clear();
-    }
-  }
-  if (payload == nullptr) {
-    Py_INCREF(Py_None);  // (Py_NewRef is 3.10+)
-    payload = Py_None;
-  }
-  const std::string_view code = ErrorCode(out.error);
-  const std::string_view summary = ErrorSummary(out.error);
-  PyObject* exc = PyObject_CallFunction(
-      g_error_factory, "s#s#s#s#O", code.data(), static_cast<Py_ssize_t>(code.size()),
-      summary.data(), static_cast<Py_ssize_t>(summary.size()), out.detail.data(),
-      static_cast<Py_ssize_t>(out.detail.size()), out.missing_claim.data(),
-      static_cast<Py_ssize_t>(out.missing_claim.size()), payload);
-  Py_DECREF(payload);
-  return exc;
-}
-
-[[noreturn]] void RaiseFor(const Verdict& out) {
-  PyObject* exc = MakeError(out);
-  if (exc != nullptr) {
-    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
-    Py_DECREF(exc);
-  }
-  throw nb::python_error();
-}
 
 // TokenBytes views a str (its cached UTF-8) or bytes-like token. The view lives as long as
 // `token`, which the caller holds.
@@ -136,15 +86,28 @@ void CheckKeys(const std::string& keys) {
   }
 }
 
-// AlgorithmNames lists the `alg` names the core implements, so that the PyJWT layer can drop
-// the names it does not know from an allow-list (as PyJWT ignores them) without a copy of them.
-nb::tuple AlgorithmNames() {
+// NameTuple is the tuple of name_of(i) for i in [first, end): static names of the core.
+template <typename NameOf>
+nb::tuple NameTuple(int first, int end, NameOf name_of) {
   nb::list names;
-  for (int i = 0; i < kNumAlgorithms; ++i) {
-    const std::string_view name = AlgorithmName(static_cast<Algorithm>(i));
+  for (int i = first; i < end; ++i) {
+    const std::string_view name = name_of(i);
     names.append(nb::str(name.data(), name.size()));
   }
   return nb::steal<nb::tuple>(PySequence_Tuple(names.ptr()));
+}
+
+// AlgorithmNames lists the `alg` names the core implements, so that the PyJWT layer can drop
+// the names it does not know from an allow-list (as PyJWT ignores them) without a copy of them.
+nb::tuple AlgorithmNames() {
+  return NameTuple(0, kNumAlgorithms,
+                   [](int i) { return AlgorithmName(static_cast<Algorithm>(i)); });
+}
+
+// ErrorCodes lists the core's stable error codes (without "ok"), in enum order, so that the
+// package's tests can check that each has its exception class.
+nb::tuple ErrorCodes() {
+  return NameTuple(1, kNumErrors, [](int i) { return ErrorCode(static_cast<Error>(i)); });
 }
 
 nb::object Steal(PyObject* object) {
@@ -355,6 +318,8 @@ NB_MODULE(_native, m) {
   m.def("_set_error_factory", &tokenwarden::python::SetErrorFactory, nb::arg("factory"));
   m.def("_check_keys", &tokenwarden::python::CheckKeys, nb::arg("keys"));
   m.attr("ALGORITHMS") = tokenwarden::python::AlgorithmNames();
+  m.attr("ERROR_CODES") = tokenwarden::python::ErrorCodes();
+  tokenwarden::python::RegisterDpop(m);
   nb::class_<Validator> cls(m, "Validator");
   cls.def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
                    std::vector<std::string>, double, std::optional<std::string>,

@@ -8,7 +8,8 @@
 
 Every check is the core's (the same code as the tokenwarden server and CLI); a verification
 that may check a public-key signature runs with the GIL released (an HMAC one, about a
-microsecond, keeps it). For a PyJWT-compatible API, see ``tokenwarden.jwt``.
+microsecond, keeps it). For a PyJWT-compatible API, see ``tokenwarden.jwt``; for DPoP proofs
+(RFC 9449), ``verify_dpop_proof`` and ``DpopReplayCache``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 from . import _native
 from ._errors import *  # noqa: F401,F403 - the exception classes are public
 from ._errors import ERROR_CLASSES, InvalidTokenError, _make_error
+from ._dpop import (DpopProof, DpopReplayCache, access_token_hash, jwk_thumbprint,
+                    verify_dpop_proof)
 from ._keys import key_text as _key_text
 
 __version__ = "0.1.0"
@@ -111,5 +114,7 @@ class Validator(_native.Validator):
         self._update_keys(_key_text(jwks))
 
 
-__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES", "ALGORITHMS"] + [
+__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES", "ALGORITHMS",
+           "verify_dpop_proof", "DpopProof", "DpopReplayCache", "jwk_thumbprint",
+           "access_token_hash"] + [
     name for name in dir() if name.endswith("Error")]

@@ -7,6 +7,22 @@ _Now = Optional[Union[int, float]]
 
 def _set_error_factory(factory: Callable[..., BaseException]) -> None: ...
 
+ALGORITHMS: Tuple[str, ...]
+ERROR_CODES: Tuple[str, ...]
+
+class DpopReplayCache:
+    def __init__(self, capacity: float) -> None: ...
+    def __len__(self) -> int: ...
+
+def verify_dpop_proof(proof: str, method: str, url: str, access_token: Optional[str],
+                      nonce: Optional[str], now: Optional[float],
+                      algorithms: Optional[List[str]], max_age: float, max_future: float,
+                      leeway: float,
+                      replay_cache: Optional[DpopReplayCache]) -> Tuple[str, str, int, str]:
+    """(jkt, jti, iat, alg) of a verified proof, or raises a DpopProofError subclass."""
+def jwk_thumbprint(jwk_json: str) -> str: ...
+def access_token_hash(token: str) -> str: ...
+
 class Validator:
     def __init__(self, keys: str, issuer: Optional[str], audiences: List[str],
                  algorithms: List[str], leeway: int, typ: Optional[str],
