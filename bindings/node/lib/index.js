@@ -1,9 +1,11 @@
 'use strict';
-// tokenwarden for Node.js: Verifier (the native validator) and a jose-shaped jwtVerify.
+// tokenwarden for Node.js: Verifier (the native validator), a jose-shaped jwtVerify and DPoP
+// proof verification (lib/dpop.js).
 const native = require('./native');
 const { keysText } = require('./keys');
 const { TokenError, ERROR_CODES, tokenError } = require('./errors');
 const jose = require('./jose');
+const dpop = require('./dpop');
 
 // nowOf reads the `now` call option: Unix seconds, a Date, or undefined (the clock).
 function nowOf(options) {
@@ -107,4 +109,9 @@ module.exports = {
   createLocalJWKSet: jose.createLocalJWKSet,
   createRemoteJWKSet: jose.createRemoteJWKSet,
   errors: jose.errors,
+  verifyDpopProof: dpop.verifyDpopProof,
+  DpopReplayCache: dpop.DpopReplayCache,
+  DpopReplayCacheFullError: dpop.DpopReplayCacheFullError,
+  jwkThumbprint: dpop.jwkThumbprint,
+  accessTokenHash: dpop.accessTokenHash,
 };
