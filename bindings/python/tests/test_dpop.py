@@ -8,13 +8,14 @@ import base64
 import datetime
 import json
 import pathlib
+import time
 
 import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import tokenwarden
-from conftest import ticks_while
+from conftest import AUDIENCE, ISSUER, ticks_while
 from dpop_support import NOW, URL, refused
 from tokenwarden import _native
 
@@ -226,3 +227,73 @@ def test_verification_releases_the_gil():
     assert [r.jti for r in results] == [f"g-{i}" for i in range(100)]
     # With the GIL held through every call the spinner could not have run at all.
     assert during > 10, during
+
+
+# -- token binding (cnf): validate with what the request presented ---------------------------
+
+def test_validate_judges_the_token_binding(keys):
+    """A DPoP-bound token (cnf.jkt) passes with a proof by its key and nothing else once the
+    binding is checked; a certificate-bound one (cnf x5t#S256) likewise with its certificate."""
+    jkt = tokenwarden.jwk_thumbprint(JWK)
+    dpop_bound = keys.mint("ES256", cnf={"jkt": jkt})
+    cert_bound = keys.mint("ES256", cnf={"x5t#S256": "cert-1"})
+    bearer = keys.mint("ES256")
+
+    def validator(**kw):
+        return tokenwarden.Validator(keys.jwks, issuer=ISSUER, audience=AUDIENCE, **kw)
+
+    def code(v, token, **kw):
+        with pytest.raises(tokenwarden.InvalidTokenError) as info:
+            v.validate(token, **kw)
+        assert type(info.value) is tokenwarden.ERROR_CLASSES[info.value.code]
+        return info.value.code
+
+    # Off by default: a bound token passes as a bearer token unless the call presents a proof.
+    lenient = validator()
+    assert lenient.validate(dpop_bound)["cnf"] == {"jkt": jkt}
+    assert lenient.validate(dpop_bound, dpop_jkt=jkt)["sub"] == "user-1"
+    assert code(lenient, dpop_bound, dpop_jkt="another-key") == "dpop_key_mismatch"
+    assert code(lenient, bearer, dpop_jkt=jkt) == "dpop_key_mismatch"
+
+    strict = validator(check_binding=True)
+    assert strict.validate(bearer)["sub"] == "user-1"
+    for _ in range(2):  # the second is a cache hit: the binding is judged on each call
+        assert code(strict, dpop_bound) == "proof_of_possession_required"
+    assert strict.validate(dpop_bound, dpop_jkt=jkt)["sub"] == "user-1"
+    assert strict.validate_complete(dpop_bound, dpop_jkt=jkt)[1]["cnf"]["jkt"] == jkt
+    with pytest.raises(tokenwarden.ProofOfPossessionRequiredError):
+        strict.validate_complete(dpop_bound)
+    assert code(strict, cert_bound) == "proof_of_possession_required"
+    assert code(strict, cert_bound, certificate_thumbprint="cert-2") == "certificate_mismatch"
+    assert strict.validate(cert_bound, certificate_thumbprint="cert-1")["sub"] == "user-1"
+    err = pytest.raises(tokenwarden.DpopKeyMismatchError, strict.validate, dpop_bound,
+                        dpop_jkt="another-key").value
+    assert isinstance(err, tokenwarden.TokenBindingError) and "cnf.jkt" in err.detail
+
+    dpop_only = validator(dpop_required=True)
+    assert code(dpop_only, bearer) == "proof_of_possession_required"
+    assert dpop_only.validate(dpop_bound, dpop_jkt=jkt)["sub"] == "user-1"
+
+    for bad, exc in [(dict(dpop_jkt=""), ValueError), (dict(dpop_jkt=b"x"), TypeError),
+                     (dict(certificate_thumbprint=3), TypeError), (dict(dpop=1), TypeError)]:
+        with pytest.raises(exc):
+            strict.validate(dpop_bound, **bad)
+
+
+def test_a_verified_proof_then_its_bound_token(keys):
+    """The flow of a resource server: verify the DPoP proof, then the token with its jkt."""
+    jkt = tokenwarden.jwk_thumbprint(JWK)
+    token = keys.mint("ES256", cnf={"jkt": jkt})
+    v = tokenwarden.Validator(keys.jwks, issuer=ISSUER, audience=AUDIENCE, check_binding=True)
+    now = int(time.time())
+    p = proof(claims={"ath": tokenwarden.access_token_hash(token), "iat": now})
+    checked = tokenwarden.verify_dpop_proof(p, method="GET", url=URL, access_token=token)
+    assert v.validate(token, dpop_jkt=checked.jkt)["cnf"]["jkt"] == jkt
+    other = ec.generate_private_key(ec.SECP256R1())
+    other_jwk = json.loads(pyjwt.algorithms.ECAlgorithm.to_jwk(other.public_key()))
+    stranger = tokenwarden.verify_dpop_proof(
+        proof(claims={"ath": tokenwarden.access_token_hash(token), "iat": now},
+              header={"jwk": other_jwk}, key=other),
+        method="GET", url=URL, access_token=token)
+    with pytest.raises(tokenwarden.DpopKeyMismatchError):
+        v.validate(token, dpop_jkt=stranger.jkt)

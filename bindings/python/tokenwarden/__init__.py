@@ -78,6 +78,13 @@ class Validator(_native.Validator):
         cache: keep verified tokens (True: 16384 entries; an int: that many; False/0: off).
             A cache hit re-checks time claims and revocation.
         max_token_bytes: larger tokens fail as ``token_too_large``.
+        check_binding: judge every token's ``cnf`` binding (RFC 9449 DPoP ``jkt``, RFC 8705
+            ``x5t#S256``) against what each ``validate`` call presents (``dpop_jkt``: the
+            jkt of the request's verified DPoP proof; ``certificate_thumbprint``: its client
+            certificate's x5t#S256): a bound token without them fails with
+            ``proof_of_possession_required``. Off (the default), a call judges the binding only
+            when it presents one of them, and a bound token otherwise passes as a bearer token.
+        dpop_required: accept DPoP-bound tokens only (implies check_binding).
 
     Thread-safe: share one Validator between threads.
     """
@@ -89,8 +96,8 @@ class Validator(_native.Validator):
                  required_claims: Optional[Sequence[str]] = None,
                  scopes: Optional[Sequence[str]] = None, require_exp: bool = True,
                  cache: Union[bool, int] = True,
-                 max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
-                 _check_exp: bool = True, _check_nbf: bool = True,
+                 max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES, check_binding: bool = False,
+                 dpop_required: bool = False, _check_exp: bool = True, _check_nbf: bool = True,
                  _check_iat: bool = True) -> None:
         if cache is True:
             entries = 16384
@@ -105,7 +112,7 @@ class Validator(_native.Validator):
             _strings(algorithms, "algorithms"), _leeway_seconds(leeway), typ,
             _strings(required_claims, "required_claims"), _strings(scopes, "scopes"),
             bool(require_exp), bool(_check_exp), bool(_check_nbf), bool(_check_iat), entries,
-            int(max_token_bytes))
+            int(max_token_bytes), bool(check_binding), bool(dpop_required))
 
     def update_keys(self, jwks: Any) -> None:
         """Replace the key set (a rotation). In-flight validations finish on the old keys;

@@ -28,11 +28,14 @@ class Validator:
                  algorithms: List[str], leeway: int, typ: Optional[str],
                  required_claims: List[str], scopes: List[str], require_exp: bool,
                  check_exp: bool, check_nbf: bool, check_iat: bool, cache_entries: int,
-                 max_token_bytes: int) -> None: ...
-    def validate(self, token: _Token, now: _Now = None) -> Dict[str, Any]:
+                 max_token_bytes: int, check_binding: bool, dpop_required: bool) -> None: ...
+    def validate(self, token: _Token, now: _Now = None, *, dpop_jkt: Optional[str] = None,
+                 certificate_thumbprint: Optional[str] = None) -> Dict[str, Any]:
         """Validate a compact JWS; return its claims or raise an InvalidTokenError subclass."""
-    def validate_complete(self, token: _Token,
-                          now: _Now = None) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    def validate_complete(self, token: _Token, now: _Now = None, *,
+                          dpop_jkt: Optional[str] = None,
+                          certificate_thumbprint: Optional[str] = None
+                          ) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         """Like validate, returning (header, payload)."""
     def validate_many(self, tokens: Sequence[_Token],
                       now: _Now = None) -> List[Union[Dict[str, Any], BaseException]]:
