@@ -39,6 +39,15 @@ export interface VerifierOptions {
   checkExp?: boolean;
   checkNbf?: boolean;
   checkIat?: boolean;
+  /**
+   * Judge every token's `cnf` binding (DPoP `jkt`, mTLS `x5t#S256`) against what each call
+   * presents (`dpopJkt`, `certificateThumbprint`): a bound token without them fails with
+   * proof_of_possession_required. Default false: judged only when a call presents one, so a
+   * bound token otherwise passes as a bearer token.
+   */
+  checkBinding?: boolean;
+  /** Accept DPoP-bound tokens only (implies checkBinding). */
+  dpopRequired?: boolean;
 }
 
 export interface VerifyOptions {
@@ -46,6 +55,10 @@ export interface VerifyOptions {
   now?: number | Date;
   /** Return {header, payload} instead of the payload. */
   complete?: boolean;
+  /** The `jkt` of the request's verified DPoP proof (verifyDpopProof): the token's `cnf.jkt` must equal it. */
+  dpopJkt?: string;
+  /** The x5t#S256 (base64url SHA-256 of the DER) of the request's client certificate: the token's `cnf["x5t#S256"]` must equal it. */
+  certificateThumbprint?: string;
 }
 
 export interface CompleteResult<P = JWTPayload> {

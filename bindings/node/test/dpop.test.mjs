@@ -10,8 +10,9 @@ import * as jose from 'jose';
 
 import {
   verifyDpopProof, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash,
-  TokenError, ERROR_CODES, jwtVerify, errors,
+  TokenError, ERROR_CODES, jwtVerify, errors, Verifier,
 } from '../lib/index.mjs';
+import { AUDIENCE, ISSUER, makeKey, mint } from './helpers.mjs';
 
 const VECTORS = JSON.parse(readFileSync(new URL('./dpop_vectors.json', import.meta.url)));
 const TOKEN_REQUEST = VECTORS.token_request;
@@ -262,5 +263,70 @@ describe("proofs made by panva's dpop package", () => {
       'invalid_dpop_proof', signatureFails);
     refused(tamper(p, { ath: accessTokenHash('stolen-token') }), { ...req, accessToken: 'stolen-token' },
       'invalid_dpop_proof', signatureFails);
+  });
+});
+
+describe('token binding (cnf): verify with what the request presented', () => {
+  test('the binding rules, sync and async, on cache hits too', async () => {
+    const key = await makeKey('ES256');
+    const jkt = jwkThumbprint(JWK);
+    const dpopBound = await mint(key, { cnf: { jkt } });
+    const certBound = await mint(key, { cnf: { 'x5t#S256': 'cert-1' } });
+    const bearer = await mint(key);
+    const verifier = (extra = {}) => new Verifier({ jwks: { keys: [key.jwk] }, issuer: ISSUER, audience: AUDIENCE, ...extra });
+    const code = async (v, token, options) => {
+      let sync;
+      assert.throws(() => v.verify(token, options), (e) => {
+        assert.ok(e instanceof TokenError);
+        sync = e.code;
+        return true;
+      });
+      await assert.rejects(v.verifyAsync(token, options), (e) => e.code === sync);
+      return sync;
+    };
+
+    // Off by default: judged only when the call presents a proof's jkt.
+    const lenient = verifier();
+    assert.deepEqual(lenient.verify(dpopBound).cnf, { jkt });
+    assert.equal(lenient.verify(dpopBound, { dpopJkt: jkt }).sub, 'user-1');
+    assert.equal(await code(lenient, dpopBound, { dpopJkt: 'another-key' }), 'dpop_key_mismatch');
+    assert.equal(await code(lenient, bearer, { dpopJkt: jkt }), 'dpop_key_mismatch');
+
+    const strict = verifier({ checkBinding: true });
+    assert.equal(strict.verify(bearer).sub, 'user-1');
+    assert.equal(await code(strict, dpopBound), 'proof_of_possession_required');
+    assert.equal(await code(strict, dpopBound, {}), 'proof_of_possession_required'); // a cache hit
+    assert.equal(strict.verify(dpopBound, { dpopJkt: jkt }).sub, 'user-1');
+    assert.equal((await strict.verifyAsync(dpopBound, { dpopJkt: jkt, complete: true })).payload.cnf.jkt, jkt);
+    assert.equal(await code(strict, certBound), 'proof_of_possession_required');
+    assert.equal(await code(strict, certBound, { certificateThumbprint: 'cert-2' }), 'certificate_mismatch');
+    assert.equal(strict.verify(certBound, { certificateThumbprint: 'cert-1' }).sub, 'user-1');
+
+    const dpopOnly = verifier({ dpopRequired: true });
+    assert.equal(await code(dpopOnly, bearer), 'proof_of_possession_required');
+    assert.equal(dpopOnly.verify(dpopBound, { dpopJkt: jkt }).sub, 'user-1');
+
+    assert.throws(() => strict.verify(dpopBound, { dpopJkt: '' }), TypeError);
+    assert.throws(() => strict.verify(dpopBound, { certificateThumbprint: 7 }), TypeError);
+    await assert.rejects(strict.verifyAsync(dpopBound, { dpopJkt: 1 }), TypeError);
+    assert.throws(() => verifier({ checkBinding: 'yes' }), TypeError);
+  });
+
+  test("a resource server's flow: the proof, then its token with the proof's jkt", async () => {
+    const key = await makeKey('ES256');
+    const keypair = await DPoP.generateKeyPair('ES256');
+    const jkt = await DPoP.calculateThumbprint(keypair.publicKey);
+    const token = await mint(key, { cnf: { jkt } });
+    const v = new Verifier({ jwks: { keys: [key.jwk] }, issuer: ISSUER, audience: AUDIENCE, checkBinding: true });
+    const proof = await DPoP.generateProof(keypair, URL_, 'GET', undefined, token);
+    const checked = verifyDpopProof(proof, { method: 'GET', url: URL_, accessToken: token });
+    assert.equal(v.verify(token, { dpopJkt: checked.jkt }).cnf.jkt, jkt);
+    // A thief's own key: its proof verifies, the token's binding does not.
+    const thief = await DPoP.generateKeyPair('ES256');
+    const stolen = verifyDpopProof(await DPoP.generateProof(thief, URL_, 'GET', undefined, token), {
+      method: 'GET', url: URL_, accessToken: token,
+    });
+    assert.throws(() => v.verify(token, { dpopJkt: stolen.jkt }), (e) => e.code === 'dpop_key_mismatch');
+    assert.throws(() => v.verify(token), (e) => e.code === 'proof_of_possession_required');
   });
 });
