@@ -123,10 +123,12 @@ Napi::Value ProofValue(const Napi::Env& env, const DpopProof& proof) {
 Napi::Value VerifyDpopProofJs(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const DpopOptions options = OptionsOf(info);
+  DpopReplayCache* const cache = CacheOf(info);
   // A proof is read no further than the core's limit (plus a margin): a longer one is
-  // refused whatever its tail.
-  TokenReader reader(options.max_proof_bytes);
-  const std::string proof(reader.Read(env, info[0]));
+  // refused whatever its tail. One buffer per thread, read after the arguments whose reading
+  // could run JS (instanceof), so that no nested call reuses it before the check.
+  thread_local TokenReader reader(DpopOptions{}.max_proof_bytes);
+  const std::string_view proof = reader.Read(env, info[0]);
   const std::string method = StringArg(env, info[1], "method");
   const std::string url = StringArg(env, info[2], "url");
   const std::string access_token = IsSet(info[3]) ? StringArg(env, info[3], "accessToken") : "";
@@ -140,8 +142,7 @@ Napi::Value VerifyDpopProofJs(const Napi::CallbackInfo& info) {
   request.access_token = access_token;
   request.nonce = nonce;
   request.now = ValueOr(env, bindings::DpopNow(ReadNow(env, info[5])));
-  const bindings::DpopCheck check =
-      bindings::CheckDpopProof(proof, request, options, CacheOf(info));
+  const bindings::DpopCheck check = bindings::CheckDpopProof(proof, request, options, cache);
   if (check.result.error == Error::kOk) {
     return ProofValue(env, check.result.proof);
   }
