@@ -155,6 +155,9 @@ export interface DpopProof {
  */
 export function verifyDpopProof(proof: string, options: DpopVerifyOptions): DpopProof;
 
+/** verifyDpopProof on the libuv thread pool: the same results, as a Promise, and the same errors, as rejections. */
+export function verifyDpopProofAsync(proof: string, options: DpopVerifyOptions): Promise<DpopProof>;
+
 /** Remembers accepted DPoP proofs (at most `capacity`) until they are too old to pass anyway. */
 export class DpopReplayCache {
   constructor(capacity: number);

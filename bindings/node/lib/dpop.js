@@ -1,5 +1,5 @@
 'use strict';
-// DPoP (RFC 9449): verifyDpopProof, DpopReplayCache, jwkThumbprint and accessTokenHash. Every
+// DPoP (RFC 9449): verifyDpopProof(Async), DpopReplayCache, jwkThumbprint, accessTokenHash. Every
 // check is the core's (core/dpop.h); this file checks the options object and turns failures
 // into TokenErrors with the core's codes.
 const native = require('./native');
@@ -55,9 +55,8 @@ function seconds(value, name, fallback) {
   return value;
 }
 
-// verifyDpopProof checks the proof of one request; returns {jkt, jti, iat, alg} or throws a
-// TokenError (invalid_dpop_proof, use_dpop_nonce, dpop_proof_replayed). See index.d.ts.
-function verifyDpopProof(proof, options) {
+// nativeArgs checks verifyDpopProof's arguments and lists them as the addon takes them.
+function nativeArgs(proof, options) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError('tokenwarden: verifyDpopProof needs {method, url, ...}');
   }
@@ -75,14 +74,34 @@ function verifyDpopProof(proof, options) {
   if (replayCache !== undefined && replayCache !== null && !(replayCache instanceof DpopReplayCache)) {
     throw new TypeError('tokenwarden: replayCache must be a DpopReplayCache');
   }
-  const r = native.verifyDpopProof(
+  return [
     proof, options.method, options.url, accessToken, optionalString(options.nonce, 'nonce'),
     now ?? undefined, algorithms ?? undefined, seconds(options.maxAge, 'maxAge', 60),
     seconds(options.maxFuture, 'maxFuture', 60), seconds(options.leeway, 'leeway', 0),
-    replayCache ? DpopReplayCache.nativeOf(replayCache) : undefined);
+    replayCache ? DpopReplayCache.nativeOf(replayCache) : undefined,
+  ];
+}
+
+// proofOf is the addon's result as verifyDpopProof returns it, or the error it throws.
+function proofOf(r) {
   if (r.code === undefined) return r;
   if (r.cacheFull) throw new DpopReplayCacheFullError(`tokenwarden: ${r.detail}`);
   throw tokenError(r);
+}
+
+// verifyDpopProof checks the proof of one request; returns {jkt, jti, iat, alg} or throws a
+// TokenError (invalid_dpop_proof, use_dpop_nonce, dpop_proof_replayed). See index.d.ts.
+function verifyDpopProof(proof, options) {
+  return proofOf(native.verifyDpopProof(...nativeArgs(proof, options)));
+}
+
+// verifyDpopProofAsync checks it on the libuv thread pool; same results and errors.
+function verifyDpopProofAsync(proof, options) {
+  try {
+    return native.verifyDpopProofAsync(...nativeArgs(proof, options)).then(proofOf);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 // jwkThumbprint is the RFC 7638 SHA-256 thumbprint (base64url) of a public JWK (object or
@@ -99,4 +118,4 @@ function accessTokenHash(token) {
   return native.accessTokenHash(token);
 }
 
-module.exports = { verifyDpopProof, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash };
+module.exports = { verifyDpopProof, verifyDpopProofAsync, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash };

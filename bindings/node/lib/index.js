@@ -126,6 +126,7 @@ module.exports = {
   createRemoteJWKSet: jose.createRemoteJWKSet,
   errors: jose.errors,
   verifyDpopProof: dpop.verifyDpopProof,
+  verifyDpopProofAsync: dpop.verifyDpopProofAsync,
   DpopReplayCache: dpop.DpopReplayCache,
   DpopReplayCacheFullError: dpop.DpopReplayCacheFullError,
   jwkThumbprint: dpop.jwkThumbprint,

@@ -3,6 +3,6 @@ import cjs from './index.js';
 
 export const {
   Verifier, TokenError, ERROR_CODES, jwtVerify, createLocalJWKSet, createRemoteJWKSet, errors,
-  verifyDpopProof, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash,
+  verifyDpopProof, verifyDpopProofAsync, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash,
 } = cjs;
 export default cjs;

@@ -1,8 +1,10 @@
 #include "src/dpop.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings/common/dpop_check.h"
@@ -18,6 +20,8 @@ namespace {
 
 // NativeReplayCache is the addon's DpopReplayCache: one core cache, which the core locks per
 // shard (worker threads with their own addon instance cannot reach it: each has its own).
+// Shared with in-flight asynchronous checks, so collecting the JS object never frees a cache
+// a pool thread still uses.
 class NativeReplayCache : public Napi::ObjectWrap<NativeReplayCache> {
  public:
   static Napi::Function Class(Napi::Env env) {
@@ -36,17 +40,17 @@ class NativeReplayCache : public Napi::ObjectWrap<NativeReplayCache> {
     if (!capacity.ok()) {
       throw Napi::RangeError::New(env, "tokenwarden: " + std::string(capacity.status().message()));
     }
-    cache_ = std::make_unique<DpopReplayCache>(*capacity);
+    cache_ = std::make_shared<DpopReplayCache>(*capacity);
   }
 
-  DpopReplayCache& cache() { return *cache_; }
+  const std::shared_ptr<DpopReplayCache>& cache() const { return cache_; }
 
  private:
   Napi::Value Size(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(cache_->size()));
   }
 
-  std::unique_ptr<DpopReplayCache> cache_;
+  std::shared_ptr<DpopReplayCache> cache_;
 };
 
 bool IsSet(const Napi::Value& v) { return !v.IsUndefined() && !v.IsNull(); }
@@ -96,7 +100,7 @@ DpopOptions OptionsOf(const Napi::CallbackInfo& info) {
 
 // CacheOf returns the core cache of info[10], nullptr when it is unset; a TypeError for any
 // other object (ObjectWrap's unwrap would take another class's object for this one).
-DpopReplayCache* CacheOf(const Napi::CallbackInfo& info) {
+std::shared_ptr<DpopReplayCache> CacheOf(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   if (!IsSet(info[10])) {
     return nullptr;
@@ -106,7 +110,7 @@ DpopReplayCache* CacheOf(const Napi::CallbackInfo& info) {
       !info[10].As<Napi::Object>().InstanceOf(constructor->Value())) {
     throw Napi::TypeError::New(env, "tokenwarden: replayCache must be a DpopReplayCache");
   }
-  return &NativeReplayCache::Unwrap(info[10].As<Napi::Object>())->cache();
+  return NativeReplayCache::Unwrap(info[10].As<Napi::Object>())->cache();
 }
 
 Napi::Value ProofValue(const Napi::Env& env, const DpopProof& proof) {
@@ -119,30 +123,54 @@ Napi::Value ProofValue(const Napi::Env& env, const DpopProof& proof) {
   return o;
 }
 
-// VerifyDpopProofJs runs on the JS thread, as Verifier.verify does: one signature check.
-Napi::Value VerifyDpopProofJs(const Napi::CallbackInfo& info) {
+// DpopCall is one verifyDpopProof's arguments, owned: the synchronous call checks them in
+// place, the asynchronous one on a pool thread.
+struct DpopCall {
+  DpopOptions options;
+  std::shared_ptr<DpopReplayCache> cache;
+  std::string proof;
+  std::string method;
+  std::string url;
+  std::string access_token;
+  std::optional<std::string> nonce;
+  int64_t now = 0;
+
+  bindings::DpopCheck Run() const {
+    DpopRequest request;
+    request.method = method;
+    request.url = url;
+    request.access_token = access_token;
+    request.nonce = nonce;
+    request.now = now;
+    return bindings::CheckDpopProof(proof, request, options, cache.get());
+  }
+};
+
+DpopCall ReadCall(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const DpopOptions options = OptionsOf(info);
-  DpopReplayCache* const cache = CacheOf(info);
+  DpopCall call;
+  call.options = OptionsOf(info);
+  call.cache = CacheOf(info);
   // A proof is read no further than the core's limit (plus a margin): a longer one is
   // refused whatever its tail. One buffer per thread, read after the arguments whose reading
-  // could run JS (instanceof), so that no nested call reuses it before the check.
+  // could run JS (instanceof), so that no nested call reuses it before the copy.
   thread_local TokenReader reader(DpopOptions{}.max_proof_bytes);
-  const std::string_view proof = reader.Read(env, info[0]);
-  const std::string method = StringArg(env, info[1], "method");
-  const std::string url = StringArg(env, info[2], "url");
-  const std::string access_token = IsSet(info[3]) ? StringArg(env, info[3], "accessToken") : "";
-  std::optional<std::string> nonce;
-  if (IsSet(info[4])) {
-    nonce = StringArg(env, info[4], "nonce");
+  call.proof = reader.Read(env, info[0]);
+  call.method = StringArg(env, info[1], "method");
+  call.url = StringArg(env, info[2], "url");
+  if (IsSet(info[3])) {
+    call.access_token = StringArg(env, info[3], "accessToken");
   }
-  DpopRequest request;
-  request.method = method;
-  request.url = url;
-  request.access_token = access_token;
-  request.nonce = nonce;
-  request.now = ValueOr(env, bindings::DpopNow(ReadNow(env, info[5])));
-  const bindings::DpopCheck check = bindings::CheckDpopProof(proof, request, options, cache);
+  if (IsSet(info[4])) {
+    call.nonce = StringArg(env, info[4], "nonce");
+  }
+  call.now = ValueOr(env, bindings::DpopNow(ReadNow(env, info[5])));
+  return call;
+}
+
+// ResultOf is the proof object of a success, else the failure object (outcome.h) with
+// cacheFull set when the replay cache was full.
+Napi::Value ResultOf(const Napi::Env& env, const bindings::DpopCheck& check) {
   if (check.result.error == Error::kOk) {
     return ProofValue(env, check.result.proof);
   }
@@ -154,6 +182,40 @@ Napi::Value VerifyDpopProofJs(const Napi::CallbackInfo& info) {
     failure.Set("cacheFull", Napi::Boolean::New(env, true));
   }
   return failure;
+}
+
+// VerifyDpopProofJs runs on the JS thread, as Verifier.verify does: one signature check.
+Napi::Value VerifyDpopProofJs(const Napi::CallbackInfo& info) {
+  return ResultOf(info.Env(), ReadCall(info).Run());
+}
+
+// DpopWorker runs one check on the libuv thread pool, as Verifier.verifyAsync does, and
+// settles its promise with ResultOf's value.
+class DpopWorker : public Napi::AsyncWorker {
+ public:
+  DpopWorker(const Napi::Env& env, DpopCall call)
+      : Napi::AsyncWorker(env, "tokenwarden:verifyDpopProof"),
+        call_(std::move(call)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { check_ = call_.Run(); }
+  void OnOK() override { deferred_.Resolve(ResultOf(Env(), check_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  DpopCall call_;
+  bindings::DpopCheck check_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value VerifyDpopProofAsyncJs(const Napi::CallbackInfo& info) {
+  auto worker = std::make_unique<DpopWorker>(info.Env(), ReadCall(info));
+  const Napi::Promise promise = worker->Promise();
+  worker.release()->Queue();  // node-addon-api deletes an AsyncWorker once it has settled
+  return promise;
 }
 
 Napi::Value JwkThumbprintJs(const Napi::CallbackInfo& info) {
@@ -178,6 +240,8 @@ void ExportDpop(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(std::make_unique<Napi::FunctionReference>(Napi::Persistent(cache)).release());
   exports.Set("DpopReplayCache", cache);
   exports.Set("verifyDpopProof", Napi::Function::New<VerifyDpopProofJs>(env, "verifyDpopProof"));
+  exports.Set("verifyDpopProofAsync",
+              Napi::Function::New<VerifyDpopProofAsyncJs>(env, "verifyDpopProofAsync"));
   exports.Set("jwkThumbprint", Napi::Function::New<JwkThumbprintJs>(env, "jwkThumbprint"));
   exports.Set("accessTokenHash", Napi::Function::New<AccessTokenHashJs>(env, "accessTokenHash"));
 }

@@ -7,6 +7,7 @@
 //   native.verifyDpopProof(proof, method, url, accessToken, nonce, now, algorithms, maxAge,
 //                          maxFuture, leeway, cache)
 //     -> {jkt, jti, iat, alg}, or a failure object {code, summary, detail, cacheFull?}
+//   native.verifyDpopProofAsync(...the same)  // a Promise of it, checked on the thread pool
 //   native.jwkThumbprint(jwkJson) -> string;  native.accessTokenHash(token) -> string
 #ifndef TOKENWARDEN_BINDINGS_NODE_SRC_DPOP_H_
 #define TOKENWARDEN_BINDINGS_NODE_SRC_DPOP_H_
@@ -15,7 +16,7 @@
 
 namespace tokenwarden::node {
 
-// ExportDpop sets DpopReplayCache, verifyDpopProof, jwkThumbprint and accessTokenHash on
+// ExportDpop sets DpopReplayCache, verifyDpopProof(Async), jwkThumbprint and accessTokenHash on
 // `exports`. It keeps the DpopReplayCache constructor as the environment's instance data,
 // so that verifyDpopProof takes only a real cache.
 void ExportDpop(Napi::Env env, Napi::Object exports);

@@ -9,7 +9,7 @@ import * as DPoP from 'dpop';
 import * as jose from 'jose';
 
 import {
-  verifyDpopProof, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash,
+  verifyDpopProof, verifyDpopProofAsync, DpopReplayCache, DpopReplayCacheFullError, jwkThumbprint, accessTokenHash,
   TokenError, ERROR_CODES, jwtVerify, errors, Verifier,
 } from '../lib/index.mjs';
 import { AUDIENCE, ISSUER, makeKey, mint } from './helpers.mjs';
@@ -28,6 +28,16 @@ function verifyResource(overrides = {}, proof = RESOURCE.proof) {
 }
 
 // refused asserts that verifyDpopProof throws a TokenError with `code` (and `detail`).
+// (refusedAsync: that verifyDpopProofAsync rejects with one.)
+async function refusedAsync(proof, options, code, detail) {
+  await assert.rejects(verifyDpopProofAsync(proof, options), (e) => {
+    assert.ok(e instanceof TokenError, `not a TokenError: ${e}`);
+    assert.equal(e.code, code, e.message);
+    if (detail !== undefined) assert.equal(e.detail, detail);
+    return true;
+  });
+}
+
 function refused(proof, options, code, detail) {
   assert.throws(() => verifyDpopProof(proof, options), (e) => {
     assert.ok(e instanceof TokenError, `not a TokenError: ${e}`);
@@ -328,5 +338,35 @@ describe('token binding (cnf): verify with what the request presented', () => {
     });
     assert.throws(() => v.verify(token, { dpopJkt: stolen.jkt }), (e) => e.code === 'dpop_key_mismatch');
     assert.throws(() => v.verify(token), (e) => e.code === 'proof_of_possession_required');
+  });
+});
+
+describe('verifyDpopProofAsync: the same verdicts on the thread pool', () => {
+  const req = { method: 'GET', url: URL_, now: NOW };
+
+  test("RFC 9449's proof, each failure code, argument errors as rejections", async () => {
+    const r = await verifyDpopProofAsync(RESOURCE.proof, {
+      method: RESOURCE.method, url: RESOURCE.url, accessToken: RESOURCE.access_token, now: RESOURCE.now,
+    });
+    assert.deepEqual(r, verifyResource());
+    await refusedAsync(RESOURCE.proof, { method: 'POST', url: RESOURCE.url, now: RESOURCE.now }, 'invalid_dpop_proof',
+      "the DPoP proof's htm is not the request's method");
+    await refusedAsync(await proof(), { ...req, nonce: 'n' }, 'use_dpop_nonce');
+    const cache = new DpopReplayCache(10);
+    await verifyDpopProofAsync(await proof(), { ...req, replayCache: cache });
+    await refusedAsync(await proof(), { ...req, replayCache: cache }, 'dpop_proof_replayed');
+    await assert.rejects(verifyDpopProofAsync(await proof(), { ...req, leeway: 0.5 }), RangeError);
+    await assert.rejects(verifyDpopProofAsync(42, req), TypeError);
+  });
+
+  test('concurrent checks of one proof with one cache: exactly one is accepted', async () => {
+    const cache = new DpopReplayCache(1000);
+    const proofs = await Promise.all(Array.from({ length: 20 }, (_, i) => proof({ jti: `c-${i}` })));
+    const attempts = proofs.flatMap((p) => Array.from({ length: 4 }, () => p));
+    const settled = await Promise.allSettled(attempts.map((p) => verifyDpopProofAsync(p, { ...req, replayCache: cache })));
+    const accepted = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value.jti);
+    assert.deepEqual(accepted.sort(), proofs.map((_, i) => `c-${i}`).sort());
+    assert.ok(settled.filter((s) => s.status === 'rejected').every((s) => s.reason.code === 'dpop_proof_replayed'));
+    assert.equal(cache.size, 20);
   });
 });
