@@ -5,6 +5,7 @@ client library are in test_dpop_client.py."""
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import datetime
 import json
 import pathlib
@@ -160,6 +161,24 @@ def test_replay_is_refused_and_only_accepted_proofs_spend_their_jti():
                                   url=URL, now=NOW, replay_cache=cache)
     # Without a cache, nothing is remembered.
     tokenwarden.verify_dpop_proof(first, method="GET", url=URL, now=NOW, access_token="tok")
+
+
+def test_threads_sharing_a_replay_cache_accept_each_proof_once():
+    cache = tokenwarden.DpopReplayCache(1000)
+    proofs = [proof(claims={"jti": f"t-{i}"}) for i in range(20)]
+
+    def attempt(p):
+        try:
+            return tokenwarden.verify_dpop_proof(p, method="GET", url=URL, now=NOW,
+                                                 replay_cache=cache).jti
+        except tokenwarden.DpopProofReplayedError:
+            return None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(attempt, proofs * 4))
+    assert sorted(r for r in results if r is not None) == sorted(f"t-{i}" for i in range(20))
+    assert results.count(None) == 60
+    assert len(cache) == 20
 
 
 def test_a_full_replay_cache_refuses_rather_than_forget():
