@@ -146,6 +146,8 @@ export interface DpopProof {
   /** Whole Unix seconds. */
   iat: number;
   alg: string;
+  /** The proof's `nonce`, when it has one: for a server that judges its own nonces instead of passing `nonce`. */
+  nonce?: string;
 }
 
 /**

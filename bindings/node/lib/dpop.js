@@ -89,7 +89,7 @@ function proofOf(r) {
   throw tokenError(r);
 }
 
-// verifyDpopProof checks the proof of one request; returns {jkt, jti, iat, alg} or throws a
+// verifyDpopProof checks the proof of one request; returns {jkt, jti, iat, alg, nonce?} or throws a
 // TokenError (invalid_dpop_proof, use_dpop_nonce, dpop_proof_replayed). See index.d.ts.
 function verifyDpopProof(proof, options) {
   return proofOf(native.verifyDpopProof(...nativeArgs(proof, options)));

@@ -120,6 +120,9 @@ Napi::Value ProofValue(const Napi::Env& env, const DpopProof& proof) {
   o.Set("iat", Napi::Number::New(env, static_cast<double>(proof.iat)));
   const std::string_view alg = AlgorithmName(proof.alg);
   o.Set("alg", Napi::String::New(env, alg.data(), alg.size()));
+  if (proof.nonce.has_value()) {
+    o.Set("nonce", Napi::String::New(env, *proof.nonce));
+  }
   return o;
 }
 

@@ -6,7 +6,7 @@
 //   const cache = new native.DpopReplayCache(capacity);  // cache.size
 //   native.verifyDpopProof(proof, method, url, accessToken, nonce, now, algorithms, maxAge,
 //                          maxFuture, leeway, cache)
-//     -> {jkt, jti, iat, alg}, or a failure object {code, summary, detail, cacheFull?}
+//     -> {jkt, jti, iat, alg, nonce?}, or a failure object {code, summary, detail, cacheFull?}
 //   native.verifyDpopProofAsync(...the same)  // a Promise of it, checked on the thread pool
 //   native.jwkThumbprint(jwkJson) -> string;  native.accessTokenHash(token) -> string
 #ifndef TOKENWARDEN_BINDINGS_NODE_SRC_DPOP_H_

@@ -49,7 +49,7 @@ T ValueOr(absl::StatusOr<T> value) {
   return *std::move(value);
 }
 
-// VerifyDpopProof returns (jkt, jti, iat, alg) or raises the exception of the code. The
+// VerifyDpopProof returns (jkt, jti, iat, alg, nonce) or raises the exception of the code. The
 // package (tokenwarden/_dpop.py) has checked the argument types. Every proof costs a
 // public-key signature check, so the GIL is released around it, as Validator.validate does
 // for such tokens; the arguments are C++ copies, which the check may read without it.
@@ -93,8 +93,12 @@ nb::tuple VerifyDpopProofPy(const std::string& proof, const std::string& method,
   }
   const DpopProof& p = check.result.proof;
   const std::string_view alg = AlgorithmName(p.alg);
+  nb::object proof_nonce = nb::none();
+  if (p.nonce.has_value()) {
+    proof_nonce = nb::str(p.nonce->data(), p.nonce->size());
+  }
   return nb::make_tuple(nb::str(p.jkt.data(), p.jkt.size()), nb::str(p.jti.data(), p.jti.size()),
-                        p.iat, nb::str(alg.data(), alg.size()));
+                        p.iat, nb::str(alg.data(), alg.size()), proof_nonce);
 }
 
 std::string JwkThumbprintPy(const std::string& jwk_json) {

@@ -133,7 +133,11 @@ def test_use_dpop_nonce():
     refused(proof(claims={"nonce": "n-1"}), "use_dpop_nonce",
             "the DPoP proof's nonce is not the current one", nonce="n-2")
     assert tokenwarden.verify_dpop_proof(proof(claims={"nonce": "n-2"}), method="GET", url=URL,
-                                         now=NOW, nonce="n-2").jti == "j-1"
+                                         now=NOW, nonce="n-2").nonce == "n-2"
+    # Without an expected nonce the proof's is handed back, for the service to judge.
+    assert tokenwarden.verify_dpop_proof(proof(claims={"nonce": "n-9"}), method="GET", url=URL,
+                                         now=NOW).nonce == "n-9"
+    assert tokenwarden.verify_dpop_proof(proof(), method="GET", url=URL, now=NOW).nonce is None
 
 
 def test_replay_is_refused_and_only_accepted_proofs_spend_their_jti():

@@ -18,13 +18,15 @@ _Seconds = Union[int, float, _dt.timedelta]
 
 class DpopProof(NamedTuple):
     """A verified proof. ``jkt`` is its key's RFC 7638 thumbprint (compare it with the
-    token's ``cnf.jkt``), ``jti`` its identifier, ``iat`` its time (whole Unix seconds) and
-    ``alg`` its signature algorithm."""
+    token's ``cnf.jkt``), ``jti`` its identifier, ``iat`` its time (whole Unix seconds),
+    ``alg`` its signature algorithm and ``nonce`` its ``nonce`` (None without one), for a
+    service that judges its own nonces rather than pass the one it expects."""
 
     jkt: str
     jti: str
     iat: int
     alg: str
+    nonce: Optional[str] = None
 
 
 class DpopReplayCache(_native.DpopReplayCache):
@@ -107,10 +109,9 @@ def verify_dpop_proof(proof: Union[str, bytes], *, method: str, url: str,
             nonce, None if now is None else float(now), algorithms, _seconds(max_age, "max_age"),
             _seconds(max_future, "max_future"), _seconds(leeway, "leeway"), replay_cache)
     try:
-        jkt, jti, iat, alg = _native.verify_dpop_proof(*args)
+        return DpopProof(*_native.verify_dpop_proof(*args))
     except OverflowError as e:  # the only one it raises: the replay cache is full
         raise DpopReplayCacheFullError(str(e)) from None
-    return DpopProof(jkt, jti, iat, alg)
 
 
 def jwk_thumbprint(jwk: Union[str, bytes, Mapping[str, Any]]) -> str:

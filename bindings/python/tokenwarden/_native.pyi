@@ -18,8 +18,9 @@ def verify_dpop_proof(proof: str, method: str, url: str, access_token: Optional[
                       nonce: Optional[str], now: Optional[float],
                       algorithms: Optional[List[str]], max_age: float, max_future: float,
                       leeway: float,
-                      replay_cache: Optional[DpopReplayCache]) -> Tuple[str, str, int, str]:
-    """(jkt, jti, iat, alg) of a verified proof, or raises a DpopProofError subclass."""
+                      replay_cache: Optional[DpopReplayCache]
+                      ) -> Tuple[str, str, int, str, Optional[str]]:
+    """(jkt, jti, iat, alg, nonce) of a verified proof, or raises a DpopProofError subclass."""
 def jwk_thumbprint(jwk_json: str) -> str: ...
 def access_token_hash(token: str) -> str: ...
 
