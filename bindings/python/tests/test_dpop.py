@@ -293,6 +293,11 @@ def test_validate_judges_the_token_binding(keys):
                         dpop_jkt="another-key").value
     assert isinstance(err, tokenwarden.TokenBindingError) and "cnf.jkt" in err.detail
 
+    # validate_many presents nothing: each bound token comes back refused.
+    many = strict.validate_many([bearer, dpop_bound, cert_bound])
+    assert many[0]["sub"] == "user-1"
+    assert [type(e) for e in many[1:]] == [tokenwarden.ProofOfPossessionRequiredError] * 2
+
     dpop_only = validator(dpop_required=True)
     assert code(dpop_only, bearer) == "proof_of_possession_required"
     assert dpop_only.validate(dpop_bound, dpop_jkt=jkt)["sub"] == "user-1"
