@@ -109,6 +109,8 @@ absl::StatusOr<std::unique_ptr<ValidatorHandle>> ValidatorHandle::Create(
     return validator.status();
   }
   std::unique_ptr<ValidatorHandle> handle(new ValidatorHandle(*std::move(validator)));
+  handle->check_binding_ = options.check_binding || options.dpop_required;
+  handle->dpop_required_ = options.dpop_required;
   handle->NoteKeys(handle->validator_->snapshot()->verifier.keys());
   return handle;
 }
@@ -134,8 +136,22 @@ ValidatorHandle::Lease::~Lease() {
   handle_.pool_.push_back(std::move(scratch_));
 }
 
-void ValidatorHandle::Call::Run(std::string_view token, double now) {
-  error_ = handle_.validator_->Validate(token, now, scratch_, result_);
+const Possession* ValidatorHandle::PossessionFor(const Presented& presented,
+                                                 Possession& storage) const {
+  if (!check_binding_ && presented.empty()) {
+    return nullptr;
+  }
+  storage.dpop_jkt = presented.dpop_jkt;
+  storage.certificate_thumbprint = presented.certificate_thumbprint;
+  storage.dpop_required = dpop_required_;
+  return &storage;
+}
+
+void ValidatorHandle::Call::Run(std::string_view token, double now, const Presented& presented) {
+  Possession possession;
+  Requirements requirements;
+  requirements.possession = handle_.PossessionFor(presented, possession);
+  error_ = handle_.validator_->Validate(token, now, scratch_, result_, requirements);
   missing_claim_.clear();
   if (error_ == Error::kMissingClaim) {
     missing_claim_ = MissingClaim(handle_.validator_->policy(), result_.token);
@@ -146,9 +162,10 @@ Verdict ValidatorHandle::Call::verdict() const {
   return {error_, result_.header_json, result_.payload_json, result_.detail, missing_claim_};
 }
 
-void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out) const {
+void ValidatorHandle::Validate(std::string_view token, double now, Outcome& out,
+                               const Presented& presented) const {
   Call call(*this);
-  call.Run(token, now);
+  call.Run(token, now, presented);
   const Verdict verdict = call.verdict();
   out.error = verdict.error;
   out.cache_hit = call.result().cache_hit;

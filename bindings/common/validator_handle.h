@@ -28,6 +28,7 @@
 #include "base/mutex.h"
 #include "core/error.h"
 #include "core/key_set.h"
+#include "core/possession.h"
 #include "core/validator.h"
 
 namespace tokenwarden::bindings {
@@ -52,6 +53,24 @@ struct HandleOptions {
   size_t max_token_bytes = kDefaultMaxTokenBytes;
   // cache_entries: 0 turns the verified-token cache off.
   size_t cache_entries = 1 << 14;
+  // check_binding judges every token's cnf binding (core/possession.h) against what the call
+  // presents: a DPoP- or certificate-bound token without its proof is then refused
+  // (proof_of_possession_required). Without it, a call judges the binding only when it
+  // presents a proof's key or a certificate, and a bound token otherwise passes as a bearer
+  // token (as PyJWT and jose, which know no binding, let it).
+  bool check_binding = false;
+  // dpop_required: the resource takes DPoP-bound tokens only (implies check_binding).
+  bool dpop_required = false;
+};
+
+// Presented is what one request showed for a sender-constrained token: the RFC 7638
+// thumbprint of its verified DPoP proof's key (DpopProof::jkt) and the x5t#S256 of its client
+// certificate (CertificateThumbprint), each empty when absent. Views; they must outlive the
+// call.
+struct Presented {
+  std::string_view dpop_jkt;
+  std::string_view certificate_thumbprint;
+  bool empty() const { return dpop_jkt.empty() && certificate_thumbprint.empty(); }
 };
 
 // LoadKeys reads key text: a JWK Set when it is a JSON object with a "keys" member, otherwise
@@ -117,9 +136,9 @@ class ValidatorHandle {
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
 
-    // Run judges `token` at `now` (as Validate); verdict() says how. `token` must outlive
-    // the reads of verdict().
-    void Run(std::string_view token, double now);
+    // Run judges `token` at `now` (as Validate) with what the request `presented`; verdict()
+    // says how. `token` must outlive the reads of verdict().
+    void Run(std::string_view token, double now, const Presented& presented = {});
     Verdict verdict() const;
     const ValidationResult& result() const { return result_; }
 
@@ -135,8 +154,10 @@ class ValidatorHandle {
   static absl::StatusOr<std::unique_ptr<ValidatorHandle>> Create(const HandleOptions& options);
 
   // Validate judges `token` at `now` (Unix seconds; pass the fraction, e.g. UnixNowFractional:
-  // PyJWT and jose compare against the fractional time) into `out`, a copy. Thread-safe.
-  void Validate(std::string_view token, double now, Outcome& out) const;
+  // PyJWT and jose compare against the fractional time) with what the request `presented`
+  // (see HandleOptions::check_binding) into `out`, a copy. Thread-safe.
+  void Validate(std::string_view token, double now, Outcome& out,
+                const Presented& presented = {}) const;
   // NewScratch makes a scratch for a caller that keeps one of its own, used by one thread at
   // a time (a JS object's synchronous calls): its Calls skip the pool's lock. It must be
   // destroyed before this handle.
@@ -163,7 +184,13 @@ class ValidatorHandle {
   // NoteKeys sets may_verify_public_key_ for the key set `keys` about to serve.
   void NoteKeys(const KeySet& keys);
 
+  // PossessionFor returns the requirement for one call's `presented`, or nullptr when the
+  // binding is not judged (check_binding off and nothing presented).
+  const Possession* PossessionFor(const Presented& presented, Possession& storage) const;
+
   std::unique_ptr<Validator> validator_;
+  bool check_binding_ = false;
+  bool dpop_required_ = false;
   std::atomic<bool> may_verify_public_key_{true};
   mutable base::Mutex pool_mu_;
   mutable std::vector<std::unique_ptr<ValidatorScratch>> pool_ ABSL_GUARDED_BY(pool_mu_);

@@ -39,6 +39,15 @@ export interface VerifierOptions {
   checkExp?: boolean;
   checkNbf?: boolean;
   checkIat?: boolean;
+  /**
+   * Judge every token's `cnf` binding (DPoP `jkt`, mTLS `x5t#S256`) against what each call
+   * presents (`dpopJkt`, `certificateThumbprint`): a bound token without them fails with
+   * proof_of_possession_required. Default false: judged only when a call presents one, so a
+   * bound token otherwise passes as a bearer token.
+   */
+  checkBinding?: boolean;
+  /** Accept DPoP-bound tokens only (implies checkBinding). */
+  dpopRequired?: boolean;
 }
 
 export interface VerifyOptions {
@@ -46,6 +55,10 @@ export interface VerifyOptions {
   now?: number | Date;
   /** Return {header, payload} instead of the payload. */
   complete?: boolean;
+  /** The `jkt` of the request's verified DPoP proof (verifyDpopProof): the token's `cnf.jkt` must equal it. */
+  dpopJkt?: string;
+  /** The x5t#S256 (base64url SHA-256 of the DER) of the request's client certificate: the token's `cnf["x5t#S256"]` must equal it. */
+  certificateThumbprint?: string;
 }
 
 export interface CompleteResult<P = JWTPayload> {
@@ -71,7 +84,13 @@ export type ErrorCode =
   | 'missing_claim'
   | 'insufficient_scope'
   | 'too_old'
-  | 'revoked';
+  | 'revoked'
+  | 'invalid_dpop_proof'
+  | 'dpop_proof_replayed'
+  | 'use_dpop_nonce'
+  | 'dpop_key_mismatch'
+  | 'proof_of_possession_required'
+  | 'certificate_mismatch';
 
 export const ERROR_CODES: readonly ErrorCode[];
 
@@ -94,3 +113,68 @@ export class Verifier {
   updateKeys(jwks: Keys): void;
   revoke(token: string, options?: { now?: number | Date }): boolean;
 }
+
+/** The request a DPoP proof (RFC 9449) must match, and how it is checked. */
+export interface DpopVerifyOptions {
+  /** The request's HTTP method; `htm` must equal it (case-sensitive). */
+  method: string;
+  /** The request's absolute URL; `htu` must equal it after RFC 3986 normalisation (query and fragment ignored). */
+  url: string;
+  /** The access token sent with the proof (`Authorization: DPoP <token>`): `ath` must be its hash. Omit for a proof without a token. */
+  accessToken?: string;
+  /** The nonce the server expects; a proof without it fails with use_dpop_nonce. */
+  nonce?: string;
+  /** Verification time: Unix seconds or a Date. Default: now. */
+  now?: number | Date;
+  /** Allowed `alg` values; default every asymmetric algorithm. HMAC and 'none' are refused. */
+  algorithms?: string | string[];
+  /** How old `iat` may be, in whole seconds (0 to 86400). Default 60. */
+  maxAge?: number;
+  /** How far ahead `iat` may be, in whole seconds. Default 60. */
+  maxFuture?: number;
+  /** Clock skew added to both, in whole seconds. Default 0. */
+  leeway?: number;
+  /** Refuse a proof accepted before with this cache (dpop_proof_replayed). Only accepted proofs are remembered. */
+  replayCache?: DpopReplayCache;
+}
+
+/** A verified DPoP proof. */
+export interface DpopProof {
+  /** The RFC 7638 thumbprint of the proof's key: compare with the token's `cnf.jkt`. */
+  jkt: string;
+  jti: string;
+  /** Whole Unix seconds. */
+  iat: number;
+  alg: string;
+  /** The proof's `nonce`, when it has one: for a server that judges its own nonces instead of passing `nonce`. */
+  nonce?: string;
+}
+
+/**
+ * Verifies a DPoP proof (the `DPoP` header) against its request. Throws a TokenError with
+ * code invalid_dpop_proof, use_dpop_nonce or dpop_proof_replayed; a DpopReplayCacheFullError
+ * when the replay cache is full.
+ */
+export function verifyDpopProof(proof: string, options: DpopVerifyOptions): DpopProof;
+
+/** verifyDpopProof on the libuv thread pool: the same results, as a Promise, and the same errors, as rejections. */
+export function verifyDpopProofAsync(proof: string, options: DpopVerifyOptions): Promise<DpopProof>;
+
+/** Remembers accepted DPoP proofs (at most `capacity`) until they are too old to pass anyway. */
+export class DpopReplayCache {
+  constructor(capacity: number);
+  /** Proofs remembered. */
+  readonly size: number;
+}
+
+/** The replay cache is full of proofs still inside their window: the proof was refused. */
+export class DpopReplayCacheFullError extends Error {
+  name: 'DpopReplayCacheFullError';
+  code: 'ERR_DPOP_REPLAY_CACHE_FULL';
+}
+
+/** The RFC 7638 SHA-256 thumbprint (base64url) of a public JWK (object or JSON text). */
+export function jwkThumbprint(jwk: JWK | string): string;
+
+/** A DPoP proof's `ath` for `token`: base64url(SHA-256(token)). */
+export function accessTokenHash(token: string): string;

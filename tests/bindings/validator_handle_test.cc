@@ -72,6 +72,46 @@ TEST(ValidatorHandleTest, EachRuleIsTheCoresVerdict) {
   EXPECT_TRUE(out.payload_json.empty());
 }
 
+TEST(ValidatorHandleTest, SenderConstrainedTokensNeedWhatTheyAreBoundTo) {
+  const std::string jkt = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+  const std::string dpop_bound = Token(Claims(StrCat(R"(,"cnf":{"jkt":")", jkt, R"("})")));
+  const std::string cert_bound = Token(Claims(R"(,"cnf":{"x5t#S256":"cert-1"})"));
+  const std::string bearer = Token(Claims());
+  const auto error = [](const ValidatorHandle& handle, const std::string& token,
+                        Presented presented = {}) {
+    ValidatorHandle::Outcome out;
+    handle.Validate(token, kNow, out, presented);
+    return out.error;
+  };
+  // Off (the default): judged only when the call presents something.
+  auto lenient = ValidatorHandle::Create(Options());
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  EXPECT_EQ(error(**lenient, dpop_bound), Error::kOk);
+  EXPECT_EQ(error(**lenient, dpop_bound, {jkt, {}}), Error::kOk);
+  EXPECT_EQ(error(**lenient, dpop_bound, {"another", {}}), Error::kDpopKeyMismatch);
+  EXPECT_EQ(error(**lenient, bearer, {jkt, {}}), Error::kDpopKeyMismatch);
+
+  HandleOptions o = Options();
+  o.check_binding = true;
+  auto strict = ValidatorHandle::Create(o);
+  ASSERT_TRUE(strict.ok()) << strict.status();
+  EXPECT_EQ(error(**strict, bearer), Error::kOk);
+  EXPECT_EQ(error(**strict, dpop_bound), Error::kProofOfPossessionRequired);
+  EXPECT_EQ(error(**strict, dpop_bound), Error::kProofOfPossessionRequired);  // a cache hit
+  EXPECT_EQ(error(**strict, dpop_bound, {jkt, {}}), Error::kOk);
+  EXPECT_EQ(error(**strict, cert_bound), Error::kProofOfPossessionRequired);
+  EXPECT_EQ(error(**strict, cert_bound, {{}, "cert-2"}), Error::kCertificateMismatch);
+  EXPECT_EQ(error(**strict, cert_bound, {{}, "cert-1"}), Error::kOk);
+
+  o.check_binding = false;
+  o.dpop_required = true;
+  auto dpop_only = ValidatorHandle::Create(o);
+  ASSERT_TRUE(dpop_only.ok()) << dpop_only.status();
+  EXPECT_EQ(error(**dpop_only, bearer), Error::kProofOfPossessionRequired);
+  EXPECT_EQ(error(**dpop_only, dpop_bound), Error::kProofOfPossessionRequired);
+  EXPECT_EQ(error(**dpop_only, dpop_bound, {jkt, {}}), Error::kOk);
+}
+
 TEST(ValidatorHandleTest, MissingClaimIsNamed) {
   HandleOptions o = Options();
   o.required_claims = {"sub", "jti"};

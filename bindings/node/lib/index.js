@@ -1,15 +1,28 @@
 'use strict';
-// tokenwarden for Node.js: Verifier (the native validator) and a jose-shaped jwtVerify.
+// tokenwarden for Node.js: Verifier (the native validator), a jose-shaped jwtVerify and DPoP
+// proof verification (lib/dpop.js).
 const native = require('./native');
 const { keysText } = require('./keys');
 const { TokenError, ERROR_CODES, tokenError } = require('./errors');
 const jose = require('./jose');
+const dpop = require('./dpop');
 
 // nowOf reads the `now` call option: Unix seconds, a Date, or undefined (the clock).
 function nowOf(options) {
   const now = options.now;
   if (now instanceof Date) return now.getTime() / 1000; // fraction kept: the core compares doubles
   return now;
+}
+
+// thumbprintOf reads the dpopJkt / certificateThumbprint call option: undefined, or a
+// non-empty string (an empty one would silently mean "nothing presented").
+function thumbprintOf(options, name) {
+  const value = options[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`tokenwarden: ${name} must be a non-empty string`);
+  }
+  return value;
 }
 
 function payloadOf(r) {
@@ -42,7 +55,8 @@ class Verifier {
   #shared = null;
 
   // options: {jwks, issuer, audience, algorithms, leeway, typ, requiredClaims, scopes, cache,
-  // maxTokenBytes, requireExp, checkExp, checkNbf, checkIat}; see README.md.
+  // maxTokenBytes, requireExp, checkExp, checkNbf, checkIat, checkBinding, dpopRequired}; see
+  // README.md.
   constructor(options) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('tokenwarden: Verifier options must be an object');
@@ -66,22 +80,26 @@ class Verifier {
   }
 
   // verify returns the payload, or {header, payload} with {complete: true}; throws TokenError.
+  // dpopJkt / certificateThumbprint: what the request presented for a bound token (cnf).
   verify(token, options) {
     if (options == null) {
       const r = this.#h.verify(token);
       return this.#shared === null ? payloadOf(r) : this.#sharedPayload(token, r);
     }
     const now = nowOf(options);
-    if (options.complete) return completeOf(this.#h.verifyFull(token, now));
-    return payloadOf(this.#h.verify(token, now));
+    const jkt = thumbprintOf(options, 'dpopJkt');
+    const cert = thumbprintOf(options, 'certificateThumbprint');
+    if (options.complete) return completeOf(this.#h.verifyFull(token, now, jkt, cert));
+    return payloadOf(this.#h.verify(token, now, jkt, cert));
   }
 
   // verifyAsync validates on the libuv thread pool; same results and errors as verify.
   verifyAsync(token, options) {
     try {
-      const now = options == null ? undefined : nowOf(options);
-      const complete = options != null && Boolean(options.complete);
-      return this.#h.verifyAsync(token, now, complete).then(complete ? completeOf : payloadOf);
+      const o = options ?? {};
+      const complete = Boolean(o.complete);
+      const presented = [thumbprintOf(o, 'dpopJkt'), thumbprintOf(o, 'certificateThumbprint')];
+      return this.#h.verifyAsync(token, nowOf(o), complete, ...presented).then(complete ? completeOf : payloadOf);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -107,4 +125,10 @@ module.exports = {
   createLocalJWKSet: jose.createLocalJWKSet,
   createRemoteJWKSet: jose.createRemoteJWKSet,
   errors: jose.errors,
+  verifyDpopProof: dpop.verifyDpopProof,
+  verifyDpopProofAsync: dpop.verifyDpopProofAsync,
+  DpopReplayCache: dpop.DpopReplayCache,
+  DpopReplayCacheFullError: dpop.DpopReplayCacheFullError,
+  jwkThumbprint: dpop.jwkThumbprint,
+  accessTokenHash: dpop.accessTokenHash,
 };

@@ -154,6 +154,22 @@ function coreError(f, ctx) {
     case 'malformed':
       e = malformedError(f, ctx, payload);
       break;
+    // DPoP and certificate binding (RFC 9449, RFC 8705): jose checks neither, so no class of
+    // its own is named for them. A proof failure is about another JWT than the token, which
+    // is well-formed and signed: JWTInvalid, jose's class for a JWT refused for a reason other
+    // than a claim, header or signature check. A binding failure is the token's cnf claim not
+    // matching the key or certificate presented: JWTClaimValidationFailed on "cnf", as jose
+    // reports any claim that fails its check (with the verified payload).
+    case 'invalid_dpop_proof':
+    case 'dpop_proof_replayed':
+    case 'use_dpop_nonce':
+      e = new JWTInvalid(f.detail ? `${f.summary} (${f.detail})` : f.summary);
+      break;
+    case 'dpop_key_mismatch':
+    case 'proof_of_possession_required':
+    case 'certificate_mismatch':
+      e = new JWTClaimValidationFailed(f.summary, payload, 'cnf', 'check_failed');
+      break;
     default: // token_too_large
       e = new JWSInvalid(`${f.summary}`);
   }

@@ -129,6 +129,10 @@ bindings::HandleOptions ToHandleOptions(const Napi::Object& options) {
       o.check_nbf = Bool(env, name, v);
     } else if (name == "checkIat") {
       o.check_iat = Bool(env, name, v);
+    } else if (name == "checkBinding") {
+      o.check_binding = Bool(env, name, v);
+    } else if (name == "dpopRequired") {
+      o.dpop_required = Bool(env, name, v);
     } else {
       throw Napi::TypeError::New(env, "tokenwarden: unknown option \"" + name + "\"");
     }

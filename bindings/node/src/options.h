@@ -13,8 +13,8 @@ namespace tokenwarden::node {
 
 // ToHandleOptions reads jwks (string, required), issuer, audience (string or array),
 // algorithms, leeway (seconds), typ, requiredClaims, scopes, cache (entries), maxTokenBytes,
-// requireExp, checkExp, checkNbf and checkIat. undefined and null mean "not set". Throws a
-// TypeError naming the option for a wrong type or an unknown name.
+// requireExp, checkExp, checkNbf, checkIat, checkBinding and dpopRequired. undefined and null mean
+// "not set". Throws a TypeError naming the option for a wrong type or an unknown name.
 bindings::HandleOptions ToHandleOptions(const Napi::Object& options);
 
 }  // namespace tokenwarden::node

@@ -27,6 +27,21 @@ std::shared_ptr<bindings::ValidatorHandle> CreateHandle(const Napi::CallbackInfo
   return std::shared_ptr<bindings::ValidatorHandle>(*std::move(handle));
 }
 
+// ReadThumbprint reads an optional thumbprint argument into `buffer`: an empty view for
+// undefined, else a non-empty string (lib/ has checked the type and emptiness).
+std::string_view ReadThumbprint(const Napi::Env& env, const Napi::Value& value,
+                                std::string& buffer) {
+  buffer.clear();
+  if (value.IsUndefined()) {
+    return {};
+  }
+  if (!value.IsString()) {
+    throw Napi::TypeError::New(env, "tokenwarden: a thumbprint must be a string");
+  }
+  buffer = value.As<Napi::String>().Utf8Value();
+  return buffer;
+}
+
 }  // namespace
 
 Napi::Function NativeVerifier::Class(Napi::Env env) {
@@ -52,9 +67,11 @@ napi_value NativeVerifier::VerifyOnThread(const Napi::CallbackInfo& info, bool w
   const napi_env env = info.Env();
   const std::string_view token = reader_.Read(env, info[0]);
   const double now = ReadNow(env, info[1]);
+  const bindings::Presented presented = {ReadThumbprint(env, info[2], dpop_jkt_),
+                                         ReadThumbprint(env, info[3], certificate_thumbprint_)};
   // The strings are made straight from the leased scratch: no copy of the payload between.
   bindings::ValidatorHandle::Call call(*handle_, *scratch_);
-  call.Run(token, now);
+  call.Run(token, now, presented);
   return ResultValue(env, call.verdict(), with_header);
 }
 
@@ -71,7 +88,12 @@ Napi::Value NativeVerifier::VerifyAsync(const Napi::CallbackInfo& info) {
   std::string token(reader_.Read(env, info[0]));
   const double now = ReadNow(env, info[1]);
   const bool with_header = info[2].ToBoolean().Value();
-  return Napi::Value(env, QueueVerify(env, handle_, std::move(token), now, with_header));
+  std::string dpop_jkt;
+  std::string certificate_thumbprint;
+  ReadThumbprint(env, info[3], dpop_jkt);
+  ReadThumbprint(env, info[4], certificate_thumbprint);
+  return Napi::Value(env, QueueVerify(env, handle_, std::move(token), now, with_header,
+                                      std::move(dpop_jkt), std::move(certificate_thumbprint)));
 }
 
 Napi::Value NativeVerifier::UpdateKeys(const Napi::CallbackInfo& info) {

@@ -5,9 +5,11 @@
 // frees a handle a pool thread still uses.
 //
 //   const v = new native.Verifier({jwks: text, issuer: 'https://...'});
-//   v.verify(token, now?)            // payload JSON string, or a failure object
-//   v.verifyFull(token, now?)        // [header JSON, payload JSON], or a failure object
-//   v.verifyAsync(token, now?, full) // Promise of the same
+//   v.verify(token, now?, dpopJkt?, cert?)  // payload JSON string, or a failure object
+//   v.verifyFull(token, now?, dpopJkt?, cert?)  // [header JSON, payload JSON], or a failure
+//   v.verifyAsync(token, now?, full, dpopJkt?, cert?)  // Promise of the same
+// dpopJkt and cert are what the request presented for a sender-constrained token
+// (bindings::Presented): a verified DPoP proof's jkt, a client certificate's x5t#S256.
 //   v.updateKeys(text); v.revoke(token, now?) // -> boolean
 #ifndef TOKENWARDEN_BINDINGS_NODE_SRC_VERIFIER_H_
 #define TOKENWARDEN_BINDINGS_NODE_SRC_VERIFIER_H_
@@ -40,6 +42,9 @@ class NativeVerifier : public Napi::ObjectWrap<NativeVerifier> {
   // Reused by every synchronous call (they all run on this object's JS thread); the scratch
   // is destroyed before handle_ (declared after it), as NewScratch requires.
   TokenReader reader_;
+  // The thumbprints a synchronous call presents, read into buffers kept between calls.
+  std::string dpop_jkt_;
+  std::string certificate_thumbprint_;
   std::unique_ptr<ValidatorScratch> scratch_;
 };
 

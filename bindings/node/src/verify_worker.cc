@@ -12,6 +12,8 @@ namespace {
 struct VerifyWork {
   std::shared_ptr<const bindings::ValidatorHandle> handle;
   std::string token;
+  std::string dpop_jkt;
+  std::string certificate_thumbprint;
   double now = 0;
   bool with_header = false;
   bindings::ValidatorHandle::Outcome out;
@@ -22,7 +24,7 @@ struct VerifyWork {
 // Execute runs on a pool thread: no JS here, only the thread-safe Validate.
 void Execute(napi_env /*env*/, void* data) {
   auto* w = static_cast<VerifyWork*>(data);
-  w->handle->Validate(w->token, w->now, w->out);
+  w->handle->Validate(w->token, w->now, w->out, {w->dpop_jkt, w->certificate_thumbprint});
 }
 
 // Complete runs on the JS thread (inside a handle scope) and settles the promise.
@@ -51,10 +53,13 @@ void Complete(napi_env env, napi_status status, void* data) {
 }  // namespace
 
 napi_value QueueVerify(napi_env env, std::shared_ptr<const bindings::ValidatorHandle> handle,
-                       std::string token, double now, bool with_header) {
+                       std::string token, double now, bool with_header, std::string dpop_jkt,
+                       std::string certificate_thumbprint) {
   auto w = std::make_unique<VerifyWork>();
   w->handle = std::move(handle);
   w->token = std::move(token);
+  w->dpop_jkt = std::move(dpop_jkt);
+  w->certificate_thumbprint = std::move(certificate_thumbprint);
   w->now = now;
   w->with_header = with_header;
   napi_value promise = nullptr;

@@ -16,8 +16,10 @@
 
 namespace tokenwarden::node {
 
+// `dpop_jkt` and `certificate_thumbprint` are what the request presented (empty: nothing).
 napi_value QueueVerify(napi_env env, std::shared_ptr<const bindings::ValidatorHandle> handle,
-                       std::string token, double now, bool with_header);
+                       std::string token, double now, bool with_header, std::string dpop_jkt,
+                       std::string certificate_thumbprint);
 
 }  // namespace tokenwarden::node
 

@@ -5,6 +5,7 @@
 // the exception factory; everything judged here is judged by the core. The GIL is released
 // around a validation that may verify a public-key signature (tens of microseconds), and
 // kept for an HMAC one, which costs about what releasing and taking the GIL back does.
+// DPoP proof verification is registered from dpop.cc.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -26,6 +27,8 @@
 #include "core/algorithm.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "dpop.h"
+#include "error_factory.h"
 #include "json_to_python.h"
 
 namespace nb = nanobind;
@@ -34,61 +37,9 @@ namespace tokenwarden::python {
 namespace {
 
 using bindings::HandleOptions;
+using bindings::Presented;
 using bindings::ValidatorHandle;
 using bindings::Verdict;
-
-// The callable that builds an exception from (code, message, detail, claim); set once by the
-// package at import. Kept for the life of the process (never released at shutdown).
-PyObject* g_error_factory = nullptr;
-
-void SetErrorFactory(nb::object factory) {
-  if (!PyCallable_Check(factory.ptr())) {
-    throw nb::type_error("the error factory must be callable");
-  }
-  Py_XDECREF(g_error_factory);
-  g_error_factory = factory.release().ptr();
-}
-
-// MakeError returns a new exception instance for a failed verdict (or nullptr with an error
-// set when even that fails): factory(code, message, detail, claim, payload), where payload is
-// the claims when the signature verified and a claim check failed, else None.
-PyObject* MakeError(const Verdict& out) {
-  if (g_error_factory == nullptr) {
-    PyErr_SetString(PyExc_RuntimeError, "tokenwarden: the error factory is not installed");
-    return nullptr;
-  }
-  PyObject* payload = nullptr;
-  if (!out.payload_json.empty()) {
-    payload = JsonToPython(out.payload_json);
-    if (payload == nullptr) {
-      // The payload is only an attachment: a claims set Python cannot represent must not
-      // replace the rejection with an unrelated JSONDecodeError or UnicodeDecodeError.
-      PyErr_Clear();
-    }
-  }
-  if (payload == nullptr) {
-    Py_INCREF(Py_None);  // (Py_NewRef is 3.10+)
-    payload = Py_None;
-  }
-  const std::string_view code = ErrorCode(out.error);
-  const std::string_view summary = ErrorSummary(out.error);
-  PyObject* exc = PyObject_CallFunction(
-      g_error_factory, "s#s#s#s#O", code.data(), static_cast<Py_ssize_t>(code.size()),
-      summary.data(), static_cast<Py_ssize_t>(summary.size()), out.detail.data(),
-      static_cast<Py_ssize_t>(out.detail.size()), out.missing_claim.data(),
-      static_cast<Py_ssize_t>(out.missing_claim.size()), payload);
-  Py_DECREF(payload);
-  return exc;
-}
-
-[[noreturn]] void RaiseFor(const Verdict& out) {
-  PyObject* exc = MakeError(out);
-  if (exc != nullptr) {
-    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
-    Py_DECREF(exc);
-  }
-  throw nb::python_error();
-}
 
 // TokenBytes views a str (its cached UTF-8) or bytes-like token. The view lives as long as
 // `token`, which the caller holds.
@@ -136,15 +87,28 @@ void CheckKeys(const std::string& keys) {
   }
 }
 
-// AlgorithmNames lists the `alg` names the core implements, so that the PyJWT layer can drop
-// the names it does not know from an allow-list (as PyJWT ignores them) without a copy of them.
-nb::tuple AlgorithmNames() {
+// NameTuple is the tuple of name_of(i) for i in [first, end): static names of the core.
+template <typename NameOf>
+nb::tuple NameTuple(int first, int end, NameOf name_of) {
   nb::list names;
-  for (int i = 0; i < kNumAlgorithms; ++i) {
-    const std::string_view name = AlgorithmName(static_cast<Algorithm>(i));
+  for (int i = first; i < end; ++i) {
+    const std::string_view name = name_of(i);
     names.append(nb::str(name.data(), name.size()));
   }
   return nb::steal<nb::tuple>(PySequence_Tuple(names.ptr()));
+}
+
+// AlgorithmNames lists the `alg` names the core implements, so that the PyJWT layer can drop
+// the names it does not know from an allow-list (as PyJWT ignores them) without a copy of them.
+nb::tuple AlgorithmNames() {
+  return NameTuple(0, kNumAlgorithms,
+                   [](int i) { return AlgorithmName(static_cast<Algorithm>(i)); });
+}
+
+// ErrorCodes lists the core's stable error codes (without "ok"), in enum order, so that the
+// package's tests can check that each has its exception class.
+nb::tuple ErrorCodes() {
+  return NameTuple(1, kNumErrors, [](int i) { return ErrorCode(static_cast<Error>(i)); });
 }
 
 nb::object Steal(PyObject* object) {
@@ -154,13 +118,38 @@ nb::object Steal(PyObject* object) {
   return nb::steal(object);
 }
 
+// PresentedOf reads the thumbprints a call presents for a sender-constrained token (a
+// verified DPoP proof's jkt, a client certificate's x5t#S256): None or a non-empty str. The
+// views live as long as the str objects, which the caller holds.
+Presented PresentedOf(PyObject* dpop_jkt, PyObject* certificate_thumbprint) {
+  const auto read = [](PyObject* value, const char* name) -> std::string_view {
+    if (value == nullptr || value == Py_None) {
+      return {};
+    }
+    Py_ssize_t size = 0;
+    const char* data = PyUnicode_Check(value) ? PyUnicode_AsUTF8AndSize(value, &size) : nullptr;
+    if (data == nullptr) {
+      if (!PyErr_Occurred()) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str or None", name);
+      }
+      throw nb::python_error();
+    }
+    if (size == 0) {
+      PyErr_Format(PyExc_ValueError, "%s is empty: pass None when there is none", name);
+      throw nb::python_error();
+    }
+    return {data, static_cast<size_t>(size)};
+  };
+  return {read(dpop_jkt, "dpop_jkt"), read(certificate_thumbprint, "certificate_thumbprint")};
+}
+
 class Validator {
  public:
   Validator(std::string keys, std::optional<std::string> issuer, std::vector<std::string> audiences,
             std::vector<std::string> algorithms, double leeway, std::optional<std::string> typ,
             std::vector<std::string> required_claims, std::vector<std::string> scopes,
             bool require_exp, bool check_exp, bool check_nbf, bool check_iat, size_t cache_entries,
-            size_t max_token_bytes) {
+            size_t max_token_bytes, bool check_binding, bool dpop_required) {
     HandleOptions o;
     o.keys = std::move(keys);
     o.issuer = std::move(issuer);
@@ -176,6 +165,8 @@ class Validator {
     o.check_iat = check_iat;
     o.cache_entries = cache_entries;
     o.max_token_bytes = max_token_bytes;
+    o.check_binding = check_binding;
+    o.dpop_required = dpop_required;
     absl::StatusOr<std::unique_ptr<ValidatorHandle>> handle = ValidatorHandle::Create(o);
     if (!handle.ok()) {
       throw nb::value_error(std::string(handle.status().message()).c_str());
@@ -185,18 +176,20 @@ class Validator {
 
   // Validate and ValidateComplete convert the verdict where the core left it (the call's
   // scratch), with the GIL held again.
-  nb::object Validate(nb::handle token, nb::handle now) const {
+  nb::object Validate(nb::handle token, nb::handle now, const Presented& presented) const {
     ValidatorHandle::Call call(*handle_);
-    const Verdict out = Run(call, token, now);
+    const Verdict out = Run(call, token, now, presented);
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
     return Steal(JsonToPython(out.payload_json));
   }
 
-  nb::object ValidateComplete(nb::handle token, nb::handle now) const {
+  nb::object ValidateComplete(nb::handle token, nb::handle now, nb::handle dpop_jkt,
+                              nb::handle certificate_thumbprint) const {
     ValidatorHandle::Call call(*handle_);
-    const Verdict out = Run(call, token, now);
+    const Verdict out =
+        Run(call, token, now, PresentedOf(dpop_jkt.ptr(), certificate_thumbprint.ptr()));
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
@@ -258,14 +251,16 @@ class Validator {
 
  private:
   // Run validates `token` in `call`; the verdict's views live as long as `call` and `token`.
-  Verdict Run(ValidatorHandle::Call& call, nb::handle token, nb::handle now_arg) const {
+  // `presented` views strings the caller holds.
+  Verdict Run(ValidatorHandle::Call& call, nb::handle token, nb::handle now_arg,
+              const Presented& presented) const {
     const std::string_view bytes = TokenBytes(token);
     const double now = NowOf(now_arg);
     if (handle_->MayVerifyPublicKey()) {
       nb::gil_scoped_release release;
-      call.Run(bytes, now);
+      call.Run(bytes, now, presented);
     } else {
-      call.Run(bytes, now);
+      call.Run(bytes, now, presented);
     }
     return call.verdict();
   }
@@ -273,29 +268,45 @@ class Validator {
   std::unique_ptr<ValidatorHandle> handle_;
 };
 
-// TokenAndNow reads validate's arguments, (token, now=None), positional or by keyword, as
-// nanobind's dispatcher would; false with a TypeError set when they do not fit.
-bool TokenAndNow(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject*& token,
-                 PyObject*& now) {
-  token = nargs > 0 ? args[0] : nullptr;
-  now = nargs > 1 ? args[1] : Py_None;
-  const Py_ssize_t num_keywords = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
+// ValidateArgs are validate's arguments: (token, now=None, *, dpop_jkt=None,
+// certificate_thumbprint=None). Borrowed references; nullptr for an absent keyword.
+struct ValidateArgs {
+  PyObject* token = nullptr;
+  PyObject* now = Py_None;
+  PyObject* dpop_jkt = nullptr;
+  PyObject* certificate_thumbprint = nullptr;
+};
+
+// ReadValidateArgs reads them, positional or by keyword, as nanobind's dispatcher would; false
+// with a TypeError set when they do not fit.
+bool ReadValidateArgs(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                      ValidateArgs& out) {
   if (nargs > 2) {
-    PyErr_SetString(PyExc_TypeError, "validate() takes at most 2 arguments (token, now)");
+    PyErr_SetString(PyExc_TypeError,
+                    "validate() takes at most 2 positional arguments (token, now)");
     return false;
   }
+  out.token = nargs > 0 ? args[0] : nullptr;
+  out.now = nargs > 1 ? args[1] : Py_None;
+  const Py_ssize_t num_keywords = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
   for (Py_ssize_t i = 0; i < num_keywords; ++i) {
     PyObject* name = PyTuple_GET_ITEM(kwnames, i);
-    if (nargs < 1 && token == nullptr && PyUnicode_CompareWithASCIIString(name, "token") == 0) {
-      token = args[nargs + i];
+    PyObject* value = args[nargs + i];
+    if (nargs < 1 && out.token == nullptr && PyUnicode_CompareWithASCIIString(name, "token") == 0) {
+      out.token = value;
     } else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "now") == 0) {
-      now = args[nargs + i];
+      out.now = value;
+    } else if (out.dpop_jkt == nullptr && PyUnicode_CompareWithASCIIString(name, "dpop_jkt") == 0) {
+      out.dpop_jkt = value;
+    } else if (out.certificate_thumbprint == nullptr &&
+               PyUnicode_CompareWithASCIIString(name, "certificate_thumbprint") == 0) {
+      out.certificate_thumbprint = value;
     } else {
       PyErr_Format(PyExc_TypeError, "validate() got an unexpected or repeated argument %R", name);
       return false;
     }
   }
-  if (token == nullptr) {
+  if (out.token == nullptr) {
     PyErr_SetString(PyExc_TypeError, "validate() missing its argument: token");
     return false;
   }
@@ -308,9 +319,8 @@ bool TokenAndNow(PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyO
 // `self` is a Validator before this runs.
 PyObject* ValidateMethod(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
                          PyObject* kwnames) noexcept {
-  PyObject* token = nullptr;
-  PyObject* now = nullptr;
-  if (!TokenAndNow(args, nargs, kwnames, token, now)) {
+  ValidateArgs a;
+  if (!ReadValidateArgs(args, nargs, kwnames, a)) {
     return nullptr;
   }
   if (!nb::inst_ready(self)) {  // a subclass whose __init__ never reached ours
@@ -318,7 +328,10 @@ PyObject* ValidateMethod(PyObject* self, PyObject* const* args, Py_ssize_t nargs
     return nullptr;
   }
   try {
-    return nb::inst_ptr<Validator>(self)->Validate(token, now).release().ptr();
+    return nb::inst_ptr<Validator>(self)
+        ->Validate(a.token, a.now, PresentedOf(a.dpop_jkt, a.certificate_thumbprint))
+        .release()
+        .ptr();
   } catch (nb::python_error& e) {
     e.restore();
   } catch (const std::exception& e) {
@@ -328,8 +341,11 @@ PyObject* ValidateMethod(PyObject* self, PyObject* const* args, Py_ssize_t nargs
 }
 
 constexpr char kValidateDoc[] =
-    "validate($self, token, now=None)\n--\n\nValidate a compact JWS and return its claims as a "
-    "dict; raises an InvalidTokenError subclass carrying the stable error code.";
+    "validate($self, token, now=None, *, dpop_jkt=None, certificate_thumbprint=None)\n--\n\n"
+    "Validate a compact JWS and return its claims as a dict; raises an InvalidTokenError "
+    "subclass carrying the stable error code. dpop_jkt (a verified DPoP proof's jkt) and "
+    "certificate_thumbprint (the client certificate's x5t#S256) are what the request "
+    "presented for a sender-constrained token (cnf).";
 
 // g_validate_method must outlive the type it is installed on: static storage.
 PyMethodDef g_validate_method = {
@@ -355,17 +371,22 @@ NB_MODULE(_native, m) {
   m.def("_set_error_factory", &tokenwarden::python::SetErrorFactory, nb::arg("factory"));
   m.def("_check_keys", &tokenwarden::python::CheckKeys, nb::arg("keys"));
   m.attr("ALGORITHMS") = tokenwarden::python::AlgorithmNames();
+  m.attr("ERROR_CODES") = tokenwarden::python::ErrorCodes();
+  tokenwarden::python::RegisterDpop(m);
   nb::class_<Validator> cls(m, "Validator");
   cls.def(nb::init<std::string, std::optional<std::string>, std::vector<std::string>,
                    std::vector<std::string>, double, std::optional<std::string>,
                    std::vector<std::string>, std::vector<std::string>, bool, bool, bool, bool,
-                   size_t, size_t>(),
+                   size_t, size_t, bool, bool>(),
           nb::arg("keys"), nb::arg("issuer").none(), nb::arg("audiences"), nb::arg("algorithms"),
           nb::arg("leeway"), nb::arg("typ").none(), nb::arg("required_claims"), nb::arg("scopes"),
           nb::arg("require_exp"), nb::arg("check_exp"), nb::arg("check_nbf"), nb::arg("check_iat"),
-          nb::arg("cache_entries"), nb::arg("max_token_bytes"))
+          nb::arg("cache_entries"), nb::arg("max_token_bytes"), nb::arg("check_binding"),
+          nb::arg("dpop_required"))
       .def("validate_complete", &Validator::ValidateComplete, nb::arg("token"),
-           nb::arg("now") = nb::none(), "Like validate, but return (header, payload).")
+           nb::arg("now") = nb::none(), nb::kw_only(), nb::arg("dpop_jkt") = nb::none(),
+           nb::arg("certificate_thumbprint") = nb::none(),
+           "Like validate, but return (header, payload).")
       .def("validate_many", &Validator::ValidateMany, nb::arg("tokens"),
            nb::arg("now") = nb::none(),
            "Validate each token (the GIL released once for all); return a list holding "

@@ -6,8 +6,10 @@ import base64
 import hashlib
 import hmac
 import json
+import sys
+import threading
 import time
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Tuple
 
 import jwt as pyjwt
 import pytest
@@ -17,6 +19,36 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 ISSUER = "https://issuer.example"
 AUDIENCE = "api://orders"
 HMAC_SECRET = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+
+def ticks_while(work: Callable[[], Any]) -> Tuple[Any, int]:
+    """Runs work() while another thread counts; returns its result and the count. The
+    switch interval is made far longer than the test, so the counter runs only while work()
+    gives the GIL up of its own accord, as a native call that releases it does."""
+    ticks = 0
+    go, stop = threading.Event(), threading.Event()
+
+    def spin() -> None:
+        nonlocal ticks
+        go.wait()
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0)  # hands the GIL back at once when the main thread wants it
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000)
+    t = threading.Thread(target=spin)
+    try:
+        t.start()
+        go.set()
+        before = ticks
+        result = work()
+        during = ticks - before
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        t.join()
+    return result, during
 
 
 def hs256_token(payload: bytes) -> str:

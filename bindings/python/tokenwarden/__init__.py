@@ -8,7 +8,8 @@
 
 Every check is the core's (the same code as the tokenwarden server and CLI); a verification
 that may check a public-key signature runs with the GIL released (an HMAC one, about a
-microsecond, keeps it). For a PyJWT-compatible API, see ``tokenwarden.jwt``.
+microsecond, keeps it). For a PyJWT-compatible API, see ``tokenwarden.jwt``; for DPoP proofs
+(RFC 9449), ``verify_dpop_proof`` and ``DpopReplayCache``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 from . import _native
 from ._errors import *  # noqa: F401,F403 - the exception classes are public
 from ._errors import ERROR_CLASSES, InvalidTokenError, _make_error
+from ._dpop import (DpopProof, DpopReplayCache, access_token_hash, jwk_thumbprint,
+                    verify_dpop_proof)
 from ._keys import key_text as _key_text
 
 __version__ = "0.1.0"
@@ -75,6 +78,13 @@ class Validator(_native.Validator):
         cache: keep verified tokens (True: 16384 entries; an int: that many; False/0: off).
             A cache hit re-checks time claims and revocation.
         max_token_bytes: larger tokens fail as ``token_too_large``.
+        check_binding: judge every token's ``cnf`` binding (RFC 9449 DPoP ``jkt``, RFC 8705
+            ``x5t#S256``) against what each ``validate`` call presents (``dpop_jkt``: the
+            jkt of the request's verified DPoP proof; ``certificate_thumbprint``: its client
+            certificate's x5t#S256): a bound token without them fails with
+            ``proof_of_possession_required``. Off (the default), a call judges the binding only
+            when it presents one of them, and a bound token otherwise passes as a bearer token.
+        dpop_required: accept DPoP-bound tokens only (implies check_binding).
 
     Thread-safe: share one Validator between threads.
     """
@@ -86,8 +96,8 @@ class Validator(_native.Validator):
                  required_claims: Optional[Sequence[str]] = None,
                  scopes: Optional[Sequence[str]] = None, require_exp: bool = True,
                  cache: Union[bool, int] = True,
-                 max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES,
-                 _check_exp: bool = True, _check_nbf: bool = True,
+                 max_token_bytes: int = DEFAULT_MAX_TOKEN_BYTES, check_binding: bool = False,
+                 dpop_required: bool = False, _check_exp: bool = True, _check_nbf: bool = True,
                  _check_iat: bool = True) -> None:
         if cache is True:
             entries = 16384
@@ -102,7 +112,7 @@ class Validator(_native.Validator):
             _strings(algorithms, "algorithms"), _leeway_seconds(leeway), typ,
             _strings(required_claims, "required_claims"), _strings(scopes, "scopes"),
             bool(require_exp), bool(_check_exp), bool(_check_nbf), bool(_check_iat), entries,
-            int(max_token_bytes))
+            int(max_token_bytes), bool(check_binding), bool(dpop_required))
 
     def update_keys(self, jwks: Any) -> None:
         """Replace the key set (a rotation). In-flight validations finish on the old keys;
@@ -111,5 +121,7 @@ class Validator(_native.Validator):
         self._update_keys(_key_text(jwks))
 
 
-__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES", "ALGORITHMS"] + [
+__all__ = ["Validator", "DEFAULT_MAX_TOKEN_BYTES", "ERROR_CLASSES", "ALGORITHMS",
+           "verify_dpop_proof", "DpopProof", "DpopReplayCache", "jwk_thumbprint",
+           "access_token_hash"] + [
     name for name in dir() if name.endswith("Error")]

@@ -10,7 +10,10 @@ __all__ = [
     "KeyNotFoundError", "InvalidSignatureError", "ExpiredTokenError", "NotYetValidError",
     "InvalidIssuerError", "InvalidAudienceError", "InvalidTypeError", "InvalidNonceError",
     "InvalidAtHashError", "MissingClaimError", "InsufficientScopeError", "TooOldError",
-    "RevokedTokenError", "ERROR_CLASSES",
+    "RevokedTokenError", "DpopProofError", "InvalidDpopProofError", "DpopProofReplayedError",
+    "UseDpopNonceError", "TokenBindingError", "DpopKeyMismatchError",
+    "ProofOfPossessionRequiredError", "CertificateMismatchError", "DpopReplayCacheFullError",
+    "ERROR_CLASSES",
 ]
 
 
@@ -150,13 +153,71 @@ class RevokedTokenError(InvalidTokenError):
     code = "revoked"
 
 
+class DpopProofError(InvalidTokenError):
+    """A DPoP proof (RFC 9449) was refused: the base of the three proof failures, so that a
+    service answers them all with a ``WWW-Authenticate: DPoP`` challenge. ``detail`` names the
+    failed check."""
+
+    code = "invalid_dpop_proof"
+
+
+class InvalidDpopProofError(DpopProofError):
+    """The proof fails a check of RFC 9449 section 4.3 (typ, alg, jwk, signature, htm, htu,
+    iat, ath)."""
+
+    code = "invalid_dpop_proof"
+
+
+class DpopProofReplayedError(DpopProofError):
+    """The proof's jti was used before (the replay cache remembered it)."""
+
+    code = "dpop_proof_replayed"
+
+
+class UseDpopNonceError(DpopProofError):
+    """The proof lacks the server's current nonce (RFC 9449 section 9): answer with a
+    ``DPoP-Nonce`` header so that the client retries with it."""
+
+    code = "use_dpop_nonce"
+
+
+class TokenBindingError(InvalidTokenError):
+    """A sender-constrained token (``cnf``) was presented without its key or certificate."""
+
+
+class DpopKeyMismatchError(TokenBindingError):
+    """The proof's key is not the key the token is bound to (``cnf.jkt``)."""
+
+    code = "dpop_key_mismatch"
+
+
+class ProofOfPossessionRequiredError(TokenBindingError):
+    """The token is bound to a key or certificate and came without its proof."""
+
+    code = "proof_of_possession_required"
+
+
+class CertificateMismatchError(TokenBindingError):
+    """The client certificate is not the one the token is bound to (``cnf["x5t#S256"]``)."""
+
+    code = "certificate_mismatch"
+
+
+class DpopReplayCacheFullError(TokenwardenError, OverflowError):
+    """A DPoP proof passed every check but the replay cache was full of proofs still inside
+    their window, so it could not be remembered and was refused. Not the client's fault:
+    answer 503 (a larger cache, or a shorter max_age, makes room)."""
+
+
 ERROR_CLASSES: Dict[str, Type[InvalidTokenError]] = {
     cls.code: cls for cls in (
         MalformedTokenError, TokenTooLargeError, UnsupportedAlgorithmError,
         AlgorithmNotAllowedError, UnsupportedCriticalHeaderError, KeyNotFoundError,
         InvalidSignatureError, ExpiredTokenError, NotYetValidError, InvalidIssuerError,
         InvalidAudienceError, InvalidTypeError, InvalidNonceError, InvalidAtHashError,
-        MissingClaimError, InsufficientScopeError, TooOldError, RevokedTokenError)
+        MissingClaimError, InsufficientScopeError, TooOldError, RevokedTokenError,
+        InvalidDpopProofError, DpopProofReplayedError, UseDpopNonceError, DpopKeyMismatchError,
+        ProofOfPossessionRequiredError, CertificateMismatchError)
 }
 
 
