@@ -58,6 +58,29 @@ bool AppendNormalized(std::string_view part, bool lower, std::string& out) {
   return true;
 }
 
+// IsHost: an IP-literal in brackets (hex digits, ':' and '.', RFC 3986 §3.2.2; IPvFuture is
+// not taken), or a reg-name of unreserved characters, sub-delims and %-escapes. Anything else
+// (a second ':', an '@', a stray bracket) would make the host and port ambiguous.
+bool IsHost(std::string_view host) {
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') {
+      return false;
+    }
+    for (const char c : host.substr(1, host.size() - 2)) {
+      if (base::HexDigitValue(c) < 0 && c != ':' && c != '.') {
+        return false;
+      }
+    }
+    return true;
+  }
+  for (const char c : host) {
+    if (!base::IsUriUnreserved(c) && !base::IsUriSubDelim(c) && c != '%') {
+      return false;
+    }
+  }
+  return true;
+}
+
 // RemoveDotSegments resolves "." and ".." in `path` (normalized, starting with '/') as
 // RFC 3986 §5.2.4 does, never above the root.
 std::string RemoveDotSegments(std::string_view path) {
@@ -150,7 +173,7 @@ std::optional<std::string> NormalizeHttpUri(std::string_view uri) {
   const bool has_port = port_colon != std::string_view::npos &&
                         (bracket == std::string_view::npos || bracket < port_colon);
   const std::string_view host = has_port ? authority.substr(0, port_colon) : authority;
-  if (host.empty()) {
+  if (host.empty() || !IsHost(host)) {
     return std::nullopt;
   }
   const std::optional<std::string> port =
@@ -172,6 +195,9 @@ std::optional<std::string> NormalizeHttpUri(std::string_view uri) {
     return std::nullopt;
   }
   out += RemoveDotSegments(normalized_path);
+  if (out.size() > kMaxHttpUriBytes) {
+    return std::nullopt;  // percent-encoding grew it: bounded both ways, so it normalises again
+  }
   return out;
 }
 

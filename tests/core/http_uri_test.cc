@@ -37,7 +37,11 @@ TEST(HttpUriTest, RefusesWhatHasNoSuchForm) {
        {"", "not a url", "ftp://h.test/x", "https:/h.test/x", "https://", "https:///x",
         "https://user@h.test/x", "https://h.test:99999/x", "https://h.test:8a/x",
         "https://h.test:123456/x", "https://h.test/a%2", "https://h.test/a%zz",
-        "https://h.test/a b", "https://h.test/a\tb", "https://h.test/\x7f", "urn:x:y"}) {
+        "https://h.test/a b", "https://h.test/a\tb", "https://h.test/\x7f", "urn:x:y",
+        // Found by dpop_proof_fuzzer: a host with a ':' of its own normalised to a URL whose
+        // host and port read differently the second time.
+        "https://R=SAp:s://R=SA\"99/", "https://a:b:443/", "https://[::1/", "https://[zz]/",
+        "https://h]/"}) {
     EXPECT_EQ(NormalizeHttpUri(uri), std::nullopt) << uri;
   }
   EXPECT_EQ(NormalizeHttpUri("https://h.test/" + std::string(kMaxHttpUriBytes, 'a')), std::nullopt);
