@@ -36,9 +36,13 @@ from servekit import Reply, basic, free_port, parse_challenge, parse_challenges
 PUBLIC = "api.test"  # the one name sites A and B are reached by
 
 
-def payload_of(token: str) -> dict:
-    seg = token.split(".")[1]
+def segment(token: str, index: int) -> dict:
+    seg = token.split(".")[index]
     return json.loads(base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4)))
+
+
+def payload_of(token: str) -> dict:
+    return segment(token, 1)
 
 
 def readme_server_block() -> str:
@@ -245,6 +249,18 @@ def test_valid_proof_reaches_the_app(client, op, sites, bound):
     assert seen["headers"]["x-auth-subject"] == APP[0], seen
 
 
+@pytest.mark.parametrize("alg", ["ES256", "Ed25519", "PS256", "RS256"])
+def test_proofs_by_every_key_type_the_library_makes(client, op, sites, alg):
+    # The library names each alg as RFC 9864 does: an Ed25519 key signs "Ed25519", not EdDSA.
+    key, jkt = client.key(alg)
+    token = client.token(op, JWT_API, APP, key=key)["access_token"]
+    assert payload_of(token)["cnf"] == {"jkt": jkt}
+    proof = client.proof(key, "GET", f"{sites['a']}/orders", access_token=token)
+    assert segment(proof, 0)["alg"] == alg
+    before = len(App.seen)
+    expect_app_got(dpop_get(sites["a"], "/orders", token, proof, op), "/orders", before)
+
+
 def test_replayed_proof_is_refused_by_the_same_instance(client, op, sites, bound):
     key, _, token = bound
     proof = client.proof(key, "GET", f"{sites['a']}/orders", access_token=token)
@@ -282,6 +298,17 @@ def test_proof_for_another_url_is_refused(client, op, sites, bound):
                 sites["a"].replace("https:", "http:") + "/orders"):
         proof = client.proof(key, "GET", htu, access_token=token)
         expect_proof_refused(op, sites["a"], token, proof, "htu")
+
+
+def test_htu_is_compared_after_normalisation(client, op, sites, bound):
+    # RFC 9449 §4.3 item 9: scheme and host case, the default port and percent-encoding case
+    # do not matter; the client spelled them one way, nginx forwards them another.
+    key, _, token = bound
+    proof = client.proof(key, "GET", "HTTPS://API.Test:443/caf%c3%a9/orders",
+                         access_token=token)
+    before = len(App.seen)
+    expect_app_got(dpop_get(sites["a"], "/caf%C3%A9/orders", token, proof, op, host=PUBLIC),
+                   "/caf%C3%A9/orders", before)
 
 
 def test_proof_for_another_method_is_refused(client, op, sites, bound):

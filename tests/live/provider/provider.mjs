@@ -117,6 +117,8 @@ const provider = new Provider(config.issuer, {
   })),
   jwks: JSON.parse(fs.readFileSync(config.jwks, 'utf8')),
   scopes: ['read', 'write'],
+  // Every key type the dpop library makes (the default has no RSA).
+  enabledJWA: { dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'] },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
