@@ -205,7 +205,8 @@ DpopResult VerifyDpopProof(std::string_view proof, const DpopRequest& request,
   }
   Header header;
   std::string_view why;
-  if (internal::ReadHeader(header_root, header, scratch.header_storage, why) != Error::kOk) {
+  if (internal::ReadHeader(header_root, header, scratch.header_storage, why,
+                           internal::AlgNames::kJwsAndEd25519) != Error::kOk) {
     return Invalid("the DPoP proof's header is malformed or its alg is not supported");
   }
   if (header.has_crit) {

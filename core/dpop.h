@@ -5,7 +5,8 @@
 //   1. the proof is a compact JWS of at most DpopOptions::max_proof_bytes (strict base64url,
 //      JSON objects without duplicate member names), with no `crit` header;
 //   2. its header has `typ` "dpop+jwt" (exactly: RFC 9449 §4.2 gives no other spelling);
-//   3. `alg` is asymmetric and in DpopOptions::algorithms (never `none`, never HS*);
+//   3. `alg` is asymmetric and in DpopOptions::algorithms (never `none`, never HS*); RFC 9864's
+//      "Ed25519", which DPoP clients use, counts as EdDSA;
 //   4. `jwk` is a public key (no private member: d, p, q, dp, dq, qi, oth, k) that fits `alg`
 //      by the same key rules as issuers' keys (RSA >= 2048 bits, the curve of ES*) and
 //      verifies the signature;

@@ -57,7 +57,8 @@ bool HasDuplicateNames(const std::vector<std::string_view>& names,
   return std::adjacent_find(scratch.begin(), scratch.end()) != scratch.end();
 }
 
-Error ReadHeader(element root, Header& out, HeaderStorage& storage, std::string_view& detail) {
+Error ReadHeader(element root, Header& out, HeaderStorage& storage, std::string_view& detail,
+                 AlgNames names) {
   out = Header{};
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
@@ -103,7 +104,9 @@ Error ReadHeader(element root, Header& out, HeaderStorage& storage, std::string_
   if (!alg.has_value()) {
     return Malformed(detail, "the JOSE header has no \"alg\"");
   }
-  const std::optional<Algorithm> parsed = ParseAlgorithm(*alg);
+  const std::optional<Algorithm> parsed = names == AlgNames::kJwsAndEd25519 && *alg == "Ed25519"
+                                              ? Algorithm::kEdDsa
+                                              : ParseAlgorithm(*alg);
   if (!parsed.has_value()) {
     detail = "the token's \"alg\" is not one we implement (\"none\" never is)";
     return Error::kUnsupportedAlgorithm;

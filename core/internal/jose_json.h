@@ -1,6 +1,7 @@
 #ifndef TOKENWARDEN_CORE_INTERNAL_JOSE_JSON_H_
 #define TOKENWARDEN_CORE_INTERNAL_JOSE_JSON_H_
 
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -47,11 +48,19 @@ struct HeaderStorage {
 bool HasDuplicateNames(const std::vector<std::string_view>& names,
                        std::vector<std::string_view>& scratch);
 
+// AlgNames says which `alg` names ReadHeader takes.
+enum class AlgNames : uint8_t {
+  kJws,  // RFC 7518 and RFC 8037's only: a token's
+  // Also RFC 9864's "Ed25519", read as EdDSA (over Ed25519, the only EdDSA curve we verify):
+  // DPoP clients (panva's dpop, oidc-provider) sign proofs with that name. Tokens keep kJws.
+  kJwsAndEd25519,
+};
+
 // ReadHeader types the JOSE header `root` into `out`. Returns kMalformed (not an object,
 // duplicate names, a member of the wrong type, a malformed `crit`, no `alg`) or
 // kUnsupportedAlgorithm (an `alg` we don't implement, `none` included), with `detail` set.
 Error ReadHeader(simdjson::dom::element root, Header& out, HeaderStorage& storage,
-                 std::string_view& detail);
+                 std::string_view& detail, AlgNames names = AlgNames::kJws);
 
 }  // namespace tokenwarden::internal
 

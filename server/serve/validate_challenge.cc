@@ -28,13 +28,15 @@ std::string QuotedSafe(std::string_view text) {
 
 namespace {
 
-// DpopAlgs is the algs attribute: the names, space-separated.
+// DpopAlgs is the algs attribute: the names, space-separated; EdDSA also by RFC 9864's name,
+// which proofs may carry (core/dpop.h).
 std::string DpopAlgs(AlgorithmSet algorithms) {
   std::string out;
   for (int i = 0; i < kNumAlgorithms; ++i) {
     const auto alg = static_cast<Algorithm>(i);
     if (algorithms.Contains(alg)) {
-      base::StrAppend(&out, out.empty() ? "" : " ", AlgorithmName(alg));
+      base::StrAppend(&out, out.empty() ? "" : " ", AlgorithmName(alg),
+                      alg == Algorithm::kEdDsa ? " Ed25519" : "");
     }
   }
   return out;

@@ -127,6 +127,29 @@ TEST(DpopTest, EveryAsymmetricAlgorithm) {
   }
 }
 
+// panva's dpop and oidc-provider sign an Ed25519 key's proofs with alg "Ed25519" (RFC 9864
+// §2.2): EdDSA under its fully-specified name, taken where EdDSA is allowed.
+TEST(DpopTest, Ed25519IsEdDsaByItsFullySpecifiedName) {
+  const TestKey& ed = KeyFor(Algorithm::kEdDsa);
+  const std::string proof = Mint(R"({"typ":"dpop+jwt","alg":"Ed25519","jwk":)" + ed.Jwk() + "}",
+                                 "{" + Claims() + "}", ed, Algorithm::kEdDsa);
+  const DpopResult result = VerifyDpopProof(proof, Request());
+  EXPECT_EQ(result.error, Error::kOk) << result.detail;
+  EXPECT_EQ(result.proof.alg, Algorithm::kEdDsa);
+  DpopOptions no_eddsa;
+  no_eddsa.algorithms = AlgorithmSet();
+  no_eddsa.algorithms.Add(Algorithm::kEs256);
+  EXPECT_EQ(VerifyDpopProof(proof, Request(), no_eddsa).detail,
+            "the DPoP proof's alg is not an allowed asymmetric algorithm");
+  // The name fits an Ed25519 jwk only.
+  const TestKey& ec = EcKey(Algorithm::kEs256);
+  EXPECT_EQ(VerifyDpopProof(Mint(R"({"typ":"dpop+jwt","alg":"Ed25519","jwk":)" + ec.Jwk() + "}",
+                                 "{" + Claims() + "}", ed, Algorithm::kEdDsa),
+                            Request())
+                .detail,
+            "the DPoP proof's jwk is not a public key that fits its alg");
+}
+
 TEST(DpopTest, HeaderChecks) {
   const TestKey& key = EcKey(Algorithm::kEs256);
   const auto detail = [](const std::string& proof) {

@@ -35,14 +35,14 @@ class JoseJsonTest : public ::testing::Test {
   }
 
   // Header parses `json` and types it like Verify does (a parse error is kMalformed).
-  Error Header(std::string_view json) {
+  Error Header(std::string_view json, internal::AlgNames names = internal::AlgNames::kJws) {
     input_ = simdjson::padded_string(json);
     simdjson::dom::element root;
     detail_ = {};
     if (parser_.parse(input_).get(root) != simdjson::SUCCESS) {
       return Error::kMalformed;
     }
-    const Error error = internal::ReadHeader(root, header_, storage_, detail_);
+    const Error error = internal::ReadHeader(root, header_, storage_, detail_, names);
     if (error != Error::kOk) {
       EXPECT_FALSE(detail_.empty()) << json;
     }
@@ -136,6 +136,17 @@ TEST_F(JoseJsonTest, LeavesAbsentHeaderMembersUnset) {
   EXPECT_FALSE(header_.kid.has_value());
   EXPECT_FALSE(header_.typ.has_value());
   EXPECT_FALSE(header_.cty.has_value());
+}
+
+// RFC 9864's "Ed25519" is EdDSA for DPoP proofs only; a token's alg keeps RFC 8037's name.
+TEST_F(JoseJsonTest, Ed25519NameOnlyWhereAsked) {
+  EXPECT_EQ(Header(R"({"alg":"Ed25519"})"), Error::kUnsupportedAlgorithm);
+  ASSERT_EQ(Header(R"({"alg":"Ed25519"})", internal::AlgNames::kJwsAndEd25519), Error::kOk);
+  EXPECT_EQ(header_.alg, Algorithm::kEdDsa);
+  for (const char* other : {R"({"alg":"ed25519"})", R"({"alg":"Ed448"})", R"({"alg":"none"})"}) {
+    EXPECT_EQ(Header(other, internal::AlgNames::kJwsAndEd25519), Error::kUnsupportedAlgorithm)
+        << other;
+  }
 }
 
 TEST_F(JoseJsonTest, ResetsHeaderBetweenReads) {

@@ -10,6 +10,7 @@ Nothing is skipped: without Node or the provider's node_modules every test fails
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -38,6 +39,8 @@ OPAQUE_API = "https://api.opaque.test"
 APP = ("app", "app-secret-0123456789abcdef0123456789")              # gets tokens
 TW = ("tokenwarden", "tw-secret:with+odd chars/0123456789abcdef")  # introspects at the provider
 GATEWAY = ("gateway", "gateway-secret-0123456789abcdef")            # calls tokenwarden
+# Gets tokens bound to the TLS client certificate it presents (RFC 8705).
+MTLS_APP = ("mtls-app", "mtls-app-secret-0123456789abcdef01234")
 
 
 def b64u(n: int) -> str:
@@ -60,18 +63,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def node_with(package: str) -> str:
+    """The path of node, failing the test unless node and `package` (npm, in
+    provider/node_modules) are installed."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: run scripts/bootstrap", pytrace=False)
+    if not (PROVIDER_DIR / "node_modules" / package).is_dir():
+        pytest.fail(f"{package} is not installed: run scripts/bootstrap "
+                    "(tests/live/provider/install)", pytrace=False)
+    return node
+
+
 class Provider:
     """oidc-provider on https://127.0.0.1:PORT; restartable on the same port with new keys."""
 
-    def __init__(self, directory: Path):
-        node = shutil.which("node")
-        if node is None:
-            pytest.fail("node is not installed: run scripts/bootstrap", pytrace=False)
-        if not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
-            pytest.fail("oidc-provider is not installed: run scripts/bootstrap "
-                        "(tests/live/provider/install)", pytrace=False)
-        self.node = node
+    def __init__(self, directory: Path, client_ca: Path | None = None):
+        self.node = node_with("oidc-provider")
         self.dir = directory
+        self.client_ca = client_ca  # the CA of TLS client certificates, when a test has one
         self.ca, self.cert, self.key = make_tls(directory)
         self.port = free_port()
         self.issuer = f"https://127.0.0.1:{self.port}"
@@ -89,7 +99,11 @@ class Provider:
                "key": str(self.key), "jwks": str(self.dir / "jwks.json"),
                "data_dir": str(self.dir / "store"), "access_token_ttl": 300,
                "clients": [{"client_id": APP[0], "client_secret": APP[1]},
-                           {"client_id": TW[0], "client_secret": TW[1]}]}
+                           {"client_id": TW[0], "client_secret": TW[1]},
+                           {"client_id": MTLS_APP[0], "client_secret": MTLS_APP[1],
+                            "mtls": True}]}
+        if self.client_ca is not None:
+            cfg["client_ca"] = str(self.client_ca)
         (self.dir / "provider.json").write_text(json.dumps(cfg))
         self.proc = subprocess.Popen([self.node, str(PROVIDER_DIR / "provider.mjs"),
                                       str(self.dir / "provider.json")],
@@ -183,6 +197,7 @@ def tokenwarden_bin() -> str:
     return value
 
 
+@functools.cache  # a PBKDF2 hash costs time, and any one of them will do
 def hash_secret(binary: str, secret: str) -> str:
     proc = subprocess.run([binary, "hash-secret"], input=secret.encode(), capture_output=True,
                           timeout=30)
@@ -190,47 +205,64 @@ def hash_secret(binary: str, secret: str) -> str:
     return proc.stdout.decode().strip()
 
 
-@pytest.fixture
-def tokenwarden(tokenwarden_bin, provider, tmp_path):
-    """tokenwarden(**introspection_overrides) -> a started Server trusting the provider."""
-    started: list[Server] = []
-    (tmp_path / "tw-secret.txt").write_text(TW[1] + "\n")
-    gateway_hash = hash_secret(tokenwarden_bin, GATEWAY[1])
+def tokenwarden_config(binary: str, provider: Provider, directory: Path,
+                       keys: dict | None = None, **introspection) -> dict:
+    """A configuration trusting `provider` (discovery, its CA) and the GATEWAY client; the
+    introspection credentials go to directory/tw-secret.txt."""
+    (directory / "tw-secret.txt").write_text(TW[1] + "\n")
+    return {
+        "listen": ["127.0.0.1:0"],
+        "workers": 2,
+        "issuers": [{
+            "issuer": provider.issuer,
+            "discovery": True,
+            "audiences": [JWT_API, OPAQUE_API],
+            "algorithms": ["RS256"],
+            "fetch": {"ca_file": str(provider.ca)},
+            "keys": {"min_refresh_seconds": 1, "unknown_kid_cooldown_seconds": 1,
+                     "default_refresh_seconds": 300, **(keys or {})},
+            "introspection": {"client_id": TW[0],
+                              "client_secret_file": str(directory / "tw-secret.txt"),
+                              "negative_ttl_seconds": 1, **introspection},
+        }],
+        "clients": [{"id": GATEWAY[0], "secret_hash": hash_secret(binary, GATEWAY[1])}],
+    }
 
-    def start(keys: dict | None = None, **introspection) -> Server:
-        cfg = {
-            "listen": ["127.0.0.1:0"],
-            "workers": 2,
-            "issuers": [{
-                "issuer": provider.issuer,
-                "discovery": True,
-                "audiences": [JWT_API, OPAQUE_API],
-                "algorithms": ["RS256"],
-                "fetch": {"ca_file": str(provider.ca)},
-                "keys": {"min_refresh_seconds": 1, "unknown_kid_cooldown_seconds": 1,
-                         "default_refresh_seconds": 300, **(keys or {})},
-                "introspection": {"client_id": TW[0],
-                                  "client_secret_file": str(tmp_path / "tw-secret.txt"),
-                                  "negative_ttl_seconds": 1, **introspection},
-            }],
-            "clients": [{"id": GATEWAY[0], "secret_hash": gateway_hash}],
-        }
-        path = tmp_path / f"tokenwarden-{len(started)}.json"
-        path.write_text(json.dumps(cfg, indent=1))
-        server = Server(tokenwarden_bin, ["--config", str(path)])
-        started.append(server)
-        wait_ready(server)
-        return server
 
-    yield start
+def start_tokenwarden(binary: str, config: dict, path: Path) -> Server:
+    """Writes `config` to `path` and starts tokenwarden with it; returns it once ready."""
+    path.write_text(json.dumps(config, indent=1))
+    server = Server(binary, ["--config", str(path)])
+    wait_ready(server)
+    return server
+
+
+def stop_all(servers: list[Server]) -> None:
+    """Stops every server; fails the test with what any of them reported at exit."""
     problems = []
-    for server in started:
+    for server in servers:
         try:
             server.stop()
         except AssertionError as e:
             problems.append(str(e))
     if problems:
         pytest.fail("tokenwarden teardown: " + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def tokenwarden(tokenwarden_bin, provider, tmp_path):
+    """tokenwarden(**introspection_overrides) -> a started Server trusting the provider."""
+    started: list[Server] = []
+
+    def start(keys: dict | None = None, **introspection) -> Server:
+        cfg = tokenwarden_config(tokenwarden_bin, provider, tmp_path, keys, **introspection)
+        path = tmp_path / f"tokenwarden-{len(started)}.json"
+        server = start_tokenwarden(tokenwarden_bin, cfg, path)
+        started.append(server)
+        return server
+
+    yield start
+    stop_all(started)
 
 
 def wait_ready(server: Server, timeout: float = 15.0) -> dict:

@@ -5,12 +5,21 @@
 // CONFIG: {"issuer": "https://127.0.0.1:PORT", "port": PORT, "cert": PEM path, "key": PEM path,
 //          "jwks": path of a JWK Set of PRIVATE signing keys (read at start: rotate by
 //                  restarting with a new file), "data_dir": folder for the file-backed store,
-//          "clients": [{"client_id", "client_secret"}], "access_token_ttl": seconds}
+//          "clients": [{"client_id", "client_secret", "mtls": true when its tokens are bound
+//                       to its TLS client certificate}], "access_token_ttl": seconds,
+//          "client_ca": PEM path of the CA the client certificates chain to (optional)}
 //
 // Resource indicators (RFC 8707): https://api.jwt.test gets JWT access tokens (RFC 9068,
 // typ at+jwt), https://api.opaque.test opaque ones; both grant the scopes "read write".
 // Introspection (RFC 7662) and revocation (RFC 7009) are on. The store is a folder of JSON
 // files, so a restarted provider still knows the tokens it issued and the ones it revoked.
+//
+// Sender-constrained tokens: a token request with a DPoP proof gets a DPoP-bound token
+// (cnf.jkt, RFC 9449), and the provider demands a nonce in that proof first (use_dpop_nonce),
+// as strict providers do; an "mtls" client's tokens are bound to the certificate it presented
+// on the TLS connection (cnf["x5t#S256"], RFC 8705 §3). The server asks every client for a
+// certificate but lets those without one in: only the binding reads it.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -104,14 +113,27 @@ const provider = new Provider(config.issuer, {
     redirect_uris: [],
     response_types: [],
     token_endpoint_auth_method: 'client_secret_basic',
+    tls_client_certificate_bound_access_tokens: c.mtls === true,
   })),
   jwks: JSON.parse(fs.readFileSync(config.jwks, 'utf8')),
   scopes: ['read', 'write'],
+  // Every key type the dpop library makes (the default has no RSA).
+  enabledJWA: { dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'] },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
+    mTLS: {
+      enabled: true,
+      certificateBoundAccessTokens: true,
+      // The certificate of this request's TLS connection, if the client sent one.
+      getCertificate(ctx) {
+        const peer = ctx.socket.getPeerCertificate();
+        return peer?.raw ? new crypto.X509Certificate(peer.raw) : undefined;
+      },
+    },
     resourceIndicators: {
       enabled: true,
       defaultResource: async (ctx, client, oneOf) => oneOf,
@@ -132,7 +154,13 @@ const provider = new Provider(config.issuer, {
 });
 
 const server = https.createServer(
-  { cert: fs.readFileSync(config.cert), key: fs.readFileSync(config.key) },
+  {
+    cert: fs.readFileSync(config.cert),
+    key: fs.readFileSync(config.key),
+    requestCert: true,
+    rejectUnauthorized: false,
+    ...(config.client_ca ? { ca: fs.readFileSync(config.client_ca) } : {}),
+  },
   provider.callback(),
 );
 server.listen(config.port, '127.0.0.1', () => {

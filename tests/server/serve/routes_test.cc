@@ -166,7 +166,7 @@ std::optional<std::string> HeaderOf(const http::Response& response, std::string_
 // `dpop: allowed`), so a refusal offers that scheme as well (RFC 9449 §7.1).
 constexpr std::string_view kDpopOffer =
     ", DPoP realm=\"tokenwarden\", algs=\"RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 "
-    "EdDSA\"";
+    "EdDSA Ed25519\"";
 
 std::string Challenge(std::string_view error, std::string_view description,
                       std::string_view scope = "") {

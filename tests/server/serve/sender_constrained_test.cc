@@ -168,6 +168,8 @@ TEST_F(SenderConstrainedTest, ValidProofPassesOnceAndItsReplayIsRefused) {
   EXPECT_NE(again.body.find("used before"), std::string::npos) << again.body;
   EXPECT_TRUE(Challenge(again).starts_with("DPoP realm=\"tokenwarden\", algs=\""))
       << Challenge(again);
+  // EdDSA by both its names: proofs may carry RFC 9864's (core/dpop.h).
+  EXPECT_NE(Challenge(again).find(" EdDSA Ed25519"), std::string::npos) << Challenge(again);
   EXPECT_NE(Challenge(again).find("error=\"invalid_dpop_proof\""), std::string::npos);
   // A new proof by the same key passes: a cache hit for the token, a new jti.
   EXPECT_EQ(Handle(Dpop(token, Proof(token, "p-2"))).status, 200);
