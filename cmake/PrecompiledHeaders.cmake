@@ -27,6 +27,14 @@ endfunction()
 # built without a macro the source is compiled with (-Winvalid-pch, an error under -Werror).
 # $<LINK_ONLY:...> entries (a static library's private dependencies) pass nothing on.
 function(_tw_usage_definitions property target out)
+  # Memoized per target: the link graph shares most of its nodes, and walking it afresh from
+  # every target took minutes of configure time.
+  get_property(known GLOBAL PROPERTY _tw_usage_${property}_${target} SET)
+  if(known)
+    get_property(defs GLOBAL PROPERTY _tw_usage_${property}_${target})
+    set(${out} "${defs}" PARENT_SCOPE)
+    return()
+  endif()
   set(defs "")
   get_target_property(libs ${target} ${property})
   foreach(lib IN LISTS libs)
@@ -42,6 +50,7 @@ function(_tw_usage_definitions property target out)
   endforeach()
   list(REMOVE_DUPLICATES defs)
   list(SORT defs)
+  set_property(GLOBAL PROPERTY _tw_usage_${property}_${target} "${defs}")
   set(${out} "${defs}" PARENT_SCOPE)
 endfunction()
 
