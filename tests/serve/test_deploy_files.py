@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import http.server
 import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ import yaml
 
 from nginxkit import app_server, find_nginx, run_nginx, stop_nginx, write_conf
 from servekit import SLOW, bearer, free_port, parse_challenge, request
+
+import twkit  # tests/cli/twkit.py, on the path through conftest.py
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -360,8 +364,10 @@ def test_envoy_ext_authz():
     client = {p["exact"].lower() for p in
               service["authorization_response"]["allowed_client_headers"]["patterns"]}
     assert "www-authenticate" in client
+    assert "dpop-nonce" in client, "a use_dpop_nonce refusal must reach the client"
     forwarded = {p.get("exact", "").lower() for p in authz.get("allowed_headers", {}).get("patterns", [])}
     assert not forwarded & set(ROUTE_HEADERS), "the client could choose its route_scopes rule"
+    assert {"authorization", "dpop", "x-forwarded-proto"} <= forwarded, "DPoP needs the proof and the scheme"
     # The client's own claim headers are removed before ext_authz runs.
     mutation = filters[names.index("envoy.filters.http.header_mutation")]
     assert names.index("envoy.filters.http.header_mutation") < names.index("envoy.filters.http.ext_authz")
@@ -502,6 +508,38 @@ def test_nginx_route_scopes_ignore_the_clients_route_headers(gateway, world, spo
                                                     ("X-Forwarded-Method", "GET"),
                                                     ("X-Original-Method", "GET")], "{}")
     assert reply.status == 403, reply
+
+
+def dpop_proof(key, method: str, url: str, token: str, jti: str) -> str:
+    """A DPoP proof (RFC 9449 §4.2) by twkit key `key` for `method` `url` and `token`."""
+    ath = twkit.b64u(hashlib.sha256(token.encode()).digest())
+    return twkit.forge({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.jwk(kid=False)},
+                       {"jti": jti, "htm": method, "htu": url, "iat": int(time.time()),
+                        "ath": ath}, key, "ES256")
+
+
+def jkt(key) -> str:
+    jwk = key.jwk(kid=False)
+    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
+    return twkit.b64u(hashlib.sha256(canonical.encode()).digest())
+
+
+def test_nginx_carries_dpop_bound_tokens(gateway, world):
+    """The shipped file forwards the proof, the scheme and the host with its port: a
+    DPoP-bound token with its proof reaches the app, once, and never as a bearer token."""
+    client = twkit.gen_ec("dpop-client", "P-256")
+    token = world.token("a", cnf={"jkt": jkt(client)})
+    url = gateway + "/orders/17"
+    proof = dpop_proof(client, "GET", url, token, "p-1")
+    headers = [("Authorization", "DPoP " + token), ("DPoP", proof)]
+    assert "x-auth-subject" in app_view(request(gateway, "GET", "/orders/17?page=2", headers))
+    replay = request(gateway, "GET", "/orders/17", headers)
+    assert replay.status == 401, replay
+    assert parse_challenge(replay.header("WWW-Authenticate"))[1]["error"] == "invalid_dpop_proof"
+    elsewhere = request(gateway, "GET", "/orders/18", [("Authorization", "DPoP " + token),
+                                                       ("DPoP", dpop_proof(client, "GET", url, token, "p-2"))])
+    assert elsewhere.status == 401, elsewhere
+    assert request(gateway, "GET", "/orders/17", [bearer(token)]).status == 401
 
 
 def test_nginx_app_sees_the_authorization_that_was_validated(gateway, world):
