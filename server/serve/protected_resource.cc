@@ -1,36 +1,60 @@
 #include "server/serve/protected_resource.h"
 
-#include <optional>
-#include <utility>
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
-#include <absl/status/statusor.h>
-
+#include "base/ascii.h"
 #include "base/json_escape.h"
 #include "base/str_cat.h"
 #include "core/algorithm.h"
-#include "server/fetch/url.h"
 
 namespace tokenwarden::server {
 namespace {
 
-// HostOf parses the original request's host[:port] (X-Forwarded-Host, else Host) as the
-// host of an https URL: lower case, the port explicit. False when it is absent, given twice
-// or as a list, or not a URL host.
-bool HostOf(const OriginalRequest& original, fetch::Url& out) {
-  if (original.origin_ambiguous || !original.host.has_value()) {
-    return false;
+// SplitHost reads `authority` (host[:port], as in a Host header) into `host` (an IPv6 literal
+// without its brackets, case as sent) and `port` (443 when absent: resources are https).
+// Nothing is allocated: /validate asks this for every challenge it writes.
+bool SplitHost(std::string_view authority, std::string_view& host, uint16_t& port) {
+  std::string_view port_text;
+  if (authority.starts_with('[')) {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos ||
+        (close + 1 < authority.size() && authority[close + 1] != ':')) {
+      return false;
+    }
+    host = authority.substr(1, close - 1);
+    port_text = authority.substr(std::min(close + 2, authority.size()));
+    if (close + 1 < authority.size() && port_text.empty()) {
+      return false;  // "[::1]:"
+    }
+  } else {
+    const size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) {
+        return false;
+      }
+    }
   }
-  absl::StatusOr<fetch::Url> url = fetch::ParseUrl(base::StrCat("https://", *original.host, "/"));
-  if (!url.ok() || url->target != "/") {
-    return false;  // a host with a path or query in it names no origin
+  uint32_t value = port_text.empty() ? 443 : 0;
+  for (const char c : port_text) {
+    if (c < '0' || c > '9' || (value = value * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
+      return false;
+    }
   }
-  out = *std::move(url);
-  return true;
+  port = static_cast<uint16_t>(value);
+  return !host.empty() && value != 0;
 }
 
-bool SameHost(const ProtectedResourceConfig& resource, const fetch::Url& url) {
-  return url.host == resource.host && url.port == resource.port;
+// OnHost tells whether `authority` (host[:port] as the request gives it) is the resource's
+// host: ASCII case ignored, no port the same as 443.
+bool OnHost(const ProtectedResourceConfig& resource, std::string_view authority) {
+  std::string_view host;
+  uint16_t port = 0;
+  return SplitHost(authority, host, port) && port == resource.port &&
+         base::EqualsIgnoreCase(host, resource.host);
 }
 
 // PathWithin tells whether `prefix` ("" or a path) is `path` or a prefix of it that ends at
@@ -64,19 +88,17 @@ void AppendList(std::string& out, std::string_view name, const List& values) {
 
 const ProtectedResourceConfig* ResourceOfRequest(std::span<const ProtectedResourceConfig> resources,
                                                  const OriginalRequest& original) {
-  const std::optional<std::string> url = original.Url();
-  if (!url.has_value()) {
+  if (!original.Url().has_value()) {
     return resources.size() == 1 ? resources.data() : nullptr;
   }
-  // The URL as the gateway forwarded it: scheme and host compare as URLs do, after the
-  // parser lowered their case and made the port explicit; the path byte for byte.
-  const absl::StatusOr<fetch::Url> parsed = fetch::ParseUrl(*url);
-  if (!parsed.ok() || parsed->scheme != "https") {
-    return nullptr;  // resource identifiers are https URLs (RFC 9728 §1.2)
+  // The URL as the gateway forwarded it: scheme and host compare as URLs do (case, default
+  // port), the path byte for byte. Resource identifiers are https URLs (RFC 9728 §1.2).
+  if (!base::EqualsIgnoreCase(*original.scheme, "https")) {
+    return nullptr;
   }
   const ProtectedResourceConfig* best = nullptr;
   for (const ProtectedResourceConfig& resource : resources) {
-    if (SameHost(resource, *parsed) && PathWithin(resource.path, parsed->target) &&
+    if (PathWithin(resource.path, original.raw_path) && OnHost(resource, *original.host) &&
         (best == nullptr || resource.path.size() > best->path.size())) {
       best = &resource;
     }
@@ -100,13 +122,12 @@ MetadataLookup ResourceAtMetadataPath(std::span<const ProtectedResourceConfig> r
   // Several origins publish at this path (the configuration allows one per origin): the
   // host the client asked picks one, and a host that cannot pick is refused, not guessed.
   out.resource = nullptr;
-  fetch::Url host;
-  if (!HostOf(original, host)) {
+  if (original.origin_ambiguous || !original.host.has_value()) {
     out.ambiguous = true;
     return out;
   }
   for (const ProtectedResourceConfig& resource : resources) {
-    if (resource.metadata_path == path && SameHost(resource, host)) {
+    if (resource.metadata_path == path && OnHost(resource, *original.host)) {
       out.resource = &resource;
     }
   }

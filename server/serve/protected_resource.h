@@ -29,8 +29,8 @@ const ProtectedResourceConfig* ResourceOfRequest(std::span<const ProtectedResour
                                                  const OriginalRequest& original);
 
 // MetadataLookup is what ResourceAtMetadataPath found: `resource`, or null (404); with
-// `ambiguous`, several resources publish at the path and the request's host does not
-// choose one (400).
+// `ambiguous`, several resources publish at the path and the request gives no host to choose
+// by, or gives it twice or as a list (400).
 struct MetadataLookup {
   const ProtectedResourceConfig* resource = nullptr;
   bool ambiguous = false;

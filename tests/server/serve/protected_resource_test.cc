@@ -89,8 +89,9 @@ TEST_P(ResourceOfRequestTest, ChoosesTheLongestPrefixOnTheSameOrigin) {
           {"resource": "https://api.example.com/mcp/admin/"},
           {"resource": "https://other.example.com/mcp"},
           {"resource": "https://Shop.Example.com/cart"},
-          {"resource": "https://api.example.com:8443/alt"}])"));
-  ASSERT_EQ(resources->size(), 6u);
+          {"resource": "https://api.example.com:8443/alt"},
+          {"resource": "https://[::1]:9443/v6"}])"));
+  ASSERT_EQ(resources->size(), 7u);
   const ForwardedCase& c = GetParam();
   EXPECT_EQ(Chosen(*resources, Forwarded(c.scheme, c.host, c.uri)), c.resource);
 }
@@ -122,6 +123,9 @@ INSTANTIATE_TEST_SUITE_P(
         ForwardedCase{"OtherPort", "https", "api.example.com:8443", "/alt/1",
                       "https://api.example.com:8443/alt"},
         ForwardedCase{"PortMissing", "https", "shop.example.com:8443", "/cart", ""},
+        ForwardedCase{"Ipv6", "https", "[::1]:9443", "/v6/a", "https://[::1]:9443/v6"},
+        ForwardedCase{"Ipv6OtherPort", "https", "[::1]", "/v6/a", ""},
+        ForwardedCase{"BadPort", "https", "api.example.com:99999", "/mcp", ""},
         // The path is compared byte for byte, as forwarded.
         ForwardedCase{"PathCase", "https", "shop.example.com", "/CART", ""},
         // A request that arrived over plain http is not the https resource.
@@ -194,7 +198,11 @@ TEST(ProtectedResourceTest, TheHostChoosesAmongOriginsAtOnePath) {
   EXPECT_EQ(chosen({{"X-Forwarded-Host", "a.example, b.example"}}), "ambiguous");
   EXPECT_EQ(chosen({{"X-Forwarded-Host", "a.example"}, {"X-Forwarded-Host", "b.example"}}),
             "ambiguous");
-  EXPECT_EQ(chosen({{"Host", "a.example/x"}}), "ambiguous");
+  // A host that is no host[:port] names no resource.
+  EXPECT_EQ(chosen({{"X-Forwarded-Host", "a.example/x"}}), "none");
+  EXPECT_EQ(chosen({{"X-Forwarded-Host", "a.example:99999"}}), "none");
+  EXPECT_EQ(chosen({{"X-Forwarded-Host", "a.example:"}}), "none");
+  EXPECT_EQ(chosen({{"X-Forwarded-Host", "[::1"}}), "none");
 }
 
 TEST(ProtectedResourceTest, RendersRfc9728Example) {
