@@ -8,6 +8,8 @@
 #include <absl/strings/ascii.h>
 
 #include "base/str_cat.h"
+#include "base/uri_chars.h"
+#include "core/dpop.h"
 #include "core/issuer_match.h"
 #include "server/config/config_reader.h"
 #include "server/fetch/url.h"
@@ -24,19 +26,6 @@ constexpr size_t kMaxResourceBytes = 2048;
 constexpr size_t kMaxNameBytes = 1024;
 constexpr size_t kMaxListItems = 256;
 
-// AsymmetricAlgorithms is every algorithm the core verifies with a public key: a DPoP proof
-// carries its public key (RFC 9449 §4.2), so HMAC cannot sign one.
-AlgorithmSet AsymmetricAlgorithms() {
-  AlgorithmSet out;
-  for (int i = 0; i < kNumAlgorithms; ++i) {
-    const auto alg = static_cast<Algorithm>(i);
-    if (RequiredKeyType(alg) != KeyType::kOct) {
-      out.Add(alg);
-    }
-  }
-  return out;
-}
-
 // IsPathText accepts RFC 3986 §3.3 path characters (pchar and '/'), '%' only before two hex
 // digits. Nothing else, so the metadata URL can stand in a quoted-string (no '"' or '\').
 bool IsPathText(std::string_view path) {
@@ -48,11 +37,8 @@ bool IsPathText(std::string_view path) {
         return false;
       }
       i += 2;
-      continue;
-    }
-    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-                    std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos;
-    if (!ok) {
+    } else if (!base::IsUriUnreserved(c) && !base::IsUriSubDelim(c) && c != ':' && c != '@' &&
+               c != '/') {
       return false;
     }
   }
@@ -156,7 +142,7 @@ absl::Status ReadResourceField(std::string_view key, element v, const std::strin
     return ReadBool(v, field, out.dpop_bound_access_tokens_required);
   }
   if (key == "dpop_signing_alg_values_supported") {
-    return ReadAlgorithms(v, field, out.dpop_algorithms, AsymmetricAlgorithms(),
+    return ReadAlgorithms(v, field, out.dpop_algorithms, DpopAlgorithms(),
                           "is not for DPoP proofs: they are signed with an asymmetric key "
                           "(RFC 9449 section 4.2)");
   }
@@ -169,7 +155,7 @@ absl::Status ReadResourceField(std::string_view key, element v, const std::strin
 }
 
 absl::Status ReadResource(element value, std::string_view path, ProtectedResourceConfig& out) {
-  out.dpop_algorithms = AsymmetricAlgorithms();
+  out.dpop_algorithms = DpopAlgorithms();
   absl::Status status =
       VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
         absl::Status s = ReadResourceField(key, v, field, out);
