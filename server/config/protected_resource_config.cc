@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <string>
-#include <utility>
+#include <vector>
 
 #include <absl/status/statusor.h>
 #include <absl/strings/ascii.h>
@@ -23,6 +23,7 @@ constexpr std::string_view kWellKnown = "/.well-known/oauth-protected-resource";
 // kMaxResourceBytes bounds a resource identifier: its metadata URL goes into every challenge
 // header, which gateways buffer in a few KiB.
 constexpr size_t kMaxResourceBytes = 2048;
+// The other members are bounded too: the document is built for every metadata request.
 constexpr size_t kMaxNameBytes = 1024;
 constexpr size_t kMaxListItems = 256;
 
@@ -53,8 +54,8 @@ std::string ParseResource(ProtectedResourceConfig& out) {
   if (resource.size() > kMaxResourceBytes) {
     return base::StrCat("longer than ", kMaxResourceBytes, " bytes");
   }
-  // RFC 9728 §1.2: the resource identifier is an https URL. Written in lower case, so that
-  // the metadata URL derived from it reads as clients write it.
+  // RFC 9728 §1.2: the resource identifier is an https URL. The scheme in lower case, as
+  // clients write it: the metadata URL is derived from the identifier as written.
   if (!resource.starts_with(kScheme)) {
     return "must be an absolute https:// URL (RFC 9728 section 1.2)";
   }
@@ -171,7 +172,7 @@ absl::Status ReadResource(element value, std::string_view path, ProtectedResourc
 
 absl::Status ReadProtectedResources(element value, std::string_view path,
                                     std::vector<ProtectedResourceConfig>& out) {
-  absl::Status status = ReadArray(
+  return ReadArray(
       value, path, /*non_empty=*/false, out,
       [&](element item, const std::string& item_path, ProtectedResourceConfig& resource) {
         if (out.size() > kMaxProtectedResources) {
@@ -190,7 +191,6 @@ absl::Status ReadProtectedResources(element value, std::string_view path,
         }
         return s;
       });
-  return status;
 }
 
 absl::Status ResolveAuthorizationServers(const std::vector<IssuerConfig>& issuers,

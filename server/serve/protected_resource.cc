@@ -40,7 +40,11 @@ bool SplitHost(std::string_view authority, std::string_view& host, uint16_t& por
   }
   uint32_t value = port_text.empty() ? 443 : 0;
   for (const char c : port_text) {
-    if (c < '0' || c > '9' || (value = value * 10 + static_cast<uint32_t>(c - '0')) > 65535) {
+    if (!base::IsAsciiDigit(c)) {
+      return false;
+    }
+    value = value * 10 + static_cast<uint32_t>(c - '0');
+    if (value > 65535) {
       return false;
     }
   }
