@@ -9,6 +9,8 @@ configured issuers named as in the RFC's example, with the suite's keys.
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from conftest import Servers
@@ -187,6 +189,25 @@ def test_the_only_resource_when_the_url_is_unknown(serve, world):
     # A URL the gateway did forward must belong to it.
     params = challenge(server.get("/validate", forwarded("/mcp", host="other.example")))
     assert "resource_metadata" not in params, params
+
+
+def test_a_reload_publishes_the_new_resources(serve, world):
+    server = serve(config(world, [{"resource": MCP}]))
+    assert server.get(WELL_KNOWN + "/mcp").status == 200
+    serve.write(config(world, [{"resource": EXAMPLE + "/tools", "authorization_servers": [AS1]}]))
+    mark = server.stderr_lines()
+    server.send_signal(signal.SIGHUP)
+    server.wait_for_stderr(r"reloaded", start=mark)
+    assert server.get(WELL_KNOWN + "/mcp").status == 404
+    assert metadata(server.get(WELL_KNOWN + "/tools"))["authorization_servers"] == [AS1]
+    params = challenge(server.get("/validate", forwarded("/tools/x")))
+    assert params["resource_metadata"] == EXAMPLE + WELL_KNOWN + "/tools", params
+    # A configuration the reader refuses leaves the last good one in force.
+    serve.write(config(world, [{"resource": "http://plain.example"}]))
+    mark = server.stderr_lines()
+    server.send_signal(signal.SIGHUP)
+    server.wait_for_stderr(r"reload failed.*protected_resources\[0\]\.resource", start=mark)
+    assert server.get(WELL_KNOWN + "/tools").status == 200
 
 
 def test_metrics_count_the_route(server):
