@@ -432,7 +432,8 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);
   }
   if (status.ok()) {
-    status = config_reader::ResolveAuthorizationServers(config.issuers, config.protected_resources);
+    status = config_reader::ResolveProtectedResources(config.issuers, config.dpop.algorithms,
+                                                      config.protected_resources);
   }
   if (status.ok() && config.redis.has_value() && config.denylist.log_path.empty()) {
     status = Invalid("redis",

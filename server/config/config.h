@@ -276,8 +276,8 @@ struct ProtectedResourceConfig {
   std::string resource_policy_uri;
   std::string resource_tos_uri;
   bool dpop_bound_access_tokens_required = false;
-  // dpop_signing_alg_values_supported: a subset of core's DpopAlgorithms() (the asymmetric
-  // algorithms a proof may use), all of them by default.
+  // dpop_signing_alg_values_supported: a subset of `dpop.algorithms` (what /validate accepts
+  // for proofs), all of them by default.
   AlgorithmSet dpop_algorithms;
 
   // Derived from `resource` when the configuration is read. host is lower case (an IPv6

@@ -156,7 +156,6 @@ absl::Status ReadResourceField(std::string_view key, element v, const std::strin
 }
 
 absl::Status ReadResource(element value, std::string_view path, ProtectedResourceConfig& out) {
-  out.dpop_algorithms = DpopAlgorithms();
   absl::Status status =
       VisitObject(value, path, [&](std::string_view key, element v, const std::string& field) {
         absl::Status s = ReadResourceField(key, v, field, out);
@@ -193,9 +192,20 @@ absl::Status ReadProtectedResources(element value, std::string_view path,
       });
 }
 
-absl::Status ResolveAuthorizationServers(const std::vector<IssuerConfig>& issuers,
-                                         std::vector<ProtectedResourceConfig>& resources) {
+absl::Status ResolveProtectedResources(const std::vector<IssuerConfig>& issuers,
+                                       AlgorithmSet dpop_algorithms,
+                                       std::vector<ProtectedResourceConfig>& resources) {
   for (size_t r = 0; r < resources.size(); ++r) {
+    // What /validate accepts is what the metadata may promise.
+    AlgorithmSet& published = resources[r].dpop_algorithms;
+    if (published.empty()) {
+      published = dpop_algorithms;
+    } else if (published.Intersect(dpop_algorithms) != published) {
+      return Invalid(
+          FieldPath(IndexPath("protected_resources", r), "dpop_signing_alg_values_supported"),
+          base::StrCat("names algorithms that dpop.algorithms does not accept (",
+                       dpop_algorithms.ToString(), ")"));
+    }
     std::vector<std::string>& servers = resources[r].authorization_servers;
     const std::string field =
         FieldPath(IndexPath("protected_resources", r), "authorization_servers");

@@ -24,12 +24,15 @@ inline constexpr size_t kMaxProtectedResources = 64;
 absl::Status ReadProtectedResources(simdjson::dom::element value, std::string_view path,
                                     std::vector<ProtectedResourceConfig>& out);
 
-// ResolveAuthorizationServers runs once the whole document is read (`issuers` may follow
-// `protected_resources`): a resource without `authorization_servers` gets every configured
-// issuer's identifier, and each one listed must be a configured issuer. Multi-tenant
-// templates (`{tenantid}`) identify no authorization server and are left out.
-absl::Status ResolveAuthorizationServers(const std::vector<IssuerConfig>& issuers,
-                                         std::vector<ProtectedResourceConfig>& resources);
+// ResolveProtectedResources runs once the whole document is read (`issuers` and `dpop` may
+// follow `protected_resources`): a resource without `authorization_servers` gets every
+// configured issuer's identifier, and each one listed must be a configured issuer
+// (multi-tenant templates, `{tenantid}`, identify no authorization server and are left out);
+// a resource without `dpop_signing_alg_values_supported` publishes `dpop_algorithms` (what
+// /validate accepts), and one listed must be among them.
+absl::Status ResolveProtectedResources(const std::vector<IssuerConfig>& issuers,
+                                       AlgorithmSet dpop_algorithms,
+                                       std::vector<ProtectedResourceConfig>& resources);
 
 }  // namespace tokenwarden::server::config_reader
 

@@ -137,6 +137,34 @@ TEST(ProtectedResourceConfigTest, ReadsTheOptionalMembers) {
   EXPECT_EQ(r.dpop_algorithms, expected);
 }
 
+TEST(ProtectedResourceConfigTest, PublishesTheDpopAlgorithmsValidateAccepts) {
+  // dpop.algorithms narrows what /validate accepts for proofs: the default follows it, and a
+  // resource may not promise more.
+  absl::StatusOr<ServerConfig> config = ParseWithKeys(
+      R"({"protected_resources": [{"resource": "https://a.example"},
+                                  {"resource": "https://b.example",
+                                   "dpop_signing_alg_values_supported": ["ES256"]}],
+          "dpop": {"algorithms": ["ES256", "EdDSA"]},
+          "issuers": [{"issuer": "https://as.example", "jwks_file": "@KEYS@"}]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  AlgorithmSet both;
+  both.Add(Algorithm::kEs256);
+  both.Add(Algorithm::kEdDsa);
+  EXPECT_EQ(config->protected_resources[0].dpop_algorithms, both);
+  AlgorithmSet es256;
+  es256.Add(Algorithm::kEs256);
+  EXPECT_EQ(config->protected_resources[1].dpop_algorithms, es256);
+  config = ParseWithKeys(
+      R"({"protected_resources": [{"resource": "https://a.example",
+                                   "dpop_signing_alg_values_supported": ["ES256", "PS256"]}],
+          "dpop": {"algorithms": ["ES256", "EdDSA"]},
+          "issuers": [{"issuer": "https://as.example", "jwks_file": "@KEYS@"}]})");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(std::string(config.status().message()),
+            "protected_resources[0].dpop_signing_alg_values_supported: names algorithms that "
+            "dpop.algorithms does not accept (ES256,EdDSA)");
+}
+
 TEST(ProtectedResourceConfigTest, AbsentMeansNone) {
   absl::StatusOr<ServerConfig> config =
       ParseWithKeys(R"({"issuers": [{"issuer": "https://as.example", "jwks_file": "@KEYS@"}]})");
