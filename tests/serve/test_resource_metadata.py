@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from conftest import Servers
-from servekit import bearer, parse_challenge, request
+from servekit import bearer, parse_challenge, parse_challenges, request
 
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
 AS1 = "https://as1.example.com"
@@ -162,6 +162,19 @@ def test_401_names_the_metadata_of_the_resource(server, world):
     expired = token(world, AS2, exp=1000, iat=900, nbf=900)
     params = challenge(server.get("/validate", [*forwarded("/x"), bearer(expired)]))
     assert params["error"] == "invalid_token" and params["resource_metadata"] == root, params
+
+
+def test_both_schemes_challenges_name_it(server):
+    # DPoP is offered beside Bearer (the default): each challenge of the header names the
+    # metadata, whichever scheme the request used (RFC 9728 §5.1 is not Bearer's alone).
+    mcp = "https://resource.example.com" + WELL_KNOWN + "/mcp"
+    for headers, first in (([], "Bearer"), ([("Authorization", "DPoP abc.def.ghi")], "DPoP")):
+        reply = server.get("/validate", [*forwarded("/mcp/x"), *headers])
+        assert reply.status == 401, reply
+        challenges = parse_challenges(reply.header("WWW-Authenticate"))
+        assert [scheme for scheme, _ in challenges] == [first, "DPoP" if first == "Bearer"
+                                                        else "Bearer"], reply
+        assert all(params["resource_metadata"] == mcp for _, params in challenges), reply
 
 
 def test_other_challenges_name_it_too_and_a_pass_has_none(server, world):
