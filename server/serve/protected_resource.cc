@@ -14,7 +14,7 @@ namespace {
 
 // SplitHost reads `authority` (host[:port], as in a Host header) into `host` (an IPv6 literal
 // without its brackets, case as sent) and `port` (443 when absent: resources are https).
-// Nothing is allocated: /validate asks this for every challenge it writes.
+// Nothing is allocated: /validate asks this for every challenge it writes, once per request.
 bool SplitHost(std::string_view authority, std::string_view& host, uint16_t& port) {
   std::string_view port_text;
   if (authority.starts_with('[')) {
@@ -52,13 +52,9 @@ bool SplitHost(std::string_view authority, std::string_view& host, uint16_t& por
   return !host.empty() && value != 0;
 }
 
-// OnHost tells whether `authority` (host[:port] as the request gives it) is the resource's
-// host: ASCII case ignored, no port the same as 443.
-bool OnHost(const ProtectedResourceConfig& resource, std::string_view authority) {
-  std::string_view host;
-  uint16_t port = 0;
-  return SplitHost(authority, host, port) && port == resource.port &&
-         base::EqualsIgnoreCase(host, resource.host);
+// OnHost tells whether `host` and `port` (SplitHost's) are the resource's: ASCII case ignored.
+bool OnHost(const ProtectedResourceConfig& resource, std::string_view host, uint16_t port) {
+  return port == resource.port && base::EqualsIgnoreCase(host, resource.host);
 }
 
 // PathWithin tells whether `prefix` ("" or a path) is `path` or a prefix of it that ends at
@@ -97,12 +93,15 @@ const ProtectedResourceConfig* ResourceOfRequest(std::span<const ProtectedResour
   }
   // The URL as the gateway forwarded it: scheme and host compare as URLs do (case, default
   // port), the path byte for byte. Resource identifiers are https URLs (RFC 9728 §1.2).
-  if (!base::EqualsIgnoreCase(*original.scheme, "https")) {
+  std::string_view host;
+  uint16_t port = 0;
+  if (!base::EqualsIgnoreCase(*original.scheme, "https") ||
+      !SplitHost(*original.host, host, port)) {
     return nullptr;
   }
   const ProtectedResourceConfig* best = nullptr;
   for (const ProtectedResourceConfig& resource : resources) {
-    if (PathWithin(resource.path, original.raw_path) && OnHost(resource, *original.host) &&
+    if (PathWithin(resource.path, original.raw_path) && OnHost(resource, host, port) &&
         (best == nullptr || resource.path.size() > best->path.size())) {
       best = &resource;
     }
@@ -130,8 +129,13 @@ MetadataLookup ResourceAtMetadataPath(std::span<const ProtectedResourceConfig> r
     out.ambiguous = true;
     return out;
   }
+  std::string_view host;
+  uint16_t port = 0;
+  if (!SplitHost(*original.host, host, port)) {
+    return out;  // no host[:port]: no resource's
+  }
   for (const ProtectedResourceConfig& resource : resources) {
-    if (resource.metadata_path == path && OnHost(resource, *original.host)) {
+    if (resource.metadata_path == path && OnHost(resource, host, port)) {
       out.resource = &resource;
     }
   }
