@@ -154,10 +154,16 @@ std::string MetadataJson(const ProtectedResourceConfig& resource) {
   AppendString(out, "resource_documentation", resource.resource_documentation);
   AppendString(out, "resource_policy_uri", resource.resource_policy_uri);
   AppendString(out, "resource_tos_uri", resource.resource_tos_uri);
+  // The names the DPoP challenges' algs attribute gives (validate_challenge.cc): EdDSA also
+  // by RFC 9864's name, which proofs may carry (core/dpop.h).
   std::vector<std::string_view> algorithms;
   for (int i = 0; i < kNumAlgorithms; ++i) {
-    if (resource.dpop_algorithms.Contains(static_cast<Algorithm>(i))) {
-      algorithms.push_back(AlgorithmName(static_cast<Algorithm>(i)));
+    const auto alg = static_cast<Algorithm>(i);
+    if (resource.dpop_algorithms.Contains(alg)) {
+      algorithms.push_back(AlgorithmName(alg));
+      if (alg == Algorithm::kEdDsa) {
+        algorithms.push_back("Ed25519");
+      }
     }
   }
   AppendList(out, "dpop_signing_alg_values_supported", algorithms);

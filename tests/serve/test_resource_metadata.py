@@ -21,9 +21,10 @@ AS1 = "https://as1.example.com"
 AS2 = "https://as2.example.net"
 EXAMPLE = "https://resource.example.com"
 MCP = "https://resource.example.com/mcp"
-# Every asymmetric algorithm tokenwarden verifies: the default for DPoP proofs.
+# Every asymmetric algorithm tokenwarden verifies: the default for DPoP proofs (EdDSA also
+# by RFC 9864's name, as the DPoP challenges give it).
 DPOP_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-             "EdDSA"]
+             "EdDSA", "Ed25519"]
 
 
 def issuers(world):
@@ -86,7 +87,7 @@ def test_path_suffixed_metadata(server):
     body = metadata(server.get(WELL_KNOWN + "/mcp"))
     assert body == {"resource": MCP, "authorization_servers": [AS2],
                     "bearer_methods_supported": ["header"], "resource_name": 'Tools "MCP"',
-                    "dpop_signing_alg_values_supported": ["ES256", "EdDSA"],
+                    "dpop_signing_alg_values_supported": ["ES256", "EdDSA", "Ed25519"],
                     "dpop_bound_access_tokens_required": True}, body
     # The query names no other resource (identifiers have none).
     assert metadata(server.get(WELL_KNOWN + "/mcp?x=1"))["resource"] == MCP

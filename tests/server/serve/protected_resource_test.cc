@@ -222,7 +222,7 @@ TEST(ProtectedResourceTest, RendersRfc9728Example) {
             R"("resource_documentation":)"
             R"("https://resource.example.com/resource_documentation.html",)"
             R"("dpop_signing_alg_values_supported":["RS256","RS384","RS512","PS256","PS384",)"
-            R"("PS512","ES256","ES384","ES512","EdDSA"],)"
+            R"("PS512","ES256","ES384","ES512","EdDSA","Ed25519"],)"
             R"("dpop_bound_access_tokens_required":false})");
 }
 
@@ -245,7 +245,7 @@ TEST(ProtectedResourceTest, RendersEveryMemberEscaped) {
             "\"resource_documentation\":\"https://api.example.com/doc\","
             "\"resource_policy_uri\":\"https://api.example.com/policy\","
             "\"resource_tos_uri\":\"https://api.example.com/tos\","
-            "\"dpop_signing_alg_values_supported\":[\"ES256\",\"EdDSA\"],"
+            "\"dpop_signing_alg_values_supported\":[\"ES256\",\"EdDSA\",\"Ed25519\"],"
             "\"dpop_bound_access_tokens_required\":true}");
 }
 
