@@ -18,6 +18,7 @@
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
+#include "server/config/protected_resource_config.h"
 #include "server/config/redis_config.h"
 #include "server/config/sender_constraint_config.h"
 
@@ -309,6 +310,9 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "client_certificate") {
     return config_reader::ReadClientCertificate(v, field, out.client_certificate.emplace());
   }
+  if (key == "protected_resources") {
+    return config_reader::ReadProtectedResources(v, field, out.protected_resources);
+  }
   return config_reader::UnknownField("", key);
 }
 
@@ -426,6 +430,10 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   if (status.ok()) {
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);
+  }
+  if (status.ok()) {
+    status = config_reader::ResolveProtectedResources(config.issuers, config.dpop.algorithms,
+                                                      config.protected_resources);
   }
   if (status.ok() && config.redis.has_value() && config.denylist.log_path.empty()) {
     status = Invalid("redis",

@@ -19,6 +19,7 @@
 
 #include <absl/status/statusor.h>
 
+#include "core/algorithm.h"
 #include "core/dpop.h"
 #include "core/key_set.h"
 #include "core/policy.h"
@@ -260,6 +261,38 @@ struct AccessLogConfig {
   std::string path = "-";  // "-" = stderr
 };
 
+// ProtectedResourceConfig is one entry of `protected_resources`: an OAuth 2.0 protected
+// resource behind the gateway, whose RFC 9728 metadata `serve` publishes and whose metadata
+// URL /validate's challenges name (RFC 9728 §5.1).
+struct ProtectedResourceConfig {
+  // resource is the resource identifier exactly as written (RFC 9728 §3.3: the metadata's
+  // `resource` must be identical to it): an https URL without query or fragment.
+  std::string resource;
+  std::vector<std::string> authorization_servers;  // issuer identifiers; default: every issuer
+  std::vector<std::string> scopes_supported;       // empty: not published
+  // The human-facing members; "" = not published.
+  std::string resource_name;
+  std::string resource_documentation;
+  std::string resource_policy_uri;
+  std::string resource_tos_uri;
+  bool dpop_bound_access_tokens_required = false;
+  // dpop_signing_alg_values_supported: a subset of `dpop.algorithms` (what /validate accepts
+  // for proofs), all of them by default.
+  AlgorithmSet dpop_algorithms;
+
+  // Derived from `resource` when the configuration is read. host is lower case (an IPv6
+  // literal without brackets) and port explicit (443 unless written), for matching request
+  // origins; path is the resource's path as written, "" for none or a lone "/".
+  std::string host;
+  uint16_t port = 443;
+  std::string path;
+  // metadata_path is where the metadata is served, /.well-known/oauth-protected-resource
+  // followed by `path` (RFC 9728 §3.1); metadata_url is that path on the resource's own
+  // origin as written, the value of resource_metadata in challenges.
+  std::string metadata_path;
+  std::string metadata_url;
+};
+
 // ClaimHeader copies a claim of a valid token into a /validate response header.
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
@@ -280,6 +313,8 @@ struct ServerConfig {
   std::optional<ClientCertificateConfig> client_certificate;  // absent: none forwarded
   std::vector<ClaimHeader> claim_headers = {
       {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
+  // protected_resources: RFC 9728 metadata documents (at most 64); empty = none published.
+  std::vector<ProtectedResourceConfig> protected_resources;
 };
 
 // ParseConfig parses `json`; relative file paths are resolved against `base_dir` and the JWK

@@ -1,7 +1,10 @@
 #include "server/config/config_reader.h"
 
 #include <cstdlib>
+#include <optional>
 #include <unordered_set>
+
+#include <absl/strings/match.h>
 
 #include "base/json_escape.h"
 #include "base/read_file.h"
@@ -156,6 +159,30 @@ absl::Status CheckScopes(const std::vector<std::string>& scopes, std::string_vie
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& out,
+                            AlgorithmSet allowed, std::string_view why_not) {
+  out = AlgorithmSet();  // replaces a profile's list, never adds to it
+  std::vector<std::string> names;
+  absl::Status status = ReadStringList(value, path, /*non_empty=*/true, names);
+  for (size_t i = 0; status.ok() && i < names.size(); ++i) {
+    const std::optional<Algorithm> alg = ParseAlgorithm(names[i]);
+    if (alg.has_value() && allowed.Contains(*alg)) {
+      out.Add(*alg);
+    } else if (alg.has_value()) {
+      status =
+          Invalid(IndexPath(path, i), base::StrCat("algorithm ", Quote(names[i]), " ", why_not));
+    } else if (absl::EqualsIgnoreCase(base::ToAbsl(names[i]), "none")) {
+      status = Invalid(IndexPath(path, i), base::StrCat("algorithm ", Quote(names[i]),
+                                                        " is never allowed (unsecured JWS)"));
+    } else {
+      status =
+          Invalid(IndexPath(path, i), base::StrCat("unknown algorithm ", Quote(names[i]),
+                                                   " (names are case-sensitive, e.g. \"RS256\")"));
+    }
+  }
+  return status;
 }
 
 absl::Status LoadJwksFile(std::string_view field, std::string_view file, std::string_view base_dir,

@@ -16,6 +16,7 @@
 #include <absl/strings/string_view.h>
 #include <simdjson.h>
 
+#include "core/algorithm.h"
 #include "core/key_set.h"
 
 // A nested namespace of its own: these helpers are private to server/config.
@@ -141,6 +142,13 @@ absl::Status ReadArray(element value, std::string_view path, bool non_empty, std
   }
   return absl::OkStatus();
 }
+
+// ReadAlgorithms replaces `out` with the non-empty list of JOSE algorithm names at `path`;
+// "none", unknown names and names outside `allowed` are errors naming the item (`why_not`
+// says why an algorithm is outside `allowed`).
+absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& out,
+                            AlgorithmSet allowed = AlgorithmSet::All(),
+                            std::string_view why_not = "");
 
 // IsHttpToken reports whether `s` is an RFC 9110 §5.6.2 token (header names, methods).
 bool IsHttpToken(std::string_view s);

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include <absl/status/statusor.h>
-#include <absl/strings/match.h>
 
 #include "base/str_cat.h"
 #include "core/algorithm.h"
@@ -21,26 +20,6 @@
 
 namespace tokenwarden::server::config_reader {
 namespace {
-
-absl::Status ReadAlgorithms(element value, std::string_view path, AlgorithmSet& out) {
-  out = AlgorithmSet();  // replaces a profile's list, never adds to it
-  std::vector<std::string> names;
-  absl::Status status = ReadStringList(value, path, /*non_empty=*/true, names);
-  for (size_t i = 0; status.ok() && i < names.size(); ++i) {
-    const std::optional<Algorithm> alg = ParseAlgorithm(names[i]);
-    if (alg.has_value()) {
-      out.Add(*alg);
-    } else if (absl::EqualsIgnoreCase(base::ToAbsl(names[i]), "none")) {
-      status = Invalid(IndexPath(path, i), base::StrCat("algorithm ", Quote(names[i]),
-                                                        " is never allowed (unsecured JWS)"));
-    } else {
-      status =
-          Invalid(IndexPath(path, i), base::StrCat("unknown algorithm ", Quote(names[i]),
-                                                   " (names are case-sensitive, e.g. \"RS256\")"));
-    }
-  }
-  return status;
-}
 
 // IsNormalPathPrefix: already in the form request paths are normalized to — decoded (no
 // '%'), no '\\', no empty segment but a trailing one, no "." or ".." segment.

@@ -7,6 +7,7 @@
 //   *    /validate    forward-auth for gateways, RFC 6750      (validate_route.cc)
 //   GET  /healthz /readyz                                     (health_routes.cc)
 //   GET  /metrics                                             (metrics_route.cc)
+//   GET  /.well-known/oauth-protected-resource[/path]  RFC 9728 (resource_metadata_route.cc)
 // `ctx` is the context of the worker the request runs on.
 #ifndef TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
 #define TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
@@ -26,6 +27,8 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
 void HealthzRoute(http::Response& response);
 void ReadyzRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
 void MetricsRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
+void ResourceMetadataRoute(RouteContext& routes, const http::Request& request,
+                           http::Response& response, WorkerContext& ctx);
 
 }  // namespace tokenwarden::server
 

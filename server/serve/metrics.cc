@@ -178,6 +178,8 @@ std::string_view RouteName(Route route) {
       return "readyz";
     case Route::kMetrics:
       return "metrics";
+    case Route::kResourceMetadata:
+      return "resource_metadata";
     case Route::kOther:
       break;
   }

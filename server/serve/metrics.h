@@ -31,9 +31,10 @@ enum class Route : uint8_t {
   kHealthz,
   kReadyz,
   kMetrics,
-  kOther,  // unknown paths and transport-level errors
+  kResourceMetadata,  // /.well-known/oauth-protected-resource[/...] (RFC 9728)
+  kOther,             // unknown paths and transport-level errors
 };
-inline constexpr int kNumRoutes = 7;
+inline constexpr int kNumRoutes = 8;
 std::string_view RouteName(Route route);
 
 // kLatencyBucketsSeconds are the upper bounds of the request latency histogram.

@@ -35,6 +35,13 @@ Route Routes::RouteOf(std::string_view path) {
   if (path == "/metrics") {
     return Route::kMetrics;
   }
+  // RFC 9728 §3.1: the metadata of a resource with a path is at the well-known URI followed
+  // by that path.
+  constexpr std::string_view kWellKnown = "/.well-known/oauth-protected-resource";
+  if (path.starts_with(kWellKnown) &&
+      (path.size() == kWellKnown.size() || path[kWellKnown.size()] == '/')) {
+    return Route::kResourceMetadata;
+  }
   return Route::kOther;
 }
 
@@ -72,6 +79,7 @@ void Routes::Dispatch(const http::Request& request, http::Response& response, Wo
     case Route::kHealthz:
     case Route::kReadyz:
     case Route::kMetrics:
+    case Route::kResourceMetadata:
       if (!get_like) {
         SetError(response, 405, "invalid_request", "use GET");
         response.AddHeader("Allow", "GET, HEAD");
@@ -81,6 +89,8 @@ void Routes::Dispatch(const http::Request& request, http::Response& response, Wo
         HealthzRoute(response);
       } else if (route == Route::kReadyz) {
         ReadyzRoute(context_, response, ctx);
+      } else if (route == Route::kResourceMetadata) {
+        ResourceMetadataRoute(context_, request, response, ctx);
       } else {
         MetricsRoute(context_, response, ctx);
       }

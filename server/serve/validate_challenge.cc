@@ -1,6 +1,7 @@
 #include "server/serve/validate_challenge.h"
 
 #include "base/str_cat.h"
+#include "server/serve/protected_resource.h"
 #include "server/serve/route_context.h"
 
 namespace tokenwarden::server {
@@ -50,11 +51,31 @@ void AppendScheme(std::string& value, bool dpop, const ChallengeSchemes& schemes
   }
 }
 
+// ResourceMetadata is the metadata URL of the protected resource the original request is
+// for (RFC 9728 §5.1), "" when none is configured for it.
+std::string_view ResourceMetadata(const ChallengeSchemes& schemes) {
+  const ProtectedResourceConfig* resource = nullptr;
+  if (!schemes.resources.empty() && schemes.original != nullptr) {
+    resource = ResourceOfRequest(schemes.resources, *schemes.original);
+  } else if (!schemes.resources.empty() && schemes.request != nullptr) {
+    resource = ResourceOfRequest(schemes.resources, OriginalOf(*schemes.request));
+  }
+  return resource == nullptr ? std::string_view() : resource->metadata_url;
+}
+
+void AppendMetadata(std::string& value, std::string_view resource_metadata) {
+  if (!resource_metadata.empty()) {
+    // A URL of RFC 3986 characters only (server/config checks it): no escaping needed.
+    base::StrAppend(&value, ", resource_metadata=\"", resource_metadata, "\"");
+  }
+}
+
 }  // namespace
 
 void Challenge(http::Response& response, const ChallengeSchemes& schemes, int status,
                std::string_view error, std::string_view description, std::string_view scope) {
   SetError(response, status, error.empty() ? "invalid_request" : error, description);
+  const std::string_view resource_metadata = ResourceMetadata(schemes);
   std::string value;
   AppendScheme(value, schemes.dpop_request, schemes);
   if (!error.empty()) {
@@ -64,8 +85,10 @@ void Challenge(http::Response& response, const ChallengeSchemes& schemes, int st
   if (!scope.empty()) {
     base::StrAppend(&value, ", scope=\"", QuotedSafe(scope), "\"");
   }
+  AppendMetadata(value, resource_metadata);
   if (schemes.dpop_request ? schemes.offer_bearer : schemes.offer_dpop) {
     AppendScheme(value, !schemes.dpop_request, schemes);
+    AppendMetadata(value, resource_metadata);
   }
   response.AddHeader("WWW-Authenticate", value);
 }

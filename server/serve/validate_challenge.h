@@ -8,11 +8,14 @@
 #ifndef TOKENWARDEN_SERVER_SERVE_VALIDATE_CHALLENGE_H_
 #define TOKENWARDEN_SERVER_SERVE_VALIDATE_CHALLENGE_H_
 
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/algorithm.h"
+#include "server/config/config.h"
 #include "server/http/message.h"
+#include "server/serve/original_request.h"
 
 namespace tokenwarden::server {
 
@@ -21,10 +24,17 @@ struct ChallengeSchemes {
   bool offer_bearer = true;   // some issuer or route takes bearer tokens
   bool offer_dpop = false;    // some issuer or route takes DPoP
   AlgorithmSet dpop_algorithms;
+  // The protected resources of RFC 9728: each challenge names the metadata URL of the one the
+  // original request is for (§5.1), looked up only when a challenge is written. The original
+  // request is `original` once /validate has rebuilt it, else rebuilt from `request`.
+  std::span<const ProtectedResourceConfig> resources;
+  const http::Request* request = nullptr;
+  const OriginalRequest* original = nullptr;
 };
 
 // Challenge answers `status` with the JSON error body and the challenges; an empty `error`
 // is a bare challenge (no credentials at all, RFC 6750 §3.1) with body code invalid_request.
+// Each challenge ends with resource_metadata when the request is for a protected resource.
 void Challenge(http::Response& response, const ChallengeSchemes& schemes, int status,
                std::string_view error, std::string_view description, std::string_view scope = {});
 

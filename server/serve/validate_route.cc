@@ -286,6 +286,7 @@ ChallengeSchemes SchemesOf(const ServerConfig& config) {
   schemes.offer_bearer = BearerAcceptedAnywhere(config);
   schemes.offer_dpop = DpopAcceptedAnywhere(config);
   schemes.dpop_algorithms = config.dpop.algorithms;
+  schemes.resources = config.protected_resources;
   return schemes;
 }
 
@@ -297,6 +298,7 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
   const ServerState& state = ctx.Refresh(*deps.state);
   const int64_t now = deps.clock();
   ChallengeSchemes schemes = SchemesOf(state.config());
+  schemes.request = &request;
   const std::optional<Presented> presented = ReadAuthorization(request, schemes, response);
   if (!presented.has_value()) {
     return;
@@ -319,6 +321,7 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
     return;
   }
   const OriginalRequest original = OriginalOf(request);
+  schemes.original = &original;
   const RequestPossession possession =
       CheckRequestPossession(request, presented->dpop, token, original, state.config(), now);
   if (possession.error != Error::kOk) {

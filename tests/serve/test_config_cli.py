@@ -60,12 +60,21 @@ def _broken(world, case):
     if case == "route_scope_bad_prefix":
         cfg["issuers"][0]["route_scopes"] = [{"path_prefix": "admin", "scopes": ["x"]}]
         return cfg, "issuers[0].route_scopes[0].path_prefix"
+    if case == "protected_resource_unknown_server":
+        cfg["protected_resources"] = [{"resource": "https://api.test",
+                                       "authorization_servers": ["https://nobody.test"]}]
+        return cfg, "protected_resources[0].authorization_servers[0]"
+    if case == "protected_resource_plain_http":
+        cfg["protected_resources"] = [{"resource": "https://api.test/a"},
+                                      {"resource": "http://api.test/b"}]
+        return cfg, "protected_resources[1].resource"
     raise AssertionError(case)
 
 
 CASES = ["unknown_top_field", "unknown_nested_field", "bad_algorithm", "alg_none", "missing_jwks",
          "bad_secret_hash", "duplicate_client", "limit_out_of_range", "wrong_type", "no_issuers",
-         "bearer_caller_unknown_issuer", "route_scope_bad_prefix"]
+         "bearer_caller_unknown_issuer", "route_scope_bad_prefix",
+         "protected_resource_unknown_server", "protected_resource_plain_http"]
 
 
 @pytest.mark.parametrize("check", [False, True], ids=["serve", "check"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from nginxkit import app_server, run_nginx, stop_nginx, write_conf
-from servekit import bearer, free_port, parse_challenge, request, revoke
+from servekit import ISS_A, ISS_B, bearer, free_port, parse_challenge, request, revoke
 
 NGINX_SERVER = """
   upstream upstream {{ server 127.0.0.1:{upstream}; }}
@@ -262,3 +262,44 @@ def test_readme_snippet_passes_the_challenge_once(nginx_readme, world):
     assert reply.status == 403
     assert len(reply.all("WWW-Authenticate")) == 1, reply
     assert parse_challenge(reply.all("WWW-Authenticate")[0])[1]["error"] == "insufficient_scope"
+
+
+# --------------------------------------------------------------------------
+# RFC 9728: the README's well-known location beside the auth_request ones
+# --------------------------------------------------------------------------
+
+def readme_metadata_location() -> str:
+    """The nginx snippet of README.md's "Protected-resource metadata (RFC 9728)"."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("### Protected-resource metadata (RFC 9728)")
+    block = readme[readme.index("```nginx", start) + len("```nginx"):]
+    return block[:block.index("```")]
+
+
+def test_readme_routes_the_metadata_and_passes_resource_metadata(serve, world, upstream,
+                                                                 tmp_path):
+    resource = "https://api.example.test/orders"
+    tw = serve(world.config(protected_resources=[{"resource": resource}]))
+    tw_port = urllib.parse.urlsplit(tw.base).port
+    metadata_location = readme_metadata_location().replace(
+        "http://127.0.0.1:8080;", f"http://127.0.0.1:{tw_port};")
+    proc, base = start_nginx(tmp_path, LOCATIONS + metadata_location, tw.base, upstream)
+    try:
+        before = len(Echo.seen)
+        reply = request(base, "GET", "/.well-known/oauth-protected-resource/orders")
+        assert reply.status == 200, reply
+        body = reply.json()
+        assert body["resource"] == resource and body["authorization_servers"] == [ISS_A, ISS_B]
+        assert request(base, "GET", "/.well-known/oauth-protected-resource").status == 404
+        assert len(Echo.seen) == before, "the metadata went to the upstream"
+        # auth_request hands the client the challenge, resource_metadata included: nginx
+        # forwards no scheme here, and the only resource is the one named.
+        for headers in ([], [bearer("garbage")]):
+            reply = request(base, "GET", "/orders/7", headers)
+            assert reply.status == 401, reply
+            _, params = parse_challenge(reply.header("WWW-Authenticate"))
+            assert params["resource_metadata"] == \
+                "https://api.example.test/.well-known/oauth-protected-resource/orders", reply
+        assert len(Echo.seen) == before
+    finally:
+        stop_nginx(proc)

@@ -458,6 +458,11 @@ TEST(ConfigTest, ParsesTheExample) {
   EXPECT_EQ(config->clients[1].secret.scheme, SecretHash::Scheme::kPbkdf2Sha256);
   EXPECT_TRUE(config->bearer_callers.has_value());
   EXPECT_EQ(config->denylist.log_path, TW_SOURCE_DIR "/examples/serve/revocations.log");
+  ASSERT_EQ(config->protected_resources.size(), 1u);
+  EXPECT_EQ(config->protected_resources[0].metadata_url,
+            "https://api.example.com/.well-known/oauth-protected-resource/orders");
+  EXPECT_EQ(config->protected_resources[0].authorization_servers,
+            std::vector<std::string>{"https://issuer.example.com"});
 }
 
 struct BadConfig {

@@ -547,6 +547,7 @@ TEST(MetricsTest, RouteNames) {
   EXPECT_EQ(RouteName(Route::kHealthz), "healthz");
   EXPECT_EQ(RouteName(Route::kReadyz), "readyz");
   EXPECT_EQ(RouteName(Route::kMetrics), "metrics");
+  EXPECT_EQ(RouteName(Route::kResourceMetadata), "resource_metadata");
   EXPECT_EQ(RouteName(Route::kOther), "other");
 }
 
