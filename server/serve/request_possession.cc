@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/dpop_nonce.h"
 #include "server/serve/client_certificate.h"
-#include "server/serve/dpop_nonce.h"
 
 namespace tokenwarden::server {
 

@@ -13,12 +13,12 @@
 
 #include "base/str_cat.h"
 #include "core/dpop.h"
+#include "core/dpop_nonce.h"
 #include "core/dpop_replay_cache.h"
 #include "core/jwk_thumbprint.h"
 #include "core/possession.h"
 #include "server/config/config.h"
 #include "server/serve/client_certificate.h"
-#include "server/serve/dpop_nonce.h"
 #include "server/serve/routes.h"
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"

@@ -1,4 +1,4 @@
-#include "server/serve/dpop_nonce.h"
+#include "core/dpop_nonce.h"
 
 #include <array>
 #include <optional>
@@ -9,7 +9,7 @@
 
 #include "base/base64url.h"
 
-namespace tokenwarden::server {
+namespace tokenwarden {
 
 namespace {
 
@@ -63,4 +63,4 @@ bool IsValidDpopNonce(std::string_view nonce, std::string_view secret, uint32_t 
   return CRYPTO_memcmp(expected.data(), given.data(), given.size()) == 0;
 }
 
-}  // namespace tokenwarden::server
+}  // namespace tokenwarden
