@@ -12,6 +12,10 @@ Scenarios
   introspect_cold     POST /introspect, 2,000 distinct tokens, cache off: a signature check each
   introspect_invalid  POST /introspect, 2,000 tokens with bad signatures
   validate_cached     GET /validate (Authorization: Bearer), one token
+  validate_cold       GET /validate, 2,000 distinct tokens, cache off: one ES256 verify each
+  validate_dpop       GET /validate (Authorization: DPoP), one DPoP-bound token (cached), a new
+                      ES256 proof every request: DPoP's cost over validate_cached, set against
+                      validate_cold's (issue 21's target: at most 1.15 times it)
   introspect_half     introspect_cached paced by wrk's delay() to half its max rate: p99 there
   opaque_misses       distinct opaque tokens (all misses): req/s through tokenwarden ÷ the
                       capacity of its HTTPS introspection endpoint (bench/opaque_bench.py)
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import pathlib
@@ -67,6 +72,33 @@ def signing_key(work: pathlib.Path) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def dpop_client() -> tuple[ec.EllipticCurvePrivateKey, dict, str]:
+    """A client's DPoP key: the key, its public JWK and its RFC 7638 thumbprint."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    nums = key.public_key().public_numbers()
+    jwk = {"crv": "P-256", "kty": "EC", "x": b64u(nums.x.to_bytes(32, "big")),
+           "y": b64u(nums.y.to_bytes(32, "big"))}
+    jkt = b64u(hashlib.sha256(json.dumps(jwk, separators=(",", ":")).encode()).digest())
+    return key, jwk, jkt
+
+
+def dpop_proofs(key: ec.EllipticCurvePrivateKey, jwk: dict, token: str, count: int) -> list[str]:
+    """`count` proofs by `key` for GET http://bench.test/orders with `token`: each its own
+    jti, all with iat now."""
+    header = b64u(json.dumps({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk}).encode())
+    ath = b64u(hashlib.sha256(token.encode()).digest())
+    now = int(time.time())
+    proofs = []
+    for i in range(count):
+        payload = b64u(json.dumps({"jti": f"{i}-{secrets.token_urlsafe(9)}", "htm": "GET",
+                                   "htu": "http://bench.test/orders", "iat": now,
+                                   "ath": ath}, separators=(",", ":")).encode())
+        der = key.sign(f"{header}.{payload}".encode(), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        proofs.append(f"{header}.{payload}.{b64u(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}")
+    return proofs
+
+
 def bench_client(binary: str) -> tuple[str, str]:
     """Client "bench" with a random secret: (its secret_hash for the config, its Basic
     Authorization header value)."""
@@ -100,7 +132,7 @@ for line in io.lines(os.getenv("TW_TOKENS")) do tokens[#tokens + 1] = line end
 local mode = os.getenv("TW_MODE")
 local auth = os.getenv("TW_AUTH")
 local pause = tonumber(os.getenv("TW_DELAY_MS") or "0")
-local i = math.random(#tokens)
+local i = mode == "dpop" and 0 or math.random(#tokens)
 local run = os.getenv("TW_RUN") or ""
 request = function()
   i = i + 1
@@ -115,6 +147,11 @@ request = function()
       ["Content-Type"] = "application/x-www-form-urlencoded"}, "token=" .. t)
   elseif mode == "validate" then
     return wrk.format("GET", "/validate", {["Authorization"] = "Bearer " .. t})
+  elseif mode == "dpop" then
+    -- One DPoP-bound token, a proof of its own for every request (a proof is accepted once).
+    return wrk.format("GET", "/validate", {["Authorization"] = "DPoP " .. auth, ["DPoP"] = t,
+      ["X-Forwarded-Proto"] = "http", ["X-Forwarded-Host"] = "bench.test",
+      ["X-Original-Method"] = "GET", ["X-Original-URI"] = "/orders?page=1"})
   end
   return wrk.format("GET", "/static")
 end
@@ -186,6 +223,16 @@ def write_report(path: pathlib.Path, text: str) -> None:
     print(text)
 
 
+def dpop_line(results: dict) -> str:
+    """DPoP's CPU over the cached bearer path, against one ES256 verify's (validate_cold's)."""
+    cached = results["validate_cached"]["cpu_us_per_request"]
+    dpop = results["validate_dpop"]["cpu_us_per_request"] - cached
+    verify = results["validate_cold"]["cpu_us_per_request"] - cached
+    return (f"DPoP: validate_dpop costs {dpop:.1f} µs of CPU per request over validate_cached; "
+            f"a distinct bearer token's ES256 verify (validate_cold) {verify:.1f} µs: "
+            f"{dpop / verify:.2f} times it (target: at most 1.15).")
+
+
 def run_wrk(args, port: int, pid: int, mode: str, tokens: pathlib.Path, auth: str,
             work: pathlib.Path, delay_ms: int = 0, connections: int = 0,
             scheme: str = "http") -> dict:
@@ -229,6 +276,16 @@ def main() -> int:
                 "scope": "orders:read orders:write", "iat": now, "exp": now + 7200,
                 "jti": secrets.token_urlsafe(12)}
 
+    def dpop_token(count: int) -> tuple[str, pathlib.Path]:
+        """A token bound to a new client key (cnf.jkt), and `count` proofs for it."""
+        client_key, jwk, jkt = dpop_client()
+        bound_claims = claims(1)
+        bound_claims["cnf"] = {"jkt": jkt}
+        token = mint(key, bound_claims)
+        path = work / "proofs.txt"
+        path.write_text("".join(p + "\n" for p in dpop_proofs(client_key, jwk, token, count)))
+        return token, path
+
     one = work / "one.txt"
     one.write_text(mint(key, claims(0)) + "\n")
     many = work / "many.txt"
@@ -259,6 +316,13 @@ def main() -> int:
         results["introspect_invalid"] = run_wrk(args, tw_port, tw.pid, "introspect", bad, auth,
                                                 work)
         results["validate_cached"] = run_wrk(args, tw_port, tw.pid, "validate", one, auth, work)
+        # A distinct token every request, cache off: the bearer path with one ES256 verify.
+        results["validate_cold"] = run_wrk(args, tw_cold_port, tw_cold.pid, "validate", many,
+                                           auth, work)
+        # DPoP on the cached token: one proof (one ES256 verify) per request. Made just
+        # before the run (their iat must be within a minute), enough for 15,000 req/s.
+        bound, proofs = dpop_token(args.seconds * 15000)
+        results["validate_dpop"] = run_wrk(args, tw_port, tw.pid, "dpop", proofs, bound, work)
         # Half of the cached maximum. wrk paces only in whole milliseconds per connection
         # (delay()), so each connection waits 2 ms after its response and the connection count
         # sets the rate: rate ~= connections / (2 ms + response time).
@@ -312,6 +376,8 @@ def main() -> int:
         f"each; {machine}.",
         "",
         *lines,
+        "",
+        dpop_line(results),
         "",
         f"introspect_half ran at {results['introspect_half']['rps']:,.0f} req/s on "
         f"{results['introspect_half']['connections']} paced connections (target: half of "
