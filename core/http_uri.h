@@ -15,8 +15,9 @@
 //     client that sent them raw would have had to.
 // It refuses (nullopt) what has no such form rather than guess: another scheme, no "//"
 // authority, user information ("user@host": a URL that names a user is not the resource's),
-// an empty host or one that is neither a reg-name nor a bracketed IP literal, a port that is not 1-5 digits up to 65535, a malformed %-escape, a space or
-// control character, and more than kMaxHttpUriBytes, before or after normalisation.
+// an empty host or one that is neither a reg-name nor a bracketed IP literal, a port that is not
+// 1-5 digits up to 65535, a malformed %-escape, a space or control character, and more than
+// kMaxHttpUriBytes, before or after normalisation.
 #ifndef TOKENWARDEN_CORE_HTTP_URI_H_
 #define TOKENWARDEN_CORE_HTTP_URI_H_
 
