@@ -1,5 +1,6 @@
 #include "core/dpop.h"
 
+#include <algorithm>
 #include <cmath>
 #include <span>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "core/dpop_nonce.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
