@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "base/str_cat.h"
+#include "server/serve/request_possession.h"
 
 namespace tokenwarden::server {
 
@@ -11,6 +12,8 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
     std::vector<std::string>& warnings, LiveIssuers* live) {
   std::shared_ptr<ServerState> state(new ServerState());
   state->config_ = std::move(config);
+  state->offers_bearer_ = BearerAcceptedAnywhere(state->config_);
+  state->offers_dpop_ = DpopAcceptedAnywhere(state->config_);
   ValidatorOptions options;
   options.cache = state->config_.cache.enabled;
   options.cache_options.max_entries = state->config_.cache.max_entries;

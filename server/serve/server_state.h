@@ -52,6 +52,10 @@ class ServerState {
   std::vector<std::shared_ptr<LiveIssuer>> LiveIssuersInUse() const;
 
   const ServerConfig& config() const { return config_; }
+  // offers_bearer / offers_dpop: some issuer or route takes the scheme (request_possession.h),
+  // worked out once per configuration for the challenges /validate offers.
+  bool offers_bearer() const { return offers_bearer_; }
+  bool offers_dpop() const { return offers_dpop_; }
   std::span<const IssuerRuntime> issuers() const { return issuers_; }
   // issuer_set routes and validates tokens; its indices are those of issuers().
   const IssuerSet& issuer_set() const { return *issuer_set_; }
@@ -60,6 +64,8 @@ class ServerState {
  private:
   ServerState() = default;
   ServerConfig config_;
+  bool offers_bearer_ = true;
+  bool offers_dpop_ = false;
   std::vector<IssuerRuntime> issuers_;
   std::optional<IssuerSet> issuer_set_;
   std::unique_ptr<ClientRegistry> clients_;

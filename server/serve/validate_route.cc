@@ -281,10 +281,11 @@ void SpendProof(const RouteDeps& deps, const DpopProof& proof, int64_t now, Toke
   }
 }
 
-ChallengeSchemes SchemesOf(const ServerConfig& config) {
+ChallengeSchemes SchemesOf(const ServerState& state) {
+  const ServerConfig& config = state.config();
   ChallengeSchemes schemes;
-  schemes.offer_bearer = BearerAcceptedAnywhere(config);
-  schemes.offer_dpop = DpopAcceptedAnywhere(config);
+  schemes.offer_bearer = state.offers_bearer();
+  schemes.offer_dpop = state.offers_dpop();
   schemes.dpop_algorithms = config.dpop.algorithms;
   schemes.resources = config.protected_resources;
   return schemes;
@@ -297,7 +298,7 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
   const RouteDeps& deps = routes.deps();
   const ServerState& state = ctx.Refresh(*deps.state);
   const int64_t now = deps.clock();
-  ChallengeSchemes schemes = SchemesOf(state.config());
+  ChallengeSchemes schemes = SchemesOf(state);
   schemes.request = &request;
   const std::optional<Presented> presented = ReadAuthorization(request, schemes, response);
   if (!presented.has_value()) {
