@@ -440,6 +440,9 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
                      "needs denylist.log: revocations accepted while Redis is unreachable are "
                      "kept there until they reach it");
   }
+  if (status.ok()) {
+    status = config_reader::ResolveDpopReplay(config.redis.has_value(), config.dpop);
+  }
   if (!status.ok()) {
     return status;
   }

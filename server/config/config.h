@@ -58,6 +58,13 @@ struct DpopConfig {
   bool nonce = false;
   std::string nonce_secret;
   uint32_t nonce_lifetime_seconds = 300;
+  // replay: where a proof's jti is spent (RFC 9449 §11.1). kLocal: this process only.
+  // kShared: this process, then Redis, where the first instance wins; a proof Redis cannot
+  // answer for is refused 503 (a replay elsewhere cannot be ruled out). kSharedOrLocal: as
+  // kShared, but such a proof passes on the local check alone (counted and logged).
+  // Default: kShared with `redis`, else kLocal; the shared modes need `redis`.
+  enum class Replay { kLocal, kShared, kSharedOrLocal };
+  std::optional<Replay> replay;  // nullopt until ParseConfig resolves the default
 };
 
 // ClientCertificateConfig is the `client_certificate` object: where the gateway that

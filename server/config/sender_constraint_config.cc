@@ -1,6 +1,7 @@
 #include "server/config/sender_constraint_config.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <openssl/rand.h>
@@ -50,7 +51,36 @@ absl::Status ReadDpopAlgorithms(element v, const std::string& field, AlgorithmSe
   return absl::OkStatus();
 }
 
+absl::Status ReadDpopReplay(element v, const std::string& field,
+                            std::optional<DpopConfig::Replay>& out) {
+  std::string replay;
+  absl::Status s = ReadString(v, field, replay);
+  if (!s.ok()) {
+    return s;
+  }
+  if (replay == "local") {
+    out = DpopConfig::Replay::kLocal;
+  } else if (replay == "shared") {
+    out = DpopConfig::Replay::kShared;
+  } else if (replay == "shared_or_local") {
+    out = DpopConfig::Replay::kSharedOrLocal;
+  } else {
+    return Invalid(field, "must be \"local\", \"shared\" or \"shared_or_local\"");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::Status ResolveDpopReplay(bool has_redis, DpopConfig& out) {
+  if (!out.replay.has_value()) {
+    out.replay = has_redis ? DpopConfig::Replay::kShared : DpopConfig::Replay::kLocal;
+  } else if (*out.replay != DpopConfig::Replay::kLocal && !has_redis) {
+    return Invalid("dpop.replay",
+                   "a shared replay check needs `redis`, where the instances spend proofs");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ReadDpopMode(element value, std::string_view path, DpopMode& out) {
   std::string mode;
@@ -92,6 +122,9 @@ absl::Status ReadDpop(element value, std::string_view path, std::string_view bas
         }
         if (key == "nonce") {
           return ReadBool(v, field, out.nonce);
+        }
+        if (key == "replay") {
+          return ReadDpopReplay(v, field, out.replay);
         }
         if (key == "nonce_lifetime_seconds") {
           return ReadNumber(v, field, 10, 86400, out.nonce_lifetime_seconds);

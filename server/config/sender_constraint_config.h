@@ -19,6 +19,10 @@ absl::Status ReadDpopMode(simdjson::dom::element value, std::string_view path, D
 absl::Status ReadDpop(simdjson::dom::element value, std::string_view path,
                       std::string_view base_dir, DpopConfig& out);
 
+// ResolveDpopReplay settles `dpop.replay`: shared through Redis by default when `redis` is
+// configured, local otherwise; a shared mode without `redis` is an error.
+absl::Status ResolveDpopReplay(bool has_redis, DpopConfig& out);
+
 // KeepNonceSecret gives `out` a random nonce secret when none is configured: one process
 // alone can keep its own; several behind one gateway configure theirs.
 void KeepNonceSecret(DpopConfig& out);

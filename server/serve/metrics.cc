@@ -111,6 +111,13 @@ void AppendRedis(std::string& out, const RedisGauges& r) {
                   "\ntokenwarden_redis_opaque_lookups_total{result=\"miss\"} ", r.opaque_misses,
                   "\ntokenwarden_redis_opaque_lookups_total{result=\"error\"} ", r.opaque_errors,
                   "\n");
+  AppendHeader(out, {"tokenwarden_redis_dpop_proofs_total",
+                     "DPoP proofs spent in Redis, by what Redis answered: the first spend at any "
+                     "instance, a replay of a spend elsewhere, or no answer.",
+                     "counter"});
+  base::StrAppend(&out, "tokenwarden_redis_dpop_proofs_total{result=\"fresh\"} ", r.dpop_fresh,
+                  "\ntokenwarden_redis_dpop_proofs_total{result=\"replayed\"} ", r.dpop_replayed,
+                  "\ntokenwarden_redis_dpop_proofs_total{result=\"error\"} ", r.dpop_errors, "\n");
 }
 
 void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {

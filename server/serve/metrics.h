@@ -50,6 +50,8 @@ struct RedisGauges {
   uint64_t revocations_refused = 0;  // heard from Redis, not applied: the denylist is full
   size_t revocations_pending = 0;
   uint64_t opaque_hits = 0, opaque_misses = 0, opaque_errors = 0;
+  // DPoP proofs spent in Redis: first spends, replays of a spend elsewhere, no answer.
+  uint64_t dpop_fresh = 0, dpop_replayed = 0, dpop_errors = 0;
 };
 
 // MetricsGauges are the values read at scrape time.

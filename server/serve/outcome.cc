@@ -19,6 +19,8 @@ std::string_view Outcome::Name() const {
       return "key_refetch_pending";
     case ServerOutcome::kKeyRefetchFailed:
       return "key_refetch_failed";
+    case ServerOutcome::kReplayCheckUnavailable:
+      return "replay_check_unavailable";
   }
   return "unknown";
 }

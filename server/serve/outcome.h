@@ -25,8 +25,11 @@ enum class ServerOutcome : uint8_t {
   // The token's kid is not in its issuer's published keys, and no refetch has settled it yet:
   kKeyRefetchPending,  // "key_refetch_pending": the refetch is due later (cooldown) or is slow
   kKeyRefetchFailed,   // "key_refetch_failed": the refetch failed (the issuer is unreachable)
+  // "replay_check_unavailable": a DPoP proof passed, but whether it was spent before cannot
+  // be told now (the replay cache is full of live proofs, or Redis did not answer).
+  kReplayCheckUnavailable,
 };
-inline constexpr size_t kNumServerOutcomes = 6;
+inline constexpr size_t kNumServerOutcomes = 7;
 
 class Outcome {
  public:

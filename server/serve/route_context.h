@@ -20,6 +20,7 @@
 #include "core/denylist.h"
 #include "core/dpop_replay_cache.h"
 #include "server/http/message.h"
+#include "server/redis/shared_dpop_replay.h"
 #include "server/revocation/revocation_log.h"
 #include "server/revocation/revocation_sync.h"
 #include "server/serve/metrics.h"
@@ -42,6 +43,9 @@ struct RouteDeps {
   // dpop_replay remembers the DPoP proofs /validate accepted (RFC 9449 §11.1); null: a
   // DPoP request is answered 503 (a server without one cannot tell a replay).
   DpopReplayCache* dpop_replay = nullptr;
+  // dpop_shared_replay spends proofs across instances (Redis) after dpop_replay did here; null
+  // without `redis`. Used as the state's dpop.replay says.
+  redis::DpopReplayStore* dpop_shared_replay = nullptr;
   revocation::RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
   // revocation_sync shares revocations with other instances; null without `redis`.
   revocation::RevocationSync* revocation_sync = nullptr;
@@ -80,8 +84,9 @@ class RouteContext {
                      const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
                      const RequirementsFor& requirements = {});
   // AnswersUnavailable tells whether a verdict the issuer could not reach is answered 503
-  // (else as an inactive / invalid token): always for missing keys or an unsettled kid; for
-  // an upstream failure, as the issuer's introspection.on_upstream_error says.
+  // (else as an inactive / invalid token): always for missing keys, an unsettled kid or an
+  // unanswered DPoP replay check; for an upstream failure, as the issuer's
+  // introspection.on_upstream_error says.
   static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                  bool introspect);
   // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and

@@ -136,6 +136,7 @@ int ServeProcess::OpenRedis(const ServerConfig& config) {
     if (config.redis->share_opaque_results) {
       shared_results_ = std::make_shared<redis::SharedResults>(*redis_link_, env_.unix_now_ms);
     }
+    shared_dpop_replay_ = std::make_unique<redis::SharedDpopReplay>(*redis_link_, env_.unix_now_ms);
   }
   // --check builds the live issuers (CA files, URLs) without starting their threads.
   live_ = std::make_unique<LiveIssuers>(env_.log, /*start=*/!options_.check);
@@ -235,6 +236,9 @@ void ServeProcess::FillGauges(MetricsGauges& g) const {
       r.opaque_misses = shared_results_->misses();
       r.opaque_errors = shared_results_->errors();
     }
+    r.dpop_fresh = shared_dpop_replay_->fresh();
+    r.dpop_replayed = shared_dpop_replay_->replayed();
+    r.dpop_errors = shared_dpop_replay_->errors();
   }
 }
 
@@ -244,6 +248,7 @@ void ServeProcess::MakeRoutes(const ServerConfig& config) {
   deps.metrics = metrics_.get();
   deps.denylist = denylist_.get();
   deps.dpop_replay = dpop_replay_.get();
+  deps.dpop_shared_replay = shared_dpop_replay_.get();
   deps.revocation_log = revocation_log_.get();
   deps.revocation_sync = revocation_sync_.get();
   if (redis_link_ != nullptr) {

@@ -31,6 +31,7 @@
 #include "server/config/config.h"
 #include "server/http/server.h"
 #include "server/redis/redis_link.h"
+#include "server/redis/shared_dpop_replay.h"
 #include "server/redis/shared_results.h"
 #include "server/revocation/revocation_log.h"
 #include "server/revocation/revocation_sync.h"
@@ -132,6 +133,7 @@ class ServeProcess {
   // shared_results_; its thread is joined earlier, by link_running_.
   std::unique_ptr<redis::RedisLink> redis_link_;
   std::shared_ptr<redis::SharedResults> shared_results_;
+  std::unique_ptr<redis::SharedDpopReplay> shared_dpop_replay_;  // with the link, whatever the mode
   // live_ outlives every state (states hold its LiveIssuers): their threads stop after them.
   std::unique_ptr<LiveIssuers> live_;
   StateHolder state_;

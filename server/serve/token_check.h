@@ -30,6 +30,7 @@ enum class Judge : uint8_t {
   kKeysUnavailable,      // the issuer's keys cannot judge the token now: none are usable,
                          // or its kid awaits a refetch (not the token's fault)
   kUpstreamUnavailable,  // the issuer's introspection endpoint failed: not the token's fault
+  kReplayUnavailable,    // the token passed, but the DPoP replay check cannot tell now
 };
 
 struct TokenVerdict {
@@ -52,7 +53,8 @@ struct TokenVerdict {
     return judge == Judge::kValidator || judge == Judge::kKeysUnavailable;
   }
   bool unavailable() const {
-    return judge == Judge::kKeysUnavailable || judge == Judge::kUpstreamUnavailable;
+    return judge == Judge::kKeysUnavailable || judge == Judge::kUpstreamUnavailable ||
+           judge == Judge::kReplayUnavailable;
   }
   // Fail sets an error judged by the server itself.
   void Fail(Judge by, Error e, Outcome o, std::string_view why) {

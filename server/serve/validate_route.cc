@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "base/ascii.h"
 #include "base/str_cat.h"
@@ -14,6 +16,7 @@
 #include "core/claims_output.h"
 #include "core/dpop_nonce.h"
 #include "core/verifier.h"
+#include "server/http/deferred.h"
 #include "server/serve/endpoints.h"
 #include "server/serve/original_request.h"
 #include "server/serve/request_possession.h"
@@ -266,8 +269,38 @@ void RefusePossession(const RouteDeps& deps, const ServerConfig& config, WorkerC
   }
 }
 
-// SpendProof records a DPoP proof whose request passed everything, once (RFC 9449 §11.1).
-void SpendProof(const RouteDeps& deps, const DpopProof& proof, int64_t now, TokenVerdict& verdict) {
+// JudgeSharedSpend applies what the shared replay store said about a proof this process had
+// not seen: kUnknown refuses it (503) unless `mode` lets the local check alone decide.
+void JudgeSharedSpend(redis::DpopReplayStore::Answer answer, DpopConfig::Replay mode,
+                      TokenVerdict& verdict) {
+  using Answer = redis::DpopReplayStore::Answer;
+  if (answer == Answer::kReplayed) {
+    verdict.Fail(verdict.judge, Error::kDpopProofReplayed, Error::kDpopProofReplayed,
+                 "the DPoP proof has been used before, at another instance: make a new one for "
+                 "every request");
+  } else if (answer == Answer::kUnknown && mode != DpopConfig::Replay::kSharedOrLocal) {
+    verdict.Fail(Judge::kReplayUnavailable, Error::kDpopProofReplayed,
+                 ServerOutcome::kReplayCheckUnavailable,
+                 "whether the DPoP proof was used at another instance cannot be told now: try "
+                 "again shortly");
+    verdict.retry_after_seconds = 1;
+  }
+}
+
+// SpendProof spends the jti of a DPoP proof whose request passed everything, once (RFC 9449
+// §11.1): in this process's cache, then, when dpop.replay shares it, in Redis, where the first
+// spend at any instance wins. false: the request waits for Redis's answer (deferred); it runs
+// again with the checked proof and the answer in ctx.resumed.
+bool SpendProof(RouteContext& routes, const http::Request& request, const ServerConfig& config,
+                WorkerContext& ctx, const RequestPossession& possession, int64_t now,
+                TokenVerdict& verdict) {
+  const RouteDeps& deps = routes.deps();
+  const DpopConfig::Replay mode = config.dpop.replay.value_or(DpopConfig::Replay::kLocal);
+  if (ctx.resumed.active && ctx.resumed.possession.has_value()) {
+    JudgeSharedSpend(ctx.resumed.replay, mode, verdict);
+    return true;
+  }
+  const DpopProof& proof = possession.proof;
   const DpopReplayCache::Outcome outcome =
       deps.dpop_replay == nullptr
           ? DpopReplayCache::Outcome::kFull
@@ -275,10 +308,40 @@ void SpendProof(const RouteDeps& deps, const DpopProof& proof, int64_t now, Toke
   if (outcome == DpopReplayCache::Outcome::kReplayed) {
     verdict.Fail(verdict.judge, Error::kDpopProofReplayed, Error::kDpopProofReplayed,
                  "the DPoP proof has been used before: make a new one for every request");
-  } else if (outcome == DpopReplayCache::Outcome::kFull) {
-    verdict.Fail(Judge::kUpstreamUnavailable, Error::kDpopProofReplayed, Error::kDpopProofReplayed,
-                 "too many recent DPoP proofs to tell a replay: try again shortly");
+    return true;
   }
+  if (outcome == DpopReplayCache::Outcome::kFull) {
+    verdict.Fail(Judge::kReplayUnavailable, Error::kDpopProofReplayed,
+                 ServerOutcome::kReplayCheckUnavailable,
+                 "too many recent DPoP proofs to tell a replay: try again shortly");
+    return true;
+  }
+  if (mode == DpopConfig::Replay::kLocal || deps.dpop_shared_replay == nullptr) {
+    return true;
+  }
+  if (request.deferrer == nullptr) {
+    JudgeSharedSpend(redis::DpopReplayStore::Answer::kUnknown, mode, verdict);
+    return true;
+  }
+  // What the request already waited for (an upstream answer) stays for the run after this wait.
+  WorkerContext::Resumed base = ctx.resumed;
+  base.possession = possession;
+  const uint32_t wait_ms =
+      (config.redis.has_value() ? config.redis->command_timeout_ms : 1000) + 500;
+  auto later = std::make_shared<http::DeferredResponse>(request.deferrer->Defer(
+      wait_ms, [&routes, base](const http::Request& again, http::Response& out) {
+        routes.Resume(again, out, base);  // no answer in time: kUnknown
+      }));
+  deps.dpop_shared_replay->Claim(proof.replay_key, proof.replay_until * 1000,
+                                 [&routes, later, base](redis::DpopReplayStore::Answer answer) {
+                                   later->Resume([&routes, base, answer](const http::Request& again,
+                                                                         http::Response& response) {
+                                     WorkerContext::Resumed resumed = base;
+                                     resumed.replay = answer;
+                                     routes.Resume(again, response, std::move(resumed));
+                                   });
+                                 });
+  return false;
 }
 
 ChallengeSchemes SchemesOf(const ServerState& state) {
@@ -323,8 +386,11 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
   }
   const OriginalRequest original = OriginalOf(request);
   schemes.original = &original;
+  // A request resumed after the shared replay store answered keeps the proof it checked.
   const RequestPossession possession =
-      CheckRequestPossession(request, presented->dpop, token, original, state.config(), now);
+      ctx.resumed.active && ctx.resumed.possession.has_value()
+          ? *ctx.resumed.possession
+          : CheckRequestPossession(request, presented->dpop, token, original, state.config(), now);
   if (possession.error != Error::kOk) {
     RefusePossession(deps, state.config(), ctx, possession, schemes, now, response);
     return;
@@ -351,8 +417,10 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
     verdict.Fail(verdict.judge, Error::kInvalidDpopProof, Error::kInvalidDpopProof,
                  "this issuer's tokens are not taken with the DPoP scheme here");
   }
-  if (verdict.error == Error::kOk && presented->dpop) {
-    SpendProof(deps, possession.proof, now, verdict);
+  if (verdict.error == Error::kOk && presented->dpop &&
+      !SpendProof(routes, request, state.config(), ctx, possession, now, verdict)) {
+    response.log_note.clear();
+    return;  // deferred: runs again once Redis has answered
   }
   // An ambiguous original request is refused only once the token itself has passed.
   const bool refuse = ambiguous && verdict.error == Error::kOk;

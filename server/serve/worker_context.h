@@ -21,7 +21,9 @@
 #include "core/validator.h"
 #include "server/http/form_params.h"
 #include "server/keys/refetch.h"
+#include "server/redis/shared_dpop_replay.h"
 #include "server/serve/live_issuer.h"
+#include "server/serve/request_possession.h"
 #include "server/serve/server_state.h"
 
 namespace tokenwarden::server {
@@ -49,12 +51,16 @@ class WorkerContext {
 
   // Resumed is set while a deferred request runs again (RouteContext::Resume): it must not wait a
   // second time, and `answer` is what the upstream said about `token` meanwhile, `refetch` how
-  // the key refetch it waited for ended (unset: the wait timed out first).
+  // the key refetch it waited for ended (unset: the wait timed out first), `possession` the
+  // DPoP proof checked before a wait on the shared replay store and `replay` its answer
+  // (kUnknown: none in time).
   struct Resumed {
     bool active = false;
     std::optional<UpstreamAnswer> answer;
     std::string token;
     std::optional<keys::RefetchResult> refetch;
+    std::optional<RequestPossession> possession;
+    redis::DpopReplayStore::Answer replay = redis::DpopReplayStore::Answer::kUnknown;
   };
   Resumed resumed;
   // upstream_json keeps the upstream answer that `upstream_claims` views into alive.

@@ -281,7 +281,6 @@ def test_both_instances_take_proofs_for_the_public_name(client, op, sites, bound
                        "/orders", before)
 
 
-@pytest.mark.xfail(strict=True, reason="replay cache not shared through Redis yet (issue 21)")
 def test_replayed_proof_is_refused_by_another_instance(client, op, sites, bound):
     key, _, token = bound
     proof = client.proof(key, "GET", f"https://{PUBLIC}/orders", access_token=token)

@@ -884,8 +884,36 @@ TEST(ConfigTest, DpopDefaultsAllowItWithTheRfcWindow) {
   EXPECT_EQ(config->dpop.max_age_seconds, 60);
   EXPECT_EQ(config->dpop.algorithms, DpopAlgorithms());
   EXPECT_FALSE(config->dpop.nonce);
-  EXPECT_EQ(config->dpop.nonce_secret.size(), 32u);  // random, for this process alone
+  EXPECT_EQ(config->dpop.nonce_secret.size(), 32u);            // random, for this process alone
+  EXPECT_EQ(config->dpop.replay, DpopConfig::Replay::kLocal);  // no `redis` to share through
   EXPECT_FALSE(config->client_certificate.has_value());
+}
+
+// With `redis`, proofs are spent across the instances by default, and a Redis that cannot
+// answer refuses the proof (a replay elsewhere cannot be ruled out) unless told otherwise.
+TEST(ConfigTest, DpopReplayIsSharedThroughRedisByDefault) {
+  const std::string redis =
+      R"("denylist": {"log": "r.log"}, "redis": {"url": "redis://cache.example"})";
+  absl::StatusOr<ServerConfig> config = Parse(Config(redis));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->dpop.replay, DpopConfig::Replay::kShared);
+  for (const auto& [name, mode] : std::vector<std::pair<std::string, DpopConfig::Replay>>{
+           {"local", DpopConfig::Replay::kLocal},
+           {"shared", DpopConfig::Replay::kShared},
+           {"shared_or_local", DpopConfig::Replay::kSharedOrLocal}}) {
+    config = Parse(Config(redis + R"(, "dpop": {"replay": ")" + name + R"("})"));
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->dpop.replay, mode) << name;
+  }
+  config = Parse(Config(R"("dpop": {"replay": "shared"})"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Message(config).find("dpop.replay: a shared replay check needs `redis`"),
+            std::string::npos)
+      << Message(config);
+  config = Parse(Config(redis + R"(, "dpop": {"replay": "everywhere"})"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(Message(config).find(R"("local", "shared" or "shared_or_local")"), std::string::npos)
+      << Message(config);
 }
 
 TEST(ConfigTest, DpopAndClientCertificateFields) {

@@ -2,6 +2,7 @@
 // the original request the gateway forwards, certificate-bound tokens (RFC 8705) against the
 // forwarded client certificate, and the challenges and introspection answers that go with
 // them. In-process over Routes, with a pinned clock.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,10 +19,12 @@
 #include "core/jwk_thumbprint.h"
 #include "core/possession.h"
 #include "server/config/config.h"
+#include "server/redis/shared_dpop_replay.h"
 #include "server/serve/client_certificate.h"
 #include "server/serve/routes.h"
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/serve/parking_deferrer.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -34,6 +37,7 @@ using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::Mint;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::MustJwks;
+using ::tokenwarden::testing::ParkingDeferrer;
 using ::tokenwarden::testing::RsaKey;
 using ::tokenwarden::testing::TestKey;
 
@@ -90,6 +94,26 @@ Req Bearer(std::string_view token) {
   return r;
 }
 
+// FakeSharedReplay stands for the Redis the instances share: it answers each Claim with
+// `answer`, or keeps it unanswered (`hang`, a Redis that stopped answering).
+class FakeSharedReplay final : public redis::DpopReplayStore {
+ public:
+  void Claim(const DpopReplayKey& key, int64_t until_ms, Done done) override {
+    claims.push_back(key);
+    last_until_ms = until_ms;
+    if (hang) {
+      held = std::move(done);
+    } else {
+      done(answer);
+    }
+  }
+  Answer answer = Answer::kFresh;
+  bool hang = false;
+  std::vector<DpopReplayKey> claims;
+  int64_t last_until_ms = 0;
+  Done held;
+};
+
 class SenderConstrainedTest : public ::testing::Test {
  protected:
   void SetUp() override { Start(Config()); }
@@ -117,7 +141,8 @@ class SenderConstrainedTest : public ::testing::Test {
     deps.state = &holder_;
     deps.metrics = &metrics_;
     deps.denylist = denylist_.get();
-    deps.dpop_replay = &replay_;
+    deps.dpop_replay = replay_cache_;
+    deps.dpop_shared_replay = &shared_;
     deps.clock = [this] { return now_; };
     routes_ = std::make_unique<Routes>(std::move(deps), 1);
   }
@@ -133,9 +158,34 @@ class SenderConstrainedTest : public ::testing::Test {
     request.path = r.target;
     request.headers = fields;
     request.peer = "127.0.0.1:40000";
+    request.deferrer = &deferrer_;
     http::Response response;
     routes_->Handle(request, response);
+    waited_ = deferrer_.parked();
+    if (waited_) {
+      response = http::Response();
+      if (time_out_) {
+        deferrer_.TimeOut(request, response);
+      } else {
+        EXPECT_TRUE(deferrer_.Wake(request, response)) << "the shared replay store never answered";
+      }
+    }
     return response;
+  }
+
+  // StartShared serves Config() with dpop.replay `mode`.
+  void StartShared(DpopConfig::Replay mode) {
+    ServerConfig config = Config();
+    config.dpop.replay = mode;
+    Start(config);
+  }
+
+  uint64_t Outcomes(std::string_view result) {
+    MetricsGauges gauges;
+    const std::string text = metrics_.Render(gauges);
+    const std::string name = StrCat("tokenwarden_validations_total{result=\"", result, "\"} ");
+    const size_t at = text.find(name);
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + name.size()));
   }
 
   // Challenge is the response's WWW-Authenticate value ("" when none).
@@ -155,6 +205,11 @@ class SenderConstrainedTest : public ::testing::Test {
   StateHolder holder_;
   Metrics metrics_{1};
   DpopReplayCache replay_{1024};
+  DpopReplayCache* replay_cache_ = &replay_;
+  FakeSharedReplay shared_;
+  ParkingDeferrer deferrer_;
+  bool time_out_ = false;  // Handle fires a parked request's timeout instead of waking it
+  bool waited_ = false;    // the last Handle was parked
   std::unique_ptr<Routes> routes_;
 };
 
@@ -311,6 +366,92 @@ TEST_F(SenderConstrainedTest, CertificateBoundTokenNeedsTheForwardedCertificate)
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.body.find("not the one the token is bound to"), std::string::npos);
   EXPECT_EQ(Handle(Bearer(Token()).Header("X-SSL-Client-Cert", "garbage")).status, 401);
+}
+
+// With dpop.replay shared, a proof this process has not seen is spent in Redis too, where the
+// first instance wins (RFC 9449 §11.1 across a scale-out group).
+TEST_F(SenderConstrainedTest, SharedReplaySpendsTheProofInRedisOnce) {
+  StartShared(DpopConfig::Replay::kShared);
+  const std::string token = BoundToken();
+  const std::string proof = Proof(token);
+  const http::Response first = Handle(Dpop(token, proof));
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_TRUE(waited_);
+  ASSERT_EQ(shared_.claims.size(), 1u);
+  // Kept until the proof is too old anyway: iat + max_age.
+  EXPECT_EQ(shared_.last_until_ms, (kNow + 60) * 1000);
+  // A replay here is caught by this process's own cache, without asking Redis.
+  const http::Response again = Handle(Dpop(token, proof));
+  EXPECT_EQ(again.status, 401);
+  EXPECT_FALSE(waited_);
+  EXPECT_EQ(shared_.claims.size(), 1u);
+  // Bearer tokens and refused proofs never reach Redis.
+  EXPECT_EQ(Handle(Bearer(Token())).status, 200);
+  EXPECT_EQ(Handle(Dpop(token, Proof(token, "p-x", EcKeyB()))).status, 401);
+  EXPECT_EQ(shared_.claims.size(), 1u);
+}
+
+TEST_F(SenderConstrainedTest, ProofSpentAtAnotherInstanceIsRefused) {
+  StartShared(DpopConfig::Replay::kShared);
+  shared_.answer = redis::DpopReplayStore::Answer::kReplayed;
+  const std::string token = BoundToken();
+  const http::Response response = Handle(Dpop(token, Proof(token)));
+  EXPECT_EQ(response.status, 401);
+  EXPECT_TRUE(waited_);
+  EXPECT_NE(Challenge(response).find("error=\"invalid_dpop_proof\""), std::string::npos)
+      << Challenge(response);
+  EXPECT_NE(response.body.find("at another instance"), std::string::npos) << response.body;
+  EXPECT_EQ(Outcomes("dpop_proof_replayed"), 1u);
+}
+
+TEST_F(SenderConstrainedTest, RedisWithoutAnAnswerRefusesUnlessLocalMayDecide) {
+  // shared: nobody can rule out a replay elsewhere, so 503 (the client retries with a new
+  // proof), whether Redis failed or never answered.
+  StartShared(DpopConfig::Replay::kShared);
+  shared_.answer = redis::DpopReplayStore::Answer::kUnknown;
+  const std::string token = BoundToken();
+  const http::Response failed = Handle(Dpop(token, Proof(token, "u-1")));
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  EXPECT_NE(failed.body.find("temporarily_unavailable"), std::string::npos) << failed.body;
+  EXPECT_NE(failed.headers().find("Retry-After: 1\r\n"), std::string::npos) << failed.headers();
+  shared_.hang = true;
+  time_out_ = true;
+  EXPECT_EQ(Handle(Dpop(token, Proof(token, "u-2"))).status, 503);
+  EXPECT_EQ(Outcomes("replay_check_unavailable"), 2u);
+  // shared_or_local: the local check alone decides while Redis cannot answer.
+  time_out_ = false;
+  shared_.hang = false;
+  StartShared(DpopConfig::Replay::kSharedOrLocal);
+  EXPECT_EQ(Handle(Dpop(token, Proof(token, "u-3"))).status, 200);
+  EXPECT_EQ(Handle(Dpop(token, Proof(token, "u-3"))).status, 401);  // still once here
+  // local: Redis is not asked at all.
+  StartShared(DpopConfig::Replay::kLocal);
+  const size_t asked = shared_.claims.size();
+  EXPECT_EQ(Handle(Dpop(token, Proof(token, "u-4"))).status, 200);
+  EXPECT_FALSE(waited_);
+  EXPECT_EQ(shared_.claims.size(), asked);
+}
+
+// A replay cache full of live proofs cannot tell a replay: 503, never a guess, and never
+// the issuer's upstream-error rule (this issuer has no introspection endpoint).
+TEST_F(SenderConstrainedTest, FullReplayCacheIsUnavailable) {
+  DpopReplayCache tiny(16);  // one proof per shard
+  replay_cache_ = &tiny;
+  Start(Config());
+  const std::string token = BoundToken();
+  int unavailable = 0;
+  for (int i = 0; i < 17; ++i) {  // 17 proofs in 16 shards: one shard gets two
+    const http::Response response = Handle(Dpop(token, Proof(token, StrCat("f-", i))));
+    if (response.status == 503) {
+      ++unavailable;
+      EXPECT_NE(response.body.find("too many recent DPoP proofs"), std::string::npos);
+    } else {
+      EXPECT_EQ(response.status, 200) << response.body;
+    }
+  }
+  EXPECT_GE(unavailable, 1);
+  EXPECT_EQ(Outcomes("replay_check_unavailable"), static_cast<uint64_t>(unavailable));
+  routes_.reset();
 }
 
 TEST(ClientCertificateTest, EnvoyXfcc) {

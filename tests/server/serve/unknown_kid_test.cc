@@ -31,6 +31,7 @@
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
 #include "tests/server/eventually.h"
+#include "tests/server/serve/parking_deferrer.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -41,6 +42,7 @@ using ::tokenwarden::testing::Eventually;
 using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;
+using ::tokenwarden::testing::ParkingDeferrer;
 
 constexpr std::string_view kIss = "https://op.example";
 constexpr char kBasic[] = "Basic cnM6czNjcmV0";  // rs:s3cret
@@ -70,70 +72,6 @@ class JwksFetcher : public fetch::Fetcher {
   std::mutex mu_;
   std::string jwks_;
   std::atomic<int> fetches_{0};
-};
-
-// ParkingDeferrer parks a deferred request as a connection would: the key source's
-// continuation arrives through a DeferQueue (bound to an async handle whose loop never runs;
-// the test takes what is posted), and the test may fire the timeout instead.
-class ParkingDeferrer final : public http::Deferrer {
- public:
-  ParkingDeferrer() {
-    uv_loop_init(&loop_);
-    uv_async_init(&loop_, &async_, nullptr);
-    queue_->Bind(&async_);
-  }
-  ~ParkingDeferrer() {
-    queue_->Close();
-    uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
-    uv_run(&loop_, UV_RUN_DEFAULT);
-    uv_loop_close(&loop_);
-  }
-  http::DeferredResponse Defer(uint32_t timeout_ms, http::Continuation on_timeout) override {
-    timeout_ms_ = timeout_ms;
-    on_timeout_ = std::move(on_timeout);
-    parked_ = ++last_id_;
-    return http::DeferredResponse(queue_, last_id_);
-  }
-  void Cancel(http::DeferredResponse& later) override {
-    // Disarm `later` (what it posts is never run: it is not the parked id), as
-    // Connection::Cancel does.
-    later.Resume([](const http::Request&, http::Response&) {});
-    parked_ = 0;
-  }
-  // parked: a request was deferred and is still waiting.
-  bool parked() const { return parked_ != 0; }
-  uint32_t timeout_ms() const { return timeout_ms_; }
-  // Wake waits for the parked request's continuation and runs it into `response`.
-  bool Wake(const http::Request& request, http::Response& response) {
-    std::optional<http::Continuation> next;
-    const bool posted = Eventually([&] {
-      for (auto& [id, continuation] : queue_->Take()) {
-        if (id == parked_) {
-          next = std::move(continuation);
-        }
-      }
-      return next.has_value();
-    });
-    parked_ = 0;
-    if (posted) {
-      (*next)(request, response);
-    }
-    return posted;
-  }
-  // TimeOut runs the parked request's timeout, as the connection's timer would.
-  void TimeOut(const http::Request& request, http::Response& response) {
-    parked_ = 0;
-    on_timeout_(request, response);
-  }
-
- private:
-  uv_loop_t loop_;
-  uv_async_t async_;
-  std::shared_ptr<http::DeferQueue> queue_ = std::make_shared<http::DeferQueue>();
-  uint64_t last_id_ = 0;
-  uint64_t parked_ = 0;
-  uint32_t timeout_ms_ = 0;
-  http::Continuation on_timeout_;
 };
 
 std::string Payload() {
