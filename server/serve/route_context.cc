@@ -23,19 +23,25 @@ RouteContext::RouteContext(RouteDeps deps, int workers, Redispatch redispatch)
 RouteContext::~RouteContext() = default;
 
 absl::Status RouteContext::RecordRevocation(const Denylist::Key& key, int64_t expires_at,
-                                            int64_t now) {
-  const absl::StatusOr<bool> added = deps_.denylist->Add(key, expires_at, now);
+                                            int64_t now, int64_t issued_until) {
+  const absl::StatusOr<bool> added = deps_.denylist->Add(key, expires_at, now, issued_until);
   if (added.ok() && !*added) {
     // Already revoked at least that long: a repeat must not cost an fsync, a log line and a
     // Redis message each time.
     return absl::OkStatus();
   }
   absl::Status status = added.status();
+  // What is recorded and shared is the entry as the denylist now holds it (a re-add keeps the
+  // later of each time), so every copy converges on the same record.
+  revocation::Revocation revocation{key, Denylist::Entry{expires_at, issued_until}};
+  if (const std::optional<Denylist::Entry> held = deps_.denylist->Find(key, now)) {
+    revocation.entry = *held;
+  }
   if (status.ok() && deps_.revocation_log != nullptr) {
-    status = deps_.revocation_log->Append(key, expires_at);
+    status = deps_.revocation_log->Append(revocation);
   }
   if (status.ok() && deps_.revocation_sync != nullptr) {
-    deps_.revocation_sync->Share(key, expires_at);
+    deps_.revocation_sync->Share(revocation);
   }
   return status;
 }

@@ -91,7 +91,9 @@ class RouteContext {
                                  bool introspect);
   // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
   // shares it with the other instances (Redis), in that order; an error is a 503 to retry.
-  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now);
+  // `issued_until`: an attribute revocation's time (Denylist::Add).
+  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now,
+                                int64_t issued_until = Denylist::kAnyTime);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
               WorkerContext::Resumed resumed);
@@ -101,10 +103,11 @@ class RouteContext {
   // refetch (false: deferred, as Judge), by the refetch it waited for, or as unavailable.
   bool AwaitKeys(const http::Request& request, LiveIssuer& live, int64_t wait_ms,
                  WorkerContext& ctx, TokenVerdict& verdict);
-  // JudgeAnswer judges an active upstream answer by the issuer's policy and the request's
-  // requirements (the core's claim rules, on the answer read by the core's claims reader).
+  // JudgeAnswer judges an active upstream answer by the issuer's policy, the attribute
+  // revocations of `denylist` and the request's requirements (the core's claim rules, on the
+  // answer read by the core's claims reader).
   static void JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
-                          WorkerContext& ctx, TokenVerdict& verdict,
+                          const Denylist& denylist, WorkerContext& ctx, TokenVerdict& verdict,
                           const Requirements& requirements);
 
   RouteDeps deps_;
