@@ -40,16 +40,11 @@ bool Covers(const Denylist::Entry& e, std::optional<double> iat) {
   return !iat.has_value() || *iat <= static_cast<double>(e.issued_until);
 }
 
-}  // namespace
-
-Denylist::Key Denylist::AttributeKeyFor(RevokedAttribute attribute, std::string_view iss,
-                                        std::string_view value) {
-  // Domain-separated from the token keys and from each other, length-prefixed.
-  static constexpr std::string_view kDomains[] = {"tokenwarden-sid", "tokenwarden-sub",
-                                                  "tokenwarden-cid"};
-  const std::string_view domain = kDomains[static_cast<size_t>(attribute)];
+// DomainKey is SHA-256 over `domain` and the length-prefixed pair (iss, value): keys of
+// different domains, or of pairs that concatenate alike, never meet.
+Denylist::Key DomainKey(std::string_view domain, std::string_view iss, std::string_view value) {
   const uint64_t lens[2] = {iss.size(), value.size()};
-  Key key;
+  Denylist::Key key;
   SHA256_CTX ctx;
   SHA256_Init(&ctx);
   SHA256_Update(&ctx, domain.data(), domain.size());
@@ -58,6 +53,19 @@ Denylist::Key Denylist::AttributeKeyFor(RevokedAttribute attribute, std::string_
   SHA256_Update(&ctx, value.data(), value.size());
   SHA256_Final(key.data(), &ctx);
   return key;
+}
+
+}  // namespace
+
+Denylist::Key Denylist::AttributeKeyFor(RevokedAttribute attribute, std::string_view iss,
+                                        std::string_view value) {
+  static constexpr std::string_view kDomains[] = {"tokenwarden-sid", "tokenwarden-sub",
+                                                  "tokenwarden-cid"};
+  return DomainKey(kDomains[static_cast<size_t>(attribute)], iss, value);
+}
+
+Denylist::Key Denylist::SpentLogoutKeyFor(std::string_view iss, std::string_view jti) {
+  return DomainKey("tokenwarden-bcl", iss, jti);
 }
 
 Denylist::Key Denylist::KeyFor(std::optional<std::string_view> iss,

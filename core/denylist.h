@@ -59,6 +59,10 @@ class Denylist {
   static Key AttributeKeyFor(RevokedAttribute attribute, std::string_view iss,
                              std::string_view value);
 
+  // SpentLogoutKeyFor is the key under which a logout token's jti is remembered once it has
+  // been acted on (OIDC Back-Channel Logout §2.6: a replay is refused).
+  static Key SpentLogoutKeyFor(std::string_view iss, std::string_view jti);
+
   // kAnyTime: an entry for one token revokes it whenever it was issued.
   static constexpr int64_t kAnyTime = std::numeric_limits<int64_t>::max();
   struct Entry {

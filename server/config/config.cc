@@ -18,6 +18,7 @@
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
 #include "server/config/issuer_config.h"
+#include "server/config/logout_config.h"
 #include "server/config/protected_resource_config.h"
 #include "server/config/redis_config.h"
 #include "server/config/sender_constraint_config.h"
@@ -128,10 +129,18 @@ absl::Status ReadClient(element value, std::string_view path, ClientConfig& out)
         if (key == "audiences") {
           return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.audiences);
         }
+        if (key == "revoke_by_attribute") {
+          return config_reader::ReadBool(v, field, out.revoke_by_attribute);
+        }
         return config_reader::UnknownField(path, key);
       });
   if (status.ok() && out.id.empty()) {
     status = config_reader::MissingField(path, "id");
+  }
+  if (status.ok() && out.revoke_by_attribute && !out.audiences.empty()) {
+    status = Invalid(FieldPath(path, "revoke_by_attribute"),
+                     "cannot go with audiences: a revoked session, subject or client covers "
+                     "tokens of every audience");
   }
   if (status.ok() && !has_secret) {
     status = config_reader::MissingField(path, "secret_hash");
@@ -312,6 +321,9 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   }
   if (key == "protected_resources") {
     return config_reader::ReadProtectedResources(v, field, out.protected_resources);
+  }
+  if (key == "backchannel_logout") {
+    return config_reader::ReadLogoutReceiver(v, field, out.backchannel_logout);
   }
   return config_reader::UnknownField("", key);
 }

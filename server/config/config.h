@@ -155,6 +155,13 @@ struct ClaimHeader {
   std::string header;  // e.g. "X-Auth-Subject" (a valid HTTP token; no CR/LF)
 };
 
+// BackChannelLogoutConfig is an issuer's `backchannel_logout` object: its OpenID Connect
+// Back-Channel Logout tokens are accepted at the logout endpoint when their aud names one of
+// client_ids (the relying parties behind this tokenwarden; never empty).
+struct BackChannelLogoutConfig {
+  std::vector<std::string> client_ids;
+};
+
 struct IssuerConfig {
   // Where the keys come from: at most one of `jwks_file`, `jwks_uri`, `discovery: true`;
   // kNone (none of them) is an issuer of opaque tokens only, whose introspection endpoint
@@ -185,6 +192,11 @@ struct IssuerConfig {
   // claim_headers are /validate's headers for this issuer's tokens on top of the top-level
   // ones (the issuer's mapping wins for a header named in both); a profile sets some.
   std::vector<ClaimHeader> claim_headers;
+  // max_token_lifetime_seconds: no token of this issuer lives longer after its iat. An
+  // attribute revocation (a logout, a subject, a client) is kept that long past the issue
+  // time it covers, plus the leeway, and then forgotten.
+  int64_t max_token_lifetime_seconds = 86400;
+  std::optional<BackChannelLogoutConfig> backchannel_logout;  // absent: logouts refused
 
   // remote_keys: the keys are fetched (jwks_uri or discovery).
   bool remote_keys() const {
@@ -202,6 +214,9 @@ struct ClientConfig {
   // A token outside them is inactive for this caller.
   std::vector<std::string> issuers;
   std::vector<std::string> audiences;
+  // revoke_by_attribute: may revoke every token of a session, subject or client
+  // (/revoke-by-attribute), within `issuers`.
+  bool revoke_by_attribute = false;
 };
 
 // BearerCallers, when set, lets a caller authenticate with a bearer token of a configured
@@ -300,6 +315,13 @@ struct ProtectedResourceConfig {
   std::string metadata_url;
 };
 
+// LogoutReceiverConfig is the top-level `backchannel_logout` object: where logout tokens are
+// received (a change takes effect on restart) and how old their iat may be.
+struct LogoutReceiverConfig {
+  std::string path = "/backchannel-logout";
+  int64_t max_age_seconds = 300;
+};
+
 // ClaimHeader copies a claim of a valid token into a /validate response header.
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
@@ -322,6 +344,7 @@ struct ServerConfig {
       {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
   // protected_resources: RFC 9728 metadata documents (at most 64); empty = none published.
   std::vector<ProtectedResourceConfig> protected_resources;
+  LogoutReceiverConfig backchannel_logout;
 };
 
 // ParseConfig parses `json`; relative file paths are resolved against `base_dir` and the JWK

@@ -4,6 +4,9 @@
 // Routes::Handle (routes.cc) picks one by path and checks the method first.
 //   POST /introspect  RFC 7662, caller-authenticated          (introspect_route.cc)
 //   POST /revoke      RFC 7009, caller-authenticated, durable (revoke_route.cc)
+//   POST /revoke-by-attribute  every token of a session, subject or client; a privileged
+//                     caller                                  (revoke_by_attribute_route.cc)
+//   POST /backchannel-logout   OIDC Back-Channel Logout 1.0, from the issuers (logout_route.cc)
 //   *    /validate    forward-auth for gateways, RFC 6750      (validate_route.cc)
 //   GET  /healthz /readyz                                     (health_routes.cc)
 //   GET  /metrics                                             (metrics_route.cc)
@@ -22,6 +25,10 @@ void IntrospectRoute(RouteContext& routes, const http::Request& request, http::R
                      WorkerContext& ctx);
 void RevokeRoute(RouteContext& routes, const http::Request& request, http::Response& response,
                  WorkerContext& ctx);
+void RevokeByAttributeRoute(RouteContext& routes, const http::Request& request,
+                            http::Response& response, WorkerContext& ctx);
+void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
+                            http::Response& response, WorkerContext& ctx);
 void ValidateRoute(RouteContext& routes, const http::Request& request, http::Response& response,
                    WorkerContext& ctx);
 void HealthzRoute(http::Response& response);

@@ -1,6 +1,7 @@
 #include "server/serve/route_context.h"
 
 #include <algorithm>
+#include <cmath>
 #include <span>
 #include <string>
 #include <utility>
@@ -44,6 +45,26 @@ absl::Status RouteContext::RecordRevocation(const Denylist::Key& key, int64_t ex
     deps_.revocation_sync->Share(revocation);
   }
   return status;
+}
+
+absl::StatusOr<int64_t> RouteContext::RevokeAttribute(const ServerState& state, int issuer,
+                                                      RevokedAttribute attribute,
+                                                      std::string_view value, int64_t issued_until,
+                                                      int64_t now) {
+  const IssuerConfig& config = *state.issuers()[static_cast<size_t>(issuer)].config;
+  const int64_t leeway = static_cast<int64_t>(std::ceil(config.policy.leeway_seconds));
+  // Saturating: an issue time far in the future (an administrator's typo) never wraps.
+  const int64_t lifetime = config.max_token_lifetime_seconds + leeway;
+  const int64_t expires_at = issued_until > Denylist::kAnyTime - 1 - lifetime
+                                 ? Denylist::kAnyTime - 1
+                                 : issued_until + lifetime;
+  const absl::Status status =
+      RecordRevocation(Denylist::AttributeKeyFor(attribute, *config.policy.issuer, value),
+                       expires_at, now, issued_until);
+  if (!status.ok()) {
+    return status;
+  }
+  return expires_at;
 }
 
 void SetError(http::Response& response, int status, std::string_view code,

@@ -57,6 +57,8 @@ struct RouteDeps {
   std::function<int64_t()> clock;
   // log_notes: fill Response::log_note (token digest + result) for the access log.
   bool log_notes = false;
+  // backchannel_logout_path: where logout tokens arrive (fixed at start).
+  std::string backchannel_logout_path = LogoutReceiverConfig().path;
 };
 
 class RouteContext {
@@ -94,6 +96,12 @@ class RouteContext {
   // `issued_until`: an attribute revocation's time (Denylist::Add).
   absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now,
                                 int64_t issued_until = Denylist::kAnyTime);
+  // RevokeAttribute records the revocation of every token of `issuer` whose `attribute` is
+  // `value`, issued until `issued_until`; kept for the issuer's max_token_lifetime_seconds
+  // (plus leeway) past that. Returns the entry's expiry, or RecordRevocation's error.
+  absl::StatusOr<int64_t> RevokeAttribute(const ServerState& state, int issuer,
+                                          RevokedAttribute attribute, std::string_view value,
+                                          int64_t issued_until, int64_t now);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
               WorkerContext::Resumed resumed);

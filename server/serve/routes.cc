@@ -14,12 +14,18 @@ Routes::Routes(RouteDeps deps, int workers)
 
 Routes::~Routes() = default;
 
-Route Routes::RouteOf(std::string_view path) {
+Route Routes::RouteOf(std::string_view path, std::string_view logout_path) {
   if (path == "/introspect") {
     return Route::kIntrospect;
   }
   if (path == "/revoke") {
     return Route::kRevoke;
+  }
+  if (path == "/revoke-by-attribute") {
+    return Route::kRevokeByAttribute;
+  }
+  if (path == logout_path) {
+    return Route::kBackChannelLogout;
   }
   // Envoy's ext_authz (HTTP mode) asks for path_prefix + the original path, e.g.
   // /validate/orders/7, with the original method.
@@ -52,13 +58,16 @@ void Routes::Handle(const http::Request& request, http::Response& response) {
 }
 
 void Routes::Dispatch(const http::Request& request, http::Response& response, WorkerContext& ctx) {
-  const Route route = RouteOf(request.path);
+  const Route route = RouteOf(request.path, context_.deps().backchannel_logout_path);
   const bool get_like = request.method == "GET" || request.method == "HEAD";
   switch (route) {
     case Route::kIntrospect:
     case Route::kRevoke:
-      // RFC 7662 §2.1 / RFC 7009 §2.1: POST with a form body. A token in a URL ends up in
-      // access logs and browser history, so GET and query strings are refused outright.
+    case Route::kRevokeByAttribute:
+    case Route::kBackChannelLogout:
+      // RFC 7662 §2.1 / RFC 7009 §2.1 / OIDC Back-Channel Logout §2.5: POST with a form body.
+      // A token in a URL ends up in access logs and browser history, so GET and query strings
+      // are refused outright.
       if (request.method != "POST" || request.has_query) {
         SetError(response, 405, "invalid_request",
                  request.method != "POST"
@@ -69,8 +78,12 @@ void Routes::Dispatch(const http::Request& request, http::Response& response, Wo
       }
       if (route == Route::kIntrospect) {
         IntrospectRoute(context_, request, response, ctx);
-      } else {
+      } else if (route == Route::kRevoke) {
         RevokeRoute(context_, request, response, ctx);
+      } else if (route == Route::kRevokeByAttribute) {
+        RevokeByAttributeRoute(context_, request, response, ctx);
+      } else {
+        BackChannelLogoutRoute(context_, request, response, ctx);
       }
       return;
     case Route::kValidate:

@@ -24,8 +24,9 @@ class Routes {
 
   // Handle runs on worker `request.worker`.
   void Handle(const http::Request& request, http::Response& response);
-  // RouteOf labels a request path for metrics.
-  static Route RouteOf(std::string_view path);
+  // RouteOf labels a request path for metrics; `logout_path` is where logout tokens arrive.
+  static Route RouteOf(std::string_view path,
+                       std::string_view logout_path = LogoutReceiverConfig().path);
 
  private:
   // Dispatch runs the route of `request` (Handle adds the token-parse count afterwards).

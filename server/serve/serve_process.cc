@@ -256,6 +256,7 @@ void ServeProcess::MakeRoutes(const ServerConfig& config) {
   }
   deps.clock = env_.unix_now;
   deps.log_notes = access_log_ != nullptr;
+  deps.backchannel_logout_path = config.backchannel_logout.path;
   deps.gauges = [this](MetricsGauges& g) { FillGauges(g); };
   routes_ = std::make_unique<Routes>(std::move(deps), config.workers);
 }
@@ -279,11 +280,13 @@ int ServeProcess::StartHttp(const ServerConfig& config) {
       [this](const http::Request& request, http::Response& response) {
         routes_->Handle(request, response);
       },
-      [this](int worker, const http::Request* request, const http::Response& response,
-             uint64_t latency_ns) {
-        metrics_->CountRequest(worker,
-                               request != nullptr ? Routes::RouteOf(request->path) : Route::kOther,
-                               response.status, latency_ns);
+      [this, logout_path = config.backchannel_logout.path](int worker, const http::Request* request,
+                                                           const http::Response& response,
+                                                           uint64_t latency_ns) {
+        metrics_->CountRequest(
+            worker,
+            request != nullptr ? Routes::RouteOf(request->path, logout_path) : Route::kOther,
+            response.status, latency_ns);
         if (access_log_ != nullptr) {
           access_log_->Write(worker, request, response, latency_ns);
         }
@@ -330,10 +333,11 @@ void ServeProcess::Reload() {
   if (before.listen != after.listen || before.workers != after.workers ||
       before.denylist.log_path != after.denylist.log_path ||
       before.denylist.capacity != after.denylist.capacity ||
-      before.access_log.enabled != after.access_log.enabled || before.redis != after.redis) {
+      before.access_log.enabled != after.access_log.enabled || before.redis != after.redis ||
+      before.backchannel_logout.path != after.backchannel_logout.path) {
     env_.log(
-        "reload: listen, workers, limits, denylist, access_log and redis changes take effect "
-        "only on restart");
+        "reload: listen, workers, limits, denylist, access_log, redis and "
+        "backchannel_logout.path changes take effect only on restart");
   }
   const size_t issuers = after.issuers.size();
   std::vector<std::shared_ptr<LiveIssuer>> in_use = (*state)->LiveIssuersInUse();

@@ -960,5 +960,50 @@ TEST(ConfigTest, DpopRefusals) {
   }
 }
 
+// --- logout at the edge (issue 22) --------------------------------------------------------
+
+TEST(ConfigTest, LogoutAndAttributeRevocationFields) {
+  absl::StatusOr<ServerConfig> config = Parse(Config(
+      R"("backchannel_logout": {"path": "/oidc/logout", "max_age_seconds": 120},
+         "clients": [{"id": "ops", "secret_hash": ")" +
+          HashSecret("s", 0) + R"(", "revoke_by_attribute": true}])",
+      R"("max_token_lifetime_seconds": 3600,
+         "backchannel_logout": {"client_ids": ["rp-1", "rp-2"]})"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->backchannel_logout.path, "/oidc/logout");
+  EXPECT_EQ(config->backchannel_logout.max_age_seconds, 120);
+  EXPECT_EQ(config->issuers[0].max_token_lifetime_seconds, 3600);
+  ASSERT_TRUE(config->issuers[0].backchannel_logout.has_value());
+  EXPECT_EQ(config->issuers[0].backchannel_logout->client_ids,
+            (std::vector<std::string>{"rp-1", "rp-2"}));
+  EXPECT_TRUE(config->clients[0].revoke_by_attribute);
+  // Defaults: a day, no logouts accepted, the standard path.
+  config = Parse(Config());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->issuers[0].max_token_lifetime_seconds, 86400);
+  EXPECT_FALSE(config->issuers[0].backchannel_logout.has_value());
+  EXPECT_EQ(config->backchannel_logout.path, "/backchannel-logout");
+}
+
+TEST(ConfigTest, LogoutRefusals) {
+  const std::string hash = HashSecret("s", 0);
+  for (const auto& [json, message] : std::vector<std::pair<std::string, std::string>>{
+           {Config("", R"("backchannel_logout": {})"), "client_ids"},
+           {Config("", R"("backchannel_logout": {"client_ids": []})"), "client_ids"},
+           {Config("", R"("max_token_lifetime_seconds": 10)"), "max_token_lifetime_seconds"},
+           {Config(R"("backchannel_logout": {"path": "/validate"})"), "another endpoint"},
+           {Config(R"("backchannel_logout": {"path": "/validate/x"})"), "another endpoint"},
+           {Config(R"("backchannel_logout": {"path": "logout"})"), "starting with '/'"},
+           {Config(R"("backchannel_logout": {"path": "/a?b"})"), "without query"},
+           {Config(R"("backchannel_logout": {"max_age_seconds": 1})"), "max_age_seconds"},
+           {Config(R"("clients": [{"id": "ops", "secret_hash": ")" + hash +
+                   R"(", "audiences": ["api"], "revoke_by_attribute": true}])"),
+            "cannot go with audiences"}}) {
+    absl::StatusOr<ServerConfig> config = Parse(json);
+    ASSERT_FALSE(config.ok()) << json;
+    EXPECT_NE(Message(config).find(message), std::string::npos) << Message(config);
+  }
+}
+
 }  // namespace
 }  // namespace tokenwarden::server
