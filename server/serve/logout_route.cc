@@ -2,7 +2,7 @@
 // Logout 1.0 (§2.5–2.8). An issuer with `backchannel_logout` posts a logout token when a
 // session ends; once it passes the core's rules (core/logout_token.h) every token of that
 // session (`sid`), or of that user when only `sub` is given, issued until the logout token's
-// iat stops working — at every instance, durably (RouteContext::RevokeAttribute). The jti is
+// iat stops working — at every instance, durably (RouteContext::RecordRevocations). The jti is
 // remembered as long as the token could pass, so a replay is refused (§2.6 item 9).
 // Answers: 200 (empty), 400 {"error":"invalid_request",...}, 503 to retry; never cached.
 
@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/ascii.h"
 #include "base/str_cat.h"
@@ -24,6 +26,7 @@ namespace {
 // Refuse answers 400 invalid_request (§2.8) naming the failed rule.
 void Refuse(http::Response& response, std::string_view why) {
   SetError(response, 400, "invalid_request", why);
+  response.AddHeader("Cache-Control", "no-store");
 }
 
 // ReadLogoutToken reads the form body's one logout_token; nullopt with the answer filled.
@@ -52,13 +55,13 @@ std::optional<std::string_view> ReadLogoutToken(const http::Request& request, Wo
 void Unavailable503(http::Response& response, std::string_view why) {
   SetError(response, 503, "temporarily_unavailable", why);
   response.AddHeader("Retry-After", "1");
+  response.AddHeader("Cache-Control", "no-store");
 }
 
 }  // namespace
 
 void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
                             http::Response& response, WorkerContext& ctx) {
-  response.AddHeader("Cache-Control", "no-store");
   const RouteDeps& deps = routes.deps();
   const ServerState& state = ctx.Refresh(*deps.state);
   const int64_t now = deps.clock();
@@ -106,22 +109,30 @@ void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
     return;
   }
   // sid ends that session; sub alone ends every session of the user (§2.4). Tokens issued
-  // after the logout (a new sign-in) stand: the cut is the logout token's iat.
+  // after the logout (a new sign-in) stand: the cut is the logout token's iat. The jti is
+  // spent in the same commit, so a logout that could not be recorded can be sent again.
   const bool by_sid = logout.sid.has_value();
-  const absl::StatusOr<int64_t> revoked = routes.RevokeAttribute(
-      state, routing.issuer, by_sid ? RevokedAttribute::kSid : RevokedAttribute::kSub,
-      by_sid ? *logout.sid : *logout.sub, static_cast<int64_t>(std::floor(logout.iat)), now);
-  // The jti is spent only once the revocation holds, so a failure can be sent again.
-  const absl::Status spent_status =
-      revoked.ok() ? routes.RecordRevocation(spent, logout.replay_until, now) : revoked.status();
-  if (!spent_status.ok()) {
-    Unavailable503(response, "the logout could not be recorded");
-    return;
-  }
-  response.content_type = "";
-  if (deps.log_notes) {
-    base::StrAppend(&response.log_note, by_sid ? " ended session" : " ended subject");
-  }
+  std::vector<revocation::Revocation> revocations = {
+      AttributeRevocation(
+          state, routing.issuer, by_sid ? RevokedAttribute::kSid : RevokedAttribute::kSub,
+          by_sid ? *logout.sid : *logout.sub, static_cast<int64_t>(std::floor(logout.iat))),
+      {spent, Denylist::Entry{logout.replay_until}}};
+  const bool log_notes = deps.log_notes;
+  (void)routes.RecordRevocations(request, response, std::move(revocations), now,
+                                 [log_notes, by_sid, note = response.log_note](
+                                     const absl::Status& status, http::Response& out) {
+                                   out.AddHeader("Cache-Control", "no-store");
+                                   out.log_note = note;
+                                   if (!status.ok()) {
+                                     RevocationUnavailable(status, out);
+                                     return;
+                                   }
+                                   out.content_type = "";
+                                   if (log_notes) {
+                                     base::StrAppend(&out.log_note,
+                                                     by_sid ? " ended session" : " ended subject");
+                                   }
+                                 });
 }
 
 }  // namespace tokenwarden::server

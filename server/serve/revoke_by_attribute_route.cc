@@ -116,27 +116,28 @@ void RevokeByAttributeRoute(RouteContext& routes, const http::Request& request,
   if (!asked.has_value() || !issued_until.has_value()) {
     return;
   }
-  const absl::StatusOr<int64_t> expires_at =
-      routes.RevokeAttribute(state, issuer, asked->attribute, asked->value, *issued_until, now);
-  if (!expires_at.ok()) {
-    SetError(response, 503, "temporarily_unavailable",
-             absl::IsResourceExhausted(expires_at.status())
-                 ? "the revocation denylist is full"
-                 : "the revocation could not be made durable");
-    response.AddHeader("Retry-After", "1");
-    return;
-  }
+  const revocation::Revocation revocation =
+      AttributeRevocation(state, issuer, asked->attribute, asked->value, *issued_until);
   std::string body = "{\"iss\":\"";
   base::AppendJsonEscaped(*iss, body);
   base::StrAppend(&body, "\",\"attribute\":\"", asked->name, "\",\"value\":\"");
   base::AppendJsonEscaped(asked->value, body);
-  base::StrAppend(&body, "\",\"issued_until\":", *issued_until, ",\"kept_until\":", *expires_at,
-                  "}");
-  response.body = std::move(body);
-  response.AddHeader("Cache-Control", "no-store");
-  if (routes.deps().log_notes) {
-    base::StrAppend(&response.log_note, "revoked by ", asked->name);
-  }
+  base::StrAppend(&body, "\",\"issued_until\":", *issued_until,
+                  ",\"kept_until\":", revocation.entry.expires_at, "}");
+  const bool log_notes = routes.deps().log_notes;
+  (void)routes.RecordRevocations(request, response, {revocation}, now,
+                                 [log_notes, name = asked->name, body = std::move(body)](
+                                     const absl::Status& status, http::Response& out) {
+                                   out.AddHeader("Cache-Control", "no-store");
+                                   if (!status.ok()) {
+                                     RevocationUnavailable(status, out);
+                                     return;
+                                   }
+                                   out.body = body;
+                                   if (log_notes) {
+                                     base::StrAppend(&out.log_note, "revoked by ", name);
+                                   }
+                                 });
 }
 
 }  // namespace tokenwarden::server

@@ -21,7 +21,8 @@
 #include "core/dpop_replay_cache.h"
 #include "server/http/message.h"
 #include "server/redis/shared_dpop_replay.h"
-#include "server/revocation/revocation_log.h"
+#include "server/revocation/log_committer.h"
+#include "server/revocation/record.h"
 #include "server/revocation/revocation_sync.h"
 #include "server/serve/metrics.h"
 #include "server/serve/server_state.h"
@@ -46,7 +47,8 @@ struct RouteDeps {
   // dpop_shared_replay spends proofs across instances (Redis) after dpop_replay did here; null
   // without `redis`. Used as the state's dpop.replay says.
   redis::DpopReplayStore* dpop_shared_replay = nullptr;
-  revocation::RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
+  // log_committer makes revocations durable (null: they are not; no denylist.log).
+  revocation::LogCommitter* log_committer = nullptr;
   // revocation_sync shares revocations with other instances; null without `redis`.
   revocation::RevocationSync* revocation_sync = nullptr;
   // redis_health fills /readyz's "redis" object (null without `redis`; serve_command.cc).
@@ -91,17 +93,17 @@ class RouteContext {
   // introspection.on_upstream_error says.
   static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                  bool introspect);
-  // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
-  // shares it with the other instances (Redis), in that order; an error is a 503 to retry.
-  // `issued_until`: an attribute revocation's time (Denylist::Add).
-  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now,
-                                int64_t issued_until = Denylist::kAnyTime);
-  // RevokeAttribute records the revocation of every token of `issuer` whose `attribute` is
-  // `value`, issued until `issued_until`; kept for the issuer's max_token_lifetime_seconds
-  // (plus leeway) past that. Returns the entry's expiry, or RecordRevocation's error.
-  absl::StatusOr<int64_t> RevokeAttribute(const ServerState& state, int issuer,
-                                          RevokedAttribute attribute, std::string_view value,
-                                          int64_t issued_until, int64_t now);
+  // RecordRevocations puts `revocations` in effect at once (denylist), makes the new ones
+  // durable off the event loop (LogCommitter: group-committed with every other revocation in
+  // flight), then shares them with the other instances (Redis). `answer(status, response)`
+  // fills the response once that is settled: an error (the denylist is full, the log failed
+  // or took longer than kCommitWaitMs) is a 503 the caller should retry. true: `answer` has
+  // run already; false: the request was deferred and the route returns at once.
+  using RecordedAnswer = std::function<void(const absl::Status&, http::Response&)>;
+  static constexpr uint32_t kCommitWaitMs = 10000;
+  bool RecordRevocations(const http::Request& request, http::Response& response,
+                         std::vector<revocation::Revocation> revocations, int64_t now,
+                         const RecordedAnswer& answer);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
               WorkerContext::Resumed resumed);
@@ -122,6 +124,17 @@ class RouteContext {
   std::vector<std::unique_ptr<WorkerContext>> workers_;
   Redispatch redispatch_;
 };
+
+// AttributeRevocation is the revocation of every token of `issuer` whose `attribute` is
+// `value`, issued until `issued_until`: kept for the issuer's max_token_lifetime_seconds (plus
+// leeway) past that time, when every token it covers has expired.
+revocation::Revocation AttributeRevocation(const ServerState& state, int issuer,
+                                           RevokedAttribute attribute, std::string_view value,
+                                           int64_t issued_until);
+
+// RevocationUnavailable answers a revocation that could not be recorded (`status`): 503
+// with Retry-After, naming a full denylist or a log that failed.
+void RevocationUnavailable(const absl::Status& status, http::Response& response);
 
 // SetError fills a JSON error response {"error": code, "error_description": description}.
 void SetError(http::Response& response, int status, std::string_view code,

@@ -177,6 +177,7 @@ int ServeProcess::OpenRevocationLog(const ServerConfig& config) {
     return 1;
   }
   revocation_log_ = *std::move(log);
+  log_committer_ = std::make_unique<revocation::LogCommitter>(*revocation_log_);
   if (!denylist_->empty()) {
     env_.log(base::StrCat("replayed ", denylist_->size(), " revocations from ",
                           config.denylist.log_path));
@@ -249,7 +250,7 @@ void ServeProcess::MakeRoutes(const ServerConfig& config) {
   deps.denylist = denylist_.get();
   deps.dpop_replay = dpop_replay_.get();
   deps.dpop_shared_replay = shared_dpop_replay_.get();
-  deps.revocation_log = revocation_log_.get();
+  deps.log_committer = log_committer_.get();
   deps.revocation_sync = revocation_sync_.get();
   if (redis_link_ != nullptr) {
     deps.redis_health = [this](std::string& json) { return RedisHealthJson(json); };

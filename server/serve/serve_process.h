@@ -33,6 +33,7 @@
 #include "server/redis/redis_link.h"
 #include "server/redis/shared_dpop_replay.h"
 #include "server/redis/shared_results.h"
+#include "server/revocation/log_committer.h"
 #include "server/revocation/revocation_log.h"
 #include "server/revocation/revocation_sync.h"
 #include "server/serve/access_log.h"
@@ -140,6 +141,9 @@ class ServeProcess {
   std::unique_ptr<revocation::RevocationLog> revocation_log_;
   std::unique_ptr<revocation::RevocationSync> revocation_sync_;
   LinkRunning link_running_;
+  // log_committer_ writes revocations to revocation_log_ and hands them to revocation_sync_;
+  // it goes before both, and before the link stops, so what it commits last is still shared.
+  std::unique_ptr<revocation::LogCommitter> log_committer_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<Metrics> metrics_;
   // Routes (and their per-worker scratch) point into the state, metrics and logs above.

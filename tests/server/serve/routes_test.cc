@@ -251,7 +251,7 @@ class RoutesTest : public ::testing::Test {
     deps.state = &holder_;
     deps.metrics = &metrics_;
     deps.denylist = denylist_.get();
-    deps.revocation_log = nullptr;
+    deps.log_committer = nullptr;
     deps.gauges = [](MetricsGauges& gauges) {
       gauges.open_connections = 3;
       gauges.reloads_ok = 1;
