@@ -117,22 +117,10 @@ void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
           state, routing.issuer, by_sid ? RevokedAttribute::kSid : RevokedAttribute::kSub,
           by_sid ? *logout.sid : *logout.sub, static_cast<int64_t>(std::floor(logout.iat))),
       {spent, Denylist::Entry{logout.replay_until}}};
-  const bool log_notes = deps.log_notes;
-  (void)routes.RecordRevocations(request, response, std::move(revocations), now,
-                                 [log_notes, by_sid, note = response.log_note](
-                                     const absl::Status& status, http::Response& out) {
-                                   out.AddHeader("Cache-Control", "no-store");
-                                   out.log_note = note;
-                                   if (!status.ok()) {
-                                     RevocationUnavailable(status, out);
-                                     return;
-                                   }
-                                   out.content_type = "";
-                                   if (log_notes) {
-                                     base::StrAppend(&out.log_note,
-                                                     by_sid ? " ended session" : " ended subject");
-                                   }
-                                 });
+  (void)routes.RecordRevocations(
+      request, response, std::move(revocations), now,
+      RecordedReply({response.log_note, by_sid ? " ended session" : " ended subject",
+                     deps.log_notes, "", /*no_store=*/true}));
 }
 
 }  // namespace tokenwarden::server

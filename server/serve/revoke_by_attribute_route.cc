@@ -124,20 +124,10 @@ void RevokeByAttributeRoute(RouteContext& routes, const http::Request& request,
   base::AppendJsonEscaped(asked->value, body);
   base::StrAppend(&body, "\",\"issued_until\":", *issued_until,
                   ",\"kept_until\":", revocation.entry.expires_at, "}");
-  const bool log_notes = routes.deps().log_notes;
-  (void)routes.RecordRevocations(request, response, {revocation}, now,
-                                 [log_notes, name = asked->name, body = std::move(body)](
-                                     const absl::Status& status, http::Response& out) {
-                                   out.AddHeader("Cache-Control", "no-store");
-                                   if (!status.ok()) {
-                                     RevocationUnavailable(status, out);
-                                     return;
-                                   }
-                                   out.body = body;
-                                   if (log_notes) {
-                                     base::StrAppend(&out.log_note, "revoked by ", name);
-                                   }
-                                 });
+  (void)routes.RecordRevocations(
+      request, response, {revocation}, now,
+      RecordedReply({response.log_note, base::StrCat(" revoked by ", asked->name),
+                     routes.deps().log_notes, std::move(body), /*no_store=*/true}));
 }
 
 }  // namespace tokenwarden::server

@@ -19,20 +19,9 @@
 namespace tokenwarden::server {
 namespace {
 
-// Recorded answers /revoke once the revocation is settled (RouteContext::RecordRevocations):
-// 200 with no body, or a 503 to retry. The access log note made so far goes with it.
+// Recorded answers /revoke once the revocation is settled: 200 with no body, or a 503.
 RouteContext::RecordedAnswer Recorded(bool log_notes, std::string note) {
-  return [log_notes, note = std::move(note)](const absl::Status& status, http::Response& out) {
-    out.log_note = note;
-    if (!status.ok()) {
-      RevocationUnavailable(status, out);
-      return;
-    }
-    out.content_type = "";
-    if (log_notes) {
-      base::StrAppend(&out.log_note, " revoked");
-    }
-  };
+  return RecordedReply({std::move(note), " revoked", log_notes, "", false});
 }
 
 // RevokeUpstream revokes an opaque token (or one of an `opaque` issuer) that the upstream

@@ -108,6 +108,26 @@ void RevocationUnavailable(const absl::Status& status, http::Response& response)
   response.AddHeader("Retry-After", "1");
 }
 
+RouteContext::RecordedAnswer RecordedReply(RecordedReplyOptions options) {
+  return [o = std::move(options)](const absl::Status& status, http::Response& out) {
+    if (o.no_store) {
+      out.AddHeader("Cache-Control", "no-store");
+    }
+    out.log_note = o.note;
+    if (!status.ok()) {
+      RevocationUnavailable(status, out);
+      return;
+    }
+    if (o.body.empty()) {
+      out.content_type = "";
+    }
+    out.body = o.body;
+    if (o.log_notes) {
+      base::StrAppend(&out.log_note, o.suffix);
+    }
+  };
+}
+
 void SetError(http::Response& response, int status, std::string_view code,
               std::string_view description) {
   response.status = status;

@@ -136,6 +136,18 @@ revocation::Revocation AttributeRevocation(const ServerState& state, int issuer,
 // with Retry-After, naming a full denylist or a log that failed.
 void RevocationUnavailable(const absl::Status& status, http::Response& response);
 
+// RecordedReply is how a route answers once its revocations are settled: 503 to retry on an
+// error (RevocationUnavailable), else 200 with `body` (JSON; none: no content). The access log
+// note made before the wait goes on, with `suffix` on success when notes are kept.
+struct RecordedReplyOptions {
+  std::string note;    // the log note so far
+  std::string suffix;  // appended on success, e.g. " revoked"
+  bool log_notes = false;
+  std::string body;       // "" = no content
+  bool no_store = false;  // Cache-Control: no-store on every answer
+};
+RouteContext::RecordedAnswer RecordedReply(RecordedReplyOptions options);
+
 // SetError fills a JSON error response {"error": code, "error_description": description}.
 void SetError(http::Response& response, int status, std::string_view code,
               std::string_view description);
