@@ -305,36 +305,40 @@ int ServeProcess::StartHttp(const ServerConfig& config) {
     }
   };
   const Listener public_listener = config.admin.has_value() ? Listener::kPublic : Listener::kOnly;
-  absl::StatusOr<std::unique_ptr<http::HttpServer>> http = http::HttpServer::Create(
-      HttpOptions(config, config.listen, config.workers, 0, env_.unix_now),
-      [this, public_listener](const http::Request& request, http::Response& response) {
-        routes_->Handle(request, response, public_listener);
-      },
-      completion);
-  if (http.ok()) {
-    http_ = *std::move(http);
-  }
-  if (http.ok() && config.admin.has_value()) {
+  absl::Status status =
+      CreateServer(HttpOptions(config, config.listen, config.workers, 0, env_.unix_now),
+                   public_listener, completion, http_);
+  if (status.ok() && config.admin.has_value()) {
     // One worker of its own, numbered after the public ones: its connections count against
     // limits of its own, so a flood of the public port cannot crowd out a scrape or a probe.
-    http = http::HttpServer::Create(
-        HttpOptions(config, config.admin->listen, 1, config.workers, env_.unix_now),
-        [this](const http::Request& request, http::Response& response) {
-          routes_->Handle(request, response, Listener::kAdmin);
-        },
-        completion);
-    if (http.ok()) {
-      admin_http_ = *std::move(http);
-    }
+    status =
+        CreateServer(HttpOptions(config, config.admin->listen, 1, config.workers, env_.unix_now),
+                     Listener::kAdmin, completion, admin_http_);
   }
-  if (!http.ok()) {
-    env_.log(base::StrCat(http.status().message()));
+  if (!status.ok()) {
+    env_.log(base::StrCat(status.message()));
     if (options_.demo) {
       env_.log("the demo's port is taken? try: tokenwarden serve --demo --listen 127.0.0.1:0");
     }
     return 1;
   }
   return 0;
+}
+
+absl::Status ServeProcess::CreateServer(http::ServerOptions options, Listener listener,
+                                        const http::Completion& completion,
+                                        std::unique_ptr<http::HttpServer>& out) {
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> server = http::HttpServer::Create(
+      std::move(options),
+      [this, listener](const http::Request& request, http::Response& response) {
+        routes_->Handle(request, response, listener);
+      },
+      completion);
+  if (!server.ok()) {
+    return server.status();
+  }
+  out = *std::move(server);
+  return absl::OkStatus();
 }
 
 void ServeProcess::LogWarnings(const std::vector<std::string>& warnings) const {

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include <absl/status/status.h>
 #include <uv.h>
 
 #include "core/denylist.h"
@@ -109,6 +110,11 @@ class ServeProcess {
   int OpenAccessLog(const ServerConfig& config);
   void MakeRoutes(const ServerConfig& config);
   int StartHttp(const ServerConfig& config);
+  // CreateServer binds `out`, a transport whose requests reach the routes as having come in
+  // on `listener`; an error names the address.
+  absl::Status CreateServer(http::ServerOptions options, Listener listener,
+                            const http::Completion& completion,
+                            std::unique_ptr<http::HttpServer>& out);
   RedisHealth RedisHealthJson(std::string& json) const;
   void FillGauges(MetricsGauges& g) const;
   void InstallLoop(uv_loop_t& loop);
