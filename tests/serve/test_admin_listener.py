@@ -20,7 +20,7 @@ import urllib.parse
 import pytest
 
 from servekit import (FORM, SLOW, RawConn, bearer, expect_active, form, introspect, parse_metrics,
-                      raw_request, request, revoke)
+                      raw_request, request, revoke, wait_until)
 
 ADMIN = re.compile(r"tokenwarden: admin routes on (http://\S+)")
 
@@ -134,6 +134,19 @@ def test_metrics_count_the_requests_of_both_ports(serve, world):
     assert m.get("tokenwarden_http_requests_total", route="metrics", status="404") == 1
     assert m.get("tokenwarden_http_requests_total", route="validate", status="200") == 1
     assert m.get("tokenwarden_open_connections") >= 1  # the scrape's own, on the admin port
+
+
+def test_access_log_names_the_admin_ports_worker(serve, world):
+    # world.config has two workers, 0 and 1: the admin port's own is number 2.
+    log = serve.dir / "access.log"
+    server, admin = start(serve, admin_config(world, access_log={"enabled": True,
+                                                                 "path": "access.log"}))
+    assert request(admin, "GET", "/readyz").status == 200
+    assert server.get("/readyz").status == 404
+    assert wait_until(lambda: log.exists() and len(log.read_text().splitlines()) >= 2, timeout=3)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["path"], e["status"], e["worker"] == 2) for e in lines] == [
+        ("/readyz", 200, True), ("/readyz", 404, False)], lines
 
 
 # --------------------------------------------------------------------------
