@@ -278,6 +278,17 @@ struct LimitsConfig {
   uint32_t drain_timeout_ms = 10000;      // SIGTERM: how long in-flight requests may finish
 };
 
+// AdminConfig is the `admin` object: a listener of its own for the operators' routes —
+// /metrics, /readyz and every route registered as an admin route (server/serve/routes.cc);
+// /healthz is answered there too. With it, the public `listen` addresses answer 404 for those
+// routes and the admin addresses 404 for the public ones; without it, every route is served
+// on `listen`.
+struct AdminConfig {
+  std::vector<std::string> listen;  // non-empty; no port of the top-level `listen`
+
+  bool operator==(const AdminConfig&) const = default;
+};
+
 struct AccessLogConfig {
   bool enabled = false;
   std::string path = "-";  // "-" = stderr
@@ -326,6 +337,7 @@ struct LogoutReceiverConfig {
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
   int workers = 0;                                       // 0 = one per CPU
+  std::optional<AdminConfig> admin;                      // absent: one listener for all
   std::vector<IssuerConfig> issuers;                     // at least one; identifiers unique
   // opaque_issuer is the index of the issuer whose introspection endpoint receives tokens
   // that are not JWS (-1: none configured). `opaque_issuer` in the file names it; it may be
