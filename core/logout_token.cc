@@ -1,6 +1,7 @@
 #include "core/logout_token.h"
 
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include <simdjson.h>
@@ -66,9 +67,15 @@ Error VerifyLogoutToken(std::string_view token, std::shared_ptr<const KeySet> ke
     return error;
   }
   const Claims& c = t.claims;
-  if (t.header.typ.has_value() && NormalizeType(*t.header.typ) != "logout+jwt") {
-    detail = "typ must be logout+jwt";
-    return Error::kInvalidType;
+  // Explicit typing (§2.4) where the provider uses it; the generic "JWT" of providers that
+  // type every token alike (Keycloak, Auth0) is no other kind of token, and events + no nonce
+  // below already tell a logout token from an ID or access token.
+  if (t.header.typ.has_value()) {
+    const std::string typ = NormalizeType(*t.header.typ);
+    if (typ != "logout+jwt" && typ != "jwt") {
+      detail = "typ must be logout+jwt (or the generic JWT)";
+      return Error::kInvalidType;
+    }
   }
   if (c.nonce.has_value()) {
     detail = "a logout token must not carry a nonce";

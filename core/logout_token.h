@@ -13,7 +13,9 @@
 //   events  a JSON object with the member "http://schemas.openid.net/event/backchannel-logout"
 //         whose value is a JSON object;
 //   sub and/or sid;  no nonce (so an ID token can never pass as a logout token);
-//   typ   when present, "logout+jwt" (explicit typing, §2.4 and RFC 8725 §3.11).
+//   typ   when present, "logout+jwt" (explicit typing, §2.4 and RFC 8725 §3.11) or the
+//         generic "JWT" that providers typing every token alike send; any other type (at+jwt,
+//         dpop+jwt, ...) is another kind of token.
 #ifndef TOKENWARDEN_CORE_LOGOUT_TOKEN_H_
 #define TOKENWARDEN_CORE_LOGOUT_TOKEN_H_
 

@@ -160,6 +160,9 @@ struct ClaimHeader {
 // client_ids (the relying parties behind this tokenwarden; never empty).
 struct BackChannelLogoutConfig {
   std::vector<std::string> client_ids;
+  // by_subject: a logout ends every token of the user (`sub`) even when it names a session —
+  // for providers whose access tokens carry no `sid`. Else a `sid` ends that session only.
+  bool by_subject = false;
 };
 
 struct IssuerConfig {

@@ -40,6 +40,15 @@ absl::Status ReadBackChannelLogout(element value, std::string_view path,
           has_client_ids = true;
           return ReadStringList(v, field, /*non_empty=*/true, out.client_ids);
         }
+        if (key == "revoke") {
+          std::string revoke;
+          absl::Status s = ReadString(v, field, revoke);
+          if (s.ok() && revoke != "session" && revoke != "subject") {
+            s = Invalid(field, "must be \"session\" or \"subject\"");
+          }
+          out.by_subject = revoke == "subject";
+          return s;
+        }
         return UnknownField(path, key);
       });
   if (status.ok() && !has_client_ids) {

@@ -12,7 +12,7 @@
 
 namespace tokenwarden::server::config_reader {
 
-// ReadBackChannelLogout reads an issuer's {"client_ids": [...]}.
+// ReadBackChannelLogout reads an issuer's {"client_ids": [...], "revoke": "session"|"subject"}.
 absl::Status ReadBackChannelLogout(simdjson::dom::element value, std::string_view path,
                                    BackChannelLogoutConfig& out);
 

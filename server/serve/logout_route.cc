@@ -108,10 +108,12 @@ void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
     Refuse(response, "the logout token was used before (its jti)");
     return;
   }
-  // sid ends that session; sub alone ends every session of the user (§2.4). Tokens issued
+  // sid ends that session; sub alone ends every session of the user (§2.4), and so does
+  // every logout with "revoke": "subject" (access tokens without sid). Tokens issued
   // after the logout (a new sign-in) stand: the cut is the logout token's iat. The jti is
   // spent in the same commit, so a logout that could not be recorded can be sent again.
-  const bool by_sid = logout.sid.has_value();
+  const bool by_sid =
+      logout.sid.has_value() && !(config.backchannel_logout->by_subject && logout.sub.has_value());
   std::vector<revocation::Revocation> revocations = {
       AttributeRevocation(
           state, routing.issuer, by_sid ? RevokedAttribute::kSid : RevokedAttribute::kSub,

@@ -96,7 +96,7 @@ def test_public_routes_answer_on_the_public_port_only(serve, world):
     unknown = request(admin, "GET", "/no-such-endpoint")
     assert unknown.status == 404, unknown
     assert unknown.json()["error_description"] == \
-        "no such endpoint: try /healthz, /readyz, /metrics"
+        "no such endpoint: try /revoke-by-attribute, /healthz, /readyz, /metrics"
     expect_not_found(request(admin, "GET", "/validate", [bearer(token)]), unknown)
     expect_not_found(request(admin, "GET", "/validate/orders/7", [bearer(token)]), unknown)
     expect_not_found(request(admin, "POST", "/introspect", [FORM, world.auth()],
@@ -119,7 +119,8 @@ def test_without_admin_every_route_is_on_the_one_port(serve, world):
     assert server.get("/validate", [bearer(world.token("a"))]).status == 200
     unknown = server.get("/no-such-endpoint")
     assert unknown.json()["error_description"] == \
-        "no such endpoint: try /introspect, /revoke, /validate, /healthz, /readyz, /metrics"
+        "no such endpoint: try /introspect, /revoke, /revoke-by-attribute, /validate, " \
+        "/healthz, /readyz, /metrics"
 
 
 def test_metrics_count_the_requests_of_both_ports(serve, world):

@@ -1054,8 +1054,9 @@ TEST(ConfigTest, LogoutAndAttributeRevocationFields) {
          "clients": [{"id": "ops", "secret_hash": ")" +
           HashSecret("s", 0) + R"(", "revoke_by_attribute": true}])",
       R"("max_token_lifetime_seconds": 3600,
-         "backchannel_logout": {"client_ids": ["rp-1", "rp-2"]})"));
+         "backchannel_logout": {"client_ids": ["rp-1", "rp-2"], "revoke": "subject"})"));
   ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->issuers[0].backchannel_logout->by_subject);
   EXPECT_EQ(config->backchannel_logout.path, "/oidc/logout");
   EXPECT_EQ(config->backchannel_logout.max_age_seconds, 120);
   EXPECT_EQ(config->issuers[0].max_token_lifetime_seconds, 3600);
@@ -1076,6 +1077,8 @@ TEST(ConfigTest, LogoutRefusals) {
   for (const auto& [json, message] : std::vector<std::pair<std::string, std::string>>{
            {Config("", R"("backchannel_logout": {})"), "client_ids"},
            {Config("", R"("backchannel_logout": {"client_ids": []})"), "client_ids"},
+           {Config("", R"("backchannel_logout": {"client_ids": ["a"], "revoke": "all"})"),
+            "\"session\" or \"subject\""},
            {Config("", R"("max_token_lifetime_seconds": 10)"), "max_token_lifetime_seconds"},
            {Config(R"("backchannel_logout": {"path": "/validate"})"), "another endpoint"},
            {Config(R"("backchannel_logout": {"path": "/validate/x"})"), "another endpoint"},

@@ -157,6 +157,25 @@ TEST_F(LogoutTest, ASubOnlyLogoutEndsEverySessionOfTheUser) {
             (Denylist::Entry{kNow + 7200, kNow}));
 }
 
+// "revoke": "subject": a provider whose access tokens carry no sid (Auth0) still ends the
+// user's tokens when its logout token names a session.
+TEST_F(LogoutTest, BySubjectEndsTheUsersTokensEvenWhenASessionIsNamed) {
+  ServerConfig config = holder_.Current()->config();
+  config.issuers[0].backchannel_logout->by_subject = true;
+  std::vector<std::string> warnings;
+  absl::StatusOr<std::shared_ptr<const ServerState>> state =
+      ServerState::Build(std::move(config), denylist_, kNow, warnings);
+  ASSERT_TRUE(state.ok()) << state.status();
+  holder_.Publish(*std::move(state));
+  const std::string without_sid = Mint(R"({"alg":"ES256","kid":"k"})",
+                                       StrCat(R"({"iss":")", kIss, R"(","sub":"alice","iat":)",
+                                              kNow - 100, R"(,"exp":)", kNow + 3600, "}"),
+                                       EcKey(Algorithm::kEs256), Algorithm::kEs256);
+  ASSERT_EQ(Validate(without_sid), 200);
+  EXPECT_EQ(Logout(LogoutToken(R"(,"jti":"l-3","sub":"alice","sid":"s-9")")).status, 200);
+  EXPECT_EQ(Validate(without_sid), 401);
+}
+
 TEST_F(LogoutTest, InvalidLogoutTokensAreRefusedWithTheirReason) {
   const std::string session = AccessToken("s-1", "alice", kNow - 100);
   struct Case {
@@ -179,7 +198,7 @@ TEST_F(LogoutTest, InvalidLogoutTokensAreRefusedWithTheirReason) {
       {LogoutToken(R"(,"jti":"n","sid":"s-1","nonce":"abc")"), "nonce"},
       {LogoutToken(R"(,"sid":"s-1")"), "jti"},
       {LogoutToken(R"(,"jti":"k","sid":"s-1")", "logout+jwt", EcKeyB()), "invalid_signature"},
-      {LogoutToken(R"(,"jti":"t","sid":"s-1")", "JWT"), "typ"},
+      {LogoutToken(R"(,"jti":"t","sid":"s-1")", "at+jwt"), "typ"},
       {StrCat(testing::B64(R"({"alg":"none"})"), ".",
               testing::B64(StrCat(R"({"iss":")", kIss, R"(","sid":"s-1"})")), "."),
        "invalid_request"},
