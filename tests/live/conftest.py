@@ -78,10 +78,13 @@ def node_with(package: str) -> str:
 class Provider:
     """oidc-provider on https://127.0.0.1:PORT; restartable on the same port with new keys."""
 
-    def __init__(self, directory: Path, client_ca: Path | None = None):
+    def __init__(self, directory: Path, client_ca: Path | None = None,
+                 relying_parties: list[dict] | None = None):
         self.node = node_with("oidc-provider")
         self.dir = directory
         self.client_ca = client_ca  # the CA of TLS client certificates, when a test has one
+        # Clients that sign users in (provider.mjs: redirect_uris, backchannel_logout_uri, ...).
+        self.relying_parties = relying_parties or []
         self.ca, self.cert, self.key = make_tls(directory)
         self.port = free_port()
         self.issuer = f"https://127.0.0.1:{self.port}"
@@ -101,7 +104,7 @@ class Provider:
                "clients": [{"client_id": APP[0], "client_secret": APP[1]},
                            {"client_id": TW[0], "client_secret": TW[1]},
                            {"client_id": MTLS_APP[0], "client_secret": MTLS_APP[1],
-                            "mtls": True}]}
+                            "mtls": True}, *self.relying_parties]}
         if self.client_ca is not None:
             cfg["client_ca"] = str(self.client_ca)
         (self.dir / "provider.json").write_text(json.dumps(cfg))

@@ -6,13 +6,24 @@
 //          "jwks": path of a JWK Set of PRIVATE signing keys (read at start: rotate by
 //                  restarting with a new file), "data_dir": folder for the file-backed store,
 //          "clients": [{"client_id", "client_secret", "mtls": true when its tokens are bound
-//                       to its TLS client certificate}], "access_token_ttl": seconds,
+//                       to its TLS client certificate}, or a relying party that signs users in:
+//                       {"client_id", "client_secret", "redirect_uris": [...],
+//                        "backchannel_logout_uri", "backchannel_logout_session_required"}],
+//          "access_token_ttl": seconds,
 //          "client_ca": PEM path of the CA the client certificates chain to (optional)}
 //
 // Resource indicators (RFC 8707): https://api.jwt.test gets JWT access tokens (RFC 9068,
 // typ at+jwt), https://api.opaque.test opaque ones; both grant the scopes "read write".
 // Introspection (RFC 7662) and revocation (RFC 7009) are on. The store is a folder of JSON
 // files, so a restarted provider still knows the tokens it issued and the ones it revoked.
+//
+// Users sign in through the authorization code flow on the provider's development login and
+// consent pages (any login name, any password), which a test fills in itself; RP-initiated
+// logout ends the session and the provider posts an OpenID Connect Back-Channel Logout token
+// to each relying party of the session that has a backchannel_logout_uri (with sid unless the
+// client set backchannel_logout_session_required to false). Access tokens of a session carry
+// its sid: a JWT as a claim, an opaque one in its introspection answer. Each logout the
+// provider delivers, or fails to, is logged ("provider: backchannel.success ...").
 //
 // Sender-constrained tokens: a token request with a DPoP proof gets a DPoP-bound token
 // (cnf.jkt, RFC 9449), and the provider demands a nonce in that proof first (use_dpop_nonce),
@@ -104,23 +115,48 @@ const resources = {
   'https://api.opaque.test': { format: 'opaque' },
 };
 
-const provider = new Provider(config.issuer, {
-  adapter: FileAdapter,
-  clients: config.clients.map((c) => ({
+// clientMetadata is the registration of one entry of config.clients.
+function clientMetadata(c) {
+  const common = {
     client_id: c.client_id,
     client_secret: c.client_secret,
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
+  if (c.redirect_uris) {
+    return {
+      ...common,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      redirect_uris: c.redirect_uris,
+      backchannel_logout_uri: c.backchannel_logout_uri,
+      backchannel_logout_session_required: c.backchannel_logout_session_required ?? true,
+    };
+  }
+  return {
+    ...common,
     grant_types: ['client_credentials'],
     redirect_uris: [],
     response_types: [],
-    token_endpoint_auth_method: 'client_secret_basic',
     tls_client_certificate_bound_access_tokens: c.mtls === true,
-  })),
+  };
+}
+
+const provider = new Provider(config.issuer, {
+  adapter: FileAdapter,
+  clients: config.clients.map(clientMetadata),
   jwks: JSON.parse(fs.readFileSync(config.jwks, 'utf8')),
   scopes: ['read', 'write'],
   // Every key type the dpop library makes (the default has no RSA).
   enabledJWA: { dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'] },
+  // RFC 9068 defines no sid claim, but the session is what a back-channel logout names: a
+  // token issued in a session says which (an opaque one in its introspection answer too).
+  extraTokenClaims: async (ctx, token) => (token.sid ? { sid: token.sid } : undefined),
+  // The provider will not call special-use addresses (a guard against SSRF through client
+  // metadata, right in production); the relying party here is tokenwarden on loopback.
+  fetch: (url, { dispatcher, ...options }) => globalThis.fetch(url, options),
   features: {
-    devInteractions: { enabled: false },
+    devInteractions: { enabled: true },
+    backchannelLogout: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
@@ -151,6 +187,13 @@ const provider = new Provider(config.issuer, {
       },
     },
   },
+});
+
+provider.on('backchannel.success', (ctx, client) => {
+  console.log(`provider: backchannel.success client=${client.clientId}`);
+});
+provider.on('backchannel.error', (ctx, err, client) => {
+  console.log(`provider: backchannel.error client=${client.clientId}: ${err.message}`);
 });
 
 const server = https.createServer(

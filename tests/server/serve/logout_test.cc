@@ -176,6 +176,27 @@ TEST_F(LogoutTest, BySubjectEndsTheUsersTokensEvenWhenASessionIsNamed) {
   EXPECT_EQ(Validate(without_sid), 401);
 }
 
+TEST_F(LogoutTest, AFractionalLogoutIatEndsTokensIssuedEarlierInItsSecond) {
+  // NumericDate may be fractional (RFC 7519 §2). A token issued at .5 belongs to a session
+  // that ended at .7: the cut must not round the logout down to the whole second before it.
+  const std::string issued_before =
+      Mint(R"({"alg":"ES256","kid":"k"})",
+           StrCat(R"({"iss":")", kIss, R"(","sub":"alice","sid":"s-1","iat":)", kNow,
+                  R"(.5,"exp":)", kNow + 3600, "}"),
+           EcKey(Algorithm::kEs256), Algorithm::kEs256);
+  const std::string logout =
+      Mint(R"({"alg":"ES256","kid":"k","typ":"logout+jwt"})",
+           StrCat(R"({"iss":")", kIss, R"(","aud":")", kRp, R"(","iat":)", kNow, R"(.7,"exp":)",
+                  kNow + 120, R"(,"jti":"l-f","sid":"s-1",)",
+                  R"("events":{"http://schemas.openid.net/event/backchannel-logout":{}}})"),
+           EcKey(Algorithm::kEs256), Algorithm::kEs256);
+  ASSERT_EQ(Validate(issued_before), 200);
+  const http::Response r = Logout(logout);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Validate(issued_before), 401);
+  EXPECT_FALSE(Active(issued_before));
+}
+
 TEST_F(LogoutTest, InvalidLogoutTokensAreRefusedWithTheirReason) {
   const std::string session = AccessToken("s-1", "alice", kNow - 100);
   struct Case {
