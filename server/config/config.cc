@@ -17,6 +17,7 @@
 #include "base/str_cat.h"
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
+#include "server/config/introspection_signing_config.h"
 #include "server/config/issuer_config.h"
 #include "server/config/protected_resource_config.h"
 #include "server/config/redis_config.h"
@@ -127,6 +128,10 @@ absl::Status ReadClient(element value, std::string_view path, ClientConfig& out)
         }
         if (key == "audiences") {
           return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.audiences);
+        }
+        if (key == "introspection_signed_response_alg") {
+          return config_reader::ReadSignedResponseAlg(v, field,
+                                                      out.introspection_signed_response_alg);
         }
         return config_reader::UnknownField(path, key);
       });
@@ -313,6 +318,10 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "protected_resources") {
     return config_reader::ReadProtectedResources(v, field, out.protected_resources);
   }
+  if (key == "introspection_signing") {
+    return config_reader::ReadIntrospectionSigning(v, field, base_dir,
+                                                   out.introspection_signing.emplace());
+  }
   return config_reader::UnknownField("", key);
 }
 
@@ -430,6 +439,10 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   if (status.ok()) {
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);
+  }
+  if (status.ok()) {
+    status =
+        config_reader::CheckSignedResponseClients(config.clients, config.introspection_signing);
   }
   if (status.ok()) {
     status = config_reader::ResolveProtectedResources(config.issuers, config.dpop.algorithms,

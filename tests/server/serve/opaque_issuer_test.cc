@@ -119,7 +119,7 @@ class OpaqueIssuerTest : public ::testing::Test {
     config.opaque_issuer = static_cast<int>(config.issuers.size()) - 1;
     absl::StatusOr<SecretHash> hash = ParseSecretHash(HashSecret("s3cret", 0));
     ASSERT_TRUE(hash.ok()) << hash.status();
-    config.clients.push_back(ClientConfig{"rs", *std::move(hash), {}, {}});
+    config.clients.push_back(ClientConfig{"rs", *std::move(hash), {}, {}, std::nullopt});
     std::vector<std::string> warnings;
     absl::StatusOr<std::shared_ptr<const ServerState>> state =
         ServerState::Build(std::move(config), denylist_, now_, warnings, &live_);
