@@ -40,6 +40,7 @@ void Unauthorized(http::Response& response, std::string_view description, bool b
 bool Admit(const AuthResult& result, Caller& caller, http::Response& response) {
   switch (result.status) {
     case AuthResult::Status::kOk:
+      caller.client = result.client;
       caller.limit_issuers = &result.client->issuers;
       caller.limit_audiences = &result.client->audiences;
       return true;

@@ -24,6 +24,8 @@ namespace tokenwarden::server {
 
 // Caller is who is asking, and what they may learn about.
 struct Caller {
+  // client is the configured client that authenticated; null for a bearer-token caller.
+  const ClientConfig* client = nullptr;
   const std::vector<std::string>* limit_issuers = nullptr;
   const std::vector<std::string>* limit_audiences = nullptr;
 };

@@ -96,6 +96,10 @@ void Routes::Dispatch(const http::Request& request, http::Response& response, Wo
       }
       return;
     case Route::kOther:
+      // The JWK Set's path is configured (under /.well-known/, clear of every fixed route).
+      if (IntrospectionJwksRoute(context_, request, response, ctx)) {
+        return;
+      }
       break;
   }
   SetError(response, 404, "not_found",

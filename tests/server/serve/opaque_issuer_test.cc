@@ -31,6 +31,7 @@
 #include "server/serve/server_state.h"
 #include "server/upstream/introspection_response.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/serve/route_request.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -151,16 +152,7 @@ class OpaqueIssuerTest : public ::testing::Test {
 
   http::Response Handle(std::string_view method, std::string_view target,
                         std::vector<http::HeaderField> fields, std::string_view body = {}) {
-    http::Request request;
-    request.method = method;
-    request.target = target;
-    request.path = target;
-    request.headers = fields;
-    request.body = body;
-    request.peer = "127.0.0.1:40000";
-    http::Response response;
-    routes_->Handle(request, response);
-    return response;
+    return ::tokenwarden::testing::HandleRequest(*routes_, method, target, fields, body);
   }
   http::Response Introspect(const std::string& token) {
     body_ = "token=" + token;
