@@ -36,8 +36,8 @@ std::optional<IntrospectionFormat> ChooseIntrospectionFormat(const http::Request
 
 // SignedIntrospection returns the RFC 9701 §5 JWT for `answer` (the RFC 7662 JSON object the
 // plain answer has): `iss` the configured issuer, `aud` `client_id`, `iat` `now`, and
-// `token_introspection` holding `answer` as it is. No `sub` or `exp` (§5 advises against both:
-// the JWT must not pass for an access token).
+// `token_introspection` holding `answer` as it is. No top-level `sub` or `exp`: the JWT is
+// not an access token and must not pass for one (RFC 9701's security considerations).
 absl::StatusOr<std::string> SignedIntrospection(const IntrospectionSigningConfig& signing,
                                                 std::string_view client_id, int64_t now,
                                                 std::string_view answer);
