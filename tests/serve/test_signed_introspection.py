@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
 import subprocess
 
 import jwt
@@ -178,3 +179,28 @@ def test_weak_or_public_keys_stop_the_start(world, tmp_path, tokenwarden_bin):
         assert proc.returncode == 2, proc
         assert "introspection_signing.key_file" in proc.stderr and message in proc.stderr, proc
         assert "PRIVATE KEY" not in proc.stderr
+
+
+def test_reload_swaps_the_key_and_its_published_set(serve, world, tmp_path):
+    """SIGHUP reads the key file again: the new kid is published and signs at once, and a key
+    the reader refuses leaves the last good one signing."""
+    first = ec.generate_private_key(ec.SECP256R1())
+    server = serve(signing_config(world, tmp_path, "ES256", pem(first), kid="tw-1"))
+    assert request(server.base, "GET", JWKS_PATH).json()["keys"][0]["kid"] == "tw-1"
+    second = ed25519.Ed25519PrivateKey.generate()
+    serve.write(signing_config(world, tmp_path, "EdDSA", pem(second), kid="tw-2"))
+    mark = server.stderr_lines()
+    server.send_signal(signal.SIGHUP)
+    server.wait_for_stderr(r"reloaded", start=mark)
+    assert request(server.base, "GET", JWKS_PATH).json()["keys"][0]["kid"] == "tw-2"
+    reply = ask(server, world.token("a"), world.auth("gateway"), JWT_TYPE)
+    assert jwt.get_unverified_header(reply.body.decode())["kid"] == "tw-2"
+    verify(server, reply, "gateway", "EdDSA")
+    # A public key in the file: refused, the previous key keeps signing.
+    serve.write(signing_config(world, tmp_path, "EdDSA", second.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)))
+    mark = server.stderr_lines()
+    server.send_signal(signal.SIGHUP)
+    server.wait_for_stderr(r"reload failed.*introspection_signing\.key_file", start=mark)
+    verify(server, ask(server, world.token("a"), world.auth("gateway"), JWT_TYPE), "gateway",
+           "EdDSA")
