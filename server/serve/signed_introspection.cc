@@ -1,5 +1,9 @@
 #include "server/serve/signed_introspection.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+
 #include "base/ascii.h"
 #include "base/json_escape.h"
 #include "base/str_cat.h"
@@ -60,6 +64,26 @@ absl::StatusOr<std::string> SignedIntrospection(const IntrospectionSigningConfig
   base::AppendJsonQuoted(client_id, claims);
   base::StrAppend(&claims, ",\"iat\":", now, ",\"token_introspection\":", answer, "}");
   return signing.signer->Sign(kIntrospectionJwtTyp, claims);
+}
+
+void SigningWarnings(const ServerConfig& config, std::vector<std::string>& warnings) {
+  if (!config.introspection_signing.has_value()) {
+    return;
+  }
+  const bool anyone = std::any_of(
+      config.clients.begin(), config.clients.end(),
+      [](const ClientConfig& c) { return c.introspection_signed_response_alg.has_value(); });
+  if (!anyone) {
+    warnings.push_back(
+        "introspection_signing: no client has introspection_signed_response_alg, so nobody "
+        "can get a signed answer");
+  }
+  struct stat st;
+  const std::string& file = config.introspection_signing->key_file;
+  if (!file.empty() && stat(file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    warnings.push_back(base::StrCat("introspection_signing.key_file: ", file,
+                                    " can be read by other users; make it mode 0600 (or 0400)"));
+  }
 }
 
 }  // namespace tokenwarden::server

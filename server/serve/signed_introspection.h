@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <absl/status/statusor.h>
 
@@ -41,6 +42,10 @@ std::optional<IntrospectionFormat> ChooseIntrospectionFormat(const http::Request
 absl::StatusOr<std::string> SignedIntrospection(const IntrospectionSigningConfig& signing,
                                                 std::string_view client_id, int64_t now,
                                                 std::string_view answer);
+
+// SigningWarnings adds to `warnings` what is legal but likely a mistake in `config`'s signed
+// answers: a signing key no client opted in to, a key file other users can read.
+void SigningWarnings(const ServerConfig& config, std::vector<std::string>& warnings);
 
 }  // namespace tokenwarden::server
 

@@ -166,6 +166,13 @@ def test_each_algorithm_and_key_format(serve, world, tmp_path, alg, key_text):
     assert not PRIVATE_MEMBERS & set(published), published
 
 
+def test_a_key_file_others_can_read_is_warned_about(serve, world, tmp_path):
+    cfg = signing_config(world, tmp_path, "ES256", pem(ec.generate_private_key(ec.SECP256R1())))
+    (tmp_path / "signing-ES256.key").chmod(0o644)
+    server = serve(cfg)
+    server.wait_for_stderr(r"introspection_signing\.key_file: .* can be read by other users")
+
+
 def test_weak_or_public_keys_stop_the_start(world, tmp_path, tokenwarden_bin):
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     public = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(

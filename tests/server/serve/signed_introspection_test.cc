@@ -257,6 +257,17 @@ TEST_F(SignedIntrospectionTest, WithoutSigningNobodyGetsAJwt) {
   EXPECT_EQ(Handle("GET", kJwksPath, {}).status, 404);
 }
 
+TEST_F(SignedIntrospectionTest, WarnsWhenNoClientOptedIn) {
+  ServerConfig config = MakeConfig(/*signing=*/true);
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(ServerState::Build(config, denylist_, kNow, warnings).ok());
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  config.clients[0].introspection_signed_response_alg.reset();
+  ASSERT_TRUE(ServerState::Build(config, denylist_, kNow, warnings).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("nobody can get a signed answer"), std::string::npos) << warnings[0];
+}
+
 TEST_F(SignedIntrospectionTest, PublishesThePublicJwkSet) {
   const http::Response jwks = Handle("GET", kJwksPath, {});
   EXPECT_EQ(jwks.status, 200);
