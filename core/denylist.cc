@@ -1,6 +1,8 @@
 #include "core/denylist.h"
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include <openssl/sha.h>
 
@@ -13,6 +15,7 @@ namespace tokenwarden {
 struct alignas(64) Denylist::Slot {
   std::atomic<uint32_t> seq{0};
   std::atomic<int64_t> expires_at{0};  // 0 = empty
+  std::atomic<int64_t> issued_until{kAnyTime};
   std::atomic<uint64_t> words[4] = {};
 };
 
@@ -28,7 +31,42 @@ size_t RoundUp(size_t n, size_t minimum) {
 
 bool Live(int64_t expires_at, int64_t now) { return expires_at != 0 && now < expires_at; }
 
+bool IsAttribute(const Denylist::Entry& e) {
+  return e.expires_at != 0 && e.issued_until != Denylist::kAnyTime;
+}
+
+// Covers: a token issued at `iat` (absent: before anything) falls under an entry's time.
+bool Covers(const Denylist::Entry& e, std::optional<double> iat) {
+  return !iat.has_value() || *iat <= static_cast<double>(e.issued_until);
+}
+
+// DomainKey is SHA-256 over `domain` and the length-prefixed pair (iss, value): keys of
+// different domains, or of pairs that concatenate alike, never meet.
+Denylist::Key DomainKey(std::string_view domain, std::string_view iss, std::string_view value) {
+  const uint64_t lens[2] = {iss.size(), value.size()};
+  Denylist::Key key;
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, domain.data(), domain.size());
+  SHA256_Update(&ctx, lens, sizeof(lens));
+  SHA256_Update(&ctx, iss.data(), iss.size());
+  SHA256_Update(&ctx, value.data(), value.size());
+  SHA256_Final(key.data(), &ctx);
+  return key;
+}
+
 }  // namespace
+
+Denylist::Key Denylist::AttributeKeyFor(RevokedAttribute attribute, std::string_view iss,
+                                        std::string_view value) {
+  static constexpr std::string_view kDomains[] = {"tokenwarden-sid", "tokenwarden-sub",
+                                                  "tokenwarden-cid"};
+  return DomainKey(kDomains[static_cast<size_t>(attribute)], iss, value);
+}
+
+Denylist::Key Denylist::SpentLogoutKeyFor(std::string_view iss, std::string_view jti) {
+  return DomainKey("tokenwarden-bcl", iss, jti);
+}
 
 Denylist::Key Denylist::KeyFor(std::optional<std::string_view> iss,
                                std::optional<std::string_view> jti,
@@ -77,18 +115,19 @@ std::array<size_t, 2> Denylist::SetsOf(const Key& key) const {
 // an acquiring RMW, so its data stores cannot move above it; data stores are release and
 // reader data loads acquire, so a reader that sees any new data also sees the odd sequence
 // number on its re-check and retries.
-void Denylist::Write(Slot& slot, const Key& key, int64_t expires_at) {
+void Denylist::Write(Slot& slot, const Key& key, const Entry& entry) {
   const uint32_t seq = slot.seq.fetch_add(1, std::memory_order_acq_rel);
   for (int w = 0; w < 4; ++w) {
     uint64_t v;
     std::memcpy(&v, key.data() + 8 * w, 8);
     slot.words[w].store(v, std::memory_order_release);
   }
-  slot.expires_at.store(expires_at, std::memory_order_release);
+  slot.expires_at.store(entry.expires_at, std::memory_order_release);
+  slot.issued_until.store(entry.issued_until, std::memory_order_release);
   slot.seq.store(seq + 2, std::memory_order_release);
 }
 
-void Denylist::Read(const Slot& slot, Key& key, int64_t& expires_at) {
+void Denylist::Read(const Slot& slot, Key& key, Entry& entry) {
   for (;;) {
     const uint32_t before = slot.seq.load(std::memory_order_acquire);
     if ((before & 1) != 0) {
@@ -98,17 +137,20 @@ void Denylist::Read(const Slot& slot, Key& key, int64_t& expires_at) {
       const uint64_t v = slot.words[w].load(std::memory_order_acquire);
       std::memcpy(key.data() + 8 * w, &v, 8);
     }
-    expires_at = slot.expires_at.load(std::memory_order_acquire);
+    entry.expires_at = slot.expires_at.load(std::memory_order_acquire);
+    entry.issued_until = slot.issued_until.load(std::memory_order_acquire);
     if (slot.seq.load(std::memory_order_acquire) == before) {
       return;
     }
   }
 }
 
-absl::StatusOr<bool> Denylist::Add(const Key& key, int64_t expires_at, int64_t now) {
+absl::StatusOr<bool> Denylist::Add(const Key& key, int64_t expires_at, int64_t now,
+                                   int64_t issued_until) {
   if (!Live(expires_at, now)) {
     return false;  // already expired: validation rejects it without us
   }
+  const Entry entry{expires_at, issued_until};
   base::MutexLock lock(&mu_);
   const std::array<size_t, 2> sets = SetsOf(key);
   // The free slot of the emptier set, unless the key is already present in either.
@@ -119,16 +161,18 @@ absl::StatusOr<bool> Denylist::Add(const Key& key, int64_t expires_at, int64_t n
     size_t first_free = num_slots_;
     for (size_t i = 0; i < kWays; ++i) {
       Key k;
-      int64_t e;
+      Entry e;
       Read(slots_[set + i], k, e);
-      if (Live(e, now) && k == key) {
-        if (expires_at <= e) {
+      if (Live(e.expires_at, now) && k == key) {
+        const Entry merged{std::max(e.expires_at, expires_at),
+                           std::max(e.issued_until, issued_until)};
+        if (merged == e) {
           return false;
         }
-        Write(slots_[set + i], key, expires_at);
+        Write(slots_[set + i], key, merged);
         return true;
       }
-      if (!Live(e, now)) {
+      if (!Live(e.expires_at, now)) {
         ++free_count;
         if (first_free == num_slots_) {
           first_free = set + i;
@@ -145,25 +189,31 @@ absl::StatusOr<bool> Denylist::Add(const Key& key, int64_t expires_at, int64_t n
                                                      num_slots_, "); raise the denylist capacity"));
   }
   Key old;
-  int64_t old_expiry;
-  Read(slots_[best_slot], old, old_expiry);
-  Write(slots_[best_slot], key, expires_at);
-  if (old_expiry == 0) {
+  Entry old_entry;
+  Read(slots_[best_slot], old, old_entry);
+  Write(slots_[best_slot], key, entry);
+  if (old_entry.expires_at == 0) {
     size_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (IsAttribute(old_entry)) {
+    attribute_size_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (IsAttribute(entry)) {
+    attribute_size_.fetch_add(1, std::memory_order_relaxed);
   }
   return true;
 }
 
-std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const {
+std::optional<Denylist::Entry> Denylist::Find(const Key& key, int64_t now) const {
   if (empty()) {
     return std::nullopt;
   }
   for (size_t set : SetsOf(key)) {
     for (size_t i = 0; i < kWays; ++i) {
       Key k;
-      int64_t e;
+      Entry e;
       Read(slots_[set + i], k, e);
-      if (Live(e, now) && k == key) {
+      if (Live(e.expires_at, now) && k == key) {
         return e;
       }
     }
@@ -171,15 +221,65 @@ std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const
   return std::nullopt;
 }
 
+std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const {
+  const std::optional<Entry> entry = Find(key, now);
+  return entry.has_value() ? std::optional<int64_t>(entry->expires_at) : std::nullopt;
+}
+
+std::optional<RevokedAttribute> Denylist::RevokedByAttribute(std::string_view iss,
+                                                             const Claims& claims,
+                                                             int64_t now) const {
+  if (attribute_entries() == 0) {
+    return std::nullopt;
+  }
+  const std::pair<RevokedAttribute, std::optional<std::string_view>> held[] = {
+      {RevokedAttribute::kSid, claims.sid},
+      {RevokedAttribute::kSub, claims.sub},
+      {RevokedAttribute::kClientId, claims.ClientId()}};
+  for (const auto& [attribute, value] : held) {
+    if (!value.has_value()) {
+      continue;
+    }
+    const std::optional<Entry> entry = Find(AttributeKeyFor(attribute, iss, *value), now);
+    if (entry.has_value() && entry->issued_until != kAnyTime && Covers(*entry, claims.iat)) {
+      return attribute;
+    }
+  }
+  return std::nullopt;
+}
+
+Error CheckAttributeRevocations(const Denylist& denylist, std::string_view iss,
+                                const Claims& claims, int64_t now, std::string_view& detail) {
+  const std::optional<RevokedAttribute> by = denylist.RevokedByAttribute(iss, claims, now);
+  if (!by.has_value()) {
+    return Error::kOk;
+  }
+  switch (*by) {
+    case RevokedAttribute::kSid:
+      detail = "the token's session has ended (revoked by sid)";
+      break;
+    case RevokedAttribute::kSub:
+      detail = "the tokens of its subject issued until a time were revoked (by sub)";
+      break;
+    case RevokedAttribute::kClientId:
+      detail = "the tokens of its client issued until a time were revoked (by client id)";
+      break;
+  }
+  return Error::kRevoked;
+}
+
 size_t Denylist::Purge(int64_t now) {
   base::MutexLock lock(&mu_);
   size_t purged = 0;
   for (size_t i = 0; i < num_slots_; ++i) {
     Key k;
-    int64_t e;
+    Entry e;
     Read(slots_[i], k, e);
-    if (e != 0 && !Live(e, now)) {
-      Write(slots_[i], Key{}, 0);
+    if (e.expires_at != 0 && !Live(e.expires_at, now)) {
+      if (IsAttribute(e)) {
+        attribute_size_.fetch_sub(1, std::memory_order_relaxed);
+      }
+      Write(slots_[i], Key{}, Entry{0, kAnyTime});
       size_.fetch_sub(1, std::memory_order_relaxed);
       ++purged;
     }
@@ -187,12 +287,12 @@ size_t Denylist::Purge(int64_t now) {
   return purged;
 }
 
-void Denylist::ForEach(int64_t now, const std::function<void(const Key&, int64_t)>& fn) const {
+void Denylist::ForEach(int64_t now, const std::function<void(const Key&, const Entry&)>& fn) const {
   for (size_t i = 0; i < num_slots_; ++i) {
     Key k;
-    int64_t e;
+    Entry e;
     Read(slots_[i], k, e);
-    if (Live(e, now)) {
+    if (Live(e.expires_at, now)) {
       fn(k, e);
     }
   }

@@ -179,6 +179,13 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
   // A request's requirements come last, on a hit as on a miss: the cache holds what is true
   // of the token, never what one route asked of it.
   const auto finish = [&](Error error) {
+    // Attribute revocations (a logged-out session, a subject, a client) on a hit as on a
+    // miss: the cache holds the token, not whether its session still stands.
+    if (error == Error::kOk) {
+      error = CheckAttributeRevocations(*denylist_, out.token.claims.iss.value_or(""),
+                                        out.token.claims, WholeSeconds(now), out.detail);
+      out.token.detail = out.detail;
+    }
     if (error == Error::kOk && !requirements.empty()) {
       error = CheckRequirements(requirements, policy, out.token.claims, out.detail);
       out.token.detail = out.detail;
@@ -224,8 +231,9 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
   return finish(Error::kOk);
 }
 
-absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now) {
-  return denylist_->Add(key, expires_at, now).status();
+absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now,
+                               int64_t issued_until) {
+  return denylist_->Add(key, expires_at, now, issued_until).status();
 }
 
 void Validator::Purge(int64_t now) {

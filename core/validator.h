@@ -124,8 +124,10 @@ class Validator {
   // first one `keys` offers for their token (otherwise the token is verified afresh).
   absl::Status UpdateKeys(const std::shared_ptr<const KeySet>& keys);
 
-  // Revoke adds `key` to the denylist until `expires_at` (Unix seconds).
-  absl::Status Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now);
+  // Revoke adds `key` to the denylist until `expires_at` (Unix seconds); `issued_until` for an
+  // attribute revocation (Denylist::AttributeKeyFor).
+  absl::Status Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now,
+                      int64_t issued_until = Denylist::kAnyTime);
 
   // Revocation is what revoking one token means: its denylist key and how long it must stay.
   struct Revocation {

@@ -113,6 +113,8 @@ class Verifier {
 
   const Policy& policy() const { return policy_; }
   const KeySet& keys() const { return *keys_; }
+  // key_set shares the keys (another Verifier over them: a logout token's, say).
+  const std::shared_ptr<const KeySet>& key_set() const { return keys_; }
 
  private:
   Verifier(Policy policy, std::shared_ptr<const KeySet> keys);

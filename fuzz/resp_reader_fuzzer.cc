@@ -16,15 +16,14 @@ namespace {
 using tokenwarden::server::redis::RespValue;
 
 void Consume(const RespValue& value) {
-  tokenwarden::Denylist::Key key;
-  int64_t expires_at = 0;
+  tokenwarden::server::revocation::Revocation revocation;
   std::string_view channel;
   std::string_view message;
   if (tokenwarden::server::redis::AsPubSubMessage(value, channel, message)) {
-    (void)tokenwarden::server::revocation::ParseRecord(message, key, expires_at);
+    (void)tokenwarden::server::revocation::ParseRecord(message, revocation);
   }
   if (value.type == RespValue::Type::kString) {
-    (void)tokenwarden::server::revocation::ParseRecord(value.str, key, expires_at);
+    (void)tokenwarden::server::revocation::ParseRecord(value.str, revocation);
   }
   for (const RespValue& element : value.elements) {
     Consume(element);

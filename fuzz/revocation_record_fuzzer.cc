@@ -1,5 +1,6 @@
 // The revocation record (server/revocation/record.h): one line of the durable log, and the
-// message instances exchange through Redis. Anything it accepts must be the one canonical
+// message instances exchange through Redis (one token's, or an attribute revocation's with its
+// issue time). Anything it accepts must be the one canonical
 // spelling: written back, the record is byte for byte the line that was read.
 #include <cstddef>
 #include <cstdint>
@@ -12,13 +13,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  tokenwarden::Denylist::Key key;
-  int64_t expires_at = 0;
-  if (!tokenwarden::server::revocation::ParseRecord(line, key, expires_at)) {
+  tokenwarden::server::revocation::Revocation revocation;
+  if (!tokenwarden::server::revocation::ParseRecord(line, revocation)) {
     return 0;
   }
   std::string written;
-  tokenwarden::server::revocation::AppendRecord(key, expires_at, written);
+  tokenwarden::server::revocation::AppendRecord(revocation, written);
   if (written.empty() || written.back() != '\n' ||
       std::string_view(written).substr(0, written.size() - 1) != line) {
     std::abort();

@@ -21,7 +21,7 @@ constexpr char kUsage[] =
     "\n"
     "Runs the introspection server: POST /introspect (RFC 7662), POST /revoke (RFC 7009),\n"
     "/validate (forward-auth for nginx auth_request, Envoy ext_authz, Traefik forwardAuth),\n"
-    "GET /healthz, /readyz, /metrics.\n"
+    "GET /healthz, /readyz, /metrics (the last two on admin.listen only, when it is set).\n"
     "\n"
     "options:\n"
     "  --config FILE       the JSON configuration (see examples/serve/README.md)\n"
@@ -30,7 +30,8 @@ constexpr char kUsage[] =
     "                      keys and try its introspection credentials; one line per issuer,\n"
     "                      exit 1 when one fails\n"
     "  --demo              serve an embedded demo (in-memory key, sample token, curl lines)\n"
-    "  --listen HOST:PORT  override the listen addresses (port 0 picks a free one)\n"
+    "  --listen HOST:PORT  override the listen addresses (port 0 picks a free one; not\n"
+    "                      admin.listen)\n"
     "  --workers N         override the number of worker threads\n"
     "\n"
     "signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the configuration.\n";

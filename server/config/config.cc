@@ -1,9 +1,5 @@
 #include "server/config/config.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -19,6 +15,8 @@
 #include "server/config/config_reader.h"
 #include "server/config/introspection_signing_config.h"
 #include "server/config/issuer_config.h"
+#include "server/config/listen_config.h"
+#include "server/config/logout_config.h"
 #include "server/config/protected_resource_config.h"
 #include "server/config/redis_config.h"
 #include "server/config/sender_constraint_config.h"
@@ -38,62 +36,6 @@ using config_reader::ResolvePath;
 // kMaxConfigDepth bounds nesting. The deepest valid field is issuers[].route_scopes[].scopes[]
 // (depth 6 counting the root object); the margin only lets errors name the unknown field.
 constexpr size_t kMaxConfigDepth = 16;
-
-// ListenProblem returns why `address` is not "IPv4:port" or "[IPv6]:port", or "". Host names
-// are refused: nothing is resolved, so a name would only fail later, at bind time.
-std::string ListenProblem(std::string_view address) {
-  std::string_view host, port;
-  int family = AF_INET;
-  if (address.starts_with('[')) {
-    const size_t close = address.find(']');
-    if (close == std::string_view::npos || address.substr(close + 1, 1) != ":") {
-      return "expected \"[IPv6 address]:port\"";
-    }
-    family = AF_INET6;
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-  } else {
-    const size_t colon = address.find(':');
-    if (colon == std::string_view::npos) {
-      return "expected \"host:port\" (the port is required)";
-    }
-    if (address.find(':', colon + 1) != std::string_view::npos) {
-      return "an IPv6 address must be in brackets, e.g. \"[::1]:8080\"";
-    }
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-  }
-  unsigned char buf[sizeof(struct in6_addr)];
-  if (inet_pton(family, std::string(host).c_str(), buf) != 1) {
-    return family == AF_INET ? "the host must be an IPv4 address or a bracketed IPv6 address"
-                             : "the host is not an IPv6 address";
-  }
-  int value = 0;
-  const bool digits = !port.empty() && port.size() <= 5 &&
-                      port.find_first_not_of("0123456789") == std::string_view::npos;
-  for (const char c : digits ? port : std::string_view()) {
-    value = value * 10 + (c - '0');
-  }
-  if (!digits || value > 65535) {
-    return "the port must be a number from 0 to 65535";
-  }
-  return "";
-}
-
-absl::Status ReadListen(element value, std::string_view path, std::vector<std::string>& out) {
-  absl::Status status = config_reader::ReadStringList(value, path, /*non_empty=*/true, out);
-  for (size_t i = 0; status.ok() && i < out.size(); ++i) {
-    const std::string problem = ListenProblem(out[i]);
-    if (!problem.empty()) {
-      status =
-          Invalid(IndexPath(path, i), base::StrCat("bad address ", Quote(out[i]), ": ", problem));
-    } else if (std::find(out.begin(), out.begin() + i, out[i]) != out.begin() + i) {
-      // SO_REUSEPORT would let both binds succeed, quietly doubling the sockets.
-      status = Invalid(IndexPath(path, i), base::StrCat("duplicate address ", Quote(out[i])));
-    }
-  }
-  return status;
-}
 
 absl::Status ReadClient(element value, std::string_view path, ClientConfig& out) {
   bool has_secret = false;
@@ -129,6 +71,9 @@ absl::Status ReadClient(element value, std::string_view path, ClientConfig& out)
         if (key == "audiences") {
           return config_reader::ReadStringList(v, field, /*non_empty=*/true, out.audiences);
         }
+        if (key == "revoke_by_attribute") {
+          return config_reader::ReadBool(v, field, out.revoke_by_attribute);
+        }
         if (key == "introspection_signed_response_alg") {
           return config_reader::ReadSignedResponseAlg(v, field,
                                                       out.introspection_signed_response_alg);
@@ -137,6 +82,11 @@ absl::Status ReadClient(element value, std::string_view path, ClientConfig& out)
       });
   if (status.ok() && out.id.empty()) {
     status = config_reader::MissingField(path, "id");
+  }
+  if (status.ok() && out.revoke_by_attribute && !out.audiences.empty()) {
+    status = Invalid(FieldPath(path, "revoke_by_attribute"),
+                     "cannot go with audiences: a revoked session, subject or client covers "
+                     "tokens of every audience");
   }
   if (status.ok() && !has_secret) {
     status = config_reader::MissingField(path, "secret_hash");
@@ -274,7 +224,10 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
                            std::string_view base_dir, ServerConfig& out,
                            std::string& opaque_issuer_name) {
   if (key == "listen") {
-    return ReadListen(v, field, out.listen);
+    return config_reader::ReadListen(v, field, out.listen);
+  }
+  if (key == "admin") {
+    return config_reader::ReadAdmin(v, field, out.admin.emplace());
   }
   if (key == "workers") {
     return config_reader::ReadNumber(v, field, 0, 256, out.workers);
@@ -317,6 +270,9 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   }
   if (key == "protected_resources") {
     return config_reader::ReadProtectedResources(v, field, out.protected_resources);
+  }
+  if (key == "backchannel_logout") {
+    return config_reader::ReadLogoutReceiver(v, field, out.backchannel_logout);
   }
   if (key == "introspection_signing") {
     return config_reader::ReadIntrospectionSigning(v, field, base_dir,
@@ -436,6 +392,9 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   if (status.ok()) {
     status = CheckReferences(config);
+  }
+  if (status.ok() && config.admin.has_value()) {
+    status = config_reader::CheckAdminListen(config.listen, *config.admin);
   }
   if (status.ok()) {
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);

@@ -156,6 +156,13 @@ struct ClaimHeader {
   std::string header;  // e.g. "X-Auth-Subject" (a valid HTTP token; no CR/LF)
 };
 
+// BackChannelLogoutConfig is an issuer's `backchannel_logout` object: its OpenID Connect
+// Back-Channel Logout tokens are accepted at the logout endpoint when their aud names one of
+// client_ids (the relying parties behind this tokenwarden; never empty).
+struct BackChannelLogoutConfig {
+  std::vector<std::string> client_ids;
+};
+
 struct IssuerConfig {
   // Where the keys come from: at most one of `jwks_file`, `jwks_uri`, `discovery: true`;
   // kNone (none of them) is an issuer of opaque tokens only, whose introspection endpoint
@@ -186,6 +193,11 @@ struct IssuerConfig {
   // claim_headers are /validate's headers for this issuer's tokens on top of the top-level
   // ones (the issuer's mapping wins for a header named in both); a profile sets some.
   std::vector<ClaimHeader> claim_headers;
+  // max_token_lifetime_seconds: no token of this issuer lives longer after its iat. An
+  // attribute revocation (a logout, a subject, a client) is kept that long past the issue
+  // time it covers, plus the leeway, and then forgotten.
+  int64_t max_token_lifetime_seconds = 86400;
+  std::optional<BackChannelLogoutConfig> backchannel_logout;  // absent: logouts refused
 
   // remote_keys: the keys are fetched (jwks_uri or discovery).
   bool remote_keys() const {
@@ -203,11 +215,14 @@ struct ClientConfig {
   // A token outside them is inactive for this caller.
   std::vector<std::string> issuers;
   std::vector<std::string> audiences;
+  // revoke_by_attribute: may revoke every token of a session, subject or client
+  // (/revoke-by-attribute), within `issuers`.
+  bool revoke_by_attribute = false;
   // introspection_signed_response_alg (RFC 9701 §6 client metadata) opts the client in to
   // signed introspection answers: when it asks for them (Accept:
   // application/token-introspection+jwt) it gets a JWT signed with introspection_signing's
   // key, whose algorithm this must name. nullopt: plain JSON answers only.
-  std::optional<Algorithm> introspection_signed_response_alg;
+  std::optional<Algorithm> introspection_signed_response_alg = std::nullopt;
 };
 
 // IntrospectionSigningConfig is the `introspection_signing` object: tokenwarden's own key for
@@ -281,6 +296,17 @@ struct LimitsConfig {
   uint32_t drain_timeout_ms = 10000;      // SIGTERM: how long in-flight requests may finish
 };
 
+// AdminConfig is the `admin` object: a listener of its own for the operators' routes —
+// /metrics, /readyz and every route registered as an admin route (server/serve/routes.cc);
+// /healthz is answered there too. With it, the public `listen` addresses answer 404 for those
+// routes and the admin addresses 404 for the public ones; without it, every route is served
+// on `listen`.
+struct AdminConfig {
+  std::vector<std::string> listen;  // non-empty; no port of the top-level `listen`
+
+  bool operator==(const AdminConfig&) const = default;
+};
+
 struct AccessLogConfig {
   bool enabled = false;
   std::string path = "-";  // "-" = stderr
@@ -318,10 +344,18 @@ struct ProtectedResourceConfig {
   std::string metadata_url;
 };
 
+// LogoutReceiverConfig is the top-level `backchannel_logout` object: where logout tokens are
+// received (a change takes effect on restart) and how old their iat may be.
+struct LogoutReceiverConfig {
+  std::string path = "/backchannel-logout";
+  int64_t max_age_seconds = 300;
+};
+
 // ClaimHeader copies a claim of a valid token into a /validate response header.
 struct ServerConfig {
   std::vector<std::string> listen = {"127.0.0.1:8080"};  // "host:port", "[v6]:port"
   int workers = 0;                                       // 0 = one per CPU
+  std::optional<AdminConfig> admin;                      // absent: one listener for all
   std::vector<IssuerConfig> issuers;                     // at least one; identifiers unique
   // opaque_issuer is the index of the issuer whose introspection endpoint receives tokens
   // that are not JWS (-1: none configured). `opaque_issuer` in the file names it; it may be
@@ -340,6 +374,7 @@ struct ServerConfig {
       {"sub", "X-Auth-Subject"}, {"scope", "X-Auth-Scope"}, {"client_id", "X-Auth-Client-Id"}};
   // protected_resources: RFC 9728 metadata documents (at most 64); empty = none published.
   std::vector<ProtectedResourceConfig> protected_resources;
+  LogoutReceiverConfig backchannel_logout;
   // introspection_signing: absent = no signed introspection answers, no JWK Set served.
   std::optional<IntrospectionSigningConfig> introspection_signing;
 };

@@ -14,6 +14,7 @@
 #include "core/policy.h"
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
+#include "server/config/logout_config.h"
 #include "server/config/provider_profile.h"
 #include "server/config/remote_issuer_config.h"
 #include "server/config/sender_constraint_config.h"
@@ -211,6 +212,12 @@ absl::Status ReadIssuerField(std::string_view key, element v, const std::string&
   }
   if (key == "dpop") {
     return ReadDpopMode(v, field, out.dpop);
+  }
+  if (key == "max_token_lifetime_seconds") {
+    return ReadNumber(v, field, 60, int64_t{400} * 86400, out.max_token_lifetime_seconds);
+  }
+  if (key == "backchannel_logout") {
+    return ReadBackChannelLogout(v, field, out.backchannel_logout.emplace());
   }
   return absl::NotFoundError("");  // the caller names the field
 }

@@ -20,7 +20,7 @@
 namespace tokenwarden::server::http {
 
 struct HttpServer::Impl {
-  enum class State { kCreated, kRunning, kStopped };
+  enum class State { kCreated, kRunning, kDraining, kStopped };
 
   ServerShared shared;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -81,6 +81,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions opt
   if (options.workers < 1) {
     return absl::InvalidArgumentError("http server: workers must be at least 1");
   }
+  if (options.first_worker < 0) {
+    return absl::InvalidArgumentError("http server: first_worker must not be negative");
+  }
   if (options.listen.empty()) {
     return absl::InvalidArgumentError("http server: no listen address");
   }
@@ -103,7 +106,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions opt
                                     .count());
   };
   for (int i = 0; i < options.workers; ++i) {
-    impl->workers.push_back(std::make_unique<Worker>(i, impl->shared));
+    impl->workers.push_back(std::make_unique<Worker>(options.first_worker + i, impl->shared));
   }
   // From here a failure returns through ~HttpServer, which closes what was opened.
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(impl)));
@@ -142,15 +145,29 @@ void HttpServer::Stop(uint32_t drain_timeout_ms) {
     for (const auto& worker : impl_->workers) {
       worker->CloseUnstarted();
     }
-  } else if (impl_->state == Impl::State::kRunning) {
-    for (const auto& worker : impl_->workers) {
-      worker->Stop(drain_timeout_ms);
+  } else if (impl_->state != Impl::State::kStopped) {
+    if (impl_->state == Impl::State::kRunning) {
+      for (const auto& worker : impl_->workers) {
+        worker->Stop(drain_timeout_ms);
+      }
     }
     for (const auto& worker : impl_->workers) {
       worker->Join();
     }
   }
   impl_->state = Impl::State::kStopped;
+}
+
+void HttpServer::Drain(uint32_t drain_timeout_ms) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->state != Impl::State::kRunning) {
+    return;
+  }
+  // Worker::Stop may be sent once: the kDraining state keeps Stop from sending it again.
+  for (const auto& worker : impl_->workers) {
+    worker->Stop(drain_timeout_ms);
+  }
+  impl_->state = Impl::State::kDraining;
 }
 
 std::vector<std::string> HttpServer::BoundAddresses() const { return impl_->bound; }

@@ -39,6 +39,11 @@ using Completion = std::function<void(int worker, const Request* request, const 
 struct ServerOptions {
   std::vector<std::string> listen;  // "host:port" or "[v6]:port"; port 0 picks one
   int workers = 1;
+  // first_worker is the index of the first worker (Request::worker, the Completion's
+  // `worker`): a second server handing requests to the same per-worker state (the admin
+  // listener of `serve`) numbers its workers after the first server's, so no index is
+  // ever in use on two threads.
+  int first_worker = 0;
   Limits limits;
   // unix_now is the wall clock in whole Unix seconds, read for each response's Date header
   // (tests pin it). Not time(): glibc serves that from the coarse clock, a second behind
@@ -74,6 +79,11 @@ class HttpServer {
   // call it from a Handler or Completion: it joins the worker threads they run on.
   // Responses to requests that complete during the drain carry `Connection: close`.
   void Stop(uint32_t drain_timeout_ms);
+  // Drain is Stop without the wait: the listening sockets close and the workers begin to
+  // drain for up to `drain_timeout_ms`; a later Stop waits for them (its own timeout is then
+  // ignored). Several servers drained before any is stopped drain side by side, within one
+  // timeout. Thread-safe; does nothing unless running.
+  void Drain(uint32_t drain_timeout_ms);
 
   // BoundAddresses lists the listening addresses with their actual ports ("127.0.0.1:43121").
   std::vector<std::string> BoundAddresses() const;

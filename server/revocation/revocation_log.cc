@@ -131,17 +131,18 @@ absl::StatusOr<Replayed> Replay(int fd, const std::string& path, Denylist& denyl
       r.header = true;
       return absl::OkStatus();
     }
-    Denylist::Key key;
-    int64_t expires_at = 0;
-    if (!ParseRecord(line, key, expires_at)) {
-      return LineError(path, line_no, "expected <64 lowercase hex digits> <expires_at>");
+    Revocation rec;
+    if (!ParseRecord(line, rec)) {
+      return LineError(path, line_no,
+                       "expected <64 lowercase hex digits> <expires_at> [<issued_until>]");
     }
     ++r.lines;
-    if (expires_at <= now) {
+    if (rec.entry.expires_at <= now) {
       ++r.expired;
       return absl::OkStatus();
     }
-    absl::Status s = denylist.Add(key, expires_at, now).status();
+    absl::Status s =
+        denylist.Add(rec.key, rec.entry.expires_at, now, rec.entry.issued_until).status();
     if (absl::IsResourceExhausted(s)) {
       return absl::ResourceExhaustedError(base::ToAbsl(StrCat(
           "revocation log ", path, ": line ", line_no, ": the denylist is full (capacity ",
@@ -282,19 +283,18 @@ RevocationLog::~RevocationLog() {
   close(fd_);
 }
 
-absl::Status RevocationLog::Append(const Denylist::Key& key, int64_t expires_at) {
-  const Entry entry{key, expires_at};
-  return AppendAll(std::span<const Entry>(&entry, 1));
+absl::Status RevocationLog::Append(const Revocation& revocation) {
+  return AppendAll(std::span<const Revocation>(&revocation, 1));
 }
 
-absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
+absl::Status RevocationLog::AppendAll(std::span<const Revocation> entries) {
   if (entries.empty()) {
     return absl::OkStatus();
   }
   std::string lines;
   lines.reserve((kMaxRecordLen + 1) * entries.size());
-  for (const Entry& e : entries) {
-    AppendRecord(e.key, e.expires_at, lines);
+  for (const Revocation& e : entries) {
+    AppendRecord(e, lines);
   }
   base::MutexLock lock(&mu_);
   if (!failed_.empty()) {
@@ -322,9 +322,7 @@ absl::Status RevocationLog::AppendAll(std::span<const Entry> entries) {
   }
   size_ += lines.size();
   lines_ += entries.size();
-  for (const Entry& e : entries) {
-    appended_.push_back(Record{e.key, e.expires_at});
-  }
+  appended_.insert(appended_.end(), entries.begin(), entries.end());
   return absl::OkStatus();
 }
 
@@ -337,7 +335,7 @@ absl::StatusOr<bool> RevocationLog::MaybeCompact(const Denylist& denylist, int64
     return false;
   }
   size_t live = 0;
-  denylist.ForEach(now, [&live](const Denylist::Key&, int64_t) { ++live; });
+  denylist.ForEach(now, [&live](const Denylist::Key&, const Denylist::Entry&) { ++live; });
   if (lines_ <= 2 * live) {
     return false;
   }
@@ -349,26 +347,33 @@ absl::StatusOr<bool> RevocationLog::MaybeCompact(const Denylist& denylist, int64
 }
 
 absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
-  std::vector<Record> live;
-  denylist.ForEach(now, [&live](const Denylist::Key& key, int64_t expires_at) {
-    live.push_back(Record{key, expires_at});
+  std::vector<Revocation> live;
+  denylist.ForEach(now, [&live](const Denylist::Key& key, const Denylist::Entry& entry) {
+    live.push_back(Revocation{key, entry});
   });
-  for (const Record& r : appended_) {
-    if (now < r.expires_at) {
+  for (const Revocation& r : appended_) {
+    if (now < r.entry.expires_at) {
       live.push_back(r);
     }
   }
-  // One line per key, with its latest expiry (what the denylist keeps on a re-add).
-  std::sort(live.begin(), live.end(), [](const Record& a, const Record& b) {
-    return a.key != b.key ? a.key < b.key : a.expires_at > b.expires_at;
-  });
-  live.erase(std::unique(live.begin(), live.end(),
-                         [](const Record& a, const Record& b) { return a.key == b.key; }),
-             live.end());
+  // One line per key, with the latest of each time (what the denylist keeps on a re-add).
+  std::sort(live.begin(), live.end(),
+            [](const Revocation& a, const Revocation& b) { return a.key < b.key; });
+  std::vector<Revocation> merged;
+  merged.reserve(live.size());
+  for (const Revocation& r : live) {
+    if (!merged.empty() && merged.back().key == r.key) {
+      Denylist::Entry& e = merged.back().entry;
+      e.expires_at = std::max(e.expires_at, r.entry.expires_at);
+      e.issued_until = std::max(e.issued_until, r.entry.issued_until);
+    } else {
+      merged.push_back(r);
+    }
+  }
   std::string content = StrCat(kHeader, "\n");
-  content.reserve(content.size() + live.size() * (kMaxRecordLen + 1));
-  for (const Record& r : live) {
-    AppendRecord(r.key, r.expires_at, content);
+  content.reserve(content.size() + merged.size() * (kMaxRecordLen + 1));
+  for (const Revocation& r : merged) {
+    AppendRecord(r, content);
   }
 
   int new_fd = -1;
@@ -379,7 +384,7 @@ absl::Status RevocationLog::Compact(const Denylist& denylist, int64_t now) {
   close(fd_);
   fd_ = new_fd;
   size_ = content.size();
-  lines_ = live.size();
+  lines_ = merged.size();
   appended_.clear();
   if (int err = SyncFolder(path_); err != 0) {
     // The rename may not survive a crash, and appends now go to the new file.

@@ -5,7 +5,7 @@
 // (rewritten with only the live entries, atomically by rename) as entries expire.
 //
 // Format: a header line "tokenwarden-revocations 1", then one line per revocation, each a
-// record (record.h): <64 hex digits: Denylist key> <expires_at: decimal Unix seconds>
+// record (record.h): <64 hex digits: Denylist key> <expires_at> [<issued_until>]
 // A torn last line (crash mid-append) is ignored with a warning; any other malformed line
 // stops start-up (the file is ours; damage means something is wrong).
 #ifndef TOKENWARDEN_SERVER_REVOCATION_REVOCATION_LOG_H_
@@ -23,6 +23,7 @@
 
 #include "base/mutex.h"
 #include "core/denylist.h"
+#include "server/revocation/record.h"
 
 namespace tokenwarden::server::revocation {
 
@@ -39,14 +40,10 @@ class RevocationLog {
 
   // Append writes one revocation and fsyncs it; only then may the caller add it to the
   // denylist and answer. An error means it is not durable.
-  absl::Status Append(const Denylist::Key& key, int64_t expires_at);
+  absl::Status Append(const Revocation& revocation);
   // AppendAll writes several revocations with one write and one fsync (revocations learnt
   // from other instances through Redis arrive in batches).
-  struct Entry {
-    Denylist::Key key;
-    int64_t expires_at;
-  };
-  absl::Status AppendAll(std::span<const Entry> entries);
+  absl::Status AppendAll(std::span<const Revocation> revocations);
 
   // MaybeCompact rewrites the file with `denylist`'s live entries at `now` when the file has
   // more than twice as many lines as live entries (and at least 1024 lines): write a temporary
@@ -56,12 +53,6 @@ class RevocationLog {
   size_t lines() const;  // records in the file now
 
  private:
-  // Record is one revocation line.
-  struct Record {
-    Denylist::Key key;
-    int64_t expires_at;
-  };
-
   RevocationLog(std::string path, int fd, uint64_t size, size_t lines);
 
   // Compact rewrites the file with the live entries of `denylist` and of `appended_` at `now`
@@ -76,7 +67,7 @@ class RevocationLog {
   // Records appended since the last compaction. The caller adds a record to the denylist only
   // after Append returns, so a compaction in between would not see it there: it takes these
   // too, and no durable revocation is dropped.
-  std::vector<Record> appended_ ABSL_GUARDED_BY(mu_);
+  std::vector<Revocation> appended_ ABSL_GUARDED_BY(mu_);
   // Set when the file may hold a partial line or unsynced data we cannot take back (a failed
   // fsync or truncate): every later Append then fails, rather than write after the damage.
   std::string failed_ ABSL_GUARDED_BY(mu_);

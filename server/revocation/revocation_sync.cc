@@ -1,6 +1,7 @@
 #include "server/revocation/revocation_sync.h"
 
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "base/str_cat.h"
@@ -13,15 +14,25 @@ using redis::RespValue;
 
 namespace {
 
-// kScript sets the key unless Redis already holds it with a later expiry, and publishes only
-// what changed, so an instance flushing its whole denylist after a reconnection does not
-// echo what everyone knows. KEYS[1] key; ARGV: expires_at, "1" when it expires, channel,
-// message.
+// kScript sets the key unless Redis already holds it with times at least as late (the
+// expiry and, for an attribute revocation, the issue time it covers), and publishes only what
+// changed, so an instance flushing its whole denylist after a reconnection does not echo what
+// everyone knows. KEYS[1] key; ARGV: expires_at, "1" when it expires, channel, message (the
+// record), issued_until ("" for one token), the value (the record after the key). Times are
+// compared as Lua numbers (doubles: exact for any real Unix time) and written as given.
 constexpr std::string_view kScript =
-    "local cur = tonumber(redis.call('GET', KEYS[1]) or '')\n"
-    "if cur and cur >= tonumber(ARGV[1]) then return 0 end\n"
-    "if ARGV[2] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[1])\n"
-    "else redis.call('SET', KEYS[1], ARGV[1]) end\n"
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if cur then\n"
+    "  local ce, cu = string.match(cur, '^(%S+) ?(%S*)$')\n"
+    "  ce = tonumber(ce)\n"
+    "  cu = tonumber(cu)\n"
+    "  local nu = tonumber(ARGV[5])\n"
+    "  if ce and ce >= tonumber(ARGV[1]) and (nu == nil or (cu and cu >= nu)) then\n"
+    "    return 0\n"
+    "  end\n"
+    "end\n"
+    "if ARGV[2] == '1' then redis.call('SET', KEYS[1], ARGV[6], 'EXAT', ARGV[1])\n"
+    "else redis.call('SET', KEYS[1], ARGV[6]) end\n"
     "redis.call('PUBLISH', ARGV[3], ARGV[4])\n"
     "return 1\n";
 
@@ -39,7 +50,8 @@ RevocationSync::RevocationSync(RedisLink& link, Denylist& denylist, RevocationLo
       clock_(std::move(clock)),
       logger_(std::move(logger)),
       prefix_(link.config().key_prefix) {
-  denylist_.ForEach(clock_(), [this](const Denylist::Key&, int64_t) { ++unconfirmed_at_start_; });
+  denylist_.ForEach(
+      clock_(), [this](const Denylist::Key&, const Denylist::Entry&) { ++unconfirmed_at_start_; });
   PublishPending();
   RedisLink::Hooks hooks;
   hooks.on_up = [this] { OnUp(); };
@@ -50,12 +62,12 @@ RevocationSync::RevocationSync(RedisLink& link, Denylist& denylist, RevocationLo
   link_.SetHooks(std::move(hooks));
 }
 
-void RevocationSync::Share(const Denylist::Key& key, int64_t expires_at) {
+void RevocationSync::Share(const Revocation& revocation) {
   // Counted before it is handed over: /revoke has answered, so pending() must not read 0
   // while the link thread has yet to take it up (a caller waiting for 0 would see a
   // revocation Redis never got).
   handed_over_.fetch_add(1, std::memory_order_relaxed);
-  const bool posted = link_.Post([this, e = Entry{key, expires_at}] {
+  const bool posted = link_.Post([this, e = revocation] {
     unsent_.emplace(next_seq_++, Unsent{e, false});
     while (unsent_.size() > kMaxUnsent) {
       unsent_.erase(unsent_.begin());
@@ -131,7 +143,7 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
     Entry e{};
     const std::string record =
         base::StrCat(std::string_view(keys[i]).substr(key_prefix.size()), " ", value.str);
-    if (!ParseRecord(record, e.key, e.expires_at)) {
+    if (!ParseRecord(record, e)) {
       continue;  // not ours; never trust a malformed entry into the denylist
     }
     Remember(e, now);
@@ -142,8 +154,8 @@ void RevocationSync::ApplyLoaded(uint64_t epoch, std::vector<std::string> keys,
   }
   // Everything Redis knew is here now; push everything this instance knows.
   auto entries = std::make_shared<std::vector<Entry>>();
-  denylist_.ForEach(now, [&](const Denylist::Key& key, int64_t expires_at) {
-    entries->push_back(Entry{key, expires_at});
+  denylist_.ForEach(now, [&](const Denylist::Key& key, const Denylist::Entry& entry) {
+    entries->push_back(Entry{key, entry});
   });
   Reconcile(epoch, entries, 0, next_seq_, 0);
 }
@@ -213,44 +225,52 @@ void RevocationSync::Flush() {
 }
 
 void RevocationSync::Push(const Entry& e, std::function<void(bool ok)> done) {
-  const std::string record = RecordText(e.key, e.expires_at);
+  const std::string record = RecordText(e);
   const std::string_view hex = std::string_view(record).substr(0, 64);  // the key's part
-  const bool expires = e.expires_at != std::numeric_limits<int64_t>::max();
-  link_.Command({"EVAL", std::string(kScript), "1", base::StrCat(prefix_, "revoked:", hex),
-                 std::to_string(e.expires_at), expires ? "1" : "0", channel(), record},
-                [this, done = std::move(done)](absl::StatusOr<RespValue> r) {
-                  if (!r.ok()) {
-                    done(false);
-                    return;
-                  }
-                  if (r->type != RespValue::Type::kInteger) {
-                    if (logger_) {
-                      logger_(base::StrCat("redis: a revocation was refused: ",
-                                           r->is_error() ? r->str : "unexpected reply"));
-                    }
-                    done(false);
-                    return;
-                  }
-                  if (r->integer == 1) {
-                    sent_.fetch_add(1, std::memory_order_relaxed);
-                  }
-                  done(true);
-                });
+  const bool expires = e.entry.expires_at != std::numeric_limits<int64_t>::max();
+  const bool attribute = e.entry.issued_until != Denylist::kAnyTime;
+  link_.Command(
+      {"EVAL", std::string(kScript), "1", base::StrCat(prefix_, "revoked:", hex),
+       std::to_string(e.entry.expires_at), expires ? "1" : "0", channel(), record,
+       attribute ? std::to_string(e.entry.issued_until) : std::string(), record.substr(65)},
+      [this, done = std::move(done)](absl::StatusOr<RespValue> r) {
+        if (!r.ok()) {
+          done(false);
+          return;
+        }
+        if (r->type != RespValue::Type::kInteger) {
+          if (logger_) {
+            logger_(base::StrCat("redis: a revocation was refused: ",
+                                 r->is_error() ? r->str : "unexpected reply"));
+          }
+          done(false);
+          return;
+        }
+        if (r->integer == 1) {
+          sent_.fetch_add(1, std::memory_order_relaxed);
+        }
+        done(true);
+      });
 }
 
 void RevocationSync::OnMessage(std::string_view channel, std::string_view message) {
   Entry e{};
-  if (channel != this->channel() || !ParseRecord(message, e.key, e.expires_at)) {
+  if (channel != this->channel() || !ParseRecord(message, e)) {
     return;
   }
   Remember(e, clock_());
 }
 
 bool RevocationSync::Remember(const Entry& e, int64_t now) {
-  if (e.expires_at <= now || denylist_.Contains(e.key, now)) {
+  if (e.entry.expires_at <= now) {
     return false;
   }
-  absl::Status s = denylist_.Add(e.key, e.expires_at, now).status();
+  const std::optional<Denylist::Entry> held = denylist_.Find(e.key, now);
+  if (held.has_value() && held->expires_at >= e.entry.expires_at &&
+      held->issued_until >= e.entry.issued_until) {
+    return false;
+  }
+  absl::Status s = denylist_.Add(e.key, e.entry.expires_at, now, e.entry.issued_until).status();
   if (!s.ok()) {
     // Rate-limited: a full denylist refuses every arrival of a burst.
     if (logger_ && refused_.fetch_add(1, std::memory_order_relaxed) < 10) {
@@ -260,7 +280,7 @@ bool RevocationSync::Remember(const Entry& e, int64_t now) {
   }
   received_.fetch_add(1, std::memory_order_relaxed);
   if (log_ != nullptr) {
-    to_log_.push_back(RevocationLog::Entry{e.key, e.expires_at});
+    to_log_.push_back(e);
     if (!log_scheduled_) {
       // Batched: everything heard in this turn of the loop goes to the log with one fsync.
       log_scheduled_ = link_.Post([this] { WriteLog(); });
@@ -271,7 +291,7 @@ bool RevocationSync::Remember(const Entry& e, int64_t now) {
 
 void RevocationSync::WriteLog() {
   log_scheduled_ = false;
-  std::vector<RevocationLog::Entry> entries;
+  std::vector<Revocation> entries;
   entries.swap(to_log_);
   absl::Status s = log_->AppendAll(entries);
   if (!s.ok() && logger_ && log_failures_++ < 10) {

@@ -3,8 +3,8 @@
 // RevocationSync shares revocations between tokenwarden instances through Redis, over a
 // RedisLink. The local denylist and durable log stay the source of truth for this instance;
 // Redis is where instances meet:
-//   <prefix>revoked:<64 hex key> = "<expires_at>", expiring at expires_at (EXAT)
-//   channel <prefix>revocations: "<64 hex key> <expires_at>" (record.h)
+//   <prefix>revoked:<64 hex key> = "<expires_at>[ <issued_until>]", expiring at expires_at
+//   (EXAT); channel <prefix>revocations: the whole record (record.h)
 // A revocation accepted here (already in the denylist and fsynced to the log) is handed to
 // Share(); a Lua script sets the key unless Redis holds it with a later expiry and, only
 // when it changed something, publishes it. Every instance applies what it hears to its
@@ -30,6 +30,7 @@
 
 #include "core/denylist.h"
 #include "server/redis/redis_link.h"
+#include "server/revocation/record.h"
 #include "server/revocation/revocation_log.h"
 
 namespace tokenwarden::server::revocation {
@@ -45,7 +46,7 @@ class RevocationSync {
   RevocationSync& operator=(const RevocationSync&) = delete;
 
   // Share sends a revocation this instance accepted to Redis (now, or once it is reachable).
-  void Share(const Denylist::Key& key, int64_t expires_at);
+  void Share(const Revocation& revocation);
 
   // synced: the link is up and the load + flush after its last (re)connection finished.
   bool synced() const { return synced_.load(std::memory_order_acquire); }
@@ -71,10 +72,7 @@ class RevocationSync {
   std::string channel() const { return ChannelFor(prefix_); }
 
  private:
-  struct Entry {
-    Denylist::Key key;
-    int64_t expires_at;
-  };
+  using Entry = Revocation;
   void OnUp();
   void OnDown();
   void OnMessage(std::string_view channel, std::string_view message);
@@ -119,7 +117,7 @@ class RevocationSync {
   // Live entries the denylist held at start (replayed from the log): Redis has not confirmed
   // them until the first sync pushes them, so they count as pending until then.
   size_t unconfirmed_at_start_ = 0;
-  std::vector<RevocationLog::Entry> to_log_;  // heard from Redis, not yet in the log
+  std::vector<Revocation> to_log_;  // heard from Redis, not yet in the log
   bool log_scheduled_ = false;
   uint64_t log_failures_ = 0;
 

@@ -40,9 +40,9 @@ void Unauthorized(http::Response& response, std::string_view description, bool b
 bool Admit(const AuthResult& result, Caller& caller, http::Response& response) {
   switch (result.status) {
     case AuthResult::Status::kOk:
-      caller.client = result.client;
       caller.limit_issuers = &result.client->issuers;
       caller.limit_audiences = &result.client->audiences;
+      caller.client = result.client;
       return true;
     case AuthResult::Status::kThrottled:
       // The budget for slow (PBKDF2) secret checks is spent: someone is guessing. Memoized
@@ -124,8 +124,8 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
 // ReadForm parses the body and authenticates the caller; returns the token to act on, or
 // nullopt with the error response filled.
 std::optional<std::string_view> ReadForm(const http::Request& request, const ServerState& state,
-                                         WorkerContext& ctx, int64_t now, Caller& caller,
-                                         http::Response& response) {
+                                         WorkerContext& ctx, int64_t now, bool want_token,
+                                         Caller& caller, http::Response& response) {
   if (!IsFormContentType(request.Header("Content-Type"))) {
     SetError(response, 400, "invalid_request",
              "the body must be application/x-www-form-urlencoded");
@@ -148,6 +148,9 @@ std::optional<std::string_view> ReadForm(const http::Request& request, const Ser
   if (!AuthenticateCaller(request, state, ctx, now, caller, response)) {
     return std::nullopt;
   }
+  if (!want_token) {
+    return std::string_view();
+  }
   const std::optional<std::string_view> token = ctx.form.Get("token");
   if (!token.has_value() || token->empty()) {
     SetError(response, 400, "invalid_request", "the token parameter is required");
@@ -159,12 +162,13 @@ std::optional<std::string_view> ReadForm(const http::Request& request, const Ser
 }  // namespace
 
 std::optional<CallerRequest> AcceptCaller(const RouteDeps& deps, const http::Request& request,
-                                          WorkerContext& ctx, http::Response& response) {
+                                          WorkerContext& ctx, http::Response& response,
+                                          bool token_required) {
   const ServerState& state = ctx.Refresh(*deps.state);
   const int64_t now = deps.clock();
   Caller caller;
   const std::optional<std::string_view> token =
-      ReadForm(request, state, ctx, now, caller, response);
+      ReadForm(request, state, ctx, now, token_required, caller, response);
   if (!token.has_value()) {
     return std::nullopt;
   }

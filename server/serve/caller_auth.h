@@ -24,10 +24,9 @@ namespace tokenwarden::server {
 
 // Caller is who is asking, and what they may learn about.
 struct Caller {
-  // client is the configured client that authenticated; null for a bearer-token caller.
-  const ClientConfig* client = nullptr;
   const std::vector<std::string>* limit_issuers = nullptr;
   const std::vector<std::string>* limit_audiences = nullptr;
+  const ClientConfig* client = nullptr;  // null for a caller with a bearer token
 };
 
 // CallerRequest is a form request whose caller has authenticated.
@@ -35,13 +34,15 @@ struct CallerRequest {
   const ServerState& state;  // the worker's current state (WorkerContext::Refresh)
   int64_t now;
   Caller caller;
-  std::string_view token;  // the `token` parameter, never empty
+  std::string_view token;  // the `token` parameter, never empty (when asked for)
 };
 
-// AcceptCaller refreshes the worker's state, parses the form body and authenticates the
-// caller; nullopt with the error response filled when the request is refused.
+// AcceptCaller refreshes the worker's state, parses the form body (ctx.form) and
+// authenticates the caller; nullopt with the error response filled when the request is
+// refused. `token`: the `token` parameter is required.
 std::optional<CallerRequest> AcceptCaller(const RouteDeps& deps, const http::Request& request,
-                                          WorkerContext& ctx, http::Response& response);
+                                          WorkerContext& ctx, http::Response& response,
+                                          bool token = true);
 
 // WithinCallerLimits applies the caller's issuer and audience limits to a judged token's
 // `claims` (null: none known, so no audience can match).

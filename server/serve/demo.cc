@@ -76,7 +76,7 @@ absl::StatusOr<DemoSetup> MakeDemo(const std::string& listen, const std::string&
   if (!hash.ok()) {
     return hash.status();
   }
-  config.clients.push_back(ClientConfig{demo.client_id, *std::move(hash), {}, {}, std::nullopt});
+  config.clients.push_back(ClientConfig{demo.client_id, *std::move(hash), {}, {}});
   config.denylist.log_path = state_dir + "/revocations.log";
   return demo;
 }

@@ -1,12 +1,17 @@
 // File: server/serve/endpoints.h
 // -----------------------------------------------------------------------------
 // The endpoints of `tokenwarden serve`, one file each, all over the shared RouteContext;
-// Routes::Handle (routes.cc) picks one by path and checks the method first.
+// Routes::Handle (routes.cc) picks one by path and checks the listener and the method first.
+// With an admin listener, [admin] ones are served only there, [both] on either port, and the
+// rest only on the public port; the table in routes.cc (kRouteSpecs) says which is which.
 //   POST /introspect  RFC 7662, caller-authenticated          (introspect_route.cc)
 //   POST /revoke      RFC 7009, caller-authenticated, durable (revoke_route.cc)
+//   POST /revoke-by-attribute  every token of a session, subject or client; a privileged
+//                     caller                                  (revoke_by_attribute_route.cc)
+//   POST /backchannel-logout   OIDC Back-Channel Logout 1.0, from the issuers (logout_route.cc)
 //   *    /validate    forward-auth for gateways, RFC 6750      (validate_route.cc)
-//   GET  /healthz /readyz                                     (health_routes.cc)
-//   GET  /metrics                                             (metrics_route.cc)
+//   GET  /healthz [both]  /readyz [admin]                     (health_routes.cc)
+//   GET  /metrics [admin]                                     (metrics_route.cc)
 //   GET  /.well-known/oauth-protected-resource[/path]  RFC 9728 (resource_metadata_route.cc)
 //   GET  introspection_signing.jwks_path  the JWK Set of RFC 9701 answers
 //                                         (introspection_jwks_route.cc)
@@ -24,6 +29,10 @@ void IntrospectRoute(RouteContext& routes, const http::Request& request, http::R
                      WorkerContext& ctx);
 void RevokeRoute(RouteContext& routes, const http::Request& request, http::Response& response,
                  WorkerContext& ctx);
+void RevokeByAttributeRoute(RouteContext& routes, const http::Request& request,
+                            http::Response& response, WorkerContext& ctx);
+void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
+                            http::Response& response, WorkerContext& ctx);
 void ValidateRoute(RouteContext& routes, const http::Request& request, http::Response& response,
                    WorkerContext& ctx);
 void HealthzRoute(http::Response& response);

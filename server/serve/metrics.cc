@@ -187,6 +187,10 @@ std::string_view RouteName(Route route) {
       return "metrics";
     case Route::kResourceMetadata:
       return "resource_metadata";
+    case Route::kBackChannelLogout:
+      return "backchannel_logout";
+    case Route::kRevokeByAttribute:
+      return "revoke_by_attribute";
     case Route::kOther:
       break;
   }

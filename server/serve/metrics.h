@@ -31,10 +31,12 @@ enum class Route : uint8_t {
   kHealthz,
   kReadyz,
   kMetrics,
-  kResourceMetadata,  // /.well-known/oauth-protected-resource[/...] (RFC 9728)
-  kOther,             // unknown paths and transport-level errors
+  kResourceMetadata,   // /.well-known/oauth-protected-resource[/...] (RFC 9728)
+  kOther,              // unknown paths and transport-level errors
+  kBackChannelLogout,  // OIDC Back-Channel Logout 1.0 (backchannel_logout.path)
+  kRevokeByAttribute,  // /revoke-by-attribute
 };
-inline constexpr int kNumRoutes = 8;
+inline constexpr int kNumRoutes = 10;
 std::string_view RouteName(Route route);
 
 // kLatencyBucketsSeconds are the upper bounds of the request latency histogram.

@@ -19,6 +19,11 @@
 namespace tokenwarden::server {
 namespace {
 
+// Recorded answers /revoke once the revocation is settled: 200 with no body, or a 503.
+RouteContext::RecordedAnswer Recorded(bool log_notes, std::string note) {
+  return RecordedReply({std::move(note), " revoked", log_notes, "", false});
+}
+
 // RevokeUpstream revokes an opaque token (or one of an `opaque` issuer) that the upstream
 // says is active. `within_caller` applies the caller's limits once the upstream answer is
 // loaded.
@@ -50,15 +55,8 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
       exp.has_value() ? WholeSeconds(std::ceil(*exp + issuer.config->policy.leeway_seconds))
                       : std::numeric_limits<int64_t>::max();
   const Denylist::Key key = OpaqueRevocationKey(*issuer.config->policy.issuer, token);
-  const absl::Status status = routes.RecordRevocation(key, expires_at, now);
-  if (!status.ok()) {
-    SetError(response, 503, "temporarily_unavailable", "the revocation could not be recorded");
-    response.AddHeader("Retry-After", "1");
-    return;
-  }
-  if (routes.deps().log_notes) {
-    base::StrAppend(&response.log_note, " revoked");
-  }
+  (void)routes.RecordRevocations(request, response, {{key, Denylist::Entry{expires_at}}}, now,
+                                 Recorded(routes.deps().log_notes, response.log_note));
 }
 
 }  // namespace
@@ -98,17 +96,9 @@ void RevokeRoute(RouteContext& routes, const http::Request& request, http::Respo
   }
   // In effect first (so the token stops working at once), then durable before the 200: a
   // failure of either is a 503 the caller should retry.
-  const absl::Status status = routes.RecordRevocation(revocation->key, revocation->expires_at, now);
-  if (!status.ok()) {
-    SetError(response, 503, "temporarily_unavailable",
-             absl::IsResourceExhausted(status) ? "the revocation denylist is full"
-                                               : "the revocation could not be made durable");
-    response.AddHeader("Retry-After", "1");
-    return;
-  }
-  if (deps.log_notes) {
-    base::StrAppend(&response.log_note, " revoked");
-  }
+  (void)routes.RecordRevocations(request, response,
+                                 {{revocation->key, Denylist::Entry{revocation->expires_at}}}, now,
+                                 Recorded(deps.log_notes, response.log_note));
 }
 
 }  // namespace tokenwarden::server

@@ -21,7 +21,8 @@
 #include "core/dpop_replay_cache.h"
 #include "server/http/message.h"
 #include "server/redis/shared_dpop_replay.h"
-#include "server/revocation/revocation_log.h"
+#include "server/revocation/log_committer.h"
+#include "server/revocation/record.h"
 #include "server/revocation/revocation_sync.h"
 #include "server/serve/metrics.h"
 #include "server/serve/server_state.h"
@@ -46,7 +47,8 @@ struct RouteDeps {
   // dpop_shared_replay spends proofs across instances (Redis) after dpop_replay did here; null
   // without `redis`. Used as the state's dpop.replay says.
   redis::DpopReplayStore* dpop_shared_replay = nullptr;
-  revocation::RevocationLog* revocation_log = nullptr;  // null: revocations are not durable
+  // log_committer makes revocations durable (null: they are not; no denylist.log).
+  revocation::LogCommitter* log_committer = nullptr;
   // revocation_sync shares revocations with other instances; null without `redis`.
   revocation::RevocationSync* revocation_sync = nullptr;
   // redis_health fills /readyz's "redis" object (null without `redis`; serve_command.cc).
@@ -57,6 +59,8 @@ struct RouteDeps {
   std::function<int64_t()> clock;
   // log_notes: fill Response::log_note (token digest + result) for the access log.
   bool log_notes = false;
+  // backchannel_logout_path: where logout tokens arrive (fixed at start).
+  std::string backchannel_logout_path = LogoutReceiverConfig().path;
 };
 
 class RouteContext {
@@ -89,9 +93,17 @@ class RouteContext {
   // introspection.on_upstream_error says.
   static bool AnswersUnavailable(const TokenVerdict& verdict, const ServerState& state,
                                  bool introspect);
-  // RecordRevocation puts a revocation in effect (denylist), makes it durable (log), and
-  // shares it with the other instances (Redis), in that order; an error is a 503 to retry.
-  absl::Status RecordRevocation(const Denylist::Key& key, int64_t expires_at, int64_t now);
+  // RecordRevocations puts `revocations` in effect at once (denylist), makes the new ones
+  // durable off the event loop (LogCommitter: group-committed with every other revocation in
+  // flight), then shares them with the other instances (Redis). `answer(status, response)`
+  // fills the response once that is settled: an error (the denylist is full, the log failed
+  // or took longer than kCommitWaitMs) is a 503 the caller should retry. true: `answer` has
+  // run already; false: the request was deferred and the route returns at once.
+  using RecordedAnswer = std::function<void(const absl::Status&, http::Response&)>;
+  static constexpr uint32_t kCommitWaitMs = 10000;
+  bool RecordRevocations(const http::Request& request, http::Response& response,
+                         std::vector<revocation::Revocation> revocations, int64_t now,
+                         const RecordedAnswer& answer);
   // Resume re-runs a deferred request on its worker with what the wait produced.
   void Resume(const http::Request& request, http::Response& response,
               WorkerContext::Resumed resumed);
@@ -101,16 +113,40 @@ class RouteContext {
   // refetch (false: deferred, as Judge), by the refetch it waited for, or as unavailable.
   bool AwaitKeys(const http::Request& request, LiveIssuer& live, int64_t wait_ms,
                  WorkerContext& ctx, TokenVerdict& verdict);
-  // JudgeAnswer judges an active upstream answer by the issuer's policy and the request's
-  // requirements (the core's claim rules, on the answer read by the core's claims reader).
+  // JudgeAnswer judges an active upstream answer by the issuer's policy, the attribute
+  // revocations of `denylist` and the request's requirements (the core's claim rules, on the
+  // answer read by the core's claims reader).
   static void JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
-                          WorkerContext& ctx, TokenVerdict& verdict,
+                          const Denylist& denylist, WorkerContext& ctx, TokenVerdict& verdict,
                           const Requirements& requirements);
 
   RouteDeps deps_;
   std::vector<std::unique_ptr<WorkerContext>> workers_;
   Redispatch redispatch_;
 };
+
+// AttributeRevocation is the revocation of every token of `issuer` whose `attribute` is
+// `value`, issued until `issued_until`: kept for the issuer's max_token_lifetime_seconds (plus
+// leeway) past that time, when every token it covers has expired.
+revocation::Revocation AttributeRevocation(const ServerState& state, int issuer,
+                                           RevokedAttribute attribute, std::string_view value,
+                                           int64_t issued_until);
+
+// RevocationUnavailable answers a revocation that could not be recorded (`status`): 503
+// with Retry-After, naming a full denylist or a log that failed.
+void RevocationUnavailable(const absl::Status& status, http::Response& response);
+
+// RecordedReply is how a route answers once its revocations are settled: 503 to retry on an
+// error (RevocationUnavailable), else 200 with `body` (JSON; none: no content). The access log
+// note made before the wait goes on, with `suffix` on success when notes are kept.
+struct RecordedReplyOptions {
+  std::string note;    // the log note so far
+  std::string suffix;  // appended on success, e.g. " revoked"
+  bool log_notes = false;
+  std::string body;       // "" = no content
+  bool no_store = false;  // Cache-Control: no-store on every answer
+};
+RouteContext::RecordedAnswer RecordedReply(RecordedReplyOptions options);
 
 // SetError fills a JSON error response {"error": code, "error_description": description}.
 void SetError(http::Response& response, int status, std::string_view code,

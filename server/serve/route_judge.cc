@@ -161,13 +161,13 @@ bool RouteContext::JudgeUpstream(const http::Request& request, std::string_view 
                  "the issuer says the token is not active");
     return true;
   }
-  JudgeAnswer(*answer, now, issuer.config->policy, ctx, verdict,
+  JudgeAnswer(*answer, now, issuer.config->policy, *deps_.denylist, ctx, verdict,
               requirements ? requirements(index) : Requirements());
   return true;
 }
 
 void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const Policy& policy,
-                               WorkerContext& ctx, TokenVerdict& verdict,
+                               const Denylist& denylist, WorkerContext& ctx, TokenVerdict& verdict,
                                const Requirements& requirements) {
   // The upstream's answer is read by the core's claims reader and judged by the core's
   // rules: the issuer's whole policy as for a JWT (iss, aud, exp / require_exp, nbf, iat,
@@ -181,6 +181,10 @@ void RouteContext::JudgeAnswer(const UpstreamAnswer& answer, int64_t now, const 
     verdict.claims = &claims;
     verdict.result.times = TimeClaims{claims.exp, claims.nbf, claims.iat, claims.auth_time};
     error = CheckIntrospectedClaims(policy, claims, now, detail);
+    if (error == Error::kOk) {
+      // The answer's own `iss` is optional (RFC 7662 §2.2); the issuer that answered is known.
+      error = CheckAttributeRevocations(denylist, policy.issuer.value_or(""), claims, now, detail);
+    }
     if (error == Error::kOk) {
       error = CheckRequirements(requirements, policy, claims, detail);
     }

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <functional>
+#include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -15,6 +18,32 @@ namespace tokenwarden::server {
 namespace {
 
 constexpr uint64_t kHousekeepingMs = 5000;
+
+// RouteWorkers counts the threads that run routes: the workers, and the admin listener's one,
+// whose index comes after theirs.
+int RouteWorkers(const ServerConfig& config) {
+  return config.workers + (config.admin.has_value() ? 1 : 0);
+}
+
+// HttpOptions are the transport's options for one listener: the same limits and timeouts on
+// every port, so the admin port is no softer target than the public one.
+http::ServerOptions HttpOptions(const ServerConfig& config, std::vector<std::string> listen,
+                                int workers, int first_worker, std::function<int64_t()> unix_now) {
+  http::ServerOptions options;
+  options.listen = std::move(listen);
+  options.workers = workers;
+  options.first_worker = first_worker;
+  options.unix_now = std::move(unix_now);
+  options.limits.max_header_bytes = config.limits.max_header_bytes;
+  options.limits.max_body_bytes = config.limits.max_body_bytes;
+  options.limits.max_headers = config.limits.max_headers;
+  options.limits.max_url_bytes = config.limits.max_url_bytes;
+  options.limits.max_connections = config.limits.max_connections;
+  options.limits.max_connections_per_source = config.limits.max_connections_per_source;
+  options.limits.idle_timeout_ms = config.limits.idle_timeout_ms;
+  options.limits.read_timeout_ms = config.limits.read_timeout_ms;
+  return options;
+}
 
 }  // namespace
 
@@ -69,7 +98,7 @@ std::unique_ptr<ServeProcess> ServeProcess::Create(ServeOptions options, ServeEn
     exit_code = p->OpenAccessLog(config);
   }
   if (exit_code == 0) {
-    p->metrics_ = std::make_unique<Metrics>(config.workers);
+    p->metrics_ = std::make_unique<Metrics>(RouteWorkers(config));
     p->MakeRoutes(config);
     exit_code = p->StartHttp(config);
   }
@@ -177,6 +206,7 @@ int ServeProcess::OpenRevocationLog(const ServerConfig& config) {
     return 1;
   }
   revocation_log_ = *std::move(log);
+  log_committer_ = std::make_unique<revocation::LogCommitter>(*revocation_log_);
   if (!denylist_->empty()) {
     env_.log(base::StrCat("replayed ", denylist_->size(), " revocations from ",
                           config.denylist.log_path));
@@ -212,13 +242,16 @@ RedisHealth ServeProcess::RedisHealthJson(std::string& json) const {
 }
 
 void ServeProcess::FillGauges(MetricsGauges& g) const {
-  if (http_ != nullptr) {
-    const http::ServerStats stats = http_->Stats();
-    g.open_connections = stats.open_connections;
-    g.refused_connections = stats.refused;
-    g.evicted_connections = stats.evicted;
-    g.refused_per_source = stats.refused_per_source;
-    g.timed_out_connections = stats.timed_out;
+  // The connection gauges count both listeners: they are the process's connections.
+  for (const http::HttpServer* server : {http_.get(), admin_http_.get()}) {
+    if (server != nullptr) {
+      const http::ServerStats stats = server->Stats();
+      g.open_connections += stats.open_connections;
+      g.refused_connections += stats.refused;
+      g.evicted_connections += stats.evicted;
+      g.refused_per_source += stats.refused_per_source;
+      g.timed_out_connections += stats.timed_out;
+    }
   }
   g.reloads_ok = reloads_ok_.load(std::memory_order_relaxed);
   g.reloads_failed = reloads_failed_.load(std::memory_order_relaxed);
@@ -249,54 +282,66 @@ void ServeProcess::MakeRoutes(const ServerConfig& config) {
   deps.denylist = denylist_.get();
   deps.dpop_replay = dpop_replay_.get();
   deps.dpop_shared_replay = shared_dpop_replay_.get();
-  deps.revocation_log = revocation_log_.get();
+  deps.log_committer = log_committer_.get();
   deps.revocation_sync = revocation_sync_.get();
   if (redis_link_ != nullptr) {
     deps.redis_health = [this](std::string& json) { return RedisHealthJson(json); };
   }
   deps.clock = env_.unix_now;
   deps.log_notes = access_log_ != nullptr;
+  deps.backchannel_logout_path = config.backchannel_logout.path;
   deps.gauges = [this](MetricsGauges& g) { FillGauges(g); };
-  routes_ = std::make_unique<Routes>(std::move(deps), config.workers);
+  routes_ = std::make_unique<Routes>(std::move(deps), RouteWorkers(config));
 }
 
 int ServeProcess::StartHttp(const ServerConfig& config) {
-  http::ServerOptions http_options;
-  http_options.listen = config.listen;
-  http_options.workers = config.workers;
-  http_options.unix_now = env_.unix_now;
-  http_options.limits.max_header_bytes = config.limits.max_header_bytes;
-  http_options.limits.max_body_bytes = config.limits.max_body_bytes;
-  http_options.limits.max_headers = config.limits.max_headers;
-  http_options.limits.max_url_bytes = config.limits.max_url_bytes;
-  http_options.limits.max_connections = config.limits.max_connections;
-  http_options.limits.max_connections_per_source = config.limits.max_connections_per_source;
-  http_options.limits.idle_timeout_ms = config.limits.idle_timeout_ms;
-  http_options.limits.read_timeout_ms = config.limits.read_timeout_ms;
   drain_timeout_ms_ = config.limits.drain_timeout_ms;
-  absl::StatusOr<std::unique_ptr<http::HttpServer>> http = http::HttpServer::Create(
-      http_options,
-      [this](const http::Request& request, http::Response& response) {
-        routes_->Handle(request, response);
-      },
-      [this](int worker, const http::Request* request, const http::Response& response,
-             uint64_t latency_ns) {
-        metrics_->CountRequest(worker,
-                               request != nullptr ? Routes::RouteOf(request->path) : Route::kOther,
-                               response.status, latency_ns);
-        if (access_log_ != nullptr) {
-          access_log_->Write(worker, request, response, latency_ns);
-        }
-      });
-  if (!http.ok()) {
-    env_.log(base::StrCat(http.status().message()));
+  const http::Completion completion = [this, logout_path = config.backchannel_logout.path](
+                                          int worker, const http::Request* request,
+                                          const http::Response& response, uint64_t latency_ns) {
+    // A request for an admin route on the public port counts as that route, with its 404.
+    metrics_->CountRequest(
+        worker, request != nullptr ? Routes::RouteOf(request->path, logout_path) : Route::kOther,
+        response.status, latency_ns);
+    if (access_log_ != nullptr) {
+      access_log_->Write(worker, request, response, latency_ns);
+    }
+  };
+  const Listener public_listener = config.admin.has_value() ? Listener::kPublic : Listener::kOnly;
+  absl::Status status =
+      CreateServer(HttpOptions(config, config.listen, config.workers, 0, env_.unix_now),
+                   public_listener, completion, http_);
+  if (status.ok() && config.admin.has_value()) {
+    // One worker of its own, numbered after the public ones: its connections count against
+    // limits of its own, so a flood of the public port cannot crowd out a scrape or a probe.
+    status =
+        CreateServer(HttpOptions(config, config.admin->listen, 1, config.workers, env_.unix_now),
+                     Listener::kAdmin, completion, admin_http_);
+  }
+  if (!status.ok()) {
+    env_.log(base::StrCat(status.message()));
     if (options_.demo) {
       env_.log("the demo's port is taken? try: tokenwarden serve --demo --listen 127.0.0.1:0");
     }
     return 1;
   }
-  http_ = *std::move(http);
   return 0;
+}
+
+absl::Status ServeProcess::CreateServer(http::ServerOptions options, Listener listener,
+                                        const http::Completion& completion,
+                                        std::unique_ptr<http::HttpServer>& out) {
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> server = http::HttpServer::Create(
+      std::move(options),
+      [this, listener](const http::Request& request, http::Response& response) {
+        routes_->Handle(request, response, listener);
+      },
+      completion);
+  if (!server.ok()) {
+    return server.status();
+  }
+  out = *std::move(server);
+  return absl::OkStatus();
 }
 
 void ServeProcess::LogWarnings(const std::vector<std::string>& warnings) const {
@@ -327,13 +372,14 @@ void ServeProcess::Reload() {
   LogWarnings(warnings);
   const ServerConfig& before = state_.Current()->config();
   const ServerConfig& after = (*state)->config();
-  if (before.listen != after.listen || before.workers != after.workers ||
-      before.denylist.log_path != after.denylist.log_path ||
+  if (before.listen != after.listen || before.admin != after.admin ||
+      before.workers != after.workers || before.denylist.log_path != after.denylist.log_path ||
       before.denylist.capacity != after.denylist.capacity ||
-      before.access_log.enabled != after.access_log.enabled || before.redis != after.redis) {
+      before.access_log.enabled != after.access_log.enabled || before.redis != after.redis ||
+      before.backchannel_logout.path != after.backchannel_logout.path) {
     env_.log(
-        "reload: listen, workers, limits, denylist, access_log and redis changes take effect "
-        "only on restart");
+        "reload: listen, admin, workers, limits, denylist, access_log, redis and "
+        "backchannel_logout.path changes take effect only on restart");
   }
   const size_t issuers = after.issuers.size();
   std::vector<std::shared_ptr<LiveIssuer>> in_use = (*state)->LiveIssuersInUse();
@@ -360,6 +406,12 @@ void ServeProcess::Housekeeping() {
 void ServeProcess::OnStopSignal(int signum) {
   env_.log(base::StrCat(signum == SIGTERM ? "SIGTERM" : "SIGINT",
                         ": draining in-flight requests, then exiting"));
+  // Both listeners drain side by side, within one drain timeout.
+  http_->Drain(drain_timeout_ms_);
+  if (admin_http_ != nullptr) {
+    admin_http_->Drain(drain_timeout_ms_);
+    admin_http_->Stop(drain_timeout_ms_);
+  }
   http_->Stop(drain_timeout_ms_);
   uv_signal_stop(&sigterm_);
   uv_signal_stop(&sigint_);
@@ -421,6 +473,16 @@ int ServeProcess::Run() {
   uv_loop_init(&loop);
   InstallLoop(loop);
   http_->Start();
+  if (admin_http_ != nullptr) {
+    admin_http_->Start();
+    std::string admin;
+    for (const std::string& a : admin_http_->BoundAddresses()) {
+      base::StrAppend(&admin, admin.empty() ? "" : " ", "http://", a);
+    }
+    // Before the "listening on" line, which tells scripts that the server is up.
+    env_.log(
+        base::StrCat("admin routes on ", admin, " (the public addresses answer 404 for them)"));
+  }
   std::string addresses;
   for (const std::string& a : http_->BoundAddresses()) {
     base::StrAppend(&addresses, addresses.empty() ? "" : " ", "http://", a);

@@ -3,12 +3,13 @@
 // ServeProcess is one run of `tokenwarden serve`: it loads the configuration (or builds the
 // demo), replays the revocation log, starts the HTTP workers, then runs the main thread's loop
 // for signals and housekeeping:
-//   SIGTERM / SIGINT  stop accepting, drain in-flight requests, return 0
+//   SIGTERM / SIGINT  stop accepting on every listener, drain in-flight requests, return 0
 //   SIGHUP            Reload(): the configuration and keys; a bad one is logged and ignored
 //   every 5 s         Housekeeping(): purge expired cache entries, compact the revocation log
 //
 // Background threads and their owners (each joined by its owner's Stop or destructor):
 //   http_          the HTTP worker threads (HttpServer::Stop drains, its destructor joins)
+//   admin_http_    with `admin`, the admin listener's one worker thread (likewise)
 //   live_          the key-source fetch threads and the opaque-token introspector pools of
 //                  every live issuer (LiveIssuers' destructor stops and joins them; states
 //                  only share the issuers, they start no thread of their own)
@@ -24,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include <absl/status/status.h>
 #include <uv.h>
 
 #include "core/denylist.h"
@@ -33,6 +35,7 @@
 #include "server/redis/redis_link.h"
 #include "server/redis/shared_dpop_replay.h"
 #include "server/redis/shared_results.h"
+#include "server/revocation/log_committer.h"
 #include "server/revocation/revocation_log.h"
 #include "server/revocation/revocation_sync.h"
 #include "server/serve/access_log.h"
@@ -108,6 +111,11 @@ class ServeProcess {
   int OpenAccessLog(const ServerConfig& config);
   void MakeRoutes(const ServerConfig& config);
   int StartHttp(const ServerConfig& config);
+  // CreateServer binds `out`, a transport whose requests reach the routes as having come in
+  // on `listener`; an error names the address.
+  absl::Status CreateServer(http::ServerOptions options, Listener listener,
+                            const http::Completion& completion,
+                            std::unique_ptr<http::HttpServer>& out);
   RedisHealth RedisHealthJson(std::string& json) const;
   void FillGauges(MetricsGauges& g) const;
   void InstallLoop(uv_loop_t& loop);
@@ -140,12 +148,17 @@ class ServeProcess {
   std::unique_ptr<revocation::RevocationLog> revocation_log_;
   std::unique_ptr<revocation::RevocationSync> revocation_sync_;
   LinkRunning link_running_;
+  // log_committer_ writes revocations to revocation_log_ and hands them to revocation_sync_;
+  // it goes before both, and before the link stops, so what it commits last is still shared.
+  std::unique_ptr<revocation::LogCommitter> log_committer_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<Metrics> metrics_;
   // Routes (and their per-worker scratch) point into the state, metrics and logs above.
   std::unique_ptr<Routes> routes_;
   // First to go: joining the HTTP workers ends every call into the routes.
   std::unique_ptr<http::HttpServer> http_;
+  // The admin listener (`admin`): the admin routes on a port of their own; null without it.
+  std::unique_ptr<http::HttpServer> admin_http_;
   std::atomic<uint64_t> reloads_ok_{0};
   std::atomic<uint64_t> reloads_failed_{0};
   uv_signal_t sigterm_, sigint_, sighup_;

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <limits>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -109,11 +111,78 @@ TEST(DenylistTest, ForEachListsLiveEntries) {
   ASSERT_TRUE(list.Add(KeyN(1), kNow + 5, kNow).ok());
   ASSERT_TRUE(list.Add(KeyN(2), std::numeric_limits<int64_t>::max(), kNow).ok());
   int n = 0;
-  list.ForEach(kNow + 10, [&](const Denylist::Key& key, int64_t) {
+  list.ForEach(kNow + 10, [&](const Denylist::Key& key, const Denylist::Entry&) {
     EXPECT_EQ(key, KeyN(2));
     ++n;
   });
   EXPECT_EQ(n, 1);
+}
+
+// Claims of a token of kIss with these attributes (views into the literals).
+Claims AttributeClaims(std::optional<std::string_view> sid, std::optional<std::string_view> sub,
+                       std::optional<std::string_view> client_id, std::optional<double> iat) {
+  Claims c;
+  c.iss = "https://op.example";
+  c.sid = sid;
+  c.sub = sub;
+  c.client_id = client_id;
+  c.iat = iat;
+  return c;
+}
+
+TEST(DenylistTest, AttributeRevocationCoversTokensIssuedUntilItsTime) {
+  constexpr std::string_view kIss = "https://op.example";
+  Denylist list(64);
+  EXPECT_EQ(list.attribute_entries(), 0u);
+  ASSERT_TRUE(list.Add(Denylist::AttributeKeyFor(RevokedAttribute::kSid, kIss, "s-1"), kNow + 3600,
+                       kNow, /*issued_until=*/kNow)
+                  .ok());
+  EXPECT_EQ(list.attribute_entries(), 1u);
+  const auto by = [&](const Claims& c, int64_t at = kNow) {
+    return list.RevokedByAttribute(kIss, c, at);
+  };
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow - 10)), RevokedAttribute::kSid);
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow)), RevokedAttribute::kSid);  // at
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow + 0.5)), std::nullopt);      // after
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", std::nullopt)),  // no iat: before
+            RevokedAttribute::kSid);
+  EXPECT_EQ(by(AttributeClaims("s-2", "alice", "app", kNow - 10)), std::nullopt);
+  EXPECT_EQ(by(AttributeClaims(std::nullopt, "alice", "app", kNow - 10)), std::nullopt);
+  // Another issuer's session of the same name is another session.
+  EXPECT_EQ(list.RevokedByAttribute("https://other.example",
+                                    AttributeClaims("s-1", "alice", "app", kNow - 10), kNow),
+            std::nullopt);
+  // Attributes are not confused: a sub equal to the revoked sid is not covered.
+  EXPECT_EQ(by(AttributeClaims("s-9", "s-1", "s-1", kNow - 10)), std::nullopt);
+  // The client id is the token's: client_id, else cid, else azp.
+  ASSERT_TRUE(list.Add(Denylist::AttributeKeyFor(RevokedAttribute::kClientId, kIss, "app"),
+                       kNow + 3600, kNow, kNow)
+                  .ok());
+  Claims okta = AttributeClaims(std::nullopt, "bob", std::nullopt, kNow - 1);
+  okta.cid = "app";
+  EXPECT_EQ(by(okta), RevokedAttribute::kClientId);
+  // It ends with its expiry; Purge frees it.
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "x", kNow - 10), kNow + 3600), std::nullopt);
+  EXPECT_EQ(list.Purge(kNow + 3600), 2u);
+  EXPECT_EQ(list.attribute_entries(), 0u);
+}
+
+TEST(DenylistTest, ReAddingAnAttributeKeepsTheLaterOfEachTime) {
+  const Denylist::Key key = Denylist::AttributeKeyFor(RevokedAttribute::kSub, "i", "alice");
+  Denylist list(64);
+  EXPECT_TRUE(*list.Add(key, kNow + 100, kNow, kNow));
+  EXPECT_FALSE(*list.Add(key, kNow + 50, kNow, kNow - 10));  // nothing later: nothing new
+  EXPECT_TRUE(*list.Add(key, kNow + 50, kNow, kNow + 5));    // a later issue time
+  EXPECT_EQ(list.Find(key, kNow), (Denylist::Entry{kNow + 100, kNow + 5}));
+  EXPECT_EQ(list.attribute_entries(), 1u);
+  EXPECT_EQ(list.size(), 1u);
+  // One token's entries are not attribute entries, and no token key equals an attribute key.
+  ASSERT_TRUE(list.Add(KeyN(1), kNow + 10, kNow).ok());
+  EXPECT_EQ(list.attribute_entries(), 1u);
+  EXPECT_NE(Denylist::AttributeKeyFor(RevokedAttribute::kSub, "i", "alice"),
+            Denylist::AttributeKeyFor(RevokedAttribute::kSid, "i", "alice"));
+  EXPECT_NE(Denylist::AttributeKeyFor(RevokedAttribute::kSub, "ia", "lice"),
+            Denylist::AttributeKeyFor(RevokedAttribute::kSub, "i", "alice"));
 }
 
 TEST(DenylistTest, ReadersNeverSeeTornEntriesWhileWritersChurn) {

@@ -169,6 +169,44 @@ TEST(ValidatorTest, RevokedTokenIsRejectedOnACacheHit) {
   EXPECT_TRUE(r.cache_hit);
 }
 
+// A logged-out session (or a revoked subject or client) ends every token of it issued until
+// the revocation's time, on cache hits as on misses; later tokens and other sessions stand.
+TEST(ValidatorTest, AttributeRevocationEndsASessionsTokensOnHitsAndMisses) {
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const auto token = [](std::string_view sid, int64_t iat, std::string_view extra = "") {
+    return MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                   base::StrCat(R"({"iss":"https://issuer.example","sub":"user-1","sid":")", sid,
+                                R"(","iat":)", iat, R"(,"exp":)", kNow + 3600, extra, "}"),
+                   "a");
+  };
+  const std::string before = token("s-1", kNow - 60);
+  const std::string after = token("s-1", kNow + 1);
+  const std::string other = token("s-2", kNow - 60);
+  ASSERT_EQ(v->Validate(before, kNow, scratch, r), Error::kOk);
+  ASSERT_EQ(v->Validate(before, kNow, scratch, r), Error::kOk);
+  ASSERT_TRUE(r.cache_hit);
+  ASSERT_TRUE(
+      v->Revoke(Denylist::AttributeKeyFor(RevokedAttribute::kSid, "https://issuer.example", "s-1"),
+                kNow + 7200, kNow, /*issued_until=*/kNow)
+          .ok());
+  EXPECT_EQ(v->Validate(before, kNow + 2, scratch, r), Error::kRevoked);  // a cache hit
+  EXPECT_TRUE(r.cache_hit);
+  EXPECT_NE(r.detail.find("session"), std::string_view::npos) << r.detail;
+  EXPECT_EQ(v->Validate(after, kNow + 2, scratch, r), Error::kOk);  // issued after: stands
+  EXPECT_EQ(v->Validate(other, kNow + 2, scratch, r), Error::kOk);
+  // Revoking the subject ends both sessions' earlier tokens, and never becomes cached.
+  ASSERT_TRUE(v->Revoke(Denylist::AttributeKeyFor(RevokedAttribute::kSub, "https://issuer.example",
+                                                  "user-1"),
+                        kNow + 7200, kNow, kNow)
+                  .ok());
+  EXPECT_EQ(v->Validate(other, kNow + 2, scratch, r), Error::kRevoked);
+  EXPECT_EQ(v->Validate(token("s-3", kNow - 5), kNow + 2, scratch, r), Error::kRevoked);  // a miss
+  EXPECT_FALSE(r.cache_hit);
+  EXPECT_EQ(v->Validate(after, kNow + 2, scratch, r), Error::kOk);
+}
+
 TEST(ValidatorTest, RevocationCoversAReencodedEcdsaSignature) {
   // s -> n - s gives a second valid signature, hence a second token string. Without a jti the
   // revocation key is the signing input, so the copy is revoked too.

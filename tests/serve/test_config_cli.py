@@ -168,16 +168,21 @@ def test_help(tokenwarden_bin):
     assert "usage: tokenwarden serve" in out and "--config" in out and "SIGHUP" in out
 
 
-def test_port_in_use_exits_1(tokenwarden_bin, world, tmp_path):
+@pytest.mark.parametrize("admin", [False, True], ids=["listen", "admin_listen"])
+def test_port_in_use_exits_1(tokenwarden_bin, world, tmp_path, admin):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
-        port = taken.getsockname()[1]
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
         path = tmp_path / "tw.json"
-        path.write_text(json.dumps(world.config()))
-        code, out, err = run(tokenwarden_bin, "--config", str(path), "--listen", f"127.0.0.1:{port}")
+        if admin:  # the admin listener's address (admin.listen) is the one taken
+            path.write_text(json.dumps(world.config(admin={"listen": [address]})))
+            code, out, err = run(tokenwarden_bin, "--config", str(path))
+        else:
+            path.write_text(json.dumps(world.config()))
+            code, out, err = run(tokenwarden_bin, "--config", str(path), "--listen", address)
     assert code == 1, (code, err)
-    assert f"127.0.0.1:{port}" in err, err
+    assert f"listen {address}: Address already in use" in err, err
     assert "listening on" not in err
 
 

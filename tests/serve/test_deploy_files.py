@@ -117,6 +117,14 @@ def listen_port(config: dict) -> int:
     return int(address.rsplit(":", 1)[1])
 
 
+def admin_port(config: dict) -> int | None:
+    """The port of the admin listener (admin.listen), None without one."""
+    if "admin" not in config:
+        return None
+    (address,) = config["admin"]["listen"]
+    return int(address.rsplit(":", 1)[1])
+
+
 # --------------------------------------------------------------------------
 # YAML and JSON syntax
 # --------------------------------------------------------------------------
@@ -267,12 +275,21 @@ def check_tokenwarden_pod(pod: dict, config: dict, configmap_name: str) -> None:
     log_dir = str(Path(config["denylist"]["log"]).parent)
     mount, volume = mount_for(spec, ctr, config["denylist"]["log"])
     assert mount["mountPath"] == log_dir and not mount.get("readOnly")
-    # Probes reach the listening port.
+    # Probes reach the port that serves their path: /readyz is an admin route, served only on
+    # the admin port when there is one; /healthz on the public port, where the traffic is.
     port = listen_port(config)
     (named,) = [p for p in ctr["ports"] if p["containerPort"] == port]
-    for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
-        assert ctr[probe]["httpGet"]["path"] == path
-        assert ctr[probe]["httpGet"]["port"] in (port, named["name"])
+    ready_port = admin_port(config) or port
+    (ready_named,) = [p for p in ctr["ports"] if p["containerPort"] == ready_port]
+    for probe, path, where in (("readinessProbe", "/readyz", ready_named),
+                               ("livenessProbe", "/healthz", named),
+                               ("startupProbe", "/readyz", ready_named)):
+        if probe in ctr:
+            assert ctr[probe]["httpGet"]["path"] == path
+            assert ctr[probe]["httpGet"]["port"] in (where["containerPort"], where["name"]), probe
+    annotations = pod["metadata"].get("annotations", {})
+    if "prometheus.io/port" in annotations:
+        assert int(annotations["prometheus.io/port"]) == ready_port, "/metrics is not there"
     # Workers: the default (one per node CPU) ignores the container's share.
     assert 1 <= config["workers"] <= max(1, round(cpu_cores(ctr["resources"]["limits"]["cpu"])))
     assert "memory" in ctr["resources"]["limits"]
@@ -291,6 +308,8 @@ def test_deployment():
     labels = pod["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert config["listen"] == ["0.0.0.0:8080"]
+    # The kubelet and Prometheus reach the admin port at the pod's address.
+    assert config["admin"]["listen"] == ["0.0.0.0:9091"]
 
 
 def test_statefulset_pod_is_the_deployments():
@@ -315,6 +334,9 @@ def test_services_and_budget_select_the_pods():
         service = k8s("service.yaml", "Service", name)
         assert service["spec"]["selector"].items() <= labels.items()
         assert {p["targetPort"] for p in service["spec"]["ports"]} <= container_ports
+        # No Service leads to /metrics and /readyz: gateways and callers see the public port.
+        assert "admin" not in {p["targetPort"] for p in service["spec"]["ports"]}
+        assert 9091 not in {p["port"] for p in service["spec"]["ports"]}
     budget = k8s("poddisruptionbudget.yaml", "PodDisruptionBudget")
     assert budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
     assert budget["spec"]["maxUnavailable"] == 1
@@ -380,6 +402,14 @@ def test_envoy_ext_authz():
     (http_options,) = options.values()
     idle = http_options["common_http_protocol_options"]["idle_timeout"]
     assert int(idle.rstrip("s")) * 1000 < deploy_config()["limits"]["idle_timeout_ms"]
+    # Envoy health-checks /readyz where tokenwarden serves it: the admin port.
+    cluster = clusters[service["server_uri"]["cluster"]]
+    (check,) = cluster["health_checks"]
+    assert check["http_health_check"]["path"] == "/readyz"
+    for group in cluster["load_assignment"]["endpoints"]:
+        for endpoint in group["lb_endpoints"]:
+            assert endpoint["endpoint"]["health_check_config"]["port_value"] == \
+                admin_port(deploy_config())
 
 
 # --------------------------------------------------------------------------

@@ -457,6 +457,8 @@ TEST(ConfigTest, ParsesTheExample) {
   EXPECT_EQ(config->clients[0].secret.scheme, SecretHash::Scheme::kSha256);
   EXPECT_EQ(config->clients[1].secret.scheme, SecretHash::Scheme::kPbkdf2Sha256);
   EXPECT_TRUE(config->bearer_callers.has_value());
+  ASSERT_TRUE(config->admin.has_value());
+  EXPECT_EQ(config->admin->listen, std::vector<std::string>{"127.0.0.1:9091"});
   EXPECT_EQ(config->denylist.log_path, TW_SOURCE_DIR "/examples/serve/revocations.log");
   ASSERT_EQ(config->protected_resources.size(), 1u);
   EXPECT_EQ(config->protected_resources[0].metadata_url,
@@ -714,6 +716,90 @@ INSTANTIATE_TEST_SUITE_P(
                   "listen[1]: bad address \"127.0.0.1:000080\": the port", true}),
     TestName);
 
+// --- admin: the admin routes' own listener ---------------------------------------------------
+
+std::string Admin(std::string_view listen, std::string_view admin_listen) {
+  return Config(R"("listen": [)" + std::string(listen) + R"(], "admin": {"listen": [)" +
+                std::string(admin_listen) + "]}");
+}
+
+TEST(ConfigTest, AdminReadsItsAddresses) {
+  absl::StatusOr<ServerConfig> config = Parse(Admin(R"("0.0.0.0:8080")", R"("127.0.0.1:9091",)"
+                                                                         R"( "[::1]:9091")"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->admin.has_value());
+  EXPECT_EQ(config->admin->listen, (std::vector<std::string>{"127.0.0.1:9091", "[::1]:9091"}));
+  EXPECT_EQ(config->listen, std::vector<std::string>{"0.0.0.0:8080"});
+  absl::StatusOr<ServerConfig> without = Parse(Config());
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_FALSE(without->admin.has_value());  // one listener for every route
+}
+
+// Ports that cannot meet: another port, port 0 (each socket picks its own), another family
+// (IPv6 sockets are IPV6_V6ONLY), another host on the same port.
+TEST(ConfigTest, AdminAcceptsAddressesThatTakeNoPublicPort) {
+  for (const std::string& json : {
+           Admin(R"("127.0.0.1:8080")", R"("127.0.0.1:8081")"),
+           Admin(R"("127.0.0.1:0")", R"("127.0.0.1:0")"),
+           Admin(R"("0.0.0.0:8080")", R"("[::1]:8080")"),
+           Admin(R"("[::]:8080")", R"("127.0.0.1:8080")"),
+           Admin(R"("127.0.0.1:8080")", R"("127.0.0.2:8080")"),
+       }) {
+    absl::StatusOr<ServerConfig> config = Parse(json);
+    EXPECT_TRUE(config.ok()) << json << ": " << config.status();
+  }
+}
+
+constexpr std::string_view kOwnAddress = ": the admin routes need an address of their own";
+
+INSTANTIATE_TEST_SUITE_P(
+    Admin, ConfigRejectTest,
+    testing::Values(
+        BadConfig{"SamePort", Admin(R"("127.0.0.1:8080")", R"("127.0.0.1:8080")"),
+                  "admin.listen[0]: \"127.0.0.1:8080\" takes the port of listen[0] "
+                  "\"127.0.0.1:8080\"" +
+                      std::string(kOwnAddress)},
+        // Every interface includes the loopback one, whichever side has it.
+        BadConfig{"PublicOnEveryInterface",
+                  Admin(R"("[::1]:1", "0.0.0.0:8080")", R"("127.0.0.1:9091", "127.0.0.1:8080")"),
+                  "admin.listen[1]: \"127.0.0.1:8080\" takes the port of listen[1] "
+                  "\"0.0.0.0:8080\"" +
+                      std::string(kOwnAddress)},
+        BadConfig{"AdminOnEveryInterface", Admin(R"("127.0.0.1:8080")", R"("0.0.0.0:8080")"),
+                  "admin.listen[0]: \"0.0.0.0:8080\" takes the port of listen[0] "
+                  "\"127.0.0.1:8080\"" +
+                      std::string(kOwnAddress)},
+        // One IPv6 host however it is spelt.
+        BadConfig{"SameIpv6Host", Admin(R"("[::1]:8080")", R"("[0:0::1]:8080")"),
+                  "admin.listen[0]: \"[0:0::1]:8080\" takes the port of listen[0] "
+                  "\"[::1]:8080\"" +
+                      std::string(kOwnAddress)},
+        // The default listen counts too.
+        BadConfig{"DefaultListen", Config(R"("admin": {"listen": ["127.0.0.1:8080"]})"),
+                  "admin.listen[0]: \"127.0.0.1:8080\" takes the port of listen[0] "
+                  "\"127.0.0.1:8080\"" +
+                      std::string(kOwnAddress)},
+        // admin.listen is read by the rules of the top-level listen.
+        BadConfig{"HostName", Config(R"("admin": {"listen": ["localhost:9091"]})"),
+                  "admin.listen[0]: bad address \"localhost:9091\": the host must be an IPv4 "
+                  "address or a bracketed IPv6 address"},
+        BadConfig{"BadPort", Config(R"("admin": {"listen": ["127.0.0.1:1", "127.0.0.1:99999"]})"),
+                  "admin.listen[1]: bad address \"127.0.0.1:99999\": the port must be a number "
+                  "from 0 to 65535"},
+        BadConfig{"Duplicate", Config(R"("admin": {"listen": ["127.0.0.1:1", "127.0.0.1:1"]})"),
+                  "admin.listen[1]: duplicate address \"127.0.0.1:1\""},
+        BadConfig{"Empty", Config(R"("admin": {"listen": []})"),
+                  "admin.listen: must be a non-empty array of strings"},
+        BadConfig{"String", Config(R"("admin": {"listen": "127.0.0.1:9091"})"),
+                  "admin.listen: must be a non-empty array of strings"},
+        BadConfig{"NoListen", Config(R"("admin": {})"), "admin.listen: required field is missing"},
+        BadConfig{"UnknownField",
+                  Config(R"("admin": {"listen": ["127.0.0.1:9091"], "port": 9091})"),
+                  "admin: unknown field \"port\""},
+        BadConfig{"NotAnObject", Config(R"("admin": "127.0.0.1:9091")"),
+                  "admin: must be an object"}),
+    TestName);
+
 std::string ClaimHeaders(std::string_view members) {
   return Config(R"("claim_headers": {)" + std::string(members) + "}");
 }
@@ -954,6 +1040,51 @@ TEST(ConfigTest, DpopRefusals) {
            {Config(R"("client_certificate": {"format": "pem"})"), "header"},
            {Config(R"("client_certificate": {"header": "X Bad"})"), "header name"},
            {Config(R"("client_certificate": {"header": "X-C", "format": "der"})"), "xfcc"}}) {
+    absl::StatusOr<ServerConfig> config = Parse(json);
+    ASSERT_FALSE(config.ok()) << json;
+    EXPECT_NE(Message(config).find(message), std::string::npos) << Message(config);
+  }
+}
+
+// --- logout at the edge (issue 22) --------------------------------------------------------
+
+TEST(ConfigTest, LogoutAndAttributeRevocationFields) {
+  absl::StatusOr<ServerConfig> config = Parse(Config(
+      R"("backchannel_logout": {"path": "/oidc/logout", "max_age_seconds": 120},
+         "clients": [{"id": "ops", "secret_hash": ")" +
+          HashSecret("s", 0) + R"(", "revoke_by_attribute": true}])",
+      R"("max_token_lifetime_seconds": 3600,
+         "backchannel_logout": {"client_ids": ["rp-1", "rp-2"]})"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->backchannel_logout.path, "/oidc/logout");
+  EXPECT_EQ(config->backchannel_logout.max_age_seconds, 120);
+  EXPECT_EQ(config->issuers[0].max_token_lifetime_seconds, 3600);
+  ASSERT_TRUE(config->issuers[0].backchannel_logout.has_value());
+  EXPECT_EQ(config->issuers[0].backchannel_logout->client_ids,
+            (std::vector<std::string>{"rp-1", "rp-2"}));
+  EXPECT_TRUE(config->clients[0].revoke_by_attribute);
+  // Defaults: a day, no logouts accepted, the standard path.
+  config = Parse(Config());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->issuers[0].max_token_lifetime_seconds, 86400);
+  EXPECT_FALSE(config->issuers[0].backchannel_logout.has_value());
+  EXPECT_EQ(config->backchannel_logout.path, "/backchannel-logout");
+}
+
+TEST(ConfigTest, LogoutRefusals) {
+  const std::string hash = HashSecret("s", 0);
+  for (const auto& [json, message] : std::vector<std::pair<std::string, std::string>>{
+           {Config("", R"("backchannel_logout": {})"), "client_ids"},
+           {Config("", R"("backchannel_logout": {"client_ids": []})"), "client_ids"},
+           {Config("", R"("max_token_lifetime_seconds": 10)"), "max_token_lifetime_seconds"},
+           {Config(R"("backchannel_logout": {"path": "/validate"})"), "another endpoint"},
+           {Config(R"("backchannel_logout": {"path": "/validate/x"})"), "another endpoint"},
+           {Config(R"("backchannel_logout": {"path": "logout"})"), "starting with '/'"},
+           {Config(R"("backchannel_logout": {"path": "/a?b"})"), "without query"},
+           {Config(R"("backchannel_logout": {"max_age_seconds": 1})"), "max_age_seconds"},
+           {Config(R"("clients": [{"id": "ops", "secret_hash": ")" + hash +
+                   R"(", "audiences": ["api"], "revoke_by_attribute": true}])"),
+            "cannot go with audiences"}}) {
     absl::StatusOr<ServerConfig> config = Parse(json);
     ASSERT_FALSE(config.ok()) << json;
     EXPECT_NE(Message(config).find(message), std::string::npos) << Message(config);

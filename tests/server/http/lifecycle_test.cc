@@ -175,6 +175,47 @@ TEST_F(HttpLifecycleTest, StopIsIdempotentAndThreadSafe) {
   EXPECT_EQ(server_->Stats().open_connections, 0u);
 }
 
+// Drain closes the listeners and lets the in-flight request finish without waiting; the Stop
+// that follows only joins: its own timeout of 0 must not cut the request short.
+TEST_F(HttpLifecycleTest, DrainThenStopLetsTheRequestInFlightFinish) {
+  StartServer();
+  TestClient client(port_);
+  std::optional<RawResponse> response;
+  std::thread reader([&] {
+    ASSERT_TRUE(client.Send(Get("/sleep")));
+    response = client.ReadResponse();
+  });
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(2);
+  while (!sleeping_.load() && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(sleeping_.load());
+  server_->Drain(2000);  // returns at once
+  EXPECT_TRUE(WaitUntilRefused(port_));
+  server_->Drain(0);  // a second Drain changes nothing
+  server_->Stop(0);
+  reader.join();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "GET /sleep ");
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST(HttpServerCreateTest, DrainBeforeStartDoesNothing) {
+  ServerOptions options;
+  options.listen = {"127.0.0.1:0"};
+  auto server = HttpServer::Create(options, Ignore);
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Drain(100);  // not running: nothing to drain, and Start still works
+  (*server)->Start();
+  TestClient client(FirstPort(**server));
+  ASSERT_TRUE(client.Send(Get("/")));
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  (*server)->Stop(0);
+}
+
 TEST_F(HttpLifecycleTest, DestructorStopsRunningServer) {
   StartServer();
   TestClient client(port_);

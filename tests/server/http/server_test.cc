@@ -213,6 +213,34 @@ TEST_F(HttpServerBasicTest, TwoWorkersBothServe) {
   EXPECT_EQ(workers, (std::set<std::string>{"0", "1"}));
 }
 
+// first_worker numbers a second server's workers after the first one's: the handler and the
+// Completion both see the shifted index (serve's admin listener shares per-worker state).
+TEST_F(HttpServerBasicTest, FirstWorkerShiftsTheWorkerIndex) {
+  ServerOptions options;
+  options.listen = {"127.0.0.1:0"};
+  options.first_worker = 3;
+  std::atomic<int> completed_on{-1};
+  auto server = HttpServer::Create(
+      options,
+      [](const Request& request, Response& response) {
+        response.body = std::to_string(request.worker);
+      },
+      [&completed_on](int worker, const Request*, const Response&, uint64_t) {
+        completed_on = worker;
+      });
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Start();
+  TestClient client(FirstPort(**server));
+  ASSERT_TRUE(client.Send(Get("/")));
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->body, "3");
+  (*server)->Stop(0);  // the Completion has run once Stop joined the worker
+  EXPECT_EQ(completed_on.load(), 3);
+  options.first_worker = -1;
+  EXPECT_FALSE(HttpServer::Create(options, [](const Request&, Response&) {}).ok());
+}
+
 // The Date header comes from the injected clock (RFC 9110 IMF-fixdate), follows it across
 // seconds, and is never read from time().
 TEST_F(HttpServerBasicTest, DateHeaderFollowsTheInjectedClock) {
@@ -223,9 +251,8 @@ TEST_F(HttpServerBasicTest, DateHeaderFollowsTheInjectedClock) {
   auto server =
       HttpServer::Create(options, [](const Request&, Response& response) { response.body = "ok"; });
   ASSERT_TRUE(server.ok()) << server.status();
-  const std::string bound = (*server)->BoundAddresses().at(0);
   (*server)->Start();
-  TestClient client(static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1))));
+  TestClient client(FirstPort(**server));
   ASSERT_TRUE(client.Send(Get("/")));
   std::optional<RawResponse> first = client.ReadResponse();
   ASSERT_TRUE(first.has_value());

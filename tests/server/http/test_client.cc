@@ -273,6 +273,11 @@ void HttpServerTest::StartServer(const Limits& limits, int workers) {
   server_->Start();
 }
 
+uint16_t FirstPort(const HttpServer& server) {
+  const std::string bound = server.BoundAddresses().at(0);
+  return static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+}
+
 std::vector<CompletionRecord> HttpServerTest::Completions() {
   std::lock_guard<std::mutex> lock(mu_);
   return completions_;

@@ -66,6 +66,10 @@ std::string Get(std::string_view target, std::string_view extra_headers = "");
 // Post returns an HTTP/1.1 POST for `target` with `body` and its Content-Length.
 std::string Post(std::string_view target, std::string_view body);
 
+// FirstPort is the port of `server`'s first bound address, for tests that create their own
+// server on port 0.
+uint16_t FirstPort(const HttpServer& server);
+
 // CompletionRecord is what the fixture's Completion saw.
 struct CompletionRecord {
   int worker = 0;

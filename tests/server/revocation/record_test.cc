@@ -34,41 +34,62 @@ TEST(RevocationRecordTest, RoundTrips) {
     for (const int64_t expires_at :
          {kNow, int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{10}, INT64_MAX, INT64_MIN}) {
       std::string record = "prefix|";
-      AppendRecord(key, expires_at, record);
+      AppendRecord({key, {expires_at}}, record);
       ASSERT_TRUE(record.starts_with("prefix|")) << record;  // appended, not replaced
       const std::string line = record.substr(7);
       EXPECT_EQ(line, base::HexEncode(key) + " " + std::to_string(expires_at) + "\n");
       ASSERT_TRUE(line.ends_with('\n'));
-      Denylist::Key parsed_key{};
-      int64_t parsed_expiry = 12345;
-      ASSERT_TRUE(
-          ParseRecord(std::string_view(line).substr(0, line.size() - 1), parsed_key, parsed_expiry))
-          << line;
-      EXPECT_EQ(parsed_key, key) << line;
-      EXPECT_EQ(parsed_expiry, expires_at) << line;
+      Revocation parsed{{}, {12345, 6789}};
+      ASSERT_TRUE(ParseRecord(std::string_view(line).substr(0, line.size() - 1), parsed)) << line;
+      EXPECT_EQ(parsed, (Revocation{key, {expires_at}})) << line;
     }
   }
 }
 
+// An attribute revocation's record carries the issue time it covers, and reads back so.
+TEST(RevocationRecordTest, AttributeRecordsRoundTrip) {
+  const Denylist::Key key =
+      Denylist::AttributeKeyFor(RevokedAttribute::kSid, "https://issuer.example", "s-1");
+  for (const int64_t issued_until : {kNow, int64_t{0}, int64_t{-5}, INT64_MAX - 1}) {
+    const Revocation revocation{key, {kNow + 3600, issued_until}};
+    const std::string text = RecordText(revocation);
+    EXPECT_EQ(text, base::HexEncode(key) + " " + std::to_string(kNow + 3600) + " " +
+                        std::to_string(issued_until));
+    Revocation parsed;
+    ASSERT_TRUE(ParseRecord(text, parsed)) << text;
+    EXPECT_EQ(parsed, revocation);
+  }
+  // kAnyTime is spelled by leaving the field out, never written out; other spellings fail.
+  const std::string hex = base::HexEncode(key);
+  Revocation parsed;
+  for (const std::string& bad :
+       {hex + " 1700000100 9223372036854775807", hex + " 1700000100 ", hex + " 1700000100  7",
+        hex + " 1700000100 07", hex + " 1700000100 7 8", hex + " 1700000100 x"}) {
+    EXPECT_FALSE(ParseRecord(bad, parsed)) << bad;
+  }
+}
+
 TEST(RevocationRecordTest, ParsesTheCanonicalSpelling) {
-  Denylist::Key key{};
-  int64_t expires_at = 0;
+  Revocation r;
   const std::string hex(64, 'a');
-  ASSERT_TRUE(ParseRecord(hex + " 1700000100", key, expires_at));
-  EXPECT_EQ(expires_at, 1700000100);
+  ASSERT_TRUE(ParseRecord(hex + " 1700000100", r));
+  EXPECT_EQ(r.entry.expires_at, 1700000100);
+  EXPECT_EQ(r.entry.issued_until, Denylist::kAnyTime);
   Denylist::Key expected;
   expected.fill(0xaa);
-  EXPECT_EQ(key, expected);
+  EXPECT_EQ(r.key, expected);
   const std::string digits = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-  ASSERT_TRUE(ParseRecord(digits + " -9223372036854775808", key, expires_at));
-  EXPECT_EQ(expires_at, INT64_MIN);
-  EXPECT_EQ(key[0], 0x01);
-  EXPECT_EQ(key[7], 0xef);
-  EXPECT_EQ(key[31], 0xef);
-  ASSERT_TRUE(ParseRecord(digits + " 0", key, expires_at));
-  EXPECT_EQ(expires_at, 0);
-  ASSERT_TRUE(ParseRecord(digits + " 9223372036854775807", key, expires_at));
-  EXPECT_EQ(expires_at, INT64_MAX);
+  ASSERT_TRUE(ParseRecord(digits + " -9223372036854775808", r));
+  EXPECT_EQ(r.entry.expires_at, INT64_MIN);
+  EXPECT_EQ(r.key[0], 0x01);
+  EXPECT_EQ(r.key[7], 0xef);
+  EXPECT_EQ(r.key[31], 0xef);
+  ASSERT_TRUE(ParseRecord(digits + " 0", r));
+  EXPECT_EQ(r.entry.expires_at, 0);
+  ASSERT_TRUE(ParseRecord(digits + " 9223372036854775807", r));
+  EXPECT_EQ(r.entry.expires_at, INT64_MAX);
+  ASSERT_TRUE(ParseRecord(digits + " 1700000100 1699990000", r));
+  EXPECT_EQ(r.entry, (Denylist::Entry{1700000100, 1699990000}));
 }
 
 TEST(RevocationRecordTest, RefusesEveryOtherSpelling) {
@@ -117,29 +138,27 @@ TEST(RevocationRecordTest, RefusesEveryOtherSpelling) {
       hex + " 100000000000000000000",               // 21 digits
       hex.substr(0, 62) + "zz 1700000100",          // not hex
       hex.substr(0, 62) + "g0 1700000100",          // not hex
-      hex + " 1700000100 " + hex + " 1700000100",   // two records
+      hex + " 1700000100 1 " + hex,                 // two records
       hex + " 1700000100\n" + hex + " 1700000100",  // two lines
   };
   for (const std::string& line : bad) {
-    Denylist::Key parsed_key{};
-    int64_t parsed_expiry = 0;
-    EXPECT_FALSE(ParseRecord(line, parsed_key, parsed_expiry)) << '"' << line << '"';
+    Revocation parsed;
+    EXPECT_FALSE(ParseRecord(line, parsed)) << '"' << line << '"';
   }
   // The same lines with a good number parse: the refusals above are about the spelling.
-  Denylist::Key parsed_key{};
-  int64_t parsed_expiry = 0;
-  EXPECT_TRUE(ParseRecord(hex + " 1700000100", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_key, key);
-  EXPECT_TRUE(ParseRecord(hex + " 7", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_expiry, 7);
-  EXPECT_TRUE(ParseRecord(hex + " -7", parsed_key, parsed_expiry));
-  EXPECT_EQ(parsed_expiry, -7);
+  Revocation parsed;
+  EXPECT_TRUE(ParseRecord(hex + " 1700000100", parsed));
+  EXPECT_EQ(parsed.key, key);
+  EXPECT_TRUE(ParseRecord(hex + " 7", parsed));
+  EXPECT_EQ(parsed.entry.expires_at, 7);
+  EXPECT_TRUE(ParseRecord(hex + " -7", parsed));
+  EXPECT_EQ(parsed.entry.expires_at, -7);
 }
 
 TEST(RevocationRecordTest, RecordTextIsTheLineWithoutItsNewline) {
   std::string line;
-  AppendRecord(KeyN(2), kNow, line);
-  EXPECT_EQ(RecordText(KeyN(2), kNow) + "\n", line);
+  AppendRecord({KeyN(2), {kNow}}, line);
+  EXPECT_EQ(RecordText({KeyN(2), {kNow}}) + "\n", line);
 }
 
 }  // namespace

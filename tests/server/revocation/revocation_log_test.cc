@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "base/hex.h"
+#include "base/str_cat.h"
 #include "core/denylist.h"
 
 namespace tokenwarden::server::revocation {
@@ -79,8 +80,8 @@ TEST_F(RevocationLogTest, AppendThenReopenRestoresEntries) {
     Denylist denylist(64);
     auto log = Open(denylist, kNow);
     ASSERT_TRUE(log.ok()) << log.status();
-    ASSERT_TRUE((*log)->Append(KeyN(1), kNow + 100).ok());
-    ASSERT_TRUE((*log)->Append(KeyN(2), INT64_MAX).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(1), {kNow + 100}}).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(2), {INT64_MAX}}).ok());
     EXPECT_EQ((*log)->lines(), 2u);
   }
   EXPECT_EQ(Read(), std::string(kHeader) + Line(1, kNow + 100) + Line(2, INT64_MAX));
@@ -117,7 +118,7 @@ TEST_F(RevocationLogTest, DropsExpiredEntriesAndCompactsAtOpen) {
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   // Appends after the compaction go to the new file.
-  ASSERT_TRUE((*log)->Append(KeyN(5), kNow + 30).ok());
+  ASSERT_TRUE((*log)->Append({KeyN(5), {kNow + 30}}).ok());
   EXPECT_TRUE(Read().ends_with(Line(5, kNow + 30)));
 }
 
@@ -142,7 +143,7 @@ TEST_F(RevocationLogTest, ToleratesTornTail) {
     EXPECT_EQ(std::count(warnings.begin(), warnings.end(), '\n'), 1);
     EXPECT_EQ((*log)->lines(), 1u);
     EXPECT_EQ(Read(), good);
-    ASSERT_TRUE((*log)->Append(KeyN(3), kNow + 10).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(3), {kNow + 10}}).ok());
   }
   EXPECT_EQ(Read(), good + Line(3, kNow + 10));
   Denylist fresh(64);
@@ -280,7 +281,7 @@ TEST_F(RevocationLogTest, MaybeCompactFollowsTheThreshold) {
   // 1100 short-lived and 10 long-lived revocations.
   for (int i = 0; i < 1110; ++i) {
     const int64_t expires_at = i < 1100 ? kNow + 10 : kNow + 1000;
-    ASSERT_TRUE((*log)->Append(KeyN(i), expires_at).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(i), {expires_at}}).ok());
     ASSERT_TRUE(denylist.Add(KeyN(i), expires_at, kNow).ok());
   }
   absl::StatusOr<bool> compacted = (*log)->MaybeCompact(denylist, kNow);
@@ -292,7 +293,7 @@ TEST_F(RevocationLogTest, MaybeCompactFollowsTheThreshold) {
   ASSERT_TRUE(compacted.ok()) << compacted.status();
   EXPECT_TRUE(*compacted);
   EXPECT_EQ((*log)->lines(), 10u);
-  ASSERT_TRUE((*log)->Append(KeyN(5000), kNow + 1000).ok());
+  ASSERT_TRUE((*log)->Append({KeyN(5000), {kNow + 1000}}).ok());
   EXPECT_EQ((*log)->lines(), 11u);
   log->reset();
 
@@ -310,12 +311,12 @@ TEST_F(RevocationLogTest, MaybeCompactNeedsAThousandLines) {
   auto log = Open(denylist, kNow);
   ASSERT_TRUE(log.ok()) << log.status();
   for (int i = 0; i < 1023; ++i) {
-    ASSERT_TRUE((*log)->Append(KeyN(i), kNow + 10).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(i), {kNow + 10}}).ok());
   }
   absl::StatusOr<bool> compacted = (*log)->MaybeCompact(denylist, kNow + 20);
   ASSERT_TRUE(compacted.ok());
   EXPECT_FALSE(*compacted);  // every line is dead, but there are only 1023
-  ASSERT_TRUE((*log)->Append(KeyN(2000), kNow + 1000).ok());
+  ASSERT_TRUE((*log)->Append({KeyN(2000), {kNow + 1000}}).ok());
   compacted = (*log)->MaybeCompact(denylist, kNow + 20);
   ASSERT_TRUE(compacted.ok());
   EXPECT_TRUE(*compacted);
@@ -350,7 +351,7 @@ TEST_F(RevocationLogTest, ConcurrentAppendsAndCompactions) {
     ASSERT_TRUE(log.ok()) << log.status();
     RevocationLog& shared = **log;
     for (int n = 0; n < kOld; ++n) {
-      ASSERT_TRUE(shared.Append(KeyN(n), kNow + 10).ok());
+      ASSERT_TRUE(shared.Append({KeyN(n), {kNow + 10}}).ok());
       ASSERT_TRUE(denylist.Add(KeyN(n), kNow + 10, kNow).ok());
     }
     std::atomic<int> failures{0};
@@ -361,7 +362,7 @@ TEST_F(RevocationLogTest, ConcurrentAppendsAndCompactions) {
         for (int i = 0; i < kPerThread; ++i) {
           const int n = kOld + t * kPerThread + i;
           // As the routes do: durable first, then visible.
-          if (!shared.Append(KeyN(n), kNow + 100).ok()) {
+          if (!shared.Append({KeyN(n), {kNow + 100}}).ok()) {
             failures.fetch_add(1);
           }
           if (i % 10 == 0) {
@@ -396,17 +397,50 @@ TEST_F(RevocationLogTest, ConcurrentAppendsAndCompactions) {
   EXPECT_EQ(fresh.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
+// Attribute revocations are durable with their issue time, and a compaction keeps one line
+// per key with the later of each time.
+TEST_F(RevocationLogTest, AttributeRevocationsReplayAndCompactWithTheirIssueTime) {
+  const Denylist::Key sid = Denylist::AttributeKeyFor(RevokedAttribute::kSid, "i", "s-1");
+  {
+    Denylist denylist(4096);
+    auto log = Open(denylist, kNow);
+    ASSERT_TRUE(log.ok()) << log.status();
+    ASSERT_TRUE((*log)->Append({sid, {kNow + 3600, kNow - 10}}).ok());
+    ASSERT_TRUE((*log)->Append({sid, {kNow + 1800, kNow}}).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(1), {kNow + 100}}).ok());
+  }
+  Denylist replayed(4096);
+  auto log = Open(replayed, kNow);
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(replayed.Find(sid, kNow), (Denylist::Entry{kNow + 3600, kNow}));
+  EXPECT_EQ(replayed.attribute_entries(), 1u);
+  EXPECT_TRUE(replayed.Contains(KeyN(1), kNow));
+  // Enough expired lines to compact; the attribute line survives, merged.
+  for (int i = 0; i < 2100; ++i) {
+    ASSERT_TRUE((*log)->Append({KeyN(100 + i), {kNow + 1}}).ok());
+  }
+  ASSERT_TRUE((*log)->Append({sid, {kNow + 3600, kNow - 20}}).ok());
+  absl::StatusOr<bool> compacted = (*log)->MaybeCompact(replayed, kNow + 5);
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  EXPECT_TRUE(*compacted);
+  const std::string text = Read();
+  EXPECT_NE(text.find(base::StrCat(base::HexEncode(sid), " ", kNow + 3600, " ", kNow, "\n")),
+            std::string::npos)
+      << text;
+  EXPECT_EQ((*log)->lines(), 2u);
+}
+
 TEST_F(RevocationLogTest, AppendAllWritesEveryEntryInOrder) {
-  const std::vector<RevocationLog::Entry> entries = {
-      {KeyN(1), kNow + 100}, {KeyN(2), INT64_MAX}, {KeyN(3), kNow + 5}};
+  const std::vector<Revocation> entries = {
+      {KeyN(1), {kNow + 100}}, {KeyN(2), {INT64_MAX}}, {KeyN(3), {kNow + 5}}};
   {
     Denylist denylist(64);
     auto log = Open(denylist, kNow);
     ASSERT_TRUE(log.ok()) << log.status();
-    ASSERT_TRUE((*log)->Append(KeyN(0), kNow + 7).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(0), {kNow + 7}}).ok());
     ASSERT_TRUE((*log)->AppendAll(entries).ok());
     EXPECT_EQ((*log)->lines(), 4u);
-    ASSERT_TRUE((*log)->Append(KeyN(4), kNow + 9).ok());
+    ASSERT_TRUE((*log)->Append({KeyN(4), {kNow + 9}}).ok());
     EXPECT_EQ((*log)->lines(), 5u);
   }
   EXPECT_EQ(Read(), std::string(kHeader) + Line(0, kNow + 7) + Line(1, kNow + 100) +
@@ -434,8 +468,8 @@ TEST_F(RevocationLogTest, AppendAllOfNothingIsANoOp) {
   EXPECT_TRUE((*log)->AppendAll({}).ok());
   EXPECT_EQ((*log)->lines(), 0u);
   EXPECT_EQ(Read(), kHeader);
-  ASSERT_TRUE((*log)->Append(KeyN(1), kNow + 10).ok());
-  const std::vector<RevocationLog::Entry> none;
+  ASSERT_TRUE((*log)->Append({KeyN(1), {kNow + 10}}).ok());
+  const std::vector<Revocation> none;
   EXPECT_TRUE((*log)->AppendAll(none).ok());
   EXPECT_EQ((*log)->lines(), 1u);
   EXPECT_EQ(Read(), std::string(kHeader) + Line(1, kNow + 10));
@@ -445,12 +479,12 @@ TEST_F(RevocationLogTest, CompactionKeepsBatchesNotYetInTheDenylist) {
   Denylist denylist(1 << 16);
   auto log = Open(denylist, kNow);
   ASSERT_TRUE(log.ok()) << log.status();
-  std::vector<RevocationLog::Entry> batch;
+  std::vector<Revocation> batch;
   for (int i = 0; i < 1024; ++i) {
-    batch.push_back({KeyN(i), kNow + 10});
+    batch.push_back({KeyN(i), {kNow + 10}});
   }
-  batch.push_back({KeyN(5000), kNow + 1000});
-  batch.push_back({KeyN(5001), kNow + 2000});
+  batch.push_back({KeyN(5000), {kNow + 1000}});
+  batch.push_back({KeyN(5001), {kNow + 2000}});
   ASSERT_TRUE((*log)->AppendAll(batch).ok());
   EXPECT_EQ((*log)->lines(), 1026u);
   // None of the batch was added to the denylist: the compaction keeps its live entries anyway.

@@ -22,6 +22,7 @@
 #include <absl/status/statusor.h>
 #include <gtest/gtest.h>
 
+#include "base/str_cat.h"
 #include "core/denylist.h"
 #include "server/config/config.h"
 #include "server/redis/redis_link.h"
@@ -57,7 +58,7 @@ Denylist::Key KeyNumbered(uint32_t n) {
 }
 
 std::string RedisKey(const Denylist::Key& key) {
-  return std::string(kPrefix) + "revoked:" + RecordText(key, 0).substr(0, 64);
+  return std::string(kPrefix) + "revoked:" + RecordText({key, {0}}).substr(0, 64);
 }
 
 class RevocationSyncTest : public ::testing::Test {
@@ -191,10 +192,11 @@ TEST_F(RevocationSyncTest, AppliesWhatOtherInstancesPublishAndLogsIt) {
   const int64_t now = Now();
   // Malformed, expired, and on another channel (not subscribed): none is applied.
   ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, "nonsense"}).ok());
-  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, RecordText(KeyNumbered(9), now - 1)}).ok());
+  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, RecordText({KeyNumbered(9), {now - 1}})}).ok());
   ASSERT_TRUE(
-      client_->Call({"PUBLISH", "x:revocations", RecordText(KeyNumbered(10), now + 600)}).ok());
-  ASSERT_TRUE(client_->Call({"PUBLISH", kChannel, RecordText(KeyNumbered(11), now + 600)}).ok());
+      client_->Call({"PUBLISH", "x:revocations", RecordText({KeyNumbered(10), {now + 600}})}).ok());
+  ASSERT_TRUE(
+      client_->Call({"PUBLISH", kChannel, RecordText({KeyNumbered(11), {now + 600}})}).ok());
   ASSERT_TRUE(Eventually([&] { return denylist_->Contains(KeyNumbered(11), Now()); }));
   EXPECT_EQ(sync_->received(), 1u);
   EXPECT_EQ(denylist_->size(), 1u);
@@ -202,7 +204,7 @@ TEST_F(RevocationSyncTest, AppliesWhatOtherInstancesPublishAndLogsIt) {
   auto logged = [&] {
     std::ifstream in(path);
     const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    return text.find(RecordText(KeyNumbered(11), now + 600) + "\n") != std::string::npos;
+    return text.find(RecordText({KeyNumbered(11), {now + 600}}) + "\n") != std::string::npos;
   };
   ASSERT_TRUE(Eventually(logged)) << [&] {
     std::ifstream in(path);
@@ -219,6 +221,46 @@ TEST_F(RevocationSyncTest, AppliesWhatOtherInstancesPublishAndLogsIt) {
   EXPECT_EQ(restarted.size(), 1u);
 }
 
+// An attribute revocation (every token of a session issued until a time) travels with its
+// time: Redis keeps the later of each, another instance applies it whole, and a record
+// covering less than what Redis holds is neither stored nor published.
+TEST_F(RevocationSyncTest, AttributeRevocationsTravelWithTheirIssueTime) {
+  Start();
+  ASSERT_TRUE(Synced());
+  const int64_t now = Now();
+  const Denylist::Key key =
+      Denylist::AttributeKeyFor(RevokedAttribute::kSid, "https://op.example", "s-1");
+  sync_->Share({key, {now + 3600, now}});
+  ASSERT_TRUE(Eventually([&] { return sync_->pending() == 0; }));
+  EXPECT_EQ(Get(RedisKey(key)), base::StrCat(now + 3600, " ", now));
+  EXPECT_EQ(Integer({"EXPIRETIME", RedisKey(key)}), now + 3600);
+  // Covering less (an earlier issue time) changes nothing there.
+  sync_->Share({key, {now + 3600, now - 60}});
+  ASSERT_TRUE(Eventually([&] { return sync_->pending() == 0; }));
+  EXPECT_EQ(Get(RedisKey(key)), base::StrCat(now + 3600, " ", now));
+  // A later logout of the same session moves the issue time on.
+  sync_->Share({key, {now + 3600, now + 5}});
+  ASSERT_TRUE(Eventually([&] { return sync_->pending() == 0; }));
+  EXPECT_EQ(Get(RedisKey(key)), base::StrCat(now + 3600, " ", now + 5));
+
+  // A second instance starting now loads it with its time.
+  auto other = std::make_unique<Denylist>(64);
+  absl::StatusOr<std::unique_ptr<RedisLink>> link =
+      RedisLink::Create(config_, {RevocationSync::ChannelFor(kPrefix)}, log_lines_.Logger());
+  ASSERT_TRUE(link.ok()) << link.status();
+  RevocationSync other_sync(**link, *other, nullptr, &Now, log_lines_.Logger());
+  (*link)->Start();
+  ASSERT_TRUE(Eventually([&] { return other_sync.synced(); }));
+  EXPECT_EQ(other->Find(key, now), (Denylist::Entry{now + 3600, now + 5}));
+  // And hears the next one published.
+  const Denylist::Key sub =
+      Denylist::AttributeKeyFor(RevokedAttribute::kSub, "https://op.example", "alice");
+  sync_->Share({sub, {now + 7200, now + 1}});
+  EXPECT_TRUE(Eventually([&] { return other->Find(sub, now).has_value(); }));
+  EXPECT_EQ(other->Find(sub, now), (Denylist::Entry{now + 7200, now + 1}));
+  (*link)->Stop();
+}
+
 TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
   std::unique_ptr<RespClient> listener = redis_.Client();
   ASSERT_NE(listener, nullptr);
@@ -233,10 +275,10 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
   // are answered in order, so once the marker is in Redis and nothing is pending, the
   // first push has been answered too.
   auto share = [&](int64_t expires_at) {
-    sync_->Share(key, expires_at);
+    sync_->Share({key, {expires_at}});
     const Denylist::Key marker = KeyNumbered(markers++);
-    sync_->Share(marker, now + 60);
-    expected_messages.push_back(RecordText(marker, now + 60));
+    sync_->Share({marker, {now + 60}});
+    expected_messages.push_back(RecordText({marker, {now + 60}}));
     return Eventually([&] { return !Get(RedisKey(marker)).empty() && sync_->pending() == 0; });
   };
   // heard_in_order reads what a subscriber got and compares it with what should have come.
@@ -254,7 +296,7 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
     return true;
   };
 
-  expected_messages.push_back(RecordText(key, now + 600));
+  expected_messages.push_back(RecordText({key, {now + 600}}));
   ASSERT_TRUE(share(now + 600));
   EXPECT_EQ(Get(RedisKey(key)), std::to_string(now + 600));
   EXPECT_EQ(sync_->sent(), 2u);
@@ -266,7 +308,7 @@ TEST_F(RevocationSyncTest, AcceptedHereIsSharedAndALaterExpiryWins) {
   EXPECT_EQ(sync_->sent(), 3u);   // the marker only
   EXPECT_TRUE(heard_in_order());  // the marker only
 
-  expected_messages.push_back(RecordText(key, now + 900));
+  expected_messages.push_back(RecordText({key, {now + 900}}));
   ASSERT_TRUE(share(now + 900));
   EXPECT_EQ(Get(RedisKey(key)), std::to_string(now + 900));
   EXPECT_EQ(Integer({"EXPIRETIME", RedisKey(key)}), now + 900);
@@ -287,7 +329,7 @@ TEST_F(RevocationSyncTest, ARevocationIsPendingFromTheMomentItIsShared) {
     released.wait();
   }));
   busy.get_future().wait();  // the link thread is held up
-  sync_->Share(KeyNumbered(30), Now() + 600);
+  sync_->Share({KeyNumbered(30), {Now() + 600}});
   EXPECT_EQ(sync_->pending(), 1u);
   release.set_value();
   ASSERT_TRUE(
@@ -305,7 +347,7 @@ TEST_F(RevocationSyncTest, AnOutageQueuesAndTheReturnFlushesAndRefills) {
   ASSERT_TRUE(Eventually([&] { return !sync_->synced(); }));
   // Accepted meanwhile (the caller revoked it locally first): queued, not lost.
   ASSERT_TRUE(denylist_->Add(KeyNumbered(14), now + 600, now).ok());
-  sync_->Share(KeyNumbered(14), now + 600);
+  sync_->Share({KeyNumbered(14), {now + 600}});
   ASSERT_TRUE(Eventually([&] { return sync_->pending() == 1; }));
   EXPECT_TRUE(sync_->ever_synced());
 

@@ -31,7 +31,7 @@
 #include "server/serve/server_state.h"
 #include "server/upstream/introspection_response.h"
 #include "tests/core/test_tokens.h"
-#include "tests/server/serve/route_request.h"
+#include "tests/server/serve/handle_request.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -120,7 +120,7 @@ class OpaqueIssuerTest : public ::testing::Test {
     config.opaque_issuer = static_cast<int>(config.issuers.size()) - 1;
     absl::StatusOr<SecretHash> hash = ParseSecretHash(HashSecret("s3cret", 0));
     ASSERT_TRUE(hash.ok()) << hash.status();
-    config.clients.push_back(ClientConfig{"rs", *std::move(hash), {}, {}, std::nullopt});
+    config.clients.push_back(ClientConfig{"rs", *std::move(hash), {}, {}});
     std::vector<std::string> warnings;
     absl::StatusOr<std::shared_ptr<const ServerState>> state =
         ServerState::Build(std::move(config), denylist_, now_, warnings, &live_);
@@ -152,7 +152,7 @@ class OpaqueIssuerTest : public ::testing::Test {
 
   http::Response Handle(std::string_view method, std::string_view target,
                         std::vector<http::HeaderField> fields, std::string_view body = {}) {
-    return ::tokenwarden::testing::HandleRequest(*routes_, method, target, fields, body);
+    return testing::HandleRequest(*routes_, method, target, fields, body);
   }
   http::Response Introspect(const std::string& token) {
     body_ = "token=" + token;

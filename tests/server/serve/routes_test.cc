@@ -112,6 +112,7 @@ struct Req {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   int worker = 0;
+  Listener listener = Listener::kOnly;
 
   Req& Header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
@@ -251,7 +252,7 @@ class RoutesTest : public ::testing::Test {
     deps.state = &holder_;
     deps.metrics = &metrics_;
     deps.denylist = denylist_.get();
-    deps.revocation_log = nullptr;
+    deps.log_committer = nullptr;
     deps.gauges = [](MetricsGauges& gauges) {
       gauges.open_connections = 3;
       gauges.reloads_ok = 1;
@@ -287,7 +288,7 @@ class RoutesTest : public ::testing::Test {
     request.peer = "127.0.0.1:40000";
     request.worker = r.worker;
     http::Response response;
-    routes_->Handle(request, response);
+    routes_->Handle(request, response, r.listener);
     return response;
   }
 
@@ -1006,6 +1007,106 @@ TEST_F(RoutesTest, HealthAndReadiness) {
   EXPECT_EQ(Handle(unknown).status, 404);
   unknown.target = "/";
   EXPECT_EQ(Handle(unknown).status, 404);
+}
+
+// --- the admin listener ----------------------------------------------------------------------
+
+Req On(Listener listener, std::string method, std::string target) {
+  Req r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.listener = listener;
+  return r;
+}
+
+// Without an admin listener the one port serves every route, and a miss lists them all.
+TEST_F(RoutesTest, OneListenerServesEveryRoute) {
+  for (const char* target : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Handle(On(Listener::kOnly, "GET", target)).status, 200) << target;
+  }
+  EXPECT_EQ(Handle(ValidateReq(GoodA())).status, 200);
+  const http::Response miss = Handle(On(Listener::kOnly, "GET", "/nope"));
+  EXPECT_EQ(miss.status, 404);
+  EXPECT_EQ(miss.body,
+            "{\"error\":\"not_found\",\"error_description\":\"no such endpoint: try "
+            "/introspect, /revoke, /revoke-by-attribute, /validate, /healthz, /readyz, "
+            "/metrics\"}");
+}
+
+// On the public port an admin route is answered exactly as a path that does not exist, whatever
+// the method (no 405 that would betray it); /healthz stays.
+TEST_F(RoutesTest, PublicListenerHidesTheAdminRoutes) {
+  const http::Response miss = Handle(On(Listener::kPublic, "GET", "/nope"));
+  EXPECT_EQ(miss.status, 404);
+  EXPECT_EQ(miss.content_type, "application/json");
+  EXPECT_EQ(miss.body,
+            "{\"error\":\"not_found\",\"error_description\":\"no such endpoint: try "
+            "/introspect, /revoke, /validate, /healthz\"}");
+  for (const char* method : {"GET", "HEAD", "POST"}) {
+    for (const char* target :
+         {"/metrics", "/readyz", "/readyz?verbose=1", "/revoke-by-attribute"}) {
+      const http::Response hidden = Handle(On(Listener::kPublic, method, target));
+      EXPECT_EQ(hidden.status, 404) << method << " " << target;
+      EXPECT_EQ(hidden.body, miss.body) << method << " " << target;
+      EXPECT_EQ(hidden.headers(), miss.headers()) << method << " " << target;
+    }
+  }
+  EXPECT_EQ(Handle(On(Listener::kPublic, "GET", "/healthz")).status, 200);
+  Req validate = ValidateReq(GoodA());
+  validate.listener = Listener::kPublic;
+  EXPECT_EQ(Handle(validate).status, 200);
+  validate.target = "/validate/items/7";  // Envoy's ext_authz form
+  EXPECT_EQ(Handle(validate).status, 200);
+}
+
+// On the admin port the public routes are not there: no token is judged, no caller
+// authenticated, no revocation recorded.
+TEST_F(RoutesTest, AdminListenerServesOnlyTheAdminRoutes) {
+  const http::Response miss = Handle(On(Listener::kAdmin, "GET", "/nope"));
+  EXPECT_EQ(miss.status, 404);
+  EXPECT_EQ(miss.body,
+            "{\"error\":\"not_found\",\"error_description\":\"no such endpoint: try "
+            "/revoke-by-attribute, /healthz, /readyz, /metrics\"}");
+  for (const char* target : {"/healthz", "/readyz", "/metrics"}) {
+    EXPECT_EQ(Handle(On(Listener::kAdmin, "GET", target)).status, 200) << target;
+  }
+  std::vector<Req> public_requests = {
+      ValidateReq(GoodA()),
+      ValidateReq(GoodA()),
+      Post("/introspect", "token=" + GoodA()),
+      Post("/revoke", "token=" + GoodA()),
+      On(Listener::kAdmin, "GET", "/introspect"),
+      On(Listener::kAdmin, "GET", "/.well-known/oauth-protected-resource")};
+  public_requests[1].target = "/validate/orders/7";
+  for (Req& r : public_requests) {
+    r.listener = Listener::kAdmin;
+    r.Header("Authorization", Basic("rs-all", "s3cret"));
+    const http::Response hidden = Handle(r);
+    EXPECT_EQ(hidden.status, 404) << r.method << " " << r.target;
+    EXPECT_EQ(hidden.body, miss.body) << r.method << " " << r.target;
+  }
+  EXPECT_EQ(denylist_->size(), 0u);
+  EXPECT_TRUE(HasMetric("tokenwarden_validations_total{result=\"ok\"}", 0));
+}
+
+TEST(RoutesServesTest, EachListenerServesItsShare) {
+  const Route admin[] = {Route::kReadyz, Route::kMetrics};
+  const Route public_routes[] = {Route::kIntrospect, Route::kRevoke, Route::kValidate,
+                                 Route::kResourceMetadata};
+  for (const Route route : admin) {
+    EXPECT_TRUE(Routes::Serves(Listener::kOnly, route)) << RouteName(route);
+    EXPECT_TRUE(Routes::Serves(Listener::kAdmin, route)) << RouteName(route);
+    EXPECT_FALSE(Routes::Serves(Listener::kPublic, route)) << RouteName(route);
+  }
+  for (const Route route : public_routes) {
+    EXPECT_TRUE(Routes::Serves(Listener::kOnly, route)) << RouteName(route);
+    EXPECT_FALSE(Routes::Serves(Listener::kAdmin, route)) << RouteName(route);
+    EXPECT_TRUE(Routes::Serves(Listener::kPublic, route)) << RouteName(route);
+  }
+  for (const Listener listener : {Listener::kOnly, Listener::kPublic, Listener::kAdmin}) {
+    EXPECT_TRUE(Routes::Serves(listener, Route::kHealthz));
+    EXPECT_FALSE(Routes::Serves(listener, Route::kOther));
+  }
 }
 
 TEST_F(RoutesTest, MetricsEndpoint) {

@@ -26,7 +26,7 @@
 #include "server/serve/routes.h"
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
-#include "tests/server/serve/route_request.h"
+#include "tests/server/serve/handle_request.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -279,6 +279,17 @@ TEST_F(SignedIntrospectionTest, PublishesThePublicJwkSet) {
   EXPECT_EQ(jwks.body.find("\"d\""), std::string::npos) << jwks.body;
   EXPECT_EQ(Handle("POST", kJwksPath, {}).status, 405);
   EXPECT_EQ(Handle("GET", "/.well-known/other.json", {}).status, 404);
+  // With an admin port, the set stays on the public one, where answers are asked for.
+  for (const auto& [listener, status] :
+       {std::pair{Listener::kPublic, 200}, std::pair{Listener::kAdmin, 404}}) {
+    http::Request request;
+    request.method = "GET";
+    request.target = kJwksPath;
+    request.path = kJwksPath;
+    http::Response response;
+    routes_->Handle(request, response, listener);
+    EXPECT_EQ(response.status, status) << static_cast<int>(listener);
+  }
 }
 
 }  // namespace

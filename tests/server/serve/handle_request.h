@@ -1,23 +1,21 @@
-// File: tests/server/serve/route_request.h
+// File: tests/server/serve/handle_request.h
 // -----------------------------------------------------------------------------
-// HandleRequest hands one request to Routes::Handle as the transport would (no query string,
-// no deferrer), for suites that build requests by hand.
-#ifndef TOKENWARDEN_TESTS_SERVER_SERVE_ROUTE_REQUEST_H_
-#define TOKENWARDEN_TESTS_SERVER_SERVE_ROUTE_REQUEST_H_
+// HandleRequest hands one request to Routes::Handle as the transport would (peer, path =
+// target) and returns the answer: the in-process suites' way to call an endpoint.
+#ifndef TOKENWARDEN_TESTS_SERVER_SERVE_HANDLE_REQUEST_H_
+#define TOKENWARDEN_TESTS_SERVER_SERVE_HANDLE_REQUEST_H_
 
-#include <span>
 #include <string_view>
+#include <vector>
 
 #include "server/http/message.h"
 #include "server/serve/routes.h"
 
 namespace tokenwarden::testing {
 
-// HandleRequest runs `method` `target` with `fields` and `body` on worker 0. The views must
-// outlive the call only.
 inline server::http::Response HandleRequest(server::Routes& routes, std::string_view method,
                                             std::string_view target,
-                                            std::span<const server::http::HeaderField> fields,
+                                            const std::vector<server::http::HeaderField>& fields,
                                             std::string_view body = {}) {
   server::http::Request request;
   request.method = method;
@@ -33,4 +31,4 @@ inline server::http::Response HandleRequest(server::Routes& routes, std::string_
 
 }  // namespace tokenwarden::testing
 
-#endif  // TOKENWARDEN_TESTS_SERVER_SERVE_ROUTE_REQUEST_H_
+#endif  // TOKENWARDEN_TESTS_SERVER_SERVE_HANDLE_REQUEST_H_
