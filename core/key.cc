@@ -78,40 +78,6 @@ bssl::UniquePtr<BIGNUM> BignumFrom(std::string_view bytes) {
       BN_bin2bn(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr));
 }
 
-// GetString reads an optional string member; a present non-string is an error.
-absl::Status GetString(simdjson::dom::object jwk, std::string_view name,
-                       std::optional<std::string_view>& out) {
-  simdjson::dom::element value;
-  if (jwk[name].get(value) != simdjson::SUCCESS) {
-    out.reset();
-    return absl::OkStatus();
-  }
-  std::string_view s;
-  if (value.get_string().get(s) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is not a string"));
-  }
-  out = s;
-  return absl::OkStatus();
-}
-
-// GetBytes reads a required base64url member (RFC 7518 §2 Base64urlUInt or octets).
-absl::StatusOr<std::string> GetBytes(simdjson::dom::object jwk, std::string_view name) {
-  std::optional<std::string_view> s;
-  absl::Status status = GetString(jwk, name, s);
-  if (!status.ok()) {
-    return status;
-  }
-  if (!s.has_value()) {
-    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is missing"));
-  }
-  std::optional<std::string> bytes = base::Base64UrlDecodeToString(*s);
-  if (!bytes.has_value() || bytes->empty()) {
-    return absl::InvalidArgumentError(
-        base::StrCat("member \"", name, "\" is not valid unpadded base64url"));
-  }
-  return *std::move(bytes);
-}
-
 }  // namespace
 
 // KeyBuilder fills a Key's private fields; it exists so the loaders below stay free
@@ -199,11 +165,11 @@ absl::StatusOr<Key> RsaFromBignums(bssl::UniquePtr<BIGNUM> n, bssl::UniquePtr<BI
 }
 
 absl::StatusOr<Key> RsaFromJwk(simdjson::dom::object jwk) {
-  absl::StatusOr<std::string> n = GetBytes(jwk, "n");
+  absl::StatusOr<std::string> n = internal::JwkBytes(jwk, "n");
   if (!n.ok()) {
     return n.status();
   }
-  absl::StatusOr<std::string> e = GetBytes(jwk, "e");
+  absl::StatusOr<std::string> e = internal::JwkBytes(jwk, "e");
   if (!e.ok()) {
     return e.status();
   }
@@ -212,7 +178,7 @@ absl::StatusOr<Key> RsaFromJwk(simdjson::dom::object jwk) {
 
 absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
   std::optional<std::string_view> crv;
-  absl::Status status = GetString(jwk, "crv", crv);
+  absl::Status status = internal::JwkString(jwk, "crv", crv);
   if (!status.ok()) {
     return status;
   }
@@ -223,11 +189,11 @@ absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
   if (curve == nullptr) {
     return absl::UnimplementedError(base::StrCat("EC curve \"", *crv, "\" is not supported"));
   }
-  absl::StatusOr<std::string> x = GetBytes(jwk, "x");
+  absl::StatusOr<std::string> x = internal::JwkBytes(jwk, "x");
   if (!x.ok()) {
     return x.status();
   }
-  absl::StatusOr<std::string> y = GetBytes(jwk, "y");
+  absl::StatusOr<std::string> y = internal::JwkBytes(jwk, "y");
   if (!y.ok()) {
     return y.status();
   }
@@ -248,7 +214,7 @@ absl::StatusOr<Key> EcFromJwk(simdjson::dom::object jwk) {
 
 absl::StatusOr<Key> OkpFromJwk(simdjson::dom::object jwk) {
   std::optional<std::string_view> crv;
-  absl::Status status = GetString(jwk, "crv", crv);
+  absl::Status status = internal::JwkString(jwk, "crv", crv);
   if (!status.ok()) {
     return status;
   }
@@ -258,7 +224,7 @@ absl::StatusOr<Key> OkpFromJwk(simdjson::dom::object jwk) {
   if (*crv != "Ed25519") {
     return absl::UnimplementedError(base::StrCat("OKP curve \"", *crv, "\" is not supported"));
   }
-  absl::StatusOr<std::string> x = GetBytes(jwk, "x");
+  absl::StatusOr<std::string> x = internal::JwkBytes(jwk, "x");
   if (!x.ok()) {
     return x.status();
   }
@@ -269,7 +235,7 @@ absl::StatusOr<Key> OkpFromJwk(simdjson::dom::object jwk) {
 }
 
 absl::StatusOr<Key> OctFromJwk(simdjson::dom::object jwk) {
-  absl::StatusOr<std::string> k = GetBytes(jwk, "k");
+  absl::StatusOr<std::string> k = internal::JwkBytes(jwk, "k");
   if (!k.ok()) {
     return k.status();
   }
@@ -284,7 +250,7 @@ absl::StatusOr<Key> OctFromJwk(simdjson::dom::object jwk) {
 // keys are ours.
 absl::Status CheckUsage(simdjson::dom::object jwk) {
   std::optional<std::string_view> use;
-  absl::Status status = GetString(jwk, "use", use);
+  absl::Status status = internal::JwkString(jwk, "use", use);
   if (!status.ok()) {
     return status;
   }
@@ -476,6 +442,38 @@ std::string Key::Describe() const {
 
 namespace internal {
 
+absl::Status JwkString(simdjson::dom::object jwk, std::string_view name,
+                       std::optional<std::string_view>& out) {
+  simdjson::dom::element value;
+  if (jwk[name].get(value) != simdjson::SUCCESS) {
+    out.reset();
+    return absl::OkStatus();
+  }
+  std::string_view s;
+  if (value.get_string().get(s) != simdjson::SUCCESS) {
+    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is not a string"));
+  }
+  out = s;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> JwkBytes(simdjson::dom::object jwk, std::string_view name) {
+  std::optional<std::string_view> s;
+  absl::Status status = JwkString(jwk, name, s);
+  if (!status.ok()) {
+    return status;
+  }
+  if (!s.has_value()) {
+    return absl::InvalidArgumentError(base::StrCat("member \"", name, "\" is missing"));
+  }
+  std::optional<std::string> bytes = base::Base64UrlDecodeToString(*s);
+  if (!bytes.has_value() || bytes->empty()) {
+    return absl::InvalidArgumentError(
+        base::StrCat("member \"", name, "\" is not valid unpadded base64url"));
+  }
+  return *std::move(bytes);
+}
+
 absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
   std::vector<std::string_view> names, scratch;
   for (auto field : jwk) {
@@ -487,7 +485,7 @@ absl::StatusOr<Key> KeyFromJwkObject(simdjson::dom::object jwk) {
   std::optional<std::string_view> kty, kid, alg, issuer;
   for (auto [name, out] :
        {std::pair{"kty", &kty}, {"kid", &kid}, {"alg", &alg}, {"issuer", &issuer}}) {
-    absl::Status status = GetString(jwk, name, *out);
+    absl::Status status = internal::JwkString(jwk, name, *out);
     if (!status.ok()) {
       return status;
     }

@@ -177,6 +177,13 @@ def transport_seeds() -> None:
                              "/%", "/%zz", "/caf%C3%A9/", "/../../..", "/a/b/c/d/e/f/g/../../h"]):
         write("request_path", f"uri-{i}", uri)
 
+    for i, accept in enumerate([
+            "application/token-introspection+jwt", "application/json;q=0.5, */*;q=0.1",
+            "application/token-introspection+jwt;q=0.9\napplication/json",
+            'text/html;level="a,b;c";q=0', "application/*;Q=1.000, ,", "*/json",
+            "application/token-introspection+jwt;q=1.5", 'a/b;x="\\"";q=0.001']):
+        write("accept", f"accept-{i}", accept)
+
     responses = [
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
         '{"keys":[]}',

@@ -13,6 +13,7 @@
 #include "base/str_cat.h"
 #include "server/config/claim_headers_config.h"
 #include "server/config/config_reader.h"
+#include "server/config/introspection_signing_config.h"
 #include "server/config/issuer_config.h"
 #include "server/config/listen_config.h"
 #include "server/config/logout_config.h"
@@ -72,6 +73,10 @@ absl::Status ReadClient(element value, std::string_view path, ClientConfig& out)
         }
         if (key == "revoke_by_attribute") {
           return config_reader::ReadBool(v, field, out.revoke_by_attribute);
+        }
+        if (key == "introspection_signed_response_alg") {
+          return config_reader::ReadSignedResponseAlg(v, field,
+                                                      out.introspection_signed_response_alg);
         }
         return config_reader::UnknownField(path, key);
       });
@@ -269,6 +274,10 @@ absl::Status ReadRootField(std::string_view key, element v, const std::string& f
   if (key == "backchannel_logout") {
     return config_reader::ReadLogoutReceiver(v, field, out.backchannel_logout);
   }
+  if (key == "introspection_signing") {
+    return config_reader::ReadIntrospectionSigning(v, field, base_dir,
+                                                   out.introspection_signing.emplace());
+  }
   return config_reader::UnknownField("", key);
 }
 
@@ -389,6 +398,10 @@ absl::StatusOr<ServerConfig> ParseConfig(std::string_view json, std::string_view
   }
   if (status.ok()) {
     status = ResolveOpaqueIssuer(opaque_issuer_name, config);
+  }
+  if (status.ok()) {
+    status =
+        config_reader::CheckSignedResponseClients(config.clients, config.introspection_signing);
   }
   if (status.ok()) {
     status = config_reader::ResolveProtectedResources(config.issuers, config.dpop.algorithms,

@@ -21,6 +21,7 @@
 
 #include "core/algorithm.h"
 #include "core/dpop.h"
+#include "core/jws_signer.h"
 #include "core/key_set.h"
 #include "core/policy.h"
 #include "server/config/secret_hash.h"
@@ -220,6 +221,23 @@ struct ClientConfig {
   // revoke_by_attribute: may revoke every token of a session, subject or client
   // (/revoke-by-attribute), within `issuers`.
   bool revoke_by_attribute = false;
+  // introspection_signed_response_alg (RFC 9701 §6 client metadata) opts the client in to
+  // signed introspection answers: when it asks for them (Accept:
+  // application/token-introspection+jwt) it gets a JWT signed with introspection_signing's
+  // key, whose algorithm this must name. nullopt: plain JSON answers only.
+  std::optional<Algorithm> introspection_signed_response_alg = std::nullopt;
+};
+
+// IntrospectionSigningConfig is the `introspection_signing` object: tokenwarden's own key for
+// signed introspection answers (RFC 9701) and where its public JWK Set is published.
+struct IntrospectionSigningConfig {
+  std::string issuer;                 // the answers' `iss`: this server's identifier (an https URL)
+  std::string key_file;               // resolved path of the private key (PEM or private JWK)
+  Algorithm alg = Algorithm::kEs256;  // ES256, RS256, PS256 or EdDSA; must fit the key
+  std::string kid;                    // as written; "" = the JWK's kid, else the thumbprint
+  // jwks_path: where GET serves the public JWK Set, under /.well-known/.
+  std::string jwks_path = "/.well-known/introspection-jwks.json";
+  std::shared_ptr<const JwsSigner> signer;  // loaded from key_file; kid() is the kid in use
 };
 
 // BearerCallers, when set, lets a caller authenticate with a bearer token of a configured
@@ -360,6 +378,8 @@ struct ServerConfig {
   // protected_resources: RFC 9728 metadata documents (at most 64); empty = none published.
   std::vector<ProtectedResourceConfig> protected_resources;
   LogoutReceiverConfig backchannel_logout;
+  // introspection_signing: absent = no signed introspection answers, no JWK Set served.
+  std::optional<IntrospectionSigningConfig> introspection_signing;
 };
 
 // ParseConfig parses `json`; relative file paths are resolved against `base_dir` and the JWK

@@ -24,18 +24,6 @@ constexpr std::array<bool, 256> kTchar = [] {
   return table;
 }();
 
-bool IsToken(std::string_view s) {
-  if (s.empty()) {
-    return false;
-  }
-  for (char c : s) {
-    if (!kTchar[static_cast<unsigned char>(c)]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // HasLineBreakOrNul: RFC 9110 §5.5 never allows CR, LF or NUL in a field value (response
 // splitting). One pass without early exit (the compiler vectorizes it); values are short.
 bool HasLineBreakOrNul(std::string_view value) {
@@ -59,6 +47,18 @@ bool IsTransportField(std::string_view name) {
 }
 
 }  // namespace
+
+bool IsToken(std::string_view s) {
+  if (s.empty()) {
+    return false;
+  }
+  for (char c : s) {
+    if (!kTchar[static_cast<unsigned char>(c)]) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::optional<std::string_view> Request::Header(std::string_view name) const {
   for (const HeaderField& field : headers) {

@@ -92,6 +92,10 @@ class Deferrer {
   ~Deferrer() = default;
 };
 
+// IsToken reports whether `s` is a non-empty RFC 9110 §5.6.2 token (header names, media
+// types, parameter names).
+bool IsToken(std::string_view s);
+
 // StatusReason returns the reason phrase of `status` ("OK", "Unauthorized", ...).
 std::string_view StatusReason(int status);
 

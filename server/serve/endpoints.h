@@ -13,6 +13,8 @@
 //   GET  /healthz [both]  /readyz [admin]                     (health_routes.cc)
 //   GET  /metrics [admin]                                     (metrics_route.cc)
 //   GET  /.well-known/oauth-protected-resource[/path]  RFC 9728 (resource_metadata_route.cc)
+//   GET  introspection_signing.jwks_path  the JWK Set of RFC 9701 answers
+//                                         (introspection_jwks_route.cc)
 // `ctx` is the context of the worker the request runs on.
 #ifndef TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
 #define TOKENWARDEN_SERVER_SERVE_ENDPOINTS_H_
@@ -36,6 +38,10 @@ void ValidateRoute(RouteContext& routes, const http::Request& request, http::Res
 void HealthzRoute(http::Response& response);
 void ReadyzRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
 void MetricsRoute(RouteContext& routes, http::Response& response, WorkerContext& ctx);
+// IntrospectionJwksRoute answers when `request` is for the configured JWK Set path; false
+// (response untouched) for any other path, or without introspection_signing.
+bool IntrospectionJwksRoute(RouteContext& routes, const http::Request& request,
+                            http::Response& response, WorkerContext& ctx);
 void ResourceMetadataRoute(RouteContext& routes, const http::Request& request,
                            http::Response& response, WorkerContext& ctx);
 

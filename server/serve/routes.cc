@@ -174,6 +174,13 @@ void Routes::Dispatch(const http::Request& request, http::Response& response, Wo
       }
       return;
     case Route::kOther:
+      // The JWK Set's path is configured (under /.well-known/, clear of every fixed route and
+      // of the logout receiver's). Callers verifying answers fetch it where they introspect:
+      // a public route, not the admin port's.
+      if (listener != Listener::kAdmin &&
+          IntrospectionJwksRoute(context_, request, response, ctx)) {
+        return;
+      }
       break;
   }
   SetError(response, 404, "not_found", not_found_[static_cast<size_t>(listener)]);

@@ -4,6 +4,7 @@
 
 #include "base/str_cat.h"
 #include "server/serve/request_possession.h"
+#include "server/serve/signed_introspection.h"
 
 namespace tokenwarden::server {
 
@@ -64,6 +65,7 @@ absl::StatusOr<std::shared_ptr<const ServerState>> ServerState::Build(
   }
   state->issuer_set_.emplace(*std::move(set));
   state->clients_ = std::make_unique<ClientRegistry>(state->config_.clients);
+  SigningWarnings(state->config_, warnings);
   return std::shared_ptr<const ServerState>(std::move(state));
 }
 

@@ -354,6 +354,66 @@ std::string PemOf(std::string_view label, std::string_view der) {
 
 std::string TestKey::Pem() const { return PemOf("PUBLIC KEY", SpkiDer()); }
 
+std::string TestKey::PrivatePem() const {
+  const bssl::UniquePtr<EVP_PKEY> pkey = Evp();
+  bssl::ScopedCBB cbb;
+  uint8_t* der = nullptr;
+  size_t der_len = 0;
+  EXPECT_EQ(CBB_init(cbb.get(), 0), 1);
+  EXPECT_EQ(EVP_marshal_private_key(cbb.get(), pkey.get()), 1);
+  EXPECT_EQ(CBB_finish(cbb.get(), &der, &der_len), 1);
+  std::string out = PemOf("PRIVATE KEY", std::string_view(reinterpret_cast<char*>(der), der_len));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string TestKey::PrivateDerPem() const {
+  bssl::ScopedCBB cbb;
+  uint8_t* der = nullptr;
+  size_t der_len = 0;
+  EXPECT_EQ(CBB_init(cbb.get(), 0), 1);
+  if (type_ == KeyType::kRsa) {
+    EXPECT_EQ(RSA_marshal_private_key(cbb.get(), rsa_.get()), 1);
+  } else {
+    EXPECT_EQ(EC_KEY_marshal_private_key(cbb.get(), ec_.get(), 0), 1);
+  }
+  EXPECT_EQ(CBB_finish(cbb.get(), &der, &der_len), 1);
+  std::string out = PemOf(type_ == KeyType::kRsa ? "RSA PRIVATE KEY" : "EC PRIVATE KEY",
+                          std::string_view(reinterpret_cast<char*>(der), der_len));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string TestKey::PrivateJwk(std::string_view extra) const {
+  std::string members;
+  switch (type_) {
+    case KeyType::kRsa: {
+      const BIGNUM *d, *p, *q, *dp, *dq, *qi;
+      RSA_get0_key(rsa_.get(), nullptr, nullptr, &d);
+      RSA_get0_factors(rsa_.get(), &p, &q);
+      RSA_get0_crt_params(rsa_.get(), &dp, &dq, &qi);
+      members =
+          base::StrCat(",\"d\":\"", B64(Unpadded(d)), "\",\"p\":\"", B64(Unpadded(p)),
+                       "\",\"q\":\"", B64(Unpadded(q)), "\",\"dp\":\"", B64(Unpadded(dp)),
+                       "\",\"dq\":\"", B64(Unpadded(dq)), "\",\"qi\":\"", B64(Unpadded(qi)), "\"");
+      break;
+    }
+    case KeyType::kEc:
+      members = base::StrCat(",\"d\":\"",
+                             B64(Padded(EC_KEY_get0_private_key(ec_.get()), ec_half())), "\"");
+      break;
+    case KeyType::kOkp:
+      members = base::StrCat(
+          ",\"d\":\"", B64(std::string_view(reinterpret_cast<const char*>(ed25519_private_), 32)),
+          "\"");
+      break;
+    case KeyType::kOct:
+      ADD_FAILURE() << "an HMAC key is not a private key";
+      break;
+  }
+  return base::StrCat("{", JwkMembers(), members, extra.empty() ? "" : ",", extra, "}");
+}
+
 std::string TestKey::CertificatePem() const {
   const bssl::UniquePtr<EVP_PKEY> pkey = Evp();
   bssl::UniquePtr<X509> cert(X509_new());

@@ -74,6 +74,14 @@ class TestKey {
   std::string SpkiDer() const;
   // Pem returns the PEM "PUBLIC KEY" block (64-character lines, trailing newline).
   std::string Pem() const;
+  // PrivatePem returns the private key as a PEM "PRIVATE KEY" block (PKCS#8), and
+  // PrivateDerPem in its type's own structure: "EC PRIVATE KEY" (SEC1) or "RSA PRIVATE KEY"
+  // (PKCS#1). Asymmetric keys only.
+  std::string PrivatePem() const;
+  std::string PrivateDerPem() const;
+  // PrivateJwk returns the private JWK object (every RSA CRT member; EC and OKP `d`), with
+  // `extra` raw members (e.g. `"kid":"a"`) appended.
+  std::string PrivateJwk(std::string_view extra = "") const;
   // CertificatePem returns a self-signed X.509 certificate for the key (CN tokenwarden-test,
   // valid for an hour from now) as a PEM "CERTIFICATE" block. Asymmetric keys only.
   std::string CertificatePem() const;
