@@ -237,6 +237,39 @@ LiveIssuers::~LiveIssuers() {
   }
 }
 
+namespace {
+
+// UpstreamConfigOf is the introspector's configuration for `config`'s `introspection`;
+// endpoints left to discovery are read from `source` (the issuer's key source) at each call.
+upstream::UpstreamConfig UpstreamConfigOf(const IssuerConfig& config, keys::IssuerKeySource* source,
+                                          std::shared_ptr<upstream::SharedResultStore> shared) {
+  const UpstreamIntrospectionConfig& i = *config.introspection;
+  upstream::UpstreamConfig u;
+  u.issuer = *config.policy.issuer;
+  u.endpoint = i.endpoint;
+  if (u.endpoint.empty()) {
+    u.endpoint_provider = [source] { return source->Status().introspection_endpoint; };
+  }
+  if (i.forward_revocations) {
+    u.revocation_endpoint = i.revocation_endpoint;
+    if (u.revocation_endpoint.empty() && source != nullptr) {
+      u.revocation_endpoint_provider = [source] { return source->Status().revocation_endpoint; };
+    }
+  }
+  u.client_id = i.client_id;
+  u.client_secret = i.client_secret;
+  u.auth = ClientAuthOf(i.auth_method);
+  u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
+  u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
+  u.shared = std::move(shared);
+  // Every cache miss is a call: the introspector's own client keeps its connections, one
+  // per thread at most; key fetches keep a connection each.
+  u.threads = i.max_connections;
+  return u;
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerConfig& config) {
   if (!config.remote_keys() && !config.introspection.has_value()) {
     return std::shared_ptr<LiveIssuer>();
@@ -275,29 +308,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
   }
   if (config.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *config.introspection;
-    upstream::UpstreamConfig u;
-    u.issuer = *config.policy.issuer;
-    u.endpoint = i.endpoint;
-    if (u.endpoint.empty()) {
-      keys::IssuerKeySource* source = live->keys_.get();
-      u.endpoint_provider = [source] { return source->Status().introspection_endpoint; };
-    }
-    if (i.forward_revocations) {
-      u.revocation_endpoint = i.revocation_endpoint;
-      if (u.revocation_endpoint.empty() && live->keys_ != nullptr) {
-        keys::IssuerKeySource* source = live->keys_.get();
-        u.revocation_endpoint_provider = [source] { return source->Status().revocation_endpoint; };
-      }
-    }
-    u.client_id = i.client_id;
-    u.client_secret = i.client_secret;
-    u.auth = ClientAuthOf(i.auth_method);
-    u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
-    u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
-    u.shared = shared_;
-    // Every cache miss is a call: the introspector's own client keeps its connections, one
-    // per thread at most; key fetches keep a connection each.
-    u.threads = i.max_connections;
+    upstream::UpstreamConfig u = UpstreamConfigOf(config, live->keys_.get(), shared_);
     RemoteFetchConfig kept = config.fetch;
     kept.max_connections = i.max_connections;
     kept.idle_timeout_ms = i.idle_timeout_ms;
