@@ -26,19 +26,12 @@ constexpr int64_t kNowMs = 1'700'000'000'000;
 constexpr char kKey[] = "00aa11bb22cc33dd44ee55ff66778899aabbccddeeff00112233445566778899";
 
 // Instance is one tokenwarden instance's link and shared tier.
-struct Instance {
-  explicit Instance(const RedisConfig& config) {
-    absl::StatusOr<std::unique_ptr<RedisLink>> made =
-        RedisLink::Create(config, {"tw:revocations"}, log.Logger());
-    EXPECT_TRUE(made.ok()) << made.status();
-    link = *std::move(made);
-    link->Start();
-    results = std::make_unique<SharedResults>(*link, [] { return kNowMs; });
-  }
-  ~Instance() { link->Stop(); }
+struct Instance : testing::LinkedInstance {
+  explicit Instance(const RedisConfig& config)
+      : LinkedInstance(config),
+        results(std::make_unique<SharedResults>(*link, [] { return kNowMs; })) {}
+  ~Instance() { link->Stop(); }  // before the tier its callbacks use
 
-  testing::LogLines log;
-  std::unique_ptr<RedisLink> link;
   std::unique_ptr<SharedResults> results;
 };
 
