@@ -147,6 +147,11 @@ struct UpstreamIntrospectionConfig {
   // most 1,600 calls a second (Little's law), 2 (the fixed count before) only 200.
   uint32_t max_connections = 16;
   uint32_t idle_timeout_ms = 4000;
+  // forward_revocations: a /revoke of a token this endpoint judges is also sent to the
+  // issuer's RFC 7009 revocation endpoint, with the credentials above; revocation_endpoint
+  // ("" = the discovery document's revocation_endpoint) is set only with it.
+  bool forward_revocations = false;
+  std::string revocation_endpoint;
 };
 
 // IssuerConfig is one trusted issuer. The token's `iss` chooses the entry.

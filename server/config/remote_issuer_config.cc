@@ -280,6 +280,12 @@ absl::Status ReadIntrospection(element value, std::string_view path, std::string
         if (key == "idle_timeout_ms") {
           return ReadNumber(v, field, 100, 600000, out.idle_timeout_ms);
         }
+        if (key == "forward_revocations") {
+          return ReadBool(v, field, out.forward_revocations);
+        }
+        if (key == "revocation_endpoint") {
+          return ReadUrl(v, field, out.revocation_endpoint);
+        }
         return UnknownField(path, key);
       });
   if (status.ok() && out.client_id.empty()) {
@@ -328,6 +334,30 @@ absl::Status CheckKeyless(std::string_view path, std::span<const std::string_vie
   }
   out.key_source = IssuerConfig::KeySource::kNone;
   out.opaque = true;
+  return absl::OkStatus();
+}
+
+// CheckRevocationEndpoint accepts where forwarded revocations go: an endpoint only with
+// forward_revocations (alone it would do nothing), and one that discovery cannot supply.
+absl::Status CheckRevocationEndpoint(std::string_view path, const IssuerConfig& out) {
+  const std::string introspection = FieldPath(path, "introspection");
+  const UpstreamIntrospectionConfig& i = *out.introspection;
+  if (!i.revocation_endpoint.empty() && !i.forward_revocations) {
+    return Invalid(FieldPath(introspection, "revocation_endpoint"),
+                   "is used only with \"forward_revocations\": true");
+  }
+  if (!i.forward_revocations) {
+    return absl::OkStatus();
+  }
+  if (i.revocation_endpoint.empty() && out.key_source != IssuerConfig::KeySource::kDiscovery) {
+    return Invalid(FieldPath(introspection, "forward_revocations"),
+                   "needs revocation_endpoint (there is no discovery document to name one)");
+  }
+  if (!i.revocation_endpoint.empty() &&
+      !IsAllowedUrl(i.revocation_endpoint, out.fetch.allow_plain_http)) {
+    return Invalid(FieldPath(introspection, "revocation_endpoint"),
+                   "must be https:// (http:// only with fetch.allow_plain_http)");
+  }
   return absl::OkStatus();
 }
 
@@ -421,6 +451,12 @@ absl::Status CheckIssuerSources(std::string_view path, std::span<const std::stri
     if (!endpoint.empty() && !IsAllowedUrl(endpoint, plain)) {
       return Invalid(FieldPath(FieldPath(path, "introspection"), "endpoint"),
                      "must be https:// (http:// only with fetch.allow_plain_http)");
+    }
+  }
+  if (out.introspection.has_value()) {
+    absl::Status s = CheckRevocationEndpoint(path, out);
+    if (!s.ok()) {
+      return s;
     }
   }
   if (out.opaque && !out.introspection.has_value()) {

@@ -93,6 +93,13 @@ absl::StatusOr<DiscoveryDocument> ParseDiscovery(std::string_view json,
     }
     out.introspection_endpoint = std::string(endpoint);
   }
+  // Only forwarded revocations use it, and those are off by default: an unusable one is
+  // left out ("none", which forwarding reports) rather than failing the keys' fetch.
+  std::string_view revocation;
+  if (root["revocation_endpoint"].get_string().get(revocation) == simdjson::SUCCESS &&
+      IsAllowedUrl(revocation, allow_plain_http)) {
+    out.revocation_endpoint = std::string(revocation);
+  }
   return out;
 }
 

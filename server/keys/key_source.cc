@@ -206,6 +206,7 @@ KeySourceStatus IssuerKeySource::Status() const {
   out.next_attempt_in_ms = started_ ? std::max<int64_t>(0, NextStartMs() - now) : 0;
   out.jwks_uri = jwks_uri_;
   out.introspection_endpoint = introspection_endpoint_;
+  out.revocation_endpoint = revocation_endpoint_;
   return out;
 }
 
@@ -344,6 +345,7 @@ void IssuerKeySource::Apply(Outcome outcome, int64_t now) {
   if (!outcome.discovered.jwks_uri.empty()) {
     jwks_uri_ = outcome.discovered.jwks_uri;
     introspection_endpoint_ = outcome.discovered.introspection_endpoint;
+    revocation_endpoint_ = outcome.discovered.revocation_endpoint;
   }
   const int64_t lifetime = std::clamp(
       outcome.lifetime_s.has_value() ? *outcome.lifetime_s * 1000 : config_.default_refresh_ms,

@@ -88,6 +88,7 @@ struct KeySourceStatus {
   std::string last_error;              // "" after a success
   std::string jwks_uri;                // as configured or discovered
   std::string introspection_endpoint;  // from discovery
+  std::string revocation_endpoint;     // from discovery
   std::array<uint64_t, kNumKeyEvents> events = {};
 };
 
@@ -163,6 +164,7 @@ class IssuerKeySource {
   std::string etag_;
   std::string jwks_uri_;
   std::string introspection_endpoint_;
+  std::string revocation_endpoint_;
   std::vector<std::weak_ptr<Validator>> validators_;
   std::vector<Waiter> waiters_;
   // refetch_due_ms_: when the requested unknown-kid refetch starts; kNoRefetch when none is.

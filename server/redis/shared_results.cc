@@ -90,4 +90,19 @@ void SharedResults::Put(std::string_view key, const upstream::SharedResult& resu
   });
 }
 
+void SharedResults::Delete(std::string_view key) {
+  if (!link_.up()) {
+    // The entry then lives until its PX; the instances' denylists (resynced through Redis
+    // when it is back) already refuse the token.
+    return;
+  }
+  link_.Post([this, name = prefix_ + std::string(key)] {
+    link_.Command({"DEL", name}, [this](absl::StatusOr<RespValue> r) {
+      if (!r.ok() || r->is_error()) {
+        errors_.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  });
+}
+
 }  // namespace tokenwarden::server::redis

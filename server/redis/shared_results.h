@@ -5,7 +5,9 @@
 // with PX = the remaining lifetime the introspector computed (its positive or negative ttl).
 // A Get waits at most command_timeout_ms and answers "nothing" when Redis is down or slow:
 // the caller then asks the issuer, as without Redis. Entries that do not parse are ignored.
-// Thread-safety: Get and Put from any thread (introspector threads); they run on the link.
+// Put and Delete (an answer the issuer's revocation made stale) are sent without waiting.
+// Thread-safety: Get, Put and Delete from any thread (introspector threads); they run on
+// the link.
 #ifndef TOKENWARDEN_SERVER_REDIS_SHARED_RESULTS_H_
 #define TOKENWARDEN_SERVER_REDIS_SHARED_RESULTS_H_
 
@@ -27,6 +29,7 @@ class SharedResults final : public upstream::SharedResultStore {
 
   std::optional<upstream::SharedResult> Get(std::string_view key) override;
   void Put(std::string_view key, const upstream::SharedResult& result) override;
+  void Delete(std::string_view key) override;
 
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }

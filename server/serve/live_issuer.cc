@@ -27,7 +27,8 @@ std::string Fingerprint(const IssuerConfig& c) {
     const UpstreamIntrospectionConfig& i = *c.introspection;
     base::StrAppend(&out, "\n", i.endpoint, "\n", i.client_id, "\n", i.client_secret, "\n",
                     static_cast<int>(i.auth_method), "\n", i.cache_ttl_seconds, "\n",
-                    i.negative_ttl_seconds, "\n", i.max_connections, "\n", i.idle_timeout_ms);
+                    i.negative_ttl_seconds, "\n", i.max_connections, "\n", i.idle_timeout_ms, "\n",
+                    i.forward_revocations ? 1 : 0, "\n", i.revocation_endpoint);
   }
   return out;
 }
@@ -125,6 +126,26 @@ void LiveIssuer::Lookup(std::string_view token, std::function<void(const Upstrea
   });
 }
 
+void LiveIssuer::Revoke(std::string_view token, std::string_view hint,
+                        std::function<void(const RevocationAnswer&)> done) {
+  upstream_->Revoke(token, hint,
+                    [done = std::move(done)](const upstream::RevocationOutcome& outcome) {
+                      RevocationAnswer answer;
+                      switch (outcome.kind) {
+                        case upstream::RevocationOutcome::Kind::kRevoked:
+                          answer.kind = RevocationAnswer::Kind::kRevoked;
+                          break;
+                        case upstream::RevocationOutcome::Kind::kUnsupportedTokenType:
+                          answer.kind = RevocationAnswer::Kind::kUnsupportedTokenType;
+                          break;
+                        case upstream::RevocationOutcome::Kind::kError:
+                          break;
+                      }
+                      answer.retry_after_seconds = outcome.retry_after_seconds;
+                      done(answer);
+                    });
+}
+
 bool LiveIssuer::ready() const { return keys_ == nullptr || keys_->Status().usable; }
 
 void LiveIssuer::AppendReadyJson(std::string& out, int64_t now) const {
@@ -181,6 +202,11 @@ void LiveIssuer::FillGauges(MetricsGauges::Issuer& out) const {
     out.upstream = {{"active", s.active},       {"inactive", s.inactive},
                     {"error", s.errors},        {"cached", s.cache_hits},
                     {"coalesced", s.coalesced}, {"overloaded", s.overloaded}};
+    if (forwards_revocations_) {
+      out.upstream_revocations = {{"revoked", s.revoked},
+                                  {"unsupported_token_type", s.revoke_unsupported},
+                                  {"error", s.revoke_errors}};
+    }
     out.upstream_connections = {{"opened", s.connections.opened},
                                 {"resumed", s.connections.resumed},
                                 {"reused", s.connections.reused},
@@ -210,6 +236,39 @@ LiveIssuers::~LiveIssuers() {
     }
   }
 }
+
+namespace {
+
+// UpstreamConfigOf is the introspector's configuration for `config`'s `introspection`;
+// endpoints left to discovery are read from `source` (the issuer's key source) at each call.
+upstream::UpstreamConfig UpstreamConfigOf(const IssuerConfig& config, keys::IssuerKeySource* source,
+                                          std::shared_ptr<upstream::SharedResultStore> shared) {
+  const UpstreamIntrospectionConfig& i = *config.introspection;
+  upstream::UpstreamConfig u;
+  u.issuer = *config.policy.issuer;
+  u.endpoint = i.endpoint;
+  if (u.endpoint.empty()) {
+    u.endpoint_provider = [source] { return source->Status().introspection_endpoint; };
+  }
+  if (i.forward_revocations) {
+    u.revocation_endpoint = i.revocation_endpoint;
+    if (u.revocation_endpoint.empty() && source != nullptr) {
+      u.revocation_endpoint_provider = [source] { return source->Status().revocation_endpoint; };
+    }
+  }
+  u.client_id = i.client_id;
+  u.client_secret = i.client_secret;
+  u.auth = ClientAuthOf(i.auth_method);
+  u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
+  u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
+  u.shared = std::move(shared);
+  // Every cache miss is a call: the introspector's own client keeps its connections, one
+  // per thread at most; key fetches keep a connection each.
+  u.threads = i.max_connections;
+  return u;
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerConfig& config) {
   if (!config.remote_keys() && !config.introspection.has_value()) {
@@ -249,22 +308,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
   }
   if (config.introspection.has_value()) {
     const UpstreamIntrospectionConfig& i = *config.introspection;
-    upstream::UpstreamConfig u;
-    u.issuer = *config.policy.issuer;
-    u.endpoint = i.endpoint;
-    if (u.endpoint.empty()) {
-      keys::IssuerKeySource* source = live->keys_.get();
-      u.endpoint_provider = [source] { return source->Status().introspection_endpoint; };
-    }
-    u.client_id = i.client_id;
-    u.client_secret = i.client_secret;
-    u.auth = ClientAuthOf(i.auth_method);
-    u.cache_ttl_ms = i.cache_ttl_seconds * 1000;
-    u.negative_ttl_ms = i.negative_ttl_seconds * 1000;
-    u.shared = shared_;
-    // Every cache miss is a call: the introspector's own client keeps its connections, one
-    // per thread at most; key fetches keep a connection each.
-    u.threads = i.max_connections;
+    upstream::UpstreamConfig u = UpstreamConfigOf(config, live->keys_.get(), shared_);
     RemoteFetchConfig kept = config.fetch;
     kept.max_connections = i.max_connections;
     kept.idle_timeout_ms = i.idle_timeout_ms;
@@ -279,6 +323,7 @@ absl::StatusOr<std::shared_ptr<LiveIssuer>> LiveIssuers::Acquire(const IssuerCon
       return introspector.status();
     }
     live->upstream_ = *std::move(introspector);
+    live->forwards_revocations_ = i.forward_revocations;
   }
   if (start_ && live->keys_ != nullptr) {
     live->keys_->Start();

@@ -37,7 +37,7 @@ class IssuerKeySource;
 }
 namespace upstream {
 class OpaqueIntrospector;
-enum class ClientAuth;  // opaque_introspector.h
+enum class ClientAuth;  // client_request.h
 }  // namespace upstream
 
 // UpstreamAnswer is one upstream introspection outcome as the routes use it.
@@ -46,6 +46,14 @@ struct UpstreamAnswer {
   Kind kind = Kind::kError;
   // json: the upstream's response object (kActive), the "payload" the routes render.
   std::shared_ptr<const std::string> json;
+};
+
+// RevocationAnswer is what the issuer's revocation endpoint said about a forwarded /revoke
+// (upstream::RevocationOutcome as the routes use it): kError also when it did not answer.
+struct RevocationAnswer {
+  enum class Kind { kRevoked, kUnsupportedTokenType, kError };
+  Kind kind = Kind::kError;
+  int64_t retry_after_seconds = 0;  // a 503's Retry-After (0: none)
 };
 
 // ClientAuthOf is the introspector's spelling of an issuer's `introspection.auth_method`
@@ -82,6 +90,11 @@ class LiveIssuer {
   std::optional<UpstreamAnswer> CachedAnswer(std::string_view token);
   // Lookup asks the issuer (single-flight) and runs `done` on a fetch thread.
   void Lookup(std::string_view token, std::function<void(const UpstreamAnswer&)> done);
+  // Revoke forwards a revocation of `token` to the issuer's RFC 7009 endpoint (`hint`: its
+  // token_type_hint, or empty) and runs `done` on a fetch thread, or at once when it cannot
+  // be queued; a revoked token's cached answer is dropped first.
+  void Revoke(std::string_view token, std::string_view hint,
+              std::function<void(const RevocationAnswer&)> done);
 
   // Readiness: false while the issuer has no usable keys (none fetched yet, or dropped as too
   // stale with no fallback). Issuers without a key source are always ready.
@@ -98,6 +111,7 @@ class LiveIssuer {
   std::unique_ptr<keys::IssuerKeySource> keys_;
   // With discovery, the introspection endpoint comes from the key source's last metadata.
   std::unique_ptr<upstream::OpaqueIntrospector> upstream_;
+  bool forwards_revocations_ = false;  // introspection.forward_revocations
 };
 
 // MakeHttpsFetcher makes the HTTP client an issuer's `fetch` settings describe (CA file,

@@ -167,6 +167,14 @@ void AppendLiveIssuers(std::string& out, const MetricsGauges& gauges) {
                          emit("event", c.label, c.value);
                        }
                      });
+  AppendIssuerSeries(out, gauges, "tokenwarden_upstream_revocations_total",
+                     "Revocations forwarded to the issuer's revocation endpoint, by what it "
+                     "answered: revoked, unsupported_token_type, error (no answer, or another).",
+                     "counter", [](const MetricsGauges::Issuer& issuer, const Emit& emit) {
+                       for (const MetricsGauges::Counted& c : issuer.upstream_revocations) {
+                         emit("result", c.label, c.value);
+                       }
+                     });
 }
 
 }  // namespace

@@ -79,6 +79,8 @@ struct MetricsGauges {
     std::vector<Counted> upstream;
     // Its connections to the endpoint: opened, resumed, reused, retried.
     std::vector<Counted> upstream_connections;
+    // Revocations forwarded to its revocation endpoint (forward_revocations), by result.
+    std::vector<Counted> upstream_revocations;
   };
   std::vector<Issuer> issuers;
   size_t cache_entries = 0;

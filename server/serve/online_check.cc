@@ -19,8 +19,9 @@
 #include "base/str_cat.h"
 #include "core/key_set.h"
 #include "server/keys/discovery.h"
+#include "server/upstream/client_request.h"
 #include "server/upstream/introspection_response.h"
-#include "server/upstream/opaque_introspector.h"
+#include "server/upstream/revocation_response.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -37,6 +38,7 @@ struct Findings {
   bool file_keys = false;
   bool keyless = false;  // an issuer of opaque tokens only: nothing to fetch but its endpoint
   bool introspection_ok = false;
+  bool revocation_ok = false;  // forward_revocations: the endpoint took tokenwarden's request
 };
 
 // WithoutQuery is `url` as messages show it: a query may carry data that belongs in no output.
@@ -210,6 +212,46 @@ void CheckIntrospection(const IssuerConfig& issuer, fetch::Fetcher& fetcher,
   }
 }
 
+// CheckRevocation sends forwarded revocations' request to their endpoint (the configured
+// one, else the discovery document's), about a random token: RFC 7009 §2.2 answers 200 for a
+// token the issuer does not know, and revokes nothing.
+void CheckRevocation(const IssuerConfig& issuer, fetch::Fetcher& fetcher,
+                     const keys::DiscoveryDocument& discovered, bool discovery_failed,
+                     Findings& findings) {
+  const UpstreamIntrospectionConfig& c = *issuer.introspection;
+  const std::string& endpoint =
+      c.revocation_endpoint.empty() ? discovered.revocation_endpoint : c.revocation_endpoint;
+  if (endpoint.empty()) {
+    findings.failures.emplace_back(
+        discovery_failed ? "revocation: not checked: its endpoint comes from the discovery "
+                           "document"
+                         : "revocation: the discovery document names no usable "
+                           "revocation_endpoint: set introspection.revocation_endpoint");
+    return;
+  }
+  absl::StatusOr<fetch::FetchResponse> response = fetcher.Fetch(
+      upstream::RevocationRequest(endpoint, RandomToken(), "access_token", c.client_id,
+                                  c.client_secret, ClientAuthOf(c.auth_method)));
+  if (!response.ok()) {
+    findings.failures.push_back(FetchFailed("revocation", response.status()));
+    return;
+  }
+  const upstream::RevocationOutcome outcome = upstream::ReadRevocationResponse(*response);
+  const std::string_view where = WithoutQuery(endpoint);
+  switch (outcome.kind) {
+    case upstream::RevocationOutcome::Kind::kRevoked:
+      findings.revocation_ok = true;
+      break;
+    case upstream::RevocationOutcome::Kind::kUnsupportedTokenType:
+      findings.failures.push_back(base::StrCat(
+          "revocation: ", where, " does not revoke access tokens (unsupported_token_type)"));
+      break;
+    case upstream::RevocationOutcome::Kind::kError:
+      findings.failures.push_back(base::StrCat("revocation: ", where, " answered ", outcome.error));
+      break;
+  }
+}
+
 std::string VerdictLine(std::string_view issuer, const Findings& f) {
   if (!f.failures.empty()) {
     return base::StrCat("FAIL issuer ", issuer, ": ", absl::StrJoin(f.failures, "; "));
@@ -227,13 +269,17 @@ std::string VerdictLine(std::string_view issuer, const Findings& f) {
   if (f.introspection_ok) {
     line.append(", introspection credentials accepted");
   }
+  if (f.revocation_ok) {
+    line.append(", revocation credentials accepted");
+  }
   return line;
 }
 
 // RequestsOf is how many requests the check of `issuer` makes.
 int64_t RequestsOf(const IssuerConfig& issuer) {
   return (issuer.key_source == IssuerConfig::KeySource::kDiscovery ? 1 : 0) +
-         (issuer.remote_keys() ? 1 : 0) + (issuer.introspection.has_value() ? 1 : 0);
+         (issuer.remote_keys() ? 1 : 0) + (issuer.introspection.has_value() ? 1 : 0) +
+         (issuer.introspection.has_value() && issuer.introspection->forward_revocations ? 1 : 0);
 }
 
 // Batch is one CheckIssuersOnline call, shared with its threads, which may outlive the call.
@@ -287,6 +333,9 @@ IssuerVerdict CheckIssuerOnline(const IssuerConfig& issuer,
           !issuer.remote_keys() || CheckRemoteKeys(issuer, **fetcher, discovered, findings);
       if (issuer.introspection.has_value()) {
         CheckIntrospection(issuer, **fetcher, discovered, !discovered_ok, findings);
+        if (issuer.introspection->forward_revocations) {
+          CheckRevocation(issuer, **fetcher, discovered, !discovered_ok, findings);
+        }
       }
     }
   }

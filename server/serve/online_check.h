@@ -8,9 +8,12 @@
 //     allowed algorithm;
 //   - issuers with `introspection`: one RFC 7662 request about a random token, which no
 //     issuer can know: 200 {"active":false} means tokenwarden's client credentials were
-//     accepted, 401/403 that they were refused; anything else is reported.
+//     accepted, 401/403 that they were refused; anything else is reported;
+//   - issuers with `introspection.forward_revocations`: one RFC 7009 revocation of another
+//     random token (an unknown token is a 200, RFC 7009 §2.2), at the endpoint forwarded
+//     revocations go to.
 // Requests go through the client the server uses (MakeHttpsFetcher: the issuer's CA file,
-// timeouts and size limit) and the request builders it uses, without retries: at most three
+// timeouts and size limit) and the request builders it uses, without retries: at most four
 // requests, each within fetch.timeout_ms, per issuer. Name resolution (getaddrinfo) is not
 // bounded by those timeouts, so the whole check also has a deadline, OnlineCheckDeadlineMs.
 // Nothing reported holds a secret or a request body: the failures are the fetch client's

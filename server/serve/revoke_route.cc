@@ -1,6 +1,8 @@
 // POST /revoke (RFC 7009): an authenticated caller (caller_auth.h) revokes a token within its
 // limits; the revocation is in effect at once, durable before the answer, and shared with the
-// other instances (RouteContext::RecordRevocation).
+// other instances (RouteContext::RecordRevocation). A token an issuer's introspection endpoint
+// judges is then also revoked at the issuer when it forwards revocations
+// (revocation_forward.h).
 
 #include <cmath>
 #include <functional>
@@ -13,6 +15,7 @@
 #include "core/denylist.h"
 #include "server/serve/caller_auth.h"
 #include "server/serve/endpoints.h"
+#include "server/serve/revocation_forward.h"
 #include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
@@ -25,14 +28,23 @@ RouteContext::RecordedAnswer Recorded(bool log_notes, std::string note) {
 }
 
 // RevokeUpstream revokes an opaque token (or one of an `opaque` issuer) that the upstream
-// says is active. `within_caller` applies the caller's limits once the upstream answer is
-// loaded.
+// says is active, and forwards the revocation to the issuer when it wants that.
+// `within_caller` applies the caller's limits once the upstream answer is loaded.
 void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Response& response,
                     std::string_view token, int64_t now, const ServerState& state,
                     WorkerContext& ctx, const std::function<bool(int issuer)>& within_caller) {
   TokenVerdict verdict;
   const int index = OpaqueIssuerFor(token, state, ctx);
-  if (!routes.JudgeUpstream(request, token, index, now, state, ctx, verdict)) {
+  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
+  const bool forward = issuer.config->introspection->forward_revocations;
+  if (forward && AnswerForwarded(ctx, token, routes.deps().log_notes, response)) {
+    return;  // revoked here before the wait; this is the issuer's answer
+  }
+  // When forwarding, an earlier revocation of ours does not end the matter: a retry after a
+  // failed forward must reach the issuer, and whether there is anything left to revoke there
+  // is the issuer's answer.
+  if (!routes.JudgeUpstream(request, token, index, now, state, ctx, verdict, {},
+                            /*honour_revocations=*/!forward)) {
     return;  // deferred: the revocation runs when the upstream has answered
   }
   if (verdict.unavailable()) {
@@ -47,7 +59,6 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
   if (!within_caller(index)) {
     return;
   }
-  const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::optional<double> exp = verdict.result.times.exp;
   // The entry may go once the token has expired: rounded up (a fractional exp keeps its last
   // fraction of a second covered) and saturating (an exp beyond int64 is "never").
@@ -55,8 +66,12 @@ void RevokeUpstream(RouteContext& routes, const http::Request& request, http::Re
       exp.has_value() ? WholeSeconds(std::ceil(*exp + issuer.config->policy.leeway_seconds))
                       : std::numeric_limits<int64_t>::max();
   const Denylist::Key key = OpaqueRevocationKey(*issuer.config->policy.issuer, token);
+  RouteContext::RecordedAnswer answer = Recorded(routes.deps().log_notes, response.log_note);
+  if (forward) {
+    answer = ThenForward(routes, request, token, issuer, ctx, std::move(answer));
+  }
   (void)routes.RecordRevocations(request, response, {{key, Denylist::Entry{expires_at}}}, now,
-                                 Recorded(routes.deps().log_notes, response.log_note));
+                                 answer);
 }
 
 }  // namespace

@@ -84,9 +84,12 @@ class RouteContext {
   bool Judge(const http::Request& request, std::string_view token, int64_t now,
              const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
              const RequirementsFor& requirements = {});
+  // JudgeUpstream is Judge for a token `issuer`'s endpoint judges. Without
+  // `honour_revocations` our own revocations are not consulted: the issuer's answer alone
+  // decides (/revoke forwarding them to the issuer, which must reach it again on a retry).
   bool JudgeUpstream(const http::Request& request, std::string_view token, int issuer, int64_t now,
                      const ServerState& state, WorkerContext& ctx, TokenVerdict& verdict,
-                     const RequirementsFor& requirements = {});
+                     const RequirementsFor& requirements = {}, bool honour_revocations = true);
   // AnswersUnavailable tells whether a verdict the issuer could not reach is answered 503
   // (else as an inactive / invalid token): always for missing keys, an unsettled kid or an
   // unanswered DPoP replay check; for an upstream failure, as the issuer's

@@ -113,14 +113,16 @@ bool RouteContext::AwaitKeys(const http::Request& request, LiveIssuer& live, int
 
 bool RouteContext::JudgeUpstream(const http::Request& request, std::string_view token, int index,
                                  int64_t now, const ServerState& state, WorkerContext& ctx,
-                                 TokenVerdict& verdict, const RequirementsFor& requirements) {
+                                 TokenVerdict& verdict, const RequirementsFor& requirements,
+                                 bool honour_revocations) {
   verdict = TokenVerdict();
   verdict.issuer = index;
   verdict.judge = Judge::kUpstream;
   const IssuerRuntime& issuer = state.issuers()[static_cast<size_t>(index)];
   const std::string& iss = *issuer.config->policy.issuer;
   // Revoked through our /revoke: inactive whatever the upstream (or its cache) says.
-  if (!deps_.denylist->empty() && deps_.denylist->Contains(OpaqueRevocationKey(iss, token), now)) {
+  if (honour_revocations && !deps_.denylist->empty() &&
+      deps_.denylist->Contains(OpaqueRevocationKey(iss, token), now)) {
     verdict.Fail(Judge::kUpstream, Error::kRevoked, Error::kRevoked, {});
     return true;
   }

@@ -53,10 +53,12 @@ class WorkerContext {
   // second time, and `answer` is what the upstream said about `token` meanwhile, `refetch` how
   // the key refetch it waited for ended (unset: the wait timed out first), `possession` the
   // DPoP proof checked before a wait on the shared replay store and `replay` its answer
-  // (kUnknown: none in time).
+  // (kUnknown: none in time), `revocation` what the issuer's revocation endpoint said about
+  // `token` (revocation_forward.h).
   struct Resumed {
     bool active = false;
     std::optional<UpstreamAnswer> answer;
+    std::optional<RevocationAnswer> revocation;
     std::string token;
     std::optional<keys::RefetchResult> refetch;
     std::optional<RequestPossession> possession;

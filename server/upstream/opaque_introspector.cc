@@ -7,7 +7,6 @@
 #include <openssl/sha.h>
 
 #include "base/basic_credentials.h"
-#include "base/form_urlencoded.h"
 #include "base/hex.h"
 #include "base/str_cat.h"
 #include "core/clock.h"
@@ -26,28 +25,6 @@ UpstreamOutcome Error(std::string message) {
 }
 
 }  // namespace
-
-fetch::FetchRequest IntrospectionRequest(std::string_view endpoint, std::string_view token,
-                                         std::string_view client_id, std::string_view client_secret,
-                                         ClientAuth auth) {
-  fetch::FetchRequest request;
-  request.method = "POST";
-  request.url = std::string(endpoint);
-  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                     {"Accept", "application/json"}};
-  request.body = base::StrCat("token=", base::FormEncode(token), "&token_type_hint=access_token");
-  if (auth == ClientAuth::kPost) {
-    base::StrAppend(&request.body, "&client_id=", base::FormEncode(client_id),
-                    "&client_secret=", base::FormEncode(client_secret));
-  } else {
-    // RFC 6749 §2.3.1 form-encodes id and secret before they are joined and encoded;
-    // kBasicRaw sends the bytes themselves, for servers that do not decode.
-    request.headers.emplace_back(
-        "Authorization", base::BasicAuthorization(client_id, client_secret,
-                                                  /*form_encode=*/auth == ClientAuth::kBasic));
-  }
-  return request;
-}
 
 absl::StatusOr<std::unique_ptr<OpaqueIntrospector>> OpaqueIntrospector::Create(
     UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log, Clock clock) {
@@ -101,15 +78,23 @@ void OpaqueIntrospector::Stop() {
   for (std::thread& t : threads_) {
     t.join();
   }
+  std::deque<Task> unsent;
   {
     std::lock_guard<std::mutex> lock(mu_);
     abandoned.swap(waiting_);
-    queue_.clear();
+    unsent.swap(queue_);
   }
   const UpstreamOutcome outcome = Error("shutting down");
   for (auto& [digest, callbacks] : abandoned) {
     for (const auto& done : callbacks) {
       done(outcome);
+    }
+  }
+  RevocationOutcome not_sent;
+  not_sent.error = "shutting down";
+  for (const Task& task : unsent) {
+    if (task.revoked) {
+      task.revoked(not_sent);
     }
   }
 }
@@ -164,13 +149,34 @@ void OpaqueIntrospector::Lookup(std::string_view token,
         now = Error("too many introspection requests waiting (overloaded)");
       } else {
         waiting_[digest].push_back(std::move(done));
-        queue_.push_back(Task{digest, std::string(token)});
+        queue_.push_back(Task{digest, std::string(token), {}, nullptr});
         work_.notify_one();
         return;
       }
     }
   }
   done(*now);
+}
+
+void OpaqueIntrospector::Revoke(std::string_view token, std::string_view hint,
+                                std::function<void(const RevocationOutcome&)> done) {
+  RevocationOutcome refused;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) {
+      refused.error = "shutting down";
+    } else if (queue_.size() >= config_.max_queue) {
+      ++stats_.overloaded;
+      ++stats_.revoke_errors;
+      refused.error = "too many upstream requests waiting (overloaded)";
+    } else {
+      queue_.push_back(
+          Task{DigestOf(token), std::string(token), std::string(hint), std::move(done)});
+      work_.notify_one();
+      return;
+    }
+  }
+  done(refused);
 }
 
 UpstreamStats OpaqueIntrospector::Stats() const {
@@ -192,6 +198,10 @@ void OpaqueIntrospector::Run() {
       }
       task = std::move(queue_.front());
       queue_.pop_front();
+    }
+    if (task.revoked) {
+      Forward(task);
+      continue;
     }
     int64_t expires_ms = 0;
     const UpstreamOutcome outcome = Resolve(task, expires_ms);
@@ -313,6 +323,66 @@ UpstreamOutcome OpaqueIntrospector::Ask(const std::string& token, const std::str
     return fail(std::string(parsed.status().message()));
   }
   return OutcomeOf(*std::move(parsed));
+}
+
+void OpaqueIntrospector::Forward(const Task& task) {
+  const RevocationOutcome outcome = AskRevocation(task);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    switch (outcome.kind) {
+      case RevocationOutcome::Kind::kRevoked:
+        ++stats_.revoked;
+        break;
+      case RevocationOutcome::Kind::kUnsupportedTokenType:
+        ++stats_.revoke_unsupported;
+        break;
+      case RevocationOutcome::Kind::kError:
+        ++stats_.revoke_errors;
+        break;
+    }
+  }
+  if (outcome.kind == RevocationOutcome::Kind::kRevoked) {
+    // The issuer's answer has changed: the next lookup must ask it again.
+    Forget(task.digest);
+  }
+  task.revoked(outcome);
+}
+
+RevocationOutcome OpaqueIntrospector::AskRevocation(const Task& task) {
+  std::string endpoint = config_.revocation_endpoint;
+  if (endpoint.empty() && config_.revocation_endpoint_provider) {
+    endpoint = config_.revocation_endpoint_provider();
+  }
+  RevocationOutcome out;
+  if (endpoint.empty()) {
+    out.error = "the revocation endpoint is not known (discovery has not named one)";
+  } else {
+    absl::StatusOr<fetch::FetchResponse> response = fetcher_->Fetch(RevocationRequest(
+        endpoint, task.token, task.hint, config_.client_id, config_.client_secret, config_.auth));
+    if (response.ok()) {
+      out = ReadRevocationResponse(*response);
+    } else {
+      out.error = std::string(response.status().message());
+    }
+  }
+  if (out.kind != RevocationOutcome::Kind::kRevoked && log_) {
+    log_(base::StrCat("issuer ", config_.issuer, ": revocation of token ",
+                      base::HexEncode(std::string_view(task.digest).substr(0, 6)), " failed: ",
+                      out.kind == RevocationOutcome::Kind::kUnsupportedTokenType
+                          ? "unsupported_token_type"
+                          : out.error));
+  }
+  return out;
+}
+
+void OpaqueIntrospector::Forget(const std::string& digest) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cache_.erase(digest);
+  }
+  if (config_.shared != nullptr) {
+    config_.shared->Delete(base::HexEncode(digest));
+  }
 }
 
 UpstreamOutcome OpaqueIntrospector::OutcomeOf(IntrospectionResult parsed) {

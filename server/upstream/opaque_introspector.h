@@ -10,7 +10,10 @@
 //     the server applies each caller's limits after the lookup, and the digest is the key;
 //   - concurrent lookups of one token share one upstream call (single-flight);
 //   - calls run on the introspector's own threads, with a bounded queue: when it is full,
-//     the lookup fails at once ("overloaded") rather than waiting without bound.
+//     the lookup fails at once ("overloaded") rather than waiting without bound;
+//   - a revocation of such a token may be forwarded to the issuer's RFC 7009 endpoint
+//     (Revoke): same credentials, threads and queue; once the issuer has revoked it, its
+//     remembered answer is dropped here and from the shared tier.
 // Thread-safety: all public methods may be called from any thread.
 #ifndef TOKENWARDEN_SERVER_UPSTREAM_OPAQUE_INTROSPECTOR_H_
 #define TOKENWARDEN_SERVER_UPSTREAM_OPAQUE_INTROSPECTOR_H_
@@ -31,17 +34,12 @@
 #include <absl/status/statusor.h>
 
 #include "server/fetch/fetcher.h"
+#include "server/upstream/client_request.h"
 #include "server/upstream/introspection_response.h"
+#include "server/upstream/revocation_response.h"
 #include "server/upstream/shared_result_store.h"
 
 namespace tokenwarden::server::upstream {
-
-// ClientAuth is how the introspector authenticates to the endpoint (RFC 6749 §2.3.1):
-// kBasic sends id and secret form-urlencoded inside Basic, as §2.3.1 asks; kBasicRaw joins
-// them as they are (RFC 7617 §2, UTF-8), for servers that do not form-decode Basic
-// credentials (the id then must not hold ':', nor either part a control character); kPost
-// sends them as body parameters (client_secret_post).
-enum class ClientAuth { kBasic, kBasicRaw, kPost };
 
 struct UpstreamConfig {
   std::string issuer;
@@ -49,6 +47,10 @@ struct UpstreamConfig {
   // introspection_endpoint, known once the issuer's metadata was fetched.
   std::string endpoint;
   std::function<std::string()> endpoint_provider;
+  // revocation_endpoint, or (when empty) revocation_endpoint_provider() at each call (the
+  // discovery document's; unset: none). Only Revoke uses them.
+  std::string revocation_endpoint;
+  std::function<std::string()> revocation_endpoint_provider;
   std::string client_id;
   std::string client_secret;
   ClientAuth auth = ClientAuth::kBasic;
@@ -75,19 +77,14 @@ struct UpstreamStats {
   uint64_t cache_hits = 0;
   uint64_t coalesced = 0;   // lookups that joined a call under way
   uint64_t overloaded = 0;  // lookups refused: the queue was full
+  // Forwarded revocations, by what the revocation endpoint said (RevocationOutcome::Kind).
+  uint64_t revoked = 0, revoke_unsupported = 0, revoke_errors = 0;
   // A full cache: passes over it for expired answers (at most one a second), and answers
   // still in force dropped to make room.
   uint64_t sweeps = 0, evicted = 0;
   size_t entries = 0;
   fetch::ConnectionStats connections;  // the fetcher's, to the endpoint
 };
-
-// IntrospectionRequest is the RFC 7662 §2.1 request asking `endpoint` about `token`, with
-// tokenwarden's client credentials sent as `auth` says (ClientAuth). `serve --check --online`
-// sends the same request, so what it proves about the credentials holds for real lookups.
-fetch::FetchRequest IntrospectionRequest(std::string_view endpoint, std::string_view token,
-                                         std::string_view client_id, std::string_view client_secret,
-                                         ClientAuth auth);
 
 class OpaqueIntrospector {
  public:
@@ -106,6 +103,13 @@ class OpaqueIntrospector {
   // upstream, joining a call under way for the same token; `done` then runs on an
   // introspector thread.
   void Lookup(std::string_view token, std::function<void(const UpstreamOutcome&)> done);
+  // Revoke sends an RFC 7009 revocation of `token` (with `hint` as token_type_hint unless
+  // empty) to the revocation endpoint from an introspector thread, and runs `done` there with
+  // what the endpoint said; once it said kRevoked, the answer remembered for `token` (here and
+  // in the shared tier) is gone. When the queue is full or the introspector stopping, `done`
+  // runs at once on this thread with kError.
+  void Revoke(std::string_view token, std::string_view hint,
+              std::function<void(const RevocationOutcome&)> done);
   UpstreamStats Stats() const;
   // Stop ends the threads; lookups still waiting get kError ("shutting down"). Idempotent.
   void Stop();
@@ -115,9 +119,12 @@ class OpaqueIntrospector {
     UpstreamOutcome outcome;
     int64_t expires_ms = 0;
   };
+  // Task is a lookup, or with `revoked` set a revocation to forward.
   struct Task {
     std::string digest;
     std::string token;
+    std::string hint;
+    std::function<void(const RevocationOutcome&)> revoked;
   };
   OpaqueIntrospector(UpstreamConfig config, std::shared_ptr<fetch::Fetcher> fetcher, Logger log,
                      Clock clock);
@@ -127,6 +134,11 @@ class OpaqueIntrospector {
   // long the outcome may be remembered.
   UpstreamOutcome Resolve(const Task& task, int64_t& expires_ms);
   UpstreamOutcome Ask(const std::string& token, const std::string& digest);
+  // Forward runs a revocation task (its `revoked` callback included).
+  void Forward(const Task& task);
+  RevocationOutcome AskRevocation(const Task& task);
+  // Forget drops the answer remembered for `digest`, here and in the shared tier.
+  void Forget(const std::string& digest);
   static UpstreamOutcome OutcomeOf(IntrospectionResult parsed);
   int64_t ExpiryOf(const UpstreamOutcome& outcome, int64_t now) const;
   void Remember(const std::string& digest, const UpstreamOutcome& outcome,

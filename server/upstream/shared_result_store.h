@@ -29,6 +29,9 @@ class SharedResultStore {
   virtual std::optional<SharedResult> Get(std::string_view key) = 0;
   // Put stores an entry until its expiry; best effort, never blocks the caller for long.
   virtual void Put(std::string_view key, const SharedResult& result) = 0;
+  // Delete drops the entry under `key` (the issuer revoked the token, so its answer changed);
+  // best effort, never blocks the caller for long.
+  virtual void Delete(std::string_view key) = 0;
 };
 
 }  // namespace tokenwarden::server::upstream

@@ -104,7 +104,9 @@ class Provider:
                "clients": [{"client_id": APP[0], "client_secret": APP[1]},
                            {"client_id": TW[0], "client_secret": TW[1]},
                            {"client_id": MTLS_APP[0], "client_secret": MTLS_APP[1],
-                            "mtls": True}, *self.relying_parties]}
+                            "mtls": True}, *self.relying_parties],
+               # tokenwarden forwards /revoke of tokens other clients got (forward_revocations).
+               "revokers": [TW[0]]}
         if self.client_ca is not None:
             cfg["client_ca"] = str(self.client_ca)
         (self.dir / "provider.json").write_text(json.dumps(cfg))

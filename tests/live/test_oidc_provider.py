@@ -205,6 +205,20 @@ def test_revocation_through_tokenwarden_is_immediate(provider, tokenwarden):
     assert provider.introspect(token)["active"] is True, "the revocation is tokenwarden's own"
 
 
+def test_revocation_forwarded_to_the_provider(provider, tokenwarden):
+    tw = tokenwarden(forward_revocations=True)  # the endpoint from the discovery document
+    token = provider.token(OPAQUE_API)
+    expect_active(introspect(tw, token, AUTH))
+    reply = revoke(tw, token, AUTH)
+    assert reply.status == 200, (reply, tw.stderr)
+    # The provider itself now refuses the token, as well as tokenwarden.
+    assert provider.introspect(token) == {"active": False}
+    expect_inactive(introspect(tw, token, AUTH))
+    assert validate(tw, token).status == 401
+    # Once more: the provider says inactive, so there is nothing left to forward.
+    assert revoke(tw, token, AUTH).status == 200
+
+
 def test_provider_down_at_start_means_503_not_401(provider, tokenwarden_bin, tmp_path):
     token = provider.token(JWT_API)
     provider.stop()

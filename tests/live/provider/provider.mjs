@@ -10,7 +10,8 @@
 //                       {"client_id", "client_secret", "redirect_uris": [...],
 //                        "backchannel_logout_uri", "backchannel_logout_session_required"}],
 //          "access_token_ttl": seconds,
-//          "client_ca": PEM path of the CA the client certificates chain to (optional)}
+//          "client_ca": PEM path of the CA the client certificates chain to (optional),
+//          "revokers": client ids allowed to revoke tokens of other clients (optional)}
 //
 // Resource indicators (RFC 8707): https://api.jwt.test gets JWT access tokens (RFC 9068,
 // typ at+jwt), https://api.opaque.test opaque ones; both grant the scopes "read write".
@@ -159,7 +160,13 @@ const provider = new Provider(config.issuer, {
     backchannelLogout: { enabled: true },
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
-    revocation: { enabled: true },
+    revocation: {
+      enabled: true,
+      // A token's own client may revoke it (the library's rule); so may the clients listed in
+      // "revokers" — tokenwarden forwarding a /revoke with its own credentials — any token.
+      allowedPolicy: async (ctx, client, token) =>
+        token.clientId === client.clientId || (config.revokers ?? []).includes(client.clientId),
+    },
     dPoP: { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true },
     mTLS: {
       enabled: true,

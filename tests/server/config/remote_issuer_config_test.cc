@@ -165,6 +165,25 @@ TEST_F(RemoteIssuerConfigTest, IntrospectionWithoutKeysIsAnOpaqueOnlyIssuer) {
   EXPECT_TRUE(config->issuers[0].keyless());
 }
 
+TEST_F(RemoteIssuerConfigTest, ForwardedRevocationsAreOffUnlessAsked) {
+  absl::StatusOr<ServerConfig> config = Parse(std::string(kKeyless));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->issuers[0].introspection->forward_revocations);
+  // An issuer without discovery names its endpoint.
+  config = Parse(R"("introspection":{"client_id":"tw","client_secret_file":"secret.txt",)"
+                 R"("endpoint":"https://op.example/introspect","forward_revocations":true,)"
+                 R"("revocation_endpoint":"https://op.example/revoke"})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->issuers[0].introspection->forward_revocations);
+  EXPECT_EQ(config->issuers[0].introspection->revocation_endpoint, "https://op.example/revoke");
+  // With discovery, the document's revocation_endpoint is the default.
+  config = Parse(R"("discovery":true,"algorithms":["RS256"],"introspection":{"client_id":"tw",)"
+                 R"("client_secret_file":"secret.txt","forward_revocations":true})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->issuers[0].introspection->forward_revocations);
+  EXPECT_TRUE(config->issuers[0].introspection->revocation_endpoint.empty());
+}
+
 TEST_F(RemoteIssuerConfigTest, AuthMethodBasicRawIsRead) {
   absl::StatusOr<ServerConfig> config =
       Parse(R"("introspection":{"client_id":"tw client+%\u00fc","client_secret_file":"secret.txt",)"
@@ -304,6 +323,24 @@ TEST_F(RemoteIssuerConfigTest, RejectsWithTheFieldNamed) {
        alg + R"("discovery":true,"introspection":{"client_id":"tw",)"
              R"("client_secret_file":"secret.txt","idle_timeout_ms":10})",
        "issuers[0].introspection.idle_timeout_ms: must be between 100 and 600000"},
+      {"revocation endpoint without forwarding",
+       std::string(kKeyless).insert(kKeyless.size() - 1,
+                                    R"(,"revocation_endpoint":"https://op.example/revoke")"),
+       "issuers[0].introspection.revocation_endpoint: is used only with "
+       "\"forward_revocations\": true"},
+      {"forwarding without an endpoint",
+       std::string(kKeyless).insert(kKeyless.size() - 1, R"(,"forward_revocations":true)"),
+       "issuers[0].introspection.forward_revocations: needs revocation_endpoint (there is no "
+       "discovery document to name one)"},
+      {"plain http revocation endpoint",
+       std::string(kKeyless).insert(kKeyless.size() - 1,
+                                    R"(,"forward_revocations":true,)"
+                                    R"("revocation_endpoint":"http://op.example/revoke")"),
+       "issuers[0].introspection.revocation_endpoint: must be https:// (http:// only with "
+       "fetch.allow_plain_http)"},
+      {"forwarding not a boolean",
+       std::string(kKeyless).insert(kKeyless.size() - 1, R"(,"forward_revocations":"yes")"),
+       "issuers[0].introspection.forward_revocations: must be"},
       {"opaque without introspection", alg + R"("discovery":true,"opaque":true)",
        "issuers[0].opaque: needs an introspection endpoint (introspection)"},
       {"fallback unusable",

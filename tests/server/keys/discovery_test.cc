@@ -3,9 +3,12 @@
 #include "server/keys/discovery.h"
 
 #include <string>
+#include <string_view>
 
 #include <absl/status/statusor.h>
 #include <gtest/gtest.h>
+
+#include "base/str_cat.h"
 
 namespace tokenwarden::server::keys {
 namespace {
@@ -31,6 +34,25 @@ TEST(DiscoveryTest, TakesJwksUriAndIntrospectionEndpoint) {
                        kIssuer, false);
   ASSERT_TRUE(doc.ok());
   EXPECT_TRUE(doc->introspection_endpoint.empty());
+}
+
+TEST(DiscoveryTest, ARevocationEndpointIsTakenWhenUsable) {
+  constexpr std::string_view kHead =
+      R"({"issuer":"https://op.example","jwks_uri":"https://op.example/jwks")";
+  absl::StatusOr<DiscoveryDocument> doc =
+      ParseDiscovery(std::string(kHead) + R"(,"revocation_endpoint":"https://op.example/revoke"})",
+                     kIssuer, false);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  EXPECT_EQ(doc->revocation_endpoint, "https://op.example/revoke");
+  // Only forwarded revocations (off by default) use it: one that cannot be used is left out,
+  // and the keys still come.
+  for (const char* bad : {R"("http://op.example/revoke")", "7", R"("/revoke")"}) {
+    doc =
+        ParseDiscovery(base::StrCat(kHead, R"(,"revocation_endpoint":)", bad, "}"), kIssuer, false);
+    ASSERT_TRUE(doc.ok()) << bad << ": " << doc.status();
+    EXPECT_TRUE(doc->revocation_endpoint.empty()) << bad;
+    EXPECT_EQ(doc->jwks_uri, "https://op.example/jwks");
+  }
 }
 
 TEST(DiscoveryTest, TheKeysMayLiveOnAnotherHost) {

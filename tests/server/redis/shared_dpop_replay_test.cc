@@ -39,16 +39,11 @@ DpopReplayKey KeyOf(uint8_t first) {
 }
 
 // Instance is one tokenwarden instance's link and store.
-struct Instance {
-  explicit Instance(const RedisConfig& config) {
-    absl::StatusOr<std::unique_ptr<RedisLink>> made =
-        RedisLink::Create(config, {"tw:revocations"}, log.Logger());
-    EXPECT_TRUE(made.ok()) << made.status();
-    link = *std::move(made);
-    link->Start();
-    store = std::make_unique<SharedDpopReplay>(*link, [] { return kNowMs; });
-  }
-  ~Instance() { link->Stop(); }
+struct Instance : testing::LinkedInstance {
+  explicit Instance(const RedisConfig& config)
+      : LinkedInstance(config),
+        store(std::make_unique<SharedDpopReplay>(*link, [] { return kNowMs; })) {}
+  ~Instance() { link->Stop(); }  // before the store its callbacks use
 
   // Claim waits for the store's answer.
   Answer Claim(const DpopReplayKey& key, int64_t until_ms) {
@@ -59,8 +54,6 @@ struct Instance {
     return got.get();
   }
 
-  testing::LogLines log;
-  std::unique_ptr<RedisLink> link;
   std::unique_ptr<SharedDpopReplay> store;
 };
 

@@ -99,6 +99,19 @@ RedisConfig LoopbackConfig(uint16_t port) {
   return config;
 }
 
+LinkedInstance::LinkedInstance(const RedisConfig& config) {
+  absl::StatusOr<std::unique_ptr<RedisLink>> made =
+      RedisLink::Create(config, {"tw:revocations"}, log.Logger());
+  if (!made.ok()) {  // the loopback settings are the suites' own: a broken helper
+    std::fprintf(stderr, "LinkedInstance: %s\n", std::string(made.status().message()).c_str());
+    std::abort();
+  }
+  link = *std::move(made);
+  link->Start();
+}
+
+LinkedInstance::~LinkedInstance() { link->Stop(); }
+
 std::function<void(std::string_view line)> LogLines::Logger() {
   return [this](std::string_view line) {
     std::lock_guard<std::mutex> lock(mu_);

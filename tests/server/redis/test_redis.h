@@ -8,7 +8,8 @@
 //   RedisServer  a real redis-server child on a loopback port, without persistence (the Lua
 //                script and SCAN/MGET of RevocationSync need the real thing);
 //   RespClient   a blocking RESP2 client, to look into that server and publish to it;
-//   LoopbackConfig and LogLines  the link's settings and its log, as the suites use them.
+//   LoopbackConfig and LogLines  the link's settings and its log, as the suites use them;
+//   LinkedInstance  one instance's started link, for the suites of what runs over a link.
 #ifndef TOKENWARDEN_TESTS_SERVER_REDIS_TEST_REDIS_H_
 #define TOKENWARDEN_TESTS_SERVER_REDIS_TEST_REDIS_H_
 
@@ -28,6 +29,7 @@
 #include <absl/status/statusor.h>
 
 #include "server/config/config.h"
+#include "server/redis/redis_link.h"
 #include "server/redis/resp_reader.h"
 #include "server/redis/resp_value.h"
 #include "tests/server/eventually.h"
@@ -57,6 +59,19 @@ class LogLines {
  private:
   mutable std::mutex mu_;
   std::vector<std::string> lines_;  // guarded by mu_
+};
+
+// LinkedInstance is one tokenwarden instance's link to the Redis at `config`, started, with
+// its log. A suite adds the store under test beside it, and stops the link in its own
+// destructor first when the store must outlive the link's callbacks.
+struct LinkedInstance {
+  explicit LinkedInstance(const RedisConfig& config);
+  ~LinkedInstance();  // stops the link
+  LinkedInstance(const LinkedInstance&) = delete;
+  LinkedInstance& operator=(const LinkedInstance&) = delete;
+
+  LogLines log;
+  std::unique_ptr<RedisLink> link;
 };
 
 class FakeRedis {

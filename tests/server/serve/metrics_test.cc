@@ -472,6 +472,7 @@ TEST(MetricsTest, EveryFamilyHasHelpAndType) {
       {"tokenwarden_jwks_consecutive_failures", "gauge"},
       {"tokenwarden_upstream_introspection_total", "counter"},
       {"tokenwarden_upstream_connections_total", "counter"},
+      {"tokenwarden_upstream_revocations_total", "counter"},
       {"tokenwarden_request_duration_seconds", "histogram"},
   };
   EXPECT_EQ(e.types, expected);

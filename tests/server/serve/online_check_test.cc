@@ -137,6 +137,41 @@ TEST_F(OnlineCheckTest, AcceptsAWorkingIssuer) {
   EXPECT_NE(fetcher_->requests()[5].body, sent[2].body);
 }
 
+TEST_F(OnlineCheckTest, ForwardedRevocationsAreTriedAtTheirEndpoint) {
+  constexpr char kRevoke[] = "https://op.example/revoke";
+  IssuerConfig issuer = DiscoveryIssuer();
+  issuer.introspection->forward_revocations = true;
+  // The discovery document names no revocation_endpoint: nothing to forward to.
+  IssuerVerdict v = Check(issuer);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.line.find("revocation: the discovery document names no usable "
+                        "revocation_endpoint: set introspection.revocation_endpoint"),
+            std::string::npos)
+      << v.line;
+  fetcher_->Answer(
+      kDiscoveryUrl,
+      Reply(200, Discovery().insert(Discovery().size() - 1,
+                                    R"(,"revocation_endpoint":"https://op.example/revoke")")));
+  fetcher_->Answer(kRevoke, Reply(200, ""));
+  v = Check(issuer);
+  EXPECT_TRUE(v.ok) << v.line;
+  EXPECT_EQ(v.line,
+            "ok issuer https://op.example keys 1, introspection credentials accepted, "
+            "revocation credentials accepted");
+  const fetch::FetchRequest sent = fetcher_->requests().back();
+  EXPECT_EQ(sent.url, kRevoke);
+  EXPECT_EQ(sent.body.rfind("token=tokenwarden-check-", 0), 0u) << sent.body;
+  EXPECT_TRUE(sent.body.ends_with("&token_type_hint=access_token")) << sent.body;
+  // What the endpoint refuses is named; the secret never is.
+  fetcher_->Answer(kRevoke, Reply(401, R"({"error":"invalid_client"})"));
+  v = Check(issuer);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.line.find("revocation: https://op.example/revoke answered HTTP 401 "
+                        "(invalid_client): the issuer refused tokenwarden's client credentials"),
+            std::string::npos)
+      << v.line;
+}
+
 TEST_F(OnlineCheckTest, AnIssuerWithoutKeysIsCheckedAtItsEndpointOnly) {
   IssuerConfig issuer = DiscoveryIssuer();
   issuer.key_source = IssuerConfig::KeySource::kNone;

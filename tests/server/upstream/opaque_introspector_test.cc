@@ -1,6 +1,7 @@
 // Upstream introspection of opaque tokens with a scripted fetcher: the request tokenwarden
 // sends (client_secret_basic, _basic_raw, _post), what counts as an answer, the cache (active
-// until min(exp, ttl), inactive for the negative ttl, failures never), single-flight, overload.
+// until min(exp, ttl), inactive for the negative ttl, failures never), single-flight, overload;
+// and revocations forwarded to the RFC 7009 endpoint (request, outcomes, the answer forgotten).
 #include "server/upstream/opaque_introspector.h"
 
 #include <atomic>
@@ -328,6 +329,150 @@ TEST_F(OpaqueIntrospectorTest, FullQueueFailsAtOnceAndStopAnswersTheWaiting) {
   gate_cv.notify_all();
   stopper.join();
   EXPECT_EQ(answered.load(), 4);
+}
+
+// --- Forwarded revocations (RFC 7009) --------------------------------------------------------
+
+// RecordingShared is a shared tier that remembers the keys put and deleted.
+class RecordingShared : public SharedResultStore {
+ public:
+  std::optional<SharedResult> Get(std::string_view) override { return std::nullopt; }
+  void Put(std::string_view key, const SharedResult&) override {
+    std::lock_guard<std::mutex> lock(mu);
+    put.emplace_back(key);
+  }
+  void Delete(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu);
+    deleted.emplace_back(key);
+  }
+  std::mutex mu;
+  std::vector<std::string> put, deleted;
+};
+
+class UpstreamRevocationTest : public OpaqueIntrospectorTest {
+ protected:
+  UpstreamRevocationTest() { config_.revocation_endpoint = "https://op.example/revoke"; }
+  // Revoke forwards a revocation of `token` and waits for the outcome.
+  RevocationOutcome Revoke(const std::string& token, std::string_view hint = {}) {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<RevocationOutcome> got;
+    introspector_->Revoke(token, hint, [&](const RevocationOutcome& outcome) {
+      std::lock_guard<std::mutex> lock(mu);
+      got = outcome;
+      cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.has_value(); }));
+    return got.value_or(RevocationOutcome{});
+  }
+};
+
+TEST_F(UpstreamRevocationTest, SendsTheRequestWithTheIntrospectionCredentials) {
+  Make();
+  EXPECT_EQ(Revoke("tok+en/=1", "refresh_token").kind, RevocationOutcome::Kind::kRevoked);
+  fetch::FetchRequest request = fetcher_->last();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "https://op.example/revoke");
+  EXPECT_EQ(request.body, "token=tok%2Ben%2F%3D1&token_type_hint=refresh_token");
+  std::vector<std::string> authorization;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "Authorization") {
+      authorization.push_back(value);
+    }
+  }
+  // Exactly the introspection request's client_secret_basic, form-encoded credentials.
+  EXPECT_EQ(authorization,
+            std::vector<std::string>{"Basic dHclMjBjbGllbnQ6czMlM0FjciUyQmV0JTIwJUMzJUJD"});
+  Revoke("t");
+  EXPECT_EQ(fetcher_->last().body, "token=t") << "no hint: none sent";
+}
+
+TEST_F(UpstreamRevocationTest, ClassifiesWhatTheEndpointSaid) {
+  const struct {
+    const char* name;
+    int status;
+    std::string body;
+    std::string retry_after;  // "" = no header
+    RevocationOutcome::Kind kind;
+    int64_t retry_after_seconds;
+    std::string error;  // a part of it
+  } cases[] = {
+      {"revoked, body ignored", 200, "not json", "", RevocationOutcome::Kind::kRevoked, 0, ""},
+      {"unsupported", 400, R"({"error":"unsupported_token_type"})", "",
+       RevocationOutcome::Kind::kUnsupportedTokenType, 0, ""},
+      {"other 400", 400, R"({"error":"invalid_request"})", "", RevocationOutcome::Kind::kError, 0,
+       "HTTP 400 (invalid_request)"},
+      {"credentials refused", 401, R"({"error":"invalid_client"})", "",
+       RevocationOutcome::Kind::kError, 0, "refused tokenwarden's client credentials"},
+      {"unavailable", 503, "", "30", RevocationOutcome::Kind::kError, 30, "HTTP 503"},
+      {"unavailable, bounded", 503, "", "86400", RevocationOutcome::Kind::kError, 3600, ""},
+      {"unavailable, a date", 503, "", "Wed, 21 Oct 2026 07:28:00 GMT",
+       RevocationOutcome::Kind::kError, 0, ""},
+      {"an error code not fit for a log", 400, R"({"error":"a\nb"})", "",
+       RevocationOutcome::Kind::kError, 0, "HTTP 400"},
+  };
+  Make();
+  for (const auto& c : cases) {
+    fetcher_->Set([&](const fetch::FetchRequest&) {
+      fetch::FetchResponse r = Reply(c.status, c.body);
+      if (!c.retry_after.empty()) {
+        r.headers.emplace_back("Retry-After", c.retry_after);
+      }
+      return r;
+    });
+    const RevocationOutcome outcome = Revoke("tok");
+    EXPECT_EQ(outcome.kind, c.kind) << c.name;
+    EXPECT_EQ(outcome.retry_after_seconds, c.retry_after_seconds) << c.name;
+    EXPECT_NE(outcome.error.find(c.error), std::string::npos) << c.name << ": " << outcome.error;
+    EXPECT_EQ(outcome.error.find('\n'), std::string::npos) << c.name;
+  }
+  fetcher_->Set([](const fetch::FetchRequest&) -> absl::StatusOr<fetch::FetchResponse> {
+    return absl::DeadlineExceededError("timed out after 10000 ms");
+  });
+  const RevocationOutcome timed_out = Revoke("tok");
+  EXPECT_EQ(timed_out.kind, RevocationOutcome::Kind::kError);
+  EXPECT_EQ(timed_out.error, "timed out after 10000 ms");
+  const UpstreamStats stats = introspector_->Stats();
+  EXPECT_EQ(stats.revoked, 1u);
+  EXPECT_EQ(stats.revoke_unsupported, 1u);
+  EXPECT_EQ(stats.revoke_errors, 7u);
+  // Failures are logged by the digest of the token, never the token.
+  std::lock_guard<std::mutex> lock(log_mu_);
+  ASSERT_FALSE(log_.empty());
+  for (const std::string& line : log_) {
+    EXPECT_EQ(line.find("token tok "), std::string::npos) << line;
+  }
+}
+
+TEST_F(UpstreamRevocationTest, WithoutAKnownEndpointNothingIsSent) {
+  config_.revocation_endpoint.clear();
+  config_.revocation_endpoint_provider = [] { return std::string(); };  // discovery not yet
+  Make();
+  const RevocationOutcome outcome = Revoke("tok");
+  EXPECT_EQ(outcome.kind, RevocationOutcome::Kind::kError);
+  EXPECT_NE(outcome.error.find("not known"), std::string::npos) << outcome.error;
+  EXPECT_EQ(fetcher_->calls(), 0u);
+}
+
+TEST_F(UpstreamRevocationTest, ARevokedTokensAnswerIsForgottenHereAndInTheSharedTier) {
+  auto shared = std::make_shared<RecordingShared>();
+  config_.shared = shared;
+  fetcher_->Set([](const fetch::FetchRequest& request) {
+    return request.url.ends_with("/revoke") ? Reply(503, "") : Reply(200, R"({"active":true})");
+  });
+  Make();
+  ASSERT_EQ(Ask("tok").kind, UpstreamOutcome::Kind::kActive);
+  ASSERT_TRUE(introspector_->Cached("tok").has_value());
+  // Not revoked at the issuer: its answer still holds.
+  EXPECT_EQ(Revoke("tok").kind, RevocationOutcome::Kind::kError);
+  EXPECT_TRUE(introspector_->Cached("tok").has_value());
+  fetcher_->Set([](const fetch::FetchRequest&) { return Reply(200, ""); });
+  EXPECT_EQ(Revoke("tok").kind, RevocationOutcome::Kind::kRevoked);
+  EXPECT_FALSE(introspector_->Cached("tok").has_value());
+  std::lock_guard<std::mutex> lock(shared->mu);
+  ASSERT_EQ(shared->put.size(), 1u);
+  EXPECT_EQ(shared->deleted, shared->put);
 }
 
 TEST(IntrospectionResponseTest, AcceptsStandardShapes) {
