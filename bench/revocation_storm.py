@@ -17,7 +17,7 @@ token minting, client and wrk script; one worker, as there):
              (so both pay the per-token denylist lookup), one also holds 10,000 sid, 10 sub and
              10 client id revocations of other sessions, users and clients (so every answer
              stays active, but each hit checks three attributes). wrk rounds alternate between
-             them and the lower CPU per request of each is kept; when valgrind is installed,
+             them (in turn first) and the lower CPU per request of each is kept; when valgrind is installed,
              user-space instructions per request are also counted (bench/callgrind_count.py),
              which the machine's load cannot move. Target: at most 5% more CPU per request.
 """
@@ -280,8 +280,9 @@ def attribute_rounds(args, tokens: Tokens, live_file: pathlib.Path, live: list[s
                 f"attribute-{side}")
             expect_status(ports[side], setup, f"attribute-{side}: revocations")
             warm(ports[side], live, auth, introspect=True)
-        for _ in range(args.rounds):
-            for side in setups:
+        for round_no in range(args.rounds):
+            # ABBA: neither server always runs right after the other.
+            for side in (("none", "live") if round_no % 2 == 0 else ("live", "none")):
                 r = sb.run_wrk(args, ports[side], procs[side].pid, "introspect", live_file, auth,
                                work)
                 if r["non2xx"] or r["socket_errors"]:
@@ -303,6 +304,15 @@ def attribute_rounds(args, tokens: Tokens, live_file: pathlib.Path, live: list[s
     return result
 
 
+def revocation_cpu(args, r: dict) -> float:
+    """The server's CPU during the storm beyond what its /validate requests cost when quiet,
+    per revocation made while wrk ran: what the wave itself cost (approximate)."""
+    quiet, storm = r["quiet"], r["storm"]
+    seconds = storm["duration_us"] / 1e6
+    extra = (storm["cpu_us_per_request"] - quiet["cpu_us_per_request"]) * storm["requests"]
+    return extra / (r["wave"]["achieved_per_s"] * seconds)
+
+
 def report(args, storm: list[dict], attribute: dict) -> str:
     lines = ["| round | phase | /validate req/s | p50 µs | p99 µs | server CPU µs per /validate |",
              "|---|---|---:|---:|---:|---:|"]
@@ -313,15 +323,17 @@ def report(args, storm: list[dict], attribute: dict) -> str:
             lines.append(f"| {i} | {phase} | {w['rps']:,.0f} | {w['p50_us']} | {w['p99_us']} | "
                          f"{w['cpu_us_per_request']:.1f} |")
         ratios.append(r["storm"]["p99_us"] / r["quiet"]["p99_us"])
+        r["cpu_us_per_revocation"] = revocation_cpu(args, r)
     wave_lines = ["| round | revocations sent | achieved per s | answers | p50 µs | p99 µs | "
-                  "max µs | sent late, p99 µs | log lines |",
-                  "|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+                  "max µs | sent late, p99 µs | log lines | server CPU µs per revocation |",
+                  "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for i, r in enumerate(storm, 1):
         w = r["wave"]
         answers = ", ".join(f"{k}: {v:,}" for k, v in sorted(w["statuses"].items()))
         wave_lines.append(f"| {i} | {w['sent']:,} | {w['achieved_per_s']:,.0f} | {answers} | "
                           f"{w['p50_us']:,.0f} | {w['p99_us']:,.0f} | {w['max_us']:,.0f} | "
-                          f"{w['late_p99_us']:,.0f} | {r['log_lines']:,} |")
+                          f"{w['late_p99_us']:,.0f} | {r['log_lines']:,} | "
+                          f"{r['cpu_us_per_revocation']:,.0f} |")
     none, live = attribute["wrk"]["none"], attribute["wrk"]["live"]
     attr_lines = ["| denylist | /introspect req/s | p50 µs | p99 µs | CPU µs/req | "
                   "instructions/req (user space) |", "|---|---:|---:|---:|---:|---:|"]
@@ -355,7 +367,7 @@ def report(args, storm: list[dict], attribute: dict) -> str:
         *wave_lines, "",
         f"## /introspect on {args.live_tokens:,} cached tokens (each with sid, sub, client_id), "
         "with and without live attribute revocations", "",
-        f"{args.rounds} alternating wrk rounds, the lower CPU per request of each kept; "
+        f"{args.rounds} alternating wrk rounds (ABBA), the lower CPU per request of each kept; "
         "instructions by callgrind, requests one at a time (bench/callgrind_count.py).", "",
         *attr_lines, "", summary + ".", "",
         "Reproduce: `bench/revocation-storm` (options: --seconds, --rate, --rounds, "
