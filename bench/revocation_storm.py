@@ -17,9 +17,10 @@ token minting, client and wrk script; one worker, as there):
              (so both pay the per-token denylist lookup), one also holds 10,000 sid, 10 sub and
              10 client id revocations of other sessions, users and clients (so every answer
              stays active, but each hit checks three attributes). wrk rounds alternate between
-             them (in turn first) and the lower CPU per request of each is kept; when valgrind is installed,
-             user-space instructions per request are also counted (bench/callgrind_count.py),
-             which the machine's load cannot move. Target: at most 5% more CPU per request.
+             them (ABBA) and the lower CPU per request of each is kept; when valgrind is
+             installed, user-space instructions per request are also counted
+             (bench/callgrind_count.py), which the machine's load cannot move. Target: at most
+             5% more CPU per request.
 """
 
 from __future__ import annotations
@@ -314,8 +315,8 @@ def revocation_cpu(args, r: dict) -> float:
 
 
 def report(args, storm: list[dict], attribute: dict) -> str:
-    lines = ["| round | phase | /validate req/s | p50 µs | p99 µs | server CPU µs per /validate |",
-             "|---|---|---:|---:|---:|---:|"]
+    lines = ["| round | phase | /validate req/s | p50 µs | p99 µs | "
+             "server CPU µs per /validate |", "|---|---|---:|---:|---:|---:|"]
     ratios = []
     for i, r in enumerate(storm, 1):
         for phase in ("quiet", "storm"):
