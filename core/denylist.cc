@@ -226,31 +226,50 @@ std::optional<int64_t> Denylist::RevokedUntil(const Key& key, int64_t now) const
   return entry.has_value() ? std::optional<int64_t>(entry->expires_at) : std::nullopt;
 }
 
+Denylist::AttributeKeys Denylist::AttributeKeysFor(std::string_view iss, const Claims& claims) {
+  const std::optional<std::string_view> values[] = {claims.sid, claims.sub, claims.ClientId()};
+  AttributeKeys out;
+  for (size_t a = 0; a < out.keys.size(); ++a) {
+    if (values[a].has_value()) {
+      out.keys[a] = AttributeKeyFor(static_cast<RevokedAttribute>(a), iss, *values[a]);
+      out.present |= static_cast<uint8_t>(1u << a);
+    }
+  }
+  return out;
+}
+
 std::optional<RevokedAttribute> Denylist::RevokedByAttribute(std::string_view iss,
                                                              const Claims& claims,
                                                              int64_t now) const {
   if (attribute_entries() == 0) {
+    return std::nullopt;  // no hashing while no attribute revocation is held
+  }
+  return RevokedByAttribute(AttributeKeysFor(iss, claims), claims.iat, now);
+}
+
+std::optional<RevokedAttribute> Denylist::RevokedByAttribute(const AttributeKeys& keys,
+                                                             std::optional<double> iat,
+                                                             int64_t now) const {
+  if (attribute_entries() == 0) {
     return std::nullopt;
   }
-  const std::pair<RevokedAttribute, std::optional<std::string_view>> held[] = {
-      {RevokedAttribute::kSid, claims.sid},
-      {RevokedAttribute::kSub, claims.sub},
-      {RevokedAttribute::kClientId, claims.ClientId()}};
-  for (const auto& [attribute, value] : held) {
-    if (!value.has_value()) {
+  // In RevokedAttribute order: sid, then sub, then the client id.
+  for (size_t a = 0; a < keys.keys.size(); ++a) {
+    if ((keys.present & (1u << a)) == 0) {
       continue;
     }
-    const std::optional<Entry> entry = Find(AttributeKeyFor(attribute, iss, *value), now);
-    if (entry.has_value() && entry->issued_until != kAnyTime && Covers(*entry, claims.iat)) {
-      return attribute;
+    const std::optional<Entry> entry = Find(keys.keys[a], now);
+    if (entry.has_value() && entry->issued_until != kAnyTime && Covers(*entry, iat)) {
+      return static_cast<RevokedAttribute>(a);
     }
   }
   return std::nullopt;
 }
 
-Error CheckAttributeRevocations(const Denylist& denylist, std::string_view iss,
-                                const Claims& claims, int64_t now, std::string_view& detail) {
-  const std::optional<RevokedAttribute> by = denylist.RevokedByAttribute(iss, claims, now);
+namespace {
+
+// RevokedBy is kRevoked with `detail` naming the attribute when `by` is set, else kOk.
+Error RevokedBy(std::optional<RevokedAttribute> by, std::string_view& detail) {
   if (!by.has_value()) {
     return Error::kOk;
   }
@@ -266,6 +285,18 @@ Error CheckAttributeRevocations(const Denylist& denylist, std::string_view iss,
       break;
   }
   return Error::kRevoked;
+}
+
+}  // namespace
+
+Error CheckAttributeRevocations(const Denylist& denylist, std::string_view iss,
+                                const Claims& claims, int64_t now, std::string_view& detail) {
+  return RevokedBy(denylist.RevokedByAttribute(iss, claims, now), detail);
+}
+
+Error CheckAttributeRevocations(const Denylist& denylist, const Denylist::AttributeKeys& keys,
+                                std::optional<double> iat, int64_t now, std::string_view& detail) {
+  return RevokedBy(denylist.RevokedByAttribute(keys, iat, now), detail);
 }
 
 size_t Denylist::Purge(int64_t now) {

@@ -1,5 +1,6 @@
 #include "core/token_cache.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -31,6 +32,11 @@ std::optional<double> Unpack(double v) {
   return std::isnan(v) ? std::nullopt : std::optional<double>(v);
 }
 
+// AttributeKeysLen is the bytes of the attribute keys an entry with mask `present` keeps.
+size_t AttributeKeysLen(uint8_t present) {
+  return static_cast<size_t>(std::popcount(present)) * sizeof(Denylist::Key);
+}
+
 size_t RoundUpToPowerOfTwo(size_t n) {
   size_t p = 1;
   while (p < n) {
@@ -42,7 +48,8 @@ size_t RoundUpToPowerOfTwo(size_t n) {
 }  // namespace
 
 // Entry is immutable once published, except `referenced` (the CLOCK bit). The token, the
-// two JSON texts and the claims record follow it in the same allocation.
+// two JSON texts, the claims record and the attribute keys the token has (in RevokedAttribute
+// order; `attributes` is their mask) follow it in the same allocation.
 struct TokenCache::Entry {
   uint64_t hash;
   uint64_t generation;
@@ -51,10 +58,12 @@ struct TokenCache::Entry {
   KeyFingerprint key;
   uint32_t token_len, header_len, payload_len, record_len;
   std::atomic<uint8_t> referenced{0};
+  uint8_t attributes = 0;
 
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   char* data() { return reinterpret_cast<char*>(this + 1); }
-  size_t size() const { return sizeof(Entry) + token_len + header_len + payload_len + record_len; }
+  size_t texts_len() const { return token_len + header_len + payload_len + record_len; }
+  size_t size() const { return sizeof(Entry) + texts_len() + AttributeKeysLen(attributes); }
 
   static void Delete(void* p) {
     auto* e = static_cast<Entry*>(p);
@@ -111,6 +120,14 @@ CachedToken TokenCache::View(const Entry& e) {
   t.iat = Unpack(e.iat);
   t.auth_time = Unpack(e.auth_time);
   t.deny_key = e.deny_key;
+  t.attribute_keys.present = e.attributes;
+  const char* keys = e.data() + e.texts_len();
+  for (size_t a = 0; a < t.attribute_keys.keys.size(); ++a) {
+    if ((e.attributes & (1u << a)) != 0) {
+      std::memcpy(t.attribute_keys.keys[a].data(), keys, sizeof(Denylist::Key));
+      keys += sizeof(Denylist::Key);
+    }
+  }
   t.generation = e.generation;
   t.key = e.key;
   return t;
@@ -151,8 +168,9 @@ void TokenCache::EvictForBytes(size_t needed) {
 bool TokenCache::Insert(std::string_view token, uint64_t hash, const CachedToken& facts,
                         int64_t now) {
   const uint64_t generation = facts.generation;
-  const size_t data_len =
-      token.size() + facts.header_json.size() + facts.payload_json.size() + facts.record.size();
+  const Denylist::AttributeKeys& attributes = facts.attribute_keys;
+  const size_t data_len = token.size() + facts.header_json.size() + facts.payload_json.size() +
+                          facts.record.size() + AttributeKeysLen(attributes.present);
   if (sizeof(Entry) + data_len > options_.max_bytes) {
     return false;
   }
@@ -169,6 +187,7 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, const CachedToken
                              static_cast<uint32_t>(facts.header_json.size()),
                              static_cast<uint32_t>(facts.payload_json.size()),
                              static_cast<uint32_t>(facts.record.size())};
+  e->attributes = attributes.present;
   std::memcpy(e->data(), token.data(), token.size());
   char* texts = e->data() + token.size();
   std::memcpy(texts, facts.header_json.data(), facts.header_json.size());
@@ -177,6 +196,13 @@ bool TokenCache::Insert(std::string_view token, uint64_t hash, const CachedToken
   texts += facts.payload_json.size();
   if (!facts.record.empty()) {  // memcpy from a null view is undefined even for 0 bytes
     std::memcpy(texts, facts.record.data(), facts.record.size());
+  }
+  texts += facts.record.size();
+  for (size_t a = 0; a < attributes.keys.size(); ++a) {
+    if ((attributes.present & (1u << a)) != 0) {
+      std::memcpy(texts, attributes.keys[a].data(), sizeof(Denylist::Key));
+      texts += sizeof(Denylist::Key);
+    }
   }
 
   base::MutexLock lock(&mu_);

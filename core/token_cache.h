@@ -12,6 +12,7 @@
 #include <absl/base/thread_annotations.h>
 
 #include "base/mutex.h"
+#include "core/denylist.h"
 #include "core/internal/epoch.h"
 #include "core/internal/token_hash.h"
 #include "core/key.h"
@@ -29,7 +30,7 @@ struct TokenCacheOptions {
 // CachedToken is what a cache entry remembers of a verified token: its own JSON texts, its
 // typed header and claims (a claims record: a hit hands back the same typed view a
 // verification made, without parsing), and the facts that must be re-checked on every hit
-// (the time claims and the revocation key).
+// (the time claims and the revocation keys).
 struct CachedToken {
   std::string_view header_json;
   std::string_view payload_json;
@@ -38,6 +39,9 @@ struct CachedToken {
   std::optional<double> exp, nbf, iat, auth_time;
   // deny_key is the token's revocation key (Denylist::KeyFor).
   std::array<uint8_t, 32> deny_key{};
+  // attribute_keys are its attribute revocation keys (Denylist::AttributeKeysFor); the entry
+  // keeps only those present, after its texts.
+  Denylist::AttributeKeys attribute_keys;
   // generation is the key set snapshot that verified the token, `key` the fingerprint of the
   // key that did: after a rotation an entry stays good exactly while that key still fits.
   uint64_t generation = 0;

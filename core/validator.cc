@@ -111,6 +111,13 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
       result = Error::kRevoked;
       out.detail = "the token is on the revocation denylist";
     }
+    // Attribute revocations (a logged-out session, a subject, a client) on a hit as on a
+    // miss: the cache holds the token, not whether its session still stands. Its attribute
+    // keys were hashed once, when it was cached.
+    if (result == Error::kOk) {
+      result = CheckAttributeRevocations(*denylist_, c.attribute_keys, c.iat, WholeSeconds(now),
+                                         out.detail);
+    }
     generation = c.generation;
     key = c.key;
     h.header_copy.assign(c.header_json);
@@ -140,7 +147,8 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
 
 void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorSnapshot& snap,
                          const ValidationResult& out, const Denylist::Key& key,
-                         ValidatorScratch& scratch, int64_t now) const {
+                         const Denylist::AttributeKeys& attributes, ValidatorScratch& scratch,
+                         int64_t now) const {
   std::string& record = scratch.hit_->record;
   internal::WriteClaimsRecord(out.token.header, out.token.claims, out.header_json, out.payload_json,
                               record);
@@ -155,6 +163,7 @@ void Validator::Remember(std::string_view token, uint64_t hash, const ValidatorS
   facts.iat = out.times.iat;
   facts.auth_time = out.times.auth_time;
   facts.deny_key = key;
+  facts.attribute_keys = attributes;
   cache_->Insert(token, hash, facts, now);
 }
 
@@ -179,13 +188,6 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
   // A request's requirements come last, on a hit as on a miss: the cache holds what is true
   // of the token, never what one route asked of it.
   const auto finish = [&](Error error) {
-    // Attribute revocations (a logged-out session, a subject, a client) on a hit as on a
-    // miss: the cache holds the token, not whether its session still stands.
-    if (error == Error::kOk) {
-      error = CheckAttributeRevocations(*denylist_, out.token.claims.iss.value_or(""),
-                                        out.token.claims, WholeSeconds(now), out.detail);
-      out.token.detail = out.detail;
-    }
     if (error == Error::kOk && !requirements.empty()) {
       error = CheckRequirements(requirements, policy, out.token.claims, out.detail);
       out.token.detail = out.detail;
@@ -215,8 +217,13 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
   if (error != Error::kOk) {
     return error;
   }
-  // The revocation digest costs a SHA-256; skip it while nothing is revoked and nothing will
-  // be cached.
+  // The revocation digests cost a SHA-256 each; skip them while nothing is revoked and nothing
+  // will be cached.
+  const std::string_view iss = out.token.claims.iss.value_or("");
+  Denylist::AttributeKeys attributes;
+  if (denylist_->attribute_entries() != 0 || cacheable) {
+    attributes = Denylist::AttributeKeysFor(iss, out.token.claims);
+  }
   if (!denylist_->empty() || cacheable) {
     const Denylist::Key key =
         Denylist::KeyFor(out.token.claims.iss, out.token.claims.jti, out.token.signing_input);
@@ -225,10 +232,15 @@ Error Validator::Run(std::string_view token, const ParsedToken* parsed, double n
       return Error::kRevoked;
     }
     if (cacheable) {
-      Remember(token, hash, snap, out, key, scratch, WholeSeconds(now));
+      Remember(token, hash, snap, out, key, attributes, scratch, WholeSeconds(now));
     }
   }
-  return finish(Error::kOk);
+  // Cached even when revoked by attribute: the token is good, its session may not be, and
+  // every hit asks again.
+  const Error by_attribute = CheckAttributeRevocations(*denylist_, attributes, out.token.claims.iat,
+                                                       WholeSeconds(now), out.detail);
+  out.token.detail = out.detail;
+  return finish(by_attribute);
 }
 
 absl::Status Validator::Revoke(const Denylist::Key& key, int64_t expires_at, int64_t now,

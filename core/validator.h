@@ -169,9 +169,11 @@ class Validator {
   Error ValidateCached(std::string_view token, uint64_t hash, double now,
                        const ValidatorSnapshot& snap, ValidatorScratch& scratch,
                        ValidationResult& out, bool& hit) const;
-  // Remember puts a verified token into the cache with its claims record.
+  // Remember puts a verified token into the cache with its claims record and its revocation
+  // keys (`key`, and `attributes` from Denylist::AttributeKeysFor).
   void Remember(std::string_view token, uint64_t hash, const ValidatorSnapshot& snap,
-                const ValidationResult& out, const Denylist::Key& key, ValidatorScratch& scratch,
+                const ValidationResult& out, const Denylist::Key& key,
+                const Denylist::AttributeKeys& attributes, ValidatorScratch& scratch,
                 int64_t now) const;
 
   Policy policy_;

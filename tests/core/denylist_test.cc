@@ -167,6 +167,32 @@ TEST(DenylistTest, AttributeRevocationCoversTokensIssuedUntilItsTime) {
   EXPECT_EQ(list.attribute_entries(), 0u);
 }
 
+TEST(DenylistTest, KeptAttributeKeysAnswerAsTheClaimsDo) {
+  // A cache entry keeps a token's attribute keys; a hit must be judged as its claims would be.
+  constexpr std::string_view kIss = "https://op.example";
+  Claims c = AttributeClaims("s-1", std::nullopt, std::nullopt, kNow - 10);
+  c.azp = "app";
+  const Denylist::AttributeKeys keys = Denylist::AttributeKeysFor(kIss, c);
+  EXPECT_EQ(keys.present, 0b101);  // sid and the client id; no sub
+  EXPECT_EQ(keys.keys[0], Denylist::AttributeKeyFor(RevokedAttribute::kSid, kIss, "s-1"));
+  EXPECT_EQ(keys.keys[2], Denylist::AttributeKeyFor(RevokedAttribute::kClientId, kIss, "app"));
+  Denylist list(64);
+  std::string_view detail;
+  EXPECT_EQ(CheckAttributeRevocations(list, keys, c.iat, kNow, detail), Error::kOk);
+  ASSERT_TRUE(list.Add(Denylist::AttributeKeyFor(RevokedAttribute::kClientId, kIss, "app"),
+                       kNow + 3600, kNow, /*issued_until=*/kNow)
+                  .ok());
+  EXPECT_EQ(list.RevokedByAttribute(kIss, c, kNow), RevokedAttribute::kClientId);
+  EXPECT_EQ(list.RevokedByAttribute(keys, c.iat, kNow), RevokedAttribute::kClientId);
+  EXPECT_EQ(list.RevokedByAttribute(keys, std::nullopt, kNow), RevokedAttribute::kClientId);
+  EXPECT_EQ(list.RevokedByAttribute(keys, kNow + 1.0, kNow), std::nullopt);  // issued after
+  Denylist::AttributeKeys sid_only = keys;
+  sid_only.present = 0b001;  // a key not marked present is never looked up
+  EXPECT_EQ(list.RevokedByAttribute(sid_only, c.iat, kNow), std::nullopt);
+  EXPECT_EQ(CheckAttributeRevocations(list, keys, c.iat, kNow, detail), Error::kRevoked);
+  EXPECT_NE(detail.find("client"), std::string_view::npos) << detail;
+}
+
 TEST(DenylistTest, ReAddingAnAttributeKeepsTheLaterOfEachTime) {
   const Denylist::Key key = Denylist::AttributeKeyFor(RevokedAttribute::kSub, "i", "alice");
   Denylist list(64);

@@ -67,6 +67,27 @@ TEST(TokenCacheTest, HitsOnlyTheSameTokenAndTellsItsGenerationAndKey) {
   EXPECT_EQ(cache.entries(), 1u);
 }
 
+TEST(TokenCacheTest, AHitHandsBackTheAttributeKeysTheTokenHas) {
+  TokenCache cache;
+  TokenCache::Reader reader(cache);
+  CachedToken facts = Facts(kNow + 60);
+  facts.attribute_keys.present = 0b110;  // sub and client id, no sid
+  facts.attribute_keys.keys[1].fill(0x11);
+  facts.attribute_keys.keys[2].fill(0x22);
+  ASSERT_TRUE(cache.Insert("with", cache.Hash("with"), facts, kNow));
+  const size_t with_bytes = cache.bytes();
+  ASSERT_TRUE(cache.Insert("none", cache.Hash("none"), Facts(kNow + 60), kNow));
+  // Only the keys present are kept: two, after the texts.
+  EXPECT_EQ(2 * with_bytes - cache.bytes(), 2 * sizeof(Denylist::Key));
+  CachedToken seen;
+  ASSERT_TRUE(Hit(cache, reader, "with", nullptr, &seen));
+  EXPECT_EQ(seen.attribute_keys.present, 0b110);
+  EXPECT_EQ(seen.attribute_keys.keys[1], facts.attribute_keys.keys[1]);
+  EXPECT_EQ(seen.attribute_keys.keys[2], facts.attribute_keys.keys[2]);
+  ASSERT_TRUE(Hit(cache, reader, "none", nullptr, &seen));
+  EXPECT_EQ(seen.attribute_keys.present, 0);
+}
+
 TEST(TokenCacheTest, HashIsSeededPerCache) {
   TokenCache a, b;
   EXPECT_NE(a.Hash("same token"), b.Hash("same token"));

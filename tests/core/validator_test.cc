@@ -207,6 +207,39 @@ TEST(ValidatorTest, AttributeRevocationEndsASessionsTokensOnHitsAndMisses) {
   EXPECT_EQ(v->Validate(after, kNow + 2, scratch, r), Error::kOk);
 }
 
+TEST(ValidatorTest, ClientRevocationEndsCachedTokensWhicheverAttributesTheyHave) {
+  // A hit is judged by the attribute keys its entry kept: a token with all three attributes,
+  // and one whose only attribute is its client id (azp), are both ended by their client's.
+  auto v = MakeValidator(KeysAandB());
+  ValidatorScratch scratch(*v);
+  ValidationResult r;
+  const auto token = [](std::string_view attributes) {
+    return MintAlg(Algorithm::kEs256, EcKey(Algorithm::kEs256),
+                   base::StrCat(R"({"iss":"https://issuer.example",)", attributes, R"(,"iat":)",
+                                kNow - 60, R"(,"exp":)", kNow + 3600, "}"),
+                   "a");
+  };
+  const std::string all = token(R"("sid":"s-1","sub":"u-1","client_id":"app")");
+  const std::string only_client = token(R"("azp":"app")");
+  const std::string other = token(R"("sid":"s-2","sub":"u-2","client_id":"other-app")");
+  for (const std::string& t : {all, only_client, other}) {
+    ASSERT_EQ(v->Validate(t, kNow, scratch, r), Error::kOk);
+    ASSERT_EQ(v->Validate(t, kNow, scratch, r), Error::kOk);
+    ASSERT_TRUE(r.cache_hit);
+  }
+  ASSERT_TRUE(v->Revoke(Denylist::AttributeKeyFor(RevokedAttribute::kClientId,
+                                                  "https://issuer.example", "app"),
+                        kNow + 7200, kNow, /*issued_until=*/kNow)
+                  .ok());
+  for (const std::string& t : {all, only_client}) {
+    EXPECT_EQ(v->Validate(t, kNow + 1, scratch, r), Error::kRevoked);
+    EXPECT_TRUE(r.cache_hit);
+    EXPECT_NE(r.detail.find("client"), std::string_view::npos) << r.detail;
+  }
+  EXPECT_EQ(v->Validate(other, kNow + 1, scratch, r), Error::kOk);
+  EXPECT_TRUE(r.cache_hit);
+}
+
 TEST(ValidatorTest, RevocationCoversAReencodedEcdsaSignature) {
   // s -> n - s gives a second valid signature, hence a second token string. Without a jti the
   // revocation key is the signing input, so the copy is revoked too.
