@@ -126,7 +126,7 @@ INVALID = [
      "too_old"),
     ("unsigned (alg none)", unsigned, "unsupported_algorithm"),
     ("signed by another key", lambda w: logout_token(w, key=w.key_a2), "invalid_signature"),
-    ("an ID token's typ", lambda w: logout_token(w, typ="JWT"), "typ"),
+    ("an access token's typ", lambda w: logout_token(w, typ="at+jwt"), "typ"),
     ("no jti", lambda w: logout_token(w, jti=OMIT), "jti"),
     ("neither sub nor sid", lambda w: logout_token(w, sub=OMIT, sid=OMIT), "sub, sid"),
     ("an issuer that sends none",
