@@ -1,6 +1,7 @@
 #include "core/denylist.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -35,9 +36,12 @@ bool IsAttribute(const Denylist::Entry& e) {
   return e.expires_at != 0 && e.issued_until != Denylist::kAnyTime;
 }
 
-// Covers: a token issued at `iat` (absent: before anything) falls under an entry's time.
+// Covers: a token issued at `iat` (absent: before anything) falls under an entry's time, in
+// whole seconds: an entry for second T covers every token issued in T or before, so a cut
+// taken from a clock or a logout token's iat in whole seconds spares no token issued earlier
+// in that same second (NumericDates may be fractional).
 bool Covers(const Denylist::Entry& e, std::optional<double> iat) {
-  return !iat.has_value() || *iat <= static_cast<double>(e.issued_until);
+  return !iat.has_value() || std::floor(*iat) <= static_cast<double>(e.issued_until);
 }
 
 // DomainKey is SHA-256 over `domain` and the length-prefixed pair (iss, value): keys of

@@ -33,9 +33,10 @@ enum class RevokedAttribute : uint8_t { kSid, kSub, kClientId };
 // (header.payload) — never the whole token: an ECDSA signature can be re-encoded (s -> n-s)
 // into a different valid token string, which a whole-token key would let through.
 // Attribute revocations live in the same table under their own keys, SHA-256 over (the
-// attribute, iss, value), with the time up to which tokens were issued: a token is revoked by
-// one when its `iat` is at or before that time, or it has no `iat`. Checking a token costs a
-// key per attribute it has, and nothing while no attribute revocation is live.
+// attribute, iss, value), with the second up to which tokens were issued: a token is revoked
+// by one when its `iat` falls in that second or before (whole seconds), or it has no `iat`.
+// Checking a token costs a key per attribute it has, and nothing while no attribute revocation is
+// live.
 //
 // A fixed table of 4-way sets of fixed-size slots, each guarded by a sequence counter
 // (seqlock): readers take no lock and write nothing, writers serialize on a mutex. No entry is

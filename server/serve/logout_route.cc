@@ -110,16 +110,16 @@ void BackChannelLogoutRoute(RouteContext& routes, const http::Request& request,
   }
   // sid ends that session; sub alone ends every session of the user (§2.4), and so does
   // every logout with "revoke": "subject" (access tokens without sid). Tokens issued after
-  // the logout (a new sign-in) stand: the cut is the logout token's iat, rounded up to the
-  // whole second the denylist keeps — down would spare a token issued earlier in the
-  // logout's own second (NumericDates may be fractional). The jti is spent in the same
-  // commit, so a logout that could not be recorded can be sent again.
+  // the logout's second (a new sign-in) stand; every token issued in it or before is covered
+  // (the denylist compares whole seconds, so a token issued earlier in the logout's own
+  // second is never spared). The jti is spent in the same commit, so a logout that could not
+  // be recorded can be sent again.
   const bool by_sid =
       logout.sid.has_value() && !(config.backchannel_logout->by_subject && logout.sub.has_value());
   std::vector<revocation::Revocation> revocations = {
       AttributeRevocation(
           state, routing.issuer, by_sid ? RevokedAttribute::kSid : RevokedAttribute::kSub,
-          by_sid ? *logout.sid : *logout.sub, static_cast<int64_t>(std::ceil(logout.iat))),
+          by_sid ? *logout.sid : *logout.sub, static_cast<int64_t>(std::floor(logout.iat))),
       {spent, Denylist::Entry{logout.replay_until}}};
   (void)routes.RecordRevocations(
       request, response, std::move(revocations), now,

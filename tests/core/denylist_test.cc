@@ -143,8 +143,11 @@ TEST(DenylistTest, AttributeRevocationCoversTokensIssuedUntilItsTime) {
   };
   EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow - 10)), RevokedAttribute::kSid);
   EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow)), RevokedAttribute::kSid);  // at
-  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow + 0.5)), std::nullopt);      // after
-  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", std::nullopt)),  // no iat: before
+  // Whole seconds: a token issued later in the revocation's own second is covered, the next
+  // second's is not.
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow + 0.5)), RevokedAttribute::kSid);
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", kNow + 1)), std::nullopt);  // after
+  EXPECT_EQ(by(AttributeClaims("s-1", "alice", "app", std::nullopt)),             // no iat: before
             RevokedAttribute::kSid);
   EXPECT_EQ(by(AttributeClaims("s-2", "alice", "app", kNow - 10)), std::nullopt);
   EXPECT_EQ(by(AttributeClaims(std::nullopt, "alice", "app", kNow - 10)), std::nullopt);
