@@ -1,5 +1,6 @@
 #include "server/http/form_params.h"
 
+#include "base/ascii.h"
 #include "base/form_urlencoded.h"
 
 namespace tokenwarden::server::http {
@@ -45,6 +46,15 @@ std::optional<std::string_view> FormParams::Get(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+bool IsFormContentType(std::optional<std::string_view> content_type) {
+  if (!content_type.has_value()) {
+    return false;
+  }
+  const std::string_view media =
+      base::StripWhitespace(content_type->substr(0, content_type->find(';')));
+  return base::EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
 }
 
 }  // namespace tokenwarden::server::http

@@ -38,6 +38,10 @@ class FormParams {
   std::string_view repeated_;
 };
 
+// IsFormContentType: a Content-Type value (absent: false) whose media type, parameters aside,
+// is application/x-www-form-urlencoded, in any case (RFC 9110 §8.3.1).
+bool IsFormContentType(std::optional<std::string_view> content_type);
+
 }  // namespace tokenwarden::server::http
 
 #endif  // TOKENWARDEN_SERVER_HTTP_FORM_PARAMS_H_

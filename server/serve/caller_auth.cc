@@ -3,6 +3,7 @@
 #include "base/ascii.h"
 #include "base/str_cat.h"
 #include "server/auth/client_auth.h"
+#include "server/http/form_params.h"
 #include "server/serve/route_context.h"
 #include "server/serve/token_check.h"
 
@@ -17,15 +18,6 @@ bool Contains(const std::vector<std::string>* list, std::string_view value) {
     }
   }
   return false;
-}
-
-bool IsFormContentType(std::optional<std::string_view> value) {
-  if (!value.has_value()) {
-    return false;
-  }
-  std::string_view media = value->substr(0, value->find(';'));
-  media = base::StripWhitespace(media);
-  return base::EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
 }
 
 // Unauthorized answers 401 with the challenge RFC 6749 §5.2 / RFC 6750 §3 call for.
@@ -126,7 +118,7 @@ bool AuthenticateCaller(const http::Request& request, const ServerState& state, 
 std::optional<std::string_view> ReadForm(const http::Request& request, const ServerState& state,
                                          WorkerContext& ctx, int64_t now, bool want_token,
                                          Caller& caller, http::Response& response) {
-  if (!IsFormContentType(request.Header("Content-Type"))) {
+  if (!http::IsFormContentType(request.Header("Content-Type"))) {
     SetError(response, 400, "invalid_request",
              "the body must be application/x-www-form-urlencoded");
     return std::nullopt;

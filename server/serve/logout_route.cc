@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
-#include "base/ascii.h"
 #include "base/str_cat.h"
 #include "core/denylist.h"
 #include "core/logout_token.h"
+#include "server/http/form_params.h"
 #include "server/serve/endpoints.h"
 #include "server/serve/route_context.h"
 
@@ -32,10 +32,7 @@ void Refuse(http::Response& response, std::string_view why) {
 // ReadLogoutToken reads the form body's one logout_token; nullopt with the answer filled.
 std::optional<std::string_view> ReadLogoutToken(const http::Request& request, WorkerContext& ctx,
                                                 http::Response& response) {
-  const std::optional<std::string_view> type = request.Header("Content-Type");
-  if (!type.has_value() ||
-      !base::EqualsIgnoreCase(base::StripWhitespace(type->substr(0, type->find(';'))),
-                              "application/x-www-form-urlencoded")) {
+  if (!http::IsFormContentType(request.Header("Content-Type"))) {
     Refuse(response, "the body must be application/x-www-form-urlencoded");
     return std::nullopt;
   }
