@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "base/read_file.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::bench {
 namespace {
@@ -14,11 +15,14 @@ namespace {
 constexpr size_t kMaxSetBytes = 64 << 20;
 constexpr size_t kMaxTokenBytes = 64 << 10;
 
+// DefaultDir is build/bench/distinct in this checkout, where bench/make_distinct.py writes.
+std::string DefaultDir() { return SourcePath("build/bench/distinct"); }
+
 }  // namespace
 
 std::string DistinctSetDir() {
   const char* dir = std::getenv("TW_BENCH_DISTINCT");
-  return dir != nullptr && *dir != '\0' ? std::string(dir) : std::string(TW_BENCH_DISTINCT_DEFAULT);
+  return dir != nullptr && *dir != '\0' ? std::string(dir) : DefaultDir();
 }
 
 std::string DistinctSetFile(const std::string& dir, std::string_view alg) {
@@ -68,7 +72,7 @@ bool LoadDistinctSet(const std::string& dir, std::string_view alg, std::vector<s
 
 std::string MakeDistinctCommand(const std::string& dir) {
   std::string command = "$TW_CACHE/venv/bin/python bench/make_distinct.py";
-  if (dir != TW_BENCH_DISTINCT_DEFAULT) {
+  if (dir != DefaultDir()) {
     command += " --out " + dir;
   }
   return command;

@@ -8,6 +8,7 @@
 #include "base/read_file.h"
 #include "core/algorithm.h"
 #include "core/jws_signer.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::bench {
 namespace {
@@ -22,7 +23,8 @@ constexpr char kPayload[] =
 
 void BM_Sign(benchmark::State& state, Algorithm alg, const char* key_file) {
   std::string pem, why;
-  if (!base::ReadBoundedFile(std::string(TW_BENCH_FIXTURES) + "/" + key_file, 1 << 20, pem, why)) {
+  if (!base::ReadBoundedFile(SourcePath(std::string("bench/fixtures/") + key_file), 1 << 20, pem,
+                             why)) {
     state.SkipWithError(why.c_str());
     return;
   }

@@ -27,6 +27,7 @@
 #include "bench/floor.h"
 #include "core/key_set.h"
 #include "core/validator.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::bench {
 namespace {
@@ -45,7 +46,7 @@ std::map<std::string, std::vector<std::string>>* g_distinct = nullptr;
 
 std::string ReadFixture(const std::string& name) {
   std::string s, why;
-  if (!base::ReadBoundedFile(std::string(TW_BENCH_FIXTURES) + "/" + name, 1 << 20, s, why)) {
+  if (!base::ReadBoundedFile(SourcePath("bench/fixtures/" + name), 1 << 20, s, why)) {
     return "";  // the case then fails its checks and says so
   }
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) {

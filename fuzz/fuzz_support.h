@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/source_path.h"
+
 namespace tokenwarden::fuzz {
 
 // kNow is the evaluation time of every target (the seed tokens are valid at it).
@@ -18,7 +20,7 @@ inline constexpr int64_t kNow = 1700000000;
 // ReadFixture returns the contents of fuzz/data/<name>; a missing file aborts (a broken build
 // must not fuzz against nothing).
 inline std::string ReadFixture(const char* name) {
-  const std::string path = std::string(TW_FUZZ_DATA_DIR) + "/" + name;
+  const std::string path = SourcePath(std::string("fuzz/data/") + name);
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {
     std::fprintf(stderr, "fuzz: cannot open %s\n", path.c_str());

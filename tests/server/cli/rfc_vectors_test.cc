@@ -18,6 +18,7 @@
 #include "core/verifier.h"
 #include "server/cli/verify_options.h"
 #include "tests/core/test_tokens.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::server::cli {
 namespace {
@@ -57,10 +58,13 @@ std::string GetString(simdjson::dom::object object, std::string_view key) {
   return std::string(s);
 }
 
+// TestdataDir is tests/testdata, where the vectors' manifests and files are.
+std::string TestdataDir() { return SourcePath("tests/testdata"); }
+
 std::vector<std::string> Manifests() {
   std::vector<std::string> paths;
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(TW_TESTDATA_DIR, ec);
+  for (auto it = std::filesystem::recursive_directory_iterator(TestdataDir(), ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_regular_file() && it->path().filename() == "cases.json") {
       paths.push_back(it->path().string());
@@ -74,7 +78,7 @@ void LoadManifest(const std::string& path, std::vector<FixtureCase>& out) {
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   FixtureCase broken;
   broken.manifest = path;
-  broken.id = CamelCase(std::filesystem::relative(path, TW_TESTDATA_DIR).string());
+  broken.id = CamelCase(std::filesystem::relative(path, TestdataDir()).string());
   simdjson::dom::parser parser;
   simdjson::padded_string json;
   simdjson::dom::object root;
@@ -204,8 +208,8 @@ TEST(RfcVectorsManifestTest, FindsEveryFixtureDirectory) {
   const std::vector<std::string> manifests = Manifests();
   std::set<std::string> dirs;
   for (const std::string& m : manifests) {
-    dirs.insert(std::filesystem::relative(std::filesystem::path(m).parent_path(), TW_TESTDATA_DIR)
-                    .string());
+    dirs.insert(
+        std::filesystem::relative(std::filesystem::path(m).parent_path(), TestdataDir()).string());
   }
   for (std::string_view want :
        {"rfc", "interop/jose", "keysets", "providers/okta", "providers/keycloak", "providers/auth0",

@@ -16,6 +16,7 @@
 
 #include "base/base64url.h"
 #include "core/algorithm.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -446,7 +447,7 @@ TEST(ConfigTest, ChecksEveryLimit) {
 
 TEST(ConfigTest, ParsesTheExample) {
   absl::StatusOr<ServerConfig> config =
-      LoadConfigFile(TW_SOURCE_DIR "/examples/serve/tokenwarden.json");
+      LoadConfigFile(SourcePath("examples/serve/tokenwarden.json"));
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->issuers.size(), 1u);
   EXPECT_EQ(config->issuers[0].policy.issuer, "https://issuer.example.com");
@@ -459,7 +460,7 @@ TEST(ConfigTest, ParsesTheExample) {
   EXPECT_TRUE(config->bearer_callers.has_value());
   ASSERT_TRUE(config->admin.has_value());
   EXPECT_EQ(config->admin->listen, std::vector<std::string>{"127.0.0.1:9091"});
-  EXPECT_EQ(config->denylist.log_path, TW_SOURCE_DIR "/examples/serve/revocations.log");
+  EXPECT_EQ(config->denylist.log_path, SourcePath("examples/serve/revocations.log"));
   ASSERT_EQ(config->protected_resources.size(), 1u);
   EXPECT_EQ(config->protected_resources[0].metadata_url,
             "https://api.example.com/.well-known/oauth-protected-resource/orders");

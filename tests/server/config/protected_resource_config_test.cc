@@ -12,6 +12,7 @@
 #include "base/str_cat.h"
 #include "core/algorithm.h"
 #include "server/config/config.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -21,7 +22,7 @@ namespace {
 absl::StatusOr<ServerConfig> ParseWithKeys(std::string_view json) {
   return ParseConfig(
       absl::StrReplaceAll(base::ToAbsl(json),
-                          {{"@KEYS@", TW_SOURCE_DIR "/examples/serve/issuer.jwks.json"}}),
+                          {{"@KEYS@", SourcePath("examples/serve/issuer.jwks.json")}}),
       "");
 }
 

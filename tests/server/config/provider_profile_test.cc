@@ -19,6 +19,7 @@
 
 #include "core/algorithm.h"
 #include "server/config/config.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -284,8 +285,7 @@ TEST(ProviderProfileTest, SampleConfigurationsLoadVerbatim) {
     setenv(name, "not-a-real-secret", 1);
   }
   std::set<std::string> profiles;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(TW_SOURCE_DIR) + "/examples/providers")) {
+  for (const auto& entry : std::filesystem::directory_iterator(SourcePath("examples/providers"))) {
     if (entry.path().extension() != ".json") {
       continue;
     }

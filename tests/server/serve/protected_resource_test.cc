@@ -14,6 +14,7 @@
 
 #include "server/config/config.h"
 #include "server/serve/routes.h"
+#include "tests/source_path.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -21,7 +22,7 @@ namespace {
 // Resources reads `list` as the protected_resources of a configuration whose issuers are
 // the two authorization servers of RFC 9728's §3.2 example (with examples/serve's keys).
 std::vector<ProtectedResourceConfig> Resources(std::string_view list) {
-  const std::string keys = TW_SOURCE_DIR "/examples/serve/issuer.jwks.json";
+  const std::string keys = SourcePath("examples/serve/issuer.jwks.json");
   absl::StatusOr<ServerConfig> config =
       ParseConfig(R"({"issuers": [{"issuer": "https://as1.example.com", "jwks_file": ")" + keys +
                       R"("},)"
