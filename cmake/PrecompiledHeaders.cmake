@@ -6,7 +6,17 @@
 # except the targets that exist to compile headers on their own (a PCH would hide a missing
 # #include there). clang-tidy checks the product sources without them (scripts/test), so a
 # source that forgets an #include still fails there.
-option(TW_PCH "Precompile the common standard, abseil and GoogleTest headers" ON)
+# Off by default under clang (the fuzz presets): clang's PCH is passed as
+# `-Xclang -include-pch -Xclang /absolute/path`, which ccache does not make relative, so every
+# source of every target missed the cache in a clone at another place (the fuzz stage's
+# warm build was a cold one). Without it a clang build is a little slower cold and all hits
+# warm; GCC's `-include` form is rewritten and hits.
+if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  set(_tw_pch_default OFF)
+else()
+  set(_tw_pch_default ON)
+endif()
+option(TW_PCH "Precompile the common standard, abseil and GoogleTest headers" ${_tw_pch_default})
 
 set(_tw_pch_common <algorithm> <cstddef> <cstdint> <memory> <optional> <string> <string_view>
     <utility> <vector> <absl/status/status.h> <absl/status/statusor.h>)
