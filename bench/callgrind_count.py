@@ -97,6 +97,11 @@ def instructions_per_request(binary: str, config: dict, work: pathlib.Path, name
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+    return _summary(out, name) / len(measured)
+
+
+def _summary(out: pathlib.Path, name: str) -> int:
+    """The largest `summary:` total of callgrind's dumps `out*`."""
     total = 0
     for dump in glob.glob(f"{out}*"):
         for line in pathlib.Path(dump).read_text(errors="replace").splitlines():
@@ -104,4 +109,24 @@ def instructions_per_request(binary: str, config: dict, work: pathlib.Path, name
                 total = max(total, int(line.split()[1]))
     if total == 0:
         raise SystemExit(f"{name}: callgrind counted nothing")
-    return total / len(measured)
+    return total
+
+
+def core_instructions_per_validation(tool: str, work: pathlib.Path, tool_args: list[str]) -> float:
+    """Instructions per validation of tokenwarden_core_cold (bench/core_cold.cc) with
+    `tool_args`: two runs under callgrind of different lengths, the difference of their totals
+    over the difference of their validation counts, so the set-up (reading keys and tokens)
+    cancels out."""
+    points = []
+    for seconds in ("0.2", "0.6"):
+        out = work / f"core-cold-{seconds}.callgrind"
+        for old in glob.glob(f"{out}*"):
+            os.remove(old)
+        run = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", tool,
+                              *tool_args, "--seconds", seconds, "--runs", "1"],
+                             check=True, capture_output=True, text=True)
+        points.append((json.loads(run.stdout)["validations"], _summary(out, "core_cold")))
+    (n0, i0), (n1, i1) = points
+    if n1 <= n0:
+        raise SystemExit("core_cold: the longer run made no more validations")
+    return (i1 - i0) / (n1 - n0)

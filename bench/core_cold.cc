@@ -3,10 +3,13 @@
 //
 //   tokenwarden_core_cold --jwks bench/fixtures/jwks.json --alg RS256
 //       --tokens build/bench/distinct/rs256.jwts [--single] [--seconds 2] [--runs 3]
+//       [--issuer URL] [--audience AUD]
 //
 // Every token is validated by one tokenwarden::Validator with the cache off (issuer,
 // audience and the one algorithm of the manifest required, as in tokenwarden_bench's
 // BM_Cold), round-robin over the file's lines; --single repeats the first line instead.
+// --issuer and --audience name other tokens' (bench/serve_bench.py: the server's cold path
+// against the core's, on the same tokens).
 // Prints one JSON object: the median of --runs runs of --seconds each, in validations per
 // second of this process's CPU time (as the bindings' benches count theirs: on a shared
 // machine, time spent waiting for a core is nobody's cost). `now` is the wall clock, read
@@ -57,9 +60,15 @@ double CpuSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-// RunOnce validates round-robin for `seconds` and returns validations per second, or -1 when
-// a token is refused (the inputs are wrong: a rate over rejections would mean nothing).
-double RunOnce(const Validator& validator, const std::vector<std::string>& tokens, double seconds) {
+// Run is one timed run: validations per CPU-second, and how many were made.
+struct Run {
+  double rate = -1;
+  size_t validations = 0;
+};
+
+// RunOnce validates round-robin for `seconds`; its rate is -1 when a token is refused (the
+// inputs are wrong: a rate over rejections would mean nothing).
+Run RunOnce(const Validator& validator, const std::vector<std::string>& tokens, double seconds) {
   ValidatorScratch scratch(validator);
   ValidationResult result;
   const double start = CpuSeconds();
@@ -69,20 +78,21 @@ double RunOnce(const Validator& validator, const std::vector<std::string>& token
     // Chunks of 256 between clock reads keep the clock out of the measurement.
     for (int i = 0; i < 256; ++i) {
       if (validator.Validate(tokens[next], UnixNowFractional(), scratch, result) != Error::kOk) {
-        return -1;
+        return {};
       }
       next = next + 1 == tokens.size() ? 0 : next + 1;
     }
     done += 256;
     const double elapsed = CpuSeconds() - start;
     if (elapsed >= seconds) {
-      return static_cast<double>(done) / elapsed;
+      return {static_cast<double>(done) / elapsed, done};
     }
   }
 }
 
 int Main(int argc, char** argv) {
-  std::map<std::string, std::string> args = {{"--seconds", "2"}, {"--runs", "3"}};
+  std::map<std::string, std::string> args = {
+      {"--seconds", "2"}, {"--runs", "3"}, {"--issuer", kIssuer}, {"--audience", kAudience}};
   bool single = false;
   for (int i = 1; i < argc; ++i) {
     const std::string name = argv[i];
@@ -95,7 +105,7 @@ int Main(int argc, char** argv) {
   if (args.count("--jwks") == 0 || args.count("--tokens") == 0 || args.count("--alg") == 0) {
     std::fprintf(stderr,
                  "usage: %s --jwks FILE --tokens FILE --alg ALG [--single] "
-                 "[--seconds S] [--runs N]\n",
+                 "[--seconds S] [--runs N] [--issuer URL] [--audience AUD]\n",
                  argv[0]);
     return 2;
   }
@@ -110,8 +120,8 @@ int Main(int argc, char** argv) {
     tokens.resize(1);
   }
   Policy policy;
-  policy.issuer = kIssuer;
-  policy.audiences = {kAudience};
+  policy.issuer = args["--issuer"];
+  policy.audiences = {args["--audience"]};
   policy.algorithms = *algs;
   ValidatorOptions off;
   off.cache = false;
@@ -120,17 +130,21 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "core_cold: %s\n", std::string(validator.status().message()).c_str());
     return 1;
   }
-  std::vector<double> rates;
+  std::vector<Run> runs;
+  size_t validations = 0;
   for (int run = 0; run < std::max(1, std::atoi(args["--runs"].c_str())); ++run) {
-    rates.push_back(RunOnce(**validator, tokens, std::atof(args["--seconds"].c_str())));
-    if (rates.back() < 0) {
+    runs.push_back(RunOnce(**validator, tokens, std::atof(args["--seconds"].c_str())));
+    if (runs.back().rate < 0) {
       std::fprintf(stderr, "core_cold: a token was refused\n");
       return 1;
     }
+    validations += runs.back().validations;
   }
-  std::sort(rates.begin(), rates.end());
-  std::printf("{\"alg\": \"%s\", \"tokens\": %zu, \"per_second\": %.0f}\n", args["--alg"].c_str(),
-              tokens.size(), rates[rates.size() / 2]);
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.rate < b.rate; });
+  // `validations` (all runs') lets an instruction count be divided per validation: two runs
+  // under callgrind with different --seconds, their difference over the difference of this.
+  std::printf("{\"alg\": \"%s\", \"tokens\": %zu, \"per_second\": %.0f, \"validations\": %zu}\n",
+              args["--alg"].c_str(), tokens.size(), runs[runs.size() / 2].rate, validations);
   return 0;
 }
 

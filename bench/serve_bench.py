@@ -22,7 +22,10 @@ Scenarios
   introspect_half     introspect_cached paced by wrk's delay() to half its max rate: p99 there
   opaque_misses       distinct opaque tokens (all misses): req/s through tokenwarden ÷ the
                       capacity of its HTTPS introspection endpoint (bench/opaque_bench.py)
-Afterwards: tokenwarden's RSS and the total requests it served.
+Afterwards: tokenwarden's RSS and the total requests it served, and the core's own cold cost
+on validate_cold's 2,000 tokens (tokenwarden_core_cold, beside the binary's build): what the
+server's cold path costs beyond the core's validation and a cached request's handling
+(issue 20: introspect_cold and validate_cold at most 1.1 times core cold + their cached CPU).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ import time
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+import callgrind_count  # bench/: user-space instructions per request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ISSUER = "https://bench.tokenwarden.invalid"
@@ -117,9 +122,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_split(pid: int) -> tuple[float, float]:
+    """The process's user and system CPU seconds so far."""
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_split(pid))
 
 
 def rss_mb(pid: int) -> float:
@@ -240,6 +251,65 @@ def dpop_line(results: dict) -> str:
             f"{dpop / verify:.2f} times it (target: at most 1.15).")
 
 
+def cold_path(binary: str, work: pathlib.Path, tokens: pathlib.Path, auth: str,
+              config) -> dict:
+    """The core's own cold cost on `tokens` (tokenwarden_core_cold, beside the binary's build):
+    CPU µs per validation and, under callgrind when valgrind is installed, instructions per
+    validation, with the server's instructions per request on the same tokens (cold: cache
+    off, distinct tokens; cached: one token) for the same ratio counted exactly."""
+    tool = pathlib.Path(binary).resolve().parents[1] / "bench" / "tokenwarden_core_cold"
+    if not tool.exists():
+        raise SystemExit(f"{tool} not found: build the target tokenwarden_core_cold")
+    tool_args = ["--jwks", str(work / "jwks.json"), "--tokens", str(tokens), "--alg", "ES256",
+                 "--issuer", ISSUER, "--audience", "bench-api"]
+    out = subprocess.run([str(tool), *tool_args, "--seconds", "2", "--runs", "3"],
+                         check=True, capture_output=True, text=True).stdout
+    cold = {"core_us": 1e6 / json.loads(out)["per_second"]}
+    if not callgrind_count.available():
+        return cold
+    cold["core_instructions"] = callgrind_count.core_instructions_per_validation(
+        str(tool), work, tool_args)
+    listed = tokens.read_text().split()
+    requests = {"validate": callgrind_count.validate_request,
+                "introspect": lambda t: callgrind_count.introspect_request(t, auth)}
+    for route, make in requests.items():
+        cold[f"{route}_cold_instructions"] = callgrind_count.instructions_per_request(
+            binary, config(free_port(), False), work, f"{route}_cold",
+            [make(t) for t in listed[:50]], [make(t) for t in listed[50:250]])
+        cold[f"{route}_cached_instructions"] = callgrind_count.instructions_per_request(
+            binary, config(free_port(), True), work, f"{route}_cached",
+            [make(listed[0])] * 50, [make(listed[0])] * 200)
+    return cold
+
+
+def cold_path_line(results: dict, cold: dict) -> str:
+    """Issue 20 item 5: the server's cold cost ÷ (the core's cold + the cached request's), in
+    CPU (wrk, user + system) and in user-space instructions (callgrind)."""
+    core = cold["core_us"]
+    parts = []
+    for route in ("introspect", "validate"):
+        c, h = results[f"{route}_cold"], results[f"{route}_cached"]
+        parts.append(
+            f"{route}_cold {c['cpu_us_per_request']:.1f} µs (user {c['user_us_per_request']:.1f}, "
+            f"system {c['system_us_per_request']:.1f}) ÷ ({core:.1f} + {route}_cached "
+            f"{h['cpu_us_per_request']:.1f} (user {h['user_us_per_request']:.1f}, system "
+            f"{h['system_us_per_request']:.1f})) = "
+            f"{c['cpu_us_per_request'] / (core + h['cpu_us_per_request']):.2f}")
+    text = ("Cold path, CPU: the core validates the same 2,000 tokens (cache off, one thread, "
+            f"tokenwarden_core_cold) at {core:.1f} µs of CPU each; " + "; ".join(parts) +
+            " (target: at most 1.10 each).")
+    if "core_instructions" in cold:
+        counted = []
+        for route in ("introspect", "validate"):
+            c = cold[f"{route}_cold_instructions"]
+            h = cold[f"{route}_cached_instructions"]
+            counted.append(f"{route}_cold {c:,.0f} ÷ ({cold['core_instructions']:,.0f} + "
+                           f"{route}_cached {h:,.0f}) = {c / (cold['core_instructions'] + h):.3f}")
+        text += ("\n\nCold path, user-space instructions (callgrind; per request, one at a time "
+                 "over one connection; the core's per validation): " + "; ".join(counted) + ".")
+    return text
+
+
 def signed_line(results: dict) -> str:
     """A signed answer's CPU over the plain one, against one ES256 verify's."""
     cached = results["introspect_cached"]["cpu_us_per_request"]
@@ -260,14 +330,17 @@ def run_wrk(args, port: int, pid: int, mode: str, tokens: pathlib.Path, auth: st
     env = dict(os.environ, TW_TOKENS=str(tokens), TW_MODE=mode, TW_AUTH=auth,
                TW_RESULT=str(result), TW_DELAY_MS=str(delay_ms),
                TW_RUN=secrets.token_urlsafe(8))
-    before = cpu_seconds(pid)
+    user0, system0 = cpu_split(pid)
     subprocess.run(["wrk", "-t", str(args.threads), "-c", str(connections or args.connections),
                     "-d", f"{args.seconds}s", "-s", str(script), f"{scheme}://127.0.0.1:{port}"],
                    env=env, check=True, stdout=subprocess.DEVNULL)
-    cpu = cpu_seconds(pid) - before
+    user1, system1 = cpu_split(pid)
     r = json.loads(result.read_text())
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
-    r["cpu_us_per_request"] = cpu * 1e6 / max(r["requests"], 1)
+    per = 1e6 / max(r["requests"], 1)
+    r["user_us_per_request"] = (user1 - user0) * per
+    r["system_us_per_request"] = (system1 - system0) * per
+    r["cpu_us_per_request"] = r["user_us_per_request"] + r["system_us_per_request"]
     return r
 
 
@@ -371,6 +444,8 @@ def main() -> int:
         total = sum(r["requests"] for k, r in results.items()
                     if k not in ("nginx_static", "introspect_cold"))
         rss = rss_mb(tw.pid)
+        # After the load, so the core's figure has the machine wrk and the server had.
+        cold = cold_path(args.binary, work, many, auth, config)
     finally:
         for p in (tw, tw_cold, nginx):
             p.send_signal(signal.SIGTERM)
@@ -410,6 +485,8 @@ def main() -> int:
         "",
         signed_line(results),
         "",
+        cold_path_line(results, cold),
+        "",
         f"introspect_half ran at {results['introspect_half']['rps']:,.0f} req/s on "
         f"{results['introspect_half']['connections']} paced connections (target: half of "
         f"introspect_cached, {results['introspect_cached']['rps'] / 2:,.0f}). tokenwarden RSS "
@@ -428,7 +505,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "serve.md").write_text(text)
     (out / "serve.json").write_text(json.dumps({"results": results, "opaque_misses": opaque,
-                                                "rss_mb": rss,
+                                                "rss_mb": rss, "cold_path": cold,
                                                 "requests": total, "args": vars(args)},
                                                indent=1))
     print(text)
