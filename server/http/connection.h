@@ -28,9 +28,10 @@ enum class Idleness : uint8_t;  // worker.h
 // allows the handles' memory to be released).
 //
 // Output is double-buffered: responses are appended to out_ while writing_ is on the wire,
-// and the two swap when a write completes, so the buffers are reused and the responses of one
-// read are sent with one uv_write. Reading stops while max_pipelined responses or
-// kMaxPendingOutput bytes are unsent; unparsed input is then kept in pending_in_.
+// and the two swap when a write completes, so the buffers are reused and the responses of
+// one read are sent with one write (uv_try_write; uv_write for what the socket did not
+// take). Reading stops while max_pipelined responses or kMaxPendingOutput bytes are unsent;
+// unparsed input is then kept in pending_in_.
 // Thread-safety: none; lives on its worker's loop.
 class Connection final : public Deferrer {
  public:
@@ -75,7 +76,12 @@ class Connection final : public Deferrer {
   // Settle runs after every event: write what is queued, close a finished connection, or
   // re-arm the timer.
   void Settle();
+  // Flush sends what is queued (WriteOut) and, when it all went at once, goes on as after a
+  // completed write: resumes a paused connection and sends what that queues.
   void Flush();
+  // WriteOut sends out_, straight into the socket (uv_try_write) and what does not fit
+  // through uv_write. true when all of it went at once.
+  bool WriteOut();
   void Resume();
   bool PipelineFull() const;
   void StartReading();

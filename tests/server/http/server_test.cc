@@ -71,6 +71,35 @@ TEST_F(HttpServerBasicTest, AnswersPipelinedRequestsInOrder) {
   }
 }
 
+// An answer is first written straight into the socket; what does not fit its buffer goes
+// through a write request. Both halves must arrive, in order with what follows.
+TEST_F(HttpServerBasicTest, AnswerLargerThanTheSocketBufferArrivesWholeToALateReader) {
+  StartServer();
+  TestClient client(port_);
+  ASSERT_TRUE(client.Send(Get("/big/8000000") + Get("/after")));
+  // Not reading yet: the server's first write fills the socket buffer and stops short.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::optional<RawResponse> big = client.ReadResponse();
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->body, std::string(8000000, 'x'));
+  std::optional<RawResponse> after = client.ReadResponse();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->body, "GET /after ");
+}
+
+// A closing answer that went out at once is still delivered before the connection closes.
+TEST_F(HttpServerBasicTest, ClosingAnswerWrittenAtOnceArrivesBeforeTheClose) {
+  StartServer();
+  for (int i = 0; i < 20; ++i) {
+    TestClient client(port_);
+    ASSERT_TRUE(client.Send(Get("/c", "Connection: close\r\n")));
+    bool closed = false;
+    const std::string all = client.ReadAll(&closed);
+    EXPECT_TRUE(closed) << i;
+    EXPECT_NE(all.find("GET /c "), std::string::npos) << i;
+  }
+}
+
 TEST_F(HttpServerBasicTest, ClosesHttp10AfterResponse) {
   StartServer();
   TestClient client(port_);
