@@ -21,6 +21,7 @@
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
 #include "tests/server/serve/handle_request.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -32,6 +33,8 @@ using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::Mint;
 using ::tokenwarden::testing::MustJwks;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 
 constexpr std::string_view kIss = "https://op.example";
 constexpr std::string_view kRp = "rp-client";
@@ -78,15 +81,9 @@ class LogoutTest : public ::testing::Test {
       client.revoke_by_attribute = admin;
       config.clients.push_back(std::move(client));
     }
-    std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(std::move(config), denylist_, kNow, warnings);
-    ASSERT_TRUE(state.ok()) << state.status();
-    holder_.Publish(*std::move(state));
-    RouteDeps deps;
-    deps.state = &holder_;
-    deps.metrics = &metrics_;
-    deps.denylist = denylist_.get();
+    const absl::Status published = PublishState(std::move(config), denylist_, kNow, holder_);
+    ASSERT_TRUE(published.ok()) << published;
+    RouteDeps deps = RouteDepsFor(holder_, metrics_, denylist_.get());
     deps.clock = [this] { return now_; };
     routes_ = std::make_unique<Routes>(std::move(deps), 1);
   }
@@ -162,11 +159,8 @@ TEST_F(LogoutTest, ASubOnlyLogoutEndsEverySessionOfTheUser) {
 TEST_F(LogoutTest, BySubjectEndsTheUsersTokensEvenWhenASessionIsNamed) {
   ServerConfig config = holder_.Current()->config();
   config.issuers[0].backchannel_logout->by_subject = true;
-  std::vector<std::string> warnings;
-  absl::StatusOr<std::shared_ptr<const ServerState>> state =
-      ServerState::Build(std::move(config), denylist_, kNow, warnings);
-  ASSERT_TRUE(state.ok()) << state.status();
-  holder_.Publish(*std::move(state));
+  const absl::Status published = PublishState(std::move(config), denylist_, kNow, holder_);
+  ASSERT_TRUE(published.ok()) << published;
   const std::string without_sid = Mint(R"({"alg":"ES256","kid":"k"})",
                                        StrCat(R"({"iss":")", kIss, R"(","sub":"alice","iat":)",
                                               kNow - 100, R"(,"exp":)", kNow + 3600, "}"),

@@ -32,6 +32,7 @@
 #include "server/upstream/introspection_response.h"
 #include "tests/core/test_tokens.h"
 #include "tests/server/serve/handle_request.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -39,6 +40,8 @@ namespace {
 using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::MustJwks;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 using ::tokenwarden::testing::RsaKey;
 using ::tokenwarden::testing::RsaKeyB;
 
@@ -121,15 +124,10 @@ class OpaqueIssuerTest : public ::testing::Test {
     absl::StatusOr<SecretHash> hash = ParseSecretHash(HashSecret("s3cret", 0));
     ASSERT_TRUE(hash.ok()) << hash.status();
     config.clients.push_back(ClientConfig{"rs", *std::move(hash), {}, {}});
-    std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(std::move(config), denylist_, now_, warnings, &live_);
-    ASSERT_TRUE(state.ok()) << state.status();
-    holder_.Publish(*std::move(state));
-    RouteDeps deps;
-    deps.state = &holder_;
-    deps.metrics = &metrics_;
-    deps.denylist = denylist_.get();
+    const absl::Status published =
+        PublishState(std::move(config), denylist_, now_, holder_, &live_);
+    ASSERT_TRUE(published.ok()) << published;
+    RouteDeps deps = RouteDepsFor(holder_, metrics_, denylist_.get());
     deps.clock = [this] { return route_now_; };
     routes_ = std::make_unique<Routes>(std::move(deps), 1);
   }

@@ -28,6 +28,7 @@
 #include "server/serve/metrics.h"
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -38,6 +39,8 @@ using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::MustJwks;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 using ::tokenwarden::testing::RsaKey;
 using ::tokenwarden::testing::RsaKeyB;
 
@@ -263,11 +266,10 @@ class RoutesTest : public ::testing::Test {
 
   void Publish(ServerConfig config) {
     std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(std::move(config), denylist_, kNow, warnings);
-    ASSERT_TRUE(state.ok()) << state.status();
+    const absl::Status published =
+        PublishState(std::move(config), denylist_, kNow, holder_, nullptr, &warnings);
+    ASSERT_TRUE(published.ok()) << published;
     EXPECT_TRUE(warnings.empty()) << warnings[0];
-    holder_.Publish(*std::move(state));
   }
 
   http::Response Handle(const Req& r) {

@@ -25,6 +25,7 @@
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
 #include "tests/server/serve/parking_deferrer.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -38,6 +39,8 @@ using ::tokenwarden::testing::Mint;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::MustJwks;
 using ::tokenwarden::testing::ParkingDeferrer;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 using ::tokenwarden::testing::RsaKey;
 using ::tokenwarden::testing::TestKey;
 
@@ -132,15 +135,9 @@ class SenderConstrainedTest : public ::testing::Test {
   void Start(ServerConfig config) {
     config_ = config;
     denylist_ = std::make_shared<Denylist>(64);
-    std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(std::move(config), denylist_, kNow, warnings);
-    ASSERT_TRUE(state.ok()) << state.status();
-    holder_.Publish(*std::move(state));
-    RouteDeps deps;
-    deps.state = &holder_;
-    deps.metrics = &metrics_;
-    deps.denylist = denylist_.get();
+    const absl::Status published = PublishState(std::move(config), denylist_, kNow, holder_);
+    ASSERT_TRUE(published.ok()) << published;
+    RouteDeps deps = RouteDepsFor(holder_, metrics_, denylist_.get());
     deps.dpop_replay = replay_cache_;
     deps.dpop_shared_replay = &shared_;
     deps.clock = [this] { return now_; };

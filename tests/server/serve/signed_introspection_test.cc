@@ -27,6 +27,7 @@
 #include "server/serve/server_state.h"
 #include "tests/core/test_tokens.h"
 #include "tests/server/serve/handle_request.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -37,6 +38,8 @@ using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::MustJwks;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 using ::tokenwarden::testing::RsaKey;
 using ::tokenwarden::testing::Segments;
 
@@ -95,15 +98,9 @@ class SignedIntrospectionTest : public ::testing::Test {
   void SetUp() override { Start(/*signing=*/true); }
 
   void Start(bool signing) {
-    std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(MakeConfig(signing), denylist_, kNow, warnings);
-    ASSERT_TRUE(state.ok()) << state.status();
-    holder_.Publish(*std::move(state));
-    RouteDeps deps;
-    deps.state = &holder_;
-    deps.metrics = &metrics_;
-    deps.denylist = denylist_.get();
+    const absl::Status published = PublishState(MakeConfig(signing), denylist_, kNow, holder_);
+    ASSERT_TRUE(published.ok()) << published;
+    RouteDeps deps = RouteDepsFor(holder_, metrics_, denylist_.get());
     deps.gauges = [](MetricsGauges&) {};
     deps.clock = [] { return kNow; };
     routes_ = std::make_unique<Routes>(std::move(deps), 1);

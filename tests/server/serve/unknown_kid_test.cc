@@ -32,6 +32,7 @@
 #include "tests/core/test_tokens.h"
 #include "tests/server/eventually.h"
 #include "tests/server/serve/parking_deferrer.h"
+#include "tests/server/serve/publish_state.h"
 
 namespace tokenwarden::server {
 namespace {
@@ -43,6 +44,8 @@ using ::tokenwarden::testing::JwksOf;
 using ::tokenwarden::testing::kNow;
 using ::tokenwarden::testing::MintAlg;
 using ::tokenwarden::testing::ParkingDeferrer;
+using ::tokenwarden::testing::PublishState;
+using ::tokenwarden::testing::RouteDepsFor;
 
 constexpr std::string_view kIss = "https://op.example";
 constexpr char kBasic[] = "Basic cnM6czNjcmV0";  // rs:s3cret
@@ -120,18 +123,13 @@ class UnknownKidTest : public ::testing::Test {
     ASSERT_TRUE(hash.ok()) << hash.status();
     client.secret = *std::move(hash);
     config.clients.push_back(std::move(client));
-    std::vector<std::string> warnings;
-    absl::StatusOr<std::shared_ptr<const ServerState>> state =
-        ServerState::Build(std::move(config), denylist_, kNow, warnings, live_.get());
-    ASSERT_TRUE(state.ok()) << state.status();
-    holder_.Publish(*state);
-    RouteDeps deps;
-    deps.state = &holder_;
-    deps.metrics = &metrics_;
-    deps.denylist = denylist_.get();
+    const absl::Status published =
+        PublishState(std::move(config), denylist_, kNow, holder_, live_.get());
+    ASSERT_TRUE(published.ok()) << published;
+    RouteDeps deps = RouteDepsFor(holder_, metrics_, denylist_.get());
     deps.clock = [] { return kNow; };
     routes_ = std::make_unique<Routes>(std::move(deps), 1);
-    const std::shared_ptr<LiveIssuer> live = (*state)->issuers()[0].live;
+    const std::shared_ptr<LiveIssuer> live = holder_.Current()->issuers()[0].live;
     ASSERT_TRUE(Eventually([&] { return live->ready(); }));
   }
 
