@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include "base/hex.h"
+#include "core/internal/claim_rules.h"
 #include "core/internal/jose_json.h"
 
 namespace tokenwarden::internal {
@@ -341,80 +342,46 @@ class ClaimReader {
   ClaimReader(Scanner& scan, Claims& out, ClaimsStorage& storage, std::string_view& detail)
       : scan_(scan), out_(out), storage_(storage), detail_(detail) {}
 
-  // Read reads the value of member `name` at the scanner's position. kMalformed with detail.
-  Error Read(std::string_view name) {
-    if (IsName(name, "exp")) {
-      return Date(out_.exp, "claim \"exp\" is not a number");
+  // Read reads the value of member `name` (`key` its NameKey) at the scanner's position:
+  // typed by its rule, or checked and kept as text. kMalformed with detail.
+  Error Read(std::string_view name, uint64_t key) {
+    const ClaimRule* rule = FindClaimRule(name, key);
+    if (rule == nullptr) {
+      return scan_.Value(1) ? Error::kOk : Syntax();
     }
-    if (IsName(name, "nbf")) {
-      return Date(out_.nbf, "claim \"nbf\" is not a number");
+    switch (rule->kind) {
+      case ClaimKind::kDate:
+        return Date(out_.*(rule->date), rule->why);
+      case ClaimKind::kText:
+        return Text(out_.*(rule->text), rule->why);
+      case ClaimKind::kAudience:
+        out_.has_aud = true;
+        return List(storage_.aud, nullptr, false, rule->why);
+      case ClaimKind::kScope:
+        return List(storage_.scopes, &out_.scope, true, rule->why);
+      case ClaimKind::kScp:
+        return List(storage_.scopes, nullptr, true, rule->why);
+      case ClaimKind::kConfirmation:
+        return Confirmation(rule->why);
     }
-    if (IsName(name, "iat")) {
-      return Date(out_.iat, "claim \"iat\" is not a number");
-    }
-    if (IsName(name, "auth_time")) {
-      return Date(out_.auth_time, "claim \"auth_time\" is not a number");
-    }
-    if (IsName(name, "iss")) {
-      return Text(out_.iss, "claim \"iss\" is not a string");
-    }
-    if (IsName(name, "sub")) {
-      return Text(out_.sub, "claim \"sub\" is not a string");
-    }
-    if (IsName(name, "jti")) {
-      return Text(out_.jti, "claim \"jti\" is not a string");
-    }
-    if (IsName(name, "azp")) {
-      return Text(out_.azp, "claim \"azp\" is not a string");
-    }
-    if (IsName(name, "client_id")) {
-      return Text(out_.client_id, "claim \"client_id\" is not a string");
-    }
-    if (IsName(name, "cid")) {
-      return Text(out_.cid, "claim \"cid\" is not a string");
-    }
-    if (IsName(name, "appid")) {
-      return Text(out_.appid, "claim \"appid\" is not a string");
-    }
-    if (IsName(name, "sid")) {
-      return Text(out_.sid, "claim \"sid\" is not a string");
-    }
-    if (IsName(name, "nonce")) {
-      return Text(out_.nonce, "claim \"nonce\" is not a string");
-    }
-    if (IsName(name, "at_hash")) {
-      return Text(out_.at_hash, "claim \"at_hash\" is not a string");
-    }
-    if (IsName(name, "aud")) {
-      out_.has_aud = true;
-      return List(storage_.aud, nullptr, false,
-                  "claim \"aud\" is neither a string nor an array of strings");
-    }
-    if (IsName(name, "scope")) {
-      return List(storage_.scopes, &out_.scope, true,
-                  "claim \"scope\" is neither a string nor an array of strings");
-    }
-    if (IsName(name, "scp")) {
-      return List(storage_.scopes, nullptr, true,
-                  "claim \"scp\" is neither a string nor an array of strings");
-    }
-    if (IsName(name, "cnf")) {
-      const char* start = scan_.position();
-      if (!scan_.Peek('{')) {
-        return Fail("claim \"cnf\" is not an object (RFC 7800)");
-      }
-      if (!scan_.Value(1)) {
-        return Syntax();
-      }
-      out_.cnf = std::string_view(start, static_cast<size_t>(scan_.position() - start));
-      return Error::kOk;
-    }
-    return scan_.Value(1) ? Error::kOk : Syntax();
+    return Syntax();  // every kind is handled above
   }
 
   Error Syntax() { return Fail(kJsonSyntaxDetail); }
 
  private:
+  // Confirmation keeps `cnf` (RFC 7800) as its exact text; it must be an object.
+  Error Confirmation(std::string_view why) {
+    const char* start = scan_.position();
+    if (!scan_.Peek('{')) {
+      return Fail(why);
+    }
+    if (!scan_.Value(1)) {
+      return Syntax();
+    }
+    out_.cnf = std::string_view(start, static_cast<size_t>(scan_.position() - start));
+    return Error::kOk;
+  }
   Error Fail(std::string_view why) {
     detail_ = why;
     return Error::kMalformed;
@@ -502,6 +469,24 @@ class ClaimReader {
   std::string_view& detail_;
 };
 
+// ReadableEnd is how far NameKey::Of may read from `name`: to the end of `json` when the name
+// is a view into it, else (a name with escapes, decoded elsewhere) to its own end.
+const char* ReadableEnd(std::string_view name, std::string_view json) {
+  const auto at = reinterpret_cast<uintptr_t>(name.data());
+  const auto begin = reinterpret_cast<uintptr_t>(json.data());
+  const bool inside = at >= begin && at - begin <= json.size();
+  return inside ? json.data() + json.size() : name.data() + name.size();
+}
+
+// HasRepeatedName is the exact check behind a NameSeenFilter's maybe.
+bool HasRepeatedName(ClaimsStorage& storage) {
+  storage.names.clear();
+  for (const ClaimMember& m : storage.members) {
+    storage.names.push_back(m.name);
+  }
+  return HasDuplicateNames(storage.names, storage.sorted);
+}
+
 }  // namespace
 
 Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
@@ -513,6 +498,7 @@ Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
   storage.members.clear();
   storage.unescaped.clear();
   storage.unescaped.reserve(json.size());
+  storage.seen.Begin();
   Scanner scan(json, &storage.unescaped);
   ClaimReader reader(scan, out, storage, detail);
   if (!simdjson::validate_utf8(json.data(), json.size())) {
@@ -539,8 +525,10 @@ Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
         return reader.Syntax();
       }
       scan.SkipSpace();
+      const NameKey key = NameKey::Of(name, ReadableEnd(name, json));
+      storage.seen.Add(name, key);
       const char* value_start = scan.position();
-      if (const Error e = reader.Read(name); e != Error::kOk) {
+      if (const Error e = reader.Read(name, key.key); e != Error::kOk) {
         return e;
       }
       storage.members.push_back(ClaimMember{
@@ -559,11 +547,7 @@ Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
   if (!scan.AtEnd()) {
     return reader.Syntax();
   }
-  storage.names.clear();
-  for (const ClaimMember& m : storage.members) {
-    storage.names.push_back(m.name);
-  }
-  if (HasDuplicateNames(storage.names, storage.sorted)) {
+  if (storage.seen.maybe_repeated() && HasRepeatedName(storage)) {
     detail = "the JWT payload repeats a claim name";
     return Error::kMalformed;
   }

@@ -18,6 +18,7 @@
 
 #include "core/claims.h"
 #include "core/error.h"
+#include "core/internal/member_name.h"
 
 namespace tokenwarden::internal {
 
@@ -27,7 +28,8 @@ struct ClaimsStorage {
   std::vector<std::string_view> aud;
   std::vector<std::string_view> scopes;
   std::vector<ClaimMember> members;
-  std::vector<std::string_view> names;   // the member names, for the duplicate-name check
+  NameSeenFilter seen;                   // the member names so far, for the duplicate check
+  std::vector<std::string_view> names;   // the exact check behind its maybe
   std::vector<std::string_view> sorted;  // its scratch
   // unescaped holds strings that contained escapes; reserved to the JSON's size before
   // reading (unescaping never grows a string), so views into it stay put.

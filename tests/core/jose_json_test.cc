@@ -507,7 +507,17 @@ INSTANTIATE_TEST_SUITE_P(
         JsonCase{"CustomTwice", R"({"c":1,"c":2})", Error::kMalformed},
         JsonCase{"SubEscaped", R"({"sub":"user-1","s\u0075b":"admin"})", Error::kMalformed},
         JsonCase{"EscapedBoth", R"({"\u0061":1,"\u0061":2})", Error::kMalformed},
-        JsonCase{"NestedDuplicatesAreNotTopLevel", R"({"o":{"k":1},"p":{"k":2}})", Error::kOk}),
+        JsonCase{"NestedDuplicatesAreNotTopLevel", R"({"o":{"k":1},"p":{"k":2}})", Error::kOk},
+        // Long names sharing an eight-byte prefix (Entra's extension claims): distinct ones
+        // pass, a repeat is caught whether or not the prefix collides.
+        JsonCase{"LongPrefixDistinct",
+                 R"({"extension_Department":"a","extension_Departmenu":"b","extension_Dept":1})",
+                 Error::kOk},
+        JsonCase{"LongPrefixTwice",
+                 R"({"extension_Department":"a","extension_Dept":1,"extension_Department":"b"})",
+                 Error::kMalformed},
+        JsonCase{"LongEscapedTwice", R"({"extension_Department":"a","extension_Department":"b"})",
+                 Error::kMalformed}),
     CaseName);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -541,6 +551,25 @@ TEST_F(JoseJsonTest, AcceptsManyDistinctNames) {
   EXPECT_EQ(Payload(ManyNames(17, "")), Error::kOk);
   EXPECT_EQ(Payload(ManyNames(500, "")), Error::kOk);
   EXPECT_EQ(claims_.members.size(), 500u);
+}
+
+// A name with escapes is typed by its value, like any other: "\u0065xp" is exp.
+TEST_F(JoseJsonTest, TypesAClaimWhoseNameHasEscapes) {
+  EXPECT_EQ(Payload(R"({"\u0065xp":1700000000,"client_\u0069d":"c","a\u0075th_time":5})"),
+            Error::kOk);
+  EXPECT_EQ(claims_.exp, 1700000000.0);
+  EXPECT_EQ(claims_.client_id, "c");
+  EXPECT_EQ(claims_.auth_time, 5.0);
+  EXPECT_EQ(Payload(R"({"\u0065xp":"soon"})"), Error::kMalformed);
+  EXPECT_EQ(detail_, "claim \"exp\" is not a number");
+}
+
+// Names that share a typed claim's length and first seven bytes are kept as text.
+TEST_F(JoseJsonTest, KeepsNearMissesOfLongClaimNamesAsText) {
+  EXPECT_EQ(Payload(R"({"client_ix":7,"auth_timf":"x"})"), Error::kOk);
+  EXPECT_FALSE(claims_.client_id.has_value());
+  EXPECT_FALSE(claims_.auth_time.has_value());
+  EXPECT_EQ(claims_.members.size(), 2u);
 }
 
 TEST_F(JoseJsonTest, RejectsDuplicateAmongManyNames) {
