@@ -1,44 +1,71 @@
 #include "core/internal/claims_record.h"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace tokenwarden::internal {
 namespace {
 
-// A view is stored as (region << 30 | offset, length); region kAbsent is a missing optional.
+// A record is [arena size][arena][Fixed][the list items' Places], all native-endian (records
+// never leave the process). A cache hit reads it with one copy of Fixed and arithmetic per
+// field: a hit's whole budget is tens of nanoseconds, and the earlier word-by-word reader,
+// whose cursor the compiler had to reload after every view it stored, took most of it.
+
+// A Place is a view stored as (region << 30 | offset, length); region kAbsent is a missing
+// optional.
 enum Region : uint32_t { kPayload = 0, kHeader = 1, kArena = 2, kAbsent = 3 };
 constexpr uint32_t kOffsetMask = (1u << 30) - 1;
+
+struct Place {
+  uint32_t place = kAbsent << 30;
+  uint32_t size = 0;
+};
+
+// The optional texts of Header and Claims, and Claims' dates, in record order. With `alg`,
+// `has_crit`, `has_aud` and the three lists they are every member of both structs: the record
+// tests compare a restored view with the original field by field.
+constexpr std::optional<std::string_view> Header::*kHeaderTexts[] = {&Header::kid, &Header::typ,
+                                                                     &Header::cty};
+constexpr std::optional<std::string_view> Claims::*kClaimTexts[] = {
+    &Claims::iss,       &Claims::sub,     &Claims::jti,   &Claims::azp,
+    &Claims::client_id, &Claims::cid,     &Claims::appid, &Claims::sid,
+    &Claims::nonce,     &Claims::at_hash, &Claims::scope, &Claims::cnf};
+constexpr std::optional<double> Claims::*kDates[] = {&Claims::exp, &Claims::nbf, &Claims::iat,
+                                                     &Claims::auth_time};
+constexpr size_t kNumHeaderTexts = std::size(kHeaderTexts);
+constexpr size_t kNumClaimTexts = std::size(kClaimTexts);
+constexpr size_t kNumDates = std::size(kDates);
+
+// Fixed is the part of every record with one size.
+struct Fixed {
+  uint32_t alg = 0;
+  uint32_t flags = 0;  // kHasCrit, kHasAud, and bit kDateBit + i for a present date i
+  uint32_t num_aud = 0;
+  uint32_t num_scopes = 0;
+  uint32_t num_members = 0;
+  uint32_t unused = 0;
+  double dates[kNumDates] = {};
+  Place header_texts[kNumHeaderTexts];
+  Place claim_texts[kNumClaimTexts];
+};
+constexpr uint32_t kHasCrit = 1, kHasAud = 2, kDateBit = 2;
 
 bool Inside(std::string_view part, std::string_view whole) {
   return !whole.empty() && part.data() >= whole.data() &&
          part.data() + part.size() <= whole.data() + whole.size();
 }
 
-// NoStorage stands in for ClaimsStorage's lists when writing: a writer reads the claims' own.
-struct NoStorage {};
-struct NoClaimsStorage {
-  NoStorage aud, scopes, members;
-};
-
-// Writer appends the fields; `arena` gets the strings found in neither JSON text.
+// Writer places views in the JSON texts where they point there, else copies them to the arena.
 class Writer {
  public:
   Writer(std::string_view header_json, std::string_view payload_json)
       : header_(header_json), payload_(payload_json) {}
 
-  void Word(uint32_t w) { index_.append(reinterpret_cast<const char*>(&w), sizeof w); }
-  void Text(const std::optional<std::string_view>& v) {
-    if (!v.has_value()) {
-      Word(kAbsent << 30);
-      Word(0);
-      return;
-    }
-    Text(*v);
-  }
-  void Text(std::string_view v) {
+  Place Put(std::string_view v) {
     uint32_t place;
     if (Inside(v, payload_)) {
       place = kPayload << 30 | static_cast<uint32_t>(v.data() - payload_.data());
@@ -48,200 +75,158 @@ class Writer {
       place = kArena << 30 | static_cast<uint32_t>(arena_.size());
       arena_.append(v);
     }
-    Word(place);
-    Word(static_cast<uint32_t>(v.size()));
+    return Place{place, static_cast<uint32_t>(v.size())};
   }
-  void Date(const std::optional<double>& d) {
-    Word(d.has_value() ? 1 : 0);
-    const double value = d.value_or(0);
-    index_.append(reinterpret_cast<const char*>(&value), sizeof value);
-  }
-  void Flag(bool b) { Word(b ? 1 : 0); }
-  void Alg(Algorithm a) { Word(static_cast<uint32_t>(a)); }
-  void List(std::span<const std::string_view> items, NoStorage) {
-    Word(static_cast<uint32_t>(items.size()));
+  Place Put(const std::optional<std::string_view>& v) { return v.has_value() ? Put(*v) : Place{}; }
+  void PutList(std::span<const std::string_view> items) {
     for (std::string_view s : items) {
-      Text(s);
+      lists_.push_back(Put(s));
     }
   }
-  void Members(std::span<const ClaimMember> members, NoStorage) {
-    Word(static_cast<uint32_t>(members.size()));
+  void PutMembers(std::span<const ClaimMember> members) {
     for (const ClaimMember& m : members) {
-      Text(m.name);
-      Text(m.value);
+      lists_.push_back(Put(m.name));
+      lists_.push_back(Put(m.value));
     }
   }
-  void Finish(std::string& out) const {
+
+  void Finish(const Fixed& fixed, std::string& out) const {
     out.clear();
     const uint32_t arena_size = static_cast<uint32_t>(arena_.size());
     out.append(reinterpret_cast<const char*>(&arena_size), sizeof arena_size);
     out.append(arena_);
-    out.append(index_);
+    out.append(reinterpret_cast<const char*>(&fixed), sizeof fixed);
+    out.append(reinterpret_cast<const char*>(lists_.data()), lists_.size() * sizeof(Place));
   }
 
  private:
   std::string_view header_, payload_;
-  std::string arena_, index_;
+  std::string arena_;
+  std::vector<Place> lists_;
 };
 
-// Reader is Writer backwards; every read is bounds-checked.
-class Reader {
+// Regions resolves Places against the three texts. Every view it makes is checked to lie
+// inside its text; a bad one only sets `bad` (one test at the end, not a branch per field).
+class Regions {
  public:
-  Reader(std::string_view record, std::string_view header_json, std::string_view payload_json)
-      : header_(header_json), payload_(payload_json) {
-    uint32_t arena_size = 0;
-    if (record.size() < sizeof arena_size) {
-      ok_ = false;
-      return;
-    }
-    std::memcpy(&arena_size, record.data(), sizeof arena_size);
-    record.remove_prefix(sizeof arena_size);
-    if (record.size() < arena_size) {
-      ok_ = false;
-      return;
-    }
-    arena_ = record.substr(0, arena_size);
-    index_ = record.substr(arena_size);
-  }
+  Regions(std::string_view payload, std::string_view header, std::string_view arena)
+      : bases_{payload.data(), header.data(), arena.data()},
+        sizes_{payload.size(), header.size(), arena.size()} {}
 
-  bool ok() const { return ok_ && index_.empty(); }
-
-  uint32_t Word() {
-    uint32_t w = 0;
-    Bytes(&w, sizeof w);
-    return w;
-  }
-  void Text(std::optional<std::string_view>& v) {
-    const uint32_t place = Word();
-    const uint32_t size = Word();
-    if (place >> 30 == kAbsent) {
-      v.reset();
-      return;
-    }
-    v = Resolve(place, size);
-  }
-  void Text(std::string_view& v) {
-    const uint32_t place = Word();
-    v = Resolve(place, Word());
-  }
-  void Date(std::optional<double>& d) {
-    const bool present = Word() != 0;
-    double value = 0;
-    Bytes(&value, sizeof value);
-    d = present ? std::optional<double>(value) : std::nullopt;
-  }
-  void Flag(bool& b) { b = Word() != 0; }
-  void Alg(Algorithm& a) { a = static_cast<Algorithm>(Word()); }
-  void List(std::span<const std::string_view>& items, std::vector<std::string_view>& storage) {
-    storage.resize(Count());
-    for (std::string_view& s : storage) {
-      Text(s);
-    }
-    items = storage;
-  }
-  void Members(std::span<const ClaimMember>& members, std::vector<ClaimMember>& storage) {
-    storage.resize(Count());
-    for (ClaimMember& m : storage) {
-      Text(m.name);
-      Text(m.value);
-    }
-    members = storage;
-  }
-
- private:
-  // Count bounds a list length by what the index can still hold (two words per item).
-  size_t Count() {
-    const size_t n = Word();
-    if (n > index_.size() / 8) {
-      ok_ = false;
-      return 0;
-    }
-    return n;
-  }
-  void Bytes(void* out, size_t n) {
-    if (index_.size() < n) {
-      ok_ = false;
-      std::memset(out, 0, n);
-      return;
-    }
-    std::memcpy(out, index_.data(), n);
-    index_.remove_prefix(n);
-  }
-  std::string_view Resolve(uint32_t place, uint32_t size) {
-    std::string_view region;
-    switch (place >> 30) {
-      case kPayload:
-        region = payload_;
-        break;
-      case kHeader:
-        region = header_;
-        break;
-      default:
-        region = arena_;
-        break;
-    }
-    const size_t offset = place & kOffsetMask;
-    if (offset > region.size() || size > region.size() - offset) {
-      ok_ = false;
+  std::string_view View(Place p) {
+    const uint32_t region = p.place >> 30;
+    const size_t offset = p.place & kOffsetMask;
+    if (region >= kAbsent || offset > sizes_[region] || p.size > sizes_[region] - offset) {
+      bad_ = true;
       return {};
     }
-    return region.substr(offset, size);
+    return std::string_view(bases_[region] + offset, p.size);
   }
+  std::optional<std::string_view> Optional(Place p) {
+    if (p.place >> 30 == kAbsent) {
+      return std::nullopt;
+    }
+    return View(p);
+  }
+  bool bad() const { return bad_; }
 
-  std::string_view header_, payload_, arena_, index_;
-  bool ok_ = true;
+ private:
+  const char* bases_[3];
+  size_t sizes_[3];
+  bool bad_ = false;
 };
-
-// Fields lists what a record holds, once, for both directions. It must name every member of
-// Header and Claims: ReadClaimsRecord relies on it to overwrite a reused view entirely (the
-// record tests compare a restored view with the original, field by field).
-template <typename Archive, typename H, typename C, typename S>
-void Fields(Archive& a, H& h, C& c, S& storage) {
-  a.Alg(h.alg);
-  a.Text(h.kid);
-  a.Text(h.typ);
-  a.Text(h.cty);
-  a.Flag(h.has_crit);
-  a.Text(c.iss);
-  a.Text(c.sub);
-  a.Text(c.jti);
-  a.Text(c.azp);
-  a.Text(c.client_id);
-  a.Text(c.cid);
-  a.Text(c.appid);
-  a.Text(c.sid);
-  a.Text(c.nonce);
-  a.Text(c.at_hash);
-  a.Text(c.scope);
-  a.Text(c.cnf);
-  a.Date(c.exp);
-  a.Date(c.nbf);
-  a.Date(c.iat);
-  a.Date(c.auth_time);
-  a.Flag(c.has_aud);
-  a.List(c.aud, storage.aud);
-  a.List(c.scopes, storage.scopes);
-  a.Members(c.members, storage.members);
-}
 
 }  // namespace
 
 void WriteClaimsRecord(const Header& header, const Claims& claims, std::string_view header_json,
                        std::string_view payload_json, std::string& out) {
   Writer writer(header_json, payload_json);
-  NoClaimsStorage unused;
-  Fields(writer, header, claims, unused);
-  writer.Finish(out);
+  Fixed fixed;
+  fixed.alg = static_cast<uint32_t>(header.alg);
+  fixed.flags = (header.has_crit ? kHasCrit : 0) | (claims.has_aud ? kHasAud : 0);
+  for (size_t i = 0; i < kNumDates; ++i) {
+    const std::optional<double>& date = claims.*kDates[i];
+    fixed.flags |= date.has_value() ? 1u << (kDateBit + i) : 0;
+    fixed.dates[i] = date.value_or(0);
+  }
+  for (size_t i = 0; i < kNumHeaderTexts; ++i) {
+    fixed.header_texts[i] = writer.Put(header.*kHeaderTexts[i]);
+  }
+  for (size_t i = 0; i < kNumClaimTexts; ++i) {
+    fixed.claim_texts[i] = writer.Put(claims.*kClaimTexts[i]);
+  }
+  fixed.num_aud = static_cast<uint32_t>(claims.aud.size());
+  fixed.num_scopes = static_cast<uint32_t>(claims.scopes.size());
+  fixed.num_members = static_cast<uint32_t>(claims.members.size());
+  writer.PutList(claims.aud);
+  writer.PutList(claims.scopes);
+  writer.PutMembers(claims.members);
+  writer.Finish(fixed, out);
 }
 
 bool ReadClaimsRecord(std::string_view record, std::string_view header_json,
                       std::string_view payload_json, Header& header, Claims& claims,
                       ClaimsStorage& storage) {
-  Reader reader(record, header_json, payload_json);
-  // No reset first: Fields assigns every member of Header and Claims (a failed read leaves
-  // values the caller discards), and zeroing the ~400-byte Claims was a sixth of a cache hit.
-  Fields(reader, header, claims, storage);
-  return reader.ok();
+  uint32_t arena_size = 0;
+  if (record.size() < sizeof arena_size) {
+    return false;
+  }
+  std::memcpy(&arena_size, record.data(), sizeof arena_size);
+  record.remove_prefix(sizeof arena_size);
+  if (record.size() < arena_size || record.size() - arena_size < sizeof(Fixed)) {
+    return false;
+  }
+  const std::string_view arena = record.substr(0, arena_size);
+  Fixed fixed;
+  std::memcpy(&fixed, record.data() + arena_size, sizeof fixed);
+  // The lists' Places fill the rest exactly (64-bit sums: no count can wrap them).
+  const uint64_t num_places =
+      uint64_t{fixed.num_aud} + fixed.num_scopes + 2 * uint64_t{fixed.num_members};
+  const std::string_view lists = record.substr(arena_size + sizeof fixed);
+  if (lists.size() != num_places * sizeof(Place)) {
+    return false;
+  }
+  Regions regions(payload_json, header_json, arena);
+  header.alg = static_cast<Algorithm>(fixed.alg);
+  header.has_crit = (fixed.flags & kHasCrit) != 0;
+  for (size_t i = 0; i < kNumHeaderTexts; ++i) {
+    header.*kHeaderTexts[i] = regions.Optional(fixed.header_texts[i]);
+  }
+  for (size_t i = 0; i < kNumClaimTexts; ++i) {
+    claims.*kClaimTexts[i] = regions.Optional(fixed.claim_texts[i]);
+  }
+  for (size_t i = 0; i < kNumDates; ++i) {
+    claims.*kDates[i] = (fixed.flags & 1u << (kDateBit + i)) != 0
+                            ? std::optional<double>(fixed.dates[i])
+                            : std::nullopt;
+  }
+  claims.has_aud = (fixed.flags & kHasAud) != 0;
+  // No reset first: every member of Header and Claims is assigned above or below (a failed
+  // read leaves values the caller discards).
+  const char* place = lists.data();
+  const auto next = [&place]() {
+    Place p;
+    std::memcpy(&p, place, sizeof p);
+    place += sizeof p;
+    return p;
+  };
+  storage.aud.resize(fixed.num_aud);
+  for (std::string_view& s : storage.aud) {
+    s = regions.View(next());
+  }
+  storage.scopes.resize(fixed.num_scopes);
+  for (std::string_view& s : storage.scopes) {
+    s = regions.View(next());
+  }
+  storage.members.resize(fixed.num_members);
+  for (ClaimMember& m : storage.members) {
+    m.name = regions.View(next());
+    m.value = regions.View(next());
+  }
+  claims.aud = storage.aud;
+  claims.scopes = storage.scopes;
+  claims.members = storage.members;
+  return !regions.bad();
 }
 
 }  // namespace tokenwarden::internal
