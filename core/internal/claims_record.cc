@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include <absl/container/inlined_vector.h>
+
 namespace tokenwarden::internal {
 namespace {
 
@@ -59,11 +61,15 @@ bool Inside(std::string_view part, std::string_view whole) {
          part.data() + part.size() <= whole.data() + whole.size();
 }
 
-// Writer places views in the JSON texts where they point there, else copies them to the arena.
+// Writer places views in the JSON texts where they point there, else copies them to the
+// arena, which it writes straight into the record being built (after its size word); the
+// places wait in an inline buffer, so writing a record allocates nothing once `out` has grown.
 class Writer {
  public:
-  Writer(std::string_view header_json, std::string_view payload_json)
-      : header_(header_json), payload_(payload_json) {}
+  Writer(std::string_view header_json, std::string_view payload_json, std::string& out)
+      : header_(header_json), payload_(payload_json), out_(out) {
+    out_.assign(sizeof(uint32_t), '\0');  // the arena's size, known at Finish
+  }
 
   Place Put(std::string_view v) {
     uint32_t place;
@@ -72,8 +78,8 @@ class Writer {
     } else if (Inside(v, header_)) {
       place = kHeader << 30 | static_cast<uint32_t>(v.data() - header_.data());
     } else {
-      place = kArena << 30 | static_cast<uint32_t>(arena_.size());
-      arena_.append(v);
+      place = kArena << 30 | static_cast<uint32_t>(out_.size() - sizeof(uint32_t));
+      out_.append(v);
     }
     return Place{place, static_cast<uint32_t>(v.size())};
   }
@@ -90,19 +96,17 @@ class Writer {
     }
   }
 
-  void Finish(const Fixed& fixed, std::string& out) const {
-    out.clear();
-    const uint32_t arena_size = static_cast<uint32_t>(arena_.size());
-    out.append(reinterpret_cast<const char*>(&arena_size), sizeof arena_size);
-    out.append(arena_);
-    out.append(reinterpret_cast<const char*>(&fixed), sizeof fixed);
-    out.append(reinterpret_cast<const char*>(lists_.data()), lists_.size() * sizeof(Place));
+  void Finish(const Fixed& fixed) {
+    const uint32_t arena_size = static_cast<uint32_t>(out_.size() - sizeof(uint32_t));
+    std::memcpy(out_.data(), &arena_size, sizeof arena_size);
+    out_.append(reinterpret_cast<const char*>(&fixed), sizeof fixed);
+    out_.append(reinterpret_cast<const char*>(lists_.data()), lists_.size() * sizeof(Place));
   }
 
  private:
   std::string_view header_, payload_;
-  std::string arena_;
-  std::vector<Place> lists_;
+  std::string& out_;
+  absl::InlinedVector<Place, 64> lists_;
 };
 
 // Regions resolves Places against the three texts. Every view it makes is checked to lie
@@ -140,7 +144,7 @@ class Regions {
 
 void WriteClaimsRecord(const Header& header, const Claims& claims, std::string_view header_json,
                        std::string_view payload_json, std::string& out) {
-  Writer writer(header_json, payload_json);
+  Writer writer(header_json, payload_json, out);
   Fixed fixed;
   fixed.alg = static_cast<uint32_t>(header.alg);
   fixed.flags = (header.has_crit ? kHasCrit : 0) | (claims.has_aud ? kHasAud : 0);
@@ -161,7 +165,7 @@ void WriteClaimsRecord(const Header& header, const Claims& claims, std::string_v
   writer.PutList(claims.aud);
   writer.PutList(claims.scopes);
   writer.PutMembers(claims.members);
-  writer.Finish(fixed, out);
+  writer.Finish(fixed);
 }
 
 bool ReadClaimsRecord(std::string_view record, std::string_view header_json,

@@ -18,7 +18,8 @@
 namespace tokenwarden::internal {
 
 // WriteClaimsRecord flattens `header` and `claims` (views into `header_json`, `payload_json`
-// or elsewhere) into `out`.
+// or elsewhere, never into `out`) into `out`, reusing its capacity: once warm it allocates
+// nothing unless a record holds more than 32 list items and members.
 void WriteClaimsRecord(const Header& header, const Claims& claims, std::string_view header_json,
                        std::string_view payload_json, std::string& out);
 
