@@ -4,6 +4,9 @@
 //                               with the same prepared key (bench/floor.h)
 //   BM_Cold/<ALG>/distinct      tokenwarden::Validator with the cache off: the whole pipeline
 //   BM_CacheHit/<ALG>/distinct  the same tokens, every one of them served by the cache
+//   BM_Parse/<ALG>/distinct     ParsedToken::Parse alone (split, strict base64url, header,
+//                               the strict claims pass): where a cold validation's time goes
+//                               besides the signature; one thread
 // each with 1 and 2 threads, thread i pinned to the i-th CPU (bench/cpu_pin.h). Secondary
 // cases use the single fixture token of bench/fixtures (the same one the peers' single-token
 // row gets): BM_Floor/BM_Cold/BM_CacheHit/<ALG>, BM_Reject/<ALG> (one flipped signature bit:
@@ -26,6 +29,7 @@
 #include "bench/distinct_set.h"
 #include "bench/floor.h"
 #include "core/key_set.h"
+#include "core/parsed_token.h"
 #include "core/validator.h"
 #include "tests/source_path.h"
 
@@ -258,6 +262,27 @@ void BM_Floor(benchmark::State& state, std::string alg, std::string file) {
   Report(state, bytes, failures, "a floor verification failed");
 }
 
+// BM_Parse takes the same tokens apart as BM_Cold does before its signature check, and stops
+// there (every token must parse cleanly).
+void BM_Parse(benchmark::State& state, std::string alg, std::string file) {
+  const Case& c = GetCase(alg, file);
+  ScopedCpuPin pin(state.thread_index());
+  if (!Ready(state, c, pin)) {
+    return;
+  }
+  ParsedToken parsed;
+  const size_t n = c.tokens.size();
+  size_t i = Start(state, n);
+  uint64_t failures = 0, bytes = 0;
+  for (auto _ : state) {
+    parsed.Parse(c.tokens[i], kDefaultMaxTokenBytes);
+    failures += !parsed.claims_parsed() | !parsed.header_parsed();
+    bytes += c.tokens[i].size();
+    i = i + 1 == n ? 0 : i + 1;
+  }
+  Report(state, bytes, failures, "a token did not parse");
+}
+
 void Register() {
   using Fn = void (*)(benchmark::State&, std::string, std::string);
   const std::pair<const char*, Fn> families[] = {
@@ -270,6 +295,10 @@ void Register() {
           ->Threads(1)
           ->Threads(2);
     }
+    benchmark::RegisterBenchmark((std::string("BM_Parse/") + alg + "/distinct").c_str(), BM_Parse,
+                                 alg, "")
+        ->UseRealTime()
+        ->Threads(1);
   }
   for (const char* alg : kAlgs) {
     const std::string file = LowerAlg(alg) + ".jwt";
