@@ -1,0 +1,131 @@
+// Inside BM_Parse (bench/verifier_benchmark.cc): its stages over the same distinct tokens,
+// one thread, so the README can say where a parse's time goes with a command behind it.
+//   BM_Stage/SplitDecode/<ALG>   split the token and strictly decode payload and signature
+//   BM_Stage/ClaimsPass/<ALG>    the strict claims pass (ReadClaimsJson) on decoded payloads
+//   BM_Stage/SimdjsonDom/<ALG>   for scale: simdjson's DOM parse of the same payloads, which
+//                                validates as strictly but keeps neither the values' exact
+//                                text nor the duplicate-name check
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <simdjson.h>
+
+#include "base/base64url.h"
+#include "bench/distinct_set.h"
+#include "core/compact.h"
+#include "core/internal/claims_reader.h"
+
+namespace tokenwarden::bench {
+namespace {
+
+constexpr const char* kStageAlgs[] = {"HS256", "RS256"};
+
+// Set is one algorithm's tokens, and their payloads decoded once, each with simdjson's
+// padding after it.
+struct Set {
+  std::vector<std::string> tokens;
+  std::vector<std::string> payloads;
+  std::string error;
+};
+
+const Set& SetOf(const std::string& alg) {
+  static auto* sets = new std::vector<std::pair<std::string, Set>>();
+  for (const auto& [name, set] : *sets) {
+    if (name == alg) {
+      return set;
+    }
+  }
+  Set set;
+  if (LoadDistinctSet(DistinctSetDir(), alg, set.tokens, set.error)) {
+    for (const std::string& token : set.tokens) {
+      const std::optional<CompactParts> parts = SplitCompact(token);
+      const std::optional<std::string> payload =
+          parts.has_value() ? base::Base64UrlDecodeToString(parts->payload) : std::nullopt;
+      if (!payload.has_value()) {
+        set.error = "a token of the set does not split and decode";
+        break;
+      }
+      set.payloads.push_back(*payload);
+      set.payloads.back().reserve(payload->size() + simdjson::SIMDJSON_PADDING);
+    }
+  }
+  sets->emplace_back(alg, std::move(set));
+  return sets->back().second;
+}
+
+void BM_SplitDecode(benchmark::State& state, std::string alg) {
+  const Set& set = SetOf(alg);
+  if (!set.error.empty()) {
+    state.SkipWithError(set.error.c_str());
+    return;
+  }
+  std::vector<uint8_t> out(1 << 14);
+  size_t i = 0;
+  uint64_t failures = 0;
+  for (auto _ : state) {
+    const std::optional<CompactParts> parts = SplitCompact(set.tokens[i]);
+    failures += !parts.has_value() || !base::Base64UrlDecode(parts->payload, out.data()) ||
+                !base::Base64UrlDecode(parts->signature, out.data() + (1 << 13));
+    benchmark::DoNotOptimize(out.data());
+    i = i + 1 == set.tokens.size() ? 0 : i + 1;
+  }
+  if (failures != 0) {
+    state.SkipWithError("a token did not decode");
+  }
+}
+
+void BM_ClaimsPass(benchmark::State& state, std::string alg) {
+  const Set& set = SetOf(alg);
+  if (!set.error.empty()) {
+    state.SkipWithError(set.error.c_str());
+    return;
+  }
+  internal::ClaimsStorage storage;
+  Claims claims;
+  std::string_view detail;
+  size_t i = 0;
+  uint64_t failures = 0;
+  for (auto _ : state) {
+    failures += internal::ReadClaimsJson(set.payloads[i], claims, storage, detail) != Error::kOk;
+    i = i + 1 == set.payloads.size() ? 0 : i + 1;
+  }
+  if (failures != 0) {
+    state.SkipWithError("a payload was refused");
+  }
+}
+
+void BM_SimdjsonDom(benchmark::State& state, std::string alg) {
+  const Set& set = SetOf(alg);
+  if (!set.error.empty()) {
+    state.SkipWithError(set.error.c_str());
+    return;
+  }
+  simdjson::dom::parser parser;
+  size_t i = 0;
+  uint64_t failures = 0;
+  for (auto _ : state) {
+    simdjson::dom::element root;
+    failures += parser.parse(set.payloads[i].data(), set.payloads[i].size(), false).get(root) !=
+                simdjson::SUCCESS;
+    i = i + 1 == set.payloads.size() ? 0 : i + 1;
+  }
+  if (failures != 0) {
+    state.SkipWithError("simdjson refused a payload");
+  }
+}
+
+[[maybe_unused]] const bool kRegistered = [] {
+  for (const char* alg : kStageAlgs) {
+    const std::string suffix = std::string("/") + alg;
+    benchmark::RegisterBenchmark(("BM_Stage/SplitDecode" + suffix).c_str(), BM_SplitDecode, alg);
+    benchmark::RegisterBenchmark(("BM_Stage/ClaimsPass" + suffix).c_str(), BM_ClaimsPass, alg);
+    benchmark::RegisterBenchmark(("BM_Stage/SimdjsonDom" + suffix).c_str(), BM_SimdjsonDom, alg);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace tokenwarden::bench
