@@ -14,8 +14,9 @@ namespace {
 
 // A record is [arena size][arena][Fixed][the list items' Places], all native-endian (records
 // never leave the process). A cache hit reads it with one copy of Fixed and arithmetic per
-// field: a hit's whole budget is tens of nanoseconds, and the earlier word-by-word reader,
-// whose cursor the compiler had to reload after every view it stored, took most of it.
+// field, with no cursor kept in memory: a hit's whole budget is tens of nanoseconds, and a
+// cursor the compiler must reload after every view stored (a string_view's pointer may alias
+// it) made the restore a chain of load latencies.
 
 // A Place is a view stored as (region << 30 | offset, length); region kAbsent is a missing
 // optional.
@@ -49,7 +50,7 @@ struct Fixed {
   uint32_t num_aud = 0;
   uint32_t num_scopes = 0;
   uint32_t num_members = 0;
-  uint32_t unused = 0;
+  uint32_t padding = 0;  // keeps `dates` 8-byte aligned, and the record's bytes defined
   double dates[kNumDates] = {};
   Place header_texts[kNumHeaderTexts];
   Place claim_texts[kNumClaimTexts];

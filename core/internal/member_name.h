@@ -1,19 +1,25 @@
 // File: core/internal/member_name.h
 // -----------------------------------------------------------------------------
 // Member names as integers, for the payload reader's two per-member questions: which claim is
-// this (one switch instead of a chain of string compares) and has this name been seen before
-// (a stamped hash set instead of comparing every pair afterwards). On distinct tokens, whose
-// members come in varying orders, both chains mispredicted a branch per member or more.
+// this (one probe of core/internal/claim_rules.h's table instead of a chain of string
+// compares) and has this name been seen before (a stamped hash set instead of comparing every
+// pair afterwards). On distinct tokens, whose members come in varying orders, both chains
+// mispredicted a branch per member or more.
 #ifndef TOKENWARDEN_CORE_INTERNAL_MEMBER_NAME_H_
 #define TOKENWARDEN_CORE_INTERNAL_MEMBER_NAME_H_
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
 namespace tokenwarden::internal {
+
+// Keys load names with memcpy and KeyOf builds them byte by byte, little-endian: the two agree
+// only on a little-endian machine (x86-64 and AArch64, what we build for).
+static_assert(std::endian::native == std::endian::little, "NameKey assumes little-endian");
 
 // NameKey is a name's first seven bytes (little-endian, zero-filled) with its length in the top
 // byte. Names of at most seven bytes are equal exactly when their keys are; longer ones share a
@@ -22,8 +28,8 @@ struct NameKey {
   uint64_t key = 0;
   uint64_t word = 0;  // the first eight bytes, zero-filled, for hashing
 
-  // Of names inside a text ending at `end`: the eight-byte load stays within it, and reads
-  // bytes one by one only at the text's last few bytes.
+  // Of returns the key of `name`, a view into a text readable up to `end`: the eight-byte
+  // load stays within it, and only a name in the text's last eight bytes is copied by size.
   static NameKey Of(std::string_view name, const char* end) {
     uint64_t word = 0;
     if (end - name.data() >= 8) {
@@ -39,7 +45,7 @@ struct NameKey {
   }
 };
 
-// KeyOf is NameKey::key of a string literal, at compile time, for `case` labels.
+// KeyOf is NameKey::key of a string literal, at compile time, for the claim table.
 template <size_t N>
 constexpr uint64_t KeyOf(const char (&literal)[N]) {
   static_assert(N - 1 < 0xff);
