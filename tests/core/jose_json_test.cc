@@ -1,5 +1,7 @@
 #include "core/internal/jose_json.h"
 
+#include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -551,6 +553,63 @@ TEST_F(JoseJsonTest, AcceptsManyDistinctNames) {
   EXPECT_EQ(Payload(ManyNames(17, "")), Error::kOk);
   EXPECT_EQ(Payload(ManyNames(500, "")), Error::kOk);
   EXPECT_EQ(claims_.members.size(), 500u);
+}
+
+// The duplicate check (a hash set whose "maybe" falls back to an exact check) against a
+// std::set, on generated payloads: names from a small pool, so repeats are common; long names
+// sharing their first eight bytes, so the set's keys collide; typed claims among them; some
+// names written with an escape. Deterministic (fixed seed).
+TEST_F(JoseJsonTest, RepeatedNameVerdictMatchesAReference) {
+  const std::vector<std::string> pool = {"exp",
+                                         "iss",
+                                         "sub",
+                                         "aud",
+                                         "a",
+                                         "b",
+                                         "client_id",
+                                         "extension_Department",
+                                         "extension_Departmenu",
+                                         "extension_Dept",
+                                         "scope",
+                                         "x_1",
+                                         "x_2",
+                                         "nonce",
+                                         "auth_time",
+                                         ""};
+  std::mt19937 rng(20261207);
+  int repeats = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const size_t n = 1 + rng() % 24;
+    std::string json = "{";
+    std::set<std::string> seen;
+    bool repeated = false;
+    for (size_t i = 0; i < n; ++i) {
+      const std::string& name = pool[rng() % pool.size()];
+      repeated |= !seen.insert(name).second;
+      std::string written = name;
+      if (!name.empty() && rng() % 4 == 0) {  // the same name, its first byte escaped
+        constexpr std::string_view kHex = "0123456789abcdef";
+        const auto first = static_cast<unsigned char>(name[0]);
+        written =
+            StrCat("\\u00", kHex.substr(first >> 4, 1), kHex.substr(first & 15, 1), name.substr(1));
+      }
+      // Values every typed claim accepts: a number for the dates, a string for the rest.
+      const bool date = name == "exp" || name == "auth_time";
+      base::StrAppend(&json, i == 0 ? "" : ",", "\"", written, "\":", date ? "1" : "\"v\"");
+    }
+    json += "}";
+    repeats += repeated ? 1 : 0;
+    const Error error = Payload(json);
+    if (repeated) {
+      ASSERT_EQ(error, Error::kMalformed) << json;
+      ASSERT_EQ(detail_, "the JWT payload repeats a claim name") << json;
+    } else {
+      ASSERT_EQ(error, Error::kOk) << json << ": " << detail_;
+      ASSERT_EQ(claims_.members.size(), n) << json;
+    }
+  }
+  EXPECT_GT(repeats, 500);  // both verdicts were exercised
+  EXPECT_LT(repeats, 2900);
 }
 
 // A name with escapes is typed by its value, like any other: "\u0065xp" is exp.
