@@ -115,6 +115,7 @@ CachedToken TokenCache::View(const Entry& e) {
   t.header_json = std::string_view(e.data() + e.token_len, e.header_len);
   t.payload_json = std::string_view(e.data() + e.token_len + e.header_len, e.payload_len);
   t.record = std::string_view(e.data() + e.token_len + e.header_len + e.payload_len, e.record_len);
+  t.texts = std::string_view(e.data() + e.token_len, e.header_len + e.payload_len + e.record_len);
   t.exp = Unpack(e.exp);
   t.nbf = Unpack(e.nbf);
   t.iat = Unpack(e.iat);

@@ -35,6 +35,9 @@ struct CachedToken {
   std::string_view header_json;
   std::string_view payload_json;
   std::string_view record;
+  // texts is header_json, payload_json and record as one view, in that order, on a lookup
+  // (one copy takes all three out of the entry); unused by Insert.
+  std::string_view texts;
   // NumericDates as parsed; absent ones are nullopt.
   std::optional<double> exp, nbf, iat, auth_time;
   // deny_key is the token's revocation key (Denylist::KeyFor).

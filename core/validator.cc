@@ -39,9 +39,8 @@ bool KeyStillFits(const KeySet& keys, const Header& header, const KeyFingerprint
 // freed the moment the lookup ends) and the arrays the typed claims view into. Also the
 // record buffer a miss writes before inserting. No allocation once the strings have grown.
 struct ValidatorScratch::HitState {
-  std::string header_copy;
-  std::string payload_copy;
-  std::string record_copy;
+  // texts holds the entry's header JSON, payload JSON and claims record, copied at once.
+  std::string texts;
   std::string record;
   internal::ClaimsStorage storage;
 };
@@ -104,6 +103,7 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
   ValidatorScratch::HitState& h = *scratch.hit_;
   uint64_t generation = 0;
   KeyFingerprint key{};
+  size_t header_len = 0, payload_len = 0;
   hit = cache_->Lookup(token, hash, *scratch.cache_reader_, [&](const CachedToken& c) {
     out.times = TimeClaims{c.exp, c.nbf, c.iat, c.auth_time};
     result = RecheckTimes(snap.verifier.policy(), out.times, now, out.detail);
@@ -120,15 +120,19 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
     }
     generation = c.generation;
     key = c.key;
-    h.header_copy.assign(c.header_json);
-    h.payload_copy.assign(c.payload_json);
-    h.record_copy.assign(c.record);
+    h.texts.assign(c.texts);
+    header_len = c.header_json.size();
+    payload_len = c.payload_json.size();
   });
   if (!hit) {
     return result;
   }
   VerifiedToken& t = out.token;
-  if (!internal::ReadClaimsRecord(h.record_copy, h.header_copy, h.payload_copy, t.header, t.claims,
+  const std::string_view texts = h.texts;
+  const std::string_view header_json = texts.substr(0, header_len);
+  const std::string_view payload_json = texts.substr(header_len, payload_len);
+  const std::string_view record = texts.substr(header_len + payload_len);
+  if (!internal::ReadClaimsRecord(record, header_json, payload_json, t.header, t.claims,
                                   h.storage) ||
       (generation != snap.generation && !KeyStillFits(snap.verifier.keys(), t.header, key))) {
     hit = false;  // a corrupt record cannot happen (records are ours); verify afresh
@@ -138,8 +142,8 @@ Error Validator::ValidateCached(std::string_view token, uint64_t hash, double no
   out.cache_hit = true;
   t.key = nullptr;
   t.signing_input = {};
-  t.header_json = out.header_json = h.header_copy;
-  t.payload_json = out.payload_json = h.payload_copy;
+  t.header_json = out.header_json = header_json;
+  t.payload_json = out.payload_json = payload_json;
   t.header_parsed = t.claims_parsed = true;
   t.detail = out.detail;
   return result;
