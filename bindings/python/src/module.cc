@@ -182,7 +182,7 @@ class Validator {
     if (out.error != Error::kOk) {
       RaiseFor(out);
     }
-    return Steal(JsonToPython(out.payload_json));
+    return Steal(MembersToPython(call.result().token.claims.members));
   }
 
   nb::object ValidateComplete(nb::handle token, nb::handle now, nb::handle dpop_jkt,
@@ -194,7 +194,7 @@ class Validator {
       RaiseFor(out);
     }
     nb::object header = Steal(JsonToPython(out.header_json));
-    nb::object payload = Steal(JsonToPython(out.payload_json));
+    nb::object payload = Steal(MembersToPython(call.result().token.claims.members));
     return nb::make_tuple(header, payload);
   }
 

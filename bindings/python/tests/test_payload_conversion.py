@@ -1,6 +1,7 @@
 """The claims dict is what json.loads makes of the payload: member names come from a shared
-cache and ASCII strings skip the UTF-8 decoder (bindings/python/src/py_str.cc), which must
-never show."""
+cache, ASCII strings skip the UTF-8 decoder (bindings/python/src/py_str.cc), and the dict is
+built from the members the core read, plain strings, small integers, literals and arrays of
+plain strings directly (bindings/python/src/json_to_python.cc); none of that must show."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ PAYLOADS = [
     '{"neg_zero":-0,"e":1E2,"big":1.7976931348623157e308}',
     # Duplicate member names below the top level: the last wins, as in json.loads.
     '{"nested":{"a":1,"a":2}}',
+    # Arrays the direct path takes (plain strings, whitespace anywhere) and those it leaves to
+    # the parser (an escape, a number, a nested array among the strings).
+    '{"roles": [ "a" , "b c" ,"" ],"none":[],"sp":[ ],"esc":["a\\"b","c"],"mixed":["a",1,"b"],'
+    '"nested":[["a"],"b"],"uni":["\u00e9","é"],"lit":[true,"x",null]}',
+    # Integers around the direct path's 18 digits, beyond 64 bits, negative, zero.
+    '{"d18":999999999999999999,"d19":1000000000000000000,"u64":18446744073709551615,'
+    '"huge":123456789012345678901234567890,"neg":-5,"zero":0,"one":1,"t":true,"f":false,'
+    '"n":null,"s":"","q":"a\\\\b"}',
 ]
 
 
