@@ -25,6 +25,19 @@ PyObject* JsonModuleLoads(std::string_view json) {
   return out;
 }
 
+// AddMember sets `dict[name] = value`, taking over the reference to `value` (nullptr: a
+// conversion that failed with an exception set). false with an exception set on failure.
+bool AddMember(PyObject* dict, std::string_view name, PyObject* value) {
+  if (value == nullptr) {
+    return false;
+  }
+  PyObject* key = MemberName(name);
+  const bool ok = key != nullptr && PyDict_SetItem(dict, key, value) == 0;
+  Py_XDECREF(key);
+  Py_DECREF(value);
+  return ok;
+}
+
 PyObject* Convert(element e) {
   switch (e.type()) {
     case element_type::OBJECT: {
@@ -36,16 +49,10 @@ PyObject* Convert(element e) {
       // temporary that is already gone.
       const simdjson::dom::object object = e.get_object().value_unsafe();
       for (auto field : object) {
-        PyObject* key = MemberName(field.key);
-        PyObject* value = key == nullptr ? nullptr : Convert(field.value);
-        if (value == nullptr || PyDict_SetItem(dict, key, value) != 0) {
-          Py_XDECREF(key);
-          Py_XDECREF(value);
+        if (!AddMember(dict, field.key, Convert(field.value))) {
           Py_DECREF(dict);
           return nullptr;
         }
-        Py_DECREF(key);
-        Py_DECREF(value);
       }
       return dict;
     }
@@ -193,16 +200,10 @@ PyObject* MembersToPython(std::span<const ClaimMember> members) {
     return nullptr;
   }
   for (const ClaimMember& m : members) {
-    PyObject* key = MemberName(m.name);
-    PyObject* value = key == nullptr ? nullptr : ValueToPython(m.value);
-    if (value == nullptr || PyDict_SetItem(dict, key, value) != 0) {
-      Py_XDECREF(key);
-      Py_XDECREF(value);
+    if (!AddMember(dict, m.name, ValueToPython(m.value))) {
       Py_DECREF(dict);
       return nullptr;
     }
-    Py_DECREF(key);
-    Py_DECREF(value);
   }
   return dict;
 }
