@@ -56,65 +56,55 @@ const Set& SetOf(const std::string& alg) {
   return sets->back().second;
 }
 
-void BM_SplitDecode(benchmark::State& state, std::string alg) {
-  const Set& set = SetOf(alg);
+// Walk runs `ok(i)` on items 0, 1, ... round-robin over `count` items of `alg`'s set, and
+// fails the case with `failure` when any call returned false.
+template <typename Ok>
+void Walk(benchmark::State& state, const Set& set, size_t count, const char* failure, Ok ok) {
   if (!set.error.empty()) {
     state.SkipWithError(set.error.c_str());
     return;
   }
-  std::vector<uint8_t> out(1 << 14);
   size_t i = 0;
   uint64_t failures = 0;
   for (auto _ : state) {
-    const std::optional<CompactParts> parts = SplitCompact(set.tokens[i]);
-    failures += !parts.has_value() || !base::Base64UrlDecode(parts->payload, out.data()) ||
-                !base::Base64UrlDecode(parts->signature, out.data() + (1 << 13));
-    benchmark::DoNotOptimize(out.data());
-    i = i + 1 == set.tokens.size() ? 0 : i + 1;
+    failures += !ok(i);
+    i = i + 1 == count ? 0 : i + 1;
   }
   if (failures != 0) {
-    state.SkipWithError("a token did not decode");
+    state.SkipWithError(failure);
   }
+}
+
+void BM_SplitDecode(benchmark::State& state, std::string alg) {
+  const Set& set = SetOf(alg);
+  std::vector<uint8_t> out(1 << 14);
+  Walk(state, set, set.tokens.size(), "a token did not decode", [&](size_t i) {
+    const std::optional<CompactParts> parts = SplitCompact(set.tokens[i]);
+    const bool ok = parts.has_value() && base::Base64UrlDecode(parts->payload, out.data()) &&
+                    base::Base64UrlDecode(parts->signature, out.data() + (1 << 13));
+    benchmark::DoNotOptimize(out.data());
+    return ok;
+  });
 }
 
 void BM_ClaimsPass(benchmark::State& state, std::string alg) {
   const Set& set = SetOf(alg);
-  if (!set.error.empty()) {
-    state.SkipWithError(set.error.c_str());
-    return;
-  }
   internal::ClaimsStorage storage;
   Claims claims;
   std::string_view detail;
-  size_t i = 0;
-  uint64_t failures = 0;
-  for (auto _ : state) {
-    failures += internal::ReadClaimsJson(set.payloads[i], claims, storage, detail) != Error::kOk;
-    i = i + 1 == set.payloads.size() ? 0 : i + 1;
-  }
-  if (failures != 0) {
-    state.SkipWithError("a payload was refused");
-  }
+  Walk(state, set, set.payloads.size(), "a payload was refused", [&](size_t i) {
+    return internal::ReadClaimsJson(set.payloads[i], claims, storage, detail) == Error::kOk;
+  });
 }
 
 void BM_SimdjsonDom(benchmark::State& state, std::string alg) {
   const Set& set = SetOf(alg);
-  if (!set.error.empty()) {
-    state.SkipWithError(set.error.c_str());
-    return;
-  }
   simdjson::dom::parser parser;
-  size_t i = 0;
-  uint64_t failures = 0;
-  for (auto _ : state) {
+  Walk(state, set, set.payloads.size(), "simdjson refused a payload", [&](size_t i) {
     simdjson::dom::element root;
-    failures += parser.parse(set.payloads[i].data(), set.payloads[i].size(), false).get(root) !=
-                simdjson::SUCCESS;
-    i = i + 1 == set.payloads.size() ? 0 : i + 1;
-  }
-  if (failures != 0) {
-    state.SkipWithError("simdjson refused a payload");
-  }
+    return parser.parse(set.payloads[i].data(), set.payloads[i].size(), false).get(root) ==
+           simdjson::SUCCESS;
+  });
 }
 
 [[maybe_unused]] const bool kRegistered = [] {

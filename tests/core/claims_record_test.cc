@@ -15,6 +15,7 @@
 #include "core/parsed_token.h"
 #include "core/verifier.h"
 #include "tests/core/claims_description.h"
+#include "tests/core/exact_buffer.h"
 #include "tests/core/test_tokens.h"
 
 namespace tokenwarden {
@@ -31,22 +32,6 @@ using testing::JwksOf;
 using testing::kNow;
 using testing::Mint;
 using testing::MustJwks;
-
-// ExactBuffer is a heap block exactly as long as its text, so AddressSanitizer reports any
-// read past the end (a std::string may have spare capacity that hides one).
-class ExactBuffer {
- public:
-  explicit ExactBuffer(std::string_view text)
-      : size_(text.size()), data_(std::make_unique<char[]>(text.size())) {
-    std::memcpy(data_.get(), text.data(), text.size());
-  }
-  std::string_view view() const { return std::string_view(data_.get(), size_); }
-  char* data() { return data_.get(); }
-
- private:
-  size_t size_;
-  std::unique_ptr<char[]> data_;
-};
 
 // A header and payload full of what a record must keep: strings whose value exists only
 // unescaped (outside the JSON text), a space-separated `scope` with a double space, `scp`,

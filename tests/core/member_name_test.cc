@@ -3,8 +3,6 @@
 // both, so their edge cases are pinned here; the reader's own verdicts are in jose_json_test.
 #include "core/internal/member_name.h"
 
-#include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/internal/claim_rules.h"
+#include "tests/core/exact_buffer.h"
 
 namespace tokenwarden {
 namespace {
@@ -20,22 +19,6 @@ using internal::FindClaimRule;
 using internal::KeyOf;
 using internal::NameKey;
 using internal::NameSeenFilter;
-
-// ExactBuffer holds `text` in an allocation of exactly its size, so a read past its end is an
-// AddressSanitizer report rather than luck.
-class ExactBuffer {
- public:
-  explicit ExactBuffer(std::string_view text)
-      : size_(text.size()), bytes_(std::make_unique<char[]>(text.size())) {
-    std::memcpy(bytes_.get(), text.data(), text.size());
-  }
-  std::string_view view() const { return std::string_view(bytes_.get(), size_); }
-  const char* end() const { return bytes_.get() + size_; }
-
- private:
-  size_t size_;
-  std::unique_ptr<char[]> bytes_;
-};
 
 uint64_t KeyAtEnd(std::string_view name) {
   const ExactBuffer buffer(name);
