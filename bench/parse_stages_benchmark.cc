@@ -2,10 +2,15 @@
 // one thread, so the README can say where a parse's time goes with a command behind it.
 //   BM_Stage/SplitDecode/<ALG>   split the token and strictly decode payload and signature
 //   BM_Stage/ClaimsPass/<ALG>    the strict claims pass (ReadClaimsJson) on decoded payloads
+//   BM_Stage/ByteWalk/<ALG>      the same with the byte walk alone, without the compact
+//                                reader (core/internal/compact_claims.h) in front of it
 //   BM_Stage/SimdjsonDom/<ALG>   for scale: simdjson's DOM parse of the same payloads, which
 //                                validates as strictly but keeps neither the values' exact
 //                                text nor the duplicate-name check
+//   BM_Stage/SimdjsonStage1/<ALG>  and its stage 1 alone (the structural index, UTF-8): what
+//                                an index-driven claims pass would pay before reading a byte
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,15 +92,21 @@ void BM_SplitDecode(benchmark::State& state, std::string alg) {
   });
 }
 
-void BM_ClaimsPass(benchmark::State& state, std::string alg) {
+// ReadEach reads every payload of `alg`'s set round-robin; `byte_walk_only` as in
+// ClaimsStorage.
+void ReadEach(benchmark::State& state, const std::string& alg, bool byte_walk_only) {
   const Set& set = SetOf(alg);
   internal::ClaimsStorage storage;
+  storage.byte_walk_only = byte_walk_only;
   Claims claims;
   std::string_view detail;
   Walk(state, set, set.payloads.size(), "a payload was refused", [&](size_t i) {
     return internal::ReadClaimsJson(set.payloads[i], claims, storage, detail) == Error::kOk;
   });
 }
+
+void BM_ClaimsPass(benchmark::State& state, std::string alg) { ReadEach(state, alg, false); }
+void BM_ByteWalk(benchmark::State& state, std::string alg) { ReadEach(state, alg, true); }
 
 void BM_SimdjsonDom(benchmark::State& state, std::string alg) {
   const Set& set = SetOf(alg);
@@ -107,12 +118,30 @@ void BM_SimdjsonDom(benchmark::State& state, std::string alg) {
   });
 }
 
+void BM_SimdjsonStage1(benchmark::State& state, std::string alg) {
+  const Set& set = SetOf(alg);
+  std::unique_ptr<simdjson::internal::dom_parser_implementation> impl;
+  if (simdjson::get_active_implementation()->create_dom_parser_implementation(1 << 14, 64, impl) !=
+      simdjson::SUCCESS) {
+    state.SkipWithError("no stage 1");
+    return;
+  }
+  Walk(state, set, set.payloads.size(), "stage 1 refused a payload", [&](size_t i) {
+    return impl->stage1(reinterpret_cast<const uint8_t*>(set.payloads[i].data()),
+                        set.payloads[i].size(),
+                        simdjson::stage1_mode::regular) == simdjson::SUCCESS;
+  });
+}
+
 [[maybe_unused]] const bool kRegistered = [] {
   for (const char* alg : kStageAlgs) {
     const std::string suffix = std::string("/") + alg;
     benchmark::RegisterBenchmark(("BM_Stage/SplitDecode" + suffix).c_str(), BM_SplitDecode, alg);
     benchmark::RegisterBenchmark(("BM_Stage/ClaimsPass" + suffix).c_str(), BM_ClaimsPass, alg);
+    benchmark::RegisterBenchmark(("BM_Stage/ByteWalk" + suffix).c_str(), BM_ByteWalk, alg);
     benchmark::RegisterBenchmark(("BM_Stage/SimdjsonDom" + suffix).c_str(), BM_SimdjsonDom, alg);
+    benchmark::RegisterBenchmark(("BM_Stage/SimdjsonStage1" + suffix).c_str(), BM_SimdjsonStage1,
+                                 alg);
   }
   return true;
 }();

@@ -34,6 +34,28 @@ def write(target: str, name: str, data: bytes | str) -> None:
     (d / name).write_bytes(data.encode() if isinstance(data, str) else data)
 
 
+def claims_walk_seeds() -> None:
+    """Payloads for the two claims walks: the usual shapes the compact reader takes, and the
+    ones it leaves to the byte walk (escapes, tabs, fractions, wrong types)."""
+    payloads = [
+        {"iss": ISS, "sub": "u1", "aud": AUD, "exp": NOW + 60, "iat": NOW, "jti": "j-1",
+         "scope": "read write", "roles": ["a", "b"], "email_verified": True, "n": None},
+        {"aud": ["a", "b"], "scp": ["x", "y"], "cnf": {"jkt": "k"}, "auth_time": NOW,
+         "nested": {"a": [1, {"b": []}], "c": -1.5e3}, "name": "Zoë"},
+        {"iss": ISS + "/" + "x" * 70, "exp": 1767225105.5, "nbf": 0, "azp": "c", "cid": "c",
+         "appid": "a", "sid": "s", "nonce": "n", "at_hash": "h", "client_id": "c"},
+    ]
+    for i, p in enumerate(payloads):
+        write("claims_walk", f"payload-{i}",
+              json.dumps(p, separators=(",", ":"), ensure_ascii=False))
+        write("claims_walk", f"spaced-{i}", json.dumps(p))
+        write("claims_walk", f"escaped-{i}", json.dumps(p, separators=(",", ":")).replace(
+            "/", "\\/"))
+        write("claims_walk", f"indented-{i}", json.dumps(p, indent="\t"))
+    write("claims_walk", "repeated-name", '{"exp":1,"a":2,"exp":3}')
+    write("claims_walk", "wrong-type", '{"exp":"1","aud":[1]}')
+
+
 def main() -> None:
     secret = hashlib.sha256(b"tokenwarden fuzz").digest() * 2
     keys = {
@@ -108,6 +130,7 @@ def main() -> None:
                {"active": True, "exp": -1, "nested": {"a": [1, 2, {"b": None}]}}]
     for i, a in enumerate(answers):
         write("introspection_response", f"answer-{i}", json.dumps(a))
+    claims_walk_seeds()
 
     config = {"listen": "127.0.0.1:8080",
               "issuers": [{"issuer": ISS, "jwks_file": "jwks.json", "audiences": [AUD],

@@ -9,41 +9,13 @@
 #include <simdjson.h>
 
 #include "core/internal/claim_rules.h"
+#include "core/internal/claim_values.h"
+#include "core/internal/compact_claims.h"
 #include "core/internal/jose_json.h"
 #include "core/internal/json_scan.h"
 
 namespace tokenwarden::internal {
 namespace {
-
-// WholeNumber reads a JSON number that is only digits, at most 15 of them, as an exact double
-// (every such integer is one), sparing from_chars the common case of a time claim. Anything
-// else — a sign, a fraction, an exponent, more digits — returns nullopt for from_chars.
-inline std::optional<double> WholeNumber(const char* p, const char* end) {
-  if (end - p > 15 || p == end) {
-    return std::nullopt;
-  }
-  uint64_t value = 0;
-  for (; p < end; ++p) {
-    if (*p < '0' || *p > '9') {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<uint64_t>(*p - '0');
-  }
-  return static_cast<double>(value);
-}
-
-// AppendSpaceSeparated splits `s` on spaces (RFC 6749 §3.3 scope-tokens), skipping empties.
-void AppendSpaceSeparated(std::string_view s, std::vector<std::string_view>& out) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const size_t space = s.find(' ', i);
-    const size_t end = space == std::string_view::npos ? s.size() : space;
-    if (end > i) {
-      out.push_back(s.substr(i, end - i));
-    }
-    i = end + 1;
-  }
-}
 
 // ClaimReader types one member's value as its claim rule asks, or checks it and keeps it as
 // text. Its methods read the value at `p` and return the position after it; nullptr with
@@ -147,14 +119,7 @@ class ClaimReader {
       if (p == nullptr) {
         return nullptr;
       }
-      if (whole != nullptr) {
-        *whole = value;
-      }
-      if (split) {
-        AppendSpaceSeparated(value, out);
-      } else {
-        out.push_back(value);
-      }
+      AddListString(value, out, whole, split);
       return p;
     }
     if (!json::Is(p, end_, '[')) {
@@ -244,11 +209,8 @@ const char* ReadMembers(const char* p, std::string_view json, ClaimReader& reade
   }
 }
 
-}  // namespace
-
-Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
-                     std::string_view& detail) {
-  ++storage.reads;
+// Begin empties `out` and `storage` for a read of `json`.
+void Begin(std::string_view json, Claims& out, ClaimsStorage& storage) {
   out = Claims{};
   storage.aud.clear();
   storage.scopes.clear();
@@ -256,6 +218,32 @@ Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
   storage.unescaped.clear();
   storage.unescaped.reserve(json.size());
   storage.seen.Begin();
+}
+
+// Finish checks a whole, well-formed object's names for repeats and hands `out` its arrays.
+Error Finish(Claims& out, ClaimsStorage& storage, std::string_view& detail) {
+  if (storage.seen.maybe_repeated() && HasRepeatedName(storage)) {
+    detail = "the JWT payload repeats a claim name";
+    return Error::kMalformed;
+  }
+  out.aud = storage.aud;
+  out.scopes = storage.scopes;
+  out.members = storage.members;
+  return Error::kOk;
+}
+
+}  // namespace
+
+Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
+                     std::string_view& detail) {
+  ++storage.reads;
+  Begin(json, out, storage);
+  if (!storage.byte_walk_only) {
+    if (ReadCompactClaims(json, out, storage)) {
+      return Finish(out, storage, detail);
+    }
+    Begin(json, out, storage);  // the byte walk starts from scratch
+  }
   const char* const end = json.data() + json.size();
   ClaimReader reader(end, out, storage, detail);
   if (!simdjson::validate_utf8(json.data(), json.size())) {
@@ -280,14 +268,7 @@ Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
     reader.Syntax();
     return Error::kMalformed;
   }
-  if (storage.seen.maybe_repeated() && HasRepeatedName(storage)) {
-    detail = "the JWT payload repeats a claim name";
-    return Error::kMalformed;
-  }
-  out.aud = storage.aud;
-  out.scopes = storage.scopes;
-  out.members = storage.members;
-  return Error::kOk;
+  return Finish(out, storage, detail);
 }
 
 std::string_view UnescapeJsonString(std::string_view text, std::string& buffer) {

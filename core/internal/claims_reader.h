@@ -34,6 +34,12 @@ struct ClaimsStorage {
   // unescaped holds strings that contained escapes; reserved to the JSON's size before
   // reading (unescaping never grows a string), so views into it stay put.
   std::string unescaped;
+  // quote_marks: the compact reader's (core/internal/compact_claims.h) quote bits, a bit per
+  // byte of the text.
+  std::vector<uint64_t> quote_marks;
+  // byte_walk_only skips the compact reader: the reference the differential fuzz target and
+  // the tests compare it with.
+  bool byte_walk_only = false;
   // reads counts ReadClaimsJson calls on this storage: the one-parse-per-request tests read it.
   uint64_t reads = 0;
 };
@@ -46,6 +52,8 @@ inline constexpr std::string_view kJsonSyntaxDetail =
 // ReadClaimsJson reads `json` as a claims set into `out` (views into `json` and `storage`).
 // kMalformed with `detail` when the text is not strict JSON, not an object, repeats a
 // member name, or gives an interpreted claim the wrong type.
+// The usual payload goes through the compact reader (core/internal/compact_claims.h); what
+// that one does not take, the byte walk here reads from scratch, and its verdict stands.
 Error ReadClaimsJson(std::string_view json, Claims& out, ClaimsStorage& storage,
                      std::string_view& detail);
 

@@ -59,6 +59,7 @@ inline std::vector<std::string> DescribeToken(const Header& h, const Claims& c) 
       d::Text("azp", c.azp),
       d::Text("client_id", c.client_id),
       d::Text("cid", c.cid),
+      d::Text("appid", c.appid),
       d::Text("sid", c.sid),
       d::Text("nonce", c.nonce),
       d::Text("at_hash", c.at_hash),
