@@ -63,8 +63,7 @@ Marks MarkBlock(const char* p) {
 // reports whether the text has the fast path's shape: no backslash, no control character,
 // valid UTF-8.
 bool MarkQuotes(std::string_view json, std::vector<uint64_t>& quotes) {
-  // One word more than the text needs, zero: NextQuote reads two words at a time.
-  const size_t words = (json.size() + 63) / 64 + 1;
+  const size_t words = (json.size() + 63) / 64;
   if (quotes.size() < words) {
     quotes.resize(words);
   }
@@ -94,19 +93,24 @@ bool MarkQuotes(std::string_view json, std::vector<uint64_t>& quotes) {
     stop |= marks.stop;
     high |= marks.high;
   }
-  quotes[words - 1] = 0;
   return !stop && (!high || simdjson::validate_utf8(json.data(), json.size()));
 }
 
 // CompactText reads a text MarkQuotes accepted. Every function takes a position `p` and
 // returns the position after what it read, or nullptr where it does not take the text.
+//
+// With no backslash in the text, every quote opens or closes a string, and the reader meets
+// the strings in text order (nothing else it reads can hold a quote). So the quote marks are
+// consumed in order, two per string, by a cursor: a string's end costs a bit scan, not a
+// search from its start.
 class CompactText {
  public:
   CompactText(std::string_view json, const std::vector<uint64_t>& quotes)
       : begin_(json.data()),
         end_(json.data() + json.size()),
         quotes_(quotes.data()),
-        words_((json.size() + 63) / 64) {}  // MarkQuotes' zero word not counted
+        words_((json.size() + 63) / 64),
+        bits_(words_ != 0 ? quotes_[0] : 0) {}
 
   const char* end() const { return end_; }
 
@@ -142,11 +146,13 @@ class CompactText {
     return p;
   }
 
-  // String reads the string whose opening quote is at `p` into `content`: with no backslash
-  // in the text, it ends at the next quote, and holds nothing to check.
-  const char* String(const char* p, std::string_view& content) const {
-    const char* close = NextQuote(p + 1);
-    if (close == nullptr) {
+  // String reads the string whose opening quote is at `p` into `content`: the next two quote
+  // marks, the first of which must be `p`'s (else a quote was met outside a string: not
+  // JSON). With no backslash in the text, it holds nothing to check.
+  const char* String(const char* p, std::string_view& content) {
+    const char* open = PopQuote();
+    const char* close = PopQuote();
+    if (open != p || close == nullptr) {
       return nullptr;
     }
     content = std::string_view(p + 1, static_cast<size_t>(close - p - 1));
@@ -155,7 +161,7 @@ class CompactText {
 
   // Value reads any value; `depth` is the nesting of the container holding it, as
   // json::Value counts it.
-  const char* Value(const char* p, size_t depth) const {
+  const char* Value(const char* p, size_t depth) {
     if (p >= end_) {
       return nullptr;
     }
@@ -173,30 +179,20 @@ class CompactText {
   }
 
  private:
-  // NextQuote is the first quote at or after `p`, or nullptr. It looks at the 64 bits from
-  // `p` on (two words, the last always there and zero), so a string shorter than that, nearly
-  // every one, ends without a loop.
-  const char* NextQuote(const char* p) const {
-    const auto offset = static_cast<size_t>(p - begin_);
-    size_t w = offset / 64;
-    const unsigned shift = offset % 64;
-    if (w >= words_) {
-      return nullptr;
-    }
-    // (x << 1) << (63 - shift): x << (64 - shift) without a shift by 64 when shift is 0.
-    uint64_t bits = quotes_[w] >> shift | (quotes_[w + 1] << 1) << (63 - shift);
-    if (bits != 0) {
-      return p + std::countr_zero(bits);
-    }
-    while (++w < words_) {
-      if (quotes_[w] != 0) {
-        return begin_ + 64 * w + std::countr_zero(quotes_[w]);
+  // PopQuote returns the next quote mark not consumed yet, or nullptr.
+  const char* PopQuote() {
+    while (bits_ == 0) {
+      if (++word_ >= words_) {
+        return nullptr;
       }
+      bits_ = quotes_[word_];
     }
-    return nullptr;
+    const char* at = begin_ + 64 * word_ + std::countr_zero(bits_);
+    bits_ &= bits_ - 1;
+    return at;
   }
 
-  const char* Container(const char* p, size_t depth, char closer, bool object) const {
+  const char* Container(const char* p, size_t depth, char closer, bool object) {
     if (depth > kMaxJsonDepth) {
       return nullptr;
     }
@@ -234,13 +230,33 @@ class CompactText {
   const char* end_;
   const uint64_t* quotes_;
   size_t words_;
+  size_t word_ = 0;  // the cursor: the word of the next quote mark, and its marks left
+  uint64_t bits_;
 };
+
+// EightDigits reads the eight bytes at `p` as a decimal number into `value` when all are
+// digits: SWAR, eight bytes in a word, first digit most significant (little-endian loads).
+bool EightDigits(const char* p, uint64_t& value) {
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  // A digit is 0x30-0x39: its high nibble is 3, and adding 6 leaves the high nibble at 3.
+  const uint64_t high = word & 0xF0F0'F0F0'F0F0'F0F0;
+  const uint64_t carried = ((word + 0x0606'0606'0606'0606) & 0xF0F0'F0F0'F0F0'F0F0) >> 4;
+  if ((high | carried) != 0x3333'3333'3333'3333) {
+    return false;
+  }
+  // Pairs, then fours, then the eight: each step multiplies two neighbours into one lane.
+  word = (word & 0x0F0F'0F0F'0F0F'0F0F) * (10 * 256 + 1) >> 8;
+  word = (word & 0x00FF'00FF'00FF'00FF) * (100 * 65536 + 1) >> 16;
+  value = (word & 0x0000'FFFF'0000'FFFF) * (10000 * (uint64_t{1} << 32) + 1) >> 32;
+  return true;
+}
 
 // CompactClaims types the claims of a CompactText as the byte walk's ClaimReader does, and
 // gives up where that one would fail or take a path this one leaves to it.
 class CompactClaims {
  public:
-  CompactClaims(const CompactText& text, Claims& out, ClaimsStorage& storage)
+  CompactClaims(CompactText& text, Claims& out, ClaimsStorage& storage)
       : text_(text), out_(out), storage_(storage) {}
 
   // Read reads a typed claim's value. Compares, not a switch: a jump table's one indirect
@@ -269,6 +285,9 @@ class CompactClaims {
   const char* Date(const char* p, std::optional<double>& out) {
     const char* q = p;
     uint64_t value = 0;
+    if (text_.end() - q >= 8 && EightDigits(q, value)) {
+      q += 8;  // a NumericDate has ten digits: eight at once, the rest one by one
+    }
     while (q < text_.end() && static_cast<unsigned>(*q - '0') < 10) {
       value = value * 10 + static_cast<uint64_t>(*q - '0');
       ++q;
@@ -332,7 +351,7 @@ class CompactClaims {
     return after;
   }
 
-  const CompactText& text_;
+  CompactText& text_;
   Claims& out_;
   ClaimsStorage& storage_;
 };
@@ -343,7 +362,7 @@ bool ReadCompactClaims(std::string_view json, Claims& out, ClaimsStorage& storag
   if (json.size() > kMaxCompactText || !MarkQuotes(json, storage.quote_marks)) {
     return false;
   }
-  const CompactText text(json, storage.quote_marks);
+  CompactText text(json, storage.quote_marks);
   CompactClaims claims(text, out, storage);
   const char* p = text.Spaces(json.data());
   if (!text.Is(p, '{')) {
