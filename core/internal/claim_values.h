@@ -2,32 +2,61 @@
 // -----------------------------------------------------------------------------
 // How a claim's value becomes the typed field it fills, for both payload readers (the byte
 // walk in claims_reader.cc and the compact reader in compact_claims.cc): one definition of a
-// whole-number NumericDate and of RFC 6749 §3.3 scope words.
+// whole-number NumericDate, of RFC 6749 §3.3 scope words and of a list claim given as one
+// string.
 #ifndef TOKENWARDEN_CORE_INTERNAL_CLAIM_VALUES_H_
 #define TOKENWARDEN_CORE_INTERNAL_CLAIM_VALUES_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 namespace tokenwarden::internal {
 
-// WholeNumber reads a JSON number that is only digits, at most 15 of them, as an exact double
-// (every such integer is one), sparing from_chars the common case of a time claim. Anything
-// else — a sign, a fraction, an exponent, more digits — returns nullopt for from_chars.
-inline std::optional<double> WholeNumber(const char* p, const char* end) {
-  if (end - p > 15 || p == end) {
-    return std::nullopt;
+// kMaxWholeDigits: every integer of up to 15 decimal digits is exactly a double.
+inline constexpr size_t kMaxWholeDigits = 15;
+
+// EightDigits reads the eight bytes at `p` as a decimal number into `value` when all are
+// digits: SWAR, eight bytes in a word, first digit most significant (little-endian loads).
+inline bool EightDigits(const char* p, uint64_t& value) {
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  // A digit is 0x30-0x39: its high nibble is 3, and adding 6 leaves the high nibble at 3.
+  const uint64_t high = word & 0xF0F0'F0F0'F0F0'F0F0;
+  const uint64_t carried = ((word + 0x0606'0606'0606'0606) & 0xF0F0'F0F0'F0F0'F0F0) >> 4;
+  if ((high | carried) != 0x3333'3333'3333'3333) {
+    return false;
   }
+  // Pairs, then fours, then the eight: each step multiplies two neighbours into one lane.
+  word = (word & 0x0F0F'0F0F'0F0F'0F0F) * (10 * 256 + 1) >> 8;
+  word = (word & 0x00FF'00FF'00FF'00FF) * (100 * 65536 + 1) >> 16;
+  value = (word & 0x0000'FFFF'0000'FFFF) * (10000 * (uint64_t{1} << 32) + 1) >> 32;
+  return true;
+}
+
+// WholeDigits reads the run of digits at `p` (up to `end`) as a whole number into `out`,
+// sparing from_chars the common case of a time claim: it returns where the run ends, or
+// nullptr when the run is empty or longer than kMaxWholeDigits. What follows the run (a
+// fraction, an exponent) and a leading zero are the caller's to judge. A NumericDate has ten
+// digits: eight are read at once, the rest one by one.
+inline const char* WholeDigits(const char* p, const char* end, double& out) {
+  const char* q = p;
   uint64_t value = 0;
-  for (; p < end; ++p) {
-    if (*p < '0' || *p > '9') {
-      return std::nullopt;
-    }
-    value = value * 10 + static_cast<uint64_t>(*p - '0');
+  if (end - q >= 8 && EightDigits(q, value)) {
+    q += 8;
   }
-  return static_cast<double>(value);
+  while (q < end && static_cast<unsigned>(*q - '0') < 10) {
+    value = value * 10 + static_cast<uint64_t>(*q - '0');
+    ++q;
+  }
+  if (q == p || static_cast<size_t>(q - p) > kMaxWholeDigits) {
+    return nullptr;
+  }
+  out = static_cast<double>(value);
+  return q;
 }
 
 // AppendSpaceSeparated splits `s` on spaces (RFC 6749 §3.3 scope-tokens), skipping empties.

@@ -86,11 +86,11 @@ class ClaimReader {
     if (after == nullptr) {
       return Syntax();
     }
-    if (const std::optional<double> whole = WholeNumber(p, after)) {
-      out = *whole;
+    double value = 0;
+    if (WholeDigits(p, after, value) == after) {
+      out = value;
       return after;
     }
-    double value = 0;
     const auto [stop, ec] = std::from_chars(p, after, value);
     if (ec != std::errc() || stop != after) {
       return Fail(why);  // beyond a double (1e400): no meaningful time

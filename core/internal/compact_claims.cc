@@ -3,6 +3,8 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include <simdjson.h>
@@ -196,33 +198,29 @@ class CompactText {
     if (depth > kMaxJsonDepth) {
       return nullptr;
     }
-    p = Spaces(p + 1);
+    p = Lead(p + 1);
     if (Is(p, closer)) {
       return p + 1;
     }
     while (true) {
       if (object) {
         std::string_view name;
-        if (!Is(p, '"') || (p = String(p, name)) == nullptr) {
+        if (!Is(p, '"') || (p = String(p, name)) == nullptr || (p = At(p, ':')) == nullptr) {
           return nullptr;
         }
-        p = Spaces(p);
-        if (!Is(p, ':')) {
-          return nullptr;
-        }
-        p = Spaces(p + 1);
+        p = Lead(p);
       }
       if ((p = Value(p, depth)) == nullptr) {
         return nullptr;
       }
-      p = Spaces(p);
-      if (Is(p, closer)) {
+      const char next = After(p, ',', closer);
+      if (next == closer) {
         return p + 1;
       }
-      if (!Is(p, ',')) {
+      if (next != ',') {
         return nullptr;
       }
-      p = Spaces(p + 1);
+      p = Lead(p + 1);
     }
   }
 
@@ -233,24 +231,6 @@ class CompactText {
   size_t word_ = 0;  // the cursor: the word of the next quote mark, and its marks left
   uint64_t bits_;
 };
-
-// EightDigits reads the eight bytes at `p` as a decimal number into `value` when all are
-// digits: SWAR, eight bytes in a word, first digit most significant (little-endian loads).
-bool EightDigits(const char* p, uint64_t& value) {
-  uint64_t word;
-  std::memcpy(&word, p, 8);
-  // A digit is 0x30-0x39: its high nibble is 3, and adding 6 leaves the high nibble at 3.
-  const uint64_t high = word & 0xF0F0'F0F0'F0F0'F0F0;
-  const uint64_t carried = ((word + 0x0606'0606'0606'0606) & 0xF0F0'F0F0'F0F0'F0F0) >> 4;
-  if ((high | carried) != 0x3333'3333'3333'3333) {
-    return false;
-  }
-  // Pairs, then fours, then the eight: each step multiplies two neighbours into one lane.
-  word = (word & 0x0F0F'0F0F'0F0F'0F0F) * (10 * 256 + 1) >> 8;
-  word = (word & 0x00FF'00FF'00FF'00FF) * (100 * 65536 + 1) >> 16;
-  value = (word & 0x0000'FFFF'0000'FFFF) * (10000 * (uint64_t{1} << 32) + 1) >> 32;
-  return true;
-}
 
 // CompactClaims types the claims of a CompactText as the byte walk's ClaimReader does, and
 // gives up where that one would fail or take a path this one leaves to it.
@@ -280,24 +260,16 @@ class CompactClaims {
   }
 
  private:
-  // Date takes only what WholeNumber reads exactly: up to 15 digits, no leading zero, no
-  // fraction or exponent after them. Anything else is the byte walk's.
+  // Date takes only a whole number WholeDigits reads, without a leading zero or a fraction or
+  // exponent after it. Anything else is the byte walk's.
   const char* Date(const char* p, std::optional<double>& out) {
-    const char* q = p;
-    uint64_t value = 0;
-    if (text_.end() - q >= 8 && EightDigits(q, value)) {
-      q += 8;  // a NumericDate has ten digits: eight at once, the rest one by one
-    }
-    while (q < text_.end() && static_cast<unsigned>(*q - '0') < 10) {
-      value = value * 10 + static_cast<uint64_t>(*q - '0');
-      ++q;
-    }
-    const auto digits = static_cast<size_t>(q - p);
-    if (digits == 0 || digits > 15 || (*p == '0' && digits > 1) || text_.Is(q, '.') ||
-        text_.Is(q, 'e') || text_.Is(q, 'E')) {
+    double value = 0;
+    const char* q = WholeDigits(p, text_.end(), value);
+    if (q == nullptr || (*p == '0' && q - p > 1) || text_.Is(q, '.') || text_.Is(q, 'e') ||
+        text_.Is(q, 'E')) {
       return nullptr;
     }
-    out = static_cast<double>(value);
+    out = value;
     return q;
   }
 
